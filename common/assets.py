@@ -1,0 +1,145 @@
+"""Asset operations: create with an atomically claimed tag, edit, order, hard delete."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from google.api_core import exceptions
+from google.cloud.firestore import FieldFilter, Increment
+
+from common import db, storage, tags
+from common import manifests as manifest_ops
+from common.errors import NotFound
+from common.models import Asset, AssetCreate, AssetUpdate, new_id, utcnow
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import DocumentReference, DocumentSnapshot, WriteBatch
+
+# Text fields a person may edit inline; a processing run that started earlier must not overwrite them.
+HAND_EDITED_FIELDS = ("reverse_prompt", "visual_description")
+
+
+def asset_ref(asset_id: str) -> DocumentReference:
+    return db.collection(db.ASSETS).document(asset_id)
+
+
+def read_asset(snapshot: DocumentSnapshot) -> Asset:
+    return Asset.model_validate({**(snapshot.to_dict() or {}), "id": snapshot.id})
+
+
+def to_doc(asset: Asset) -> dict[str, Any]:
+    return asset.model_dump(exclude={"id"})
+
+
+def get_owned(owner_id: str, asset_id: str) -> Asset:
+    """The caller's asset in a live manifest; anything else is 404."""
+    snapshot = asset_ref(asset_id).get()
+    if not snapshot.exists:
+        raise NotFound("asset not found")
+    asset = read_asset(snapshot)
+    if asset.owner_id != owner_id:
+        raise NotFound("asset not found")
+    manifest_ops.get_owned(owner_id, asset.manifest_id)
+    return asset
+
+
+def list_for_manifest(manifest_id: str) -> list[Asset]:
+    """All assets of a manifest in display order, in one query."""
+    query = (
+        db.collection(db.ASSETS)
+        .where(filter=FieldFilter("manifest_id", "==", manifest_id))
+        .order_by("sort_order")
+        .order_by("created_at")
+    )
+    return [read_asset(s) for s in query.stream()]
+
+
+def list_owned(owner_id: str, manifest_id: str) -> list[Asset]:
+    manifest_ops.get_owned(owner_id, manifest_id)
+    return list_for_manifest(manifest_id)
+
+
+def _content_changed() -> dict[str, Any]:
+    return {"version": Increment(1), "updated_at": utcnow()}
+
+
+def create(owner_id: str, manifest_id: str, data: AssetCreate) -> Asset:
+    manifest_ops.get_owned(owner_id, manifest_id)
+    now = utcnow()
+    fields = data.model_dump()
+    asset_id = new_id()
+    created: list[Asset] = []
+
+    def write(batch: WriteBatch, tag: str) -> None:
+        asset = Asset(
+            id=asset_id,
+            owner_id=owner_id,
+            manifest_id=manifest_id,
+            manifest_tag=tag,
+            created_at=now,
+            updated_at=now,
+            **fields,
+        )
+        created[:] = [asset]
+        batch.create(asset_ref(asset_id), to_doc(asset))
+
+    tags.claim(
+        manifest_ops.manifest_ref(manifest_id),
+        data.asset_type,
+        write,
+        {"asset_count": Increment(1), **_content_changed()},
+    )
+    return created[0]
+
+
+def update(owner_id: str, asset_id: str, patch: AssetUpdate) -> Asset:
+    asset = get_owned(owner_id, asset_id)
+    changes = patch.changes()
+    now = utcnow()
+    changes["updated_at"] = now
+    if any(field in changes for field in HAND_EDITED_FIELDS):
+        changes["text_edited_at"] = now
+    ref = asset_ref(asset_id)
+    manifest = manifest_ops.manifest_ref(asset.manifest_id)
+    new_type = changes.get("asset_type")
+    if new_type is not None and new_type != asset.asset_type:
+
+        def write(batch: WriteBatch, tag: str) -> None:
+            batch.update(ref, {**changes, "manifest_tag": tag})
+
+        tags.claim(manifest, new_type, write, _content_changed())
+    else:
+        batch = db.client().batch()
+        batch.update(ref, changes)
+        batch.update(manifest, _content_changed())
+        _commit_or_404(batch)
+    return read_asset(ref.get())
+
+
+def delete(owner_id: str, asset_id: str) -> None:
+    """Hard delete: the document goes, the count follows, the tag stays retired, and the images go
+    unless another asset (a duplicate's copy) still points at them."""
+    asset = get_owned(owner_id, asset_id)
+    batch = db.client().batch()
+    batch.delete(asset_ref(asset_id), option=db.client().write_option(exists=True))
+    batch.update(
+        manifest_ops.manifest_ref(asset.manifest_id), {"asset_count": Increment(-1), **_content_changed()}
+    )
+    _commit_or_404(batch)
+    release_objects(asset.image_path, asset.thumbnail_path)
+
+
+def release_objects(*paths: str | None) -> None:
+    """Delete stored objects that no asset references any more."""
+    for path in filter(None, paths):
+        field = "thumbnail_path" if path.endswith("_thumb.jpg") else "image_path"
+        query = db.collection(db.ASSETS).where(filter=FieldFilter(field, "==", path)).limit(1)
+        if not any(True for _ in query.stream()):
+            storage.delete(path)
+
+
+def _commit_or_404(batch: WriteBatch) -> None:
+    try:
+        batch.commit()
+    except exceptions.NotFound as exc:
+        raise NotFound("asset not found") from exc

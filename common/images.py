@@ -1,0 +1,94 @@
+"""Reference-image checks and derivatives (Pillow only; judged by content, never by name)."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from common.config import settings
+from common.errors import InvalidImage, PayloadTooLarge, UnsupportedMediaType
+
+FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
+EXIF_ORIENTATION = 0x0112
+
+
+@dataclass(frozen=True)
+class ValidImage:
+    data: bytes  # what to store: the upload as sent, or re-encoded upright when EXIF said to rotate
+    content_type: str
+    extension: str
+    width: int
+    height: int
+    image: Image.Image  # decoded and upright
+    reencoded: bool  # True when `data` differs from the upload (EXIF orientation applied)
+
+
+def check_size(size: int) -> None:
+    limit = settings().max_upload_bytes
+    if size > limit:
+        raise PayloadTooLarge(f"images are limited to {limit // (1024 * 1024)} MB")
+
+
+def validate(data: bytes) -> ValidImage:
+    """Accept a JPEG, PNG or WebP that decodes completely and is neither tiny nor a pixel bomb."""
+    cfg = settings()
+    check_size(len(data))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise InvalidImage("the image declares more pixels than allowed (decompression bomb)") from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        raise UnsupportedMediaType("the file is not a JPEG, PNG or WebP image") from exc
+    if img.format not in FORMATS:
+        raise UnsupportedMediaType(f"{img.format} images are not accepted; use JPEG, PNG or WebP")
+    width, height = img.size
+    if width * height > cfg.max_image_pixels:
+        raise InvalidImage(
+            f"the image declares {width}x{height} pixels, more than the {cfg.max_image_pixels} allowed",
+        )
+    if min(width, height) < cfg.min_image_side:
+        raise InvalidImage(
+            f"the image is {width}x{height}; each side must be at least {cfg.min_image_side} px"
+        )
+    try:
+        img.load()
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise InvalidImage("the image is truncated or corrupt") from exc
+    content_type, extension = FORMATS[img.format]
+    if img.getexif().get(EXIF_ORIENTATION, 1) in (0, 1):
+        return ValidImage(data, content_type, extension, width, height, img, reencoded=False)
+    upright = ImageOps.exif_transpose(img)
+    return ValidImage(
+        _encode(upright, img.format), content_type, extension, upright.width, upright.height, upright, True
+    )
+
+
+def _encode(img: Image.Image, fmt: str) -> bytes:
+    out = io.BytesIO()
+    options: dict[str, object] = {"quality": 95} if fmt in ("JPEG", "WEBP") else {}
+    if icc := img.info.get("icc_profile"):
+        options["icc_profile"] = icc
+    img.save(out, format=fmt, **options)
+    return out.getvalue()
+
+
+def thumbnail(img: Image.Image, size: int | None = None) -> bytes:
+    """A JPEG no larger than size x size, alpha flattened onto white."""
+    size = size or settings().thumbnail_px
+    thumb = img.copy()
+    thumb.thumbnail((size, size), Image.Resampling.LANCZOS)
+    if thumb.mode in ("RGBA", "LA", "P"):
+        thumb = thumb.convert("RGBA")
+        flat = Image.new("RGB", thumb.size, "white")
+        flat.paste(thumb, mask=thumb.getchannel("A"))
+        thumb = flat
+    elif thumb.mode != "RGB":
+        thumb = thumb.convert("RGB")
+    out = io.BytesIO()
+    thumb.save(out, format="JPEG", quality=85)
+    return out.getvalue()

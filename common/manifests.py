@@ -1,0 +1,153 @@
+"""Manifest operations: plain functions over Firestore, scoped to the caller's uid."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from google.cloud import firestore
+from google.cloud.firestore import FieldFilter, Increment, Query
+
+from common import db
+from common.errors import Conflict, NotFound, ValidationFailed
+from common.models import (
+    Manifest,
+    ManifestCreate,
+    ManifestListQuery,
+    ManifestUpdate,
+    new_id,
+    utcnow,
+)
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import DocumentReference, DocumentSnapshot
+
+# sort key → (stored field, descending?)
+SORTS: dict[str, tuple[str, bool]] = {
+    "updated_at": ("updated_at", True),
+    "name": ("sort_name", False),
+    "times_used": ("times_used", True),
+    "asset_count": ("asset_count", True),
+}
+
+
+def manifest_ref(manifest_id: str) -> DocumentReference:
+    return db.collection(db.MANIFESTS).document(manifest_id)
+
+
+def read_manifest(snapshot: DocumentSnapshot) -> Manifest:
+    return Manifest.model_validate({**(snapshot.to_dict() or {}), "id": snapshot.id})
+
+
+def get_owned(owner_id: str, manifest_id: str) -> Manifest:
+    """The caller's live manifest; anyone else's, a deleted one or a missing one is 404 alike."""
+    snapshot = manifest_ref(manifest_id).get()
+    if not snapshot.exists:
+        raise NotFound("manifest not found")
+    manifest = read_manifest(snapshot)
+    if manifest.owner_id != owner_id or manifest.deleted_at is not None:
+        raise NotFound("manifest not found")
+    return manifest
+
+
+def create(owner_id: str, data: ManifestCreate) -> Manifest:
+    now = utcnow()
+    manifest = Manifest(id=new_id(), owner_id=owner_id, created_at=now, updated_at=now, **data.model_dump())
+    manifest_ref(manifest.id).create(to_doc(manifest))
+    return manifest
+
+
+def update(owner_id: str, manifest_id: str, patch: ManifestUpdate) -> Manifest:
+    get_owned(owner_id, manifest_id)
+    changes = patch.changes()
+    if "name" in changes:
+        changes["sort_name"] = changes["name"].casefold()
+    ref = manifest_ref(manifest_id)
+    ref.update({**changes, "version": Increment(1), "updated_at": utcnow()})
+    return read_manifest(ref.get())
+
+
+def soft_delete(owner_id: str, manifest_id: str) -> None:
+    """Hide the manifest; refused while a live project uses it (checked and written atomically)."""
+    ref = manifest_ref(manifest_id)
+
+    @firestore.transactional
+    def run(transaction: firestore.Transaction) -> None:
+        snapshot = ref.get(transaction=transaction)
+        if not snapshot.exists:
+            raise NotFound("manifest not found")
+        manifest = read_manifest(snapshot)
+        if manifest.owner_id != owner_id or manifest.deleted_at is not None:
+            raise NotFound("manifest not found")
+        if referenced_by_live_project(manifest_id, transaction):
+            raise Conflict("a project still uses this manifest; delete the project first")
+        now = utcnow()
+        transaction.update(ref, {"deleted_at": now, "updated_at": now, "version": Increment(1)})
+
+    run(db.client().transaction())
+
+
+def referenced_by_live_project(manifest_id: str, transaction: Any = None) -> bool:
+    """The one place that knows how projects point at manifests (`projects.manifest_id`)."""
+    query = (
+        db.collection(db.PROJECTS)
+        .where(filter=FieldFilter("manifest_id", "==", manifest_id))
+        .where(filter=FieldFilter("deleted_at", "==", None))
+        .limit(1)
+    )
+    return any(True for _ in query.stream(transaction=transaction))
+
+
+def list_owned(owner_id: str, query: ManifestListQuery) -> tuple[list[Manifest], str | None]:
+    """One page of the caller's live manifests and the cursor of the next page (None at the end)."""
+    field, descending = SORTS[query.sort]
+    direction = Query.DESCENDING if descending else Query.ASCENDING
+    q = (
+        db.collection(db.MANIFESTS)
+        .where(filter=FieldFilter("owner_id", "==", owner_id))
+        .where(filter=FieldFilter("deleted_at", "==", None))
+    )
+    if query.category is not None:
+        q = q.where(filter=FieldFilter("category", "==", query.category.value))
+    if query.status is not None:
+        q = q.where(filter=FieldFilter("status", "==", query.status.value))
+    q = q.order_by(field, direction=direction).order_by("__name__", direction=direction)
+    if query.cursor:
+        value, last_id = _decode_cursor(query.cursor, query.sort)
+        q = q.start_after({field: value, "__name__": manifest_ref(last_id)})
+    snapshots = list(q.limit(query.limit + 1).stream())
+    page = [read_manifest(s) for s in snapshots[: query.limit]]
+    has_more = len(snapshots) > query.limit
+    next_cursor = _encode_cursor(query.sort, snapshots[query.limit - 1]) if has_more else None
+    return page, next_cursor
+
+
+def _encode_cursor(sort: str, snapshot: DocumentSnapshot) -> str:
+    value = snapshot.get(SORTS[sort][0])
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    raw = json.dumps({"s": sort, "v": value, "id": snapshot.id}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, sort: str) -> tuple[Any, str]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        value, last_id = data["v"], data["id"]
+        if data["s"] != sort or not isinstance(last_id, str) or not last_id.isalnum():
+            raise ValueError("cursor from another listing")
+        if sort == "updated_at":
+            value = datetime.fromisoformat(value)
+        elif not isinstance(value, str | int):
+            raise ValueError("bad cursor value")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValidationFailed("cursor is not valid for this listing; start again without it") from exc
+    return value, last_id
+
+
+def to_doc(manifest: Manifest) -> dict[str, Any]:
+    doc = manifest.model_dump(exclude={"id"})
+    doc["sort_name"] = manifest.name.casefold()
+    return doc

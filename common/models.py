@@ -1,0 +1,236 @@
+"""Domain records (what Firestore holds) and the API's request/response shapes.
+
+Stored records carry owner and storage fields that never leave the service; the `*Out` models are
+the public contract (field names follow the frontend's existing API).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Self
+from uuid import uuid4
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return uuid4().hex
+
+
+class Category(StrEnum):
+    CHARACTERS = "CHARACTERS"
+    ENVIRONMENTS = "ENVIRONMENTS"
+    OBJECTS = "OBJECTS"
+    STYLES = "STYLES"
+    MIXED = "MIXED"
+
+
+class ManifestStatus(StrEnum):
+    DRAFT = "DRAFT"
+    PROCESSING = "PROCESSING"
+    READY = "READY"
+    ERROR = "ERROR"
+
+
+class AssetType(StrEnum):
+    CHARACTER = "CHARACTER"
+    OBJECT = "OBJECT"
+    ENVIRONMENT = "ENVIRONMENT"
+    STYLE = "STYLE"
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(max_length=5000)]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Labels = Annotated[list[Label], Field(max_length=50)]
+LongText = Annotated[str, StringConstraints(max_length=20000)]
+SortOrder = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
+
+
+# ---------------------------------------------------------------- requests
+class Input(BaseModel):
+    """Client input: unknown fields and wrong JSON types are errors, not silently coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Patch(Input):
+    """A partial update: only the fields the client sent change, and none may be null."""
+
+    @model_validator(mode="after")
+    def _no_nulls_and_not_empty(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError("the body names no field to change")
+        nulls = sorted(f for f in self.model_fields_set if getattr(self, f) is None)
+        if nulls:
+            raise ValueError(f"fields cannot be null: {', '.join(nulls)}")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(include=self.model_fields_set, mode="python")
+
+
+class ManifestCreate(Input):
+    name: Name
+    description: Description = ""
+    category: Category
+    tags: Labels = Field(default_factory=list)
+
+
+class ManifestUpdate(Patch):
+    name: Name | None = None
+    description: Description | None = None
+    category: Category | None = None
+    tags: Labels | None = None
+
+
+ManifestSort = Literal["updated_at", "name", "times_used", "asset_count"]
+
+
+class ManifestListQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # query strings carry cache-busters; ignore unknowns
+
+    category: Category | None = None
+    status: ManifestStatus | None = None
+    sort: ManifestSort = "updated_at"
+    limit: int = Field(50, ge=1, le=100)
+    cursor: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+class DuplicateQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: Name | None = None
+
+
+class AssetCreate(Input):
+    name: Name
+    asset_type: AssetType
+    description: Description = ""
+    user_tags: Labels = Field(default_factory=list)
+    sort_order: SortOrder = 0
+
+
+class AssetUpdate(Patch):
+    name: Name | None = None
+    description: Description | None = None
+    user_tags: Labels | None = None
+    sort_order: SortOrder | None = None
+    asset_type: AssetType | None = None
+    reverse_prompt: LongText | None = None
+    visual_description: LongText | None = None
+
+
+UploadContentType = Literal["image/jpeg", "image/png", "image/webp"]
+
+
+class UploadUrlRequest(Input):
+    content_type: str
+    filename: Annotated[str, StringConstraints(min_length=1, max_length=255)] = "upload"
+
+
+# ---------------------------------------------------------------- records and responses
+class Record(BaseModel):
+    # Stored documents may carry fields added by later versions: read what we know, keep going.
+    model_config = ConfigDict(extra="ignore")
+
+
+class ManifestPublic(Record):
+    id: str
+    name: str
+    description: str = ""
+    category: Category
+    tags: list[str] = Field(default_factory=list)
+    status: ManifestStatus = ManifestStatus.DRAFT
+    asset_count: int = 0
+    times_used: int = 0
+    last_used_at: datetime | None = None
+    version: int = 1
+    created_at: datetime
+    updated_at: datetime
+    parent_manifest_id: str | None = None
+
+
+class Manifest(ManifestPublic):
+    owner_id: str
+    deleted_at: datetime | None = None
+    contact_sheet_path: str | None = None
+    # Highest tag number claimed per type: a hint for the next claim, never the source of truth.
+    tag_high: dict[str, int] = Field(default_factory=dict)
+
+
+class UploadError(BaseModel):
+    code: str
+    message: str
+    at: datetime
+
+
+class AssetPublic(Record):
+    id: str
+    manifest_id: str
+    name: str
+    asset_type: AssetType
+    manifest_tag: str
+    description: str = ""
+    user_tags: list[str] = Field(default_factory=list)
+    sort_order: int = 0
+    source: str = "uploaded"
+    reverse_prompt: str | None = None
+    visual_description: str | None = None
+    quality_score: float | None = None
+    image_width: int | None = None
+    image_height: int | None = None
+    image_content_type: str | None = None
+    upload_error: UploadError | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class Asset(AssetPublic):
+    owner_id: str
+    image_path: str | None = None
+    thumbnail_path: str | None = None
+    image_generation: int | None = None
+    pending_upload_path: str | None = None
+    text_edited_at: datetime | None = None
+    duplicated_from_asset_id: str | None = None
+
+
+class AssetOut(AssetPublic):
+    reference_image_url: str | None = None
+    thumbnail_url: str | None = None
+
+
+class ManifestOut(ManifestPublic):
+    contact_sheet_url: str | None = None
+
+
+class ManifestDetail(ManifestOut):
+    assets: list[AssetOut]
+
+
+class DeletedOut(BaseModel):
+    status: Literal["deleted"] = "deleted"
+
+
+class UploadUrlOut(BaseModel):
+    upload_url: str
+    method: Literal["PUT"] = "PUT"
+    headers: dict[str, str]
+    object_name: str
+    expires_at: datetime
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail

@@ -1,0 +1,165 @@
+"""Reference images: multipart uploads, signed direct uploads and the finalize trigger.
+
+Both paths end in `_attach`, which writes the thumbnail and records the image on the asset in a
+transaction that ignores anything older than what the asset already has, so repeated or late
+events change nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+from pathlib import PurePosixPath
+from typing import Any
+
+from google.api_core.exceptions import NotFound as ObjectGone
+from google.api_core.exceptions import PreconditionFailed
+from google.cloud import firestore
+from werkzeug.utils import secure_filename
+
+from common import assets as asset_ops
+from common import db, images, storage
+from common import manifests as manifest_ops
+from common.config import settings
+from common.errors import ApiError, NotFound, UnsupportedMediaType
+from common.models import Asset, UploadUrlOut, UploadUrlRequest, utcnow
+
+log = logging.getLogger(__name__)
+
+UPLOAD_PATH = re.compile(
+    r"^manifests/(?P<manifest_id>[0-9a-f]{32})/uploads/(?P<asset_id>[0-9a-f]{32})_[^/]+$"
+)
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+
+
+def object_path(manifest_id: str, asset_id: str, filename: str, extension: str) -> str:
+    """`manifests/{manifest}/uploads/{asset}_{safe name}.{real extension}`: never outside that folder."""
+    stem = PurePosixPath(secure_filename(filename)).stem[:100] or "image"
+    return f"manifests/{manifest_id}/uploads/{asset_id}_{stem}.{extension}"
+
+
+def thumbnail_path(path: str) -> str:
+    return f"{path.rsplit('.', 1)[0]}_thumb.jpg"
+
+
+def upload(owner_id: str, asset_id: str, filename: str, data: bytes) -> Asset:
+    """Validate an uploaded file, store it (upright) with a thumbnail, and attach it to the asset."""
+    asset = asset_ops.get_owned(owner_id, asset_id)
+    image = images.validate(data)
+    path = object_path(asset.manifest_id, asset.id, filename, image.extension)
+    generation = storage.upload(path, image.data, image.content_type)
+    return _attach(asset.id, path, generation, image)
+
+
+def create_upload_url(owner_id: str, asset_id: str, request: UploadUrlRequest) -> UploadUrlOut:
+    asset = asset_ops.get_owned(owner_id, asset_id)
+    extension = EXTENSIONS.get(request.content_type)
+    if extension is None:
+        raise UnsupportedMediaType("content_type must be image/jpeg, image/png or image/webp")
+    path = object_path(asset.manifest_id, asset.id, request.filename, extension)
+    cfg = settings()
+    url, headers = storage.upload_url(path, request.content_type, cfg.max_upload_bytes)
+    asset_ops.asset_ref(asset.id).update({"pending_upload_path": path})
+    expires_at = utcnow() + timedelta(seconds=cfg.upload_url_ttl_s)
+    return UploadUrlOut(upload_url=url, headers=headers, object_name=path, expires_at=expires_at)
+
+
+def on_finalized(bucket: str, name: str, generation: int, size: int, metadata: dict[str, Any]) -> str:
+    """Handle a finalized object in the uploads bucket; returns what was done, for the log."""
+    asset, skip = _expected_upload(bucket, name, generation, metadata)
+    if asset is None:
+        return f"ignored: {skip}"
+    try:
+        images.check_size(size)
+        image = images.validate(storage.download(name, generation=generation))
+    except ApiError as exc:
+        _record_upload_error(asset, exc)
+        storage.delete(name, if_generation_match=generation)
+        return f"rejected: {exc.message}"
+    except ObjectGone:
+        return "ignored: the object was replaced or deleted since the event"
+    stored_generation = generation
+    if image.reencoded:
+        # Store it upright in place; our own write is tagged, so its event is skipped.
+        try:
+            stored_generation = storage.upload(
+                name, image.data, image.content_type, if_generation_match=generation
+            )
+        except PreconditionFailed:
+            return "ignored: superseded by a newer upload"
+    _attach(asset.id, name, stored_generation, image)
+    return "attached"
+
+
+def _attach(asset_id: str, path: str, generation: int, image: images.ValidImage) -> Asset:
+    thumb = thumbnail_path(path)
+    storage.upload(thumb, images.thumbnail(image.image), "image/jpeg")
+    ref = asset_ops.asset_ref(asset_id)
+    replaced: list[str | None] = []
+
+    @firestore.transactional
+    def record(transaction: firestore.Transaction) -> Asset:
+        snapshot = ref.get(transaction=transaction)
+        if not snapshot.exists:
+            raise NotFound("asset not found")
+        asset = asset_ops.read_asset(snapshot)
+        if asset.image_path == path and (asset.image_generation or 0) >= generation:
+            return asset  # a newer or the same upload is already recorded
+        if asset.image_path != path:
+            replaced[:] = [asset.image_path, asset.thumbnail_path]
+        now = utcnow()
+        changes = {
+            "image_path": path,
+            "thumbnail_path": thumb,
+            "image_generation": generation,
+            "image_width": image.width,
+            "image_height": image.height,
+            "image_content_type": image.content_type,
+            "pending_upload_path": None,
+            "upload_error": None,
+            "updated_at": now,
+        }
+        transaction.update(ref, changes)
+        transaction.update(
+            manifest_ops.manifest_ref(asset.manifest_id),
+            {"version": firestore.Increment(1), "updated_at": now},
+        )
+        return asset.model_copy(update=changes)
+
+    try:
+        asset = record(db.client().transaction())
+    except NotFound:
+        asset_ops.release_objects(path, thumb)
+        raise
+    asset_ops.release_objects(*replaced)
+    return asset
+
+
+def _record_upload_error(asset: Asset, error: ApiError) -> None:
+    asset_ops.asset_ref(asset.id).update(
+        {"upload_error": {"code": error.code, "message": error.message, "at": utcnow()}}
+    )
+    log.warning("direct upload rejected", extra={"asset_id": asset.id, "reason": error.message})
+
+
+def _expected_upload(
+    bucket: str, name: str, generation: int, metadata: dict[str, Any]
+) -> tuple[Asset | None, str]:
+    """The asset an object was uploaded for, or None and why the object is none of our business."""
+    if bucket != settings().uploads_bucket:
+        return None, "not the uploads bucket"
+    if metadata.get("vidpipe-writer") == storage.WRITER_METADATA["vidpipe-writer"]:
+        return None, "written by the service"
+    match = UPLOAD_PATH.match(name)
+    if not match:
+        return None, "not an upload path"
+    snapshot = asset_ops.asset_ref(match["asset_id"]).get()
+    asset = asset_ops.read_asset(snapshot) if snapshot.exists else None
+    if asset is None or asset.manifest_id != match["manifest_id"]:
+        return None, "no such asset in that manifest"
+    if asset.image_path == name and (asset.image_generation or 0) >= generation:
+        return None, "already attached (repeated or late event)"
+    if name not in (asset.pending_upload_path, asset.image_path):
+        return None, "no upload URL was issued for this object"
+    return asset, ""

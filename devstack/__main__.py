@@ -1,0 +1,44 @@
+"""`make run`: the whole API on http://127.0.0.1:$PORT (default 8080) over local emulators."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+from devstack.emulators import Stack
+
+
+def main() -> None:
+    port = int(os.environ.get("PORT", "8080"))
+    stack = Stack(state_dir=Path(".devstack").resolve())
+    print(f"starting emulators (logs in {stack.state_dir}) ...", flush=True)
+    stack.start()
+    try:
+        os.environ.update(stack.env())
+        from common import logs
+        from devstack.app import EVENTS_PATH, build
+
+        logs.configure()
+        server = make_server("127.0.0.1", port, build(stack), threaded=True)
+        stack.push_upload_events_to(f"http://127.0.0.1:{port}{EVENTS_PATH}")
+        signal.signal(signal.SIGTERM, lambda *_: server.shutdown())
+        print(
+            f"vidpipe API on http://127.0.0.1:{port}/api (health: /healthz, spec: /api/openapi.json)\n"
+            f"token for local calls: .venv/bin/python -m devstack.tokens <uid>\n"
+            "Ctrl-C stops everything.",
+            flush=True,
+        )
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

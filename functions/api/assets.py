@@ -1,0 +1,67 @@
+"""/api/manifests/{id}/assets and /api/assets/{id}: reference assets and their tags."""
+
+from __future__ import annotations
+
+from common import assets as ops
+from common.models import AssetCreate, AssetOut, AssetUpdate, DeletedOut
+from functions.api.present import asset_out
+from functions.api.router import Call, route
+
+TAG = "assets"
+
+
+@route(
+    "POST",
+    "/api/manifests/{manifest_id}/assets",
+    summary="Add an asset; its tag is allocated atomically",
+    tag=TAG,
+    status=201,
+    response=AssetOut,
+    body=AssetCreate,
+    errors=(404,),
+)
+def create_asset(call: Call) -> AssetOut:
+    return asset_out(ops.create(call.uid, call.params["manifest_id"], call.body))
+
+
+@route(
+    "GET",
+    "/api/manifests/{manifest_id}/assets",
+    summary="A manifest's assets in display order",
+    tag=TAG,
+    response=list[AssetOut],
+    errors=(404,),
+)
+def list_assets(call: Call) -> list[AssetOut]:
+    return [asset_out(a) for a in ops.list_owned(call.uid, call.params["manifest_id"])]
+
+
+@route("GET", "/api/assets/{asset_id}", summary="One asset", tag=TAG, response=AssetOut, errors=(404,))
+def get_asset(call: Call) -> AssetOut:
+    return asset_out(ops.get_owned(call.uid, call.params["asset_id"]))
+
+
+@route(
+    "PUT",
+    "/api/assets/{asset_id}",
+    summary="Edit an asset; a new asset_type takes a new tag",
+    tag=TAG,
+    response=AssetOut,
+    body=AssetUpdate,
+    errors=(404,),
+)
+def update_asset(call: Call) -> AssetOut:
+    return asset_out(ops.update(call.uid, call.params["asset_id"], call.body))
+
+
+@route(
+    "DELETE",
+    "/api/assets/{asset_id}",
+    summary="Delete an asset and its own stored images",
+    tag=TAG,
+    response=DeletedOut,
+    errors=(404,),
+)
+def delete_asset(call: Call) -> DeletedOut:
+    ops.delete(call.uid, call.params["asset_id"])
+    return DeletedOut()

@@ -1,0 +1,45 @@
+"""Firebase/Identity Platform ID tokens → the caller's uid.
+
+firebase-admin accepts the Auth emulator's unsigned tokens only while FIREBASE_AUTH_EMULATOR_HOST
+is set; everywhere else a token must carry Google's signature.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from common.config import settings
+from common.errors import Unauthenticated
+
+if TYPE_CHECKING:
+    import firebase_admin
+    from flask import Request
+
+_lock = threading.Lock()
+_app: firebase_admin.App | None = None
+
+
+def _firebase_app() -> firebase_admin.App:
+    global _app  # noqa: PLW0603 - one Firebase app per process
+    with _lock:
+        if _app is None:
+            import firebase_admin
+
+            _app = firebase_admin.initialize_app(
+                options={"projectId": settings().project_id}, name="vidpipe-auth"
+            )
+        return _app
+
+
+def authenticate(request: Request) -> str:
+    from firebase_admin import auth
+
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("send a Firebase ID token as 'Authorization: Bearer <token>'")
+    try:
+        claims = auth.verify_id_token(token.strip(), app=_firebase_app())
+    except (ValueError, auth.InvalidIdTokenError, auth.UserDisabledError) as exc:
+        raise Unauthenticated("the ID token is invalid or expired") from exc
+    return str(claims["uid"])

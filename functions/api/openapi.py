@@ -1,0 +1,122 @@
+"""GET /api/openapi.json: OpenAPI 3.1, generated from the route declarations and pydantic models."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any, get_args, get_origin
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from common.models import ErrorOut
+from functions.api.router import ROUTES, Call, Route, route
+
+ID_SCHEMA = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
+ERROR_TEXT = {
+    400: "Malformed request (e.g. the body is not JSON)",
+    401: "Missing or invalid ID token",
+    404: "No such record for this caller",
+    409: "Conflicts with the record's current state",
+    413: "Body too large",
+    415: "Unsupported content type",
+    422: "Failed validation",
+}
+
+
+def _response_model(route_: Route) -> type[BaseModel] | None:
+    if get_origin(route_.response) is list:
+        return get_args(route_.response)[0]
+    return route_.response
+
+
+@cache
+def spec() -> dict[str, Any]:
+    keyed: list[tuple[type[BaseModel], Any]] = [(ErrorOut, "serialization")]
+    for r in ROUTES:
+        if r.body:
+            keyed.append((r.body, "validation"))
+        if r.query:
+            keyed.append((r.query, "validation"))
+        if (model := _response_model(r)) is not None:
+            keyed.append((model, "serialization"))
+    refs, top = models_json_schema(list(dict.fromkeys(keyed)), ref_template="#/components/schemas/{model}")
+    components = top.get("$defs", {})
+    paths: dict[str, dict[str, Any]] = {}
+    for r in ROUTES:
+        paths.setdefault(r.path, {})[r.method.lower()] = _operation(r, refs, components)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "vidpipe manifest service", "version": "1.0.0"},
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+    }
+
+
+def _operation(r: Route, refs: dict[Any, Any], components: dict[str, Any]) -> dict[str, Any]:
+    params: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": ID_SCHEMA}
+        for name in re.findall(r"\{(\w+)\}", r.path)
+    ]
+    if r.query:
+        schema = components[refs[(r.query, "validation")]["$ref"].rsplit("/", 1)[1]]
+        required = set(schema.get("required", []))
+        params += [
+            {"name": name, "in": "query", "required": name in required, "schema": prop}
+            for name, prop in schema["properties"].items()
+        ]
+    op: dict[str, Any] = {"summary": r.summary, "tags": [r.tag], "operationId": r.handler.__name__}
+    if params:
+        op["parameters"] = params
+    if r.body:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": refs[(r.body, "validation")]}},
+        }
+    if r.multipart:
+        properties = {
+            name: {"type": "string", "contentMediaType": "application/octet-stream"} for name in r.multipart
+        }
+        op["requestBody"] = {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {"type": "object", "properties": properties, "required": list(r.multipart)}
+                }
+            },
+        }
+    ok: dict[str, Any] = {"description": "Success"}
+    if (model := _response_model(r)) is not None:
+        ref = refs[(model, "serialization")]
+        schema = {"type": "array", "items": ref} if get_origin(r.response) is list else ref
+        ok["content"] = {"application/json": {"schema": schema}}
+    if r.response_headers:
+        ok["headers"] = {
+            h: {"schema": {"type": "string"}, "description": "Cursor of the next page, when there is one"}
+            for h in r.response_headers
+        }
+    codes = set(r.errors)
+    if not r.public:
+        codes.add(401)
+        op["security"] = [{"bearerAuth": []}]
+    if r.body:
+        codes |= {400, 413, 415, 422}
+    if r.query:
+        codes.add(422)
+    if r.multipart:
+        codes |= {413, 415, 422}
+    error_ref = refs[(ErrorOut, "serialization")]
+    op["responses"] = {str(r.status): ok} | {
+        str(code): {"description": ERROR_TEXT[code], "content": {"application/json": {"schema": error_ref}}}
+        for code in sorted(codes)
+    }
+    return op
+
+
+@route("GET", "/api/openapi.json", summary="This document", tag="meta", public=True)
+def openapi_document(call: Call) -> dict[str, Any]:
+    return spec()

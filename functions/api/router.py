@@ -1,0 +1,196 @@
+"""Route registry and dispatch for the `api` function.
+
+Routes are declared next to their handlers (one module per resource) with the models that
+describe them; the same declarations drive request validation and /api/openapi.json. Matching
+is werkzeug's router; every failure leaves as a JSON error body.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Request, Response
+from pydantic import BaseModel, ValidationError
+from pydantic_core import to_json
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.routing import BaseConverter, Map, Rule
+
+from common.config import settings
+from common.errors import ApiError, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from functions.api.auth import authenticate
+
+log = logging.getLogger(__name__)
+
+MULTIPART_SLACK = 64 * 1024  # room for multipart boundaries and headers around the file
+
+
+class IdConverter(BaseConverter):
+    """Ids are uuid4 hex; anything else cannot name a record, so it never reaches a handler."""
+
+    regex = "[0-9a-f]{32}"
+
+
+@dataclass
+class Call:
+    """What a handler gets: the caller, validated inputs, path ids and the raw request."""
+
+    uid: str
+    request: Request
+    params: dict[str, str]
+    body: Any = None
+    query: Any = None
+
+
+@dataclass
+class Reply:
+    payload: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # OpenAPI template: /api/manifests/{manifest_id}
+    handler: Callable[[Call], Any]
+    summary: str
+    tag: str
+    status: int
+    response: Any  # a pydantic model, list[model], or None
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    multipart: tuple[str, ...] = ()
+    public: bool = False
+    errors: tuple[int, ...] = ()
+    response_headers: tuple[str, ...] = ()
+
+
+ROUTES: list[Route] = []
+
+
+def route(
+    method: str,
+    path: str,
+    *,
+    summary: str,
+    tag: str,
+    status: int = 200,
+    response: Any = None,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    multipart: tuple[str, ...] = (),
+    public: bool = False,
+    errors: tuple[int, ...] = (),
+    response_headers: tuple[str, ...] = (),
+) -> Callable[[Callable[[Call], Any]], Callable[[Call], Any]]:
+    def register(handler: Callable[[Call], Any]) -> Callable[[Call], Any]:
+        ROUTES.append(
+            Route(
+                method,
+                path,
+                handler,
+                summary,
+                tag,
+                status,
+                response,
+                body,
+                query,
+                multipart,
+                public,
+                errors,
+                response_headers,
+            )
+        )
+        return handler
+
+    return register
+
+
+_url_map: Map | None = None
+
+
+def url_map() -> Map:
+    global _url_map  # noqa: PLW0603 - built once, after every route module has registered
+    if _url_map is None:
+        rules = [
+            Rule(re.sub(r"\{(\w+)\}", r"<id:\1>", r.path), methods=[r.method], endpoint=r) for r in ROUTES
+        ]
+        _url_map = Map(rules, converters={"id": IdConverter}, strict_slashes=False)
+    return _url_map
+
+
+def dispatch(request: Request) -> Response:
+    try:
+        adapter = url_map().bind_to_environ(request.environ)
+        matched, params = adapter.match()
+        return _run(matched, request, params)
+    except ApiError as exc:
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+    except RequestEntityTooLarge:
+        return error_response(413, "payload_too_large", "the request body is too large")
+    except HTTPException as exc:
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return error_response(exc.code or 400, code, exc.description or code)
+    except Exception:
+        log.exception("unhandled error", extra={"path": request.path, "method": request.method})
+        return error_response(500, "internal", "internal error; the request may be retried")
+
+
+def _run(matched: Route, request: Request, params: dict[str, str]) -> Response:
+    uid = "" if matched.public else authenticate(request)
+    call = Call(uid=uid, request=request, params=params)
+    if matched.query is not None:
+        call.query = _validate(lambda: matched.query.model_validate(request.args.to_dict()))  # type: ignore[union-attr]
+    if matched.body is not None:
+        raw = _json_body(request)
+        call.body = _validate(lambda: matched.body.model_validate_json(raw, strict=True))  # type: ignore[union-attr]
+    if matched.multipart:
+        _check_multipart(request)
+    result = matched.handler(call)
+    reply = result if isinstance(result, Reply) else Reply(result)
+    if reply.payload is None:
+        return Response(status=204, headers=reply.headers)
+    return Response(to_json(reply.payload), matched.status, reply.headers, mimetype="application/json")
+
+
+def _validate(parse: Callable[[], Any]) -> Any:
+    try:
+        return parse()
+    except ValidationError as exc:
+        problems = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        if any(p["type"] == "json_invalid" for p in problems):
+            raise ApiError("the body is not valid JSON", problems) from exc
+        raise ValidationFailed("the request is not valid", problems) from exc
+
+
+def _json_body(request: Request) -> bytes:
+    limit = settings().max_json_bytes
+    if (request.content_length or 0) > limit:
+        raise PayloadTooLarge(f"JSON bodies are limited to {limit} bytes")
+    raw = request.stream.read(limit + 1)
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"JSON bodies are limited to {limit} bytes")
+    if not raw.strip():
+        return b"{}"
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType("send the body as JSON with Content-Type: application/json")
+    return raw
+
+
+def _check_multipart(request: Request) -> None:
+    limit = settings().max_upload_bytes + MULTIPART_SLACK
+    if (request.content_length or 0) > limit:
+        raise PayloadTooLarge(f"uploads are limited to {settings().max_upload_bytes // (1024 * 1024)} MB")
+    if request.mimetype != "multipart/form-data":
+        raise UnsupportedMediaType("send the file as multipart/form-data")
+    request.max_content_length = limit
+
+
+def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        error["details"] = details
+    return Response(to_json({"error": error}), status, mimetype="application/json")

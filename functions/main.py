@@ -1,0 +1,44 @@
+"""Cloud Functions entry points (functions-framework targets). Thin: parse, call the domain, answer.
+
+- `api`: every /api route (declared per resource in functions/api/).
+- `on_upload_finalized`: the `google.cloud.storage.object.v1.finalized` trigger on the uploads bucket.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import functions_framework
+from cloudevents.http import CloudEvent
+from flask import Request, Response
+
+from common import logs, uploads
+from functions.api import assets, manifests, openapi
+from functions.api import uploads as upload_routes
+from functions.api.router import dispatch
+
+logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
+log = logging.getLogger("vidpipe.functions")
+
+ROUTE_MODULES = (manifests, assets, upload_routes, openapi)  # imported for their route declarations
+
+
+@functions_framework.http
+def api(request: Request) -> Response:
+    return dispatch(request)
+
+
+@functions_framework.cloud_event
+def on_upload_finalized(event: CloudEvent) -> None:
+    data = event.data or {}
+    outcome = uploads.on_finalized(
+        bucket=str(data.get("bucket", "")),
+        name=str(data.get("name", "")),
+        generation=int(data.get("generation") or 0),
+        size=int(data.get("size") or 0),
+        metadata=data.get("metadata") or {},
+    )
+    log.info(
+        "upload finalized", extra={"object": data.get("name"), "outcome": outcome, "event_id": event["id"]}
+    )
