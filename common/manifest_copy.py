@@ -48,7 +48,7 @@ def duplicate(owner_id: str, manifest_id: str, name: str | None) -> Manifest:
                 "manifest_id": copy.id,
                 "duplicated_from_asset_id": asset.id,
                 "pending_upload_path": None,
-                "created_at": now,
+                # created_at is kept: with sort_order it fixes the display order, which must survive the copy
                 "updated_at": now,
             }
         )

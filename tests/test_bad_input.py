@@ -1,0 +1,69 @@
+"""Bad input on every JSON endpoint: a JSON 4xx, and nothing changes."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import Api
+
+
+@pytest.fixture
+def target(alice: Api) -> dict[str, str]:
+    m = alice.manifest()
+    a = alice.asset(m["id"])
+    return {"manifest_id": m["id"], "asset_id": a["id"]}
+
+
+def json_operations(spec: dict) -> list[tuple[str, str]]:
+    return [
+        (method.upper(), path)
+        for path, ops in spec["paths"].items()
+        for method, op in ops.items()
+        if "application/json" in op.get("requestBody", {}).get("content", {})
+    ]
+
+
+BAD_BODIES = [
+    ("invalid JSON", {"data": b'{"name": ', "headers": {"Content-Type": "application/json"}}, {400}),
+    ("a JSON array", {"json": [1, 2, 3]}, {422}),
+    ("a JSON string", {"json": "name"}, {422}),
+    ("wrong types", {"json": {"name": ["x"], "category": 5, "asset_type": 1, "content_type": 7}}, {422}),
+    ("unknown fields only", {"json": {"owner_id": "someone-else"}}, {422}),
+    ("form encoded", {"data": {"name": "x"}}, {415}),
+    ("text/plain", {"data": b'{"name": "x"}', "headers": {"Content-Type": "text/plain"}}, {415}),
+    ("2 MB of JSON", {"json": {"name": "x" * (2 * 1024 * 1024)}}, {413}),
+    ("null bytes", {"data": b"\x00\x01\x02", "headers": {"Content-Type": "application/json"}}, {400}),
+]
+
+
+@pytest.mark.parametrize("case", BAD_BODIES, ids=[b[0] for b in BAD_BODIES])
+def test_bad_bodies_on_every_json_endpoint(spec: dict, alice: Api, target: dict, case: tuple) -> None:
+    label, kwargs, statuses = case
+    ops = json_operations(spec)
+    assert len(ops) >= 5
+    before_manifests = alice.get("/api/manifests").json()
+    before = alice.get(f"/api/manifests/{target['manifest_id']}").json()
+    for method, path in ops:
+        r = alice.request(method, path.format(**target), **kwargs)
+        assert r.status_code in statuses, (label, method, path, r.status_code, r.text[:300])
+        error = r.json()["error"]
+        assert error["code"]
+        assert error["message"]
+    assert alice.get(f"/api/manifests/{target['manifest_id']}").json() == before
+    assert alice.get("/api/manifests").json() == before_manifests
+
+
+def test_validation_errors_name_the_field_and_do_not_echo_input(alice: Api) -> None:
+    secret = "s3cr3t-" * 10
+    r = alice.post("/api/manifests", json={"name": secret, "category": "NOPE"})
+    assert r.status_code == 422
+    details = r.json()["error"]["details"]
+    assert details[0]["loc"] == ["category"]
+    assert "NOPE" not in r.text or secret not in r.text
+    assert secret not in r.text
+
+
+def test_unknown_routes_are_json_404(alice: Api) -> None:
+    r = alice.get("/api/nothing-here")
+    assert r.status_code == 404
+    assert r.json()["error"]["code"] == "not_found"

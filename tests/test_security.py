@@ -1,0 +1,122 @@
+"""Authentication and ownership, over every operation in the live OpenAPI document."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from devstack.emulators import free_port
+from devstack.tokens import emulator_token
+from tests.support import Api, jpeg
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def operations(spec: dict) -> list[tuple[str, str]]:
+    return [(m.upper(), p) for p, ops in spec["paths"].items() for m, op in ops.items() if op.get("security")]
+
+
+def fill(path: str, ids: dict[str, str]) -> str:
+    return path.format(**ids)
+
+
+@pytest.fixture
+def victim_ids(alice: Api) -> dict[str, str]:
+    m = alice.manifest()
+    a = alice.asset(m["id"])
+    assert alice.upload(a["id"], jpeg()).status_code == 200
+    return {"manifest_id": m["id"], "asset_id": a["id"]}
+
+
+def body_for(method: str, path: str) -> dict:
+    """A request that would succeed for the owner, so only identity decides the answer."""
+    if path.endswith("/upload"):
+        return {"files": {"file": ("x.jpg", jpeg())}}
+    if path.endswith("/upload-url"):
+        return {"json": {"content_type": "image/jpeg"}}
+    if path.endswith("/assets") and method == "POST":
+        return {"json": {"name": "x", "asset_type": "CHARACTER"}}
+    if method == "POST" and path == "/api/manifests":
+        return {"json": {"name": "x", "category": "MIXED"}}
+    if method == "PUT":
+        return {"json": {"name": "taken over"}}
+    return {}
+
+
+def test_every_protected_operation_needs_a_token(spec: dict, anonymous: Api, victim_ids: dict) -> None:
+    ops = operations(spec)
+    assert len(ops) >= 12
+    foreign_project = emulator_token("x", project_id="another-project")
+    bad_headers = [{}, {"Authorization": "Bearer not-a-jwt"}, {"Authorization": "Basic abc"},
+                   {"Authorization": f"Bearer {foreign_project}"}]  # fmt: skip
+    for method, path in ops:
+        url = fill(path, victim_ids)
+        for headers in bad_headers:
+            r = anonymous.request(method, url, headers=headers, **body_for(method, path))
+            assert r.status_code == 401, (method, path, headers, r.text)
+            assert r.json()["error"]["code"] == "unauthenticated"
+
+
+def test_other_owners_ids_answer_404_and_change_nothing(
+    spec: dict, alice: Api, mallory: Api, victim_ids: dict
+) -> None:
+    before = alice.get(f"/api/manifests/{victim_ids['manifest_id']}").json()
+    id_ops = [(m, p) for m, p in operations(spec) if "{" in p]
+    assert len(id_ops) >= 10
+    for method, path in id_ops:
+        r = mallory.request(method, fill(path, victim_ids), **body_for(method, path))
+        assert r.status_code == 404, (method, path, r.text)
+        assert r.json()["error"]["code"] == "not_found"
+    after = alice.get(f"/api/manifests/{victim_ids['manifest_id']}").json()
+    for image in ("reference_image_url", "thumbnail_url"):
+        before["assets"][0].pop(image)
+        after["assets"][0].pop(image)
+    assert after == before
+    assert mallory.get("/api/manifests").json() == []
+
+
+def test_malformed_and_unknown_ids_answer_404(alice: Api) -> None:
+    for path in ("/api/manifests/0", "/api/manifests/..%2F..%2Fetc", "/api/assets/" + "f" * 32,
+                 "/api/manifests/__name__", "/api/assets/" + "A" * 32):  # fmt: skip
+        r = alice.get(path)
+        assert r.status_code == 404, path
+        assert r.json()["error"]["code"] == "not_found"
+
+
+def test_wrong_method_is_a_json_405(alice: Api) -> None:
+    r = alice.session.patch(alice.base_url + "/api/manifests", timeout=10)
+    assert r.status_code == 405
+    assert r.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_a_deployment_without_the_emulator_variable_rejects_emulator_tokens(stack, alice: Api) -> None:
+    """Run the `api` target with functions-framework as production does, minus the emulator flag."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "FIREBASE_AUTH_EMULATOR_HOST"}
+    env["GOOGLE_APPLICATION_CREDENTIALS"] = str(stack.signing_key_file)  # a deployment always has ADC
+    server = subprocess.Popen(
+        [sys.executable, "-m", "functions_framework", "--target", "api", "--source", "functions/main.py",
+         "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}/api/manifests"
+        for _ in range(100):
+            try:
+                r = requests.get(
+                    url, headers={"Authorization": f"Bearer {emulator_token(alice.uid)}"}, timeout=5
+                )
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        assert r.status_code == 401
+        assert r.json()["error"]["code"] == "unauthenticated"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
