@@ -53,10 +53,15 @@ SortOrder = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
 
 
 # ---------------------------------------------------------------- requests
+# Schemas are built on first use, not at import: a function instance only pays for the models its
+# requests touch (the cold start is a product figure).
+LAZY = ConfigDict(defer_build=True)
+
+
 class Input(BaseModel):
     """Client input: unknown fields and wrong JSON types are errors, not silently coerced."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(LAZY, extra="forbid", strict=True)
 
 
 class Patch(Input):
@@ -93,7 +98,7 @@ ManifestSort = Literal["updated_at", "name", "times_used", "asset_count"]
 
 
 class ManifestListQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")  # query strings carry cache-busters; ignore unknowns
+    model_config = ConfigDict(LAZY, extra="ignore")  # query strings carry cache-busters; ignore unknowns
 
     category: Category | None = None
     status: ManifestStatus | None = None
@@ -103,7 +108,7 @@ class ManifestListQuery(BaseModel):
 
 
 class DuplicateQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(LAZY, extra="ignore")
 
     name: Name | None = None
 
@@ -137,7 +142,7 @@ class UploadUrlRequest(Input):
 # ---------------------------------------------------------------- records and responses
 class Record(BaseModel):
     # Stored documents may carry fields added by later versions: read what we know, keep going.
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(LAZY, extra="ignore")
 
 
 class ManifestPublic(Record):
@@ -165,6 +170,8 @@ class Manifest(ManifestPublic):
 
 
 class UploadError(BaseModel):
+    model_config = LAZY
+
     code: str
     message: str
     at: datetime
@@ -215,10 +222,14 @@ class ManifestDetail(ManifestOut):
 
 
 class DeletedOut(BaseModel):
+    model_config = LAZY
+
     status: Literal["deleted"] = "deleted"
 
 
 class UploadUrlOut(BaseModel):
+    model_config = LAZY
+
     upload_url: str
     method: Literal["PUT"] = "PUT"
     headers: dict[str, str]
@@ -227,10 +238,14 @@ class UploadUrlOut(BaseModel):
 
 
 class ErrorDetail(BaseModel):
+    model_config = LAZY
+
     code: str
     message: str
     details: Any = None
 
 
 class ErrorOut(BaseModel):
+    model_config = LAZY
+
     error: ErrorDetail

@@ -1,22 +1,28 @@
 """Cloud Functions entry points (functions-framework targets). Thin: parse, call the domain, answer.
 
-- `api`: every /api route (declared per resource in functions/api/).
-- `on_upload_finalized`: the `google.cloud.storage.object.v1.finalized` trigger on the uploads bucket.
+- `api` (signature type http): every /api route, declared per resource in functions/api/.
+- `on_upload_finalized` (signature type cloudevent): the `google.cloud.storage.object.v1.finalized`
+  trigger on the uploads bucket.
+
+The signature types are given at deploy time (infra/) and by the local stack, so this module does
+not import functions_framework for its decorators: the runtime has loaded it already, and a fresh
+interpreter importing this module stays fast.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-
-import functions_framework
-from cloudevents.http import CloudEvent
-from flask import Request, Response
+from typing import TYPE_CHECKING
 
 from common import logs, uploads
 from functions.api import assets, manifests, openapi
 from functions.api import uploads as upload_routes
 from functions.api.router import dispatch
+
+if TYPE_CHECKING:
+    from cloudevents.http import CloudEvent
+    from werkzeug.wrappers import Request, Response
 
 logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
 log = logging.getLogger("vidpipe.functions")
@@ -24,12 +30,10 @@ log = logging.getLogger("vidpipe.functions")
 ROUTE_MODULES = (manifests, assets, upload_routes, openapi)  # imported for their route declarations
 
 
-@functions_framework.http
 def api(request: Request) -> Response:
     return dispatch(request)
 
 
-@functions_framework.cloud_event
 def on_upload_finalized(event: CloudEvent) -> None:
     data = event.data or {}
     outcome = uploads.on_finalized(

@@ -102,7 +102,7 @@ def test_a_deployment_without_the_emulator_variable_rejects_emulator_tokens(stac
     env["GOOGLE_APPLICATION_CREDENTIALS"] = str(stack.signing_key_file)  # a deployment always has ADC
     server = subprocess.Popen(
         [sys.executable, "-m", "functions_framework", "--target", "api", "--source", "functions/main.py",
-         "--host", "127.0.0.1", "--port", str(port)],
+         "--signature-type", "http", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:

@@ -14,7 +14,7 @@ from common.errors import Unauthenticated
 
 if TYPE_CHECKING:
     import firebase_admin
-    from flask import Request
+    from werkzeug.wrappers import Request
 
 _lock = threading.Lock()
 _app: firebase_admin.App | None = None

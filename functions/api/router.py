@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Request, Response
 from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import BaseConverter, Map, Rule
+from werkzeug.wrappers import Request, Response
 
 from common.config import settings
 from common.errors import ApiError, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
