@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from google.cloud import firestore
@@ -31,10 +32,10 @@ def test_create_returns_a_draft_with_counters_at_zero(alice: Api) -> None:
     assert int(m["id"], 16) >= 0
 
 
-def test_ids_are_random_not_sequential(alice: Api) -> None:
+def test_ids_are_random_uuid4(alice: Api) -> None:
     ids = [alice.manifest(name=f"m{i}")["id"] for i in range(3)]
     assert len(set(ids)) == 3
-    assert sorted(ids) != ids or sorted(ids, reverse=True) != ids or len({i[:8] for i in ids}) == 3
+    assert all(uuid.UUID(hex=i).version == 4 for i in ids)
 
 
 def test_unknown_category_is_422_and_creates_nothing(alice: Api) -> None:
@@ -97,12 +98,14 @@ def test_list_sorts(alice: Api) -> None:
     alice.asset(c["id"])
     alice.asset(c["id"])
     alice.asset(a["id"])
+    docs = firestore.Client().collection("manifests")
+    for manifest, used in ((a, 1), (b, 7), (c, 3)):  # usage is counted by projects (a later issue)
+        docs.document(manifest["id"]).update({"times_used": used})
     by = lambda sort: [m["name"] for m in alice.get("/api/manifests", params={"sort": sort}).json()]  # noqa: E731
-    assert by("name") == ["Apple", "banana", "cherry"]
+    assert by("name") == ["Apple", "banana", "cherry"]  # case-insensitive
     assert by("asset_count") == ["cherry", "Apple", "banana"]
     assert by("updated_at") == ["Apple", "cherry", "banana"]  # newest change first
-    assert set(by("times_used")) == {"Apple", "banana", "cherry"}
-    assert b["id"]
+    assert by("times_used") == ["banana", "cherry", "Apple"]
 
 
 def test_list_pages_with_cursor_header(alice: Api) -> None:
