@@ -66,11 +66,7 @@ def seed() -> str:
         m = Manifest(id=new_id(), owner_id=OWNER, name=f"m{i:03d}", category=Category.CHARACTERS,
                      created_at=now, updated_at=now)  # fmt: skip
         writes.append((db.collection(db.MANIFESTS).document(m.id), manifest_doc(m)))
-    for start in range(0, len(writes), 500):
-        batch = db.client().batch()
-        for ref, doc in writes[start : start + 500]:
-            batch.set(ref, doc)
-        batch.commit()
+    db.set_all(writes)
     return big.id
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from google.cloud import firestore
-from google.cloud.firestore import Client, CollectionReference
+from google.cloud.firestore import Client, CollectionReference, DocumentReference
 
 from common.config import settings
+
+BATCH_LIMIT = 500  # Firestore's cap on writes per commit
 
 MANIFESTS = "manifests"
 ASSETS = "assets"
@@ -29,3 +32,12 @@ def client() -> Client:
 
 def collection(name: str) -> CollectionReference:
     return client().collection(name)
+
+
+def set_all(writes: list[tuple[DocumentReference, dict[str, Any]]]) -> None:
+    """Write many documents in as few commits as Firestore allows (not atomic past one batch)."""
+    for start in range(0, len(writes), BATCH_LIMIT):
+        batch = client().batch()
+        for ref, doc in writes[start : start + BATCH_LIMIT]:
+            batch.set(ref, doc)
+        batch.commit()

@@ -12,8 +12,6 @@ from common.models import Manifest, ManifestStatus, new_id, utcnow
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference
 
-BATCH_LIMIT = 500  # Firestore's cap on writes per commit
-
 
 def duplicate(owner_id: str, manifest_id: str, name: str | None) -> Manifest:
     """Copy the manifest and its assets; images are shared, tags and their numbering preserved.
@@ -55,10 +53,6 @@ def duplicate(owner_id: str, manifest_id: str, name: str | None) -> Manifest:
         writes.append((asset_ops.asset_ref(clone.id), asset_ops.to_doc(clone)))
     for claim in source_ref.collection(db.TAG_CLAIMS).stream():
         writes.append((copy_ref.collection(db.TAG_CLAIMS).document(claim.id), claim.to_dict() or {}))
-    for start in range(0, len(writes), BATCH_LIMIT):
-        batch = db.client().batch()
-        for ref, doc in writes[start : start + BATCH_LIMIT]:
-            batch.set(ref, doc)
-        batch.commit()
+    db.set_all(writes)
     copy_ref.create(manifest_ops.to_doc(copy))
     return copy

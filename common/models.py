@@ -53,15 +53,17 @@ SortOrder = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
 
 
 # ---------------------------------------------------------------- requests
-# Schemas are built on first use, not at import: a function instance only pays for the models its
-# requests touch (the cold start is a product figure).
-LAZY = ConfigDict(defer_build=True)
+class Model(BaseModel):
+    """Base of every model here. Schemas are built on first use, not at import: a function instance
+    only pays for the models its requests touch (the cold start is a product figure)."""
+
+    model_config = ConfigDict(defer_build=True)
 
 
-class Input(BaseModel):
+class Input(Model):
     """Client input: unknown fields and wrong JSON types are errors, not silently coerced."""
 
-    model_config = ConfigDict(LAZY, extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class Patch(Input):
@@ -97,8 +99,8 @@ class ManifestUpdate(Patch):
 ManifestSort = Literal["updated_at", "name", "times_used", "asset_count"]
 
 
-class ManifestListQuery(BaseModel):
-    model_config = ConfigDict(LAZY, extra="ignore")  # query strings carry cache-busters; ignore unknowns
+class ManifestListQuery(Model):
+    model_config = ConfigDict(extra="ignore")  # query strings carry cache-busters; ignore unknowns
 
     category: Category | None = None
     status: ManifestStatus | None = None
@@ -107,8 +109,8 @@ class ManifestListQuery(BaseModel):
     cursor: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
 
-class DuplicateQuery(BaseModel):
-    model_config = ConfigDict(LAZY, extra="ignore")
+class DuplicateQuery(Model):
+    model_config = ConfigDict(extra="ignore")
 
     name: Name | None = None
 
@@ -140,9 +142,9 @@ class UploadUrlRequest(Input):
 
 
 # ---------------------------------------------------------------- records and responses
-class Record(BaseModel):
+class Record(Model):
     # Stored documents may carry fields added by later versions: read what we know, keep going.
-    model_config = ConfigDict(LAZY, extra="ignore")
+    model_config = ConfigDict(extra="ignore")
 
 
 class ManifestPublic(Record):
@@ -169,9 +171,7 @@ class Manifest(ManifestPublic):
     tag_high: dict[str, int] = Field(default_factory=dict)
 
 
-class UploadError(BaseModel):
-    model_config = LAZY
-
+class UploadError(Model):
     code: str
     message: str
     at: datetime
@@ -221,15 +221,11 @@ class ManifestDetail(ManifestOut):
     assets: list[AssetOut]
 
 
-class DeletedOut(BaseModel):
-    model_config = LAZY
-
+class DeletedOut(Model):
     status: Literal["deleted"] = "deleted"
 
 
-class UploadUrlOut(BaseModel):
-    model_config = LAZY
-
+class UploadUrlOut(Model):
     upload_url: str
     method: Literal["PUT"] = "PUT"
     headers: dict[str, str]
@@ -237,15 +233,11 @@ class UploadUrlOut(BaseModel):
     expires_at: datetime
 
 
-class ErrorDetail(BaseModel):
-    model_config = LAZY
-
+class ErrorDetail(Model):
     code: str
     message: str
     details: Any = None
 
 
-class ErrorOut(BaseModel):
-    model_config = LAZY
-
+class ErrorOut(Model):
     error: ErrorDetail

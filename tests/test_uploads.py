@@ -14,21 +14,13 @@ import requests
 from google.cloud import firestore, storage
 from PIL import Image
 
+from common.storage import bucket
 from devstack.app import EVENTS_PATH
 from tests.support import Api, jpeg, wait_for
 
 
 def stored(asset_id: str) -> dict:
     return firestore.Client().collection("assets").document(asset_id).get().to_dict()
-
-
-def bucket() -> storage.Bucket:
-    import os
-
-    from google.auth.credentials import AnonymousCredentials
-
-    client = storage.Client(project="demo-vidpipe", credentials=AnonymousCredentials())
-    return client.bucket(os.environ["UPLOADS_BUCKET"])
 
 
 def image_at(url: str) -> Image.Image:
