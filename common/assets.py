@@ -97,8 +97,9 @@ def update(owner_id: str, asset_id: str, patch: AssetUpdate) -> Asset:
     changes = patch.changes()
     now = utcnow()
     changes["updated_at"] = now
-    if any(field in changes for field in HAND_EDITED_FIELDS):
-        changes["text_edited_at"] = now
+    for field in HAND_EDITED_FIELDS:
+        if field in changes:
+            changes[f"text_edits.{field}"] = now  # when a person last wrote this field
     ref = asset_ref(asset_id)
     manifest = manifest_ops.manifest_ref(asset.manifest_id)
     new_type = changes.get("asset_type")

@@ -27,6 +27,14 @@ class Settings:
     thumbnail_px: int
     signed_url_ttl_s: int
     upload_url_ttl_s: int
+    # Engine jobs travel by Cloud Tasks to the GPU service.
+    tasks_location: str
+    tasks_queue: str
+    worker_url: str  # where tasks are delivered (the GPU service's /tasks endpoint)
+    tasks_service_account: str | None  # the identity tasks carry an OIDC token for (production)
+    tasks_emulator_host: str | None  # local stack: host:port of the Cloud Tasks emulator
+    local_task_secret: str | None  # local stack: the shared secret that stands in for OIDC
+    processing_lease_s: int
 
 
 @cache
@@ -49,4 +57,11 @@ def settings() -> Settings:
         thumbnail_px=int(env("THUMBNAIL_PX", "512")),
         signed_url_ttl_s=int(env("SIGNED_URL_TTL_S", str(12 * 3600))),
         upload_url_ttl_s=int(env("UPLOAD_URL_TTL_S", str(15 * 60))),
+        tasks_location=env("TASKS_LOCATION", "us-central1"),
+        tasks_queue=env("TASKS_QUEUE", "manifest-processing"),
+        worker_url=env("WORKER_URL", "http://127.0.0.1:8081/tasks"),
+        tasks_service_account=env("TASKS_SERVICE_ACCOUNT") or None,
+        tasks_emulator_host=env("CLOUD_TASKS_EMULATOR_HOST") or None,
+        local_task_secret=env("LOCAL_TASK_SECRET") or None,
+        processing_lease_s=int(env("PROCESSING_LEASE_S", "600")),
     )

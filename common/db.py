@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from google.api_core import exceptions
+from google.api_core.retry import Retry, if_exception_type
 from google.cloud import firestore
 from google.cloud.firestore import Client, CollectionReference, DocumentReference
 
@@ -16,6 +18,20 @@ MANIFESTS = "manifests"
 ASSETS = "assets"
 PROJECTS = "projects"
 TAG_CLAIMS = "tag_claims"  # subcollection of a manifest: one document per tag ever issued
+JOBS = "jobs"  # engine work items; a Cloud Task carries only the job id
+FACES = "faces"  # one document per face crop asset (same id): its 512-d embedding, kept off the asset
+
+# Writes that lost a lock to a concurrent transaction (Aborted) are safe to send again: nothing of
+# theirs was applied. The client's default retry does not cover that case for plain commits.
+CONTENDED = Retry(
+    predicate=if_exception_type(
+        exceptions.Aborted, exceptions.ServiceUnavailable, exceptions.DeadlineExceeded
+    ),
+    initial=0.05,
+    maximum=2.0,
+    multiplier=2.0,
+    timeout=60.0,
+)
 
 _lock = threading.Lock()
 _client: Client | None = None
@@ -40,4 +56,4 @@ def set_all(writes: list[tuple[DocumentReference, dict[str, Any]]]) -> None:
         batch = client().batch()
         for ref, doc in writes[start : start + BATCH_LIMIT]:
             batch.set(ref, doc)
-        batch.commit()
+        batch.commit(retry=CONTENDED)

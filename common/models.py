@@ -37,6 +37,22 @@ class ManifestStatus(StrEnum):
     ERROR = "ERROR"
 
 
+class JobKind(StrEnum):
+    PROCESS_MANIFEST = "process_manifest"
+    REPROCESS_ASSET = "reprocess_asset"
+
+
+class JobStatus(StrEnum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    ERROR = "ERROR"
+
+
+# The engine's steps, in the order a run goes through them.
+STEPS = ("detection", "faces", "reverse_prompting", "tags", "contact_sheet")
+
+
 class AssetType(StrEnum):
     CHARACTER = "CHARACTER"
     OBJECT = "OBJECT"
@@ -147,6 +163,22 @@ class Record(Model):
     model_config = ConfigDict(extra="ignore")
 
 
+class StepProgress(Model):
+    done: int = 0
+    total: int = 0
+    failed: int = 0
+
+
+class ProcessingLease(Model):
+    """Who processes the manifest now. A run renews `lease_expires_at` as it goes; once it lapses,
+    a retry or a new request may take over, so a dead worker never leaves the manifest stuck."""
+
+    job_id: str
+    started_at: datetime
+    lease_expires_at: datetime
+    finished_at: datetime | None = None
+
+
 class ManifestPublic(Record):
     id: str
     name: str
@@ -161,6 +193,10 @@ class ManifestPublic(Record):
     created_at: datetime
     updated_at: datetime
     parent_manifest_id: str | None = None
+    current_step: str | None = None
+    progress: dict[str, StepProgress] = Field(default_factory=dict)
+    error: str | None = None
+    total_processing_cost: float = 0.0
 
 
 class Manifest(ManifestPublic):
@@ -169,10 +205,17 @@ class Manifest(ManifestPublic):
     contact_sheet_path: str | None = None
     # Highest tag number claimed per type: a hint for the next claim, never the source of truth.
     tag_high: dict[str, int] = Field(default_factory=dict)
+    processing: ProcessingLease | None = None
 
 
 class UploadError(Model):
     code: str
+    message: str
+    at: datetime
+
+
+class ProcessingError(Model):
+    step: str
     message: str
     at: datetime
 
@@ -194,6 +237,17 @@ class AssetPublic(Record):
     image_height: int | None = None
     image_content_type: str | None = None
     upload_error: UploadError | None = None
+    # What the engine found and made (source="extracted" for its crops).
+    source_asset_id: str | None = None
+    detection_class: str | None = None
+    detection_confidence: float | None = None
+    crop_bbox: list[int] | None = None  # [x1, y1, x2, y2] in the source image's pixels
+    is_face_crop: bool = False
+    face_group_id: str | None = None  # the primary face's asset id, on every face of the group
+    duplicate_of: str | None = None
+    reverse_prompt_source: Literal["gemini", "offline"] | None = None
+    processing_cost: float = 0.0
+    processing_error: ProcessingError | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -204,8 +258,11 @@ class Asset(AssetPublic):
     thumbnail_path: str | None = None
     image_generation: int | None = None
     pending_upload_path: str | None = None
-    text_edited_at: datetime | None = None
+    text_edits: dict[str, datetime] = Field(default_factory=dict)
     duplicated_from_asset_id: str | None = None
+    # What the current reverse prompt was made from (image object + generation): unchanged input,
+    # no second paid call.
+    described_from: str | None = None
 
 
 class AssetOut(AssetPublic):
@@ -219,6 +276,61 @@ class ManifestOut(ManifestPublic):
 
 class ManifestDetail(ManifestOut):
     assets: list[AssetOut]
+
+
+class Job(Record):
+    """One unit of engine work; the Cloud Task carries only its id."""
+
+    id: str
+    kind: JobKind
+    owner_id: str
+    manifest_id: str
+    asset_id: str | None = None
+    status: JobStatus = JobStatus.QUEUED
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str | None = None
+    attempts: int = 0
+
+
+class JobOut(Model):
+    task_id: str
+    kind: JobKind
+    status: JobStatus
+    manifest_id: str
+    asset_id: str | None = None
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str | None = None
+
+
+class ProcessAccepted(Model):
+    task_id: str
+    status: ManifestStatus
+    manifest_id: str
+
+
+class ReprocessAccepted(Model):
+    task_id: str
+    status: JobStatus
+    asset_id: str
+    manifest_id: str
+
+
+class ProgressOut(Model):
+    manifest_id: str
+    status: ManifestStatus
+    current_step: str | None = None
+    progress: dict[str, StepProgress] = Field(default_factory=dict)
+    error: str | None = None
+    task_id: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    lease_expires_at: datetime | None = None
+    total_processing_cost: float = 0.0
+    updated_at: datetime
 
 
 class DeletedOut(Model):

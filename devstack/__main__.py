@@ -10,14 +10,17 @@ from pathlib import Path
 from werkzeug.serving import make_server
 
 from devstack.emulators import Stack
+from devstack.models import ensure as ensure_models
 
 
 def main() -> None:
     port = int(os.environ.get("PORT", "8080"))
     stack = Stack(state_dir=Path(".devstack").resolve())
-    print(f"starting emulators (logs in {stack.state_dir}) ...", flush=True)
+    print(f"starting emulators and the GPU service on the CPU (logs in {stack.state_dir}) ...", flush=True)
+    ensure_models()
     stack.start()
     try:
+        stack.start_worker()
         os.environ.update(stack.env())
         from common import logs
         from devstack.app import EVENTS_PATH, build

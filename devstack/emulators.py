@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from importlib import resources
@@ -25,6 +27,8 @@ FIRESTORE_JAR = SDK / "platform/cloud-firestore-emulator/cloud-firestore-emulato
 PUBSUB_BIN = SDK / "platform/pubsub-emulator/bin/cloud-pubsub-emulator"
 UPLOAD_EVENTS_TOPIC = "gcs-uploads"
 UPLOAD_EVENTS_SUBSCRIPTION = "gcs-uploads-to-trigger"
+TASKS_LOCATION = "us-central1"
+TASKS_QUEUE = "manifest-processing"
 
 
 def free_port() -> int:
@@ -62,6 +66,10 @@ class Stack:
     firestore_port: int = field(default_factory=free_port)
     storage_port: int = field(default_factory=free_port)
     pubsub_port: int = field(default_factory=free_port)
+    tasks_port: int = field(default_factory=free_port)
+    worker_port: int = field(default_factory=free_port)
+    task_secret: str = field(default_factory=lambda: secrets.token_hex(16))
+    worker: subprocess.Popen[bytes] | None = None
     uploads_bucket: str = "demo-vidpipe-uploads"
     derived_bucket: str = "demo-vidpipe-derived"
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
@@ -86,7 +94,16 @@ class Stack:
             "DERIVED_BUCKET": self.derived_bucket,
             "PUBLIC_STORAGE_URL": self.storage_url,
             "SIGNING_KEY_FILE": str(self.signing_key_file),
+            "CLOUD_TASKS_EMULATOR_HOST": f"127.0.0.1:{self.tasks_port}",
+            "TASKS_LOCATION": TASKS_LOCATION,
+            "TASKS_QUEUE": TASKS_QUEUE,
+            "WORKER_URL": f"{self.worker_url}/tasks",
+            "LOCAL_TASK_SECRET": self.task_secret,
         }
+
+    @property
+    def worker_url(self) -> str:
+        return f"http://127.0.0.1:{self.worker_port}"
 
     def start(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -119,10 +136,29 @@ class Stack:
                     f"{self.storage_url}/storage/v1/b", params={"project": self.project_id},
                     json={"name": name}, timeout=10,
                 ).raise_for_status()  # fmt: skip
+            queue = f"projects/{self.project_id}/locations/{TASKS_LOCATION}/queues/{TASKS_QUEUE}"
+            tasks = self._spawn(
+                "tasks", [sys.executable, "-m", "devstack.tasks_emulator", str(self.tasks_port), queue]
+            )
+            _wait_port(self.tasks_port, 30, tasks, "Cloud Tasks emulator")
             _wait_http(f"http://127.0.0.1:{self.firestore_port}/", 60, firestore, "Firestore emulator")
         except BaseException:
             self.stop()
             raise
+
+    def start_worker(self, extra_env: dict[str, str] | None = None, timeout: float = 180) -> None:
+        """The GPU service (on the CPU here), as its own process: tests kill and restart it."""
+        env = {**self.env(), "PORT": str(self.worker_port), **(extra_env or {})}
+        self.worker = self._spawn("worker", [sys.executable, "-m", "gpu_service"], env=env)
+        _wait_http(f"{self.worker_url}/healthz", timeout, self.worker, "GPU service")
+
+    def kill_worker(self) -> None:
+        if self.worker is not None and self.worker.poll() is None:
+            os.killpg(self.worker.pid, signal.SIGKILL)
+            self.worker.wait(timeout=10)
+        if self.worker in self.processes:
+            self.processes.remove(self.worker)
+        self.worker = None
 
     def push_upload_events_to(self, endpoint: str) -> None:
         """Deliver finalize events by push, as Eventarc delivers them to the trigger in production."""
@@ -146,6 +182,7 @@ class Stack:
             "firestore": f"http://127.0.0.1:{self.firestore_port}/",
             "storage": f"{self.storage_url}/storage/v1/b",
             "pubsub": self._pubsub(f"topics/{UPLOAD_EVENTS_TOPIC}"),
+            "gpu_service": f"{self.worker_url}/healthz",
         }
         status = {}
         for name, url in checks.items():
@@ -172,7 +209,7 @@ class Stack:
     def _spawn(
         self, name: str, argv: list[str], env: dict[str, str] | None = None
     ) -> subprocess.Popen[bytes]:
-        log = (self.state_dir / f"{name}.log").open("wb")
+        log = (self.state_dir / f"{name}.log").open("ab")
         proc = subprocess.Popen(
             argv,
             stdout=log,
@@ -182,6 +219,18 @@ class Stack:
         )
         self.processes.append(proc)
         return proc
+
+
+def _wait_port(port: int, timeout: float, proc: subprocess.Popen[bytes], name: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with code {proc.returncode}; see its log in .devstack/")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"{name} was not listening on {port} after {timeout:.0f} s")
 
 
 def write_signing_key(path: Path, project_id: str) -> None:

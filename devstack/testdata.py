@@ -3,6 +3,7 @@ reachable): the face_recognition 1.3.0 sdist ships portraits, including same-per
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 import tarfile
@@ -30,3 +31,11 @@ def photos_dir() -> Path:
             if member.isfile() and "/tests/test_images/" in member.name and member.name.endswith(".jpg"):
                 (target / Path(member.name).name).write_bytes(archive.extractfile(member).read())  # type: ignore[union-attr]
     return target
+
+
+def ultralytics_photos() -> Path:
+    """ultralytics ships bus.jpg (four people and a bus) and zidane.jpg (two people)."""
+    spec = importlib.util.find_spec("ultralytics")  # located, not imported: importing it takes seconds
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("ultralytics is not installed; run `make venv`")
+    return Path(spec.submodule_search_locations[0]) / "assets"

@@ -16,7 +16,7 @@ import os
 from typing import TYPE_CHECKING
 
 from common import logs, uploads
-from functions.api import assets, manifests, openapi
+from functions.api import assets, manifests, openapi, processing
 from functions.api import uploads as upload_routes
 from functions.api.router import dispatch
 
@@ -27,7 +27,13 @@ if TYPE_CHECKING:
 logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
 log = logging.getLogger("vidpipe.functions")
 
-ROUTE_MODULES = (manifests, assets, upload_routes, openapi)  # imported for their route declarations
+ROUTE_MODULES = (
+    manifests,
+    assets,
+    upload_routes,
+    processing,
+    openapi,
+)  # imported for their route declarations
 
 
 def api(request: Request) -> Response:

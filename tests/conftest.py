@@ -19,7 +19,8 @@ import requests
 from werkzeug.serving import make_server
 
 from devstack.emulators import Stack, free_port
-from devstack.testdata import photos_dir
+from devstack.testdata import photos_dir, ultralytics_photos
+from tests.gemini_standin import GeminiStandIn
 from tests.support import Api
 
 
@@ -77,3 +78,39 @@ def anonymous(base_url: str, spec: dict[str, Any]) -> Api:
 @pytest.fixture(scope="session")
 def photos() -> Path:
     return photos_dir()
+
+
+@pytest.fixture(scope="session")
+def gemini() -> Iterator[GeminiStandIn]:
+    server = GeminiStandIn()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def worker(stack: Stack, base_url: str, gemini: GeminiStandIn) -> Stack:
+    """The GPU service as its own process (on the CPU), describing through the real google-genai
+    client against the local Gemini stand-in."""
+    stack.start_worker(worker_env(gemini))
+    return stack
+
+
+def worker_env(gemini: GeminiStandIn) -> dict[str, str]:
+    return {
+        "GEMINI_API_KEY": "local-test-key",
+        "GEMINI_BASE_URL": gemini.url,
+        "GEMINI_RETRY_INITIAL_DELAY_S": "0.05",
+        "TASK_MAX_ATTEMPTS": "1000",  # the emulator retries at once, without backoff
+    }
+
+
+@pytest.fixture(autouse=True)
+def _clean_gemini_script(request: pytest.FixtureRequest) -> None:
+    if "gemini" in request.fixturenames:
+        request.getfixturevalue("gemini").reset()
+
+
+@pytest.fixture(scope="session")
+def street_photos() -> Path:
+    return ultralytics_photos()

@@ -97,9 +97,8 @@ def test_update_fields_and_version(alice: Api) -> None:
     )
     assert alice.get(f"/api/manifests/{m['id']}").json()["version"] == 3
     stored = firestore.Client().collection("assets").document(a["id"]).get().to_dict()
-    assert (
-        stored["text_edited_at"] is not None
-    )  # lets a processing run that started earlier keep its hands off
+    # lets a processing run that started earlier keep its hands off these two fields
+    assert set(stored["text_edits"]) == {"reverse_prompt", "visual_description"}
 
 
 def test_changing_type_takes_a_new_tag_of_the_new_type(alice: Api) -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from common import processing
+from common.models import Job, JobKind, new_id, utcnow
 from devstack.emulators import free_port
 from devstack.tokens import emulator_token
 from tests.support import Api, jpeg
@@ -31,7 +33,11 @@ def victim_ids(alice: Api) -> dict[str, str]:
     m = alice.manifest()
     a = alice.asset(m["id"])
     assert alice.upload(a["id"], jpeg()).status_code == 200
-    return {"manifest_id": m["id"], "asset_id": a["id"]}
+    # A job of alice's, written as the API writes them (running it needs no worker here).
+    job = Job(id=new_id(), kind=JobKind.REPROCESS_ASSET, owner_id=alice.uid or "", manifest_id=m["id"],
+              asset_id=a["id"], created_at=utcnow())  # fmt: skip
+    processing.job_ref(job.id).create(job.model_dump(exclude={"id"}))
+    return {"manifest_id": m["id"], "asset_id": a["id"], "task_id": job.id}
 
 
 def body_for(method: str, path: str) -> dict:

@@ -21,6 +21,7 @@ ERROR_TEXT = {
     413: "Body too large",
     415: "Unsupported content type",
     422: "Failed validation",
+    503: "A backing service is unavailable; retry later",
 }
 
 

@@ -1,0 +1,60 @@
+"""The engine from the API's side: start a run, reprocess one asset, watch progress and jobs."""
+
+from __future__ import annotations
+
+from common import processing as ops
+from common.models import Job, JobOut, ProcessAccepted, ProgressOut, ReprocessAccepted
+from functions.api.router import Call, route
+
+TAG = "processing"
+
+
+@route(
+    "POST",
+    "/api/manifests/{manifest_id}/process",
+    summary="Process the manifest on the GPU service (detection, faces, reverse prompts, tags, sheet)",
+    tag=TAG,
+    status=202,
+    response=ProcessAccepted,
+    errors=(404, 409, 422, 503),
+)
+def process_manifest(call: Call) -> ProcessAccepted:
+    job = ops.start_manifest_run(call.uid, call.params["manifest_id"])
+    return ProcessAccepted(task_id=job.id, status="PROCESSING", manifest_id=job.manifest_id)
+
+
+@route(
+    "GET",
+    "/api/manifests/{manifest_id}/progress",
+    summary="Status, current step and per-step progress of the manifest's latest run",
+    tag=TAG,
+    response=ProgressOut,
+    errors=(404,),
+)
+def manifest_progress(call: Call) -> ProgressOut:
+    return ops.progress(call.uid, call.params["manifest_id"])
+
+
+@route(
+    "POST",
+    "/api/assets/{asset_id}/reprocess",
+    summary="Re-run detection and reverse-prompting for one asset",
+    tag=TAG,
+    status=202,
+    response=ReprocessAccepted,
+    errors=(404, 409, 422, 503),
+)
+def reprocess_asset(call: Call) -> ReprocessAccepted:
+    job = ops.start_asset_reprocess(call.uid, call.params["asset_id"])
+    return ReprocessAccepted(
+        task_id=job.id, status=job.status, asset_id=job.asset_id or "", manifest_id=job.manifest_id
+    )
+
+
+@route("GET", "/api/jobs/{task_id}", summary="One engine job", tag=TAG, response=JobOut, errors=(404,))
+def get_job(call: Call) -> JobOut:
+    return job_out(ops.get_owned_job(call.uid, call.params["task_id"]))
+
+
+def job_out(job: Job) -> JobOut:
+    return JobOut(task_id=job.id, **job.model_dump(exclude={"id", "owner_id", "attempts"}))

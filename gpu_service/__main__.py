@@ -1,0 +1,27 @@
+"""`python -m gpu_service`: the GPU service on 127.0.0.1:$PORT (default 8081), models loaded first."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+from functions_framework import create_app
+from werkzeug.serving import make_server
+
+from gpu_service.runtime import models
+
+SOURCE = str(Path(__file__).resolve().parent / "main.py")
+
+
+def main() -> None:
+    port = int(os.environ.get("PORT", "8081"))
+    models()  # load before accepting work, like Cloud Run's startup probe
+    app = create_app("handle_task", SOURCE, "http")
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    signal.signal(signal.SIGTERM, lambda *_: server.shutdown())
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

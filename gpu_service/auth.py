@@ -1,0 +1,58 @@
+"""Who may hand the GPU service work: the Cloud Tasks service account, and nobody else.
+
+Production: Cloud Tasks attaches an OIDC token minted for TASKS_SERVICE_ACCOUNT with the service URL
+as audience; Cloud Run's IAM check (run.invoker) sees it first, and this verifies it again (signature,
+audience, expiry, issuer, and the exact service account), so a misconfigured ingress cannot open
+the door. Local stack: the Cloud Tasks emulator cannot mint tokens, so the function that queues a
+task adds a shared secret header (LOCAL_TASK_SECRET) and this compares it in constant time.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from typing import TYPE_CHECKING
+
+from common.config import settings
+from common.tasks import LOCAL_SECRET_HEADER, audience
+
+if TYPE_CHECKING:
+    from werkzeug.wrappers import Request
+
+GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
+ISSUERS = ("https://accounts.google.com", "accounts.google.com")
+
+
+class Rejected(Exception):
+    pass
+
+
+def verify(request: Request) -> None:
+    cfg = settings()
+    if cfg.local_task_secret:
+        offered = request.headers.get(LOCAL_SECRET_HEADER, "")
+        if not hmac.compare_digest(offered.encode(), cfg.local_task_secret.encode()):
+            raise Rejected("missing or wrong local task secret")
+        return
+    if not cfg.tasks_service_account:
+        raise Rejected("TASKS_SERVICE_ACCOUNT is not configured; refusing every caller")
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        raise Rejected("no OIDC token")
+    from google.auth import exceptions
+    from google.auth.transport import requests as transport
+    from google.oauth2 import id_token
+
+    try:
+        claims = id_token.verify_token(
+            header.removeprefix("Bearer "),
+            transport.Request(),
+            audience=audience(cfg.worker_url),
+            certs_url=os.environ.get("OIDC_CERTS_URL", GOOGLE_CERTS_URL),
+        )
+    except (ValueError, exceptions.GoogleAuthError) as exc:
+        raise Rejected(f"invalid OIDC token: {exc}") from exc
+    if claims.get("iss") not in ISSUERS:
+        raise Rejected("token not issued by Google")
+    if claims.get("email") != cfg.tasks_service_account or not claims.get("email_verified"):
+        raise Rejected("token is not the tasks service account's")

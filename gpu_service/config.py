@@ -1,0 +1,66 @@
+"""The GPU service's own settings (models, thresholds, Gemini), read from the environment once."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+REPO_MODELS = Path(__file__).resolve().parent.parent / ".cache" / "models"
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    model_dir: Path  # weights are read from here, never downloaded at run time
+    detector_weights: str  # relative to model_dir
+    face_model_pack: str  # insightface pack under model_dir/insightface/models/
+    detection_confidence: float
+    detection_max_coverage: float  # a "detection" covering more of the image than this is the image
+    face_min_score: float
+    face_match_threshold: float  # cosine similarity at or above which two faces are one person
+    min_crop_px: int
+    describe_concurrency: int
+    gemini_model: str
+    gemini_api_key: str | None
+    gemini_base_url: str | None
+    use_vertex: bool
+    gemini_retry_attempts: int
+    gemini_retry_initial_delay_s: float
+    # Dollars per million tokens (input, output) for gemini_model.
+    price_input_per_mtok: float
+    price_output_per_mtok: float
+    task_max_attempts: int  # the queue's max attempts: the last one records an error instead of retrying
+    image_cache_mb: int
+
+    @property
+    def gemini_configured(self) -> bool:
+        return bool(self.gemini_api_key) or self.use_vertex
+
+
+@cache
+def worker_settings() -> WorkerSettings:
+    env = os.environ.get
+    return WorkerSettings(
+        model_dir=Path(env("MODEL_DIR") or REPO_MODELS),
+        detector_weights=env("DETECTOR_WEIGHTS", "detector/yolo11n-pose.pt"),
+        face_model_pack=env("FACE_MODEL_PACK", "local"),
+        detection_confidence=float(env("DETECTION_CONFIDENCE", "0.4")),
+        detection_max_coverage=float(env("DETECTION_MAX_COVERAGE", "0.9")),
+        # SCRFD-2.5G scores real faces 0.74-0.9 on the test photos; Immich's 0.7 default drops some.
+        face_min_score=float(env("FACE_MIN_SCORE", "0.6")),
+        # Immich's default: cosine distance at most 0.5.
+        face_match_threshold=float(env("FACE_MATCH_THRESHOLD", "0.5")),
+        min_crop_px=int(env("MIN_CROP_PX", "32")),
+        describe_concurrency=int(env("DESCRIBE_CONCURRENCY", "5")),
+        gemini_model=env("GEMINI_MODEL", "gemini-2.5-flash"),
+        gemini_api_key=env("GEMINI_API_KEY") or env("GOOGLE_API_KEY") or None,
+        gemini_base_url=env("GEMINI_BASE_URL") or env("GOOGLE_GEMINI_BASE_URL") or None,
+        use_vertex=env("GOOGLE_GENAI_USE_VERTEXAI", "").lower() in ("1", "true"),
+        gemini_retry_attempts=int(env("GEMINI_RETRY_ATTEMPTS", "5")),
+        gemini_retry_initial_delay_s=float(env("GEMINI_RETRY_INITIAL_DELAY_S", "1.0")),
+        price_input_per_mtok=float(env("GEMINI_PRICE_INPUT_PER_MTOK", "0.30")),
+        price_output_per_mtok=float(env("GEMINI_PRICE_OUTPUT_PER_MTOK", "2.50")),
+        task_max_attempts=int(env("TASK_MAX_ATTEMPTS", "5")),
+        image_cache_mb=int(env("IMAGE_CACHE_MB", "512")),
+    )

@@ -1,0 +1,71 @@
+"""The contact sheet: every asset's thumbnail with its number, name and type, on one PNG."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+TITLE = "PROJECT REFERENCE SHEET"
+COLUMNS = 4
+THUMB = 256
+PAD = 16
+LABEL_H = 44
+TITLE_H = 64
+MAX_TILES = 400  # beyond this the sheet stops being readable (and a 1,000-asset PNG is ~80k px tall)
+BACKGROUND = (250, 250, 250)
+INK = (20, 20, 20)
+MUTED = (110, 110, 110)
+
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+@dataclass(frozen=True)
+class Tile:
+    image: Image.Image | None  # None: the asset has no readable image (drawn as an empty frame)
+    name: str
+    asset_type: str
+    tag: str
+
+
+@cache
+def font(size: int, bold: bool = False) -> Font:
+    """DejaVu Sans when the system has it, Pillow's built-in font otherwise."""
+    try:
+        return ImageFont.truetype("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf", size)
+    except OSError:
+        return ImageFont.load_default(size=size)
+
+
+def draw(tiles: Sequence[Tile]) -> bytes:
+    shown = list(tiles[:MAX_TILES])
+    rows = max(1, -(-len(shown) // COLUMNS))
+    cell_w, cell_h = THUMB + PAD, THUMB + LABEL_H + PAD
+    sheet = Image.new("RGB", (PAD + COLUMNS * cell_w, TITLE_H + rows * cell_h + PAD), BACKGROUND)
+    pen = ImageDraw.Draw(sheet)
+    title = TITLE if len(tiles) <= MAX_TILES else f"{TITLE} (first {MAX_TILES} of {len(tiles)})"
+    pen.text((PAD, PAD), title, fill=INK, font=font(28, bold=True))
+    for index, tile in enumerate(shown):
+        x = PAD + (index % COLUMNS) * cell_w
+        y = TITLE_H + (index // COLUMNS) * cell_h
+        pen.rectangle((x, y, x + THUMB - 1, y + THUMB - 1), outline=(220, 220, 220), fill=(235, 235, 235))
+        if tile.image is not None:
+            thumb = ImageOps.contain(tile.image.convert("RGB"), (THUMB, THUMB))
+            sheet.paste(thumb, (x + (THUMB - thumb.width) // 2, y + (THUMB - thumb.height) // 2))
+        label = _fit(pen, f"[{index + 1}] {tile.name}", font(15, bold=True), THUMB)
+        pen.text((x, y + THUMB + 4), label, fill=INK, font=font(15, bold=True))
+        pen.text((x, y + THUMB + 24), f"{tile.asset_type} · {tile.tag}", fill=MUTED, font=font(13))
+    out = io.BytesIO()
+    sheet.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _fit(pen: ImageDraw.ImageDraw, text: str, face: Font, width: int) -> str:
+    if pen.textlength(text, font=face) <= width:
+        return text
+    while text and pen.textlength(text + "…", font=face) > width:
+        text = text[:-1]
+    return text + "…"

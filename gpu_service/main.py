@@ -1,0 +1,77 @@
+"""The GPU service's entry point (functions-framework target `handle_task`, signature type http).
+
+    POST /tasks    a Cloud Task: {"job_id", "kind", "manifest_id"}; ids only, the job lives in Firestore
+    GET  /healthz  200 once the models are loaded (Cloud Run's startup probe)
+
+Production runs it under functions-framework's gunicorn on Cloud Run with a GPU; the local stack
+serves the same app with `python -m gpu_service`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from werkzeug.wrappers import Request, Response
+
+from common import logs
+from gpu_service import auth, jobs
+from gpu_service.config import worker_settings
+from gpu_service.runtime import models
+
+logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
+log = logging.getLogger("vidpipe.gpu_service")
+
+MAX_TASK_BYTES = 100 * 1024  # tasks carry ids only
+
+
+class TaskPayload(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    job_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    kind: Literal["process_manifest", "reprocess_asset"]
+    manifest_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+
+
+def handle_task(request: Request) -> Response:
+    if request.path.rstrip("/") == "/healthz":
+        loaded = models()
+        return _json(
+            200, {"status": "ok", "torch_device": loaded.torch_device, "onnx": loaded.onnx_providers}
+        )
+    if request.path.rstrip("/") != "/tasks":
+        return _json(404, {"error": "not found"})
+    if request.method != "POST":
+        return _json(405, {"error": "POST a task"})
+    try:
+        auth.verify(request)
+    except auth.Rejected as exc:
+        log.warning("task rejected", extra={"reason": str(exc)})
+        return _json(401, {"error": "unauthenticated"})
+    if (request.content_length or 0) > MAX_TASK_BYTES:
+        return _json(413, {"error": "tasks carry ids only"})
+    try:
+        task = TaskPayload.model_validate_json(request.get_data(cache=False) or b"{}")
+    except ValidationError as exc:
+        # A malformed task never becomes valid: acknowledge it (4xx) so it is not retried forever.
+        return _json(
+            400, {"error": "bad task", "details": exc.errors(include_url=False, include_context=False)}
+        )
+    retry_count = int(request.headers.get("X-CloudTasks-TaskRetryCount", "0") or 0)
+    last_attempt = retry_count + 1 >= worker_settings().task_max_attempts
+    try:
+        outcome = jobs.handle(task.job_id, last_attempt=last_attempt)
+    except Exception:
+        log.exception(
+            "task failed; Cloud Tasks will retry it", extra={"job_id": task.job_id, "retry": retry_count}
+        )
+        return _json(500, {"error": "failed; retry"})
+    log.info("task handled", extra={"job_id": task.job_id, "kind": task.kind, "outcome": outcome})
+    return _json(200, {"job_id": task.job_id, "outcome": outcome})
+
+
+def _json(status: int, body: object) -> Response:
+    return Response(json.dumps(body, default=str), status, mimetype="application/json")

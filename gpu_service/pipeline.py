@@ -1,0 +1,306 @@
+"""A manifest run: detection -> faces -> reverse prompting -> tags -> contact sheet -> READY.
+
+Each step is idempotent, so a retried task (after a crash, a timeout or a second delivery) runs the
+whole pipeline again and converges on the same manifest. An asset whose image cannot be read fails
+alone, with its reason recorded on it; the run goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import OrderedDict, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from google.api_core import exceptions
+from google.cloud.firestore import Increment
+from PIL import Image
+
+from common import assets as asset_ops
+from common import manifests as manifest_ops
+from common import storage, tags
+from common.config import settings
+from common.images import thumbnail
+from common.models import Asset, AssetType, Job, ManifestStatus, utcnow
+from gpu_service import contact_sheet, describe, detection, faces, imaging, registry
+from gpu_service.config import worker_settings
+from gpu_service.progress import RunProgress
+
+log = logging.getLogger(__name__)
+
+DUPLICATE_PREFIX = re.compile(r"^\(Duplicate of [^)]*\) ")
+FACE_MARGIN = 0.25  # face crops keep some hair and chin around the detector's box
+FACE_FILLS_FRAME = 0.2  # a face this large a share of the image makes it a face crop
+
+
+class Pictures:
+    """Decoded images of this run, kept (up to a memory budget) so each is decoded once."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[str, imaging.Picture] = OrderedDict()
+        self._budget = worker_settings().image_cache_mb * 1024 * 1024
+
+    def get(self, asset: Asset) -> imaging.Picture:
+        key = f"{asset.image_path}#{asset.image_generation}"
+        if key in self._items:
+            self._items.move_to_end(key)
+            return self._items[key]
+        try:
+            data = storage.download(asset.image_path or "", generation=asset.image_generation)
+        except exceptions.NotFound as exc:
+            raise imaging.UnreadableImage("the stored image is missing") from exc
+        picture = imaging.decode(data)
+        self._items[key] = picture
+        while sum(p.bgr.nbytes for p in self._items.values()) > self._budget and len(self._items) > 1:
+            self._items.popitem(last=False)
+        return picture
+
+
+@dataclass
+class Run:
+    job: Job
+    progress: RunProgress
+    pictures: Pictures = field(default_factory=Pictures)
+    failed: set[str] = field(default_factory=set)
+    found: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # labels per source
+    face_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def started(self) -> datetime:
+        return self.job.created_at
+
+
+def run_manifest(job: Job) -> None:
+    run = Run(job, RunProgress(job.manifest_id, job.id))
+    run.progress.acquire()
+    assets = asset_ops.list_for_manifest(job.manifest_id)
+    sources = [a for a in assets if a.source != "extracted" and a.image_path]
+    detect_step(run, sources, assets)
+    readable = [s for s in sources if s.id not in run.failed]
+    faces_step(run, readable, assets)
+    describe_step(run, asset_ops.list_for_manifest(job.manifest_id))
+    tags_step(run)
+    contact_sheet_step(run)
+    run.progress.finish(ManifestStatus.READY)
+
+
+# ---------------------------------------------------------------- 1. detection
+def detect_step(run: Run, sources: list[Asset], assets: list[Asset]) -> None:
+    run.progress.start("detection", len(sources))
+    for source in sources:
+        try:
+            picture = run.pictures.get(source)
+        except imaging.UnreadableImage as exc:
+            run.failed.add(source.id)
+            registry.record_failure(source.id, "detection", str(exc))
+            run.progress.advance(failed=True)
+            continue
+        if source.processing_error is not None:
+            registry.clear_failure(source.id)
+        found = detection.detect(picture.bgr)
+        run.found[source.id] = [d.label for d in found]
+        children = [
+            _child(source, picture, "detection", rank, label=d.label, confidence=d.confidence, bbox=d.bbox)
+            for rank, d in enumerate(found)
+        ]
+        registry.sync_children(source, "detection", children, assets)
+        run.progress.advance()
+
+
+def _child(
+    source: Asset,
+    picture: imaging.Picture,
+    kind: registry.Kind,
+    rank: int,
+    *,
+    label: str,
+    confidence: float,
+    bbox: tuple[int, int, int, int],
+) -> registry.Child:
+    """An extracted asset: a person or object cut by the detector, or a face (with some margin)."""
+    is_face = kind == "face"
+    image = imaging.crop(picture, bbox, margin=FACE_MARGIN if is_face else 0.0)
+    return registry.Child(
+        id=registry.child_id(source, kind, rank),
+        asset_type=AssetType.CHARACTER if label in ("person", "face") else AssetType.OBJECT,
+        name=f"{source.name} · {label} {rank + 1}",
+        description=f"{label.capitalize()} {'from' if is_face else 'cut from'} {source.name}",
+        label=label,
+        confidence=confidence,
+        bbox=bbox,
+        is_face_crop=is_face,
+        image_jpeg=imaging.jpeg(image),
+        thumbnail_jpeg=thumbnail(image),
+        width=image.width,
+        height=image.height,
+    )
+
+
+# ---------------------------------------------------------------- 2. faces
+def faces_step(run: Run, sources: list[Asset], assets: list[Asset]) -> None:
+    run.progress.start("faces", len(sources))
+    for source in sources:
+        picture = run.pictures.get(source)
+        found = faces.detect(picture.bgr)
+        run.face_counts[source.id] = len(found)
+        vectors = faces.embed(picture.bgr, found)
+        children = [
+            _child(source, picture, "face", rank, label="face", confidence=f.score, bbox=f.bbox)
+            for rank, f in enumerate(found)
+        ]
+        registry.sync_children(source, "face", children, assets)
+        rows = [
+            (child.id, source.id, face.score, vector.tolist())
+            for child, face, vector in zip(children, found, vectors, strict=True)
+        ]
+        registry.store_embeddings(source.manifest_id, source.owner_id, rows)
+        run.progress.advance()
+    group_faces(run.job.manifest_id)
+
+
+def group_faces(manifest_id: str) -> None:
+    """Group every face of the manifest by person; mark all but each group's best face duplicates."""
+    stored = registry.embeddings_of(manifest_id)
+    if not stored:
+        return
+    ids = sorted(stored)
+    scores = [stored[i][0] for i in ids]
+    vectors = np.asarray([stored[i][1] for i in ids], dtype=np.float32)
+    primary_of = faces.group(vectors, scores, worker_settings().face_match_threshold)
+    by_id = {a.id: a for a in asset_ops.list_for_manifest(manifest_id) if a.id in stored}
+    updates: dict[str, dict[str, Any]] = {}
+    for index, asset_id in enumerate(ids):
+        asset, primary = by_id.get(asset_id), by_id.get(ids[primary_of[index]])
+        if asset is None or primary is None:
+            continue
+        base = DUPLICATE_PREFIX.sub("", asset.description)
+        duplicate_of = None if primary.id == asset.id else primary.id
+        description = base if duplicate_of is None else f"(Duplicate of {primary.name}) {base}"
+        fields = {"face_group_id": primary.id, "duplicate_of": duplicate_of, "description": description}
+        if any(getattr(asset, k) != v for k, v in fields.items()):
+            updates[asset_id] = fields
+    registry.write_groups(updates)
+
+
+# ---------------------------------------------------------------- 3. reverse prompting
+def fingerprint(asset: Asset) -> str:
+    return f"{asset.image_path}#{asset.image_generation}"
+
+
+def describe_step(run: Run, assets: list[Asset]) -> None:
+    todo = [
+        a for a in assets
+        if a.image_path and a.id not in run.failed
+        and (a.described_from != fingerprint(a) or a.reverse_prompt is None or a.processing_error is not None)
+    ]  # fmt: skip
+    run.progress.start("reverse_prompting", len(todo))
+    with ThreadPoolExecutor(max_workers=worker_settings().describe_concurrency) as pool:
+        for ok in pool.map(lambda a: describe_asset(run, a), todo):
+            run.progress.advance(failed=not ok)
+
+
+def subject_for(run: Run, asset: Asset) -> describe.Subject:
+    picture = run.pictures.get(asset)
+    return describe.Subject(
+        image=picture.rgb,
+        name=asset.name,
+        asset_type=asset.asset_type.value,
+        detection_class=asset.detection_class,
+        detection_confidence=asset.detection_confidence,
+        is_face_crop=asset.is_face_crop,
+        detections=run.found.get(asset.id, []),
+        faces=run.face_counts.get(asset.id, 0),
+    )
+
+
+def describe_asset(run: Run, asset: Asset) -> bool:
+    try:
+        result = describe.describer().describe(subject_for(run, asset))
+    except (imaging.UnreadableImage, describe.DescribeFailed) as exc:
+        registry.record_failure(asset.id, "reverse_prompting", str(exc))
+        return False
+    run.progress.add_cost(result.cost)
+    registry.write_description(asset.id, description_fields(asset, result), run.started)
+    return True
+
+
+def description_fields(asset: Asset, result: describe.Description) -> dict[str, Any]:
+    return {
+        "reverse_prompt": result.text.reverse_prompt,
+        "visual_description": result.text.visual_description,
+        "quality_score": result.text.quality_score,
+        "reverse_prompt_source": result.source,
+        "described_from": fingerprint(asset),
+        "processing_cost": Increment(result.cost),
+        "processing_error": None,
+    }
+
+
+# ---------------------------------------------------------------- 4. tags
+def tag_order(assets: list[Asset]) -> dict[AssetType, list[tuple[str, str]]]:
+    """Per type: uploaded assets in display order, each followed by what was cut from it, most
+    confident first."""
+    by_id = {a.id: a for a in assets}
+
+    def key(asset: Asset) -> tuple[Any, ...]:
+        parent = by_id.get(asset.source_asset_id or "") or asset
+        return (parent.sort_order, parent.created_at, parent.id, parent.id != asset.id,
+                -(asset.detection_confidence or 0.0), asset.created_at, asset.id)  # fmt: skip
+
+    ordered: dict[AssetType, list[tuple[str, str]]] = {t: [] for t in AssetType}
+    for asset in sorted(assets, key=key):
+        ordered[asset.asset_type].append((asset.id, asset.manifest_tag))
+    return ordered
+
+
+def tags_step(run: Run) -> None:
+    run.progress.start("tags", 1)
+    manifest_ref = manifest_ops.manifest_ref(run.job.manifest_id)
+    for attempt in range(3):
+        try:
+            tags.renumber(manifest_ref, tag_order(asset_ops.list_for_manifest(run.job.manifest_id)))
+            break
+        except exceptions.NotFound:
+            if attempt == 2:
+                raise  # assets keep disappearing under us: let the task retry later
+    run.progress.advance()
+
+
+# ---------------------------------------------------------------- 5. contact sheet
+def contact_sheet_step(run: Run) -> None:
+    run.progress.start("contact_sheet", 1)
+    tiles = []
+    for asset in sorted(asset_ops.list_for_manifest(run.job.manifest_id), key=_sheet_order):
+        if asset.duplicate_of:
+            continue  # one tile per person: duplicates would only repeat their primary
+        tiles.append(
+            contact_sheet.Tile(_thumbnail(asset), asset.name, asset.asset_type.value, asset.manifest_tag)
+        )
+    png = contact_sheet.draw(tiles)
+    path = f"manifests/{run.job.manifest_id}/contact_sheet_{run.job.id}.png"
+    storage.upload(path, png, "image/png", bucket_name=settings().derived_bucket)
+    ref = manifest_ops.manifest_ref(run.job.manifest_id)
+    previous = manifest_ops.read_manifest(ref.get()).contact_sheet_path
+    ref.update({"contact_sheet_path": path, "updated_at": utcnow()})
+    if previous and previous != path:
+        storage.delete(previous, bucket_name=settings().derived_bucket)
+    run.progress.advance()
+
+
+def _sheet_order(asset: Asset) -> tuple[int, int]:
+    return list(AssetType).index(asset.asset_type), tags.tag_number(asset.manifest_tag)
+
+
+def _thumbnail(asset: Asset) -> Image.Image | None:
+    """The stored thumbnail (small and already upright), or None when there is none to read."""
+    path = asset.thumbnail_path or asset.image_path
+    if not path:
+        return None
+    try:
+        return imaging.decode(storage.download(path)).rgb
+    except (exceptions.NotFound, imaging.UnreadableImage):
+        return None

@@ -1,0 +1,119 @@
+"""A run's progress and lease, written to the manifest document as the run goes.
+
+Writes are throttled (Firestore sustains about one write per second per document) except at step
+boundaries. Each write renews the lease and first checks, in a transaction, that this job still owns
+the manifest: a run that was taken over stops at its next write instead of fighting the new one.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import timedelta
+from typing import Any
+
+from google.api_core import exceptions
+from google.cloud import firestore
+from google.cloud.firestore import Increment
+
+from common import db
+from common import manifests as manifest_ops
+from common.config import settings
+from common.models import ManifestStatus, StepProgress, utcnow
+
+FLUSH_EVERY_S = 1.0
+CONTENDED_ATTEMPTS = 8
+
+
+class Superseded(Exception):
+    """Another job owns the manifest now (or it was deleted): this run must stop."""
+
+
+class RunProgress:
+    def __init__(self, manifest_id: str, job_id: str) -> None:
+        self.ref = manifest_ops.manifest_ref(manifest_id)
+        self.job_id = job_id
+        self.step_name: str | None = None
+        self.steps: dict[str, StepProgress] = {}
+        self.pending_cost = 0.0
+        self.last_flush = 0.0
+
+    def acquire(self) -> None:
+        """Take (or keep) the lease for this job; a lapsed lease of the same job is taken back."""
+        self._write({"status": ManifestStatus.PROCESSING.value, "error": None}, reacquire=True)
+
+    def start(self, step: str, total: int) -> None:
+        self.step_name = step
+        self.steps[step] = StepProgress(total=total)
+        self.flush(force=True)
+
+    def advance(self, *, failed: bool = False, count: int = 1) -> None:
+        current = self.steps[self.step_name or ""]
+        current.done += count
+        current.failed += count if failed else 0
+        self.flush()
+
+    def add_cost(self, dollars: float) -> None:
+        self.pending_cost += dollars
+
+    def flush(self, *, force: bool = False) -> None:
+        if not force and time.monotonic() - self.last_flush < FLUSH_EVERY_S:
+            return
+        changes: dict[str, Any] = {"current_step": self.step_name}
+        for name, counts in self.steps.items():
+            changes[f"progress.{name}"] = counts.model_dump()
+        self._write(changes, critical=force)
+
+    def finish(self, status: ManifestStatus, error: str | None = None) -> None:
+        now = utcnow()
+        self.step_name = "done" if status == ManifestStatus.READY else self.step_name
+        changes: dict[str, Any] = {"status": status.value, "error": error, "processing.finished_at": now}
+        changes["current_step"] = self.step_name
+        for name, counts in self.steps.items():
+            changes[f"progress.{name}"] = counts.model_dump()
+        self._write(changes)
+
+    def _write(self, changes: dict[str, Any], *, reacquire: bool = False, critical: bool = True) -> None:
+        cost, self.pending_cost = self.pending_cost, 0.0
+
+        @firestore.transactional
+        def write(transaction: firestore.Transaction) -> None:
+            snapshot = self.ref.get(transaction=transaction)
+            if not snapshot.exists:
+                raise Superseded("the manifest is gone")
+            manifest = manifest_ops.read_manifest(snapshot)
+            lease = manifest.processing
+            if manifest.deleted_at is not None or lease is None or lease.job_id != self.job_id:
+                raise Superseded("another run owns this manifest now")
+            if not reacquire and manifest.status != ManifestStatus.PROCESSING:
+                raise Superseded("the run was ended (its lease expired)")
+            now = utcnow()
+            update = {
+                **changes,
+                "processing.lease_expires_at": now + timedelta(seconds=settings().processing_lease_s),
+                "updated_at": now,
+            }
+            if reacquire:
+                update["processing.finished_at"] = None
+            if cost:
+                update["total_processing_cost"] = Increment(cost)
+            transaction.update(self.ref, update)
+
+        # Concurrent deliveries of one job contend for this document. A progress update may simply
+        # wait for the next one; taking the lease and finishing must land, so they back off and retry.
+        for attempt in range(CONTENDED_ATTEMPTS):
+            try:
+                write(db.client().transaction())
+                break
+            except (ValueError, exceptions.Aborted):
+                if not critical:
+                    self.pending_cost += cost
+                    return
+                if attempt == CONTENDED_ATTEMPTS - 1:
+                    self.pending_cost += cost
+                    raise
+                time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))  # noqa: S311 - jitter, not crypto
+            except BaseException:
+                self.pending_cost += cost
+                raise
+        self.last_flush = time.monotonic()

@@ -1,0 +1,77 @@
+"""One asset again: detection and reverse prompting on its own image, nothing else touched.
+
+It updates exactly: reverse_prompt, visual_description, quality_score, detection_class,
+detection_confidence, is_face_crop, crop_bbox (plus the bookkeeping of where the text came from).
+Boxes stay in the source image's pixels: for a crop, what is found inside it is shifted by the
+crop's origin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.cloud.firestore import Increment
+
+from common import assets as asset_ops
+from common import manifests as manifest_ops
+from common.models import Job
+from gpu_service import describe, detection, faces, imaging, registry
+from gpu_service.pipeline import FACE_FILLS_FRAME, Pictures, description_fields
+
+
+def run_reprocess(job: Job) -> bool:
+    """Returns False when the asset is gone (nothing to do)."""
+    snapshot = asset_ops.asset_ref(job.asset_id or "").get()
+    if not snapshot.exists:
+        return False
+    asset = asset_ops.read_asset(snapshot)
+    try:
+        picture = Pictures().get(asset)
+    except imaging.UnreadableImage as exc:
+        registry.record_failure(asset.id, "detection", str(exc))
+        raise
+    found_faces = faces.detect(picture.bgr)
+    area = picture.width * picture.height
+    face = found_faces[0] if found_faces else None
+    is_face_crop = face is not None and _area(face.bbox) >= FACE_FILLS_FRAME * area
+    fields: dict[str, Any] = {"is_face_crop": is_face_crop}
+    origin = (asset.crop_bbox[0], asset.crop_bbox[1]) if asset.crop_bbox else (0, 0)
+    found = detection.detect(picture.bgr, whole_image_ok=True)
+    if is_face_crop and face is not None:
+        label, confidence, box = "face", face.score, face.bbox
+    elif found:
+        label, confidence, box = found[0].label, found[0].confidence, found[0].bbox
+    else:
+        label, confidence, box = None, None, None
+    fields["detection_class"] = label
+    fields["detection_confidence"] = confidence
+    if box is not None:
+        x1, y1, x2, y2 = box
+        fields["crop_bbox"] = [x1 + origin[0], y1 + origin[1], x2 + origin[0], y2 + origin[1]]
+    elif asset.source != "extracted":
+        fields["crop_bbox"] = None  # an uploaded image with nothing in it; a crop keeps where it came from
+    subject = describe.Subject(
+        image=picture.rgb,
+        name=asset.name,
+        asset_type=asset.asset_type.value,
+        detection_class=label,
+        detection_confidence=confidence,
+        is_face_crop=is_face_crop,
+        detections=[d.label for d in found],
+        faces=len(found_faces),
+    )
+    try:
+        result = describe.describer().describe(subject)
+    except describe.DescribeFailed as exc:
+        registry.record_failure(asset.id, "reverse_prompting", str(exc))
+        registry.write_description(asset.id, fields, job.created_at)
+        raise
+    fields.update(description_fields(asset, result))
+    registry.write_description(asset.id, fields, job.created_at)
+    if result.cost:
+        manifest_ops.manifest_ref(asset.manifest_id).update({"total_processing_cost": Increment(result.cost)})
+    return True
+
+
+def _area(box: tuple[int, int, int, int]) -> int:
+    return (box[2] - box[0]) * (box[3] - box[1])

@@ -1,0 +1,95 @@
+"""Models, loaded once per process behind a lock, on CUDA when present and on the CPU otherwise.
+
+The execution provider that onnxruntime actually uses is logged: a CUDA image whose provider
+silently fails to load would otherwise run on the CPU unnoticed (a lesson from Immich).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from gpu_service.config import worker_settings
+
+if TYPE_CHECKING:
+    from insightface.app import FaceAnalysis
+    from ultralytics import YOLO
+
+log = logging.getLogger(__name__)
+
+# ultralytics must never reach the network or write into a read-only image.
+os.environ.setdefault("YOLO_OFFLINE", "1")
+os.environ.setdefault("YOLO_CONFIG_DIR", os.path.join(tempfile.gettempdir(), "vidpipe-yolo"))
+
+
+@dataclass
+class Models:
+    detector: YOLO
+    faces: FaceAnalysis
+    torch_device: str
+    onnx_providers: list[str]
+    load_seconds: float
+    # ultralytics predictors and onnxruntime sessions are shared by request threads: one at a time.
+    detector_lock: threading.Lock
+    faces_lock: threading.Lock
+
+
+_lock = threading.Lock()
+_models: Models | None = None
+
+
+def onnx_providers() -> list[str]:
+    import onnxruntime
+
+    available = onnxruntime.get_available_providers()
+    providers = [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available]
+    return providers or ["CPUExecutionProvider"]
+
+
+def models() -> Models:
+    global _models  # noqa: PLW0603 - one set of weights per process
+    with _lock:
+        if _models is None:
+            _models = _load()
+        return _models
+
+
+def _load() -> Models:
+    import torch
+    from insightface.app import FaceAnalysis
+    from ultralytics import YOLO
+
+    cfg = worker_settings()
+    started = time.perf_counter()
+    device = "cuda:0" if torch.cuda.is_available() else "cpu"
+    weights = cfg.model_dir / cfg.detector_weights
+    if not weights.exists():
+        raise RuntimeError(f"detector weights not found at {weights}; run `make models` or bake them in")
+    detector = YOLO(str(weights))
+    providers = onnx_providers()
+    pack_root = cfg.model_dir / "insightface"
+    if not (pack_root / "models" / cfg.face_model_pack).is_dir():
+        raise RuntimeError(f"face model pack {cfg.face_model_pack!r} not found under {pack_root}")
+    faces = FaceAnalysis(
+        name=cfg.face_model_pack,
+        root=str(pack_root),
+        allowed_modules=["detection", "recognition"],
+        providers=providers,
+    )
+    on_gpu = providers[0] == "CUDAExecutionProvider"
+    faces.prepare(ctx_id=0 if on_gpu else -1, det_size=(640, 640), det_thresh=cfg.face_min_score)
+    used = faces.models["detection"].session.get_providers()
+    if device.startswith("cuda") and "CUDAExecutionProvider" not in used:
+        log.warning("CUDA is present but onnxruntime runs on %s; faces will be slow", used)
+    elapsed = time.perf_counter() - started
+    log.info(
+        "models loaded",
+        extra={"torch_device": device, "onnx_providers": used, "seconds": round(elapsed, 3),
+               "detector": str(weights), "face_pack": cfg.face_model_pack},
+    )  # fmt: skip
+    return Models(detector, faces, device, used, elapsed, threading.Lock(), threading.Lock())
