@@ -1,0 +1,63 @@
+"""A small HTTP client for the vidpipe API: the calls the command line needs, with clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import requests
+
+IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
+
+
+class ApiFailure(Exception):
+    """The API said no; the message is its own."""
+
+
+class Client:
+    def __init__(self, base_url: str, token: str | None, timeout: float = 120) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = requests.Session()
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+        self.timeout = timeout
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self.session.request(method, f"{self.base_url}{path}", timeout=self.timeout, **kwargs)
+        except requests.ConnectionError as exc:
+            raise ApiFailure(f"cannot reach {self.base_url}; is the service running (make run)?") from exc
+        if response.status_code >= 400:
+            try:
+                error = response.json()["error"]
+                message = f"{error['message']} ({response.status_code} {error['code']})"
+            except (ValueError, KeyError, TypeError):
+                message = f"{response.status_code} {response.reason}"
+            raise ApiFailure(message)
+        return response.json() if response.content else None
+
+    def create_manifest(self, name: str, category: str) -> dict[str, Any]:
+        return self.call("POST", "/api/manifests", json={"name": name, "category": category})
+
+    def create_asset(self, manifest_id: str, name: str, asset_type: str, sort_order: int) -> dict[str, Any]:
+        body = {"name": name, "asset_type": asset_type, "sort_order": sort_order}
+        return self.call("POST", f"/api/manifests/{manifest_id}/assets", json=body)
+
+    def upload(self, asset_id: str, path: Path) -> dict[str, Any]:
+        with path.open("rb") as handle:
+            files = {"file": (path.name, handle, IMAGE_TYPES[path.suffix.lower()])}
+            return self.call("POST", f"/api/assets/{asset_id}/upload", files=files)
+
+    def process(self, manifest_id: str) -> dict[str, Any]:
+        return self.call("POST", f"/api/manifests/{manifest_id}/process")
+
+    def progress(self, manifest_id: str) -> dict[str, Any]:
+        return self.call("GET", f"/api/manifests/{manifest_id}/progress")
+
+    def manifest(self, manifest_id: str) -> dict[str, Any]:
+        return self.call("GET", f"/api/manifests/{manifest_id}")
+
+    def download(self, url: str) -> bytes:
+        response = requests.get(url, timeout=self.timeout)
+        response.raise_for_status()
+        return response.content

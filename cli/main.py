@@ -1,0 +1,159 @@
+"""`vidpipe`: build and process manifests from a terminal.
+
+    vidpipe manifest create --name "Cast" --category CHARACTERS ./photos
+    vidpipe process MANIFEST_ID --wait
+    vidpipe show MANIFEST_ID
+    vidpipe contact-sheet MANIFEST_ID -o sheet.png
+
+The API is at $VIDPIPE_URL (default http://127.0.0.1:8080, the local stack) and the caller's
+Firebase ID token is $VIDPIPE_TOKEN; --url and --token override both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+from cli.client import IMAGE_TYPES, ApiFailure, Client
+
+DEFAULT_URL = "http://127.0.0.1:8080"
+CATEGORY_TYPES = {"CHARACTERS": "CHARACTER", "ENVIRONMENTS": "ENVIRONMENT", "OBJECTS": "OBJECT",
+                  "STYLES": "STYLE", "MIXED": "CHARACTER"}  # fmt: skip
+STEPS = ("detection", "faces", "reverse_prompting", "tags", "contact_sheet")
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="vidpipe", description="Manifests of reference assets for AI video.")
+    root.add_argument("--url", default=os.environ.get("VIDPIPE_URL", DEFAULT_URL), help="API base URL")
+    root.add_argument("--token", default=os.environ.get("VIDPIPE_TOKEN"), help="Firebase ID token")
+    commands = root.add_subparsers(dest="command", required=True)
+
+    manifest = commands.add_parser("manifest", help="manifests").add_subparsers(dest="action", required=True)
+    create = manifest.add_parser("create", help="create a manifest with one asset per image in DIR")
+    create.add_argument("--name", required=True)
+    create.add_argument("--category", required=True, choices=sorted(CATEGORY_TYPES))
+    create.add_argument(
+        "--type", dest="asset_type", help="asset type of every image (default: from category)"
+    )
+    create.add_argument("directory", type=Path)
+
+    process = commands.add_parser("process", help="process a manifest on the GPU service")
+    process.add_argument("manifest_id")
+    process.add_argument("--wait", action="store_true", help="show live progress until the run ends")
+    process.add_argument("--interval", type=float, default=1.0, help=argparse.SUPPRESS)
+
+    show = commands.add_parser("show", help="a table of a manifest's assets and tags")
+    show.add_argument("manifest_id")
+
+    sheet = commands.add_parser("contact-sheet", help="download a manifest's contact sheet")
+    sheet.add_argument("manifest_id")
+    sheet.add_argument("-o", "--output", type=Path, default=Path("contact_sheet.png"))
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    client = Client(args.url, args.token)
+    try:
+        if args.command == "manifest":
+            return create_manifest(client, args)
+        if args.command == "process":
+            return process(client, args.manifest_id, wait=args.wait, interval=args.interval)
+        if args.command == "show":
+            return show(client, args.manifest_id)
+        return contact_sheet(client, args.manifest_id, args.output)
+    except ApiFailure as exc:
+        print(f"vidpipe: {exc}", file=sys.stderr)
+        return 1
+
+
+def create_manifest(client: Client, args: argparse.Namespace) -> int:
+    directory: Path = args.directory
+    if not directory.is_dir():
+        raise ApiFailure(f"{directory} is not a directory")
+    images = sorted(p for p in directory.iterdir() if p.suffix.lower() in IMAGE_TYPES and p.is_file())
+    if not images:
+        raise ApiFailure(f"no JPEG, PNG or WebP images in {directory}")
+    manifest = client.create_manifest(args.name, args.category)
+    asset_type = args.asset_type or CATEGORY_TYPES[args.category]
+    with tqdm(
+        total=sum(p.stat().st_size for p in images), unit="B", unit_scale=True, desc="uploading"
+    ) as bar:
+        for order, path in enumerate(images):
+            asset = client.create_asset(manifest["id"], path.stem, asset_type, order)
+            client.upload(asset["id"], path)
+            bar.update(path.stat().st_size)
+    print(manifest["id"])
+    return 0
+
+
+def process(client: Client, manifest_id: str, *, wait: bool, interval: float) -> int:
+    started = client.process(manifest_id)
+    print(f"processing {manifest_id} (task {started['task_id']})", file=sys.stderr)
+    if not wait:
+        return 0
+    bars: dict[str, tqdm] = {}
+    try:
+        while True:
+            progress = client.progress(manifest_id)
+            for step in STEPS:
+                counts = progress["progress"].get(step)
+                if counts is None:
+                    continue
+                bar = bars.get(step) or bars.setdefault(
+                    step, tqdm(total=counts["total"], desc=step, unit="item")
+                )
+                bar.total = counts["total"]
+                bar.n = counts["done"]
+                if counts["failed"]:
+                    bar.set_postfix(failed=counts["failed"])
+                bar.refresh()
+            if progress["status"] != "PROCESSING":
+                break
+            time.sleep(interval)
+    finally:
+        for bar in bars.values():
+            bar.close()
+    if progress["status"] == "READY":
+        print(f"READY: cost ${progress['total_processing_cost']:.4f}", file=sys.stderr)
+        return 0
+    print(f"{progress['status']}: {progress.get('error')}", file=sys.stderr)
+    return 1
+
+
+def show(client: Client, manifest_id: str) -> int:
+    manifest = client.manifest(manifest_id)
+    print(f"{manifest['name']}  [{manifest['status']}]  {manifest['asset_count']} assets")
+    rows = [("TAG", "TYPE", "NAME", "SOURCE", "QUALITY", "NOTE")]
+    for asset in sorted(manifest["assets"], key=lambda a: (a["asset_type"], a["manifest_tag"])):
+        quality = "" if asset["quality_score"] is None else f"{asset['quality_score']:.2f}"
+        note = (
+            "duplicate face"
+            if asset["duplicate_of"]
+            else (asset["processing_error"] or {}).get("message", "")
+        )
+        rows.append(
+            (asset["manifest_tag"], asset["asset_type"], asset["name"], asset["source"], quality, note)
+        )
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def contact_sheet(client: Client, manifest_id: str, output: Path) -> int:
+    url = client.manifest(manifest_id).get("contact_sheet_url")
+    if not url:
+        raise ApiFailure("this manifest has no contact sheet yet; process it first")
+    output.write_bytes(client.download(url))
+    print(output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
