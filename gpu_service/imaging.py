@@ -80,9 +80,12 @@ class Looks:
 
 
 def looks(img: Image.Image) -> Looks:
-    small = img.convert("RGB")
-    small.thumbnail((256, 256))
-    quantized = small.quantize(colors=6, method=Image.Quantize.MEDIANCUT)
+    small = img.copy()
+    small.thumbnail((256, 256), reducing_gap=2.0)
+    small = small.convert("RGB")
+    tiny = small.copy()
+    tiny.thumbnail((96, 96))  # colour clusters need few pixels; median cut costs 8x more at 256 px
+    quantized = tiny.quantize(colors=6, method=Image.Quantize.MEDIANCUT)
     palette = quantized.getpalette() or []
     counts = sorted(quantized.getcolors() or [], reverse=True)
     total = sum(c for c, _ in counts) or 1

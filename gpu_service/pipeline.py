@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import OrderedDict, defaultdict
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections import OrderedDict, defaultdict, deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 DUPLICATE_PREFIX = re.compile(r"^\(Duplicate of [^)]*\) ")
 FACE_MARGIN = 0.25  # face crops keep some hair and chin around the detector's box
 FACE_FILLS_FRAME = 0.2  # a face this large a share of the image makes it a face crop
+IO_THREADS = 8
 
 
 class Pictures:
@@ -43,21 +46,44 @@ class Pictures:
     def __init__(self) -> None:
         self._items: OrderedDict[str, imaging.Picture] = OrderedDict()
         self._budget = worker_settings().image_cache_mb * 1024 * 1024
+        self._lock = threading.Lock()
 
     def get(self, asset: Asset) -> imaging.Picture:
         key = f"{asset.image_path}#{asset.image_generation}"
-        if key in self._items:
-            self._items.move_to_end(key)
-            return self._items[key]
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
         try:
             data = storage.download(asset.image_path or "", generation=asset.image_generation)
         except exceptions.NotFound as exc:
             raise imaging.UnreadableImage("the stored image is missing") from exc
         picture = imaging.decode(data)
-        self._items[key] = picture
-        while sum(p.bgr.nbytes for p in self._items.values()) > self._budget and len(self._items) > 1:
-            self._items.popitem(last=False)
+        with self._lock:
+            self._items[key] = picture
+            while sum(p.bgr.nbytes for p in self._items.values()) > self._budget and len(self._items) > 1:
+                self._items.popitem(last=False)
         return picture
+
+    def stream(
+        self, assets: list[Asset], pool: ThreadPoolExecutor, ahead: int = 2
+    ) -> Iterator[tuple[Asset, imaging.Picture | imaging.UnreadableImage]]:
+        """Each asset with its picture (or why it has none), loading the next ones in the background
+        while the caller runs a model on the current one."""
+
+        def load(asset: Asset) -> imaging.Picture | imaging.UnreadableImage:
+            try:
+                return self.get(asset)
+            except imaging.UnreadableImage as exc:
+                return exc
+
+        pending = deque((a, pool.submit(load, a)) for a in assets[:ahead])
+        for asset in assets[ahead:]:
+            current, future = pending.popleft()
+            pending.append((asset, pool.submit(load, asset)))
+            yield current, future.result()
+        for current, future in pending:
+            yield current, future.result()
 
 
 @dataclass
@@ -65,6 +91,8 @@ class Run:
     job: Job
     progress: RunProgress
     pictures: Pictures = field(default_factory=Pictures)
+    # Storage and Firestore writes overlap the next image's inference instead of waiting for it.
+    io: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=IO_THREADS))
     failed: set[str] = field(default_factory=set)
     found: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # labels per source
     face_counts: dict[str, int] = field(default_factory=dict)
@@ -76,39 +104,54 @@ class Run:
 
 def run_manifest(job: Job) -> None:
     run = Run(job, RunProgress(job.manifest_id, job.id))
-    run.progress.acquire()
-    assets = asset_ops.list_for_manifest(job.manifest_id)
-    sources = [a for a in assets if a.source != "extracted" and a.image_path]
-    detect_step(run, sources, assets)
-    readable = [s for s in sources if s.id not in run.failed]
-    faces_step(run, readable, assets)
-    describe_step(run, asset_ops.list_for_manifest(job.manifest_id))
-    tags_step(run)
-    contact_sheet_step(run)
-    run.progress.finish(ManifestStatus.READY)
+    try:
+        run.progress.acquire()
+        assets = asset_ops.list_for_manifest(job.manifest_id)
+        sources = [a for a in assets if a.source != "extracted" and a.image_path]
+        detect_step(run, sources, assets)
+        readable = [s for s in sources if s.id not in run.failed]
+        faces_step(run, readable, assets)
+        describe_step(run, asset_ops.list_for_manifest(job.manifest_id))
+        tags_step(run)
+        contact_sheet_step(run)
+        run.progress.finish(ManifestStatus.READY)
+    finally:
+        run.io.shutdown(wait=True, cancel_futures=True)
+
+
+def finish_all(futures: list[Future[None]]) -> None:
+    """Wait for a step's background writes; the first failure fails the step (and the task retries)."""
+    for future in futures:
+        future.result()
 
 
 # ---------------------------------------------------------------- 1. detection
 def detect_step(run: Run, sources: list[Asset], assets: list[Asset]) -> None:
     run.progress.start("detection", len(sources))
-    for source in sources:
-        try:
-            picture = run.pictures.get(source)
-        except imaging.UnreadableImage as exc:
+    saving = []
+    for source, picture in run.pictures.stream(sources, run.io):
+        if isinstance(picture, imaging.UnreadableImage):
             run.failed.add(source.id)
-            registry.record_failure(source.id, "detection", str(exc))
+            registry.record_failure(source.id, "detection", str(picture))
             run.progress.advance(failed=True)
             continue
-        if source.processing_error is not None:
-            registry.clear_failure(source.id)
         found = detection.detect(picture.bgr)
         run.found[source.id] = [d.label for d in found]
-        children = [
-            _child(source, picture, "detection", rank, label=d.label, confidence=d.confidence, bbox=d.bbox)
-            for rank, d in enumerate(found)
-        ]
-        registry.sync_children(source, "detection", children, assets)
-        run.progress.advance()
+        saving.append(run.io.submit(_save_detections, run, source, picture, found, assets))
+    finish_all(saving)
+
+
+def _save_detections(
+    run: Run, source: Asset, picture: imaging.Picture, found: list[detection.Detection], assets: list[Asset]
+) -> None:
+    if source.processing_error is not None:
+        registry.clear_failure(source.id)
+    children = [
+        _child(source, picture, "detection", rank, label=d.label, confidence=d.confidence, bbox=d.bbox)
+        for rank, d in enumerate(found)
+    ]
+    registry.sync_children(source, "detection", children, assets)
+    run.progress.advance()
 
 
 def _child(
@@ -143,23 +186,38 @@ def _child(
 # ---------------------------------------------------------------- 2. faces
 def faces_step(run: Run, sources: list[Asset], assets: list[Asset]) -> None:
     run.progress.start("faces", len(sources))
-    for source in sources:
-        picture = run.pictures.get(source)
+    saving = []
+    for source, picture in run.pictures.stream(sources, run.io):
+        if isinstance(picture, imaging.UnreadableImage):
+            raise picture  # it was readable a moment ago: let the task retry
         found = faces.detect(picture.bgr)
         run.face_counts[source.id] = len(found)
         vectors = faces.embed(picture.bgr, found)
-        children = [
-            _child(source, picture, "face", rank, label="face", confidence=f.score, bbox=f.bbox)
-            for rank, f in enumerate(found)
-        ]
-        registry.sync_children(source, "face", children, assets)
-        rows = [
-            (child.id, source.id, face.score, vector.tolist())
-            for child, face, vector in zip(children, found, vectors, strict=True)
-        ]
-        registry.store_embeddings(source.manifest_id, source.owner_id, rows)
-        run.progress.advance()
+        saving.append(run.io.submit(_save_faces, run, source, picture, found, vectors, assets=assets))
+    finish_all(saving)
     group_faces(run.job.manifest_id)
+
+
+def _save_faces(
+    run: Run,
+    source: Asset,
+    picture: imaging.Picture,
+    found: list[faces.FoundFace],
+    vectors: np.ndarray,
+    *,
+    assets: list[Asset],
+) -> None:
+    children = [
+        _child(source, picture, "face", rank, label="face", confidence=f.score, bbox=f.bbox)
+        for rank, f in enumerate(found)
+    ]
+    registry.sync_children(source, "face", children, assets)
+    rows = [
+        (child.id, source.id, face.score, vector.tolist())
+        for child, face, vector in zip(children, found, vectors, strict=True)
+    ]
+    registry.store_embeddings(source.manifest_id, source.owner_id, rows)
+    run.progress.advance()
 
 
 def group_faces(manifest_id: str) -> None:

@@ -8,6 +8,7 @@ the manifest: a run that was taken over stops at its next write instead of fight
 from __future__ import annotations
 
 import random
+import threading
 import time
 from datetime import timedelta
 from typing import Any
@@ -37,6 +38,7 @@ class RunProgress:
         self.steps: dict[str, StepProgress] = {}
         self.pending_cost = 0.0
         self.last_flush = 0.0
+        self.lock = threading.Lock()
 
     def acquire(self) -> None:
         """Take (or keep) the lease for this job; a lapsed lease of the same job is taken back."""
@@ -48,21 +50,28 @@ class RunProgress:
         self.flush(force=True)
 
     def advance(self, *, failed: bool = False, count: int = 1) -> None:
-        current = self.steps[self.step_name or ""]
-        current.done += count
-        current.failed += count if failed else 0
-        self.flush()
+        with self.lock:  # background writers finish items concurrently
+            current = self.steps[self.step_name or ""]
+            current.done += count
+            current.failed += count if failed else 0
+            due = time.monotonic() - self.last_flush >= FLUSH_EVERY_S
+            if due:
+                self.last_flush = time.monotonic()
+        if due:
+            self.flush(force=True, critical=False)
 
     def add_cost(self, dollars: float) -> None:
-        self.pending_cost += dollars
+        with self.lock:
+            self.pending_cost += dollars
 
-    def flush(self, *, force: bool = False) -> None:
+    def flush(self, *, force: bool = False, critical: bool | None = None) -> None:
         if not force and time.monotonic() - self.last_flush < FLUSH_EVERY_S:
             return
-        changes: dict[str, Any] = {"current_step": self.step_name}
-        for name, counts in self.steps.items():
-            changes[f"progress.{name}"] = counts.model_dump()
-        self._write(changes, critical=force)
+        with self.lock:
+            changes: dict[str, Any] = {"current_step": self.step_name}
+            for name, counts in self.steps.items():
+                changes[f"progress.{name}"] = counts.model_dump()
+        self._write(changes, critical=force if critical is None else critical)
 
     def finish(self, status: ManifestStatus, error: str | None = None) -> None:
         now = utcnow()
@@ -74,7 +83,8 @@ class RunProgress:
         self._write(changes)
 
     def _write(self, changes: dict[str, Any], *, reacquire: bool = False, critical: bool = True) -> None:
-        cost, self.pending_cost = self.pending_cost, 0.0
+        with self.lock:
+            cost, self.pending_cost = self.pending_cost, 0.0
 
         @firestore.transactional
         def write(transaction: firestore.Transaction) -> None:
@@ -106,14 +116,13 @@ class RunProgress:
                 write(db.client().transaction())
                 break
             except (ValueError, exceptions.Aborted):
-                if not critical:
-                    self.pending_cost += cost
+                if not critical or attempt == CONTENDED_ATTEMPTS - 1:
+                    self.add_cost(cost)
+                    if critical:
+                        raise
                     return
-                if attempt == CONTENDED_ATTEMPTS - 1:
-                    self.pending_cost += cost
-                    raise
                 time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))  # noqa: S311 - jitter, not crypto
             except BaseException:
-                self.pending_cost += cost
+                self.add_cost(cost)
                 raise
         self.last_flush = time.monotonic()

@@ -62,7 +62,14 @@ def models() -> Models:
 def _load() -> Models:
     import torch
     from insightface.app import FaceAnalysis
+    from PIL import Image
     from ultralytics import YOLO
+    from ultralytics.utils import patches
+
+    # Importing ultralytics replaces PIL.Image.open with a wrapper that, on any file Pillow cannot
+    # identify, tries to install and import pi-heif: a package install at run time, and an
+    # ImportError instead of Pillow's own error for every non-image. Put Pillow's function back.
+    Image.open = patches._image_open
 
     cfg = worker_settings()
     started = time.perf_counter()

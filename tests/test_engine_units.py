@@ -26,6 +26,17 @@ def engine(stack):  # the models read the same settings as the service
     return faces
 
 
+def test_loading_the_models_leaves_pillow_alone(engine) -> None:
+    from PIL import UnidentifiedImageError
+
+    from gpu_service import imaging
+
+    with pytest.raises(UnidentifiedImageError):
+        Image.open(io.BytesIO(b"plain text, not an image"))
+    with pytest.raises(imaging.UnreadableImage):
+        imaging.decode(b"plain text, not an image")
+
+
 def bgr(path: Path) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(Image.open(path).convert("RGB"))[:, :, ::-1])
 
