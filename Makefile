@@ -35,9 +35,10 @@ lint: $(STAMP)
 test: lint $(MODELS)
 	$(BIN)/pytest
 
-bench: $(STAMP)
+bench: $(MODELS)
 	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/read_latency.py
+	$(BIN)/python bench/engine.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -40,13 +40,15 @@ def font(size: int, bold: bool = False) -> Font:
         return ImageFont.load_default(size=size)
 
 
-def draw(tiles: Sequence[Tile]) -> bytes:
+def draw(tiles: Sequence[Tile], total: int | None = None) -> bytes:
+    """The sheet as PNG; `total` says how many assets there are when only the first tiles are given."""
     shown = list(tiles[:MAX_TILES])
+    total = max(total or 0, len(tiles))
     rows = max(1, -(-len(shown) // COLUMNS))
     cell_w, cell_h = THUMB + PAD, THUMB + LABEL_H + PAD
     sheet = Image.new("RGB", (PAD + COLUMNS * cell_w, TITLE_H + rows * cell_h + PAD), BACKGROUND)
     pen = ImageDraw.Draw(sheet)
-    title = TITLE if len(tiles) <= MAX_TILES else f"{TITLE} (first {MAX_TILES} of {len(tiles)})"
+    title = TITLE if total <= len(shown) else f"{TITLE} (first {len(shown)} of {total})"
     pen.text((PAD, PAD), title, fill=INK, font=font(28, bold=True))
     for index, tile in enumerate(shown):
         x = PAD + (index % COLUMNS) * cell_w

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps, ImageStat
@@ -29,7 +30,15 @@ class UnreadableImage(Exception):
 @dataclass
 class Picture:
     rgb: Image.Image  # upright
-    bgr: np.ndarray  # what OpenCV-style models expect
+
+    @cached_property
+    def bgr(self) -> np.ndarray:
+        """What OpenCV-style models expect; made on first use (describing a crop never needs it)."""
+        return np.ascontiguousarray(np.asarray(self.rgb)[:, :, ::-1])
+
+    @property
+    def nbytes(self) -> int:
+        return self.rgb.width * self.rgb.height * 3 * (2 if "bgr" in self.__dict__ else 1)
 
     @property
     def width(self) -> int:
@@ -53,7 +62,7 @@ def decode(data: bytes) -> Picture:
         raise UnreadableImage(
             f"the stored image cannot be decoded ({exc.__class__.__name__}: {exc})"
         ) from exc
-    return Picture(rgb, np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1]))
+    return Picture(rgb)
 
 
 def crop(picture: Picture, bbox: tuple[int, int, int, int], margin: float = 0.0) -> Image.Image:

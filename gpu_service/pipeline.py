@@ -61,7 +61,7 @@ class Pictures:
         picture = imaging.decode(data)
         with self._lock:
             self._items[key] = picture
-            while sum(p.bgr.nbytes for p in self._items.values()) > self._budget and len(self._items) > 1:
+            while sum(p.nbytes for p in self._items.values()) > self._budget and len(self._items) > 1:
                 self._items.popitem(last=False)
         return picture
 
@@ -95,6 +95,7 @@ class Run:
     io: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=IO_THREADS))
     failed: set[str] = field(default_factory=set)
     found: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # labels per source
+    thumbnails: dict[str, bytes] = field(default_factory=dict)  # crops made in this run, for the sheet
     face_counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -151,6 +152,7 @@ def _save_detections(
         for rank, d in enumerate(found)
     ]
     registry.sync_children(source, "detection", children, assets)
+    run.thumbnails.update((c.id, c.thumbnail_jpeg) for c in children)
     run.progress.advance()
 
 
@@ -212,6 +214,7 @@ def _save_faces(
         for rank, f in enumerate(found)
     ]
     registry.sync_children(source, "face", children, assets)
+    run.thumbnails.update((c.id, c.thumbnail_jpeg) for c in children)
     rows = [
         (child.id, source.id, face.score, vector.tolist())
         for child, face, vector in zip(children, found, vectors, strict=True)
@@ -331,14 +334,15 @@ def tags_step(run: Run) -> None:
 # ---------------------------------------------------------------- 5. contact sheet
 def contact_sheet_step(run: Run) -> None:
     run.progress.start("contact_sheet", 1)
-    tiles = []
-    for asset in sorted(asset_ops.list_for_manifest(run.job.manifest_id), key=_sheet_order):
-        if asset.duplicate_of:
-            continue  # one tile per person: duplicates would only repeat their primary
-        tiles.append(
-            contact_sheet.Tile(_thumbnail(asset), asset.name, asset.asset_type.value, asset.manifest_tag)
-        )
-    png = contact_sheet.draw(tiles)
+    # One tile per person: duplicate faces would only repeat their primary.
+    assets = sorted(asset_ops.list_for_manifest(run.job.manifest_id), key=_sheet_order)
+    shown = [a for a in assets if not a.duplicate_of]
+    images = run.io.map(lambda a: _thumbnail(a, run.thumbnails.get(a.id)), shown[: contact_sheet.MAX_TILES])
+    tiles = [
+        contact_sheet.Tile(image, a.name, a.asset_type.value, a.manifest_tag)
+        for a, image in zip(shown, images, strict=False)
+    ]
+    png = contact_sheet.draw(tiles, total=len(shown))
     path = f"manifests/{run.job.manifest_id}/contact_sheet_{run.job.id}.png"
     storage.upload(path, png, "image/png", bucket_name=settings().derived_bucket)
     ref = manifest_ops.manifest_ref(run.job.manifest_id)
@@ -353,12 +357,13 @@ def _sheet_order(asset: Asset) -> tuple[int, int]:
     return list(AssetType).index(asset.asset_type), tags.tag_number(asset.manifest_tag)
 
 
-def _thumbnail(asset: Asset) -> Image.Image | None:
-    """The stored thumbnail (small and already upright), or None when there is none to read."""
+def _thumbnail(asset: Asset, made_now: bytes | None) -> Image.Image | None:
+    """The asset's thumbnail (small and already upright): the one this run made, else the stored
+    one; None when there is none to read."""
     path = asset.thumbnail_path or asset.image_path
-    if not path:
+    if made_now is None and not path:
         return None
     try:
-        return imaging.decode(storage.download(path)).rgb
+        return imaging.decode(made_now or storage.download(path or "")).rgb
     except (exceptions.NotFound, imaging.UnreadableImage):
         return None

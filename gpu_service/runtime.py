@@ -47,6 +47,9 @@ def onnx_providers() -> list[str]:
     import onnxruntime
 
     available = onnxruntime.get_available_providers()
+    if "CUDAExecutionProvider" in available:
+        # onnxruntime-gpu: load the CUDA/cuDNN libraries that torch's wheels installed.
+        onnxruntime.preload_dlls()
     providers = [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available]
     return providers or ["CPUExecutionProvider"]
 
