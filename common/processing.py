@@ -20,7 +20,6 @@ from common import manifests as manifest_ops
 from common.config import settings
 from common.errors import ApiError, Conflict, NotFound, ValidationFailed
 from common.models import (
-    Asset,
     Job,
     JobKind,
     JobStatus,
@@ -192,7 +191,3 @@ def expire_lease(manifest: Manifest) -> Manifest:
 
     expire(db.client().transaction())
     return manifest_ops.read_manifest(ref.get())
-
-
-def assets_with_images(manifest_id: str) -> list[Asset]:
-    return [a for a in asset_ops.list_for_manifest(manifest_id) if a.image_path]

@@ -20,6 +20,7 @@ from werkzeug.serving import make_server
 
 from devstack.emulators import Stack, free_port
 from devstack.testdata import photos_dir, ultralytics_photos
+from tests.engine_support import worker_env
 from tests.gemini_standin import GeminiStandIn
 from tests.support import Api
 
@@ -94,15 +95,6 @@ def worker(stack: Stack, base_url: str, gemini: GeminiStandIn) -> Stack:
     client against the local Gemini stand-in."""
     stack.start_worker(worker_env(gemini))
     return stack
-
-
-def worker_env(gemini: GeminiStandIn) -> dict[str, str]:
-    return {
-        "GEMINI_API_KEY": "local-test-key",
-        "GEMINI_BASE_URL": gemini.url,
-        "GEMINI_RETRY_INITIAL_DELAY_S": "0.05",
-        "TASK_MAX_ATTEMPTS": "1000",  # the emulator retries at once, without backoff
-    }
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from google.cloud.firestore import FieldFilter
 from common import db
 from common.config import settings
 from common.tasks import LOCAL_SECRET_HEADER
+from tests.gemini_standin import GeminiStandIn
 from tests.support import Api
 
 
@@ -85,3 +86,13 @@ def assert_consistent(manifest: dict[str, Any]) -> None:
     keys = Counter((a["source_asset_id"], a["is_face_crop"], a["crop_bbox"] and tuple(a["crop_bbox"]))
                    for a in assets if a["source"] == "extracted")  # fmt: skip
     assert all(count == 1 for count in keys.values()), keys
+
+
+def worker_env(gemini: GeminiStandIn) -> dict[str, str]:
+    """The GPU service's settings in tests: Gemini is the local stand-in."""
+    return {
+        "GEMINI_API_KEY": "local-test-key",
+        "GEMINI_BASE_URL": gemini.url,
+        "GEMINI_RETRY_INITIAL_DELAY_S": "0.05",
+        "TASK_MAX_ATTEMPTS": "1000",  # the emulator retries at once, without backoff
+    }

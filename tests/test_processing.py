@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import threading
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from PIL import Image
 
 from common import db, storage
 from common.config import settings
+from common.models import utcnow
 from tests.engine_support import (
     assert_consistent,
     deliver,
@@ -21,9 +24,10 @@ from tests.engine_support import (
     process,
     start,
     wait_until_done,
+    worker_env,
 )
 from tests.gemini_standin import OUTPUT_TOKENS, PROMPT_TOKENS, GeminiStandIn
-from tests.support import Api, jpeg
+from tests.support import Api, jpeg, wait_for
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -162,8 +166,6 @@ def test_the_same_task_twice_and_concurrently_gives_the_same_assets(
 def test_a_worker_killed_during_faces_is_retried_to_a_complete_manifest(
     alice: Api, worker, gemini, photos: Path, street_photos: Path
 ) -> None:
-    from tests.conftest import worker_env
-
     cast = [(p.stem, p) for p in sorted(photos.glob("*.jpg"))] + [
         ("bus", street_photos / "bus.jpg"),
         ("zidane", street_photos / "zidane.jpg"),
@@ -171,9 +173,10 @@ def test_a_worker_killed_during_faces_is_retried_to_a_complete_manifest(
     manifest = manifest_of_photos(alice, cast)
     start(alice, manifest["id"])
     ref = db.collection(db.MANIFESTS).document(manifest["id"])
-    deadline = __import__("time").monotonic() + 120
+    deadline = time.monotonic() + 120
     while (ref.get().to_dict() or {}).get("current_step") != "faces":
-        assert __import__("time").monotonic() < deadline, "the run never reached the faces step"
+        assert time.monotonic() < deadline, "the run never reached the faces step"
+        time.sleep(0.02)
     worker.kill_worker()
     killed_at = ref.get().to_dict()
     assert killed_at["status"] == "PROCESSING" and killed_at["current_step"] == "faces"
@@ -193,10 +196,6 @@ def test_a_lapsed_lease_lets_a_new_request_take_over(alice: Api, worker, photos:
     manifest = manifest_of_photos(alice, [("Biden", photos / "biden.jpg")])
     # A run whose worker died long ago: PROCESSING, lease expired.
     ref = db.collection(db.MANIFESTS).document(manifest["id"])
-    from datetime import timedelta
-
-    from common.models import utcnow
-
     dead_job = "0" * 32
     dead_lease = {"job_id": dead_job, "started_at": utcnow() - timedelta(hours=1),
                   "lease_expires_at": utcnow() - timedelta(minutes=1), "finished_at": None}  # fmt: skip
@@ -272,8 +271,6 @@ def test_reprocess_updates_exactly_its_fields(alice: Api, gemini: GeminiStandIn,
     response = alice.post(f"/api/assets/{person['id']}/reprocess")
     assert response.status_code == 202
     task_id = response.json()["task_id"]
-    from tests.support import wait_for
-
     job = wait_for(
         lambda: (j := alice.get(f"/api/jobs/{task_id}").json())["status"] in ("DONE", "ERROR") and j,
         timeout=120,
@@ -300,12 +297,20 @@ def test_reprocess_updates_exactly_its_fields(alice: Api, gemini: GeminiStandIn,
     assert failed["reverse_prompt"] == after["reverse_prompt"]
 
 
-def test_reprocess_guards(alice: Api, mallory: Api) -> None:
+def test_reprocess_guards(alice: Api, mallory: Api, photos: Path) -> None:
     manifest = alice.manifest()
     bare = alice.asset(manifest["id"])
     assert alice.post(f"/api/assets/{bare['id']}/reprocess").status_code == 422
     assert mallory.post(f"/api/assets/{bare['id']}/reprocess").status_code == 404
     assert mallory.get(f"/api/jobs/{'a' * 32}").status_code == 404
+
+    busy = manifest_of_photos(alice, [("Biden", photos / "biden.jpg")])
+    asset = alice.get(f"/api/manifests/{busy['id']}").json()["assets"][0]
+    lease = {"job_id": "f" * 32, "started_at": utcnow(), "lease_expires_at": utcnow() + timedelta(minutes=5),
+             "finished_at": None}  # fmt: skip
+    db.collection(db.MANIFESTS).document(busy["id"]).update({"status": "PROCESSING", "processing": lease})
+    refused = alice.post(f"/api/assets/{asset['id']}/reprocess")
+    assert refused.status_code == 409 and "being processed" in refused.json()["error"]["message"]
 
 
 def test_the_worker_only_takes_tasks_from_the_queue(worker, alice: Api) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from common import processing as ops
-from common.models import Job, JobOut, ProcessAccepted, ProgressOut, ReprocessAccepted
+from common.models import Job, JobOut, ManifestStatus, ProcessAccepted, ProgressOut, ReprocessAccepted
 from functions.api.router import Call, route
 
 TAG = "processing"
@@ -20,7 +20,7 @@ TAG = "processing"
 )
 def process_manifest(call: Call) -> ProcessAccepted:
     job = ops.start_manifest_run(call.uid, call.params["manifest_id"])
-    return ProcessAccepted(task_id=job.id, status="PROCESSING", manifest_id=job.manifest_id)
+    return ProcessAccepted(task_id=job.id, status=ManifestStatus.PROCESSING, manifest_id=job.manifest_id)
 
 
 @route(
