@@ -4,9 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 MODELS := .cache/models/.ready
+# checkov pins many packages of its own: it gets its own venv.
+CHECKOV := .venv-checkov/bin/checkov
 export PYTHONUNBUFFERED := 1
 
-.PHONY: venv models run test lint bench clean
+.PHONY: venv models run test lint infra-check bench clean
 
 # torch and torchvision come from this machine's disk (pip's cap in /etc/xdg/pip names them).
 # The Cloud Tasks emulator pins protobuf<5 but runs on the current one: installed without its pins.
@@ -32,7 +34,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint $(MODELS)
+$(CHECKOV):
+	$(PY) -m venv .venv-checkov
+	.venv-checkov/bin/pip install --quiet --disable-pip-version-check checkov==3.3.30
+
+# Terraform: formatting (when terraform is installed) and checkov's policy checks, zero failures.
+infra-check: $(CHECKOV)
+	if command -v terraform >/dev/null; then terraform fmt -check -recursive infra; fi
+	$(CHECKOV) -d infra --framework terraform --quiet --compact --skip-download
+
+test: lint infra-check $(MODELS)
 	$(BIN)/pytest
 
 bench: $(MODELS)
@@ -41,4 +52,4 @@ bench: $(MODELS)
 	$(BIN)/python bench/engine.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-checkov .pytest_cache .ruff_cache

@@ -8,6 +8,36 @@ from functools import cache
 
 MiB = 1024 * 1024
 
+# Variables that point the service at local emulators and stand-ins. A deployment must never set
+# them (a stray FIREBASE_AUTH_EMULATOR_HOST would accept unsigned tokens): see refuse_local_settings.
+LOCAL_ONLY = (
+    "FIREBASE_AUTH_EMULATOR_HOST",
+    "FIRESTORE_EMULATOR_HOST",
+    "STORAGE_EMULATOR_HOST",
+    "PUBSUB_EMULATOR_HOST",
+    "CLOUD_TASKS_EMULATOR_HOST",
+    "LOCAL_TASK_SECRET",
+    "SIGNING_KEY_FILE",  # deployments sign key-less, through the IAM API
+    "GEMINI_BASE_URL",
+    "OIDC_CERTS_URL",
+)
+
+
+def deployed() -> bool:
+    """On Google's runtime (Cloud Run and Cloud Functions set K_SERVICE) or in a named environment."""
+    return bool(os.environ.get("K_SERVICE")) or os.environ.get("VIDPIPE_ENV", "local") != "local"
+
+
+def refuse_local_settings() -> None:
+    """Entry points call this first: a deployment with emulator variables set does not start."""
+    if not deployed():
+        return
+    found = sorted(name for name in os.environ if name in LOCAL_ONLY or name.endswith("_EMULATOR_HOST"))
+    if found:
+        raise RuntimeError(
+            f"refusing to start: local-only settings are set in a deployment: {', '.join(found)}"
+        )
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -40,7 +70,7 @@ class Settings:
 @cache
 def settings() -> Settings:
     env = os.environ.get
-    project_id = env("GOOGLE_CLOUD_PROJECT") or env("GCLOUD_PROJECT") or "demo-vidpipe"
+    project_id = env("GOOGLE_CLOUD_PROJECT") or "demo-vidpipe"
     return Settings(
         project_id=project_id,
         uploads_bucket=env("UPLOADS_BUCKET", f"{project_id}-uploads"),

@@ -16,6 +16,7 @@ import os
 from typing import TYPE_CHECKING
 
 from common import logs, uploads
+from common.config import refuse_local_settings
 from functions.api import assets, manifests, openapi, processing
 from functions.api import uploads as upload_routes
 from functions.api.router import dispatch
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from cloudevents.http import CloudEvent
     from werkzeug.wrappers import Request, Response
 
+refuse_local_settings()  # a deployment with emulator variables set must not start
 logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
 log = logging.getLogger("vidpipe.functions")
 

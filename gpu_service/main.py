@@ -18,10 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from werkzeug.wrappers import Request, Response
 
 from common import logs
+from common.config import refuse_local_settings
 from gpu_service import auth, jobs
 from gpu_service.config import worker_settings
 from gpu_service.runtime import models
 
+refuse_local_settings()  # a deployment with emulator variables set must not start
 logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
 log = logging.getLogger("vidpipe.gpu_service")
 

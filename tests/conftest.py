@@ -20,9 +20,20 @@ from werkzeug.serving import make_server
 
 from devstack.emulators import Stack, free_port
 from devstack.testdata import photos_dir, ultralytics_photos
+from tests import firestore_queries
 from tests.engine_support import worker_env
 from tests.gemini_standin import GeminiStandIn
 from tests.support import Api
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked after_suite run last (they check what the rest of the suite did)."""
+    items.sort(key=lambda item: item.get_closest_marker("after_suite") is not None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _record_firestore_queries() -> None:
+    firestore_queries.start_recording()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,76 @@
+resource "google_firestore_database" "main" {
+  name                              = "(default)"
+  location_id                       = var.firestore_location
+  type                              = "FIRESTORE_NATIVE"
+  point_in_time_recovery_enablement = "POINT_IN_TIME_RECOVERY_ENABLED"
+  delete_protection_state           = "DELETE_PROTECTION_ENABLED"
+  depends_on                        = [google_project_service.apis]
+}
+
+locals {
+  # GET /api/manifests: owner_id ==, deleted_at == null, [category ==], [status ==], then one of the
+  # four sort orders (and __name__ the same way, for the cursor). Listed literally, one per query shape.
+  manifest_indexes = {
+    "updated_at-all"              = { equality = ["owner_id", "deleted_at"], order = "updated_at", way = "DESCENDING" }
+    "updated_at-category"         = { equality = ["owner_id", "deleted_at", "category"], order = "updated_at", way = "DESCENDING" }
+    "updated_at-status"           = { equality = ["owner_id", "deleted_at", "status"], order = "updated_at", way = "DESCENDING" }
+    "updated_at-category-status"  = { equality = ["owner_id", "deleted_at", "category", "status"], order = "updated_at", way = "DESCENDING" }
+    "sort_name-all"               = { equality = ["owner_id", "deleted_at"], order = "sort_name", way = "ASCENDING" }
+    "sort_name-category"          = { equality = ["owner_id", "deleted_at", "category"], order = "sort_name", way = "ASCENDING" }
+    "sort_name-status"            = { equality = ["owner_id", "deleted_at", "status"], order = "sort_name", way = "ASCENDING" }
+    "sort_name-category-status"   = { equality = ["owner_id", "deleted_at", "category", "status"], order = "sort_name", way = "ASCENDING" }
+    "times_used-all"              = { equality = ["owner_id", "deleted_at"], order = "times_used", way = "DESCENDING" }
+    "times_used-category"         = { equality = ["owner_id", "deleted_at", "category"], order = "times_used", way = "DESCENDING" }
+    "times_used-status"           = { equality = ["owner_id", "deleted_at", "status"], order = "times_used", way = "DESCENDING" }
+    "times_used-category-status"  = { equality = ["owner_id", "deleted_at", "category", "status"], order = "times_used", way = "DESCENDING" }
+    "asset_count-all"             = { equality = ["owner_id", "deleted_at"], order = "asset_count", way = "DESCENDING" }
+    "asset_count-category"        = { equality = ["owner_id", "deleted_at", "category"], order = "asset_count", way = "DESCENDING" }
+    "asset_count-status"          = { equality = ["owner_id", "deleted_at", "status"], order = "asset_count", way = "DESCENDING" }
+    "asset_count-category-status" = { equality = ["owner_id", "deleted_at", "category", "status"], order = "asset_count", way = "DESCENDING" }
+  }
+}
+
+resource "google_firestore_index" "manifests" {
+  for_each   = local.manifest_indexes
+  database   = google_firestore_database.main.name
+  collection = "manifests"
+
+  dynamic "fields" {
+    for_each = each.value.equality
+    content {
+      field_path = fields.value
+      order      = "ASCENDING"
+    }
+  }
+  fields {
+    field_path = each.value.order
+    order      = each.value.way
+  }
+  fields {
+    field_path = "__name__"
+    order      = each.value.way
+  }
+}
+
+# A manifest's assets in display order (GET /manifests/{id}, every engine step).
+resource "google_firestore_index" "assets_in_order" {
+  database   = google_firestore_database.main.name
+  collection = "assets"
+
+  fields {
+    field_path = "manifest_id"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "sort_order"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "created_at"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "__name__"
+    order      = "ASCENDING"
+  }
+}

@@ -1,0 +1,74 @@
+locals {
+  name    = "vidpipe-${var.environment}"
+  gpu_url = "https://${local.name}-gpu-${data.google_project.this.number}.${var.region}.run.app"
+
+  # The queue's retry budget; the GPU service records an error on the last attempt (TASK_MAX_ATTEMPTS).
+  task_max_attempts = 5
+
+  # Every variable the code reads (common/config.py, gpu_service/config.py, the entry points), set
+  # explicitly so a deployment never runs on a default nobody chose. tests/test_infra.py checks it.
+  common_env = {
+    VIDPIPE_ENV             = var.environment
+    LOG_LEVEL               = "INFO"
+    GOOGLE_CLOUD_PROJECT    = var.project_id
+    UPLOADS_BUCKET          = google_storage_bucket.uploads.name
+    DERIVED_BUCKET          = google_storage_bucket.derived.name
+    SIGNING_SERVICE_ACCOUNT = google_service_account.api.email
+    PUBLIC_STORAGE_URL      = "https://storage.googleapis.com"
+    MAX_UPLOAD_BYTES        = tostring(20 * 1024 * 1024)
+    MAX_JSON_BYTES          = tostring(1024 * 1024)
+    MAX_IMAGE_PIXELS        = "50000000"
+    MIN_IMAGE_SIDE          = "64"
+    THUMBNAIL_PX            = "512"
+    SIGNED_URL_TTL_S        = tostring(12 * 3600)
+    UPLOAD_URL_TTL_S        = tostring(15 * 60)
+    TASKS_LOCATION          = var.region
+    TASKS_QUEUE             = google_cloud_tasks_queue.processing.name
+    WORKER_URL              = "${local.gpu_url}/tasks"
+    TASKS_SERVICE_ACCOUNT   = google_service_account.tasks.email
+    PROCESSING_LEASE_S      = "600"
+  }
+
+  gpu_env = merge(local.common_env, {
+    MODEL_DIR                    = "/models"
+    DETECTOR_WEIGHTS             = "detector/yolo11n.pt"
+    FACE_MODEL_PACK              = "buffalo_l"
+    DETECTION_CONFIDENCE         = "0.4"
+    DETECTION_MAX_COVERAGE       = "0.9"
+    FACE_MIN_SCORE               = "0.6"
+    FACE_MATCH_THRESHOLD         = "0.5"
+    MIN_CROP_PX                  = "32"
+    DESCRIBE_CONCURRENCY         = "5"
+    GEMINI_MODEL                 = var.gemini_model
+    GOOGLE_GENAI_USE_VERTEXAI    = var.use_vertex_ai ? "true" : "false"
+    GOOGLE_CLOUD_LOCATION        = var.region
+    GEMINI_RETRY_ATTEMPTS        = "5"
+    GEMINI_RETRY_INITIAL_DELAY_S = "1.0"
+    GEMINI_PRICE_INPUT_PER_MTOK  = "0.30"
+    GEMINI_PRICE_OUTPUT_PER_MTOK = "2.50"
+    TASK_MAX_ATTEMPTS            = tostring(local.task_max_attempts)
+    IMAGE_CACHE_MB               = "4096"
+    YOLO_OFFLINE                 = "1"
+    YOLO_CONFIG_DIR              = "/tmp/ultralytics"
+  })
+}
+
+resource "google_project_service" "apis" {
+  for_each = toset([
+    "artifactregistry.googleapis.com",
+    "cloudbuild.googleapis.com",
+    "cloudfunctions.googleapis.com",
+    "cloudtasks.googleapis.com",
+    "eventarc.googleapis.com",
+    "firestore.googleapis.com",
+    "iam.googleapis.com",
+    "iamcredentials.googleapis.com",
+    "run.googleapis.com",
+    "secretmanager.googleapis.com",
+    "storage.googleapis.com",
+    "aiplatform.googleapis.com",
+    "identitytoolkit.googleapis.com",
+  ])
+  service            = each.value
+  disable_on_destroy = false
+}

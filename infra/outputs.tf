@@ -1,0 +1,20 @@
+output "api_url" {
+  description = "Base URL of the api function (the frontend calls {api_url}/api/...)."
+  value       = google_cloudfunctions2_function.api.service_config[0].uri
+}
+
+output "gpu_service_url" {
+  value = google_cloud_run_v2_service.gpu.uri
+}
+
+output "uploads_bucket" {
+  value = google_storage_bucket.uploads.name
+}
+
+output "derived_bucket" {
+  value = google_storage_bucket.derived.name
+}
+
+output "tasks_queue" {
+  value = google_cloud_tasks_queue.processing.id
+}

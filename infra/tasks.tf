@@ -1,0 +1,38 @@
+# Manifest jobs for the GPU service. Dispatch is capped to what the GPU instances can take; failed
+# deliveries back off exponentially; the queue, not the enqueuer, decides where tasks go and with
+# which identity (http_target), so a task can only ever reach the GPU service.
+resource "google_cloud_tasks_queue" "processing" {
+  name     = "${local.name}-processing"
+  location = var.region
+
+  rate_limits {
+    max_dispatches_per_second = 2
+    max_concurrent_dispatches = var.gpu_max_instances * var.gpu_concurrency
+  }
+
+  retry_config {
+    max_attempts       = local.task_max_attempts
+    min_backoff        = "10s"
+    max_backoff        = "300s"
+    max_doublings      = 4
+    max_retry_duration = "7200s"
+  }
+
+  http_target {
+    http_method = "POST"
+    uri_override {
+      scheme                    = "HTTPS"
+      host                      = trimprefix(local.gpu_url, "https://")
+      uri_override_enforce_mode = "ALWAYS"
+      path_override {
+        path = "/tasks"
+      }
+    }
+    oidc_token {
+      service_account_email = google_service_account.tasks.email
+      audience              = local.gpu_url
+    }
+  }
+
+  depends_on = [google_project_service.apis]
+}

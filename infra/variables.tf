@@ -1,0 +1,72 @@
+variable "project_id" {
+  description = "The Google Cloud project that holds this environment."
+  type        = string
+}
+
+variable "region" {
+  description = "Region of the functions, the GPU service, the queue and the buckets (L4 GPUs: e.g. us-central1, europe-west4)."
+  type        = string
+  default     = "us-central1"
+}
+
+variable "environment" {
+  description = "Short environment name (dev, staging, prod): prefixes every resource name."
+  type        = string
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,14}$", var.environment))
+    error_message = "Use 2-15 lowercase letters, digits or dashes, starting with a letter."
+  }
+}
+
+variable "firestore_location" {
+  description = "Firestore location (a region or a multi-region such as nam5)."
+  type        = string
+  default     = "nam5"
+}
+
+variable "gpu_image" {
+  description = "The GPU service image (Cloud Build pushes REGION-docker.pkg.dev/PROJECT/vidpipe/gpu-service:SHA)."
+  type        = string
+}
+
+variable "gpu_max_instances" {
+  description = "Upper bound on GPU instances (each holds one L4)."
+  type        = number
+  default     = 3
+}
+
+variable "gpu_concurrency" {
+  description = "Requests one GPU instance takes at once: model calls are serialised per instance, so a few overlap I/O."
+  type        = number
+  default     = 2
+}
+
+variable "cors_origins" {
+  description = "Web origins allowed to PUT uploads straight to the uploads bucket with signed URLs."
+  type        = list(string)
+  default     = ["http://localhost:5173"]
+}
+
+variable "use_vertex_ai" {
+  description = "Reverse-prompt through Vertex AI (service account credentials) instead of a Gemini API key."
+  type        = bool
+  default     = false
+}
+
+variable "gemini_model" {
+  description = "Model that reverse-prompts assets."
+  type        = string
+  default     = "gemini-2.5-flash"
+}
+
+variable "github_owner" {
+  description = "GitHub owner of the repository Cloud Build deploys from; empty: no trigger is made."
+  type        = string
+  default     = ""
+}
+
+variable "github_repository" {
+  description = "GitHub repository name for the Cloud Build trigger."
+  type        = string
+  default     = "vidpipe"
+}

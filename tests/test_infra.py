@@ -1,0 +1,253 @@
+"""infra/ is parsed (python-hcl2) and checked against what the code relies on: deployed entry
+points, environment variables, Firestore indexes, the queue's target and the upload trigger."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import hcl2
+import pytest
+
+from common.config import LOCAL_ONLY
+from tests import firestore_queries
+
+ROOT = Path(__file__).resolve().parent.parent
+INFRA = ROOT / "infra"
+RUNTIME_PROVIDED = {"K_SERVICE", "PORT"}  # set by Cloud Run and Cloud Functions themselves
+
+
+def unquote(value: Any) -> Any:
+    return value[1:-1] if isinstance(value, str) and value.startswith('"') and value.endswith('"') else value
+
+
+def strip(value: Any) -> Any:
+    """Parsed HCL without its quoting and block markers."""
+    if isinstance(value, dict):
+        return {unquote(k): strip(v) for k, v in value.items() if k not in ("__is_block__", "__comments__")}
+    if isinstance(value, list):
+        return [strip(v) for v in value]
+    return unquote(value)
+
+
+@pytest.fixture(scope="module")
+def tf() -> dict[str, Any]:
+    merged: dict[str, Any] = {"resource": {}, "locals": {}, "data": {}}
+    for path in sorted(INFRA.glob("*.tf")):
+        parsed = strip(hcl2.load(path.open()))
+        for block in parsed.get("resource", []):
+            for kind, named in block.items():
+                merged["resource"].setdefault(kind, {}).update(named)
+        for block in parsed.get("locals", []):
+            merged["locals"].update(block)
+    return merged
+
+
+def resource(tf: dict, kind: str, name: str) -> dict[str, Any]:
+    return tf["resource"][kind][name]
+
+
+def env_names_read(*folders: str) -> set[str]:
+    """Environment variables the code reads: env("X"), os.environ.get("X"), os.environ["X"] and
+    "X" in os.environ."""
+    names = set()
+    for folder in folders:
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+                    func = ast.unparse(node.func)
+                    if func in ("env", "os.environ.get", "os.getenv", "os.environ.setdefault"):
+                        names.add(node.args[0].value)
+                elif (
+                    isinstance(node, ast.Subscript)
+                    and ast.unparse(node.value) == "os.environ"
+                    and isinstance(node.slice, ast.Constant)
+                ):
+                    names.add(node.slice.value)
+                elif (
+                    isinstance(node, ast.Compare)
+                    and isinstance(node.left, ast.Constant)
+                    and any(ast.unparse(c) == "os.environ" for c in node.comparators)
+                ):
+                    names.add(node.left.value)
+    return {n for n in names if isinstance(n, str) and re.fullmatch(r"[A-Z][A-Z0-9_]+", n)}
+
+
+# ---------------------------------------------------------------- entry points
+def test_every_entry_point_is_deployed(tf: dict) -> None:
+    module = ast.parse((ROOT / "functions/main.py").read_text())
+    targets = {n.name for n in module.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")}
+    functions = tf["resource"]["google_cloudfunctions2_function"].values()
+    assert (
+        {f["build_config"][0]["entry_point"] for f in functions} == targets == {"api", "on_upload_finalized"}
+    )
+    archive = (INFRA / "functions.tf").read_text()
+    assert f"from functions.main import {', '.join(sorted(targets))}" in archive  # the deployed root main.py
+    dockerfile = (ROOT / "gpu_service/Dockerfile").read_text()
+    worker = ast.parse((ROOT / "gpu_service/main.py").read_text())
+    assert "handle_task" in {n.name for n in worker.body if isinstance(n, ast.FunctionDef)}
+    assert "--target=handle_task --source=gpu_service/main.py" in dockerfile
+    assert (
+        resource(tf, "google_cloud_run_v2_service", "gpu")["template"][0]["containers"][0]["image"]
+        == "${var.gpu_image}"
+    )
+
+
+def test_deployed_requirements_match_the_project_pins() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = set(project["dependencies"]) | set(project["optional-dependencies"]["functions"])
+    lines = (ROOT / "functions/requirements.txt").read_text().splitlines()
+    assert {line for line in lines if line and not line.startswith("#")} == wanted
+
+
+# ---------------------------------------------------------------- environment
+def test_every_variable_the_code_reads_is_set_and_no_local_one_is(tf: dict) -> None:
+    common_env = set(tf["locals"]["common_env"])
+    gpu_service = resource(tf, "google_cloud_run_v2_service", "gpu")["template"][0]["containers"][0]
+    assert gpu_service["dynamic"][0]["env"]["for_each"] == "${local.gpu_env}"
+    gpu_env = (
+        common_env
+        | _merged_keys((INFRA / "main.tf").read_text(), "gpu_env")
+        | {e["name"] for e in gpu_service["env"]}
+    )
+    for function in tf["resource"]["google_cloudfunctions2_function"].values():
+        assert function["service_config"][0]["environment_variables"] == "${local.common_env}"
+
+    functions_read = env_names_read("functions", "common") - set(LOCAL_ONLY) - RUNTIME_PROVIDED
+    gpu_read = env_names_read("gpu_service", "common") - set(LOCAL_ONLY) - RUNTIME_PROVIDED
+    assert functions_read <= common_env, f"not set for the functions: {sorted(functions_read - common_env)}"
+    assert gpu_read <= gpu_env, f"not set for the GPU service: {sorted(gpu_read - gpu_env)}"
+    assert not (common_env | gpu_env) & set(LOCAL_ONLY)
+    assert {"UPLOADS_BUCKET", "WORKER_URL", "TASKS_SERVICE_ACCOUNT", "GEMINI_API_KEY"} <= gpu_env
+
+
+def _merged_keys(text: str, name: str) -> set[str]:
+    """Keys of `name = merge(local.common_env, { KEY = ... })` in main.tf's locals."""
+    block = text.split(f"{name} = merge(local.common_env, {{", 1)[1].split("})", 1)[0]
+    return set(re.findall(r"^\s*([A-Z][A-Z0-9_]+)\s*=", block, flags=re.M))
+
+
+def test_a_deployment_refuses_emulator_settings() -> None:
+    env = {**os.environ, "K_SERVICE": "vidpipe-api", "FIREBASE_AUTH_EMULATOR_HOST": "127.0.0.1:9099"}
+    for module in ("functions.main", "gpu_service.main"):
+        run = subprocess.run([sys.executable, "-c", f"import {module}"], env=env, cwd=ROOT,
+                             capture_output=True, text=True, check=False)  # fmt: skip
+        assert run.returncode != 0
+        assert (
+            "refusing to start: local-only settings" in run.stderr
+            and "FIREBASE_AUTH_EMULATOR_HOST" in run.stderr
+        )
+    clean = {k: v for k, v in env.items() if k not in LOCAL_ONLY and not k.endswith("_EMULATOR_HOST")}
+    ok = subprocess.run([sys.executable, "-c", "import functions.main"], env=clean, cwd=ROOT,
+                        capture_output=True, text=True, check=False)  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+
+
+# ---------------------------------------------------------------- queue, service, trigger
+def test_the_queue_delivers_to_the_gpu_service_as_the_tasks_identity(tf: dict) -> None:
+    queue = resource(tf, "google_cloud_tasks_queue", "processing")
+    target = queue["http_target"][0]
+    assert target["uri_override"][0]["host"] == '${trimprefix(local.gpu_url, "https://")}'
+    assert target["uri_override"][0]["path_override"][0]["path"] == "/tasks"
+    assert target["oidc_token"][0] == {"service_account_email": "${google_service_account.tasks.email}",
+                                       "audience": "${local.gpu_url}"}  # fmt: skip
+    assert tf["locals"]["common_env"]["WORKER_URL"] == "${local.gpu_url}/tasks"
+    service_name = resource(tf, "google_cloud_run_v2_service", "gpu")["name"]
+    assert tf["locals"]["gpu_url"].startswith(f"https://{service_name}-")  # Cloud Run's deterministic URL
+    assert queue["retry_config"][0]["max_attempts"] == "${local.task_max_attempts}"
+    assert "TASK_MAX_ATTEMPTS = tostring(local.task_max_attempts)" in re.sub(
+        r"\s+", " ", (INFRA / "main.tf").read_text()
+    )
+    invokers = [m for m in tf["resource"]["google_cloud_run_v2_service_iam_member"].values()
+                if m["name"] == "${google_cloud_run_v2_service.gpu.name}"]  # fmt: skip
+    assert [m["member"] for m in invokers] == ["serviceAccount:${google_service_account.tasks.email}"]
+
+
+def test_the_upload_trigger_listens_to_the_uploads_bucket(tf: dict) -> None:
+    trigger = resource(tf, "google_cloudfunctions2_function", "on_upload_finalized")["event_trigger"][0]
+    assert trigger["event_type"] == "google.cloud.storage.object.v1.finalized"
+    assert trigger["event_filters"] == [
+        {"attribute": "bucket", "value": "${google_storage_bucket.uploads.name}"}
+    ]
+    assert tf["locals"]["common_env"]["UPLOADS_BUCKET"] == "${google_storage_bucket.uploads.name}"
+    for name in ("uploads", "derived"):
+        bucket = resource(tf, "google_storage_bucket", name)
+        assert (
+            bucket["uniform_bucket_level_access"] is True and bucket["public_access_prevention"] == "enforced"
+        )
+        assert bucket["lifecycle_rule"] and bucket["cors"]
+
+
+# ---------------------------------------------------------------- indexes
+def terraform_indexes(tf: dict) -> list[tuple[str, list[tuple[str, str]]]]:
+    out = []
+    for name, index in tf["resource"]["google_firestore_index"].items():
+        if index.get("for_each") == "${local.manifest_indexes}":
+            for spec in tf["locals"]["manifest_indexes"].values():
+                fields = [(f, "ASCENDING") for f in spec["equality"]] + [(spec["order"], spec["way"])]
+                out.append((index["collection"], fields))
+        else:
+            fields = [(f["field_path"], f["order"]) for f in index["fields"] if f["field_path"] != "__name__"]
+            out.append((index["collection"], fields))
+        assert out, name
+    return out
+
+
+def serves(index: tuple[str, list[tuple[str, str]]], need: firestore_queries.Need) -> bool:
+    collection, fields = index
+    prefix, rest = fields[: len(need.equality)], fields[len(need.equality) :]
+    return (
+        collection == need.collection
+        and {f for f, _ in prefix} == need.equality
+        and tuple(rest) == need.ordered
+    )
+
+
+@pytest.mark.after_suite
+def test_every_query_the_code_issued_has_an_index(tf: dict, alice, photos: Path) -> None:
+    """Runs after the rest of the suite: the recorder has seen every query the API process issued.
+    The GPU service's queries are issued here, in process, by a real run and a reprocess."""
+    from common import db, processing
+    from common.models import Job, JobKind, new_id, utcnow
+    from gpu_service import pipeline, reprocess
+    from tests.engine_support import manifest_of_photos
+
+    manifest = manifest_of_photos(alice, [("Obama", photos / "obama.jpg")])
+    now = utcnow()
+    job = Job(
+        id=new_id(),
+        kind=JobKind.PROCESS_MANIFEST,
+        owner_id=alice.uid,
+        manifest_id=manifest["id"],
+        created_at=now,
+    )
+    lease = {
+        "job_id": job.id,
+        "started_at": now,
+        "lease_expires_at": now.replace(year=now.year + 1),
+        "finished_at": None,
+    }
+    db.collection(db.MANIFESTS).document(manifest["id"]).update({"status": "PROCESSING", "processing": lease})
+    pipeline.run_manifest(job)
+    asset = alice.get(f"/api/manifests/{manifest['id']}").json()["assets"][0]
+    reprocess.run_reprocess(job.model_copy(update={"kind": JobKind.REPROCESS_ASSET, "asset_id": asset["id"]}))
+    processing.read_job(job.id)
+    # The API's list in every shape (the rest of the suite issues them too, when it runs first).
+    for sort in ("updated_at", "name", "times_used", "asset_count"):
+        for filters in ("", "&category=MIXED", "&status=READY", "&category=MIXED&status=READY"):
+            assert alice.get(f"/api/manifests?sort={sort}{filters}").status_code == 200
+    assert alice.delete(f"/api/manifests/{manifest['id']}").status_code == 200
+
+    collections = {q["from_"][0]["collection_id"] for q in firestore_queries.recorded}
+    assert {"manifests", "assets", "faces", "tag_claims", "projects"} <= collections
+    needs = {n for q in firestore_queries.recorded if (n := firestore_queries.need(q))}
+    indexes = terraform_indexes(tf)
+    missing = [n for n in needs if not any(serves(i, n) for i in indexes)]
+    assert not missing, f"queries without a composite index in infra/: {missing}"
+    assert len(needs) >= 5  # the list's filters and sorts, and assets in display order
