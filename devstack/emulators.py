@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 SDK = Path(os.environ.get("CLOUDSDK_ROOT", "/usr/lib/google-cloud-sdk"))
 FIRESTORE_JAR = SDK / "platform/cloud-firestore-emulator/cloud-firestore-emulator.jar"
+FIRESTORE_RULES = Path(__file__).resolve().parent.parent / "infra" / "firestore.rules"
 PUBSUB_BIN = SDK / "platform/pubsub-emulator/bin/cloud-pubsub-emulator"
 UPLOAD_EVENTS_TOPIC = "gcs-uploads"
 UPLOAD_EVENTS_SUBSCRIPTION = "gcs-uploads-to-trigger"
@@ -113,7 +114,7 @@ class Stack:
                 "firestore",
                 ["java", "-cp", str(FIRESTORE_JAR),
                  "com.google.cloud.datastore.emulator.firestore.CloudFirestore",
-                 "start", "--host=127.0.0.1", f"--port={self.firestore_port}"],
+                 "start", "--host=127.0.0.1", f"--port={self.firestore_port}", f"--rules={FIRESTORE_RULES}"],
             )  # fmt: skip
             pubsub = self._spawn(
                 "pubsub", [str(PUBSUB_BIN), "--host=127.0.0.1", f"--port={self.pubsub_port}"]

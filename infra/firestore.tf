@@ -74,3 +74,22 @@ resource "google_firestore_index" "assets_in_order" {
     order      = "ASCENDING"
   }
 }
+
+# Security rules for client SDKs (the service's own identities bypass them): owners may listen to
+# their manifests' progress and their jobs; nothing else is readable or writable from clients.
+resource "google_firebaserules_ruleset" "firestore" {
+  project = var.project_id
+  source {
+    files {
+      name    = "firestore.rules"
+      content = file("${path.module}/firestore.rules")
+    }
+  }
+  depends_on = [google_firestore_database.main]
+}
+
+resource "google_firebaserules_release" "firestore" {
+  project      = var.project_id
+  name         = "cloud.firestore"
+  ruleset_name = google_firebaserules_ruleset.firestore.name
+}

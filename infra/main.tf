@@ -61,6 +61,7 @@ resource "google_project_service" "apis" {
     "cloudtasks.googleapis.com",
     "eventarc.googleapis.com",
     "firestore.googleapis.com",
+    "firebaserules.googleapis.com",
     "iam.googleapis.com",
     "iamcredentials.googleapis.com",
     "run.googleapis.com",

@@ -126,3 +126,25 @@ def test_a_deployment_without_the_emulator_variable_rejects_emulator_tokens(stac
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_clients_may_read_only_their_own_progress_documents(stack, alice: Api, mallory: Api) -> None:
+    """What a browser's Firestore SDK may do under infra/firestore.rules (loaded by the emulator):
+    read (and so listen to) its own manifest document, nothing of anyone else's, never write."""
+    manifest = alice.manifest()
+    asset = alice.asset(manifest["id"])
+    documents = f"http://127.0.0.1:{stack.firestore_port}/v1/projects/{stack.project_id}/databases/(default)/documents"
+
+    def as_user(uid: str | None, method: str, path: str, **kwargs: object) -> requests.Response:
+        headers = {"Authorization": f"Bearer {emulator_token(uid)}"} if uid else {}
+        return requests.request(method, f"{documents}/{path}", headers=headers, timeout=10, **kwargs)
+
+    own = as_user(alice.uid, "GET", f"manifests/{manifest['id']}")
+    assert own.status_code == 200 and own.json()["fields"]["owner_id"]["stringValue"] == alice.uid
+    assert as_user(mallory.uid, "GET", f"manifests/{manifest['id']}").status_code == 403
+    assert as_user(None, "GET", f"manifests/{manifest['id']}").status_code == 403
+    assert as_user(alice.uid, "GET", f"assets/{asset['id']}").status_code == 403
+    write = as_user(alice.uid, "PATCH", f"manifests/{manifest['id']}?updateMask.fieldPaths=status",
+                    json={"fields": {"status": {"stringValue": "READY"}}})  # fmt: skip
+    assert write.status_code == 403
+    assert alice.get(f"/api/manifests/{manifest['id']}").json()["status"] == "DRAFT"
