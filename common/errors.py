@@ -20,6 +20,11 @@ class Unauthenticated(ApiError):
     code = "unauthenticated"
 
 
+class Forbidden(ApiError):
+    status = 403
+    code = "forbidden"
+
+
 class NotFound(ApiError):
     status = 404
     code = "not_found"

@@ -353,3 +353,116 @@ class ErrorDetail(Model):
 
 class ErrorOut(Model):
     error: ErrorDetail
+
+
+# ---------------------------------------------------------------- projects
+class ProjectStage(StrEnum):
+    STORYBOARDING = "storyboarding"
+    KEYFRAMING = "keyframing"
+    VIDEO_GENERATION = "video_generation"
+    STITCHING = "stitching"
+    COMPLETE = "complete"
+
+
+class ProjectStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETE = "complete"
+    FAILED = "failed"
+    STOPPED = "stopped"
+
+
+TERMINAL_STATUSES = frozenset({ProjectStatus.COMPLETE, ProjectStatus.FAILED, ProjectStatus.STOPPED})
+RecordId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+Prompt = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
+ShortText = Annotated[str, StringConstraints(max_length=2000)]
+TagList = Annotated[list[Annotated[str, StringConstraints(max_length=32)]], Field(max_length=200)]
+
+
+class GenerateRequest(Input):
+    prompt: Prompt
+    style: ShortText | None = None
+    title: Name | None = None
+    manifest_id: RecordId | None = None
+    auto_continue: bool = False
+
+
+class SceneManifest(Input):
+    asset_tags: TagList = Field(default_factory=list)
+    selected_reference_tags: TagList = Field(default_factory=list)
+    composition_shot_type: ShortText | None = None
+    composition_camera_movement: ShortText | None = None
+    rewritten_keyframe_prompt: LongText | None = None
+    rewritten_video_prompt: LongText | None = None
+
+
+class Scene(Record):
+    index: int
+    storyboard_text: str | None = None
+    keyframe_url: str | None = None
+    clip_url: str | None = None
+    scene_manifest: SceneManifest | None = None
+    source: Literal["generated", "inherited"] = "generated"
+    updated_at: datetime
+
+
+class ProjectPublic(Record):
+    prompt: str
+    style: str | None = None
+    title: str | None = None
+    manifest_id: str | None = None
+    manifest_version: int | None = None
+    snapshot_id: str | None = None
+    parent_project_id: str | None = None
+    branch: str = "main"
+    stage: ProjectStage = ProjectStage.STORYBOARDING
+    status: ProjectStatus = ProjectStatus.PENDING
+    error: str | None = None
+    auto_continue: bool = False
+    created_at: datetime
+    updated_at: datetime
+
+
+class Project(ProjectPublic):
+    id: str
+    owner_id: str
+    deleted_at: datetime | None = None
+
+
+class ProjectOut(ProjectPublic):
+    project_id: str
+
+
+class ProjectDetail(ProjectOut):
+    scenes: list[Scene]
+
+
+class PipelineProjectUpdate(Patch):
+    stage: ProjectStage | None = None
+    status: ProjectStatus | None = None
+    error: LongText | None = None
+
+
+class PipelineSceneUpdate(Patch):
+    storyboard_text: LongText | None = None
+    keyframe_url: Annotated[str, StringConstraints(max_length=4000)] | None = None
+    clip_url: Annotated[str, StringConstraints(max_length=4000)] | None = None
+    scene_manifest: SceneManifest | None = None
+
+
+class SnapshotAsset(AssetPublic):
+    """An asset as it was when the project started, with everything the engine produced."""
+
+    face_embedding: list[float] | None = None
+    reference_image_url: str | None = None
+    thumbnail_url: str | None = None
+
+
+class SnapshotOut(Model):
+    snapshot_id: str
+    project_id: str
+    manifest_id: str
+    manifest_version: int
+    created_at: datetime
+    manifest: ManifestPublic
+    assets: list[SnapshotAsset]

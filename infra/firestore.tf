@@ -93,3 +93,26 @@ resource "google_firebaserules_release" "firestore" {
   name         = "cloud.firestore"
   ruleset_name = google_firebaserules_ruleset.firestore.name
 }
+
+# GET /api/projects: the caller's live projects, newest first.
+resource "google_firestore_index" "projects_newest_first" {
+  database   = google_firestore_database.main.name
+  collection = "projects"
+
+  fields {
+    field_path = "owner_id"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "deleted_at"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "created_at"
+    order      = "DESCENDING"
+  }
+  fields {
+    field_path = "__name__"
+    order      = "DESCENDING"
+  }
+}

@@ -83,6 +83,12 @@ def mallory(make_user: Callable[[], Api]) -> Api:
 
 
 @pytest.fixture
+def pipeline(base_url: str, spec: dict[str, Any]) -> Api:
+    """The video pipeline's service identity (a user whose token carries role=pipeline)."""
+    return Api(base_url, spec, "video-pipeline", claims={"role": "pipeline"})
+
+
+@pytest.fixture
 def anonymous(base_url: str, spec: dict[str, Any]) -> Api:
     return Api(base_url, spec, None)
 

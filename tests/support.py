@@ -47,13 +47,15 @@ def check_against_spec(spec: dict[str, Any], method: str, path: str, response: r
 class Api:
     """A signed-in user of the API (or nobody, with token=None)."""
 
-    def __init__(self, base_url: str, spec: dict[str, Any], uid: str | None) -> None:
+    def __init__(
+        self, base_url: str, spec: dict[str, Any], uid: str | None, claims: dict[str, object] | None = None
+    ) -> None:
         self.base_url = base_url
         self.spec = spec
         self.uid = uid
         self.session = requests.Session()
         if uid is not None:
-            self.session.headers["Authorization"] = f"Bearer {emulator_token(uid)}"
+            self.session.headers["Authorization"] = f"Bearer {emulator_token(uid, extra=claims)}"
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", 60)

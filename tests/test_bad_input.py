@@ -11,7 +11,8 @@ from tests.support import Api
 def target(alice: Api) -> dict[str, str]:
     m = alice.manifest()
     a = alice.asset(m["id"])
-    return {"manifest_id": m["id"], "asset_id": a["id"]}
+    p = alice.post("/api/generate", json={"prompt": "a heist at dawn"}).json()
+    return {"manifest_id": m["id"], "asset_id": a["id"], "project_id": p["project_id"], "scene_index": "0"}
 
 
 def json_operations(spec: dict) -> list[tuple[str, str]]:
@@ -37,20 +38,25 @@ BAD_BODIES = [
 
 
 @pytest.mark.parametrize("case", BAD_BODIES, ids=[b[0] for b in BAD_BODIES])
-def test_bad_bodies_on_every_json_endpoint(spec: dict, alice: Api, target: dict, case: tuple) -> None:
+def test_bad_bodies_on_every_json_endpoint(
+    spec: dict, alice: Api, pipeline: Api, target: dict, case: tuple
+) -> None:
     label, kwargs, statuses = case
     ops = json_operations(spec)
     assert len(ops) >= 5
     before_manifests = alice.get("/api/manifests").json()
     before = alice.get(f"/api/manifests/{target['manifest_id']}").json()
+    project = alice.get(f"/api/projects/{target['project_id']}").json()
     for method, path in ops:
-        r = alice.request(method, path.format(**target), **kwargs)
+        caller = pipeline if path.startswith("/api/pipeline/") else alice
+        r = caller.request(method, path.format(**target), **kwargs)
         assert r.status_code in statuses, (label, method, path, r.status_code, r.text[:300])
         error = r.json()["error"]
         assert error["code"]
         assert error["message"]
     assert alice.get(f"/api/manifests/{target['manifest_id']}").json() == before
     assert alice.get("/api/manifests").json() == before_manifests
+    assert alice.get(f"/api/projects/{target['project_id']}").json() == project
 
 
 def test_validation_errors_name_the_field_and_do_not_echo_input(alice: Api) -> None:

@@ -242,6 +242,7 @@ def test_every_query_the_code_issued_has_an_index(tf: dict, alice, photos: Path)
     for sort in ("updated_at", "name", "times_used", "asset_count"):
         for filters in ("", "&category=MIXED", "&status=READY", "&category=MIXED&status=READY"):
             assert alice.get(f"/api/manifests?sort={sort}{filters}").status_code == 200
+    assert alice.get("/api/projects").status_code == 200
     assert alice.delete(f"/api/manifests/{manifest['id']}").status_code == 200
 
     collections = {q["from_"][0]["collection_id"] for q in firestore_queries.recorded}

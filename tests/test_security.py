@@ -37,7 +37,9 @@ def victim_ids(alice: Api) -> dict[str, str]:
     job = Job(id=new_id(), kind=JobKind.REPROCESS_ASSET, owner_id=alice.uid or "", manifest_id=m["id"],
               asset_id=a["id"], created_at=utcnow())  # fmt: skip
     processing.job_ref(job.id).create(job.model_dump(exclude={"id"}))
-    return {"manifest_id": m["id"], "asset_id": a["id"], "task_id": job.id}
+    p = alice.post("/api/generate", json={"prompt": "a heist at dawn", "manifest_id": m["id"]}).json()
+    return {"manifest_id": m["id"], "asset_id": a["id"], "task_id": job.id, "project_id": p["project_id"],
+            "scene_index": "0"}  # fmt: skip
 
 
 def body_for(method: str, path: str) -> dict:
@@ -50,6 +52,14 @@ def body_for(method: str, path: str) -> dict:
         return {"json": {"name": "x", "asset_type": "CHARACTER"}}
     if method == "POST" and path == "/api/manifests":
         return {"json": {"name": "x", "category": "MIXED"}}
+    if path == "/api/generate":
+        return {"json": {"prompt": "x"}}
+    if path.startswith("/api/pipeline/"):
+        return {
+            "json": {"status": "running"}
+            if path.endswith("}") and "scenes" not in path
+            else {"storyboard_text": "x"}
+        }
     if method == "PUT":
         return {"json": {"name": "taken over"}}
     return {}
@@ -77,8 +87,8 @@ def test_other_owners_ids_answer_404_and_change_nothing(
     assert len(id_ops) >= 10
     for method, path in id_ops:
         r = mallory.request(method, fill(path, victim_ids), **body_for(method, path))
-        assert r.status_code == 404, (method, path, r.text)
-        assert r.json()["error"]["code"] == "not_found"
+        expected = (403, "forbidden") if path.startswith("/api/pipeline/") else (404, "not_found")
+        assert (r.status_code, r.json()["error"]["code"]) == expected, (method, path, r.text)
     after = alice.get(f"/api/manifests/{victim_ids['manifest_id']}").json()
     for image in ("reference_image_url", "thumbnail_url"):
         before["assets"][0].pop(image)

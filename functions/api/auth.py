@@ -7,7 +7,7 @@ is set; everywhere else a token must carry Google's signature.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from common.config import settings
 from common.errors import Unauthenticated
@@ -32,7 +32,11 @@ def _firebase_app() -> firebase_admin.App:
         return _app
 
 
-def authenticate(request: Request) -> str:
+PIPELINE_ROLE = "pipeline"  # custom claim `role` of the video pipeline's service user
+
+
+def authenticate(request: Request) -> dict[str, Any]:
+    """The verified claims of the caller's ID token (`uid` among them)."""
     from firebase_admin import auth
 
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
@@ -42,4 +46,4 @@ def authenticate(request: Request) -> str:
         claims = auth.verify_id_token(token.strip(), app=_firebase_app())
     except (ValueError, auth.InvalidIdTokenError, auth.UserDisabledError) as exc:
         raise Unauthenticated("the ID token is invalid or expired") from exc
-    return str(claims["uid"])
+    return dict(claims)

@@ -16,6 +16,7 @@ ID_SCHEMA = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
 ERROR_TEXT = {
     400: "Malformed request (e.g. the body is not JSON)",
     401: "Missing or invalid ID token",
+    403: "The caller may not use this operation",
     404: "No such record for this caller",
     409: "Conflicts with the record's current state",
     413: "Body too large",
@@ -60,7 +61,14 @@ def spec() -> dict[str, Any]:
 
 def _operation(r: Route, refs: dict[Any, Any], components: dict[str, Any]) -> dict[str, Any]:
     params: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": ID_SCHEMA}
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 0, "maximum": 9999}
+            if name.endswith("index")
+            else ID_SCHEMA,
+        }
         for name in re.findall(r"\{(\w+)\}", r.path)
     ]
     if r.query:

@@ -20,8 +20,8 @@ from werkzeug.routing import BaseConverter, Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from common.config import settings
-from common.errors import ApiError, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
-from functions.api.auth import authenticate
+from common.errors import ApiError, Forbidden, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from functions.api.auth import PIPELINE_ROLE, authenticate
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class Call:
 
     uid: str
     request: Request
-    params: dict[str, str]
+    params: dict[str, Any]
     body: Any = None
     query: Any = None
 
@@ -66,6 +66,7 @@ class Route:
     public: bool = False
     errors: tuple[int, ...] = ()
     response_headers: tuple[str, ...] = ()
+    pipeline: bool = False  # only the video pipeline's service identity may call it
 
 
 ROUTES: list[Route] = []
@@ -85,6 +86,7 @@ def route(
     public: bool = False,
     errors: tuple[int, ...] = (),
     response_headers: tuple[str, ...] = (),
+    pipeline: bool = False,
 ) -> Callable[[Callable[[Call], Any]], Callable[[Call], Any]]:
     def register(handler: Callable[[Call], Any]) -> Callable[[Call], Any]:
         ROUTES.append(
@@ -100,8 +102,9 @@ def route(
                 query,
                 multipart,
                 public,
-                errors,
+                errors + ((403,) if pipeline else ()),
                 response_headers,
+                pipeline,
             )
         )
         return handler
@@ -112,11 +115,17 @@ def route(
 _url_map: Map | None = None
 
 
+def _converter(match: re.Match[str]) -> str:
+    """`{scene_index}` is a number; every other path parameter is a record id."""
+    name = match.group(1)
+    return f"<int(max=9999):{name}>" if name.endswith("index") else f"<id:{name}>"
+
+
 def url_map() -> Map:
     global _url_map  # noqa: PLW0603 - built once, after every route module has registered
     if _url_map is None:
         rules = [
-            Rule(re.sub(r"\{(\w+)\}", r"<id:\1>", r.path), methods=[r.method], endpoint=r) for r in ROUTES
+            Rule(re.sub(r"\{(\w+)\}", _converter, r.path), methods=[r.method], endpoint=r) for r in ROUTES
         ]
         _url_map = Map(rules, converters={"id": IdConverter}, strict_slashes=False)
     return _url_map
@@ -140,7 +149,12 @@ def dispatch(request: Request) -> Response:
 
 
 def _run(matched: Route, request: Request, params: dict[str, str]) -> Response:
-    uid = "" if matched.public else authenticate(request)
+    uid = ""
+    if not matched.public:
+        claims = authenticate(request)
+        uid = str(claims["uid"])
+        if matched.pipeline and claims.get("role") != PIPELINE_ROLE:
+            raise Forbidden("only the video pipeline's service identity may call this")
     call = Call(uid=uid, request=request, params=params)
     if matched.query is not None:
         call.query = _validate(lambda: matched.query.model_validate(request.args.to_dict()))  # type: ignore[union-attr]

@@ -1,0 +1,150 @@
+"""Projects: a video pipeline's record of one generation, and the manifest snapshot it works from.
+
+Generating with a manifest writes the snapshot's chunks, then commits in one batch: the snapshot
+document, the project, and the manifest's `times_used` + 1 (a server-side increment, so concurrent
+generates never lose a count) and `last_used_at`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from google.cloud import firestore
+from google.cloud.firestore import FieldFilter, Increment, Query
+
+from common import db, snapshots
+from common import manifests as manifest_ops
+from common.errors import NotFound
+from common.models import (
+    GenerateRequest,
+    PipelineProjectUpdate,
+    PipelineSceneUpdate,
+    Project,
+    Scene,
+    new_id,
+    utcnow,
+)
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import DocumentReference
+
+SCENES = "scenes"
+
+
+def project_ref(project_id: str) -> DocumentReference:
+    return db.collection(db.PROJECTS).document(project_id)
+
+
+def scene_ref(project_id: str, index: int) -> DocumentReference:
+    return project_ref(project_id).collection(SCENES).document(f"{index:04d}")
+
+
+def read_project(snapshot: Any) -> Project:
+    return Project.model_validate({**(snapshot.to_dict() or {}), "id": snapshot.id})
+
+
+def get(project_id: str) -> Project:
+    snapshot = project_ref(project_id).get()
+    if not snapshot.exists:
+        raise NotFound("project not found")
+    project = read_project(snapshot)
+    if project.deleted_at is not None:
+        raise NotFound("project not found")
+    return project
+
+
+def get_owned(owner_id: str, project_id: str) -> Project:
+    project = get(project_id)
+    if project.owner_id != owner_id:
+        raise NotFound("project not found")
+    return project
+
+
+def generate(owner_id: str, request: GenerateRequest) -> Project:
+    now = utcnow()
+    project = Project(
+        id=new_id(),
+        owner_id=owner_id,
+        prompt=request.prompt,
+        style=request.style,
+        title=request.title,
+        auto_continue=request.auto_continue,
+        created_at=now,
+        updated_at=now,
+    )
+    batch = db.client().batch()
+    if request.manifest_id is not None:
+        manifest = manifest_ops.get_owned(owner_id, request.manifest_id)
+        snapshot_id = new_id()
+        snapshot = snapshots.prepare(manifest, snapshot_id)
+        snapshot.update({"project_id": project.id, "owner_id": owner_id, "created_at": now})
+        project.manifest_id = manifest.id
+        project.manifest_version = snapshot["manifest_version"]
+        project.snapshot_id = snapshot_id
+        batch.create(snapshots.snapshot_ref(snapshot_id), snapshot)
+        # Usage is not content: no version bump, and an increment that concurrent generates share.
+        batch.update(
+            manifest_ops.manifest_ref(manifest.id), {"times_used": Increment(1), "last_used_at": now}
+        )
+    batch.create(project_ref(project.id), project.model_dump(exclude={"id"}))
+    batch.commit(retry=db.CONTENDED)
+    return project
+
+
+def list_owned(owner_id: str) -> list[Project]:
+    query = (
+        db.collection(db.PROJECTS)
+        .where(filter=FieldFilter("owner_id", "==", owner_id))
+        .where(filter=FieldFilter("deleted_at", "==", None))
+        .order_by("created_at", direction=Query.DESCENDING)
+        .limit(200)
+    )
+    return [read_project(s) for s in query.stream()]
+
+
+def scenes_of(project_id: str) -> list[Scene]:
+    stream = project_ref(project_id).collection(SCENES).order_by("index").stream()
+    return [Scene.model_validate(s.to_dict() or {}) for s in stream]
+
+
+def soft_delete(owner_id: str, project_id: str) -> None:
+    """Hide the project; its manifest no longer counts it as a user (and may then be deleted)."""
+    ref = project_ref(project_id)
+
+    @firestore.transactional
+    def run(transaction: firestore.Transaction) -> None:
+        snapshot = ref.get(transaction=transaction)
+        if not snapshot.exists:
+            raise NotFound("project not found")
+        project = read_project(snapshot)
+        if project.owner_id != owner_id or project.deleted_at is not None:
+            raise NotFound("project not found")
+        now = utcnow()
+        transaction.update(ref, {"deleted_at": now, "updated_at": now})
+
+    run(db.client().transaction())
+
+
+def snapshot_of(owner_id: str, project_id: str) -> tuple[Project, dict[str, Any], list[dict[str, Any]]]:
+    project = get_owned(owner_id, project_id)
+    if project.snapshot_id is None:
+        raise NotFound("this project was generated without a manifest: it has no snapshot")
+    snapshot, assets = snapshots.read(project.snapshot_id)
+    return project, snapshot, assets
+
+
+# ---------------------------------------------------------------- the pipeline's writes
+def record_progress(project_id: str, update: PipelineProjectUpdate) -> Project:
+    get(project_id)
+    ref = project_ref(project_id)
+    ref.update({**update.changes(), "updated_at": utcnow()})
+    return read_project(ref.get())
+
+
+def record_scene(project_id: str, index: int, update: PipelineSceneUpdate) -> Scene:
+    get(project_id)
+    now = utcnow()
+    changes = update.changes()
+    scene_ref(project_id, index).set({**changes, "index": index, "updated_at": now}, merge=True)
+    project_ref(project_id).update({"updated_at": now})
+    return Scene.model_validate(scene_ref(project_id, index).get().to_dict() or {})

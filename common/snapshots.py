@@ -1,0 +1,112 @@
+"""Immutable manifest snapshots for projects.
+
+A snapshot is written once and never changed. It holds every asset field the engine produced,
+embeddings included. A big manifest with embeddings outgrows Firestore's 1 MiB document limit, so
+the assets are stored in chunk documents under the snapshot (each kept well below the limit). The
+chunks are written first; nothing points at them until the snapshot document itself is committed,
+in the same batch as the project that uses it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from google.cloud import firestore
+from google.cloud.firestore import FieldFilter
+
+from common import db
+from common.errors import Conflict
+from common.models import Manifest, ManifestStatus
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import DocumentReference
+
+SNAPSHOTS = "snapshots"
+CHUNKS = "chunks"
+CHUNK_BYTES = 400_000  # estimated encoded size per chunk document (Firestore's limit is 1 MiB)
+COMMIT_BYTES = 3_000_000  # per commit (gRPC's limit is 4 MiB a message)
+
+
+def _size(asset: dict[str, Any]) -> int:
+    """Encoded size, roughly: JSON text, plus the ~10 bytes each double costs on the wire."""
+    return len(json.dumps(asset, default=str)) + 10 * len(asset.get("face_embedding") or [])
+
+
+def snapshot_ref(snapshot_id: str) -> DocumentReference:
+    return db.collection(SNAPSHOTS).document(snapshot_id)
+
+
+def read_consistently(manifest_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The manifest document and all its assets (with their embeddings) as of one instant."""
+    manifest_ref = db.collection(db.MANIFESTS).document(manifest_id)
+
+    @firestore.transactional
+    def read(transaction: firestore.Transaction) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        manifest = manifest_ref.get(transaction=transaction).to_dict() or {}
+        by_manifest = FieldFilter("manifest_id", "==", manifest_id)
+        assets = [
+            {**(s.to_dict() or {}), "id": s.id}
+            for s in db.collection(db.ASSETS).where(filter=by_manifest).stream(transaction=transaction)
+        ]
+        faces = {
+            s.id: list((s.to_dict() or {}).get("embedding") or [])
+            for s in db.collection(db.FACES).where(filter=by_manifest).stream(transaction=transaction)
+        }
+        for asset in assets:
+            asset["face_embedding"] = faces.get(asset["id"])
+        return manifest, assets
+
+    return read(db.client().transaction(read_only=True))
+
+
+def chunks(assets: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    out: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for asset in sorted(assets, key=lambda a: (a.get("sort_order", 0), str(a.get("created_at")), a["id"])):
+        estimate = _size(asset)
+        if out[-1] and size + estimate > CHUNK_BYTES:
+            out.append([])
+            size = 0
+        out[-1].append(asset)
+        size += estimate
+    return out
+
+
+def write_chunks(snapshot_id: str, assets: list[dict[str, Any]]) -> int:
+    """Store the assets under the (not yet existing) snapshot; returns the number of chunks."""
+    parts = chunks(assets)
+    base = snapshot_ref(snapshot_id).collection(CHUNKS)
+    batch, pending = db.client().batch(), 0
+    for n, part in enumerate(parts):
+        size = sum(_size(a) for a in part)
+        if pending and pending + size > COMMIT_BYTES:
+            batch.commit(retry=db.CONTENDED)
+            batch, pending = db.client().batch(), 0
+        batch.create(base.document(f"{n:05d}"), {"n": n, "assets": part})
+        pending += size
+    batch.commit(retry=db.CONTENDED)
+    return len(parts)
+
+
+def prepare(manifest: Manifest, snapshot_id: str) -> dict[str, Any]:
+    """Write the chunks of a snapshot of `manifest`; return the snapshot document to commit."""
+    doc, assets = read_consistently(manifest.id)
+    if doc.get("status") == ManifestStatus.PROCESSING.value:
+        raise Conflict("the manifest is being processed; start the project when it is READY")
+    count = write_chunks(snapshot_id, assets)
+    public = {k: v for k, v in doc.items() if k not in ("owner_id", "tag_high", "processing", "deleted_at")}
+    return {
+        "manifest_id": manifest.id,
+        "manifest_version": int(doc.get("version", 1)),
+        "manifest": {**public, "id": manifest.id},
+        "asset_count": len(assets),
+        "chunk_count": count,
+    }
+
+
+def read(snapshot_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    snapshot = snapshot_ref(snapshot_id).get().to_dict() or {}
+    parts = snapshot_ref(snapshot_id).collection(CHUNKS).order_by("n").stream()
+    assets = [asset for part in parts for asset in (part.to_dict() or {}).get("assets", [])]
+    return snapshot, assets
