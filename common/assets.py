@@ -131,8 +131,12 @@ def delete(owner_id: str, asset_id: str) -> None:
 
 
 def release_objects(*paths: str | None) -> None:
-    """Delete stored objects that no asset references any more."""
+    """Delete stored objects that no asset references any more, unless a snapshot may (their
+    manifest folder is pinned by common.snapshots)."""
     for path in filter(None, paths):
+        folder = path.split("/")[1] if path.startswith("manifests/") and path.count("/") >= 2 else None
+        if folder and db.collection(db.OBJECT_PINS).document(folder).get().exists:
+            continue
         field = "thumbnail_path" if path.endswith("_thumb.jpg") else "image_path"
         query = db.collection(db.ASSETS).where(filter=FieldFilter(field, "==", path)).limit(1)
         if not any(True for _ in query.stream()):

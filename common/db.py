@@ -18,6 +18,7 @@ MANIFESTS = "manifests"
 ASSETS = "assets"
 PROJECTS = "projects"
 TAG_CLAIMS = "tag_claims"  # subcollection of a manifest: one document per tag ever issued
+OBJECT_PINS = "object_pins"  # manifest object folders a snapshot points into: never garbage-collected
 JOBS = "jobs"  # engine work items; a Cloud Task carries only the job id
 FACES = "faces"  # one document per face crop asset (same id): its 512-d embedding, kept off the asset
 

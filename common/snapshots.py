@@ -9,15 +9,17 @@ in the same batch as the project that uses it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import TYPE_CHECKING, Any
 
+from google.api_core import exceptions
 from google.cloud import firestore
 from google.cloud.firestore import FieldFilter
 
 from common import db
 from common.errors import Conflict
-from common.models import Manifest, ManifestStatus
+from common.models import Manifest, ManifestStatus, utcnow
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference
@@ -35,6 +37,21 @@ def _size(asset: dict[str, Any]) -> int:
 
 def snapshot_ref(snapshot_id: str) -> DocumentReference:
     return db.collection(SNAPSHOTS).document(snapshot_id)
+
+
+def pin_objects(assets: list[dict[str, Any]]) -> None:
+    """Snapshots point at the same stored images as the live assets. Once a manifest's objects are
+    in a snapshot, deleting or replacing an asset must not delete them: pin the manifest's object
+    folder (create-if-absent, so repeated generates write nothing). See assets.release_objects."""
+    folders = {
+        path.split("/")[1]
+        for asset in assets
+        for path in (asset.get("image_path"), asset.get("thumbnail_path"))
+        if isinstance(path, str) and path.startswith("manifests/") and path.count("/") >= 2
+    }
+    for folder in folders:
+        with contextlib.suppress(exceptions.AlreadyExists):
+            db.collection(db.OBJECT_PINS).document(folder).create({"pinned_at": utcnow()})
 
 
 def read_consistently(manifest_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -94,6 +111,7 @@ def prepare(manifest: Manifest, snapshot_id: str) -> dict[str, Any]:
     doc, assets = read_consistently(manifest.id)
     if doc.get("status") == ManifestStatus.PROCESSING.value:
         raise Conflict("the manifest is being processed; start the project when it is READY")
+    pin_objects(assets)
     count = write_chunks(snapshot_id, assets)
     public = {k: v for k, v in doc.items() if k not in ("owner_id", "tag_high", "processing", "deleted_at")}
     return {

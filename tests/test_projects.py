@@ -6,6 +6,8 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import requests
+
 from common import db, snapshots
 from common.models import utcnow
 from tests.support import Api
@@ -58,6 +60,12 @@ def test_a_snapshot_holds_the_manifest_as_it_was(alice: Api, photos: Path) -> No
     alice.put(f"/api/assets/{villain['id']}", json={"reverse_prompt": "changed", "name": "Boss"})
     alice.delete(f"/api/assets/{hero['id']}")
     again = alice.get(f"/api/projects/{project['project_id']}/snapshot").json()
+    image = requests.get(
+        next(a for a in again["assets"] if a["name"] == "Hero")["reference_image_url"], timeout=10
+    )
+    assert (
+        image.status_code == 200 and image.content == (photos / "obama.jpg").read_bytes()
+    )  # kept for the snapshot
     assert again == snapshot | {"assets": again["assets"]}
     assert [{k: v for k, v in a.items() if not k.endswith("_url")} for a in again["assets"]] == [
         {k: v for k, v in a.items() if not k.endswith("_url")} for a in snapshot["assets"]
