@@ -50,6 +50,7 @@ bench: $(MODELS)
 	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/read_latency.py
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/forks.py
 
 clean:
 	rm -rf $(VENV) .venv-checkov .pytest_cache .ruff_cache

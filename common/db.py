@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from google.api_core import exceptions
@@ -52,9 +53,19 @@ def collection(name: str) -> CollectionReference:
 
 
 def set_all(writes: list[tuple[DocumentReference, dict[str, Any]]]) -> None:
-    """Write many documents in as few commits as Firestore allows (not atomic past one batch)."""
-    for start in range(0, len(writes), BATCH_LIMIT):
+    """Write many documents in as few commits as Firestore allows, the commits side by side (not
+    atomic past one batch: callers write what makes the set visible last, on its own)."""
+
+    def commit(start: int) -> None:
         batch = client().batch()
         for ref, doc in writes[start : start + BATCH_LIMIT]:
             batch.set(ref, doc)
         batch.commit(retry=CONTENDED)
+
+    starts = range(0, len(writes), BATCH_LIMIT)
+    if len(starts) <= 1:
+        for start in starts:
+            commit(start)
+        return
+    with ThreadPoolExecutor(max_workers=min(8, len(starts))) as pool:
+        list(pool.map(commit, starts))

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from google.cloud.firestore import FieldFilter
+from google.cloud.firestore_v1.vector import Vector
 
 from common import assets as asset_ops
 from common import db
 from common import manifests as manifest_ops
-from common.models import Manifest, ManifestStatus, new_id, utcnow
+from common.models import Asset, Manifest, ManifestStatus, new_id, utcnow
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference
@@ -38,21 +43,52 @@ def duplicate(owner_id: str, manifest_id: str, name: str | None) -> Manifest:
     assets = asset_ops.list_for_manifest(manifest_id)
     copy.asset_count = len(assets)
     copy_ref = manifest_ops.manifest_ref(copy.id)
-    writes: list[tuple[DocumentReference, dict[str, Any]]] = []
-    for asset in assets:
-        clone = asset.model_copy(
-            update={
-                "id": new_id(),
-                "manifest_id": copy.id,
-                "duplicated_from_asset_id": asset.id,
-                "pending_upload_path": None,
-                # created_at is kept: with sort_order it fixes the display order, which must survive the copy
-                "updated_at": now,
-            }
-        )
-        writes.append((asset_ops.asset_ref(clone.id), asset_ops.to_doc(clone)))
+    stored = with_embeddings(manifest_id, [{**asset_ops.to_doc(a), "id": a.id} for a in assets])
+    writes, _ = clone_assets(
+        stored, copy.id, owner_id, now, lambda original: {"duplicated_from_asset_id": original["id"]}
+    )
     for claim in source_ref.collection(db.TAG_CLAIMS).stream():
         writes.append((copy_ref.collection(db.TAG_CLAIMS).document(claim.id), claim.to_dict() or {}))
     db.set_all(writes)
     copy_ref.create(manifest_ops.to_doc(copy))
     return copy
+
+
+REFERENCES = ("source_asset_id", "duplicate_of", "face_group_id")  # asset ids inside a manifest
+
+
+def with_embeddings(manifest_id: str, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    query = db.collection(db.FACES).where(filter=FieldFilter("manifest_id", "==", manifest_id))
+    faces = {s.id: list((s.to_dict() or {}).get("embedding") or []) for s in query.stream()}
+    return [{**doc, "face_embedding": faces.get(doc["id"])} for doc in docs]
+
+
+def clone_assets(
+    docs: list[dict[str, Any]],
+    manifest_id: str,
+    owner_id: str,
+    now: datetime,
+    marks: Callable[[dict[str, Any]], dict[str, Any]],
+) -> tuple[list[tuple[DocumentReference, dict[str, Any]]], dict[str, str]]:
+    """Writes that copy stored assets (dicts with `id` and `face_embedding`) into another manifest:
+    new ids, references between them remapped, embeddings copied, images shared. `marks(original)`
+    adds fields per copy. Returns the writes and the old → new id map."""
+    id_map = {doc["id"]: new_id() for doc in docs}
+    writes: list[tuple[DocumentReference, dict[str, Any]]] = []
+    for doc in docs:
+        fields = {k: v for k, v in doc.items() if k not in ("id", "face_embedding")}
+        # created_at is kept: with sort_order it fixes the display order, which must survive the copy
+        fields.update(manifest_id=manifest_id, owner_id=owner_id, pending_upload_path=None, updated_at=now)
+        fields.update(marks(doc))
+        for name in REFERENCES:
+            if fields.get(name):
+                fields[name] = id_map.get(fields[name])
+        clone = Asset.model_validate({**fields, "id": id_map[doc["id"]]})
+        writes.append((asset_ops.asset_ref(clone.id), asset_ops.to_doc(clone)))
+        if doc.get("face_embedding"):
+            face = {"manifest_id": manifest_id, "owner_id": owner_id,
+                    "source_asset_id": clone.source_asset_id,
+                    "score": clone.detection_confidence or 0.0, "embedding": Vector(doc["face_embedding"]),
+                    "at": now}  # fmt: skip
+            writes.append((db.collection(db.FACES).document(clone.id), face))
+    return writes, id_map

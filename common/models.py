@@ -246,6 +246,10 @@ class AssetPublic(Record):
     face_group_id: str | None = None  # the primary face's asset id, on every face of the group
     duplicate_of: str | None = None
     reverse_prompt_source: Literal["gemini", "offline"] | None = None
+    # Forks: a copy of the parent project's asset, unchanged (sharing its stored images).
+    is_inherited: bool = False
+    inherited_from_asset: str | None = None
+    inherited_from_project: str | None = None
     processing_cost: float = 0.0
     processing_error: ProcessingError | None = None
     created_at: datetime
@@ -286,6 +290,10 @@ class Job(Record):
     owner_id: str
     manifest_id: str
     asset_id: str | None = None
+    # Incremental runs (a fork's new images): only assets that are not inherited are processed,
+    # new faces join existing groups, existing tags stay; then the project's snapshot is written.
+    incremental: bool = False
+    project_id: str | None = None
     status: JobStatus = JobStatus.QUEUED
     created_at: datetime
     started_at: datetime | None = None
@@ -402,7 +410,7 @@ class Scene(Record):
     keyframe_url: str | None = None
     clip_url: str | None = None
     scene_manifest: SceneManifest | None = None
-    source: Literal["generated", "inherited"] = "generated"
+    source: Literal["generated", "inherited", "edited"] = "generated"
     updated_at: datetime
 
 
@@ -414,6 +422,7 @@ class ProjectPublic(Record):
     manifest_version: int | None = None
     snapshot_id: str | None = None
     parent_project_id: str | None = None
+    lineage_id: str | None = None  # the first project of the line (itself, for a root)
     branch: str = "main"
     stage: ProjectStage = ProjectStage.STORYBOARDING
     status: ProjectStatus = ProjectStatus.PENDING
@@ -466,3 +475,56 @@ class SnapshotOut(Model):
     created_at: datetime
     manifest: ManifestPublic
     assets: list[SnapshotAsset]
+
+
+# ---------------------------------------------------------------- forks
+ImageData = Annotated[str, StringConstraints(min_length=1, max_length=28_000_000)]  # base64, ~20 MB
+
+
+class AssetEdit(Input):
+    reverse_prompt: LongText | None = None
+    name: Name | None = None
+    reference_image: ImageData | None = None
+
+
+class ModifiedAsset(Input):
+    changes: AssetEdit
+
+
+class NewUpload(Input):
+    image_data: ImageData
+    name: Name
+    asset_type: AssetType
+    description: Description = ""
+    tags: Labels = Field(default_factory=list)
+
+
+class AssetChanges(Input):
+    modified_assets: dict[RecordId, ModifiedAsset] = Field(default_factory=dict, max_length=500)
+    removed_asset_ids: Annotated[list[RecordId], Field(max_length=1000)] = Field(default_factory=list)
+    new_uploads: Annotated[list[NewUpload], Field(max_length=20)] = Field(default_factory=list)
+
+
+class SceneEdit(Input):
+    storyboard_text: LongText
+
+
+class ForkRequest(Input):
+    prompt: Prompt | None = None
+    style: ShortText | None = None
+    scene_edits: dict[Annotated[str, StringConstraints(pattern=r"^[0-9]{1,4}$")], SceneEdit] = Field(
+        default_factory=dict, max_length=500
+    )
+    deleted_scenes: Annotated[list[Annotated[int, Field(ge=0, le=9999)]], Field(max_length=500)] = Field(
+        default_factory=list
+    )
+    clear_keyframes: bool = False
+    asset_changes: AssetChanges | None = None
+
+
+class ForkOut(Model):
+    project_id: str
+    resume_stage: ProjectStage
+    scene_copy_boundary: int
+    manifest_id: str | None
+    branch: str

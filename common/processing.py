@@ -77,10 +77,17 @@ def start_manifest_run(owner_id: str, manifest_id: str) -> Job:
     manifest_ops.get_owned(owner_id, manifest_id)
     if not _has_image(manifest_id):
         raise ValidationFailed("no asset of this manifest has an image yet; upload one first")
-    ref = manifest_ops.manifest_ref(manifest_id)
-    now = utcnow()
     job = Job(id=new_id(), kind=JobKind.PROCESS_MANIFEST, owner_id=owner_id, manifest_id=manifest_id,
-              created_at=now)  # fmt: skip
+              created_at=utcnow())  # fmt: skip
+    start_job(job)
+    return job
+
+
+def start_job(job: Job) -> None:
+    """Take the manifest's lease for a manifest run (409 while another holds it), record the job
+    and queue it."""
+    ref = manifest_ops.manifest_ref(job.manifest_id)
+    now = utcnow()
     lease = ProcessingLease(
         job_id=job.id, started_at=now, lease_expires_at=now + timedelta(seconds=settings().processing_lease_s)
     )
@@ -107,7 +114,6 @@ def start_manifest_run(owner_id: str, manifest_id: str) -> Job:
 
     claim(db.client().transaction())
     _enqueue_or_fail(job, manifest_ref=ref)
-    return job
 
 
 def start_asset_reprocess(owner_id: str, asset_id: str) -> Job:

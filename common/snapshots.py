@@ -2,15 +2,19 @@
 
 A snapshot is written once and never changed. It holds every asset field the engine produced,
 embeddings included. A big manifest with embeddings outgrows Firestore's 1 MiB document limit, so
-the assets are stored in chunk documents under the snapshot (each kept well below the limit). The
-chunks are written first; nothing points at them until the snapshot document itself is committed,
-in the same batch as the project that uses it.
+the assets are stored in chunk documents under the snapshot (each kept well below the limit), as
+compressed JSON bytes: a snapshot is only ever read whole, and opaque bytes are neither indexed
+(512 floats per face would blow the 40,000 index entries a document may have) nor slow to write.
+The chunks are written first; nothing points at them until the snapshot document itself is
+committed, in the same batch as the project that uses it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import zlib
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from google.api_core import exceptions
@@ -26,13 +30,22 @@ if TYPE_CHECKING:
 
 SNAPSHOTS = "snapshots"
 CHUNKS = "chunks"
-CHUNK_BYTES = 400_000  # estimated encoded size per chunk document (Firestore's limit is 1 MiB)
+CHUNK_BYTES = 900_000  # JSON per chunk before compression (Firestore's limit is 1 MiB a document)
 COMMIT_BYTES = 3_000_000  # per commit (gRPC's limit is 4 MiB a message)
 
 
 def _size(asset: dict[str, Any]) -> int:
-    """Encoded size, roughly: JSON text, plus the ~10 bytes each double costs on the wire."""
-    return len(json.dumps(asset, default=str)) + 10 * len(asset.get("face_embedding") or [])
+    return len(_json(asset))
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, default=_encode, separators=(",", ":")).encode()
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
 
 
 def snapshot_ref(snapshot_id: str) -> DocumentReference:
@@ -100,24 +113,32 @@ def write_chunks(snapshot_id: str, assets: list[dict[str, Any]]) -> int:
         if pending and pending + size > COMMIT_BYTES:
             batch.commit(retry=db.CONTENDED)
             batch, pending = db.client().batch(), 0
-        batch.create(base.document(f"{n:05d}"), {"n": n, "assets": part})
+        # set, not create: a retried write may find its own earlier chunks (invisible until committed)
+        batch.set(base.document(f"{n:05d}"), {"n": n, "count": len(part), "data": zlib.compress(_json(part))})
         pending += size
     batch.commit(retry=db.CONTENDED)
     return len(parts)
 
 
-def prepare(manifest: Manifest, snapshot_id: str) -> dict[str, Any]:
+def prepare(manifest: Manifest, snapshot_id: str, *, allow_processing: bool = False) -> dict[str, Any]:
     """Write the chunks of a snapshot of `manifest`; return the snapshot document to commit."""
     doc, assets = read_consistently(manifest.id)
-    if doc.get("status") == ManifestStatus.PROCESSING.value:
+    if doc.get("status") == ManifestStatus.PROCESSING.value and not allow_processing:
         raise Conflict("the manifest is being processed; start the project when it is READY")
+    return prepare_from(manifest.id, doc, assets, snapshot_id)
+
+
+def prepare_from(
+    manifest_id: str, doc: dict[str, Any], assets: list[dict[str, Any]], snapshot_id: str
+) -> dict[str, Any]:
+    """As `prepare`, from a manifest document and its assets (with `face_embedding`) at hand."""
     pin_objects(assets)
     count = write_chunks(snapshot_id, assets)
     public = {k: v for k, v in doc.items() if k not in ("owner_id", "tag_high", "processing", "deleted_at")}
     return {
-        "manifest_id": manifest.id,
+        "manifest_id": manifest_id,
         "manifest_version": int(doc.get("version", 1)),
-        "manifest": {**public, "id": manifest.id},
+        "manifest": {**public, "id": manifest_id},
         "asset_count": len(assets),
         "chunk_count": count,
     }
@@ -126,5 +147,7 @@ def prepare(manifest: Manifest, snapshot_id: str) -> dict[str, Any]:
 def read(snapshot_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     snapshot = snapshot_ref(snapshot_id).get().to_dict() or {}
     parts = snapshot_ref(snapshot_id).collection(CHUNKS).order_by("n").stream()
-    assets = [asset for part in parts for asset in (part.to_dict() or {}).get("assets", [])]
+    assets = [
+        asset for part in parts for asset in json.loads(zlib.decompress((part.to_dict() or {})["data"]))
+    ]
     return snapshot, assets

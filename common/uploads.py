@@ -43,6 +43,18 @@ def thumbnail_path(path: str) -> str:
     return f"{path.rsplit('.', 1)[0]}_thumb.jpg"
 
 
+def image_fields(path: str, generation: int, image: images.ValidImage) -> dict[str, Any]:
+    """What an asset records about its stored reference image."""
+    return {
+        "image_path": path,
+        "thumbnail_path": thumbnail_path(path),
+        "image_generation": generation,
+        "image_width": image.width,
+        "image_height": image.height,
+        "image_content_type": image.content_type,
+    }
+
+
 def upload(owner_id: str, asset_id: str, filename: str, data: bytes) -> Asset:
     """Validate an uploaded file, store it (upright) with a thumbnail, and attach it to the asset."""
     asset = asset_ops.get_owned(owner_id, asset_id)
@@ -110,12 +122,7 @@ def _attach(asset_id: str, path: str, generation: int, image: images.ValidImage)
             replaced[:] = [asset.image_path, asset.thumbnail_path]
         now = utcnow()
         changes = {
-            "image_path": path,
-            "thumbnail_path": thumb,
-            "image_generation": generation,
-            "image_width": image.width,
-            "image_height": image.height,
-            "image_content_type": image.content_type,
+            **image_fields(path, generation, image),
             "pending_upload_path": None,
             "upload_error": None,
             "updated_at": now,

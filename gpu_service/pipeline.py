@@ -23,8 +23,8 @@ from google.cloud.firestore import Increment
 from PIL import Image
 
 from common import assets as asset_ops
+from common import db, projects, snapshots, storage, tags
 from common import manifests as manifest_ops
-from common import storage, tags
 from common.config import settings
 from common.images import thumbnail
 from common.models import Asset, AssetType, Job, ManifestStatus, utcnow
@@ -96,6 +96,7 @@ class Run:
     failed: set[str] = field(default_factory=set)
     found: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # labels per source
     thumbnails: dict[str, bytes] = field(default_factory=dict)  # crops made in this run, for the sheet
+    new_faces: list[str] = field(default_factory=list)  # face assets this run made
     face_counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -108,14 +109,21 @@ def run_manifest(job: Job) -> None:
     try:
         run.progress.acquire()
         assets = asset_ops.list_for_manifest(job.manifest_id)
-        sources = [a for a in assets if a.source != "extracted" and a.image_path]
+        # An incremental run (a fork's new images) leaves what was inherited as it is.
+        sources = [
+            a for a in assets
+            if a.source != "extracted" and a.image_path and not (job.incremental and a.is_inherited)
+        ]  # fmt: skip
         detect_step(run, sources, assets)
         readable = [s for s in sources if s.id not in run.failed]
         faces_step(run, readable, assets)
         describe_step(run, asset_ops.list_for_manifest(job.manifest_id))
-        tags_step(run)
+        if not job.incremental:
+            tags_step(run)  # new assets' tags were claimed after the inherited ones: nothing to renumber
         contact_sheet_step(run)
         run.progress.finish(ManifestStatus.READY)
+        if job.project_id is not None:
+            snapshot_for_project(job)
     finally:
         run.io.shutdown(wait=True, cancel_futures=True)
 
@@ -197,7 +205,10 @@ def faces_step(run: Run, sources: list[Asset], assets: list[Asset]) -> None:
         vectors = faces.embed(picture.bgr, found)
         saving.append(run.io.submit(_save_faces, run, source, picture, found, vectors, assets=assets))
     finish_all(saving)
-    group_faces(run.job.manifest_id)
+    if run.job.incremental:
+        join_groups(run.job.manifest_id, run.new_faces)
+    else:
+        group_faces(run.job.manifest_id)
 
 
 def _save_faces(
@@ -215,12 +226,67 @@ def _save_faces(
     ]
     registry.sync_children(source, "face", children, assets)
     run.thumbnails.update((c.id, c.thumbnail_jpeg) for c in children)
+    run.new_faces.extend(c.id for c in children)
     rows = [
         (child.id, source.id, face.score, vector.tolist())
         for child, face, vector in zip(children, found, vectors, strict=True)
     ]
     registry.store_embeddings(source.manifest_id, source.owner_id, rows)
     run.progress.advance()
+
+
+def join_groups(manifest_id: str, new_faces: list[str]) -> None:
+    """Incremental grouping: each new face joins the existing group whose primary it resembles most
+    (a new photo of an inherited character becomes part of that character's group); the new faces
+    that match no group are grouped among themselves. Existing faces are not touched."""
+    stored = registry.embeddings_of(manifest_id)
+    fresh = [f for f in new_faces if f in stored]
+    if not fresh:
+        return
+    assets = {a.id: a for a in asset_ops.list_for_manifest(manifest_id) if a.id in stored}
+    known = [i for i, a in assets.items() if i not in fresh and a.duplicate_of is None]
+    threshold = worker_settings().face_match_threshold
+    vectors = np.asarray([stored[i][1] for i in fresh], dtype=np.float32)
+    matches = faces.match(vectors, np.asarray([stored[i][1] for i in known], dtype=np.float32), threshold)
+    primary_for: dict[str, Asset] = {
+        f: assets[known[m]] for f, m in zip(fresh, matches, strict=True) if m is not None
+    }
+    alone = [f for f in fresh if f not in primary_for]
+    if alone:
+        among = faces.group(np.asarray([stored[i][1] for i in alone], dtype=np.float32),
+                            [stored[i][0] for i in alone], threshold)  # fmt: skip
+        primary_for.update({f: assets[alone[p]] for f, p in zip(alone, among, strict=True)})
+    updates: dict[str, dict[str, Any]] = {}
+    for face_id, primary in primary_for.items():
+        asset = assets[face_id]
+        base = DUPLICATE_PREFIX.sub("", asset.description)
+        group = primary.face_group_id or primary.id
+        if primary.id == asset.id:
+            updates[face_id] = {"face_group_id": group, "duplicate_of": None, "description": base}
+        else:
+            updates[face_id] = {"face_group_id": group, "duplicate_of": primary.id,
+                                "description": f"(Duplicate of {primary.name}) {base}"}  # fmt: skip
+    registry.write_groups(updates)
+
+
+def snapshot_for_project(job: Job) -> None:
+    """A fork's project gets its snapshot once its new images are processed (idempotent)."""
+    project = projects.project_ref(job.project_id or "").get()
+    if not project.exists or (project.to_dict() or {}).get("snapshot_id"):
+        return
+    manifest = manifest_ops.read_manifest(manifest_ops.manifest_ref(job.manifest_id).get())
+    snapshot_id = registry.child_id_for(job.id, "snapshot")  # a retry rewrites the same chunks
+    snapshot = snapshots.prepare(manifest, snapshot_id, allow_processing=True)
+    snapshot.update({"project_id": job.project_id, "owner_id": job.owner_id, "created_at": utcnow()})
+    batch = db.client().batch()
+    batch.create(snapshots.snapshot_ref(snapshot_id), snapshot)
+    changes = {
+        "snapshot_id": snapshot_id,
+        "manifest_version": snapshot["manifest_version"],
+        "updated_at": utcnow(),
+    }
+    batch.update(projects.project_ref(job.project_id or ""), changes)
+    batch.commit()
 
 
 def group_faces(manifest_id: str) -> None:

@@ -26,6 +26,10 @@ from common.models import Asset, AssetType, ProcessingError, utcnow
 Kind = Literal["detection", "face"]
 
 
+def child_id_for(*parts: str) -> str:
+    return hashlib.sha256(":".join(parts).encode()).hexdigest()[:32]
+
+
 def child_id(source: Asset, kind: Kind, rank: int) -> str:
     key = f"{source.id}:{source.image_generation}:{kind}:{rank}"
     return hashlib.sha256(key.encode()).hexdigest()[:32]

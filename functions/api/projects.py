@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from common import forks, storage
 from common import projects as ops
-from common import storage
 from common.config import settings
 from common.models import (
     DeletedOut,
+    ForkOut,
+    ForkRequest,
     GenerateRequest,
     ManifestPublic,
     PipelineProjectUpdate,
@@ -25,6 +27,7 @@ from common.models import (
 from functions.api.router import Call, route
 
 TAG = "projects"
+FORK_BODY_BYTES = 64 * 1024 * 1024  # base64 images inline: a few 20 MB images at most
 _PUBLIC = set(ProjectPublic.model_fields)
 
 
@@ -115,3 +118,19 @@ def pipeline_project(call: Call) -> ProjectOut:
 )  # fmt: skip
 def pipeline_scene(call: Call) -> Scene:
     return ops.record_scene(call.params["project_id"], call.params["scene_index"], call.body)
+
+
+@route(
+    "POST", "/api/projects/{project_id}/fork",
+    summary="Fork a finished project: inherit assets and unchanged scenes, apply asset edits and uploads",
+    tag=TAG, status=201, response=ForkOut, body=ForkRequest, errors=(404, 409), body_limit=FORK_BODY_BYTES,
+)  # fmt: skip
+def fork_project(call: Call) -> ForkOut:
+    made = forks.fork(call.uid, call.params["project_id"], call.body)
+    return ForkOut(
+        project_id=made.project.id,
+        resume_stage=made.invalidation.resume_stage,
+        scene_copy_boundary=made.invalidation.scene_copy_boundary,
+        manifest_id=made.project.manifest_id,
+        branch=made.project.branch,
+    )

@@ -67,6 +67,7 @@ class Route:
     errors: tuple[int, ...] = ()
     response_headers: tuple[str, ...] = ()
     pipeline: bool = False  # only the video pipeline's service identity may call it
+    body_limit: int | None = None  # JSON bodies that carry images may be larger than the default
 
 
 ROUTES: list[Route] = []
@@ -87,6 +88,7 @@ def route(
     errors: tuple[int, ...] = (),
     response_headers: tuple[str, ...] = (),
     pipeline: bool = False,
+    body_limit: int | None = None,
 ) -> Callable[[Callable[[Call], Any]], Callable[[Call], Any]]:
     def register(handler: Callable[[Call], Any]) -> Callable[[Call], Any]:
         ROUTES.append(
@@ -105,6 +107,7 @@ def route(
                 errors + ((403,) if pipeline else ()),
                 response_headers,
                 pipeline,
+                body_limit,
             )
         )
         return handler
@@ -159,7 +162,7 @@ def _run(matched: Route, request: Request, params: dict[str, str]) -> Response:
     if matched.query is not None:
         call.query = _validate(lambda: matched.query.model_validate(request.args.to_dict()))  # type: ignore[union-attr]
     if matched.body is not None:
-        raw = _json_body(request)
+        raw = _json_body(request, matched.body_limit or settings().max_json_bytes)
         call.body = _validate(lambda: matched.body.model_validate_json(raw, strict=True))  # type: ignore[union-attr]
     if matched.multipart:
         _check_multipart(request)
@@ -180,8 +183,7 @@ def _validate(parse: Callable[[], Any]) -> Any:
         raise ValidationFailed("the request is not valid", problems) from exc
 
 
-def _json_body(request: Request) -> bytes:
-    limit = settings().max_json_bytes
+def _json_body(request: Request, limit: int) -> bytes:
     if (request.content_length or 0) > limit:
         raise PayloadTooLarge(f"JSON bodies are limited to {limit} bytes")
     raw = request.stream.read(limit + 1)
