@@ -116,3 +116,22 @@ resource "google_firestore_index" "projects_newest_first" {
     order      = "DESCENDING"
   }
 }
+
+# Long texts, embeddings and opaque blobs are never filtered or sorted on: leaving them out of the
+# automatic single-field indexes keeps writes (a fork copies hundreds of assets) fast and documents
+# far from the 40,000 index entries one may have.
+resource "google_firestore_field" "unindexed" {
+  for_each = {
+    "assets-description"        = { collection = "assets", field = "description" }
+    "assets-reverse_prompt"     = { collection = "assets", field = "reverse_prompt" }
+    "assets-visual_description" = { collection = "assets", field = "visual_description" }
+    "faces-embedding"           = { collection = "faces", field = "embedding" }
+    "chunks-data"               = { collection = "chunks", field = "data" }
+    "manifests-description"     = { collection = "manifests", field = "description" }
+  }
+  database   = google_firestore_database.main.name
+  collection = each.value.collection
+  field      = each.value.field
+
+  index_config {}
+}

@@ -175,15 +175,14 @@ def test_new_uploads_are_processed_incrementally_and_join_inherited_faces(
     parent = finished_project(alice, pipeline, manifest["id"])
     image = base64.b64encode((photos / "obama2.jpg").read_bytes()).decode()
     upload = {"image_data": image, "name": "Obama again", "asset_type": "CHARACTER"}
-    r = alice.post(
-        f"/api/projects/{parent['project_id']}/fork", json={"asset_changes": {"new_uploads": [upload]}}
-    )
+    biden = next(a for a in processed["assets"] if a["name"] == "Biden")
+    recast = {"changes": {"reference_image": base64.b64encode(jpeg(400, 500, "darkred")).decode()}}
+    changes = {"new_uploads": [upload], "modified_assets": {biden["id"]: recast}}
+    r = alice.post(f"/api/projects/{parent['project_id']}/fork", json={"asset_changes": changes})
     assert r.status_code == 201, r.text
     fork = r.json()
-    assert (fork["resume_stage"], fork["scene_copy_boundary"]) == (
-        "complete",
-        4,
-    )  # uploads invalidate nothing
+    # No scene uses Biden's tag, and uploads invalidate nothing: every scene is inherited.
+    assert (fork["resume_stage"], fork["scene_copy_boundary"]) == ("complete", 4)
     done = wait_for(
         lambda: (
             (p := alice.get(f"/api/manifests/{fork['manifest_id']}/progress").json())["status"]
@@ -196,7 +195,18 @@ def test_new_uploads_are_processed_incrementally_and_join_inherited_faces(
     assert "tags" not in done["progress"]  # nothing renumbered
     assets = alice.get(f"/api/manifests/{fork['manifest_id']}").json()["assets"]
     inherited = [a for a in assets if a["is_inherited"]]
-    assert len(inherited) == len(processed["assets"])
+    # All but the recast Biden and what was cut from its old image (the new image yields no face).
+    biden_family = {biden["id"]} | {
+        a["id"] for a in processed["assets"] if a["source_asset_id"] == biden["id"]
+    }
+    assert {a["inherited_from_asset"] for a in inherited} == {
+        a["id"] for a in processed["assets"]
+    } - biden_family
+    recast_biden = next(a for a in assets if a["inherited_from_asset"] == biden["id"])
+    assert not recast_biden["is_inherited"]
+    assert (recast_biden["image_width"], recast_biden["image_height"]) == (400, 500)
+    assert recast_biden["reverse_prompt"].startswith("gemini: Biden, 400x500")  # described again
+    assert alice.get(f"/api/assets/{biden['id']}").json()["image_width"] == biden["image_width"]
     old = {a["id"]: a for a in processed["assets"]}
     for asset in inherited:  # untouched by the run: same tags and text as in the parent
         source = old[asset["inherited_from_asset"]]
