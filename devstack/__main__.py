@@ -13,6 +13,10 @@ from devstack.emulators import Stack
 from devstack.models import ensure as ensure_models
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     port = int(os.environ.get("PORT", "8080"))
     stack = Stack(state_dir=Path(".devstack").resolve())
@@ -28,7 +32,9 @@ def main() -> None:
         logs.configure()
         server = make_server("127.0.0.1", port, build(stack), threaded=True)
         stack.push_upload_events_to(f"http://127.0.0.1:{port}{EVENTS_PATH}")
-        signal.signal(signal.SIGTERM, lambda *_: server.shutdown())
+        # server.shutdown() from a handler on the serving thread would wait for itself forever:
+        # leave serve_forever the way Ctrl-C does, and let `finally` stop the emulators.
+        signal.signal(signal.SIGTERM, _interrupt)
         print(
             f"vidpipe API on http://127.0.0.1:{port}/api (health: /healthz, spec: /api/openapi.json)\n"
             f"token for local calls: .venv/bin/python -m devstack.tokens <uid>\n"

@@ -14,12 +14,17 @@ from gpu_service.runtime import models
 SOURCE = str(Path(__file__).resolve().parent / "main.py")
 
 
+def _exit(*_: object) -> None:
+    raise SystemExit(0)
+
+
 def main() -> None:
     port = int(os.environ.get("PORT", "8081"))
     models()  # load before accepting work, like Cloud Run's startup probe
     app = create_app("handle_task", SOURCE, "http")
     server = make_server("127.0.0.1", port, app, threaded=True)
-    signal.signal(signal.SIGTERM, lambda *_: server.shutdown())
+    # server.shutdown() from a handler on the serving thread would wait for itself forever.
+    signal.signal(signal.SIGTERM, _exit)
     server.serve_forever()
 
 
