@@ -20,11 +20,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from cli.client import IMAGE_TYPES, ApiFailure, Client
+from common.models import STEPS
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 CATEGORY_TYPES = {"CHARACTERS": "CHARACTER", "ENVIRONMENTS": "ENVIRONMENT", "OBJECTS": "OBJECT",
                   "STYLES": "STYLE", "MIXED": "CHARACTER"}  # fmt: skip
-STEPS = ("detection", "faces", "reverse_prompting", "tags", "contact_sheet")
 
 
 def parser() -> argparse.ArgumentParser:

@@ -6,11 +6,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from google.cloud.firestore import FieldFilter
-from google.cloud.firestore_v1.vector import Vector
-
 from common import assets as asset_ops
-from common import db
+from common import db, embeddings
 from common import manifests as manifest_ops
 from common.models import Asset, Manifest, ManifestStatus, new_id, utcnow
 
@@ -58,9 +55,8 @@ REFERENCES = ("source_asset_id", "duplicate_of", "face_group_id")  # asset ids i
 
 
 def with_embeddings(manifest_id: str, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    query = db.collection(db.FACES).where(filter=FieldFilter("manifest_id", "==", manifest_id))
-    faces = {s.id: list((s.to_dict() or {}).get("embedding") or []) for s in query.stream()}
-    return [{**doc, "face_embedding": faces.get(doc["id"])} for doc in docs]
+    faces = embeddings.of_manifest(manifest_id)
+    return [{**doc, "face_embedding": faces[doc["id"]][1] if doc["id"] in faces else None} for doc in docs]
 
 
 def clone_assets(
@@ -86,9 +82,9 @@ def clone_assets(
         clone = Asset.model_validate({**fields, "id": id_map[doc["id"]]})
         writes.append((asset_ops.asset_ref(clone.id), asset_ops.to_doc(clone)))
         if doc.get("face_embedding"):
-            face = {"manifest_id": manifest_id, "owner_id": owner_id,
-                    "source_asset_id": clone.source_asset_id,
-                    "score": clone.detection_confidence or 0.0, "embedding": Vector(doc["face_embedding"]),
-                    "at": now}  # fmt: skip
+            score = clone.detection_confidence or 0.0
+            face = embeddings.face_doc(
+                manifest_id, owner_id, clone.source_asset_id, score, doc["face_embedding"], at=now
+            )
             writes.append((db.collection(db.FACES).document(clone.id), face))
     return writes, id_map

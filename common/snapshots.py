@@ -21,7 +21,7 @@ from google.api_core import exceptions
 from google.cloud import firestore
 from google.cloud.firestore import FieldFilter
 
-from common import db
+from common import db, embeddings
 from common.errors import Conflict
 from common.models import Manifest, ManifestStatus, utcnow
 
@@ -79,12 +79,9 @@ def read_consistently(manifest_id: str) -> tuple[dict[str, Any], list[dict[str, 
             {**(s.to_dict() or {}), "id": s.id}
             for s in db.collection(db.ASSETS).where(filter=by_manifest).stream(transaction=transaction)
         ]
-        faces = {
-            s.id: list((s.to_dict() or {}).get("embedding") or [])
-            for s in db.collection(db.FACES).where(filter=by_manifest).stream(transaction=transaction)
-        }
+        faces = embeddings.of_manifest(manifest_id, transaction)
         for asset in assets:
-            asset["face_embedding"] = faces.get(asset["id"])
+            asset["face_embedding"] = faces[asset["id"]][1] if asset["id"] in faces else None
         return manifest, assets
 
     return read(db.client().transaction(read_only=True))

@@ -23,7 +23,7 @@ from google.cloud.firestore import Increment
 from PIL import Image
 
 from common import assets as asset_ops
-from common import db, projects, snapshots, storage, tags
+from common import db, embeddings, projects, snapshots, storage, tags
 from common import manifests as manifest_ops
 from common.config import settings
 from common.images import thumbnail
@@ -49,7 +49,7 @@ class Pictures:
         self._lock = threading.Lock()
 
     def get(self, asset: Asset) -> imaging.Picture:
-        key = f"{asset.image_path}#{asset.image_generation}"
+        key = fingerprint(asset)
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -239,7 +239,7 @@ def join_groups(manifest_id: str, new_faces: list[str]) -> None:
     """Incremental grouping: each new face joins the existing group whose primary it resembles most
     (a new photo of an inherited character becomes part of that character's group); the new faces
     that match no group are grouped among themselves. Existing faces are not touched."""
-    stored = registry.embeddings_of(manifest_id)
+    stored = embeddings.of_manifest(manifest_id)
     fresh = [f for f in new_faces if f in stored]
     if not fresh:
         return
@@ -256,17 +256,12 @@ def join_groups(manifest_id: str, new_faces: list[str]) -> None:
         among = faces.group(np.asarray([stored[i][1] for i in alone], dtype=np.float32),
                             [stored[i][0] for i in alone], threshold)  # fmt: skip
         primary_for.update({f: assets[alone[p]] for f, p in zip(alone, among, strict=True)})
-    updates: dict[str, dict[str, Any]] = {}
-    for face_id, primary in primary_for.items():
-        asset = assets[face_id]
-        base = DUPLICATE_PREFIX.sub("", asset.description)
-        group = primary.face_group_id or primary.id
-        if primary.id == asset.id:
-            updates[face_id] = {"face_group_id": group, "duplicate_of": None, "description": base}
-        else:
-            updates[face_id] = {"face_group_id": group, "duplicate_of": primary.id,
-                                "description": f"(Duplicate of {primary.name}) {base}"}  # fmt: skip
-    registry.write_groups(updates)
+    registry.write_groups(
+        {
+            face: membership(assets[face], primary, primary.face_group_id or primary.id)
+            for face, primary in primary_for.items()
+        }
+    )
 
 
 def snapshot_for_project(job: Job) -> None:
@@ -275,7 +270,7 @@ def snapshot_for_project(job: Job) -> None:
     if not project.exists or (project.to_dict() or {}).get("snapshot_id"):
         return
     manifest = manifest_ops.read_manifest(manifest_ops.manifest_ref(job.manifest_id).get())
-    snapshot_id = registry.child_id_for(job.id, "snapshot")  # a retry rewrites the same chunks
+    snapshot_id = registry.derived_id(job.id, "snapshot")  # a retry rewrites the same chunks
     snapshot = snapshots.prepare(manifest, snapshot_id, allow_processing=True)
     snapshot.update({"project_id": job.project_id, "owner_id": job.owner_id, "created_at": utcnow()})
     batch = db.client().batch()
@@ -291,7 +286,7 @@ def snapshot_for_project(job: Job) -> None:
 
 def group_faces(manifest_id: str) -> None:
     """Group every face of the manifest by person; mark all but each group's best face duplicates."""
-    stored = registry.embeddings_of(manifest_id)
+    stored = embeddings.of_manifest(manifest_id)
     if not stored:
         return
     ids = sorted(stored)
@@ -304,13 +299,23 @@ def group_faces(manifest_id: str) -> None:
         asset, primary = by_id.get(asset_id), by_id.get(ids[primary_of[index]])
         if asset is None or primary is None:
             continue
-        base = DUPLICATE_PREFIX.sub("", asset.description)
-        duplicate_of = None if primary.id == asset.id else primary.id
-        description = base if duplicate_of is None else f"(Duplicate of {primary.name}) {base}"
-        fields = {"face_group_id": primary.id, "duplicate_of": duplicate_of, "description": description}
+        fields = membership(asset, primary, primary.id)
         if any(getattr(asset, k) != v for k, v in fields.items()):
             updates[asset_id] = fields
     registry.write_groups(updates)
+
+
+def membership(asset: Asset, primary: Asset, group_id: str) -> dict[str, Any]:
+    """A face's group fields: the group, and unless it is the primary, whose duplicate it is (also
+    said at the start of its description)."""
+    base = DUPLICATE_PREFIX.sub("", asset.description)
+    if primary.id == asset.id:
+        return {"face_group_id": group_id, "duplicate_of": None, "description": base}
+    return {
+        "face_group_id": group_id,
+        "duplicate_of": primary.id,
+        "description": f"(Duplicate of {primary.name}) {base}",
+    }
 
 
 # ---------------------------------------------------------------- 3. reverse prompting

@@ -15,24 +15,23 @@ from datetime import datetime
 from typing import Any, Literal
 
 from google.api_core import exceptions
-from google.cloud.firestore import FieldFilter, Increment
-from google.cloud.firestore_v1.vector import Vector
+from google.cloud.firestore import Increment
 
 from common import assets as asset_ops
-from common import db, storage, tags
+from common import db, embeddings, storage, tags
 from common import manifests as manifest_ops
 from common.models import Asset, AssetType, ProcessingError, utcnow
 
 Kind = Literal["detection", "face"]
 
 
-def child_id_for(*parts: str) -> str:
-    return hashlib.sha256(":".join(parts).encode()).hexdigest()[:32]
+def derived_id(*parts: object) -> str:
+    """A record id that is the same every time the same work is done (random-looking, never sequential)."""
+    return hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()[:32]
 
 
 def child_id(source: Asset, kind: Kind, rank: int) -> str:
-    key = f"{source.id}:{source.image_generation}:{kind}:{rank}"
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
+    return derived_id(source.id, source.image_generation, kind, rank)
 
 
 @dataclass
@@ -155,31 +154,15 @@ def store_embeddings(
     manifest_id: str, owner_id: str, rows: list[tuple[str, str, float, list[float]]]
 ) -> None:
     """rows: (face asset id, source asset id, detector score, unit embedding)."""
+    now = utcnow()
     writes = [
         (
             db.collection(db.FACES).document(asset_id),
-            {
-                "manifest_id": manifest_id,
-                "owner_id": owner_id,
-                "source_asset_id": source_id,
-                "score": score,
-                "embedding": Vector(embedding),
-                "at": utcnow(),
-            },
+            embeddings.face_doc(manifest_id, owner_id, source_id, score, vector, at=now),
         )
-        for asset_id, source_id, score, embedding in rows
+        for asset_id, source_id, score, vector in rows
     ]
     db.set_all(writes)
-
-
-def embeddings_of(manifest_id: str) -> dict[str, tuple[float, list[float]]]:
-    """Every stored face of the manifest: asset id -> (score, embedding)."""
-    query = db.collection(db.FACES).where(filter=FieldFilter("manifest_id", "==", manifest_id))
-    out = {}
-    for snapshot in query.stream():
-        doc = snapshot.to_dict() or {}
-        out[snapshot.id] = (float(doc["score"]), list(doc["embedding"]))
-    return out
 
 
 def write_groups(updates: dict[str, dict[str, Any]]) -> None:

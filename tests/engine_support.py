@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from google.cloud.firestore import FieldFilter
 
 from common import db
 from common.config import settings
+from common.models import ProcessingLease, utcnow
 from common.tasks import LOCAL_SECRET_HEADER
 from tests.gemini_standin import GeminiStandIn
 from tests.support import Api
@@ -96,3 +98,15 @@ def worker_env(gemini: GeminiStandIn) -> dict[str, str]:
         "GEMINI_RETRY_INITIAL_DELAY_S": "0.05",
         "TASK_MAX_ATTEMPTS": "1000",  # the emulator retries at once, without backoff
     }
+
+
+def hold_lease(manifest_id: str, job_id: str, *, expires_in: timedelta) -> None:
+    """Leave the manifest as a run under `job_id` does: PROCESSING, with its lease (a negative
+    `expires_in` makes it a run whose worker died)."""
+    now = utcnow()
+    lease = ProcessingLease(
+        job_id=job_id, started_at=now - timedelta(hours=1), lease_expires_at=now + expires_in
+    )
+    db.collection(db.MANIFESTS).document(manifest_id).update(
+        {"status": "PROCESSING", "processing": lease.model_dump()}
+    )

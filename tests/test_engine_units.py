@@ -222,23 +222,17 @@ def test_production_accepts_only_the_tasks_service_accounts_token(google_like_is
 
 # ---------------------------------------------------------------- jobs: the queue's last attempt
 def test_the_last_attempt_records_the_error_instead_of_retrying(alice, photos: Path, monkeypatch) -> None:
-    from common import db, processing
+    from common import processing
     from common.models import Job, JobKind, new_id
     from gpu_service import jobs
-    from tests.engine_support import manifest_of_photos
+    from tests.engine_support import hold_lease, manifest_of_photos
 
     manifest = manifest_of_photos(alice, [("Biden", photos / "biden.jpg")])
     now = utcnow()
     job = Job(id=new_id(), kind=JobKind.PROCESS_MANIFEST, owner_id=alice.uid, manifest_id=manifest["id"],
               created_at=now)  # fmt: skip
     processing.job_ref(job.id).create(job.model_dump(exclude={"id"}))
-    lease = {
-        "job_id": job.id,
-        "started_at": now,
-        "lease_expires_at": now + timedelta(minutes=5),
-        "finished_at": None,
-    }
-    db.collection(db.MANIFESTS).document(manifest["id"]).update({"status": "PROCESSING", "processing": lease})
+    hold_lease(manifest["id"], job.id, expires_in=timedelta(minutes=5))
 
     def broken(_job: Job) -> None:
         raise RuntimeError("GPU fell off the bus")

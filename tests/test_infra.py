@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -213,10 +214,10 @@ def serves(index: tuple[str, list[tuple[str, str]]], need: firestore_queries.Nee
 def test_every_query_the_code_issued_has_an_index(tf: dict, alice, photos: Path) -> None:
     """Runs after the rest of the suite: the recorder has seen every query the API process issued.
     The GPU service's queries are issued here, in process, by a real run and a reprocess."""
-    from common import db, processing
+    from common import processing
     from common.models import Job, JobKind, new_id, utcnow
     from gpu_service import pipeline, reprocess
-    from tests.engine_support import manifest_of_photos
+    from tests.engine_support import hold_lease, manifest_of_photos
 
     manifest = manifest_of_photos(alice, [("Obama", photos / "obama.jpg")])
     now = utcnow()
@@ -227,13 +228,7 @@ def test_every_query_the_code_issued_has_an_index(tf: dict, alice, photos: Path)
         manifest_id=manifest["id"],
         created_at=now,
     )
-    lease = {
-        "job_id": job.id,
-        "started_at": now,
-        "lease_expires_at": now.replace(year=now.year + 1),
-        "finished_at": None,
-    }
-    db.collection(db.MANIFESTS).document(manifest["id"]).update({"status": "PROCESSING", "processing": lease})
+    hold_lease(manifest["id"], job.id, expires_in=timedelta(hours=1))
     pipeline.run_manifest(job)
     asset = alice.get(f"/api/manifests/{manifest['id']}").json()["assets"][0]
     reprocess.run_reprocess(job.model_copy(update={"kind": JobKind.REPROCESS_ASSET, "asset_id": asset["id"]}))

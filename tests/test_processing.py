@@ -20,6 +20,7 @@ from common.models import utcnow
 from tests.engine_support import (
     assert_consistent,
     deliver,
+    hold_lease,
     manifest_of_photos,
     process,
     start,
@@ -197,9 +198,8 @@ def test_a_lapsed_lease_lets_a_new_request_take_over(alice: Api, worker, photos:
     # A run whose worker died long ago: PROCESSING, lease expired.
     ref = db.collection(db.MANIFESTS).document(manifest["id"])
     dead_job = "0" * 32
-    dead_lease = {"job_id": dead_job, "started_at": utcnow() - timedelta(hours=1),
-                  "lease_expires_at": utcnow() - timedelta(minutes=1), "finished_at": None}  # fmt: skip
-    ref.update({"status": "PROCESSING", "current_step": "faces", "processing": dead_lease})
+    hold_lease(manifest["id"], dead_job, expires_in=-timedelta(minutes=1))
+    ref.update({"current_step": "faces"})
     job_id = start(alice, manifest["id"])
     assert job_id != dead_job
     assert wait_until_done(alice, manifest["id"])["status"] == "READY"
@@ -306,9 +306,7 @@ def test_reprocess_guards(alice: Api, mallory: Api, photos: Path) -> None:
 
     busy = manifest_of_photos(alice, [("Biden", photos / "biden.jpg")])
     asset = alice.get(f"/api/manifests/{busy['id']}").json()["assets"][0]
-    lease = {"job_id": "f" * 32, "started_at": utcnow(), "lease_expires_at": utcnow() + timedelta(minutes=5),
-             "finished_at": None}  # fmt: skip
-    db.collection(db.MANIFESTS).document(busy["id"]).update({"status": "PROCESSING", "processing": lease})
+    hold_lease(busy["id"], "f" * 32, expires_in=timedelta(minutes=5))
     refused = alice.post(f"/api/assets/{asset['id']}/reprocess")
     assert refused.status_code == 409 and "being processed" in refused.json()["error"]["message"]
 
