@@ -8,7 +8,7 @@ forks can never get the same name: the loser's batch fails whole and it tries th
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from google.api_core import exceptions
 from google.cloud.firestore import FieldFilter
@@ -18,17 +18,31 @@ from common.errors import Conflict
 from common.models import utcnow
 
 if TYPE_CHECKING:
-    from google.cloud.firestore import WriteBatch
+    from google.cloud.firestore import DocumentReference, WriteBatch
 
 BRANCH_CLAIMS = "branch_claims"
 ROOT = "main"
 MAX_ATTEMPTS = 100
 
 
+def claim_ref(lineage_id: str, name: str) -> DocumentReference:
+    return db.collection(BRANCH_CLAIMS).document(f"{lineage_id}:{name}")
+
+
 def claim_child(
-    lineage_id: str, parent_branch: str, write_with_branch: Callable[[WriteBatch, str], None]
+    lineage_id: str,
+    parent_branch: str,
+    write_with_branch: Callable[[WriteBatch, str], None],
+    *,
+    details: dict[str, Any] | None = None,
+    already_done: Callable[[], str | None] | None = None,
 ) -> str:
-    """Claim the next free child name of `parent_branch` and commit `write_with_branch` with it."""
+    """Claim the next free child name of `parent_branch` and commit `write_with_branch` with it.
+
+    `details` are stored on the claim (which project and checkpoint the branch belongs to). When
+    the batch also creates a document that marks the work as done, `already_done` tells a lost
+    race on that marker (return the branch the winner claimed) from a taken name (None).
+    """
     claims = db.collection(BRANCH_CLAIMS)
     siblings = (
         claims.where(filter=FieldFilter("lineage_id", "==", lineage_id))
@@ -39,12 +53,16 @@ def claim_child(
     for _ in range(MAX_ATTEMPTS):
         name = f"{parent_branch}-{number}"
         batch = db.client().batch()
-        doc = {"lineage_id": lineage_id, "parent": parent_branch, "name": name, "at": utcnow()}
-        batch.create(claims.document(f"{lineage_id}:{name}"), doc)
+        doc = {**(details or {}), "lineage_id": lineage_id, "parent": parent_branch, "name": name,
+               "at": utcnow()}  # fmt: skip
+        batch.create(claim_ref(lineage_id, name), doc)
         write_with_branch(batch, name)
         try:
             batch.commit(retry=db.CONTENDED)
         except exceptions.AlreadyExists:
+            done = already_done() if already_done is not None else None
+            if done is not None:
+                return done
             number += 1
             continue
         return name

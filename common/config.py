@@ -65,6 +65,10 @@ class Settings:
     tasks_emulator_host: str | None  # local stack: host:port of the Cloud Tasks emulator
     local_task_secret: str | None  # local stack: the shared secret that stands in for OIDC
     processing_lease_s: int
+    # Approved checkpoints are handed to the video pipeline by Cloud Tasks on their own queue.
+    # Unset (the local stack): the continuation is recorded on the checkpoint only.
+    pipeline_url: str | None
+    pipeline_queue: str
 
 
 @cache
@@ -94,4 +98,6 @@ def settings() -> Settings:
         tasks_emulator_host=env("CLOUD_TASKS_EMULATOR_HOST") or None,
         local_task_secret=env("LOCAL_TASK_SECRET") or None,
         processing_lease_s=int(env("PROCESSING_LEASE_S", "600")),
+        pipeline_url=env("PIPELINE_URL") or None,
+        pipeline_queue=env("PIPELINE_QUEUE", "pipeline-handoffs"),
     )

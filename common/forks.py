@@ -143,7 +143,9 @@ def fork(owner_id: str, parent_id: str, request: ForkRequest) -> Fork:
         if project.snapshot_id is not None:
             batch.create(snapshots.snapshot_ref(project.snapshot_id), snapshot)
 
-    branches.claim_child(project.lineage_id or parent.id, parent.branch, commit)
+    branches.claim_child(
+        project.lineage_id or parent.id, parent.branch, commit, details={"project_id": project.id}
+    )
     if job is not None:
         processing.start_job(job)
     return Fork(project, result)

@@ -69,7 +69,8 @@ def lease_held(manifest: Manifest, now: datetime) -> bool:
 
 
 def task_payload(job: Job) -> dict[str, Any]:
-    return {"job_id": job.id, "kind": job.kind.value, "manifest_id": job.manifest_id}
+    payload = {"job_id": job.id, "kind": job.kind.value}
+    return payload if job.manifest_id is None else {**payload, "manifest_id": job.manifest_id}
 
 
 def start_manifest_run(owner_id: str, manifest_id: str) -> Job:
@@ -113,7 +114,7 @@ def start_job(job: Job) -> None:
         transaction.create(job_ref(job.id), job.model_dump(exclude={"id"}))
 
     claim(db.client().transaction())
-    _enqueue_or_fail(job, manifest_ref=ref)
+    enqueue_or_fail(job, manifest_ref=ref)
 
 
 def start_asset_reprocess(owner_id: str, asset_id: str) -> Job:
@@ -126,11 +127,11 @@ def start_asset_reprocess(owner_id: str, asset_id: str) -> Job:
     job = Job(id=new_id(), kind=JobKind.REPROCESS_ASSET, owner_id=owner_id, manifest_id=asset.manifest_id,
               asset_id=asset.id, created_at=utcnow())  # fmt: skip
     job_ref(job.id).create(job.model_dump(exclude={"id"}))
-    _enqueue_or_fail(job, manifest_ref=None)
+    enqueue_or_fail(job)
     return job
 
 
-def _enqueue_or_fail(job: Job, manifest_ref: DocumentReference | None) -> None:
+def enqueue_or_fail(job: Job, manifest_ref: DocumentReference | None = None) -> None:
     try:
         tasks.enqueue(job.id, task_payload(job))
     except Exception as exc:

@@ -20,6 +20,7 @@ from common.models import (
     PipelineProjectUpdate,
     PipelineSceneUpdate,
     Project,
+    ProjectUpdate,
     Scene,
     new_id,
     utcnow,
@@ -89,6 +90,13 @@ def generate(owner_id: str, request: GenerateRequest) -> Project:
     batch.create(project_ref(project.id), project.model_dump(exclude={"id"}))
     batch.commit(retry=db.CONTENDED)
     return project
+
+
+def update(owner_id: str, project_id: str, request: ProjectUpdate) -> Project:
+    get_owned(owner_id, project_id)
+    ref = project_ref(project_id)
+    ref.update({**request.changes(), "updated_at": utcnow()})
+    return read_project(ref.get())
 
 
 def list_owned(owner_id: str) -> list[Project]:

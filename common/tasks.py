@@ -40,23 +40,24 @@ def audience(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def queue_path() -> str:
+def queue_path(queue: str | None = None) -> str:
     cfg = settings()
-    return _client().queue_path(cfg.project_id, cfg.tasks_location, cfg.tasks_queue)
+    return _client().queue_path(cfg.project_id, cfg.tasks_location, queue or cfg.tasks_queue)
 
 
-def enqueue(job_id: str, payload: dict[str, Any]) -> None:
-    """Queue one delivery of `payload` to the worker. Named after the job, so a repeated call for the
-    same job is a no-op in production (Cloud Tasks dedupes names for about a day)."""
+def enqueue(name: str, payload: dict[str, Any], *, url: str | None = None, queue: str | None = None) -> None:
+    """Queue one delivery of `payload` (to the worker unless `url` says otherwise). Named after the
+    work (a job id), so a repeated call is a no-op (Cloud Tasks dedupes names for about a day)."""
     from google.api_core.exceptions import AlreadyExists
     from google.cloud import tasks_v2
 
     cfg = settings()
-    parent = queue_path()
+    parent = queue_path(queue)
+    target = url or cfg.worker_url
     headers = {"Content-Type": "application/json"}
     http_request: dict[str, Any] = {
         "http_method": tasks_v2.HttpMethod.POST,
-        "url": cfg.worker_url,
+        "url": target,
         "headers": headers,
         "body": json.dumps(payload).encode(),
     }
@@ -65,10 +66,10 @@ def enqueue(job_id: str, payload: dict[str, Any]) -> None:
     else:
         http_request["oidc_token"] = {
             "service_account_email": cfg.tasks_service_account,
-            "audience": audience(cfg.worker_url),
+            "audience": audience(target),
         }
     task = {
-        "name": f"{parent}/tasks/{job_id}",
+        "name": f"{parent}/tasks/{name}",
         "http_request": http_request,
         "dispatch_deadline": DISPATCH_DEADLINE,
     }
@@ -76,11 +77,11 @@ def enqueue(job_id: str, payload: dict[str, Any]) -> None:
         _client().create_task(parent=parent, task=task)
 
 
-def ensure_queue() -> None:
+def ensure_queue(queue: str | None = None) -> None:
     """Create the queue if it is missing (local stack only: infra/ owns it in production)."""
     from google.api_core.exceptions import AlreadyExists
 
     cfg = settings()
     parent = f"projects/{cfg.project_id}/locations/{cfg.tasks_location}"
     with contextlib.suppress(AlreadyExists):
-        _client().create_queue(parent=parent, queue={"name": queue_path()})
+        _client().create_queue(parent=parent, queue={"name": queue_path(queue)})

@@ -30,6 +30,7 @@ UPLOAD_EVENTS_TOPIC = "gcs-uploads"
 UPLOAD_EVENTS_SUBSCRIPTION = "gcs-uploads-to-trigger"
 TASKS_LOCATION = "us-central1"
 TASKS_QUEUE = "manifest-processing"
+PIPELINE_QUEUE = "pipeline-handoffs"
 
 
 def free_port() -> int:
@@ -74,6 +75,8 @@ class Stack:
     uploads_bucket: str = "demo-vidpipe-uploads"
     derived_bucket: str = "demo-vidpipe-derived"
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    # Where approved checkpoints are handed off (the video pipeline); None: recorded only.
+    pipeline_url: str | None = None
 
     @property
     def storage_url(self) -> str:
@@ -100,6 +103,8 @@ class Stack:
             "TASKS_QUEUE": TASKS_QUEUE,
             "WORKER_URL": f"{self.worker_url}/tasks",
             "LOCAL_TASK_SECRET": self.task_secret,
+            "PIPELINE_QUEUE": PIPELINE_QUEUE,
+            **({"PIPELINE_URL": self.pipeline_url} if self.pipeline_url else {}),
         }
 
     @property
@@ -137,9 +142,10 @@ class Stack:
                     f"{self.storage_url}/storage/v1/b", params={"project": self.project_id},
                     json={"name": name}, timeout=10,
                 ).raise_for_status()  # fmt: skip
-            queue = f"projects/{self.project_id}/locations/{TASKS_LOCATION}/queues/{TASKS_QUEUE}"
+            queues = [f"projects/{self.project_id}/locations/{TASKS_LOCATION}/queues/{name}"
+                      for name in (TASKS_QUEUE, PIPELINE_QUEUE)]  # fmt: skip
             tasks = self._spawn(
-                "tasks", [sys.executable, "-m", "devstack.tasks_emulator", str(self.tasks_port), queue]
+                "tasks", [sys.executable, "-m", "devstack.tasks_emulator", str(self.tasks_port), *queues]
             )
             _wait_port(self.tasks_port, 30, tasks, "Cloud Tasks emulator")
             _wait_http(f"http://127.0.0.1:{self.firestore_port}/", 60, firestore, "Firestore emulator")

@@ -1,4 +1,4 @@
-"""`python -m devstack.tasks_emulator PORT QUEUE`: gcloud-tasks-emulator bound to loopback only.
+"""`python -m devstack.tasks_emulator PORT QUEUE...`: gcloud-tasks-emulator bound to loopback only.
 
 The emulator really dispatches HTTP tasks and retries failures (immediately, without backoff; and
 it delivers one task at a time per queue). Upstream binds [::]; the local stack binds 127.0.0.1.
@@ -25,10 +25,10 @@ class LoopbackApi(emulator.APIThread):
 
 
 def main() -> None:
-    port, queue = int(sys.argv[1]), sys.argv[2]
+    port, queues = int(sys.argv[1]), sys.argv[2:]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     emulator.APIThread = LoopbackApi  # type: ignore[misc]
-    server = emulator.create_server("127.0.0.1", port, "127.0.0.1", 80, [queue], -1)
+    server = emulator.create_server("127.0.0.1", port, "127.0.0.1", 80, queues, -1)
     server.run()
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from common import logs, uploads
 from common.config import refuse_local_settings
-from functions.api import assets, manifests, openapi, processing, projects
+from functions.api import assets, checkpoints, manifests, openapi, processing, projects
 from functions.api import uploads as upload_routes
 from functions.api.router import dispatch
 
@@ -35,6 +35,7 @@ ROUTE_MODULES = (
     upload_routes,
     processing,
     projects,
+    checkpoints,
     openapi,
 )  # imported for their route declarations
 

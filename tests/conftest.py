@@ -23,7 +23,7 @@ from devstack.testdata import photos_dir, ultralytics_photos
 from tests import firestore_queries
 from tests.engine_support import worker_env
 from tests.gemini_standin import GeminiStandIn
-from tests.support import Api
+from tests.support import Api, Inbox
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -37,8 +37,16 @@ def _record_firestore_queries() -> None:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    stack = Stack(state_dir=tmp_path_factory.mktemp("devstack"))
+def pipeline_inbox() -> Iterator[Inbox]:
+    """Where approved checkpoints are handed off: a local endpoint standing in for the video pipeline."""
+    inbox = Inbox()
+    yield inbox
+    inbox.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, pipeline_inbox: Inbox) -> Iterator[Stack]:
+    stack = Stack(state_dir=tmp_path_factory.mktemp("devstack"), pipeline_url=pipeline_inbox.url)
     stack.start()
     os.environ.update(stack.env())
     yield stack

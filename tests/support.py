@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -75,6 +76,9 @@ class Api:
     def delete(self, path: str, **kw: Any) -> requests.Response:
         return self.request("DELETE", path, **kw)
 
+    def patch(self, path: str, **kw: Any) -> requests.Response:
+        return self.request("PATCH", path, **kw)
+
     # shortcuts for setting up state
     def manifest(self, name: str = "Cast", category: str = "CHARACTERS", **fields: Any) -> dict[str, Any]:
         r = self.post("/api/manifests", json={"name": name, "category": category, **fields})
@@ -98,6 +102,37 @@ def jpeg(width: int = 320, height: int = 240, color: str = "steelblue", **save: 
     out = io.BytesIO()
     Image.new("RGB", (width, height), color).save(out, format="JPEG", **save)
     return out.getvalue()
+
+
+class Inbox:
+    """A loopback HTTP endpoint that keeps every JSON POST it gets (with its headers)."""
+
+    def __init__(self) -> None:
+        from werkzeug.serving import make_server
+        from werkzeug.wrappers import Request, Response
+
+        from devstack.emulators import free_port
+
+        self.received: list[tuple[dict[str, str], Any]] = []
+        self.lock = threading.Lock()
+
+        @Request.application
+        def app(request: Request) -> Response:
+            with self.lock:
+                self.received.append((dict(request.headers), request.get_json(silent=True)))
+            return Response("{}", 200, mimetype="application/json")
+
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}/handoff"
+        self.server = make_server("127.0.0.1", port, app, threaded=True)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def bodies(self) -> list[Any]:
+        with self.lock:
+            return [body for _, body in self.received]
+
+    def stop(self) -> None:
+        self.server.shutdown()
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 15, interval: float = 0.1) -> Any:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import pytest
 
+from tests.checkpoint_support import checkpoint
 from tests.support import Api
 
 
 @pytest.fixture
-def target(alice: Api) -> dict[str, str]:
+def target(alice: Api, pipeline: Api) -> dict[str, str]:
     m = alice.manifest()
     a = alice.asset(m["id"])
     p = alice.post("/api/generate", json={"prompt": "a heist at dawn"}).json()
-    return {"manifest_id": m["id"], "asset_id": a["id"], "project_id": p["project_id"], "scene_index": "0"}
+    storyboard = checkpoint(pipeline, p["project_id"], 2)
+    return {"manifest_id": m["id"], "asset_id": a["id"], "project_id": p["project_id"], "scene_index": "0",
+            "checkpoint_id": storyboard}  # fmt: skip
 
 
 def json_operations(spec: dict) -> list[tuple[str, str]]:
@@ -37,7 +40,8 @@ BAD_BODIES = [
 ]
 
 
-LARGE_BODIES = {"/api/projects/{project_id}/fork"}  # images travel inline: up to 64 MB
+# Images (and clips) travel inline: up to 64 / 72 MB.
+LARGE_BODIES = {"/api/projects/{project_id}/fork", "/api/pipeline/checkpoints/{checkpoint_id}/artifacts"}
 
 
 def test_a_body_over_a_large_limit_is_still_refused(alice: Api, target: dict) -> None:
@@ -56,6 +60,7 @@ def test_bad_bodies_on_every_json_endpoint(
     before_manifests = alice.get("/api/manifests").json()
     before = alice.get(f"/api/manifests/{target['manifest_id']}").json()
     project = alice.get(f"/api/projects/{target['project_id']}").json()
+    checkpoint_state = alice.get(f"/api/checkpoints/{target['checkpoint_id']}").json()
     for method, path in ops:
         caller = pipeline if path.startswith("/api/pipeline/") else alice
         r = caller.request(method, path.format(**target), **kwargs)
@@ -67,6 +72,7 @@ def test_bad_bodies_on_every_json_endpoint(
     assert alice.get(f"/api/manifests/{target['manifest_id']}").json() == before
     assert alice.get("/api/manifests").json() == before_manifests
     assert alice.get(f"/api/projects/{target['project_id']}").json() == project
+    assert alice.get(f"/api/checkpoints/{target['checkpoint_id']}").json() == checkpoint_state
 
 
 def test_validation_errors_name_the_field_and_do_not_echo_input(alice: Api) -> None:

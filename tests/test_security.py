@@ -29,7 +29,9 @@ def fill(path: str, ids: dict[str, str]) -> str:
 
 
 @pytest.fixture
-def victim_ids(alice: Api) -> dict[str, str]:
+def victim_ids(alice: Api, pipeline: Api) -> dict[str, str]:
+    from tests.checkpoint_support import checkpoint
+
     m = alice.manifest()
     a = alice.asset(m["id"])
     assert alice.upload(a["id"], jpeg()).status_code == 200
@@ -38,16 +40,26 @@ def victim_ids(alice: Api) -> dict[str, str]:
               asset_id=a["id"], created_at=utcnow())  # fmt: skip
     processing.job_ref(job.id).create(job.model_dump(exclude={"id"}))
     p = alice.post("/api/generate", json={"prompt": "a heist at dawn", "manifest_id": m["id"]}).json()
+    storyboard = checkpoint(pipeline, p["project_id"], 2)
     return {"manifest_id": m["id"], "asset_id": a["id"], "task_id": job.id, "project_id": p["project_id"],
-            "scene_index": "0"}  # fmt: skip
+            "scene_index": "0", "checkpoint_id": storyboard}  # fmt: skip
+
+
+BODIES_BY_SUFFIX = {
+    "/upload": {"files": {"file": ("x.jpg", jpeg())}},
+    "/upload-image": {"files": {"file": ("x.jpg", jpeg())}, "data": {"beat_index": "0"}},
+    "/regenerate-beat": {"json": {"beat_index": 0}},
+    "/regenerate-chunk": {"json": {"chunk_index": 0}},
+    "/spec": {"json": {"title": "taken over"}},
+    "/upload-url": {"json": {"content_type": "image/jpeg"}},
+}
 
 
 def body_for(method: str, path: str) -> dict:
     """A request that would succeed for the owner, so only identity decides the answer."""
-    if path.endswith("/upload"):
-        return {"files": {"file": ("x.jpg", jpeg())}}
-    if path.endswith("/upload-url"):
-        return {"json": {"content_type": "image/jpeg"}}
+    suffix = "/" + path.rsplit("/", 1)[-1]
+    if suffix in BODIES_BY_SUFFIX:
+        return BODIES_BY_SUFFIX[suffix]
     if path.endswith("/assets") and method == "POST":
         return {"json": {"name": "x", "asset_type": "CHARACTER"}}
     if method == "POST" and path == "/api/manifests":
@@ -55,14 +67,11 @@ def body_for(method: str, path: str) -> dict:
     if path == "/api/generate":
         return {"json": {"prompt": "x"}}
     if path.startswith("/api/pipeline/"):
-        return {
-            "json": {"status": "running"}
-            if path.endswith("}") and "scenes" not in path
-            else {"storyboard_text": "x"}
-        }
-    if method == "PUT":
-        return {"json": {"name": "taken over"}}
-    return {}
+        pipeline_update = path.endswith("}") and "scenes" not in path
+        return {"json": {"status": "running"} if pipeline_update else {"storyboard_text": "x"}}
+    if method == "PATCH" and path.startswith("/api/projects/"):
+        return {"json": {"auto_continue": True}}
+    return {"json": {"name": "taken over"}} if method == "PUT" else {}
 
 
 def test_every_protected_operation_needs_a_token(spec: dict, anonymous: Api, victim_ids: dict) -> None:
@@ -158,3 +167,25 @@ def test_clients_may_read_only_their_own_progress_documents(stack, alice: Api, m
                     json={"fields": {"status": {"stringValue": "READY"}}})  # fmt: skip
     assert write.status_code == 403
     assert alice.get(f"/api/manifests/{manifest['id']}").json()["status"] == "DRAFT"
+
+
+def test_clients_may_listen_to_their_own_checkpoints(stack, alice: Api, mallory: Api, pipeline: Api) -> None:
+    """Regenerations finish in the background: the owner's browser may listen to the checkpoint, its
+    artifacts and versions; nobody else may, and nobody writes."""
+    from tests.checkpoint_support import checkpoint, project
+
+    cid = checkpoint(pipeline, project(alice)["project_id"], 1)
+    documents = f"http://127.0.0.1:{stack.firestore_port}/v1/projects/{stack.project_id}/databases/(default)/documents"
+
+    def as_user(uid: str, method: str, path: str, **kwargs: object) -> requests.Response:
+        headers = {"Authorization": f"Bearer {emulator_token(uid)}"}
+        return requests.request(method, f"{documents}/{path}", headers=headers, timeout=10, **kwargs)
+
+    for path in (f"checkpoints/{cid}", f"checkpoints/{cid}/artifacts/spec:spec",
+                 f"checkpoints/{cid}/versions/spec:spec:000001"):  # fmt: skip
+        assert as_user(alice.uid or "", "GET", path).status_code == 200, path
+        assert as_user(mallory.uid or "", "GET", path).status_code == 403, path
+    assert as_user(alice.uid or "", "GET", f"checkpoints/{cid}/continued/0").status_code == 403
+    write = as_user(alice.uid or "", "PATCH", f"checkpoints/{cid}?updateMask.fieldPaths=status",
+                    json={"fields": {"status": {"stringValue": "approved"}}})  # fmt: skip
+    assert write.status_code == 403

@@ -88,7 +88,10 @@ def _operation(r: Route, refs: dict[Any, Any], components: dict[str, Any]) -> di
         }
     if r.multipart:
         properties = {
-            name: {"type": "string", "contentMediaType": "application/octet-stream"} for name in r.multipart
+            name: {"type": "string", "pattern": "^[0-9]{1,4}$"}
+            if name.endswith("_index")
+            else {"type": "string", "contentMediaType": "application/octet-stream"}
+            for name in r.multipart
         }
         op["requestBody"] = {
             "required": True,

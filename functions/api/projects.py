@@ -20,6 +20,7 @@ from common.models import (
     ProjectDetail,
     ProjectOut,
     ProjectPublic,
+    ProjectUpdate,
     Scene,
     SnapshotAsset,
     SnapshotOut,
@@ -63,6 +64,14 @@ def list_projects(call: Call) -> list[ProjectOut]:
 def get_project(call: Call) -> ProjectDetail:
     project = ops.get_owned(call.uid, call.params["project_id"])
     return ProjectDetail(**project_out(project).model_dump(), scenes=ops.scenes_of(project.id))
+
+
+@route(
+    "PATCH", "/api/projects/{project_id}", summary="Rename a project or switch auto_continue (YOLO mode)",
+    tag=TAG, response=ProjectOut, body=ProjectUpdate, errors=(404,),
+)  # fmt: skip
+def update_project(call: Call) -> ProjectOut:
+    return project_out(ops.update(call.uid, call.params["project_id"], call.body))
 
 
 @route(

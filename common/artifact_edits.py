@@ -1,0 +1,111 @@
+"""Writing artifacts: the pipeline's first recording, and people's edits (each a new version).
+
+Edits are restricted to their phase: the spec on phase 1, beat images on phase 2 (chunk clips on
+phase 3 change only by regeneration). Media is stored before its version is written; if the
+version cannot be written, the object is removed again, so nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from common import checkpoints as ops
+from common import images, media
+from common.errors import ApiError, Conflict, ValidationFailed
+from common.models import (
+    SPEC_KEY,
+    Artifact,
+    ArtifactRecord,
+    ArtifactType,
+    ArtifactVersion,
+    Checkpoint,
+    Phase,
+    SpecPatch,
+    VideoSpec,
+    new_id,
+    utcnow,
+)
+
+
+def spec_digest(spec: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+
+
+def record(checkpoint_id: str, request: ArtifactRecord) -> tuple[Artifact, bool]:
+    """The pipeline records an artifact of the checkpoint's phase (version 1)."""
+    checkpoint = ops.get(checkpoint_id)
+    phase = ops.phase_of(request.artifact_type)
+    ops.require_phase(checkpoint, phase, f"recording a {request.artifact_type.value}")
+    if checkpoint.ready:
+        raise Conflict("this checkpoint is complete; its artifacts change through edits")
+    fields: dict[str, Any] = {
+        "artifact_type": request.artifact_type,
+        "artifact_key": request.artifact_key,
+        "version": 1,
+        "generator": "pipeline",
+        "prompt": request.prompt,
+        "created_at": utcnow(),
+    }
+    if request.artifact_type == ArtifactType.SPEC:
+        if request.artifact_key != SPEC_KEY or request.content is None or request.media_data is not None:
+            raise ValidationFailed("a spec is recorded with artifact_key 'spec' and the spec as content")
+        content = request.content.model_dump(mode="json")
+        version = ArtifactVersion(**fields, content=content, digest=spec_digest(content))
+        return ops.first_version(checkpoint, version)
+    if not request.artifact_key.isdigit() or request.media_data is None or request.content is not None:
+        raise ValidationFailed(
+            f"a {request.artifact_type.value} is recorded with a numeric artifact_key and media_data"
+        )
+    stored = media.check(request.artifact_type, media.decode_base64(request.media_data))
+    path = media.object_path(checkpoint.id, request.artifact_type, request.artifact_key,
+                             f"v1-{stored.digest[:16]}", stored.extension)  # fmt: skip
+    media.store(path, stored)
+    version = ArtifactVersion(**fields, media_path=path, mime_type=stored.mime_type, digest=stored.digest)
+    try:
+        artifact, created = ops.first_version(checkpoint, version)
+    except ApiError:
+        media.discard(path)  # a different recording already exists: this object is nobody's
+        raise
+    return artifact, created
+
+
+def edit_spec(checkpoint: Checkpoint, patch: SpecPatch) -> Artifact:
+    ops.require_phase(checkpoint, Phase.SPEC, "editing the spec")
+
+    def merged(current: Artifact) -> dict[str, Any]:
+        try:
+            spec = VideoSpec.model_validate_json(json.dumps({**(current.content or {}), **patch.changes()}))
+        except ValidationError as exc:
+            problems = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+            raise ValidationFailed("the edited spec is not valid", problems) from exc
+        content = spec.model_dump(mode="json")
+        return {"generator": "edit", "content": content, "digest": spec_digest(content), "prompt": None}
+
+    artifact, _ = ops.add_version(checkpoint.id, ArtifactType.SPEC, SPEC_KEY, merged)
+    return artifact
+
+
+def upload_beat_image(checkpoint: Checkpoint, beat_index: int, data: bytes) -> Artifact:
+    ops.require_phase(checkpoint, Phase.STORYBOARD, "uploading a beat image")
+    key = str(beat_index)
+    ops.get_artifact(checkpoint.id, ArtifactType.BEAT_IMAGE, key)  # 404 before any work
+    image = images.validate(data)
+    stored = media.Media(image.data, image.content_type, image.extension)
+    name = f"upload-{new_id()}"
+    path = media.object_path(checkpoint.id, ArtifactType.BEAT_IMAGE, key, name, image.extension)
+    media.store(path, stored)
+
+    def uploaded(current: Artifact) -> dict[str, Any]:
+        return {"generator": "upload", "media_path": path, "mime_type": stored.mime_type,
+                "digest": stored.digest, "prompt": current.prompt}  # fmt: skip
+
+    try:
+        artifact, _ = ops.add_version(checkpoint.id, ArtifactType.BEAT_IMAGE, key, uploaded)
+    except Exception:
+        media.discard(path)
+        raise
+    return artifact

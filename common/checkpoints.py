@@ -1,0 +1,310 @@
+"""Checkpoints: what one phase of a project's pipeline left behind, on one branch.
+
+    checkpoints/{id}                                  one per (project, branch, phase); id derived from them
+    checkpoints/{id}/artifacts/{type}:{key}           the latest version of each artifact
+    checkpoints/{id}/versions/{type}:{key}:{version}  every version ever written, the latest included
+
+An artifact changes in place: a new version is one commit that updates the artifact on the
+condition that it is still what was read (optimistic concurrency: a concurrent edit makes the
+loser read again and take the next number), creates the version document (a number is never
+written twice) and bumps the checkpoint's revision. Regenerations add a marker named after their
+job in the same commit, so a job delivered twice adds one version.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from google.api_core import exceptions
+from google.cloud.firestore import FieldFilter, Increment
+
+from common import branches, db
+from common import projects as project_ops
+from common.errors import Conflict, NotFound
+from common.models import (
+    PHASE_NAMES,
+    PHASE_OF,
+    Artifact,
+    ArtifactOut,
+    ArtifactType,
+    ArtifactVersion,
+    ArtifactVersionOut,
+    ArtifactVersionPublic,
+    Checkpoint,
+    CheckpointCreate,
+    CheckpointDetail,
+    CheckpointOut,
+    CheckpointPublic,
+    Phase,
+    Project,
+    derived_id,
+    utcnow,
+)
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import DocumentReference, DocumentSnapshot
+
+CHECKPOINTS = "checkpoints"
+ARTIFACTS = "artifacts"
+VERSIONS = "versions"
+APPLIED_JOBS = "applied_jobs"  # one marker per regeneration job whose version was written
+MAX_VERSION_ATTEMPTS = 60  # 20 people editing one artifact at once all get through
+
+
+def checkpoint_ref(checkpoint_id: str) -> DocumentReference:
+    return db.collection(CHECKPOINTS).document(checkpoint_id)
+
+
+def artifact_id(artifact_type: ArtifactType, key: str) -> str:
+    return f"{artifact_type.value}:{key}"
+
+
+def artifact_ref(checkpoint_id: str, artifact_type: ArtifactType, key: str) -> DocumentReference:
+    return checkpoint_ref(checkpoint_id).collection(ARTIFACTS).document(artifact_id(artifact_type, key))
+
+
+def version_ref(checkpoint_id: str, artifact_type: ArtifactType, key: str, version: int) -> DocumentReference:
+    doc = f"{artifact_id(artifact_type, key)}:{version:06d}"
+    return checkpoint_ref(checkpoint_id).collection(VERSIONS).document(doc)
+
+
+def read_checkpoint(snapshot: DocumentSnapshot) -> Checkpoint:
+    return Checkpoint.model_validate({**(snapshot.to_dict() or {}), "id": snapshot.id})
+
+
+def read_artifact(snapshot: DocumentSnapshot) -> Artifact:
+    return Artifact.model_validate(snapshot.to_dict() or {})
+
+
+def get(checkpoint_id: str) -> Checkpoint:
+    snapshot = checkpoint_ref(checkpoint_id).get()
+    if not snapshot.exists:
+        raise NotFound("checkpoint not found")
+    return read_checkpoint(snapshot)
+
+
+def get_owned(owner_id: str, checkpoint_id: str) -> Checkpoint:
+    checkpoint = get(checkpoint_id)
+    if checkpoint.owner_id != owner_id:
+        raise NotFound("checkpoint not found")
+    project_ops.get_owned(owner_id, checkpoint.project_id)  # a deleted project's checkpoints are gone too
+    return checkpoint
+
+
+def require_phase(checkpoint: Checkpoint, phase: Phase, action: str) -> None:
+    """Each edit belongs to one phase; anything else is a 409 that says which phase this is."""
+    if checkpoint.phase != phase:
+        raise Conflict(
+            f"{action} needs a phase {int(phase)} ({PHASE_NAMES[phase]}) checkpoint; this checkpoint is "
+            f"phase {int(checkpoint.phase)} ({PHASE_NAMES[checkpoint.phase]})"
+        )
+
+
+def require_ready(checkpoint: Checkpoint) -> None:
+    if not checkpoint.ready:
+        raise Conflict("the pipeline is still recording this checkpoint; try again when it is ready")
+
+
+def get_artifact(checkpoint_id: str, artifact_type: ArtifactType, key: str) -> Artifact:
+    snapshot = artifact_ref(checkpoint_id, artifact_type, key).get()
+    if not snapshot.exists:
+        raise NotFound(f"this checkpoint has no {artifact_type.value} {key}")
+    return read_artifact(snapshot)
+
+
+# ---------------------------------------------------------------- the pipeline's records
+def record(project_id: str, request: CheckpointCreate) -> tuple[Checkpoint, bool]:
+    """The checkpoint of a phase reached on a branch; recording it again returns the same one."""
+    project = project_ops.get(project_id)
+    lineage_id = project.lineage_id or project.id
+    _require_branch(project, lineage_id, request.branch)
+    now = utcnow()
+    checkpoint = Checkpoint(
+        id=derived_id("checkpoint", project.id, request.branch, int(request.phase)),
+        project_id=project.id,
+        owner_id=project.owner_id,
+        lineage_id=lineage_id,
+        branch=request.branch,
+        phase=request.phase,
+        created_at=now,
+        updated_at=now,
+    )
+    ref = checkpoint_ref(checkpoint.id)
+    try:
+        ref.create(checkpoint.model_dump(mode="python", exclude={"id"}))
+    except exceptions.AlreadyExists:
+        return get(checkpoint.id), False
+    return checkpoint, True
+
+
+def _require_branch(project: Project, lineage_id: str, branch: str) -> None:
+    if branch == project.branch:
+        return
+    claim = branches.claim_ref(lineage_id, branch).get()
+    if not claim.exists or (claim.to_dict() or {}).get("project_id") != project.id:
+        raise NotFound(f"project {project.id} has no branch {branch!r}")
+
+
+def mark_ready(checkpoint_id: str) -> Checkpoint:
+    checkpoint = get(checkpoint_id)
+    if not checkpoint.ready:
+        checkpoint_ref(checkpoint_id).update({"ready": True, "updated_at": utcnow()})
+    return get(checkpoint_id)
+
+
+def first_version(checkpoint: Checkpoint, version: ArtifactVersion) -> tuple[Artifact, bool]:
+    """Create an artifact at version 1. Returns (artifact, created); recording the same content
+    again is a no-op, different content is a 409 (changes are edits, with versions)."""
+    ref = artifact_ref(checkpoint.id, version.artifact_type, version.artifact_key)
+    now = utcnow()
+    artifact = Artifact(**version.model_dump(), checkpoint_id=checkpoint.id, updated_at=now)
+    batch = db.client().batch()
+    batch.create(ref, artifact.model_dump(mode="python"))
+    batch.create(version_ref(checkpoint.id, version.artifact_type, version.artifact_key, 1),
+                 version.model_dump(mode="python"))  # fmt: skip
+    try:
+        batch.commit(retry=db.CONTENDED)
+    except exceptions.AlreadyExists:
+        existing = get_artifact(checkpoint.id, version.artifact_type, version.artifact_key)
+        if existing.version == 1 and existing.digest == version.digest:
+            return existing, False
+        raise Conflict(
+            f"{version.artifact_type.value} {version.artifact_key} is already recorded on this checkpoint; "
+            "artifacts change through edits"
+        ) from None
+    return artifact, True
+
+
+# ---------------------------------------------------------------- versions
+def add_version(
+    checkpoint_id: str,
+    artifact_type: ArtifactType,
+    key: str,
+    make: Callable[[Artifact], dict[str, Any]],
+    *,
+    job_id: str | None = None,
+) -> tuple[Artifact, bool]:
+    """Write the artifact's next version from `make(current)`; returns (artifact, written).
+
+    `make` returns the version's fields (generator, content or media, prompt, cost, digest) and
+    is called again whenever a concurrent writer got there first. With a `job_id`, a second write
+    for the same job writes nothing and returns the artifact as it is.
+    """
+    ref = artifact_ref(checkpoint_id, artifact_type, key)
+    marker = checkpoint_ref(checkpoint_id).collection(APPLIED_JOBS).document(job_id) if job_id else None
+    for attempt in range(MAX_VERSION_ATTEMPTS):
+        snapshot = ref.get()
+        if not snapshot.exists:
+            raise NotFound(f"this checkpoint has no {artifact_type.value} {key}")
+        current = read_artifact(snapshot)
+        now = utcnow()
+        written = {"artifact_type": artifact_type, "artifact_key": key, "version": current.version + 1,
+                   "job_id": job_id, "created_at": now}  # fmt: skip
+        version = ArtifactVersion.model_validate({**make(current), **written})
+        fields = version.model_dump(mode="python")
+        batch = db.client().batch()
+        batch.update(ref, {**fields, "updated_at": now},
+                     option=db.client().write_option(last_update_time=snapshot.update_time))  # fmt: skip
+        batch.create(version_ref(checkpoint_id, artifact_type, key, version.version), fields)
+        tally = {"revision": Increment(1), "total_cost": Increment(version.cost), "updated_at": now}
+        batch.update(checkpoint_ref(checkpoint_id), tally)
+        if marker is not None:
+            batch.create(marker, {"version": version.version, "at": now})
+        try:
+            batch.commit(retry=db.CONTENDED)
+        except (exceptions.FailedPrecondition, exceptions.AlreadyExists):
+            if marker is not None and marker.get().exists:
+                return get_artifact(checkpoint_id, artifact_type, key), False
+            time.sleep(random.uniform(0, 0.02 * min(attempt + 1, 10)))  # noqa: S311 - jitter, not security
+            continue
+        return Artifact(**fields, checkpoint_id=checkpoint_id, updated_at=now), True
+    raise Conflict("the artifact kept changing while this edit was written; try again")
+
+
+def applied_version(checkpoint_id: str, job_id: str) -> int | None:
+    """The version a regeneration job wrote, or None if it has not written one."""
+    snapshot = checkpoint_ref(checkpoint_id).collection(APPLIED_JOBS).document(job_id).get()
+    return int((snapshot.to_dict() or {})["version"]) if snapshot.exists else None
+
+
+# ---------------------------------------------------------------- reads
+def list_for_project(owner_id: str, project_id: str, branch: str | None) -> list[Checkpoint]:
+    project_ops.get_owned(owner_id, project_id)
+    query = db.collection(CHECKPOINTS).where(filter=FieldFilter("project_id", "==", project_id))
+    if branch is not None:
+        query = query.where(filter=FieldFilter("branch", "==", branch))
+    found = [read_checkpoint(s) for s in query.stream()]
+    return sorted(found, key=lambda c: (c.created_at, c.phase))
+
+
+def versions_of(checkpoint_id: str) -> dict[str, list[ArtifactVersion]]:
+    """Every version of every artifact of the checkpoint, oldest first, by artifact id."""
+    found: dict[str, list[ArtifactVersion]] = {}
+    for snapshot in checkpoint_ref(checkpoint_id).collection(VERSIONS).stream():
+        version = ArtifactVersion.model_validate(snapshot.to_dict() or {})
+        found.setdefault(artifact_id(version.artifact_type, version.artifact_key), []).append(version)
+    return found
+
+
+def artifacts_of(checkpoint_id: str) -> list[Artifact]:
+    found = [read_artifact(s) for s in checkpoint_ref(checkpoint_id).collection(ARTIFACTS).stream()]
+    return sorted(found, key=_artifact_order)
+
+
+def _artifact_order(artifact: Artifact) -> tuple[str, int]:
+    key = artifact.artifact_key
+    return artifact.artifact_type.value, int(key) if key.isdigit() else -1
+
+
+# ---------------------------------------------------------------- responses
+_VERSION_FIELDS = set(ArtifactVersionPublic.model_fields)
+_CHECKPOINT_FIELDS = set(CheckpointPublic.model_fields)
+
+
+def checkpoint_out(checkpoint: Checkpoint) -> CheckpointOut:
+    return CheckpointOut(
+        checkpoint_id=checkpoint.id,
+        phase_name=PHASE_NAMES[checkpoint.phase],
+        edited=checkpoint.revision > 0,
+        **checkpoint.model_dump(include=_CHECKPOINT_FIELDS),
+    )
+
+
+MediaUrl = Callable[[str | None], str | None]
+
+
+def version_out(version: ArtifactVersion, media_url: MediaUrl) -> ArtifactVersionOut:
+    return ArtifactVersionOut(
+        media_url=media_url(version.media_path), **version.model_dump(include=_VERSION_FIELDS)
+    )
+
+
+def artifact_out(
+    artifact: Artifact,
+    media_url: MediaUrl,
+    versions: list[ArtifactVersion] | None = None,
+) -> ArtifactOut:
+    return ArtifactOut(
+        **version_out(artifact, media_url).model_dump(),
+        checkpoint_id=artifact.checkpoint_id,
+        artifact_type=artifact.artifact_type,
+        artifact_key=artifact.artifact_key,
+        updated_at=artifact.updated_at,
+        versions=[version_out(v, media_url) for v in versions or []],
+    )
+
+
+def detail(checkpoint: Checkpoint, media_url: MediaUrl) -> CheckpointDetail:
+    history = versions_of(checkpoint.id)
+    artifacts = [
+        artifact_out(a, media_url, history.get(artifact_id(a.artifact_type, a.artifact_key), []))
+        for a in artifacts_of(checkpoint.id)
+    ]
+    return CheckpointDetail(**checkpoint_out(checkpoint).model_dump(), artifacts=artifacts)
+
+
+def phase_of(artifact_type: ArtifactType) -> Phase:
+    return PHASE_OF[artifact_type]

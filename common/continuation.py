@@ -1,0 +1,116 @@
+"""Continuing from a checkpoint: approve it and hand the next phase to the video pipeline.
+
+A checkpoint nobody edited continues on its own branch. One whose artifacts were edited (its
+revision is above 0) continues on a new branch named from its own (main → main-1, main-1 →
+main-1-1; a second one from main → main-2), claimed through the same lineage-wide claims as
+forks, so names never collide. Continuing is idempotent per revision: asking again without a new
+edit returns the branch already opened, even when the two requests race.
+
+The hand-off is a Cloud Task to the pipeline, queued once per continuation (and named after the
+checkpoint and revision, so a repeat after a crash is deduplicated); without a configured pipeline
+(the local stack) the continuation is only recorded on the checkpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from google.cloud.firestore_v1.field_path import FieldPath
+
+from common import branches, tasks
+from common import checkpoints as ops
+from common.config import settings
+from common.models import (
+    NEXT_STEP,
+    Checkpoint,
+    CheckpointStatus,
+    Continuation,
+    ContinueOut,
+    derived_id,
+    utcnow,
+)
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import WriteBatch
+
+log = logging.getLogger(__name__)
+
+CONTINUED = "continued"  # subcollection of a checkpoint: one marker per revision continued
+
+
+def continue_checkpoint(checkpoint: Checkpoint) -> ContinueOut:
+    ops.require_ready(checkpoint)
+    revision = str(checkpoint.revision)
+    done = checkpoint.continuations.get(revision)
+    if done is None:
+        done = _approve(checkpoint, revision)
+    handed_off = done.handed_off or _hand_off(checkpoint, revision, done)
+    return ContinueOut(
+        checkpoint_id=checkpoint.id,
+        status=CheckpointStatus.APPROVED,
+        branch=done.branch,
+        new_branch=done.new_branch,
+        next_step=done.next_step,
+        handed_off=handed_off,
+    )
+
+
+def _approve(checkpoint: Checkpoint, revision: str) -> Continuation:
+    ref = ops.checkpoint_ref(checkpoint.id)
+    now = utcnow()
+    next_step = NEXT_STEP[checkpoint.phase]
+
+    def approval(branch: str, new_branch: bool) -> dict[str, Any]:
+        continuation = Continuation(branch=branch, new_branch=new_branch, next_step=next_step, at=now)
+        return {
+            "status": CheckpointStatus.APPROVED.value,
+            "approved_at": checkpoint.approved_at or now,
+            "updated_at": now,
+            FieldPath("continuations", revision).to_api_repr(): continuation.model_dump(),
+        }
+
+    if checkpoint.revision == 0:
+        # Unedited: the pipeline goes on where it was. Two racing requests write the same thing.
+        ref.update(approval(checkpoint.branch, new_branch=False))
+        return Continuation(branch=checkpoint.branch, new_branch=False, next_step=next_step, at=now)
+
+    marker = ref.collection(CONTINUED).document(revision)
+
+    def commit(batch: WriteBatch, branch: str) -> None:
+        batch.create(marker, {"branch": branch, "at": now})
+        batch.update(ref, approval(branch, new_branch=True))
+
+    def already_done() -> str | None:
+        snapshot = marker.get()
+        return (snapshot.to_dict() or {}).get("branch") if snapshot.exists else None
+
+    branches.claim_child(
+        checkpoint.lineage_id, checkpoint.branch, commit,
+        details={"project_id": checkpoint.project_id, "from_checkpoint_id": checkpoint.id,
+                 "from_revision": checkpoint.revision},
+        already_done=already_done,
+    )  # fmt: skip
+    return ops.get(checkpoint.id).continuations[revision]  # ours, or the racing request's
+
+
+def _hand_off(checkpoint: Checkpoint, revision: str, continuation: Continuation) -> bool:
+    cfg = settings()
+    if cfg.pipeline_url is None:
+        log.info("no pipeline configured: continuation recorded only", extra={"checkpoint_id": checkpoint.id})
+        return False
+    payload = {
+        "project_id": checkpoint.project_id,
+        "checkpoint_id": checkpoint.id,
+        "from_branch": checkpoint.branch,
+        "branch": continuation.branch,
+        "next_step": continuation.next_step,
+        "revision": int(revision),
+    }
+    name = derived_id("handoff", checkpoint.id, revision)
+    tasks.enqueue(name, payload, url=cfg.pipeline_url, queue=cfg.pipeline_queue)
+    # Remembered, so asking again does not queue it again (a crash before this line re-queues:
+    # Cloud Tasks drops the repeat by its name).
+    path = FieldPath("continuations", revision, "handed_off").to_api_repr()
+    ops.checkpoint_ref(checkpoint.id).update({path: True})
+    return True
