@@ -30,6 +30,14 @@ class WorkerSettings:
     # Dollars per million tokens (input, output) for gemini_model.
     price_input_per_mtok: float
     price_output_per_mtok: float
+    # Regenerations: beat images from a Gemini image model, chunk clips from Veo (prices in dollars).
+    image_model: str
+    image_price_input_per_mtok: float
+    image_price_output_per_mtok: float
+    video_model: str
+    video_price_per_s: float
+    video_poll_s: float  # Veo runs as a long-running operation, polled this often
+    video_timeout_s: float
     task_max_attempts: int  # the queue's max attempts: the last one records an error instead of retrying
     image_cache_mb: int
 
@@ -61,6 +69,13 @@ def worker_settings() -> WorkerSettings:
         gemini_retry_initial_delay_s=float(env("GEMINI_RETRY_INITIAL_DELAY_S", "1.0")),
         price_input_per_mtok=float(env("GEMINI_PRICE_INPUT_PER_MTOK", "0.30")),
         price_output_per_mtok=float(env("GEMINI_PRICE_OUTPUT_PER_MTOK", "2.50")),
+        image_model=env("IMAGE_MODEL", "gemini-2.5-flash-image"),
+        image_price_input_per_mtok=float(env("IMAGE_PRICE_INPUT_PER_MTOK", "0.30")),
+        image_price_output_per_mtok=float(env("IMAGE_PRICE_OUTPUT_PER_MTOK", "30.0")),
+        video_model=env("VIDEO_MODEL", "veo-3.0-fast-generate-001"),
+        video_price_per_s=float(env("VIDEO_PRICE_PER_S", "0.40")),
+        video_poll_s=float(env("VIDEO_POLL_S", "10")),
+        video_timeout_s=float(env("VIDEO_TIMEOUT_S", "900")),
         task_max_attempts=int(env("TASK_MAX_ATTEMPTS", "5")),
         image_cache_mb=int(env("IMAGE_CACHE_MB", "512")),
     )

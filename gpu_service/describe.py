@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, Field, ValidationError
 
+from gpu_service import gemini
 from gpu_service.config import worker_settings
 from gpu_service.imaging import Looks, jpeg, looks
 
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MALFORMED_RETRIES = 2  # a model can answer badly once; asking again usually fixes it
-RETRY_STATUS_CODES = [408, 429, 500, 502, 503, 504]
 DESCRIBE_PX = 768  # images are sent at most this large: detail enough, tokens bounded
 
 
@@ -79,22 +79,10 @@ def describer() -> Describer:
 
 class GeminiDescriber:
     def __init__(self) -> None:
-        from google import genai
         from google.genai import types
 
         cfg = worker_settings()
-        retry = types.HttpRetryOptions(
-            attempts=cfg.gemini_retry_attempts,
-            initial_delay=cfg.gemini_retry_initial_delay_s,
-            max_delay=30.0,
-            exp_base=2.0,
-            http_status_codes=RETRY_STATUS_CODES,
-        )
-        options = types.HttpOptions(base_url=cfg.gemini_base_url, retry_options=retry, timeout=120_000)
-        if cfg.use_vertex:
-            self.client: genai.Client = genai.Client(vertexai=True, http_options=options)
-        else:
-            self.client = genai.Client(api_key=cfg.gemini_api_key, http_options=options)
+        self.client: genai.Client = gemini.client()
         self.model = cfg.gemini_model
         self.config = types.GenerateContentConfig(
             response_mime_type="application/json", response_schema=ReversePrompt, temperature=0.2

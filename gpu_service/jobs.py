@@ -15,10 +15,13 @@ from google.api_core import exceptions
 from google.cloud.firestore import Increment
 
 from common import processing
+from common.errors import NotFound
 from common.models import Job, JobKind, JobStatus, ManifestStatus, utcnow
-from gpu_service import describe, imaging
+from gpu_service import clips, describe, imaging
+from gpu_service.generators import GenerationFailed
 from gpu_service.pipeline import run_manifest
 from gpu_service.progress import RunProgress, Superseded
+from gpu_service.regenerate import run_regeneration
 from gpu_service.reprocess import run_reprocess
 
 log = logging.getLogger(__name__)
@@ -32,21 +35,25 @@ def handle(job_id: str, *, last_attempt: bool) -> str:
         return f"already {job.status.value.lower()}"
     _mark(job, {"status": JobStatus.RUNNING.value, "started_at": job.started_at or utcnow(),
                 "attempts": Increment(1)})  # fmt: skip
+    result: dict[str, Any] = {}
     try:
         if job.kind == JobKind.PROCESS_MANIFEST:
             run_manifest(job)
-        else:
+        elif job.kind == JobKind.REPROCESS_ASSET:
             run_reprocess(job)
+        else:
+            result["result_version"] = run_regeneration(job)
     except Superseded as exc:
         current = processing.read_job(job.id)
         if current is not None and current.status == JobStatus.DONE:
             return "already done"  # a concurrent delivery of this job finished it first
         _mark(job, {"status": JobStatus.ERROR.value, "error": f"superseded: {exc}", "finished_at": utcnow()})
         return "superseded"
-    except (imaging.UnreadableImage, describe.DescribeFailed) as exc:
-        # The asset's own problem, already recorded on it: retrying cannot help.
+    except (imaging.UnreadableImage, describe.DescribeFailed, GenerationFailed, clips.UnreadableClip,
+            exceptions.NotFound, NotFound) as exc:  # fmt: skip
+        # The input's own problem (recorded on the asset, or gone): retrying cannot help.
         _mark(job, {"status": JobStatus.ERROR.value, "error": str(exc), "finished_at": utcnow()})
-        return "asset failed"
+        return "input failed"
     except Exception as exc:
         if not last_attempt:
             raise
@@ -54,7 +61,7 @@ def handle(job_id: str, *, last_attempt: bool) -> str:
         message = f"processing failed: {exc.__class__.__name__}: {exc}"[:1000]
         _fail(job, message)
         return "failed"
-    _mark(job, {"status": JobStatus.DONE.value, "error": None, "finished_at": utcnow()})
+    _mark(job, {"status": JobStatus.DONE.value, "error": None, "finished_at": utcnow(), **result})
     return "done"
 
 

@@ -1,6 +1,6 @@
 """The GPU service's entry point (functions-framework target `handle_task`, signature type http).
 
-    POST /tasks    a Cloud Task: {"job_id", "kind", "manifest_id"}; ids only, the job lives in Firestore
+    POST /tasks    a Cloud Task: {"job_id", "kind", "manifest_id"?}; ids only, the job lives in Firestore
     GET  /healthz  200 once the models are loaded (Cloud Run's startup probe)
 
 Production runs it under functions-framework's gunicorn on Cloud Run with a GPU; the local stack
@@ -34,8 +34,8 @@ class TaskPayload(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     job_id: str = Field(pattern=r"^[0-9a-f]{32}$")
-    kind: Literal["process_manifest", "reprocess_asset"]
-    manifest_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    kind: Literal["process_manifest", "reprocess_asset", "regenerate_beat", "regenerate_chunk"]
+    manifest_id: str | None = Field(None, pattern=r"^[0-9a-f]{32}$")  # engine jobs only
 
 
 def handle_task(request: Request) -> Response:

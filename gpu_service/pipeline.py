@@ -27,7 +27,7 @@ from common import db, embeddings, projects, snapshots, storage, tags
 from common import manifests as manifest_ops
 from common.config import settings
 from common.images import thumbnail
-from common.models import Asset, AssetType, Job, ManifestStatus, utcnow
+from common.models import Asset, AssetType, Job, ManifestStatus, derived_id, utcnow
 from gpu_service import contact_sheet, describe, detection, faces, imaging, registry
 from gpu_service.config import worker_settings
 from gpu_service.progress import RunProgress
@@ -270,7 +270,7 @@ def snapshot_for_project(job: Job) -> None:
     if not project.exists or (project.to_dict() or {}).get("snapshot_id"):
         return
     manifest = manifest_ops.read_manifest(manifest_ops.manifest_ref(job.manifest_id).get())
-    snapshot_id = registry.derived_id(job.id, "snapshot")  # a retry rewrites the same chunks
+    snapshot_id = derived_id(job.id, "snapshot")  # a retry rewrites the same chunks
     snapshot = snapshots.prepare(manifest, snapshot_id, allow_processing=True)
     snapshot.update({"project_id": job.project_id, "owner_id": job.owner_id, "created_at": utcnow()})
     batch = db.client().batch()

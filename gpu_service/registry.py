@@ -8,7 +8,6 @@ documents; they are created with create-if-absent writes that count each one exa
 from __future__ import annotations
 
 import contextlib
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,14 +19,9 @@ from google.cloud.firestore import Increment
 from common import assets as asset_ops
 from common import db, embeddings, storage, tags
 from common import manifests as manifest_ops
-from common.models import Asset, AssetType, ProcessingError, utcnow
+from common.models import Asset, AssetType, ProcessingError, derived_id, utcnow
 
 Kind = Literal["detection", "face"]
-
-
-def derived_id(*parts: object) -> str:
-    """A record id that is the same every time the same work is done (random-looking, never sequential)."""
-    return hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()[:32]
 
 
 def child_id(source: Asset, kind: Kind, rank: int) -> str:

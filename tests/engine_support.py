@@ -96,6 +96,7 @@ def worker_env(gemini: GeminiStandIn) -> dict[str, str]:
         "GEMINI_API_KEY": "local-test-key",
         "GEMINI_BASE_URL": gemini.url,
         "GEMINI_RETRY_INITIAL_DELAY_S": "0.05",
+        "VIDEO_POLL_S": "0.05",
         "TASK_MAX_ATTEMPTS": "1000",  # the emulator retries at once, without backoff
     }
 

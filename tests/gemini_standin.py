@@ -3,7 +3,12 @@
 Only tests use it (Gemini is a paid API that cannot be reached here). Its answers are computed from
 the request it gets (the image's real size and colour, the asset name in the prompt), so a test can
 tell a real round trip from a canned string. Faults are scripted per request: "429", "500",
-"malformed" (JSON that breaks the response schema).
+"malformed" (JSON that breaks the response schema), "refused" (a finished Veo operation that
+carries an error).
+
+It speaks three methods: `generateContent` (structured text, or an IMAGE response: the input image
+inverted), and Vertex AI's `predictLongRunning` + `fetchPredictOperation` (Veo: an MP4 made from the
+input frame, ready on the second poll), on the Gemini API and Vertex AI express paths.
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ import json
 import re
 import threading
 import time
+import uuid
 from collections import deque
 from typing import Any
 
-from PIL import Image, ImageStat
+from PIL import Image, ImageOps, ImageStat
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -25,6 +31,8 @@ from devstack.emulators import free_port
 
 PROMPT_TOKENS = 1290
 OUTPUT_TOKENS = 140
+IMAGE_TOKENS = 1290  # what Gemini bills for one generated image
+CLIP_FPS = 4
 
 
 class GeminiStandIn:
@@ -36,6 +44,8 @@ class GeminiStandIn:
         self.in_flight = 0
         self.max_in_flight = 0
         self.lock = threading.Lock()
+        self.operations: dict[str, dict[str, Any]] = {}
+        self.requests: list[tuple[str, dict[str, Any]]] = []  # (method, body) of every accepted call
         self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -57,11 +67,18 @@ class GeminiStandIn:
         with self.lock:
             self.faults.clear()
             self.calls = self.in_flight = self.max_in_flight = 0
+            self.requests.clear()
 
     @Request.application
     def app(self, request: Request) -> Response:
-        if not re.fullmatch(r"/v1(beta)?/models/[\w.-]+:generateContent", request.path):
+        route = re.fullmatch(
+            r"/(?:v1(?:beta)?/models|v1beta1/publishers/google/models)/([\w.-]+):"
+            r"(generateContent|predictLongRunning|fetchPredictOperation)",
+            request.path,
+        )
+        if route is None:
             return _error(404, "NOT_FOUND", f"no such method {request.path}")
+        model, method = route.groups()
         if not request.headers.get("x-goog-api-key"):
             return _error(401, "UNAUTHENTICATED", "API key missing")
         with self.lock:
@@ -75,6 +92,12 @@ class GeminiStandIn:
                 status = "RESOURCE_EXHAUSTED" if fault == "429" else "INTERNAL"
                 return _error(int(fault), status, "scripted fault")
             body = request.get_json()
+            with self.lock:
+                self.requests.append((method, body))
+            if method != "generateContent":
+                return self._veo(model, method, body, fault)
+            if body.get("generationConfig", {}).get("responseModalities") == ["IMAGE"]:
+                return _json(_image_answer(body))
             if (
                 "responseSchema" not in body["generationConfig"]
                 and "responseJsonSchema" not in body["generationConfig"]
@@ -95,6 +118,29 @@ class GeminiStandIn:
             with self.lock:
                 self.in_flight -= 1
 
+    def _veo(self, model: str, method: str, body: dict[str, Any], fault: str | None) -> Response:
+        if method == "predictLongRunning":
+            instance = body["instances"][0]
+            name = f"publishers/google/models/{model}/operations/{uuid.uuid4().hex}"
+            seconds = body.get("parameters", {}).get("durationSeconds", 4)
+            with self.lock:
+                self.operations[name] = {"polls": 0, "instance": instance, "fault": fault, "seconds": seconds}
+            return _json({"name": name})
+        with self.lock:
+            operation = self.operations.get(body.get("operationName", ""))
+            if operation is None:
+                return _error(404, "NOT_FOUND", "no such operation")
+            operation["polls"] += 1
+        name = body["operationName"]
+        if operation["polls"] < 2:
+            return _json({"name": name, "done": False})
+        if operation["fault"] == "refused":
+            return _json({"name": name, "done": True, "error": {"code": 3, "message": "prompt refused"}})
+        image = _decode_image(operation["instance"]["image"]["bytesBase64Encoded"])
+        clip = _clip_from(ImageOps.invert(image), operation["seconds"])
+        video = {"bytesBase64Encoded": base64.b64encode(clip).decode(), "mimeType": "video/mp4"}
+        return _json({"name": name, "done": True, "response": {"videos": [video]}})
+
 
 def _answer(body: dict[str, Any]) -> dict[str, Any]:
     parts = body["contents"][0]["parts"]
@@ -114,6 +160,36 @@ def _answer(body: dict[str, Any]) -> dict[str, Any]:
         "visual_description": f"gemini sees {label} in a {image.width}x{image.height} image",
         "quality_score": round(min(1.0, min(image.size) / 768), 3),
     }
+
+
+def _image_answer(body: dict[str, Any]) -> dict[str, Any]:
+    parts = body["contents"][0]["parts"]
+    inline = next(
+        p.get("inlineData") or p.get("inline_data") for p in parts if "inlineData" in p or "inline_data" in p
+    )
+    image = ImageOps.invert(_decode_image(inline["data"]))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    data = {"mimeType": "image/png", "data": base64.b64encode(out.getvalue()).decode()}
+    candidate = {"content": {"role": "model", "parts": [{"inlineData": data}]}, "finishReason": "STOP"}
+    usage = {"promptTokenCount": PROMPT_TOKENS, "candidatesTokenCount": IMAGE_TOKENS,
+             "totalTokenCount": PROMPT_TOKENS + IMAGE_TOKENS}  # fmt: skip
+    return {"candidates": [candidate], "usageMetadata": usage}
+
+
+def _decode_image(data: str) -> Image.Image:
+    raw = base64.urlsafe_b64decode(data.replace("+", "-").replace("/", "_") + "=" * (-len(data) % 4))
+    return Image.open(io.BytesIO(raw)).convert("RGB")
+
+
+def _clip_from(image: Image.Image, seconds: int) -> bytes:
+    from gpu_service import clips
+
+    return clips.write([image] * (seconds * CLIP_FPS), CLIP_FPS, image.size)
+
+
+def _json(body: dict[str, Any]) -> Response:
+    return Response(json.dumps(body), 200, mimetype="application/json")
 
 
 def _error(status: int, code: str, message: str) -> Response:
