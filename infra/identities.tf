@@ -37,7 +37,8 @@ resource "google_project_iam_member" "firestore_users" {
   member  = "serviceAccount:${each.value}"
 }
 
-# Objects: the api writes and deletes uploads and reads derived objects (to sign URLs for them).
+# Objects: the api writes and deletes uploads, and derived objects too (checkpoint media the
+# pipeline records and people upload; it signs URLs for all of them).
 resource "google_storage_bucket_iam_member" "api_uploads" {
   bucket = google_storage_bucket.uploads.name
   role   = "roles/storage.objectUser"
@@ -46,7 +47,7 @@ resource "google_storage_bucket_iam_member" "api_uploads" {
 
 resource "google_storage_bucket_iam_member" "api_derived" {
   bucket = google_storage_bucket.derived.name
-  role   = "roles/storage.objectViewer"
+  role   = "roles/storage.objectUser"
   member = "serviceAccount:${google_service_account.api.email}"
 }
 
@@ -76,6 +77,13 @@ resource "google_service_account_iam_member" "api_signs_as_itself" {
 # Queueing: the api creates tasks that carry an OIDC token of the tasks identity.
 resource "google_cloud_tasks_queue_iam_member" "api_enqueues" {
   name     = google_cloud_tasks_queue.processing.name
+  location = var.region
+  role     = "roles/cloudtasks.enqueuer"
+  member   = "serviceAccount:${google_service_account.api.email}"
+}
+
+resource "google_cloud_tasks_queue_iam_member" "api_hands_off" {
+  name     = google_cloud_tasks_queue.pipeline.name
   location = var.region
   role     = "roles/cloudtasks.enqueuer"
   member   = "serviceAccount:${google_service_account.api.email}"

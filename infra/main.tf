@@ -27,6 +27,8 @@ locals {
     WORKER_URL              = "${local.gpu_url}/tasks"
     TASKS_SERVICE_ACCOUNT   = google_service_account.tasks.email
     PROCESSING_LEASE_S      = "600"
+    PIPELINE_URL            = var.pipeline_url
+    PIPELINE_QUEUE          = google_cloud_tasks_queue.pipeline.name
   }
 
   gpu_env = merge(local.common_env, {
@@ -46,6 +48,13 @@ locals {
     GEMINI_RETRY_INITIAL_DELAY_S = "1.0"
     GEMINI_PRICE_INPUT_PER_MTOK  = "0.30"
     GEMINI_PRICE_OUTPUT_PER_MTOK = "2.50"
+    IMAGE_MODEL                  = var.image_model
+    IMAGE_PRICE_INPUT_PER_MTOK   = "0.30"
+    IMAGE_PRICE_OUTPUT_PER_MTOK  = "30.0"
+    VIDEO_MODEL                  = var.video_model
+    VIDEO_PRICE_PER_S            = var.video_price_per_s
+    VIDEO_POLL_S                 = "10"
+    VIDEO_TIMEOUT_S              = "900"
     TASK_MAX_ATTEMPTS            = tostring(local.task_max_attempts)
     IMAGE_CACHE_MB               = "4096"
     YOLO_OFFLINE                 = "1"

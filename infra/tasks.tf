@@ -36,3 +36,25 @@ resource "google_cloud_tasks_queue" "processing" {
 
   depends_on = [google_project_service.apis]
 }
+
+# Hand-offs of approved checkpoints to the video pipeline (PIPELINE_URL). No http_target: the
+# enqueuer names the pipeline's URL and the tasks identity's OIDC token (audience: that URL).
+resource "google_cloud_tasks_queue" "pipeline" {
+  name     = "${local.name}-pipeline-handoffs"
+  location = var.region
+
+  rate_limits {
+    max_dispatches_per_second = 10
+    max_concurrent_dispatches = 20
+  }
+
+  retry_config {
+    max_attempts       = 20
+    min_backoff        = "5s"
+    max_backoff        = "600s"
+    max_doublings      = 5
+    max_retry_duration = "86400s"
+  }
+
+  depends_on = [google_project_service.apis]
+}

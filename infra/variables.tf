@@ -53,6 +53,30 @@ variable "use_vertex_ai" {
   default     = false
 }
 
+variable "pipeline_url" {
+  description = "The video pipeline's hand-off endpoint for approved checkpoints (HTTPS; empty: continuations are only recorded)."
+  type        = string
+  default     = ""
+}
+
+variable "image_model" {
+  description = "Gemini image model that regenerates storyboard beats."
+  type        = string
+  default     = "gemini-2.5-flash-image"
+}
+
+variable "video_model" {
+  description = "Veo model that regenerates chunks (Vertex AI: set use_vertex_ai, or the API key must be a Vertex AI express key)."
+  type        = string
+  default     = "veo-3.0-fast-generate-001"
+}
+
+variable "video_price_per_s" {
+  description = "Dollars per generated second of video_model, recorded as the regeneration's cost."
+  type        = string
+  default     = "0.40"
+}
+
 variable "gemini_model" {
   description = "Model that reverse-prompts assets."
   type        = string
