@@ -32,7 +32,7 @@ def count_commits() -> None:
 
 
 def seed() -> tuple[str, str]:
-    from common import db, projects
+    from common import db, embeddings, projects
     from common.manifests import manifest_ref, to_doc
     from common.models import (
         Category,
@@ -62,9 +62,9 @@ def seed() -> tuple[str, str]:
                        {"asset_type": "CHARACTER", "number": i + 1, "at": now}))  # fmt: skip
         if i < FACES:
             vector = rng.normal(size=512)
-            writes.append((db.collection(db.FACES).document(asset_id), {
-                "manifest_id": manifest.id, "owner_id": OWNER, "source_asset_id": None, "score": 0.9,
-                "embedding": (vector / np.linalg.norm(vector)).tolist(), "at": now}))  # fmt: skip
+            unit = (vector / np.linalg.norm(vector)).tolist()
+            writes.append((db.collection(db.FACES).document(asset_id),
+                           embeddings.face_doc(manifest.id, OWNER, None, 0.9, unit, at=now)))  # fmt: skip
     db.set_all(writes)
     project = projects.generate(OWNER, GenerateRequest(prompt="a crowd", manifest_id=manifest.id))
     for index in range(SCENES):
@@ -78,8 +78,8 @@ def seed() -> tuple[str, str]:
 
 def naive_copy(project_id: str) -> None:
     """What a straightforward fork does: read everything, then one write call per document."""
-    from common import db, projects, snapshots
-    from common.models import new_id
+    from common import db, embeddings, projects, snapshots
+    from common.models import new_id, utcnow
 
     project = projects.get(project_id)
     _, assets = snapshots.read(project.snapshot_id or "")
@@ -87,10 +87,9 @@ def naive_copy(project_id: str) -> None:
     for asset in assets:
         doc = {k: v for k, v in asset.items() if k != "id"} | {"manifest_id": target, "is_inherited": True}
         db.collection(db.ASSETS).document(new_id()).set(doc)
-        if asset.get("face_embedding"):
-            db.collection(db.FACES).document(new_id()).set(
-                {"manifest_id": target, "embedding": asset["face_embedding"]}
-            )
+        if asset.get("face_embedding"):  # the same face document the fork writes
+            face = embeddings.face_doc(target, OWNER, None, 0.9, asset["face_embedding"], at=utcnow())
+            db.collection(db.FACES).document(new_id()).set(face)
     ref = db.collection(db.MANIFESTS).document(target)
     for claim in (
         db.collection(db.MANIFESTS).document(project.manifest_id or "").collection(db.TAG_CLAIMS).stream()

@@ -28,7 +28,10 @@ def read_asset(snapshot: DocumentSnapshot) -> Asset:
 
 
 def to_doc(asset: Asset) -> dict[str, Any]:
-    return asset.model_dump(exclude={"id"})
+    """The stored form of a new asset. Unset (None) fields are left out: an absent field reads as
+    None, no query filters assets on a null, and every stored field costs index entries (a fork
+    writes hundreds of assets at once)."""
+    return asset.model_dump(exclude={"id"}, exclude_none=True)
 
 
 def get_owned(owner_id: str, asset_id: str) -> Asset:

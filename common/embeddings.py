@@ -1,8 +1,15 @@
 """Face embeddings: one `faces` document per face-crop asset (same id), kept off the asset itself so
-that reading a manifest stays small. The engine writes them, copies carry them, snapshots hold them."""
+that reading a manifest stays small. The engine writes them, copies carry them, snapshots hold them.
+
+An embedding is stored as 512 little-endian float32s in one bytes value (2 KiB): what ArcFace
+produces, half the size of a list of doubles, and opaque to indexing, where an array (or a Vector,
+in the emulator) would cost an index entry per number. Matching happens in numpy on the worker,
+not in Firestore. Older documents holding a Vector are still read.
+"""
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -27,9 +34,22 @@ def face_doc(
         "owner_id": owner_id,
         "source_asset_id": source_asset_id,
         "score": score,
-        "embedding": Vector(list(embedding)),
+        "embedding": pack(embedding),
         "at": at,
     }
+
+
+def pack(embedding: Sequence[float]) -> bytes:
+    return struct.pack(f"<{len(embedding)}f", *embedding)
+
+
+def as_list(value: bytes | Vector | Sequence[float] | None) -> list[float]:
+    """A stored embedding as a list of floats."""
+    if isinstance(value, bytes):
+        return list(struct.unpack(f"<{len(value) // 4}f", value))
+    if isinstance(value, Vector):  # written before embeddings were packed
+        return list(value.to_map_value()["value"])
+    return list(value or [])
 
 
 def of_manifest(manifest_id: str, transaction: Any = None) -> dict[str, tuple[float, list[float]]]:
@@ -38,5 +58,5 @@ def of_manifest(manifest_id: str, transaction: Any = None) -> dict[str, tuple[fl
     out = {}
     for snapshot in query.stream(transaction=transaction):
         doc = snapshot.to_dict() or {}
-        out[snapshot.id] = (float(doc.get("score", 0.0)), list(doc.get("embedding") or []))
+        out[snapshot.id] = (float(doc.get("score", 0.0)), as_list(doc.get("embedding")))
     return out

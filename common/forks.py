@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from google.cloud.firestore import Increment
 
-from common import branches, db, images, processing, projects, snapshots, storage, tags, uploads
+from common import branches, db, embeddings, images, processing, projects, snapshots, storage, tags, uploads
 from common import manifests as manifest_ops
 from common.errors import ApiError, Conflict, ValidationFailed
 from common.invalidation import Invalidation, invalidate
@@ -74,7 +75,7 @@ def fork(owner_id: str, parent_id: str, request: ForkRequest) -> Fork:
         raise ValidationFailed(
             "asset_changes need a project that was generated with a manifest; this one has none"
         )
-    inherited = snapshots.read(parent.snapshot_id)[1] if parent.snapshot_id else []
+    source, inherited = snapshots.read(parent.snapshot_id) if parent.snapshot_id else ({}, [])
     by_id = {a["id"]: a for a in inherited}
     modified = changes.modified_assets if changes else {}
     removed = set(changes.removed_asset_ids) if changes else set()
@@ -121,21 +122,29 @@ def fork(owner_id: str, parent_id: str, request: ForkRequest) -> Fork:
         updated_at=now,
     )
     job: Job | None = None
-    if parent.snapshot_id is not None:
-        edits = AssetEdits(inherited, modified, removed, new_images, uploads_in)
-        manifest, assets = _fork_manifest(parent, project, edits)
-        project.manifest_id = manifest.id
-        if new_images or uploads_in:
-            job = Job(id=new_id(), kind=JobKind.PROCESS_MANIFEST, owner_id=owner_id, manifest_id=manifest.id,
-                      incremental=True, project_id=project.id, created_at=now)  # fmt: skip
-        else:
-            snapshot_id = new_id()
-            # Built from what was just written: the fork's manifest is new, nobody else has touched it.
-            snapshot = snapshots.prepare_from(manifest.id, manifest_ops.to_doc(manifest), assets, snapshot_id)
-            snapshot.update({"project_id": project.id, "owner_id": owner_id, "created_at": now})
-            project.snapshot_id, project.manifest_version = snapshot_id, snapshot["manifest_version"]
-
-    _copy_scenes(project, scenes, result, request)
+    snapshot: dict[str, Any] = {}
+    # Nothing points at what is written here until the project is committed (last), so the
+    # independent writes go side by side: the fork's assets, its snapshot's chunks, its scenes.
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        written = [pool.submit(_copy_scenes, project, scenes, result, request)]
+        if parent.snapshot_id is not None:
+            edits = AssetEdits(inherited, modified, removed, new_images, uploads_in)
+            forked = _fork_manifest(parent, source, project, edits)
+            project.manifest_id = forked.manifest.id
+            written.append(pool.submit(_write_manifest, forked, edits))
+            if new_images or uploads_in:
+                job = Job(id=new_id(), kind=JobKind.PROCESS_MANIFEST, owner_id=owner_id,
+                          manifest_id=forked.manifest.id, incremental=True, project_id=project.id,
+                          created_at=now)  # fmt: skip
+            else:
+                # Built from what is being written: the fork's manifest is new, nobody else touches it.
+                snapshot_id = new_id()
+                doc, assets = manifest_ops.to_doc(forked.manifest), written_assets(forked.writes)
+                snapshot = snapshots.prepare_from(forked.manifest.id, doc, assets, snapshot_id)
+                snapshot.update({"project_id": project.id, "owner_id": owner_id, "created_at": now})
+                project.snapshot_id, project.manifest_version = snapshot_id, snapshot["manifest_version"]
+        for done in written:
+            done.result()  # the first failure, if any, stops the fork here: no project points at it
 
     def commit(batch: Any, branch: str) -> None:
         project.branch = branch
@@ -151,11 +160,17 @@ def fork(owner_id: str, parent_id: str, request: ForkRequest) -> Fork:
     return Fork(project, result)
 
 
+@dataclass
+class ForkedManifest:
+    manifest: Manifest
+    writes: list[tuple[Any, dict[str, Any]]]  # the inherited assets' copies and their embeddings
+    id_map: dict[str, str]  # parent asset id -> its copy's id
+
+
 def _fork_manifest(
-    parent: Project, project: Project, edits: AssetEdits
-) -> tuple[Manifest, list[dict[str, Any]]]:
-    """The fork's manifest and (when no image changed) its assets as written, embeddings included."""
-    source = snapshots.snapshot_ref(parent.snapshot_id or "").get().to_dict() or {}
+    parent: Project, source: dict[str, Any], project: Project, edits: AssetEdits
+) -> ForkedManifest:
+    """The fork's manifest (from the parent's snapshot document) and the writes that copy its assets."""
     now = utcnow()
     manifest = Manifest.model_validate(
         {
@@ -177,7 +192,6 @@ def _fork_manifest(
             "contact_sheet_path": None,
         }
     )
-    ref = manifest_ops.manifest_ref(manifest.id)
 
     def marks(original: dict[str, Any]) -> dict[str, Any]:
         fields: dict[str, Any] = {
@@ -203,14 +217,20 @@ def _fork_manifest(
     parent_manifest = manifest_ops.manifest_ref(parent.manifest_id or "").get(field_paths=["tag_high"])
     manifest.tag_high = dict((parent_manifest.to_dict() or {}).get("tag_high") or {})
     manifest.asset_count = len(kept)
-    db.set_all(writes)
-    ref.create(manifest_ops.to_doc(manifest))
+    return ForkedManifest(manifest, writes, id_map)
+
+
+def _write_manifest(forked: ForkedManifest, edits: AssetEdits) -> None:
+    """Write the copies and the manifest, then store new images and add the new uploads."""
+    manifest, now = forked.manifest, forked.manifest.created_at
+    ref = manifest_ops.manifest_ref(manifest.id)
+    db.set_all([*forked.writes, (ref, manifest_ops.to_doc(manifest))])
     for old_id, image in edits.new_images.items():
-        _store_image(manifest.id, id_map[old_id], image, reset_text=True)
+        _store_image(manifest.id, forked.id_map[old_id], image, reset_text=True)
     for upload, image in edits.uploads:
-        asset = Asset(id=new_id(), owner_id=project.owner_id, manifest_id=manifest.id, name=upload.name,
+        asset = Asset(id=new_id(), owner_id=manifest.owner_id, manifest_id=manifest.id, name=upload.name,
                       asset_type=upload.asset_type, manifest_tag="", description=upload.description,
-                      user_tags=upload.tags, sort_order=len(kept),
+                      user_tags=upload.tags, sort_order=manifest.asset_count,
                       created_at=now, updated_at=now)  # fmt: skip
 
         def write(batch: Any, tag: str, asset: Asset = asset) -> None:
@@ -218,14 +238,11 @@ def _fork_manifest(
 
         tags.claim(ref, upload.asset_type, write, {"asset_count": Increment(1)})
         _store_image(manifest.id, asset.id, image, reset_text=False)
-    if edits.new_images or edits.uploads:
-        return manifest_ops.read_manifest(ref.get()), []
-    return manifest, written_assets(writes)
 
 
 def written_assets(writes: list[tuple[Any, dict[str, Any]]]) -> list[dict[str, Any]]:
     """The asset documents among clone writes, with their embeddings, as a snapshot holds them."""
-    faces = {ref.id: list(doc["embedding"]) for ref, doc in writes if ref.parent.id == db.FACES}
+    faces = {ref.id: embeddings.as_list(doc["embedding"]) for ref, doc in writes if ref.parent.id == db.FACES}
     return [
         {**doc, "id": ref.id, "face_embedding": faces.get(ref.id)}
         for ref, doc in writes

@@ -16,6 +16,7 @@ from PIL import Image
 
 from common import db, storage
 from common.config import settings
+from common.embeddings import as_list
 from common.models import utcnow
 from tests.engine_support import (
     assert_consistent,
@@ -83,7 +84,7 @@ def test_a_run_builds_the_registry_from_real_photos(alice: Api, cast: list, gemi
         s.id: s.to_dict()
         for s in db.collection(db.FACES).where(filter=FieldFilter("manifest_id", "==", done["id"])).stream()
     }
-    assert len(list(embeddings[obama["id"]]["embedding"])) == 512
+    assert len(as_list(embeddings[obama["id"]]["embedding"])) == 512
 
     # reverse prompting through the real google-genai client, at most 5 requests in flight
     assert all(a["reverse_prompt_source"] == "gemini" for a in done["assets"])
