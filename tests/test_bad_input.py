@@ -44,9 +44,14 @@ BAD_BODIES = [
 LARGE_BODIES = {"/api/projects/{project_id}/fork", "/api/pipeline/checkpoints/{checkpoint_id}/artifacts"}
 
 
-def test_a_body_over_a_large_limit_is_still_refused(alice: Api, target: dict) -> None:
+def test_a_body_over_a_large_limit_is_still_refused(alice: Api, pipeline: Api, target: dict) -> None:
     r = alice.post(f"/api/projects/{target['project_id']}/fork", data=b"{" + b" " * (65 * 1024 * 1024) + b"}",
                    headers={"Content-Type": "application/json"})  # fmt: skip
+    assert r.status_code == 413 and r.json()["error"]["code"] == "payload_too_large"
+    url = f"/api/pipeline/checkpoints/{target['checkpoint_id']}/artifacts"
+    r = pipeline.post(
+        url, data=b"{" + b" " * (73 * 1024 * 1024) + b"}", headers={"Content-Type": "application/json"}
+    )
     assert r.status_code == 413 and r.json()["error"]["code"] == "payload_too_large"
 
 

@@ -73,8 +73,10 @@ def test_recorded_media_is_checked_and_stored(alice: Api, pipeline: Api) -> None
     storyboard = checkpoint(pipeline, project_id, 2, ready=False)
     chunks = checkpoint(pipeline, project_id, 3, ready=False)
     post = pipeline.post
+    bomb = io.BytesIO()
+    Image.new("1", (20000, 20000)).save(bomb, "PNG")
     for media, status in (("not base64!", 422), (b64(b"plain text, not an image"), 415),
-                          (b64(png("red")[:200]), 422)):  # fmt: skip
+                          (b64(png("red")[:200]), 422), (b64(bomb.getvalue()), 422)):  # fmt: skip
         body = {"artifact_type": "beat_image", "artifact_key": "7", "media_data": media}
         assert post(f"/api/pipeline/checkpoints/{storyboard}/artifacts", json=body).status_code == status
     not_a_clip = {"artifact_type": "chunk_clip", "artifact_key": "7", "media_data": b64(png("red"))}
