@@ -15,8 +15,9 @@ from pydantic import ValidationError
 
 from common import checkpoints as ops
 from common import images, media
-from common.errors import ApiError, Conflict, ValidationFailed
+from common.errors import ApiError, Conflict, ValidationFailed, problems
 from common.models import (
+    PHASE_OF,
     SPEC_KEY,
     Artifact,
     ArtifactRecord,
@@ -38,8 +39,9 @@ def spec_digest(spec: dict[str, Any]) -> str:
 def record(checkpoint_id: str, request: ArtifactRecord) -> tuple[Artifact, bool]:
     """The pipeline records an artifact of the checkpoint's phase (version 1)."""
     checkpoint = ops.get(checkpoint_id)
-    phase = ops.phase_of(request.artifact_type)
-    ops.require_phase(checkpoint, phase, f"recording a {request.artifact_type.value}")
+    ops.require_phase(
+        checkpoint, PHASE_OF[request.artifact_type], f"recording a {request.artifact_type.value}"
+    )
     if checkpoint.ready:
         raise Conflict("this checkpoint is complete; its artifacts change through edits")
     fields: dict[str, Any] = {
@@ -80,8 +82,7 @@ def edit_spec(checkpoint: Checkpoint, patch: SpecPatch) -> Artifact:
         try:
             spec = VideoSpec.model_validate_json(json.dumps({**(current.content or {}), **patch.changes()}))
         except ValidationError as exc:
-            problems = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
-            raise ValidationFailed("the edited spec is not valid", problems) from exc
+            raise ValidationFailed("the edited spec is not valid", problems(exc)) from exc
         content = spec.model_dump(mode="json")
         return {"generator": "edit", "content": content, "digest": spec_digest(content), "prompt": None}
 

@@ -26,7 +26,6 @@ from common import projects as project_ops
 from common.errors import Conflict, NotFound
 from common.models import (
     PHASE_NAMES,
-    PHASE_OF,
     Artifact,
     ArtifactOut,
     ArtifactType,
@@ -150,9 +149,11 @@ def _require_branch(project: Project, lineage_id: str, branch: str) -> None:
 
 def mark_ready(checkpoint_id: str) -> Checkpoint:
     checkpoint = get(checkpoint_id)
-    if not checkpoint.ready:
-        checkpoint_ref(checkpoint_id).update({"ready": True, "updated_at": utcnow()})
-    return get(checkpoint_id)
+    if checkpoint.ready:
+        return checkpoint
+    changes = {"ready": True, "updated_at": utcnow()}
+    checkpoint_ref(checkpoint_id).update(changes)
+    return checkpoint.model_copy(update=changes)
 
 
 def first_version(checkpoint: Checkpoint, version: ArtifactVersion) -> tuple[Artifact, bool]:
@@ -304,7 +305,3 @@ def detail(checkpoint: Checkpoint, media_url: MediaUrl) -> CheckpointDetail:
         for a in artifacts_of(checkpoint.id)
     ]
     return CheckpointDetail(**checkpoint_out(checkpoint).model_dump(), artifacts=artifacts)
-
-
-def phase_of(artifact_type: ArtifactType) -> Phase:
-    return PHASE_OF[artifact_type]

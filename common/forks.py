@@ -10,15 +10,25 @@ Everything is validated (images decoded) before the first write.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from google.cloud.firestore import Increment
 
-from common import branches, db, embeddings, images, processing, projects, snapshots, storage, tags, uploads
+from common import (
+    branches,
+    db,
+    embeddings,
+    images,
+    media,
+    processing,
+    projects,
+    snapshots,
+    storage,
+    tags,
+    uploads,
+)
 from common import manifests as manifest_ops
 from common.errors import ApiError, Conflict, ValidationFailed
 from common.invalidation import Invalidation, invalidate
@@ -56,10 +66,7 @@ class AssetEdits:
 
 
 def _image(data: str, what: str) -> images.ValidImage:
-    try:
-        raw = base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ValidationFailed(f"{what}: not valid base64") from exc
+    raw = media.decode_base64(data, what)
     try:
         return images.validate(raw)
     except ApiError as exc:

@@ -11,6 +11,7 @@ import base64
 import binascii
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 
 from common import images, storage
 from common.config import settings
@@ -27,7 +28,7 @@ class Media:
     mime_type: str
     extension: str
 
-    @property
+    @cached_property  # a clip may be 50 MB: hash it once
     def digest(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
@@ -36,7 +37,7 @@ def decode_base64(text: str, field: str = "media_data") -> bytes:
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise ValidationFailed(f"{field} is not valid base64") from exc
+        raise ValidationFailed(f"{field}: not valid base64") from exc
 
 
 def check(artifact_type: ArtifactType, data: bytes) -> Media:

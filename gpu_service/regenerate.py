@@ -8,7 +8,6 @@ is removed.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from common import checkpoints, media
@@ -38,15 +37,15 @@ def run_regeneration(job: Job) -> int:
         out = make.beat(previous, prompt)
     else:
         out = make.chunk(previous, prompt, job.model_override)
-    digest = hashlib.sha256(out.data).hexdigest()
+    stored = media.Media(out.data, out.mime_type, out.extension)
     # Each delivery stores under its own name: the losing one removes only its own object.
     path = media.object_path(job.checkpoint_id, artifact_type, job.artifact_key,
                              f"job-{job.id}-{new_id()[:12]}", out.extension)  # fmt: skip
-    media.store(path, media.Media(out.data, out.mime_type, out.extension))
+    media.store(path, stored)
 
     def version(_current: Artifact) -> dict[str, Any]:
-        return {"generator": out.generator, "media_path": path, "mime_type": out.mime_type, "digest": digest,
-                "prompt": prompt, "cost": out.cost}  # fmt: skip
+        return {"generator": out.generator, "media_path": path, "mime_type": stored.mime_type,
+                "digest": stored.digest, "prompt": prompt, "cost": out.cost}  # fmt: skip
 
     written, created = checkpoints.add_version(
         job.checkpoint_id, artifact_type, job.artifact_key, version, job_id=job.id

@@ -20,7 +20,14 @@ from werkzeug.routing import BaseConverter, Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from common.config import settings
-from common.errors import ApiError, Forbidden, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from common.errors import (
+    ApiError,
+    Forbidden,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+    problems,
+)
 from functions.api.auth import PIPELINE_ROLE, authenticate
 
 log = logging.getLogger(__name__)
@@ -177,10 +184,10 @@ def _validate(parse: Callable[[], Any]) -> Any:
     try:
         return parse()
     except ValidationError as exc:
-        problems = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
-        if any(p["type"] == "json_invalid" for p in problems):
-            raise ApiError("the body is not valid JSON", problems) from exc
-        raise ValidationFailed("the request is not valid", problems) from exc
+        details = problems(exc)
+        if any(p["type"] == "json_invalid" for p in details):
+            raise ApiError("the body is not valid JSON", details) from exc
+        raise ValidationFailed("the request is not valid", details) from exc
 
 
 def _json_body(request: Request, limit: int) -> bytes:
