@@ -33,6 +33,7 @@ run: $(MODELS)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 $(CHECKOV):
 	$(PY) -m venv .venv-checkov
@@ -53,4 +54,4 @@ bench: $(MODELS)
 	$(BIN)/python bench/forks.py
 
 clean:
-	rm -rf $(VENV) .venv-checkov .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-checkov .pytest_cache .ruff_cache .mypy_cache

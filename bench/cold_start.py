@@ -44,12 +44,16 @@ def main() -> None:
         )
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     imports = sorted(r["import_s"] for r in runs)
-    print(f"functions entry import: median {statistics.median(imports):.3f} s, max {imports[-1]:.3f} s "
-          f"over {RUNS} fresh interpreters (target < 0.6 s)")  # fmt: skip
+    print(
+        f"functions entry import: median {statistics.median(imports):.3f} s, max {imports[-1]:.3f} s "
+        f"over {RUNS} fresh interpreters (target < 0.6 s)"
+    )
     print(f"peak RSS after import: {statistics.median(r['rss_import_mib'] for r in runs):.0f} MiB")
-    print(f"first request also loads storage+auth clients: "
-          f"+{statistics.median(r['first_use_extra_s'] for r in runs):.3f} s, "
-          f"peak RSS {statistics.median(r['rss_after_first_use_mib'] for r in runs):.0f} MiB")  # fmt: skip
+    print(
+        f"first request also loads storage+auth clients: "
+        f"+{statistics.median(r['first_use_extra_s'] for r in runs):.3f} s, "
+        f"peak RSS {statistics.median(r['rss_after_first_use_mib'] for r in runs):.0f} MiB"
+    )
     ml = sorted({m for r in runs for m in r["ml_modules"]})
     print(f"ML libraries imported: {ml or 'none'}")
     if ml:

@@ -58,8 +58,8 @@ def cold_start() -> tuple[float, float]:
 
 
 def seed(photos: list[Path]) -> str:
-    from common import assets, manifests, uploads
-    from common.models import AssetCreate, AssetType, Category, ManifestCreate
+    from common.library import assets, manifests, uploads
+    from common.library.models import AssetCreate, AssetType, Category, ManifestCreate
 
     manifest = manifests.create(OWNER, ManifestCreate(name="bench", category=Category.MIXED))
     for order, path in enumerate(photos):
@@ -71,15 +71,20 @@ def seed(photos: list[Path]) -> str:
 
 
 def start_job(manifest_id: str) -> object:
-    from common import manifests, processing
-    from common.models import Job, JobKind, new_id, utcnow
+    from common.jobs import lifecycle
+    from common.jobs.models import ManifestJob
+    from common.library import manifests
+    from common.records import new_id, utcnow
 
     now = utcnow()
-    job = Job(id=new_id(), kind=JobKind.PROCESS_MANIFEST, owner_id=OWNER, manifest_id=manifest_id,
-              created_at=now)  # fmt: skip
-    processing.job_ref(job.id).create(job.model_dump(exclude={"id"}))
-    lease = {"job_id": job.id, "started_at": now, "lease_expires_at": now + timedelta(minutes=30),
-             "finished_at": None}  # fmt: skip
+    job = ManifestJob(id=new_id(), owner_id=OWNER, manifest_id=manifest_id, created_at=now)
+    lifecycle.job_ref(job.id).create(job.model_dump(exclude={"id"}))
+    lease = {
+        "job_id": job.id,
+        "started_at": now,
+        "lease_expires_at": now + timedelta(minutes=30),
+        "finished_at": None,
+    }
     manifests.manifest_ref(manifest_id).update({"status": "PROCESSING", "processing": lease})
     return job
 
@@ -131,7 +136,7 @@ def main() -> None:
             started = time.perf_counter()
             pipeline.run_manifest(job)
             wall = time.perf_counter() - started
-            from common import assets
+            from common.library import assets
 
             made = assets.list_for_manifest(manifest_id)
             n_faces, batched, single = embedding_throughput()
@@ -146,10 +151,14 @@ def main() -> None:
         print(f"  {step:<21} {seconds * 1000:7.0f} ms")
     print(f"  model inference       {inference_s:7.2f} s")
     print(f"  overhead ratio        {wall / inference_s:7.2f}   (target <= 1.25)")
-    print(f"face embeddings, {n_faces} faces of one photo: batched {batched:.0f}/s, "
-          f"one by one {single:.0f}/s (x{batched / single:.2f})")  # fmt: skip
-    print(f"cold start in a fresh process: {cold_total:.2f} s "
-          f"(imports + weights; weights alone {cold_weights:.2f} s)")  # fmt: skip
+    print(
+        f"face embeddings, {n_faces} faces of one photo: batched {batched:.0f}/s, "
+        f"one by one {single:.0f}/s (x{batched / single:.2f})"
+    )
+    print(
+        f"cold start in a fresh process: {cold_total:.2f} s "
+        f"(imports + weights; weights alone {cold_weights:.2f} s)"
+    )
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 

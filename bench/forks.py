@@ -32,54 +32,90 @@ def count_commits() -> None:
 
 
 def seed() -> tuple[str, str]:
-    from common import db, embeddings, projects
-    from common.manifests import manifest_ref, to_doc
-    from common.models import (
-        Category,
+    from common.gcp import db
+    from common.library import embeddings
+    from common.library.manifests import manifest_ref, to_doc
+    from common.library.models import Category, Manifest
+    from common.projects import projects
+    from common.projects.models import (
         GenerateRequest,
-        Manifest,
         PipelineProjectUpdate,
         PipelineSceneUpdate,
         ProjectStatus,
-        SceneManifest,  # fmt: skip
-        utcnow,
+        SceneManifest,
     )
+    from common.records import utcnow
 
     now = utcnow()
-    manifest = Manifest(id="b" * 32, owner_id=OWNER, name="big", category=Category.MIXED, created_at=now,
-                        updated_at=now, asset_count=ASSETS, tag_high={"CHARACTER": ASSETS})  # fmt: skip
+    manifest = Manifest(
+        id="b" * 32,
+        owner_id=OWNER,
+        name="big",
+        category=Category.MIXED,
+        created_at=now,
+        updated_at=now,
+        asset_count=ASSETS,
+        tag_high={"CHARACTER": ASSETS},
+    )
     writes = [(manifest_ref(manifest.id), to_doc(manifest))]
     rng = np.random.default_rng(0)
     for i in range(ASSETS):
         asset_id = f"{i:032x}"
-        writes.append((db.collection(db.ASSETS).document(asset_id), {
-            "owner_id": OWNER, "manifest_id": manifest.id, "name": f"asset {i}", "asset_type": "CHARACTER",
-            "manifest_tag": f"CHAR_{i + 1:02d}", "sort_order": i, "created_at": now, "updated_at": now,
-            "image_path": f"manifests/{manifest.id}/uploads/{asset_id}_x.jpg",
-            "reverse_prompt": "a person " * 30,
-        }))  # fmt: skip
-        writes.append((manifest_ref(manifest.id).collection(db.TAG_CLAIMS).document(f"CHAR_{i + 1:02d}"),
-                       {"asset_type": "CHARACTER", "number": i + 1, "at": now}))  # fmt: skip
+        writes.append(
+            (
+                db.collection(db.ASSETS).document(asset_id),
+                {
+                    "owner_id": OWNER,
+                    "manifest_id": manifest.id,
+                    "name": f"asset {i}",
+                    "asset_type": "CHARACTER",
+                    "manifest_tag": f"CHAR_{i + 1:02d}",
+                    "sort_order": i,
+                    "created_at": now,
+                    "updated_at": now,
+                    "image_path": f"manifests/{manifest.id}/uploads/{asset_id}_x.jpg",
+                    "reverse_prompt": "a person " * 30,
+                },
+            )
+        )
+        writes.append(
+            (
+                manifest_ref(manifest.id).collection(db.TAG_CLAIMS).document(f"CHAR_{i + 1:02d}"),
+                {"asset_type": "CHARACTER", "number": i + 1, "at": now},
+            )
+        )
         if i < FACES:
             vector = rng.normal(size=512)
             unit = (vector / np.linalg.norm(vector)).tolist()
-            writes.append((db.collection(db.FACES).document(asset_id),
-                           embeddings.face_doc(manifest.id, OWNER, None, 0.9, unit, at=now)))  # fmt: skip
+            writes.append(
+                (
+                    db.collection(db.FACES).document(asset_id),
+                    embeddings.face_doc(manifest.id, OWNER, None, 0.9, unit, at=now),
+                )
+            )
     db.set_all(writes)
     project = projects.generate(OWNER, GenerateRequest(prompt="a crowd", manifest_id=manifest.id))
     for index in range(SCENES):
         tags = [f"CHAR_{(index * 7) % ASSETS + 1:02d}", f"CHAR_{(index * 13) % ASSETS + 1:02d}"]
-        projects.record_scene(project.id, index, PipelineSceneUpdate(
-            storyboard_text=f"scene {index}", clip_url=f"gs://c/{index}.mp4",
-            scene_manifest=SceneManifest(asset_tags=tags)))  # fmt: skip
+        projects.record_scene(
+            project.id,
+            index,
+            PipelineSceneUpdate(
+                storyboard_text=f"scene {index}",
+                clip_url=f"gs://c/{index}.mp4",
+                scene_manifest=SceneManifest(asset_tags=tags),
+            ),
+        )
     projects.record_progress(project.id, PipelineProjectUpdate(status=ProjectStatus.COMPLETE))
     return manifest.id, project.id
 
 
 def naive_copy(project_id: str) -> None:
     """What a straightforward fork does: read everything, then one write call per document."""
-    from common import db, embeddings, projects, snapshots
-    from common.models import new_id, utcnow
+    from common.gcp import db
+    from common.library import embeddings
+    from common.projects import projects, snapshots
+    from common.records import new_id, utcnow
 
     project = projects.get(project_id)
     _, assets = snapshots.read(project.snapshot_id or "")
@@ -108,8 +144,8 @@ def main() -> None:
         stack.start()
         try:
             os.environ.update(stack.env())
-            from common import forks
-            from common.models import AssetChanges, AssetEdit, ForkRequest, ModifiedAsset
+            from common.projects import forks
+            from common.projects.models import AssetChanges, AssetEdit, ForkRequest, ModifiedAsset
 
             _, project_id = seed()
             count_commits()
@@ -140,13 +176,17 @@ def main() -> None:
         match(new, known, 0.5)
         runs.append(time.perf_counter() - started)
 
-    print(f"fork of a {ASSETS}-asset, {SCENES}-scene project ({FACES} embeddings), one asset edited "
-          f"(boundary {made.invalidation.scene_copy_boundary}, branch {made.project.branch}):")  # fmt: skip
+    print(
+        f"fork of a {ASSETS}-asset, {SCENES}-scene project ({FACES} embeddings), one asset edited "
+        f"(boundary {made.invalidation.scene_copy_boundary}, branch {made.project.branch}):"
+    )
     print(f"  batched fork    {fork_s * 1000:7.0f} ms  {fork_commits:4d} commits")
     print(f"  naive copy      {naive_s * 1000:7.0f} ms  {naive_commits:4d} commits")
     print(f"  speed-up        x{naive_s / fork_s:.1f}   (target >= 5)")
-    print(f"face matching, 1,000 new vs 10,000 known (512-d, {os.cpu_count()} cores): "
-          f"median {sorted(runs)[2] * 1000:.0f} ms (target < 200 ms)")  # fmt: skip
+    print(
+        f"face matching, 1,000 new vs 10,000 known (512-d, {os.cpu_count()} cores): "
+        f"median {sorted(runs)[2] * 1000:.0f} ms (target < 200 ms)"
+    )
 
 
 if __name__ == "__main__":

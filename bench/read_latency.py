@@ -46,25 +46,47 @@ def count_firestore_reads() -> None:
 
 
 def seed() -> str:
-    from common import db
-    from common.assets import to_doc as asset_doc
-    from common.manifests import to_doc as manifest_doc
-    from common.models import Asset, AssetType, Category, Manifest, new_id, utcnow
+    from common.gcp import db
+    from common.library.assets import to_doc as asset_doc
+    from common.library.manifests import to_doc as manifest_doc
+    from common.library.models import Asset, AssetType, Category, Manifest
+    from common.records import new_id, utcnow
 
     now = utcnow()
-    big = Manifest(id=new_id(), owner_id=OWNER, name="big", category=Category.MIXED, created_at=now,
-                   updated_at=now, asset_count=ASSETS)  # fmt: skip
+    big = Manifest(
+        id=new_id(),
+        owner_id=OWNER,
+        name="big",
+        category=Category.MIXED,
+        created_at=now,
+        updated_at=now,
+        asset_count=ASSETS,
+    )
     writes = [(db.collection(db.MANIFESTS).document(big.id), manifest_doc(big))]
     for i in range(ASSETS):
-        a = Asset(id=new_id(), owner_id=OWNER, manifest_id=big.id, name=f"asset {i}",
-                  asset_type=AssetType.CHARACTER, manifest_tag=f"CHAR_{i + 1:02d}", sort_order=i,
-                  image_path=f"manifests/{big.id}/uploads/{i}.jpg",
-                  thumbnail_path=f"manifests/{big.id}/uploads/{i}_thumb.jpg",
-                  created_at=now, updated_at=now)  # fmt: skip
+        a = Asset(
+            id=new_id(),
+            owner_id=OWNER,
+            manifest_id=big.id,
+            name=f"asset {i}",
+            asset_type=AssetType.CHARACTER,
+            manifest_tag=f"CHAR_{i + 1:02d}",
+            sort_order=i,
+            image_path=f"manifests/{big.id}/uploads/{i}.jpg",
+            thumbnail_path=f"manifests/{big.id}/uploads/{i}_thumb.jpg",
+            created_at=now,
+            updated_at=now,
+        )
         writes.append((db.collection(db.ASSETS).document(a.id), asset_doc(a)))
     for i in range(MANIFESTS - 1):
-        m = Manifest(id=new_id(), owner_id=OWNER, name=f"m{i:03d}", category=Category.CHARACTERS,
-                     created_at=now, updated_at=now)  # fmt: skip
+        m = Manifest(
+            id=new_id(),
+            owner_id=OWNER,
+            name=f"m{i:03d}",
+            category=Category.CHARACTERS,
+            created_at=now,
+            updated_at=now,
+        )
         writes.append((db.collection(db.MANIFESTS).document(m.id), manifest_doc(m)))
     db.set_all(writes)
     return big.id
@@ -88,8 +110,10 @@ def measure(session: requests.Session, url: str) -> tuple[float, list[float], fl
 def report(label: str, cold: float, times: list[float], reads: dict, size: int) -> None:
     p50 = statistics.median(times) * 1000
     p95 = times[int(len(times) * 0.95) - 1] * 1000
-    print(f"{label}: p50 {p50:.0f} ms, p95 {p95:.0f} ms, first (cold) {cold * 1000:.0f} ms, "
-          f"{size} items; Firestore per request: {reads}")  # fmt: skip
+    print(
+        f"{label}: p50 {p50:.0f} ms, p95 {p95:.0f} ms, first (cold) {cold * 1000:.0f} ms, "
+        f"{size} items; Firestore per request: {reads}"
+    )
 
 
 def main() -> None:
@@ -112,14 +136,20 @@ def main() -> None:
             assert len(body["assets"]) == ASSETS
             assert body["assets"][0]["thumbnail_url"]
             # The warm-up above signed every URL; measure a cold one on a fresh cache below.
-            from common import storage
+            from common.gcp import storage
 
             storage._url_cache._entries.clear()
-            report(f"GET /manifests/{{id}} ({ASSETS} assets, 2 signed URLs each)",
-                   *measure(session, f"{base}/manifests/{big_id}"), ASSETS)  # fmt: skip
+            report(
+                f"GET /manifests/{{id}} ({ASSETS} assets, 2 signed URLs each)",
+                *measure(session, f"{base}/manifests/{big_id}"),
+                ASSETS,
+            )
             for limit in (50, 100):
-                report(f"GET /manifests?limit={limit} ({MANIFESTS} manifests owned)",
-                       *measure(session, f"{base}/manifests?limit={limit}"), limit)  # fmt: skip
+                report(
+                    f"GET /manifests?limit={limit} ({MANIFESTS} manifests owned)",
+                    *measure(session, f"{base}/manifests?limit={limit}"),
+                    limit,
+                )
             server.shutdown()
         finally:
             stack.stop()

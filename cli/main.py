@@ -20,11 +20,16 @@ from pathlib import Path
 from tqdm import tqdm
 
 from cli.client import IMAGE_TYPES, ApiFailure, Client
-from common.models import STEPS
+from common.jobs.models import STEPS
 
 DEFAULT_URL = "http://127.0.0.1:8080"
-CATEGORY_TYPES = {"CHARACTERS": "CHARACTER", "ENVIRONMENTS": "ENVIRONMENT", "OBJECTS": "OBJECT",
-                  "STYLES": "STYLE", "MIXED": "CHARACTER"}  # fmt: skip
+CATEGORY_TYPES = {
+    "CHARACTERS": "CHARACTER",
+    "ENVIRONMENTS": "ENVIRONMENT",
+    "OBJECTS": "OBJECT",
+    "STYLES": "STYLE",
+    "MIXED": "CHARACTER",
+}
 
 
 def parser() -> argparse.ArgumentParser:

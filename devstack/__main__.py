@@ -26,7 +26,7 @@ def main() -> None:
     try:
         stack.start_worker()
         os.environ.update(stack.env())
-        from common import logs
+        from common.gcp import logs
         from devstack.app import EVENTS_PATH, build
 
         logs.configure()

@@ -117,10 +117,17 @@ class Stack:
         try:
             firestore = self._spawn(
                 "firestore",
-                ["java", "-cp", str(FIRESTORE_JAR),
-                 "com.google.cloud.datastore.emulator.firestore.CloudFirestore",
-                 "start", "--host=127.0.0.1", f"--port={self.firestore_port}", f"--rules={FIRESTORE_RULES}"],
-            )  # fmt: skip
+                [
+                    "java",
+                    "-cp",
+                    str(FIRESTORE_JAR),
+                    "com.google.cloud.datastore.emulator.firestore.CloudFirestore",
+                    "start",
+                    "--host=127.0.0.1",
+                    f"--port={self.firestore_port}",
+                    f"--rules={FIRESTORE_RULES}",
+                ],
+            )
             pubsub = self._spawn(
                 "pubsub", [str(PUBSUB_BIN), "--host=127.0.0.1", f"--port={self.pubsub_port}"]
             )
@@ -129,21 +136,45 @@ class Stack:
             requests.put(self._pubsub(f"topics/{UPLOAD_EVENTS_TOPIC}"), timeout=10).raise_for_status()
             storage = self._spawn(
                 "storage",
-                [str(_fake_gcs_binary()), "-scheme", "http", "-host", "127.0.0.1",
-                 "-port", str(self.storage_port), "-backend", "memory",
-                 "-external-url", self.storage_url, "-public-host", f"127.0.0.1:{self.storage_port}",
-                 "-event.pubsub-project-id", self.project_id, "-event.pubsub-topic", UPLOAD_EVENTS_TOPIC,
-                 "-event.bucket", self.uploads_bucket, "-event.list", "finalize", "-log-level", "warn"],
+                [
+                    str(_fake_gcs_binary()),
+                    "-scheme",
+                    "http",
+                    "-host",
+                    "127.0.0.1",
+                    "-port",
+                    str(self.storage_port),
+                    "-backend",
+                    "memory",
+                    "-external-url",
+                    self.storage_url,
+                    "-public-host",
+                    f"127.0.0.1:{self.storage_port}",
+                    "-event.pubsub-project-id",
+                    self.project_id,
+                    "-event.pubsub-topic",
+                    UPLOAD_EVENTS_TOPIC,
+                    "-event.bucket",
+                    self.uploads_bucket,
+                    "-event.list",
+                    "finalize",
+                    "-log-level",
+                    "warn",
+                ],
                 env={"PUBSUB_EMULATOR_HOST": f"127.0.0.1:{self.pubsub_port}"},
-            )  # fmt: skip
+            )
             _wait_http(f"{self.storage_url}/storage/v1/b", 30, storage, "storage emulator")
             for name in (self.uploads_bucket, self.derived_bucket):
                 requests.post(
-                    f"{self.storage_url}/storage/v1/b", params={"project": self.project_id},
-                    json={"name": name}, timeout=10,
-                ).raise_for_status()  # fmt: skip
-            queues = [f"projects/{self.project_id}/locations/{TASKS_LOCATION}/queues/{name}"
-                      for name in (TASKS_QUEUE, PIPELINE_QUEUE)]  # fmt: skip
+                    f"{self.storage_url}/storage/v1/b",
+                    params={"project": self.project_id},
+                    json={"name": name},
+                    timeout=10,
+                ).raise_for_status()
+            queues = [
+                f"projects/{self.project_id}/locations/{TASKS_LOCATION}/queues/{name}"
+                for name in (TASKS_QUEUE, PIPELINE_QUEUE)
+            ]
             tasks = self._spawn(
                 "tasks", [sys.executable, "-m", "devstack.tasks_emulator", str(self.tasks_port), *queues]
             )

@@ -27,7 +27,7 @@ class LoopbackApi(emulator.APIThread):
 def main() -> None:
     port, queues = int(sys.argv[1]), sys.argv[2:]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    emulator.APIThread = LoopbackApi  # type: ignore[misc]
+    emulator.APIThread = LoopbackApi
     server = emulator.create_server("127.0.0.1", port, "127.0.0.1", 80, queues, -1)
     server.run()
 

@@ -22,10 +22,21 @@ def photos_dir() -> Path:
         return target
     CACHE.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-         FACE_RECOGNITION_SDIST, "-d", str(CACHE)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            FACE_RECOGNITION_SDIST,
+            "-d",
+            str(CACHE),
+        ],
         check=True,
-    )  # fmt: skip
+    )
     sdist = next(CACHE.glob("face_recognition-1.3.0.tar.gz"))
     target.mkdir(exist_ok=True)
     with tarfile.open(sdist) as archive:

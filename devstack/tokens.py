@@ -37,5 +37,5 @@ def emulator_token(
 
 if __name__ == "__main__":
     # python -m devstack.tokens UID [--pipeline]: the second form carries the pipeline's role claim
-    role = {"role": "pipeline"} if "--pipeline" in sys.argv[2:] else None
+    role: dict[str, object] | None = {"role": "pipeline"} if "--pipeline" in sys.argv[2:] else None
     print(emulator_token(sys.argv[1] if len(sys.argv) > 1 else "local-user", extra=role))

@@ -15,8 +15,9 @@ import logging
 import os
 from typing import TYPE_CHECKING
 
-from common import logs, uploads
-from common.config import refuse_local_settings
+from common.gcp import logs
+from common.gcp.config import refuse_local_settings
+from common.library import uploads
 from functions.api import assets, checkpoints, manifests, openapi, processing, projects
 from functions.api import uploads as upload_routes
 from functions.api.router import dispatch

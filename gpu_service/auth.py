@@ -13,8 +13,8 @@ import hmac
 import os
 from typing import TYPE_CHECKING
 
-from common.config import settings
-from common.tasks import LOCAL_SECRET_HEADER, audience
+from common.gcp.config import settings
+from common.gcp.tasks import LOCAL_SECRET_HEADER, audience
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Request

@@ -94,7 +94,7 @@ class GeminiDescriber:
         cfg = worker_settings()
         image = subject.image.copy()
         image.thumbnail((DESCRIBE_PX, DESCRIBE_PX))
-        contents = [
+        contents: list[types.PartUnionDict] = [
             types.Part.from_bytes(data=jpeg(image, 90), mime_type="image/jpeg"),
             _instructions(subject),
         ]

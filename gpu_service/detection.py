@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from gpu_service.config import worker_settings
 from gpu_service.runtime import models
 
 if TYPE_CHECKING:
     import numpy as np
+    from ultralytics.engine.results import Results
 
 
 @dataclass(frozen=True)
@@ -25,13 +26,21 @@ def detect(image_bgr: np.ndarray, *, whole_image_ok: bool = False) -> list[Detec
     cfg = worker_settings()
     loaded = models()
     with loaded.detector_lock:
-        result = loaded.detector.predict(
-            image_bgr, conf=cfg.detection_confidence, device=loaded.torch_device, verbose=False
-        )[0]
+        # One image, not a stream: predict returns a list of Results.
+        predicted = cast(
+            "list[Results]",
+            loaded.detector.predict(
+                image_bgr, conf=cfg.detection_confidence, device=loaded.torch_device, verbose=False
+            ),
+        )
+    result = predicted[0]
+    boxes = result.boxes
+    if boxes is None:  # a classification or pose-only model finds no boxes
+        return []
     height, width = image_bgr.shape[:2]
     found = []
     for box, confidence, cls in zip(
-        result.boxes.xyxy.tolist(), result.boxes.conf.tolist(), result.boxes.cls.tolist(), strict=True
+        boxes.xyxy.tolist(), boxes.conf.tolist(), boxes.cls.tolist(), strict=True
     ):
         x1, y1 = max(0, round(box[0])), max(0, round(box[1]))
         x2, y2 = min(width, round(box[2])), min(height, round(box[3]))

@@ -67,7 +67,7 @@ class GoogleGenerator:
 
         cfg = worker_settings()
         config = types.GenerateContentConfig(response_modalities=["IMAGE"])
-        contents = [
+        contents: list[types.PartUnionDict] = [
             types.Part.from_bytes(data=previous, mime_type=_image_mime(previous)),
             f"Redraw this storyboard frame: {prompt}. Keep the characters, framing and style consistent.",
         ]

@@ -9,18 +9,33 @@ from functools import cached_property
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps, ImageStat
 
-from common.config import settings
+from common.gcp.config import settings
 
 CROP_QUALITY = 92
 
 # A small named palette: enough to say "navy and white" instead of "rgb(31, 42, 77)".
 PALETTE = {
-    "black": (20, 20, 20), "charcoal": (64, 64, 64), "grey": (128, 128, 128), "silver": (192, 192, 192),
-    "white": (245, 245, 245), "red": (200, 30, 30), "maroon": (110, 20, 30), "orange": (235, 130, 30),
-    "brown": (120, 80, 40), "tan": (200, 170, 120), "skin tone": (225, 180, 150), "yellow": (235, 215, 50),
-    "olive": (120, 120, 40), "green": (40, 150, 60), "teal": (30, 130, 130), "sky blue": (120, 180, 230),
-    "blue": (40, 80, 200), "navy": (25, 35, 80), "purple": (120, 50, 150), "pink": (235, 140, 180),
-}  # fmt: skip
+    "black": (20, 20, 20),
+    "charcoal": (64, 64, 64),
+    "grey": (128, 128, 128),
+    "silver": (192, 192, 192),
+    "white": (245, 245, 245),
+    "red": (200, 30, 30),
+    "maroon": (110, 20, 30),
+    "orange": (235, 130, 30),
+    "brown": (120, 80, 40),
+    "tan": (200, 170, 120),
+    "skin tone": (225, 180, 150),
+    "yellow": (235, 215, 50),
+    "olive": (120, 120, 40),
+    "green": (40, 150, 60),
+    "teal": (30, 130, 130),
+    "sky blue": (120, 180, 230),
+    "blue": (40, 80, 200),
+    "navy": (25, 35, 80),
+    "purple": (120, 50, 150),
+    "pink": (235, 140, 180),
+}
 
 
 class UnreadableImage(Exception):
@@ -100,6 +115,8 @@ def looks(img: Image.Image) -> Looks:
     total = sum(c for c, _ in counts) or 1
     shares: dict[str, float] = {}
     for count, index in counts:
+        if not isinstance(index, int):  # a palette image's colours are palette indices
+            continue
         rgb = tuple(palette[index * 3 : index * 3 + 3])
         name = _colour_name(rgb)
         shares[name] = shares.get(name, 0.0) + count / total

@@ -17,8 +17,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from werkzeug.wrappers import Request, Response
 
-from common import logs
-from common.config import refuse_local_settings
+from common.gcp import logs
+from common.gcp.config import refuse_local_settings
 from gpu_service import auth, jobs
 from gpu_service.config import worker_settings
 from gpu_service.runtime import models

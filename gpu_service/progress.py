@@ -1,8 +1,9 @@
 """A run's progress and lease, written to the manifest document as the run goes.
 
 Writes are throttled (Firestore sustains about one write per second per document) except at step
-boundaries. Each write renews the lease and first checks, in a transaction, that this job still owns
-the manifest: a run that was taken over stops at its next write instead of fighting the new one.
+boundaries. Each write renews the lease (common/jobs/lifecycle.renew, which first checks that this
+job still owns the manifest): a run that was taken over stops at its next write instead of fighting
+the new one.
 """
 
 from __future__ import annotations
@@ -10,29 +11,21 @@ from __future__ import annotations
 import random
 import threading
 import time
-from datetime import timedelta
 from typing import Any
 
 from google.api_core import exceptions
-from google.cloud import firestore
-from google.cloud.firestore import Increment
 
-from common import db
-from common import manifests as manifest_ops
-from common.config import settings
-from common.models import ManifestStatus, StepProgress, utcnow
+from common.jobs import lifecycle
+from common.library.models import ManifestStatus, StepProgress
+from common.records import utcnow
 
 FLUSH_EVERY_S = 1.0
 CONTENDED_ATTEMPTS = 8
 
 
-class Superseded(Exception):
-    """Another job owns the manifest now (or it was deleted): this run must stop."""
-
-
 class RunProgress:
     def __init__(self, manifest_id: str, job_id: str) -> None:
-        self.ref = manifest_ops.manifest_ref(manifest_id)
+        self.manifest_id = manifest_id
         self.job_id = job_id
         self.step_name: str | None = None
         self.steps: dict[str, StepProgress] = {}
@@ -85,35 +78,11 @@ class RunProgress:
     def _write(self, changes: dict[str, Any], *, reacquire: bool = False, critical: bool = True) -> None:
         with self.lock:
             cost, self.pending_cost = self.pending_cost, 0.0
-
-        @firestore.transactional
-        def write(transaction: firestore.Transaction) -> None:
-            snapshot = self.ref.get(transaction=transaction)
-            if not snapshot.exists:
-                raise Superseded("the manifest is gone")
-            manifest = manifest_ops.read_manifest(snapshot)
-            lease = manifest.processing
-            if manifest.deleted_at is not None or lease is None or lease.job_id != self.job_id:
-                raise Superseded("another run owns this manifest now")
-            if not reacquire and manifest.status != ManifestStatus.PROCESSING:
-                raise Superseded("the run was ended (its lease expired)")
-            now = utcnow()
-            update = {
-                **changes,
-                "processing.lease_expires_at": now + timedelta(seconds=settings().processing_lease_s),
-                "updated_at": now,
-            }
-            if reacquire:
-                update["processing.finished_at"] = None
-            if cost:
-                update["total_processing_cost"] = Increment(cost)
-            transaction.update(self.ref, update)
-
         # Concurrent deliveries of one job contend for this document. A progress update may simply
         # wait for the next one; taking the lease and finishing must land, so they back off and retry.
         for attempt in range(CONTENDED_ATTEMPTS):
             try:
-                write(db.client().transaction())
+                lifecycle.renew(self.manifest_id, self.job_id, changes, reacquire=reacquire, cost=cost)
                 break
             except (ValueError, exceptions.Aborted):
                 if not critical or attempt == CONTENDED_ATTEMPTS - 1:

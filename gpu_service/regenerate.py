@@ -10,20 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from common import checkpoints, media
-from common.models import Artifact, ArtifactType, Job, JobKind, new_id
+from common.checkpoints import checkpoints, media
+from common.checkpoints.models import Artifact, ArtifactType
+from common.checkpoints.regeneration import ARTIFACT_OF
+from common.jobs.models import RegenerationJob
+from common.records import new_id
 from gpu_service.generators import GenerationFailed, generator
 
 DEFAULT_PROMPT = "the same shot, generated again"
 
 
-def run_regeneration(job: Job) -> int:
+def run_regeneration(job: RegenerationJob) -> int:
     """Returns the artifact's version that holds this job's output."""
-    if job.checkpoint_id is None or job.artifact_key is None:
-        raise GenerationFailed("the job names no checkpoint artifact")
-    artifact_type = (
-        ArtifactType.BEAT_IMAGE if job.kind == JobKind.REGENERATE_BEAT else ArtifactType.CHUNK_CLIP
-    )
+    artifact_type = ARTIFACT_OF[job.kind]
     current = checkpoints.get_artifact(job.checkpoint_id, artifact_type, job.artifact_key)
     applied = checkpoints.applied_version(job.checkpoint_id, job.id)
     if applied is not None:
@@ -39,13 +38,20 @@ def run_regeneration(job: Job) -> int:
         out = make.chunk(previous, prompt, job.model_override)
     stored = media.Media(out.data, out.mime_type, out.extension)
     # Each delivery stores under its own name: the losing one removes only its own object.
-    path = media.object_path(job.checkpoint_id, artifact_type, job.artifact_key,
-                             f"job-{job.id}-{new_id()[:12]}", out.extension)  # fmt: skip
+    path = media.object_path(
+        job.checkpoint_id, artifact_type, job.artifact_key, f"job-{job.id}-{new_id()[:12]}", out.extension
+    )
     media.store(path, stored)
 
     def version(_current: Artifact) -> dict[str, Any]:
-        return {"generator": out.generator, "media_path": path, "mime_type": stored.mime_type,
-                "digest": stored.digest, "prompt": prompt, "cost": out.cost}  # fmt: skip
+        return {
+            "generator": out.generator,
+            "media_path": path,
+            "mime_type": stored.mime_type,
+            "digest": stored.digest,
+            "prompt": prompt,
+            "cost": out.cost,
+        }
 
     written, created = checkpoints.add_version(
         job.checkpoint_id, artifact_type, job.artifact_key, version, job_id=job.id

@@ -16,10 +16,12 @@ from typing import Any, Literal
 from google.api_core import exceptions
 from google.cloud.firestore import Increment
 
-from common import assets as asset_ops
-from common import db, embeddings, storage, tags
-from common import manifests as manifest_ops
-from common.models import Asset, AssetType, ProcessingError, derived_id, utcnow
+from common.gcp import db, storage
+from common.library import assets as asset_ops
+from common.library import embeddings
+from common.library import manifests as manifest_ops
+from common.library.models import Asset, AssetType, ProcessingError
+from common.records import derived_id, utcnow
 
 Kind = Literal["detection", "face"]
 
@@ -67,47 +69,19 @@ def sync_children(source: Asset, kind: Kind, wanted: list[Child], existing: Iter
 
 
 def _create(source: Asset, children: list[Child]) -> None:
-    if not children:
-        return
-    manifest = manifest_ops.manifest_ref(source.manifest_id)
     now = utcnow()
-    docs = []
-    for asset_type in {c.asset_type for c in children}:
-        of_type = [c for c in children if c.asset_type == asset_type]
-        for child, tag in zip(of_type, tags.claim_block(manifest, asset_type, len(of_type)), strict=True):
-            docs.append((child, _child_doc(source, child, tag, now)))
-    # Fast path: all in one commit. If another delivery created some already, count them one by one.
-    try:
-        _commit_creates(manifest, docs)
-    except exceptions.AlreadyExists:
-        for pair in docs:
-            try:
-                _commit_creates(manifest, [pair])
-            except exceptions.AlreadyExists:
-                continue
+    asset_ops.insert_many(source.manifest_id, [_child_asset(source, child, now) for child in children])
 
 
-def _commit_creates(manifest: Any, docs: list[tuple[Child, dict[str, Any]]]) -> None:
-    for start in range(0, len(docs), db.BATCH_LIMIT - 1):
-        chunk = docs[start : start + db.BATCH_LIMIT - 1]
-        batch = db.client().batch()
-        for child, doc in chunk:
-            batch.create(asset_ops.asset_ref(child.id), doc)
-        batch.update(
-            manifest, {"asset_count": Increment(len(chunk)), "version": Increment(1), "updated_at": utcnow()}
-        )
-        batch.commit(retry=db.CONTENDED)
-
-
-def _child_doc(source: Asset, child: Child, tag: str, now: datetime) -> dict[str, Any]:
+def _child_asset(source: Asset, child: Child, now: datetime) -> Asset:
     path = image_path(source.manifest_id, child.id)
-    asset = Asset(
+    return Asset(
         id=child.id,
         owner_id=source.owner_id,
         manifest_id=source.manifest_id,
         name=child.name,
         asset_type=child.asset_type,
-        manifest_tag=tag,
+        manifest_tag="",  # claimed when stored
         description=child.description,
         sort_order=source.sort_order,
         source="extracted",
@@ -124,7 +98,6 @@ def _child_doc(source: Asset, child: Child, tag: str, now: datetime) -> dict[str
         created_at=now,
         updated_at=now,
     )
-    return asset_ops.to_doc(asset)
 
 
 def delete_assets(manifest_id: str, stale: list[Asset]) -> None:
@@ -132,7 +105,7 @@ def delete_assets(manifest_id: str, stale: list[Asset]) -> None:
     for asset in stale:
         batch = db.client().batch()
         batch.delete(asset_ops.asset_ref(asset.id), option=db.client().write_option(exists=True))
-        batch.delete(db.collection(db.FACES).document(asset.id))
+        batch.delete(db.faces().document(asset.id))
         batch.update(
             manifest_ops.manifest_ref(manifest_id), {"asset_count": Increment(-1), "updated_at": utcnow()}
         )
@@ -151,7 +124,7 @@ def store_embeddings(
     now = utcnow()
     writes = [
         (
-            db.collection(db.FACES).document(asset_id),
+            db.faces().document(asset_id),
             embeddings.face_doc(manifest_id, owner_id, source_id, score, vector, at=now),
         )
         for asset_id, source_id, score, vector in rows
@@ -207,3 +180,12 @@ def record_failure(asset_id: str, step: str, message: str) -> None:
 def clear_failure(asset_id: str) -> None:
     with contextlib.suppress(exceptions.NotFound):
         asset_ops.asset_ref(asset_id).update({"processing_error": None})
+
+
+# ---------------------------------------------------------------- the manifest
+def set_contact_sheet(manifest_id: str, path: str) -> str | None:
+    """Point the manifest at its new contact sheet; returns the one it pointed at before."""
+    ref = manifest_ops.manifest_ref(manifest_id)
+    previous = manifest_ops.read_manifest(ref.get()).contact_sheet_path
+    ref.update({"contact_sheet_path": path, "updated_at": utcnow()})
+    return previous

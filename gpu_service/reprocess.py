@@ -12,23 +12,24 @@ from typing import Any
 
 from google.cloud.firestore import Increment
 
-from common import assets as asset_ops
-from common import manifests as manifest_ops
-from common.models import Job
+from common.jobs.models import ReprocessJob, Step
+from common.library import assets as asset_ops
+from common.library import manifests as manifest_ops
 from gpu_service import describe, detection, faces, imaging, registry
-from gpu_service.pipeline import FACE_FILLS_FRAME, Pictures, description_fields
+from gpu_service.pictures import Pictures
+from gpu_service.pipeline import FACE_FILLS_FRAME, description_fields
 
 
-def run_reprocess(job: Job) -> bool:
+def run_reprocess(job: ReprocessJob) -> bool:
     """Returns False when the asset is gone (nothing to do)."""
-    snapshot = asset_ops.asset_ref(job.asset_id or "").get()
+    snapshot = asset_ops.asset_ref(job.asset_id).get()
     if not snapshot.exists:
         return False
     asset = asset_ops.read_asset(snapshot)
     try:
         picture = Pictures().get(asset)
     except imaging.UnreadableImage as exc:
-        registry.record_failure(asset.id, "detection", str(exc))
+        registry.record_failure(asset.id, Step.DETECTION, str(exc))
         raise
     found_faces = faces.detect(picture.bgr)
     area = picture.width * picture.height
@@ -63,7 +64,7 @@ def run_reprocess(job: Job) -> bool:
     try:
         result = describe.describer().describe(subject)
     except describe.DescribeFailed as exc:
-        registry.record_failure(asset.id, "reverse_prompting", str(exc))
+        registry.record_failure(asset.id, Step.REVERSE_PROMPTING, str(exc))
         registry.write_description(asset.id, fields, job.created_at)
         raise
     fields.update(description_fields(asset, result))

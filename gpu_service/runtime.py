@@ -99,7 +99,12 @@ def _load() -> Models:
     elapsed = time.perf_counter() - started
     log.info(
         "models loaded",
-        extra={"torch_device": device, "onnx_providers": used, "seconds": round(elapsed, 3),
-               "detector": str(weights), "face_pack": cfg.face_model_pack},
-    )  # fmt: skip
+        extra={
+            "torch_device": device,
+            "onnx_providers": used,
+            "seconds": round(elapsed, 3),
+            "detector": str(weights),
+            "face_pack": cfg.face_model_pack,
+        },
+    )
     return Models(detector, faces, device, used, elapsed, threading.Lock(), threading.Lock())

@@ -6,7 +6,7 @@ data "archive_file" "functions" {
   output_path = "${path.module}/.build/functions.zip"
 
   dynamic "source" {
-    for_each = setunion(fileset("${path.module}/..", "common/*.py"), fileset("${path.module}/..", "functions/**/*.py"))
+    for_each = setunion(fileset("${path.module}/..", "common/**/*.py"), fileset("${path.module}/..", "functions/**/*.py"))
     content {
       content  = file("${path.module}/../${source.value}")
       filename = source.value

@@ -5,7 +5,7 @@ locals {
   # The queue's retry budget; the GPU service records an error on the last attempt (TASK_MAX_ATTEMPTS).
   task_max_attempts = 5
 
-  # Every variable the code reads (common/config.py, gpu_service/config.py, the entry points), set
+  # Every variable the code reads (common/gcp/config.py, gpu_service/config.py, the entry points), set
   # explicitly so a deployment never runs on a default nobody chose. tests/test_infra.py checks it.
   common_env = {
     VIDPIPE_ENV             = var.environment

@@ -55,8 +55,9 @@ def checkpoint(
     pipeline: Api, project_id: str, phase: int, branch: str = "main", *, ready: bool = True
 ) -> str:
     """A checkpoint of `phase` on `branch` with its artifacts recorded (and marked ready)."""
-    response = pipeline.post(f"/api/pipeline/projects/{project_id}/checkpoints",
-                             json={"phase": phase, "branch": branch})  # fmt: skip
+    response = pipeline.post(
+        f"/api/pipeline/projects/{project_id}/checkpoints", json={"phase": phase, "branch": branch}
+    )
     assert response.status_code == 201, response.text
     checkpoint_id = response.json()["checkpoint_id"]
     for record in artifacts(phase):

@@ -11,10 +11,11 @@ from typing import Any
 import requests
 from google.cloud.firestore import FieldFilter
 
-from common import db
-from common.config import settings
-from common.models import ProcessingLease, utcnow
-from common.tasks import LOCAL_SECRET_HEADER
+from common.gcp import db
+from common.gcp.config import settings
+from common.gcp.tasks import LOCAL_SECRET_HEADER
+from common.library.models import ProcessingLease
+from common.records import utcnow
 from tests.gemini_standin import GeminiStandIn
 from tests.support import Api
 
@@ -85,8 +86,11 @@ def assert_consistent(manifest: dict[str, Any]) -> None:
         by_type.setdefault(asset["asset_type"], []).append(int(number))
     for numbers in by_type.values():
         assert sorted(numbers) == list(range(1, len(numbers) + 1)), by_type
-    keys = Counter((a["source_asset_id"], a["is_face_crop"], a["crop_bbox"] and tuple(a["crop_bbox"]))
-                   for a in assets if a["source"] == "extracted")  # fmt: skip
+    keys = Counter(
+        (a["source_asset_id"], a["is_face_crop"], a["crop_bbox"] and tuple(a["crop_bbox"]))
+        for a in assets
+        if a["source"] == "extracted"
+    )
     assert all(count == 1 for count in keys.values()), keys
 
 

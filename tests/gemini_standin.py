@@ -107,13 +107,16 @@ class GeminiStandIn:
                 '{"reverse_prompt": "half an answer"' if fault == "malformed" else json.dumps(_answer(body))
             )
             candidate = {"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}
-            usage = {"promptTokenCount": PROMPT_TOKENS, "candidatesTokenCount": OUTPUT_TOKENS,
-                     "totalTokenCount": PROMPT_TOKENS + OUTPUT_TOKENS}  # fmt: skip
+            usage = {
+                "promptTokenCount": PROMPT_TOKENS,
+                "candidatesTokenCount": OUTPUT_TOKENS,
+                "totalTokenCount": PROMPT_TOKENS + OUTPUT_TOKENS,
+            }
             return Response(
                 json.dumps({"candidates": [candidate], "usageMetadata": usage}),
                 200,
                 mimetype="application/json",
-            )  # fmt: skip
+            )
         finally:
             with self.lock:
                 self.in_flight -= 1
@@ -172,8 +175,11 @@ def _image_answer(body: dict[str, Any]) -> dict[str, Any]:
     image.save(out, "PNG")
     data = {"mimeType": "image/png", "data": base64.b64encode(out.getvalue()).decode()}
     candidate = {"content": {"role": "model", "parts": [{"inlineData": data}]}, "finishReason": "STOP"}
-    usage = {"promptTokenCount": PROMPT_TOKENS, "candidatesTokenCount": IMAGE_TOKENS,
-             "totalTokenCount": PROMPT_TOKENS + IMAGE_TOKENS}  # fmt: skip
+    usage = {
+        "promptTokenCount": PROMPT_TOKENS,
+        "candidatesTokenCount": IMAGE_TOKENS,
+        "totalTokenCount": PROMPT_TOKENS + IMAGE_TOKENS,
+    }
     return {"candidates": [candidate], "usageMetadata": usage}
 
 

@@ -14,8 +14,13 @@ def target(alice: Api, pipeline: Api) -> dict[str, str]:
     a = alice.asset(m["id"])
     p = alice.post("/api/generate", json={"prompt": "a heist at dawn"}).json()
     storyboard = checkpoint(pipeline, p["project_id"], 2)
-    return {"manifest_id": m["id"], "asset_id": a["id"], "project_id": p["project_id"], "scene_index": "0",
-            "checkpoint_id": storyboard}  # fmt: skip
+    return {
+        "manifest_id": m["id"],
+        "asset_id": a["id"],
+        "project_id": p["project_id"],
+        "scene_index": "0",
+        "checkpoint_id": storyboard,
+    }
 
 
 def json_operations(spec: dict) -> list[tuple[str, str]]:
@@ -45,8 +50,11 @@ LARGE_BODIES = {"/api/projects/{project_id}/fork", "/api/pipeline/checkpoints/{c
 
 
 def test_a_body_over_a_large_limit_is_still_refused(alice: Api, pipeline: Api, target: dict) -> None:
-    r = alice.post(f"/api/projects/{target['project_id']}/fork", data=b"{" + b" " * (65 * 1024 * 1024) + b"}",
-                   headers={"Content-Type": "application/json"})  # fmt: skip
+    r = alice.post(
+        f"/api/projects/{target['project_id']}/fork",
+        data=b"{" + b" " * (65 * 1024 * 1024) + b"}",
+        headers={"Content-Type": "application/json"},
+    )
     assert r.status_code == 413 and r.json()["error"]["code"] == "payload_too_large"
     url = f"/api/pipeline/checkpoints/{target['checkpoint_id']}/artifacts"
     r = pipeline.post(

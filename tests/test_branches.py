@@ -6,8 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from common import branches, db
-from common.models import new_id
+from common.gcp import db
+from common.projects import branches
+from common.records import new_id
 
 
 @pytest.mark.usefixtures("stack")

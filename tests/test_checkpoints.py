@@ -75,8 +75,12 @@ def test_recorded_media_is_checked_and_stored(alice: Api, pipeline: Api) -> None
     post = pipeline.post
     bomb = io.BytesIO()
     Image.new("1", (20000, 20000)).save(bomb, "PNG")
-    for media, status in (("not base64!", 422), (b64(b"plain text, not an image"), 415),
-                          (b64(png("red")[:200]), 422), (b64(bomb.getvalue()), 422)):  # fmt: skip
+    for media, status in (
+        ("not base64!", 422),
+        (b64(b"plain text, not an image"), 415),
+        (b64(png("red")[:200]), 422),
+        (b64(bomb.getvalue()), 422),
+    ):
         body = {"artifact_type": "beat_image", "artifact_key": "7", "media_data": media}
         assert post(f"/api/pipeline/checkpoints/{storyboard}/artifacts", json=body).status_code == status
     not_a_clip = {"artifact_type": "chunk_clip", "artifact_key": "7", "media_data": b64(png("red"))}
@@ -230,7 +234,11 @@ def test_continuing_names_branches_like_forks(alice: Api, pipeline: Api, pipelin
 
     plain = cont(alice, spec)  # nothing edited: the pipeline goes on where it was
     assert (plain["branch"], plain["new_branch"], plain["next_step"], plain["status"]) == (
-        "main", False, "storyboard", "approved")  # fmt: skip
+        "main",
+        False,
+        "storyboard",
+        "approved",
+    )
     assert cont(alice, spec) == plain  # asking again changes nothing
 
     edit(alice, spec, "Edited once")
@@ -263,11 +271,18 @@ def test_continuing_names_branches_like_forks(alice: Api, pipeline: Api, pipelin
 
     # Each continuation reached the pipeline once per revision (the queue dedupes repeats).
     def handoffs() -> list[tuple[str, int, str]]:
-        return sorted((b["branch"], b["revision"], b["next_step"]) for b in pipeline_inbox.bodies()
-                      if b["project_id"] == project_id)  # fmt: skip
+        return sorted(
+            (b["branch"], b["revision"], b["next_step"])
+            for b in pipeline_inbox.bodies()
+            if b["project_id"] == project_id
+        )
 
-    expected = [("main", 0, "storyboard"), ("main-1", 1, "storyboard"), ("main-1-1", 1, "chunks"),
-                ("main-2", 2, "storyboard")]  # fmt: skip
+    expected = [
+        ("main", 0, "storyboard"),
+        ("main-1", 1, "storyboard"),
+        ("main-1-1", 1, "chunks"),
+        ("main-2", 2, "storyboard"),
+    ]
     assert wait_for(lambda: handoffs() == expected, timeout=30), handoffs()
     headers = [h for h, b in pipeline_inbox.received if b["project_id"] == project_id]
     assert all(h.get("X-Vidpipe-Task-Secret") for h in headers)
@@ -277,8 +292,11 @@ def test_concurrent_continues_never_share_a_branch(alice: Api, pipeline: Api) ->
     project_id = project(alice)["project_id"]
     ids = three_phases(pipeline, project_id)
     edit(alice, ids[1], "Edited")
-    assert alice.post(f"/api/checkpoints/{ids[2]}/upload-image", files={"file": ("b.png", png("gold"))},
-                      data={"beat_index": "1"}).ok  # fmt: skip
+    assert alice.post(
+        f"/api/checkpoints/{ids[2]}/upload-image",
+        files={"file": ("b.png", png("gold"))},
+        data={"beat_index": "1"},
+    ).ok
     # Two edited checkpoints of main and an unedited one, each continued 6 times at once.
     targets = [ids[1]] * 6 + [ids[2]] * 6 + [ids[3]] * 6
     with ThreadPoolExecutor(max_workers=18) as pool:
@@ -327,8 +345,13 @@ def test_other_owners_and_bad_ids_see_nothing(
         assert call(anonymous).status_code == 401
     assert alice.get("/api/checkpoints/not-an-id").status_code == 404
     assert alice.get(f"/api/checkpoints/{'0' * 32}").status_code == 404
-    wrong_types = [{"beat_index": "0"}, {"beat_index": -1}, {"beat_index": 0, "prompt_override": 5},
-                   {"beat_index": 0, "extra": 1}, {}]  # fmt: skip
+    wrong_types = [
+        {"beat_index": "0"},
+        {"beat_index": -1},
+        {"beat_index": 0, "prompt_override": 5},
+        {"beat_index": 0, "extra": 1},
+        {},
+    ]
     for body in wrong_types:
         assert alice.post(f"/api/checkpoints/{cid}/regenerate-beat", json=body).status_code == 422, body
     huge = {"beat_index": 0, "prompt_override": "x" * (2 * 1024 * 1024)}

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFont
 
-from common.config import settings
-from common.models import Asset, AssetType, utcnow
+from common.gcp.config import settings
+from common.library.models import Asset, AssetType
+from common.records import utcnow
 
 
 @pytest.fixture(scope="module")
@@ -100,8 +101,16 @@ def test_grouping_table(vectors: list, scores: list, expected: list) -> None:
 
 def _asset(name: str, **fields) -> Asset:
     now = utcnow()
-    base = {"id": name, "owner_id": "o", "manifest_id": "m", "name": name, "manifest_tag": "CHAR_99",
-            "asset_type": AssetType.CHARACTER, "created_at": now, "updated_at": now}  # fmt: skip
+    base = {
+        "id": name,
+        "owner_id": "o",
+        "manifest_id": "m",
+        "name": name,
+        "manifest_tag": "CHAR_99",
+        "asset_type": AssetType.CHARACTER,
+        "created_at": now,
+        "updated_at": now,
+    }
     return Asset.model_validate({**base, **fields})
 
 
@@ -113,8 +122,14 @@ def test_tag_order_follows_parents_then_confidence() -> None:
     first = _asset("first", sort_order=0, created_at=now + timedelta(seconds=5))
     low = _asset("low", source="extracted", source_asset_id="first", detection_confidence=0.5)
     high = _asset("high", source="extracted", source_asset_id="first", detection_confidence=0.9)
-    chair = _asset("chair", asset_type=AssetType.OBJECT, source="extracted", source_asset_id="second",
-                   detection_confidence=0.7, manifest_tag="OBJ_04")  # fmt: skip
+    chair = _asset(
+        "chair",
+        asset_type=AssetType.OBJECT,
+        source="extracted",
+        source_asset_id="second",
+        detection_confidence=0.7,
+        manifest_tag="OBJ_04",
+    )
     order = tag_order([second, low, chair, first, high])
     assert [asset_id for asset_id, _ in order[AssetType.CHARACTER]] == ["first", "high", "low", "second"]
     assert order[AssetType.OBJECT] == [("chair", "OBJ_04")]
@@ -135,8 +150,10 @@ def test_contact_sheet_falls_back_to_the_builtin_font(monkeypatch: pytest.Monkey
     monkeypatch.setattr(ImageFont, "truetype", no_font_files)
     try:
         red = Image.new("RGB", (600, 300), "red")
-        tiles = [contact_sheet.Tile(red, "A very long name " * 5, "OBJECT", "OBJ_01"),
-                 contact_sheet.Tile(None, "No image", "STYLE", "STYLE_01")]  # fmt: skip
+        tiles = [
+            contact_sheet.Tile(red, "A very long name " * 5, "OBJECT", "OBJ_01"),
+            contact_sheet.Tile(None, "No image", "STYLE", "STYLE_01"),
+        ]
         sheet = Image.open(io.BytesIO(contact_sheet.draw(tiles)))
     finally:
         contact_sheet.font.cache_clear()
@@ -165,11 +182,15 @@ def google_like_issuer():
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "issuer")])
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(1).not_valid_before(utcnow() - timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(utcnow() - timedelta(days=1))
         .not_valid_after(utcnow() + timedelta(days=1))
         .sign(key, hashes.SHA256())
-    )  # fmt: skip
+    )
     certs = {"k1": cert.public_bytes(serialization.Encoding.PEM).decode()}
     app = Request.application(lambda _request: Response(json.dumps(certs), mimetype="application/json"))
     port = free_port()
@@ -196,12 +217,20 @@ def test_production_accepts_only_the_tasks_service_accounts_token(google_like_is
 
     signer, certs_url = google_like_issuer
     monkeypatch.setenv("OIDC_CERTS_URL", certs_url)
-    production = replace(settings(), local_task_secret=None, tasks_service_account=SERVICE_ACCOUNT,
-                         worker_url=WORKER_URL)  # fmt: skip
+    production = replace(
+        settings(), local_task_secret=None, tasks_service_account=SERVICE_ACCOUNT, worker_url=WORKER_URL
+    )
     monkeypatch.setattr(auth, "settings", lambda: production)
     now = int(time.time())
-    good = {"iss": "https://accounts.google.com", "aud": "https://gpu-worker-abc-uc.a.run.app", "sub": "1",
-            "email": SERVICE_ACCOUNT, "email_verified": True, "iat": now, "exp": now + 600}  # fmt: skip
+    good = {
+        "iss": "https://accounts.google.com",
+        "aud": "https://gpu-worker-abc-uc.a.run.app",
+        "sub": "1",
+        "email": SERVICE_ACCOUNT,
+        "email_verified": True,
+        "iat": now,
+        "exp": now + 600,
+    }
 
     def token(**changes: object) -> str:
         return jwt.encode(signer, {**good, **changes}).decode()
@@ -222,19 +251,19 @@ def test_production_accepts_only_the_tasks_service_accounts_token(google_like_is
 
 # ---------------------------------------------------------------- jobs: the queue's last attempt
 def test_the_last_attempt_records_the_error_instead_of_retrying(alice, photos: Path, monkeypatch) -> None:
-    from common import processing
-    from common.models import Job, JobKind, new_id
+    from common.jobs import lifecycle
+    from common.jobs.models import ManifestJob
+    from common.records import new_id
     from gpu_service import jobs
     from tests.engine_support import hold_lease, manifest_of_photos
 
     manifest = manifest_of_photos(alice, [("Biden", photos / "biden.jpg")])
     now = utcnow()
-    job = Job(id=new_id(), kind=JobKind.PROCESS_MANIFEST, owner_id=alice.uid, manifest_id=manifest["id"],
-              created_at=now)  # fmt: skip
-    processing.job_ref(job.id).create(job.model_dump(exclude={"id"}))
+    job = ManifestJob(id=new_id(), owner_id=alice.uid, manifest_id=manifest["id"], created_at=now)
+    lifecycle.job_ref(job.id).create(job.model_dump(exclude={"id"}))
     hold_lease(manifest["id"], job.id, expires_in=timedelta(minutes=5))
 
-    def broken(_job: Job) -> None:
+    def broken(_job: ManifestJob) -> None:
         raise RuntimeError("GPU fell off the bus")
 
     monkeypatch.setattr(jobs, "run_manifest", broken)

@@ -21,8 +21,12 @@ def finished_project(alice: Api, pipeline: Api, manifest_id: str | None) -> dict
     project = alice.post("/api/generate", json=body).json()
     url = f"/api/pipeline/projects/{project['project_id']}"
     for index, tags in enumerate(SCENES):
-        scene = {"storyboard_text": f"scene {index}", "keyframe_url": f"gs://k/{index}.png", "clip_url": f"gs://c/{index}.mp4",
-                 "scene_manifest": {"asset_tags": tags}}  # fmt: skip
+        scene = {
+            "storyboard_text": f"scene {index}",
+            "keyframe_url": f"gs://k/{index}.png",
+            "clip_url": f"gs://c/{index}.mp4",
+            "scene_manifest": {"asset_tags": tags},
+        }
         assert pipeline.put(f"{url}/scenes/{index}", json=scene).status_code == 200
     assert pipeline.put(url, json={"stage": "complete", "status": "complete"}).status_code == 200
     return project
@@ -61,8 +65,12 @@ def test_fork_inherits_edits_and_removes_without_touching_the_parent(
     parent = finished_project(alice, pipeline, cast["manifest"]["id"])
     before = everything(alice, parent["project_id"], cast["manifest"]["id"])
     edit = {"changes": {"name": "Boss", "reverse_prompt": "a boss"}}
-    body = {"asset_changes": {"modified_assets": {cast["villain"]["id"]: edit},
-                              "removed_asset_ids": [cast["city"]["id"]]}}  # fmt: skip
+    body = {
+        "asset_changes": {
+            "modified_assets": {cast["villain"]["id"]: edit},
+            "removed_asset_ids": [cast["city"]["id"]],
+        }
+    }
     r = alice.post(f"/api/projects/{parent['project_id']}/fork", json=body)
     assert r.status_code == 201, r.text
     fork = r.json()
@@ -155,7 +163,7 @@ def test_fork_refuses_bad_requests_and_creates_nothing(
         (url, {"asset_changes": {"removed_asset_ids": ["f" * 32]}}, 422, "unknown asset"),
         (url, {"asset_changes": {"new_uploads": [not_an_image]}}, 422, "new_uploads[0]"),
         (url, {"asset_changes": {"modified_assets": {cast["hero"]["id"]: bad_base64}}}, 422, "base64"),
-    ]  # fmt: skip
+    ]
     for path, body, status, words in cases:
         r = alice.post(path, json=body)
         assert r.status_code == status and words in r.json()["error"]["message"], r.text

@@ -16,7 +16,7 @@ from typing import Any
 import hcl2
 import pytest
 
-from common.config import LOCAL_ONLY
+from common.gcp.config import LOCAL_ONLY
 from tests import firestore_queries
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,16 +137,28 @@ def _merged_keys(text: str, name: str) -> set[str]:
 def test_a_deployment_refuses_emulator_settings() -> None:
     env = {**os.environ, "K_SERVICE": "vidpipe-api", "FIREBASE_AUTH_EMULATOR_HOST": "127.0.0.1:9099"}
     for module in ("functions.main", "gpu_service.main"):
-        run = subprocess.run([sys.executable, "-c", f"import {module}"], env=env, cwd=ROOT,
-                             capture_output=True, text=True, check=False)  # fmt: skip
+        run = subprocess.run(
+            [sys.executable, "-c", f"import {module}"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert run.returncode != 0
         assert (
             "refusing to start: local-only settings" in run.stderr
             and "FIREBASE_AUTH_EMULATOR_HOST" in run.stderr
         )
     clean = {k: v for k, v in env.items() if k not in LOCAL_ONLY and not k.endswith("_EMULATOR_HOST")}
-    ok = subprocess.run([sys.executable, "-c", "import functions.main"], env=clean, cwd=ROOT,
-                        capture_output=True, text=True, check=False)  # fmt: skip
+    ok = subprocess.run(
+        [sys.executable, "-c", "import functions.main"],
+        env=clean,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert ok.returncode == 0, ok.stderr
 
 
@@ -156,8 +168,10 @@ def test_the_queue_delivers_to_the_gpu_service_as_the_tasks_identity(tf: dict) -
     target = queue["http_target"][0]
     assert target["uri_override"][0]["host"] == '${trimprefix(local.gpu_url, "https://")}'
     assert target["uri_override"][0]["path_override"][0]["path"] == "/tasks"
-    assert target["oidc_token"][0] == {"service_account_email": "${google_service_account.tasks.email}",
-                                       "audience": "${local.gpu_url}"}  # fmt: skip
+    assert target["oidc_token"][0] == {
+        "service_account_email": "${google_service_account.tasks.email}",
+        "audience": "${local.gpu_url}",
+    }
     assert tf["locals"]["common_env"]["WORKER_URL"] == "${local.gpu_url}/tasks"
     service_name = resource(tf, "google_cloud_run_v2_service", "gpu")["name"]
     assert tf["locals"]["gpu_url"].startswith(f"https://{service_name}-")  # Cloud Run's deterministic URL
@@ -165,8 +179,11 @@ def test_the_queue_delivers_to_the_gpu_service_as_the_tasks_identity(tf: dict) -
     assert "TASK_MAX_ATTEMPTS = tostring(local.task_max_attempts)" in re.sub(
         r"\s+", " ", (INFRA / "main.tf").read_text()
     )
-    invokers = [m for m in tf["resource"]["google_cloud_run_v2_service_iam_member"].values()
-                if m["name"] == "${google_cloud_run_v2_service.gpu.name}"]  # fmt: skip
+    invokers = [
+        m
+        for m in tf["resource"]["google_cloud_run_v2_service_iam_member"].values()
+        if m["name"] == "${google_cloud_run_v2_service.gpu.name}"
+    ]
     assert [m["member"] for m in invokers] == ["serviceAccount:${google_service_account.tasks.email}"]
 
 
@@ -214,16 +231,16 @@ def serves(index: tuple[str, list[tuple[str, str]]], need: firestore_queries.Nee
 def test_every_query_the_code_issued_has_an_index(tf: dict, alice, photos: Path) -> None:
     """Runs after the rest of the suite: the recorder has seen every query the API process issued.
     The GPU service's queries are issued here, in process, by a real run and a reprocess."""
-    from common import processing
-    from common.models import Job, JobKind, new_id, utcnow
+    from common.jobs import lifecycle
+    from common.jobs.models import ManifestJob, ReprocessJob
+    from common.records import new_id, utcnow
     from gpu_service import pipeline, reprocess
     from tests.engine_support import hold_lease, manifest_of_photos
 
     manifest = manifest_of_photos(alice, [("Obama", photos / "obama.jpg")])
     now = utcnow()
-    job = Job(
+    job = ManifestJob(
         id=new_id(),
-        kind=JobKind.PROCESS_MANIFEST,
         owner_id=alice.uid,
         manifest_id=manifest["id"],
         created_at=now,
@@ -231,8 +248,12 @@ def test_every_query_the_code_issued_has_an_index(tf: dict, alice, photos: Path)
     hold_lease(manifest["id"], job.id, expires_in=timedelta(hours=1))
     pipeline.run_manifest(job)
     asset = alice.get(f"/api/manifests/{manifest['id']}").json()["assets"][0]
-    reprocess.run_reprocess(job.model_copy(update={"kind": JobKind.REPROCESS_ASSET, "asset_id": asset["id"]}))
-    processing.read_job(job.id)
+    reprocess.run_reprocess(
+        ReprocessJob(
+            **job.model_dump(include={"id", "owner_id", "manifest_id", "created_at"}), asset_id=asset["id"]
+        )
+    )
+    lifecycle.read_job(job.id)
     # The API's list in every shape (the rest of the suite issues them too, when it runs first).
     for sort in ("updated_at", "name", "times_used", "asset_count"):
         for filters in ("", "&category=MIXED", "&status=READY", "&category=MIXED&status=READY"):
@@ -247,3 +268,26 @@ def test_every_query_the_code_issued_has_an_index(tf: dict, alice, photos: Path)
     missing = [n for n in needs if not any(serves(i, n) for i in indexes)]
     assert not missing, f"queries without a composite index in infra/: {missing}"
     assert len(needs) >= 5  # the list's filters and sorts, and assets in display order
+
+
+def test_the_functions_archive_holds_every_module_they_import() -> None:
+    """The zip that infra/functions.tf deploys (its fileset patterns, as Terraform expands them) has
+    every project module that importing functions/main.py loads, packages and all."""
+    archive = (INFRA / "functions.tf").read_text()
+    patterns = re.findall(r'fileset\("\$\{path\.module\}/\.\.", "([^"]+)"\)', archive)
+    assert patterns, "no fileset patterns found in functions.tf"
+    zipped = {str(p.relative_to(ROOT)) for pattern in patterns for p in ROOT.glob(pattern)}
+    show_files = (
+        "import sys, functions.main\nfor m in list(sys.modules.values()): print(getattr(m, '__file__', ''))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", show_files], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    files = [Path(f).resolve() for f in loaded if f and f != "None"]
+    ours = {
+        str(f.relative_to(ROOT))
+        for f in files
+        if f.is_relative_to(ROOT) and f.relative_to(ROOT).parts[0] in ("common", "functions")
+    }
+    assert len(ours) > 10, f"functions/main.py loaded too few modules of the project: {sorted(ours)}"
+    assert ours <= zipped, f"imported but not deployed: {sorted(ours - zipped)}"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from common.invalidation import Invalidation, invalidate
-from common.models import ProjectStage as S
+from common.projects.invalidation import Invalidation, invalidate
+from common.projects.models import ProjectStage as S
 
 TAGS = {0: ["ENV_01"], 1: ["CHAR_01", "ENV_01"], 2: ["CHAR_02"], 3: ["CHAR_01", "OBJ_01"]}
 UNKNOWN = {**TAGS, 2: None}

@@ -128,8 +128,15 @@ def test_list_pages_with_cursor_header(alice: Api) -> None:
 
 
 def test_list_rejects_bad_query_values(alice: Api) -> None:
-    for params in ({"limit": "abc"}, {"limit": 0}, {"limit": 101}, {"sort": "owner_id"},
-                   {"category": "x"}, {"cursor": "garbage"}, {"cursor": "eyJzIjoibmFtZSJ9"}):  # fmt: skip
+    for params in (
+        {"limit": "abc"},
+        {"limit": 0},
+        {"limit": 101},
+        {"sort": "owner_id"},
+        {"category": "x"},
+        {"cursor": "garbage"},
+        {"cursor": "eyJzIjoibmFtZSJ9"},
+    ):
         r = alice.get("/api/manifests", params=params)
         assert r.status_code == 422, (params, r.text)
 

@@ -14,10 +14,10 @@ import requests
 from google.cloud.firestore import FieldFilter
 from PIL import Image
 
-from common import db, storage
-from common.config import settings
-from common.embeddings import as_list
-from common.models import utcnow
+from common.gcp import db, storage
+from common.gcp.config import settings
+from common.library.embeddings import as_list
+from common.records import utcnow
 from tests.engine_support import (
     assert_consistent,
     deliver,
@@ -96,8 +96,9 @@ def test_a_run_builds_the_registry_from_real_photos(alice: Api, cast: list, gemi
     assert sum(a["processing_cost"] for a in done["assets"]) == pytest.approx(done["total_processing_cost"])
 
     # tags: uploaded order first, each followed by its crops, most confident first
-    characters = sorted((a for a in done["assets"] if a["asset_type"] == "CHARACTER"),
-                        key=lambda a: a["manifest_tag"])  # fmt: skip
+    characters = sorted(
+        (a for a in done["assets"] if a["asset_type"] == "CHARACTER"), key=lambda a: a["manifest_tag"]
+    )
     assert characters[0]["id"] == street["id"] and characters[0]["manifest_tag"] == "CHAR_01"
     street_crops = [a for a in characters if a["source_asset_id"] == street["id"]]
     confidences = [a["detection_confidence"] for a in street_crops]
@@ -206,8 +207,14 @@ def test_a_lapsed_lease_lets_a_new_request_take_over(alice: Api, worker, photos:
     assert wait_until_done(alice, manifest["id"])["status"] == "READY"
 
     # Read-side expiry: a stuck run shows as ERROR with a reason, not PROCESSING forever.
-    ref.update({"status": "PROCESSING", "processing.job_id": dead_job, "processing.finished_at": None,
-                "processing.lease_expires_at": utcnow() - timedelta(seconds=1)})  # fmt: skip
+    ref.update(
+        {
+            "status": "PROCESSING",
+            "processing.job_id": dead_job,
+            "processing.finished_at": None,
+            "processing.lease_expires_at": utcnow() - timedelta(seconds=1),
+        }
+    )
     progress = alice.get(f"/api/manifests/{manifest['id']}/progress").json()
     assert progress["status"] == "ERROR" and "lease expired" in progress["error"]
     # The superseded job, delivered again, changes nothing.
@@ -252,17 +259,32 @@ def test_an_inline_edit_survives_a_run_that_started_before_it(alice: Api, photos
     assert after["visual_description"].startswith("gemini sees Biden")  # the rest was still filled in
 
 
-REPROCESSED = {"reverse_prompt", "visual_description", "quality_score", "detection_class",
-               "detection_confidence", "is_face_crop", "crop_bbox"}  # fmt: skip
-BOOKKEEPING = {"reverse_prompt_source", "processing_cost", "processing_error", "updated_at",
-               "reference_image_url", "thumbnail_url"}  # fmt: skip
+REPROCESSED = {
+    "reverse_prompt",
+    "visual_description",
+    "quality_score",
+    "detection_class",
+    "detection_confidence",
+    "is_face_crop",
+    "crop_bbox",
+}
+BOOKKEEPING = {
+    "reverse_prompt_source",
+    "processing_cost",
+    "processing_error",
+    "updated_at",
+    "reference_image_url",
+    "thumbnail_url",
+}
 
 
 def test_reprocess_updates_exactly_its_fields(alice: Api, gemini: GeminiStandIn, street_photos: Path) -> None:
     manifest = manifest_of_photos(alice, [("Street", street_photos / "bus.jpg")])
     done = process(alice, manifest["id"])
-    person = max((a for a in done["assets"] if a["detection_class"] == "person"),
-                 key=lambda a: a["detection_confidence"])  # fmt: skip
+    person = max(
+        (a for a in done["assets"] if a["detection_class"] == "person"),
+        key=lambda a: a["detection_confidence"],
+    )
     db.collection(db.ASSETS).document(person["id"]).update(
         {"reverse_prompt": "stale", "detection_class": "stale"}
     )

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import requests
 
-from common import db, snapshots
-from common.models import utcnow
+from common.gcp import db
+from common.projects import snapshots
+from common.records import utcnow
 from tests.support import Api
 
 ASSETS = 400
@@ -17,8 +18,14 @@ ASSETS = 400
 
 def faces_doc(manifest_id: str, owner_id: str, asset_id: str, seed: int) -> dict:
     vector = [((seed * 7919 + i * 104729) % 1000) / 1000.0 for i in range(512)]
-    return {"manifest_id": manifest_id, "owner_id": owner_id, "source_asset_id": asset_id, "score": 0.9,
-            "embedding": vector, "at": utcnow()}  # fmt: skip
+    return {
+        "manifest_id": manifest_id,
+        "owner_id": owner_id,
+        "source_asset_id": asset_id,
+        "score": 0.9,
+        "embedding": vector,
+        "at": utcnow(),
+    }
 
 
 def test_generate_without_a_manifest_has_no_snapshot(alice: Api) -> None:
@@ -90,10 +97,17 @@ def test_a_snapshot_larger_than_a_document_is_split_and_whole(alice: Api) -> Non
     writes = []
     for i in range(ASSETS):
         asset_id = f"{i:032x}"
-        doc = {"owner_id": alice.uid, "manifest_id": manifest["id"], "name": f"extra {i}",
-               "asset_type": "CHARACTER", "manifest_tag": f"CHAR_{i + 1:02d}", "sort_order": i,
-               "created_at": now, "updated_at": now,
-               "reverse_prompt": "a face in the crowd " * 20}  # fmt: skip
+        doc = {
+            "owner_id": alice.uid,
+            "manifest_id": manifest["id"],
+            "name": f"extra {i}",
+            "asset_type": "CHARACTER",
+            "manifest_tag": f"CHAR_{i + 1:02d}",
+            "sort_order": i,
+            "created_at": now,
+            "updated_at": now,
+            "reverse_prompt": "a face in the crowd " * 20,
+        }
         writes.append((db.collection(db.ASSETS).document(asset_id), doc))
         writes.append(
             (db.collection(db.FACES).document(asset_id), faces_doc(manifest["id"], alice.uid, asset_id, i))

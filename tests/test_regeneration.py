@@ -10,11 +10,14 @@ import pytest
 import requests
 from PIL import Image, ImageChops, ImageOps
 
-from common import checkpoints, storage
-from common.config import settings
-from common.models import ArtifactType, Job, JobKind, new_id, utcnow
-from common.processing import job_ref
-from common.tasks import LOCAL_SECRET_HEADER
+from common.checkpoints import checkpoints
+from common.checkpoints.models import ArtifactType
+from common.gcp import storage
+from common.gcp.config import settings
+from common.gcp.tasks import LOCAL_SECRET_HEADER
+from common.jobs.lifecycle import job_ref
+from common.jobs.models import JobKind, RegenerationJob
+from common.records import new_id, utcnow
 from devstack.emulators import Stack
 from gpu_service import clips
 from gpu_service.generators import OfflineGenerator
@@ -44,8 +47,10 @@ def test_a_beat_is_regenerated_by_the_image_model(
 ) -> None:
     cid = checkpoint(pipeline, project(alice)["project_id"], 2)
     before = artifact(alice, cid, "beat_image", "1")
-    accepted = alice.post(f"/api/checkpoints/{cid}/regenerate-beat",
-                          json={"beat_index": 1, "prompt_override": "the keeper at dusk"})  # fmt: skip
+    accepted = alice.post(
+        f"/api/checkpoints/{cid}/regenerate-beat",
+        json={"beat_index": 1, "prompt_override": "the keeper at dusk"},
+    )
     assert accepted.status_code == 202, accepted.text
     assert accepted.json()["artifact_key"] == "1" and accepted.json()["status"] == "QUEUED"
     job = wait_for_job(alice, accepted.json()["task_id"])
@@ -70,8 +75,10 @@ def test_a_chunk_is_regenerated_by_veo(
     alice: Api, pipeline: Api, worker: Stack, gemini: GeminiStandIn
 ) -> None:
     cid = checkpoint(pipeline, project(alice)["project_id"], 3)
-    accepted = alice.post(f"/api/checkpoints/{cid}/regenerate-chunk",
-                          json={"chunk_index": 0, "model_override": "veo-3.0-generate-001"})  # fmt: skip
+    accepted = alice.post(
+        f"/api/checkpoints/{cid}/regenerate-chunk",
+        json={"chunk_index": 0, "model_override": "veo-3.0-generate-001"},
+    )
     assert accepted.status_code == 202, accepted.text
     job = wait_for_job(alice, accepted.json()["task_id"])
     assert job["status"] == "DONE", job
@@ -112,8 +119,15 @@ def deliver(worker: Stack, job_id: str, kind: str) -> requests.Response:
 def test_a_job_delivered_twice_writes_one_version(alice: Api, pipeline: Api, worker: Stack) -> None:
     project_id = project(alice)["project_id"]
     cid = checkpoint(pipeline, project_id, 2)
-    job = Job(id=new_id(), kind=JobKind.REGENERATE_BEAT, owner_id=alice.uid or "", project_id=project_id,
-              checkpoint_id=cid, artifact_key="0", created_at=utcnow())  # fmt: skip
+    job = RegenerationJob(
+        id=new_id(),
+        kind=JobKind.REGENERATE_BEAT,
+        owner_id=alice.uid or "",
+        project_id=project_id,
+        checkpoint_id=cid,
+        artifact_key="0",
+        created_at=utcnow(),
+    )
     job_ref(job.id).create(job.model_dump(exclude={"id"}))  # queued by hand: we are the queue
 
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -160,8 +174,15 @@ def test_without_credentials_a_job_uses_the_offline_generator(
     monkeypatch.setattr(regenerate, "generator", OfflineGenerator)
     project_id = project(alice)["project_id"]
     cid = checkpoint(pipeline, project_id, 3)
-    job = Job(id=new_id(), kind=JobKind.REGENERATE_CHUNK, owner_id=alice.uid or "", project_id=project_id,
-              checkpoint_id=cid, artifact_key="1", created_at=utcnow())  # fmt: skip
+    job = RegenerationJob(
+        id=new_id(),
+        kind=JobKind.REGENERATE_CHUNK,
+        owner_id=alice.uid or "",
+        project_id=project_id,
+        checkpoint_id=cid,
+        artifact_key="1",
+        created_at=utcnow(),
+    )
     job_ref(job.id).create(job.model_dump(exclude={"id"}))
     assert jobs.handle(job.id, last_attempt=False) == "done"
     clip = artifact(alice, cid, "chunk_clip", "1")

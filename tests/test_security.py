@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from common import processing
-from common.models import Job, JobKind, new_id, utcnow
+from common.jobs import lifecycle
+from common.jobs.models import ReprocessJob
+from common.records import new_id, utcnow
 from devstack.emulators import free_port
 from devstack.tokens import emulator_token
 from tests.support import Api, jpeg
@@ -36,13 +37,20 @@ def victim_ids(alice: Api, pipeline: Api) -> dict[str, str]:
     a = alice.asset(m["id"])
     assert alice.upload(a["id"], jpeg()).status_code == 200
     # A job of alice's, written as the API writes them (running it needs no worker here).
-    job = Job(id=new_id(), kind=JobKind.REPROCESS_ASSET, owner_id=alice.uid or "", manifest_id=m["id"],
-              asset_id=a["id"], created_at=utcnow())  # fmt: skip
-    processing.job_ref(job.id).create(job.model_dump(exclude={"id"}))
+    job = ReprocessJob(
+        id=new_id(), owner_id=alice.uid or "", manifest_id=m["id"], asset_id=a["id"], created_at=utcnow()
+    )
+    lifecycle.job_ref(job.id).create(job.model_dump(exclude={"id"}))
     p = alice.post("/api/generate", json={"prompt": "a heist at dawn", "manifest_id": m["id"]}).json()
     storyboard = checkpoint(pipeline, p["project_id"], 2)
-    return {"manifest_id": m["id"], "asset_id": a["id"], "task_id": job.id, "project_id": p["project_id"],
-            "scene_index": "0", "checkpoint_id": storyboard}  # fmt: skip
+    return {
+        "manifest_id": m["id"],
+        "asset_id": a["id"],
+        "task_id": job.id,
+        "project_id": p["project_id"],
+        "scene_index": "0",
+        "checkpoint_id": storyboard,
+    }
 
 
 BODIES_BY_SUFFIX = {
@@ -78,8 +86,12 @@ def test_every_protected_operation_needs_a_token(spec: dict, anonymous: Api, vic
     ops = operations(spec)
     assert len(ops) >= 12
     foreign_project = emulator_token("x", project_id="another-project")
-    bad_headers = [{}, {"Authorization": "Bearer not-a-jwt"}, {"Authorization": "Basic abc"},
-                   {"Authorization": f"Bearer {foreign_project}"}]  # fmt: skip
+    bad_headers = [
+        {},
+        {"Authorization": "Bearer not-a-jwt"},
+        {"Authorization": "Basic abc"},
+        {"Authorization": f"Bearer {foreign_project}"},
+    ]
     for method, path in ops:
         url = fill(path, victim_ids)
         for headers in bad_headers:
@@ -107,8 +119,13 @@ def test_other_owners_ids_answer_404_and_change_nothing(
 
 
 def test_malformed_and_unknown_ids_answer_404(alice: Api) -> None:
-    for path in ("/api/manifests/0", "/api/manifests/..%2F..%2Fetc", "/api/assets/" + "f" * 32,
-                 "/api/manifests/__name__", "/api/assets/" + "A" * 32):  # fmt: skip
+    for path in (
+        "/api/manifests/0",
+        "/api/manifests/..%2F..%2Fetc",
+        "/api/assets/" + "f" * 32,
+        "/api/manifests/__name__",
+        "/api/assets/" + "A" * 32,
+    ):
         r = alice.get(path)
         assert r.status_code == 404, path
         assert r.json()["error"]["code"] == "not_found"
@@ -126,10 +143,26 @@ def test_a_deployment_without_the_emulator_variable_rejects_emulator_tokens(stac
     env = {k: v for k, v in os.environ.items() if k != "FIREBASE_AUTH_EMULATOR_HOST"}
     env["GOOGLE_APPLICATION_CREDENTIALS"] = str(stack.signing_key_file)  # a deployment always has ADC
     server = subprocess.Popen(
-        [sys.executable, "-m", "functions_framework", "--target", "api", "--source", "functions/main.py",
-         "--signature-type", "http", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "functions_framework",
+            "--target",
+            "api",
+            "--source",
+            "functions/main.py",
+            "--signature-type",
+            "http",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         url = f"http://127.0.0.1:{port}/api/manifests"
         for _ in range(100):
@@ -163,8 +196,12 @@ def test_clients_may_read_only_their_own_progress_documents(stack, alice: Api, m
     assert as_user(mallory.uid, "GET", f"manifests/{manifest['id']}").status_code == 403
     assert as_user(None, "GET", f"manifests/{manifest['id']}").status_code == 403
     assert as_user(alice.uid, "GET", f"assets/{asset['id']}").status_code == 403
-    write = as_user(alice.uid, "PATCH", f"manifests/{manifest['id']}?updateMask.fieldPaths=status",
-                    json={"fields": {"status": {"stringValue": "READY"}}})  # fmt: skip
+    write = as_user(
+        alice.uid,
+        "PATCH",
+        f"manifests/{manifest['id']}?updateMask.fieldPaths=status",
+        json={"fields": {"status": {"stringValue": "READY"}}},
+    )
     assert write.status_code == 403
     assert alice.get(f"/api/manifests/{manifest['id']}").json()["status"] == "DRAFT"
 
@@ -181,11 +218,18 @@ def test_clients_may_listen_to_their_own_checkpoints(stack, alice: Api, mallory:
         headers = {"Authorization": f"Bearer {emulator_token(uid)}"}
         return requests.request(method, f"{documents}/{path}", headers=headers, timeout=10, **kwargs)
 
-    for path in (f"checkpoints/{cid}", f"checkpoints/{cid}/artifacts/spec:spec",
-                 f"checkpoints/{cid}/versions/spec:spec:000001"):  # fmt: skip
+    for path in (
+        f"checkpoints/{cid}",
+        f"checkpoints/{cid}/artifacts/spec:spec",
+        f"checkpoints/{cid}/versions/spec:spec:000001",
+    ):
         assert as_user(alice.uid or "", "GET", path).status_code == 200, path
         assert as_user(mallory.uid or "", "GET", path).status_code == 403, path
     assert as_user(alice.uid or "", "GET", f"checkpoints/{cid}/continued/0").status_code == 403
-    write = as_user(alice.uid or "", "PATCH", f"checkpoints/{cid}?updateMask.fieldPaths=status",
-                    json={"fields": {"status": {"stringValue": "approved"}}})  # fmt: skip
+    write = as_user(
+        alice.uid or "",
+        "PATCH",
+        f"checkpoints/{cid}?updateMask.fieldPaths=status",
+        json={"fields": {"status": {"stringValue": "approved"}}},
+    )
     assert write.status_code == 403

@@ -14,7 +14,7 @@ import requests
 from google.cloud import firestore, storage
 from PIL import Image
 
-from common.storage import bucket
+from common.gcp.storage import bucket
 from devstack.app import EVENTS_PATH
 from tests.support import Api, jpeg, wait_for
 
@@ -211,8 +211,13 @@ def test_signed_url_upload_is_attached_by_the_finalize_trigger(alice: Api, asset
 
 def redeliver(base_url: str, blob: storage.Blob) -> None:
     """Deliver the finalize event of `blob` again, as at-least-once delivery may."""
-    data = {"bucket": blob.bucket.name, "name": blob.name, "generation": str(blob.generation),
-            "size": str(blob.size), "metadata": blob.metadata or {}}  # fmt: skip
+    data = {
+        "bucket": blob.bucket.name,
+        "name": blob.name,
+        "generation": str(blob.generation),
+        "size": str(blob.size),
+        "metadata": blob.metadata or {},
+    }
     envelope = {
         "message": {
             "attributes": {

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from common import assets as ops
-from common.models import AssetCreate, AssetOut, AssetUpdate, DeletedOut
+from common.library import assets as ops
+from common.library.models import AssetCreate, AssetOut, AssetUpdate
+from common.records import DeletedOut
 from functions.api.present import asset_out
 from functions.api.router import Call, route
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-from common.config import settings
 from common.errors import Unauthenticated
+from common.gcp.config import settings
 
 if TYPE_CHECKING:
     import firebase_admin

@@ -3,12 +3,10 @@ and the pipeline's own recording endpoints (/api/pipeline/..., its service ident
 
 from __future__ import annotations
 
-from common import artifact_edits, continuation, media, regeneration
-from common import checkpoints as ops
-from common import projects as project_ops
-from common.errors import ValidationFailed
-from common.models import (
-    Artifact,
+from common.checkpoints import checkpoints as ops
+from common.checkpoints import continuation, regeneration
+from common.checkpoints import edits as artifact_edits
+from common.checkpoints.models import (
     ArtifactOut,
     ArtifactRecord,
     CheckpointCreate,
@@ -16,12 +14,18 @@ from common.models import (
     CheckpointListQuery,
     CheckpointOut,
     ContinueOut,
-    Job,
-    Phase,
     RegenerateAccepted,
     RegenerateBeat,
     RegenerateChunk,
     SpecPatch,
+)
+from common.errors import ValidationFailed
+from functions.api.present import (
+    artifact_out,
+    checkpoint_detail,
+    checkpoint_out,
+    continue_out,
+    regeneration_accepted,
 )
 from functions.api.router import Call, route
 
@@ -29,51 +33,57 @@ TAG = "checkpoints"
 MEDIA_BODY_BYTES = 72 * 1024 * 1024  # one clip of at most 50 MB, base64
 
 
-def artifact_out(artifact: Artifact) -> ArtifactOut:
-    return ops.artifact_out(artifact, media.url)
-
-
-def accepted(job: Job) -> RegenerateAccepted:
-    return RegenerateAccepted(task_id=job.id, status=job.status, checkpoint_id=job.checkpoint_id or "",
-                              artifact_key=job.artifact_key or "")  # fmt: skip
-
-
 @route(
-    "GET", "/api/projects/{project_id}/checkpoints", summary="A project's checkpoints (of one branch)",
-    tag=TAG, response=list[CheckpointOut], query=CheckpointListQuery, errors=(404,),
-)  # fmt: skip
+    "GET",
+    "/api/projects/{project_id}/checkpoints",
+    summary="A project's checkpoints (of one branch)",
+    tag=TAG,
+    response=list[CheckpointOut],
+    query=CheckpointListQuery,
+    errors=(404,),
+)
 def list_checkpoints(call: Call) -> list[CheckpointOut]:
     found = ops.list_for_project(call.uid, call.params["project_id"], call.query.branch)
-    return [ops.checkpoint_out(c) for c in found]
+    return [checkpoint_out(c) for c in found]
 
 
 @route(
-    "GET", "/api/checkpoints/{checkpoint_id}", summary="A checkpoint with its artifacts and every version",
-    tag=TAG, response=CheckpointDetail, errors=(404,),
-)  # fmt: skip
+    "GET",
+    "/api/checkpoints/{checkpoint_id}",
+    summary="A checkpoint with its artifacts and every version",
+    tag=TAG,
+    response=CheckpointDetail,
+    errors=(404,),
+)
 def get_checkpoint(call: Call) -> CheckpointDetail:
-    return ops.detail(ops.get_owned(call.uid, call.params["checkpoint_id"]), media.url)
+    return checkpoint_detail(ops.get_owned(call.uid, call.params["checkpoint_id"]))
 
 
 @route(
-    "PATCH", "/api/checkpoints/{checkpoint_id}/spec", summary="Phase 1: edit the video spec (a new version)",
-    tag=TAG, response=ArtifactOut, body=SpecPatch, errors=(404, 409),
-)  # fmt: skip
+    "PATCH",
+    "/api/checkpoints/{checkpoint_id}/spec",
+    summary="Phase 1: edit the video spec (a new version)",
+    tag=TAG,
+    response=ArtifactOut,
+    body=SpecPatch,
+    errors=(404, 409),
+)
 def edit_spec(call: Call) -> ArtifactOut:
     checkpoint = ops.get_owned(call.uid, call.params["checkpoint_id"])
-    ops.require_ready(checkpoint)
     return artifact_out(artifact_edits.edit_spec(checkpoint, call.body))
 
 
 @route(
-    "POST", "/api/checkpoints/{checkpoint_id}/upload-image",
+    "POST",
+    "/api/checkpoints/{checkpoint_id}/upload-image",
     summary="Phase 2: replace one beat's image (JPEG, PNG or WebP, at most 20 MB; a new version)",
-    tag=TAG, response=ArtifactOut, multipart=("file", "beat_index"), errors=(404, 409),
-)  # fmt: skip
+    tag=TAG,
+    response=ArtifactOut,
+    multipart=("file", "beat_index"),
+    errors=(404, 409),
+)
 def upload_beat_image(call: Call) -> ArtifactOut:
     checkpoint = ops.get_owned(call.uid, call.params["checkpoint_id"])
-    ops.require_phase(checkpoint, Phase.STORYBOARD, "uploading a beat image")
-    ops.require_ready(checkpoint)
     file = call.request.files.get("file")
     index = call.request.form.get("beat_index", "")
     if file is None:
@@ -84,64 +94,90 @@ def upload_beat_image(call: Call) -> ArtifactOut:
 
 
 @route(
-    "POST", "/api/checkpoints/{checkpoint_id}/regenerate-beat",
+    "POST",
+    "/api/checkpoints/{checkpoint_id}/regenerate-beat",
     summary="Phase 2: generate a beat's image again (a job; its output is the next version)",
-    tag=TAG, status=202, response=RegenerateAccepted, body=RegenerateBeat, errors=(404, 409, 503),
-)  # fmt: skip
+    tag=TAG,
+    status=202,
+    response=RegenerateAccepted,
+    body=RegenerateBeat,
+    errors=(404, 409, 503),
+)
 def regenerate_beat(call: Call) -> RegenerateAccepted:
     checkpoint = ops.get_owned(call.uid, call.params["checkpoint_id"])
-    return accepted(regeneration.regenerate_beat(checkpoint, call.body))
+    return regeneration_accepted(regeneration.regenerate_beat(checkpoint, call.body))
 
 
 @route(
-    "POST", "/api/checkpoints/{checkpoint_id}/regenerate-chunk",
+    "POST",
+    "/api/checkpoints/{checkpoint_id}/regenerate-chunk",
     summary="Phase 3: generate a chunk's clip again (a job; its output is the next version)",
-    tag=TAG, status=202, response=RegenerateAccepted, body=RegenerateChunk, errors=(404, 409, 503),
-)  # fmt: skip
+    tag=TAG,
+    status=202,
+    response=RegenerateAccepted,
+    body=RegenerateChunk,
+    errors=(404, 409, 503),
+)
 def regenerate_chunk(call: Call) -> RegenerateAccepted:
     checkpoint = ops.get_owned(call.uid, call.params["checkpoint_id"])
-    return accepted(regeneration.regenerate_chunk(checkpoint, call.body))
+    return regeneration_accepted(regeneration.regenerate_chunk(checkpoint, call.body))
 
 
 @route(
-    "POST", "/api/checkpoints/{checkpoint_id}/continue",
+    "POST",
+    "/api/checkpoints/{checkpoint_id}/continue",
     summary="Approve the checkpoint and hand the next phase to the pipeline (a new branch if edited)",
-    tag=TAG, response=ContinueOut, errors=(404, 409),
-)  # fmt: skip
+    tag=TAG,
+    response=ContinueOut,
+    errors=(404, 409),
+)
 def continue_checkpoint(call: Call) -> ContinueOut:
-    return continuation.continue_checkpoint(ops.get_owned(call.uid, call.params["checkpoint_id"]))
+    checkpoint = ops.get_owned(call.uid, call.params["checkpoint_id"])
+    return continue_out(checkpoint, continuation.continue_checkpoint(checkpoint))
 
 
 # ---------------------------------------------------------------- the pipeline's records
 @route(
-    "POST", "/api/pipeline/projects/{project_id}/checkpoints",
+    "POST",
+    "/api/pipeline/projects/{project_id}/checkpoints",
     summary="Pipeline: record the checkpoint of a phase reached on a branch (repeatable)",
-    tag="pipeline", status=201, response=CheckpointOut, body=CheckpointCreate, errors=(404,), pipeline=True,
-)  # fmt: skip
+    tag="pipeline",
+    status=201,
+    response=CheckpointOut,
+    body=CheckpointCreate,
+    errors=(404,),
+    pipeline=True,
+)
 def record_checkpoint(call: Call) -> CheckpointOut:
     checkpoint, _ = ops.record(call.params["project_id"], call.body)
-    return ops.checkpoint_out(checkpoint)
+    return checkpoint_out(checkpoint)
 
 
 @route(
-    "POST", "/api/pipeline/checkpoints/{checkpoint_id}/artifacts",
+    "POST",
+    "/api/pipeline/checkpoints/{checkpoint_id}/artifacts",
     summary="Pipeline: record an artifact of the checkpoint's phase (version 1; repeatable)",
-    tag="pipeline", status=201, response=ArtifactOut, body=ArtifactRecord, errors=(404, 409, 413, 415),
-    pipeline=True, body_limit=MEDIA_BODY_BYTES,
-)  # fmt: skip
+    tag="pipeline",
+    status=201,
+    response=ArtifactOut,
+    body=ArtifactRecord,
+    errors=(404, 409, 413, 415),
+    pipeline=True,
+    body_limit=MEDIA_BODY_BYTES,
+)
 def record_artifact(call: Call) -> ArtifactOut:
     artifact, _ = artifact_edits.record(call.params["checkpoint_id"], call.body)
     return artifact_out(artifact)
 
 
 @route(
-    "POST", "/api/pipeline/checkpoints/{checkpoint_id}/ready",
+    "POST",
+    "/api/pipeline/checkpoints/{checkpoint_id}/ready",
     summary="Pipeline: every artifact is recorded; with auto_continue the checkpoint continues at once",
-    tag="pipeline", response=CheckpointOut, errors=(404,), pipeline=True,
-)  # fmt: skip
+    tag="pipeline",
+    response=CheckpointOut,
+    errors=(404,),
+    pipeline=True,
+)
 def checkpoint_ready(call: Call) -> CheckpointOut:
-    checkpoint = ops.mark_ready(call.params["checkpoint_id"])
-    if project_ops.get(checkpoint.project_id).auto_continue and not checkpoint.continuations:
-        continuation.continue_checkpoint(checkpoint)
-        checkpoint = ops.get(checkpoint.id)
-    return ops.checkpoint_out(checkpoint)
+    return checkpoint_out(continuation.on_ready(call.params["checkpoint_id"]))

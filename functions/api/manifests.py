@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from common import assets as asset_ops
-from common import manifest_copy
-from common import manifests as ops
-from common.models import (
-    DeletedOut,
+from common.library import assets as asset_ops
+from common.library import copies as manifest_copy
+from common.library import manifests as ops
+from common.library.models import (
     DuplicateQuery,
     ManifestCreate,
     ManifestDetail,
@@ -14,6 +13,7 @@ from common.models import (
     ManifestOut,
     ManifestUpdate,
 )
+from common.records import DeletedOut
 from functions.api.present import manifest_detail, manifest_out
 from functions.api.router import Call, Reply, route
 

@@ -9,7 +9,7 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from common.models import ErrorOut
+from common.records import ErrorOut
 from functions.api.router import ROUTES, Call, Route, route
 
 ID_SCHEMA = {"type": "string", "pattern": "^[0-9a-f]{32}$"}

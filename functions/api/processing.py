@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from common import processing as ops
-from common.models import Job, JobOut, ManifestStatus, ProcessAccepted, ProgressOut, ReprocessAccepted
+from common.jobs import lifecycle
+from common.jobs import processing as ops
+from common.jobs.models import JobOut, ProcessAccepted, ProgressOut, ReprocessAccepted
+from common.library.models import ManifestStatus
+from functions.api.present import job_out, progress_out
 from functions.api.router import Call, route
 
 TAG = "processing"
@@ -32,7 +35,7 @@ def process_manifest(call: Call) -> ProcessAccepted:
     errors=(404,),
 )
 def manifest_progress(call: Call) -> ProgressOut:
-    return ops.progress(call.uid, call.params["manifest_id"])
+    return progress_out(ops.progress(call.uid, call.params["manifest_id"]))
 
 
 @route(
@@ -47,14 +50,10 @@ def manifest_progress(call: Call) -> ProgressOut:
 def reprocess_asset(call: Call) -> ReprocessAccepted:
     job = ops.start_asset_reprocess(call.uid, call.params["asset_id"])
     return ReprocessAccepted(
-        task_id=job.id, status=job.status, asset_id=job.asset_id or "", manifest_id=job.manifest_id
+        task_id=job.id, status=job.status, asset_id=job.asset_id, manifest_id=job.manifest_id
     )
 
 
 @route("GET", "/api/jobs/{task_id}", summary="One engine job", tag=TAG, response=JobOut, errors=(404,))
 def get_job(call: Call) -> JobOut:
-    return job_out(ops.get_owned_job(call.uid, call.params["task_id"]))
-
-
-def job_out(job: Job) -> JobOut:
-    return JobOut(task_id=job.id, **job.model_dump(exclude={"id", "owner_id", "attempts"}))
+    return job_out(lifecycle.get_owned_job(call.uid, call.params["task_id"]))

@@ -19,7 +19,6 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import BaseConverter, Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from common.config import settings
 from common.errors import (
     ApiError,
     Forbidden,
@@ -28,6 +27,7 @@ from common.errors import (
     ValidationFailed,
     problems,
 )
+from common.gcp.config import settings
 from functions.api.auth import PIPELINE_ROLE, authenticate
 
 log = logging.getLogger(__name__)
@@ -100,21 +100,21 @@ def route(
     def register(handler: Callable[[Call], Any]) -> Callable[[Call], Any]:
         ROUTES.append(
             Route(
-                method,
-                path,
-                handler,
-                summary,
-                tag,
-                status,
-                response,
-                body,
-                query,
-                multipart,
-                public,
-                errors + ((403,) if pipeline else ()),
-                response_headers,
-                pipeline,
-                body_limit,
+                method=method,
+                path=path,
+                handler=handler,
+                summary=summary,
+                tag=tag,
+                status=status,
+                response=response,
+                body=body,
+                query=query,
+                multipart=multipart,
+                public=public,
+                errors=errors + ((403,) if pipeline else ()),
+                response_headers=response_headers,
+                pipeline=pipeline,
+                body_limit=body_limit,
             )
         )
         return handler
@@ -145,7 +145,7 @@ def dispatch(request: Request) -> Response:
     try:
         adapter = url_map().bind_to_environ(request.environ)
         matched, params = adapter.match()
-        return _run(matched, request, params)
+        return _run(matched, request, dict(params))
     except ApiError as exc:
         return error_response(exc.status, exc.code, exc.message, exc.details)
     except RequestEntityTooLarge:

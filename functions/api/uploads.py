@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from common import uploads as ops
+from werkzeug.utils import secure_filename
+
 from common.errors import ValidationFailed
-from common.models import AssetOut, UploadUrlOut, UploadUrlRequest
+from common.library import uploads as ops
+from common.library.models import AssetOut, UploadUrlOut, UploadUrlRequest
 from functions.api.present import asset_out
 from functions.api.router import Call, route
 
@@ -25,7 +27,7 @@ def upload_image(call: Call) -> AssetOut:
     if file is None:
         raise ValidationFailed("send the image in the multipart field 'file'")
     data = file.read()
-    return asset_out(ops.upload(call.uid, call.params["asset_id"], file.filename or "upload", data))
+    return asset_out(ops.upload(call.uid, call.params["asset_id"], safe_name(file.filename), data))
 
 
 @route(
@@ -38,4 +40,11 @@ def upload_image(call: Call) -> AssetOut:
     errors=(404, 415),
 )
 def create_upload_url(call: Call) -> UploadUrlOut:
-    return ops.create_upload_url(call.uid, call.params["asset_id"], call.body)
+    request = call.body.model_copy(update={"filename": safe_name(call.body.filename)})
+    return ops.create_upload_url(call.uid, call.params["asset_id"], request)
+
+
+def safe_name(filename: str | None) -> str:
+    """A client's file name as a plain name, without folders (possibly empty: the domain then names
+    the object itself). The stored object keeps it for people to recognise."""
+    return secure_filename(filename or "upload")

@@ -13,10 +13,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from common import checkpoints as ops
-from common import images, media
-from common.errors import ApiError, Conflict, ValidationFailed, problems
-from common.models import (
+from common.checkpoints import checkpoints as ops
+from common.checkpoints import media
+from common.checkpoints.models import (
     PHASE_OF,
     SPEC_KEY,
     Artifact,
@@ -27,9 +26,10 @@ from common.models import (
     Phase,
     SpecPatch,
     VideoSpec,
-    new_id,
-    utcnow,
 )
+from common.errors import ApiError, Conflict, ValidationFailed, problems
+from common.library import images
+from common.records import decode_base64, new_id, utcnow
 
 
 def spec_digest(spec: dict[str, Any]) -> str:
@@ -62,9 +62,14 @@ def record(checkpoint_id: str, request: ArtifactRecord) -> tuple[Artifact, bool]
         raise ValidationFailed(
             f"a {request.artifact_type.value} is recorded with a numeric artifact_key and media_data"
         )
-    stored = media.check(request.artifact_type, media.decode_base64(request.media_data))
-    path = media.object_path(checkpoint.id, request.artifact_type, request.artifact_key,
-                             f"v1-{stored.digest[:16]}", stored.extension)  # fmt: skip
+    stored = media.check(request.artifact_type, decode_base64(request.media_data))
+    path = media.object_path(
+        checkpoint.id,
+        request.artifact_type,
+        request.artifact_key,
+        f"v1-{stored.digest[:16]}",
+        stored.extension,
+    )
     media.store(path, stored)
     version = ArtifactVersion(**fields, media_path=path, mime_type=stored.mime_type, digest=stored.digest)
     try:
@@ -76,7 +81,7 @@ def record(checkpoint_id: str, request: ArtifactRecord) -> tuple[Artifact, bool]
 
 
 def edit_spec(checkpoint: Checkpoint, patch: SpecPatch) -> Artifact:
-    ops.require_phase(checkpoint, Phase.SPEC, "editing the spec")
+    ops.require_editable(checkpoint, Phase.SPEC, "editing the spec")
 
     def merged(current: Artifact) -> dict[str, Any]:
         try:
@@ -91,7 +96,7 @@ def edit_spec(checkpoint: Checkpoint, patch: SpecPatch) -> Artifact:
 
 
 def upload_beat_image(checkpoint: Checkpoint, beat_index: int, data: bytes) -> Artifact:
-    ops.require_phase(checkpoint, Phase.STORYBOARD, "uploading a beat image")
+    ops.require_editable(checkpoint, Phase.STORYBOARD, "uploading a beat image")
     key = str(beat_index)
     ops.get_artifact(checkpoint.id, ArtifactType.BEAT_IMAGE, key)  # 404 before any work
     image = images.validate(data)
@@ -101,8 +106,13 @@ def upload_beat_image(checkpoint: Checkpoint, beat_index: int, data: bytes) -> A
     media.store(path, stored)
 
     def uploaded(current: Artifact) -> dict[str, Any]:
-        return {"generator": "upload", "media_path": path, "mime_type": stored.mime_type,
-                "digest": stored.digest, "prompt": current.prompt}  # fmt: skip
+        return {
+            "generator": "upload",
+            "media_path": path,
+            "mime_type": stored.mime_type,
+            "digest": stored.digest,
+            "prompt": current.prompt,
+        }
 
     try:
         artifact, _ = ops.add_version(checkpoint.id, ArtifactType.BEAT_IMAGE, key, uploaded)

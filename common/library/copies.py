@@ -6,10 +6,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from common import assets as asset_ops
-from common import db, embeddings
-from common import manifests as manifest_ops
-from common.models import Asset, Manifest, ManifestStatus, new_id, utcnow
+from common.gcp import db
+from common.library import assets as asset_ops
+from common.library import embeddings
+from common.library import manifests as manifest_ops
+from common.library.models import Asset, Manifest, ManifestStatus
+from common.records import new_id, utcnow
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference
@@ -86,5 +88,5 @@ def clone_assets(
             face = embeddings.face_doc(
                 manifest_id, owner_id, clone.source_asset_id, score, doc["face_embedding"], at=now
             )
-            writes.append((db.collection(db.FACES).document(clone.id), face))
+            writes.append((db.faces().document(clone.id), face))
     return writes, id_map

@@ -10,7 +10,7 @@ from datetime import timedelta
 from functools import cache
 from typing import TYPE_CHECKING
 
-from common.config import settings
+from common.gcp.config import settings
 
 if TYPE_CHECKING:
     from google.auth.credentials import Credentials
@@ -85,7 +85,10 @@ def _sign(path: str, *, method: str, ttl: timedelta, bucket_name: str | None, **
 
         runtime, _ = google.auth.default()
         runtime.refresh(Request())
-        extra["service_account_email"] = cfg.signing_service_account or runtime.service_account_email
+        # The runtime's credentials on Cloud Run are compute credentials, which carry the email;
+        # google.auth types default() as the base class.
+        email = cfg.signing_service_account or runtime.service_account_email  # type: ignore[attr-defined]
+        extra["service_account_email"] = email
         extra["access_token"] = runtime.token
     return blob.generate_signed_url(
         version="v4", expiration=ttl, method=method, api_access_endpoint=cfg.public_storage_url, **extra

@@ -21,15 +21,16 @@ from google.api_core import exceptions
 from google.cloud import firestore
 from google.cloud.firestore import FieldFilter
 
-from common import db, embeddings
 from common.errors import Conflict
-from common.models import Manifest, ManifestStatus, utcnow
+from common.gcp import db
+from common.library import embeddings
+from common.library.models import ManifestStatus
+from common.projects.models import Project
+from common.records import derived_id, utcnow
 
 if TYPE_CHECKING:
-    from google.cloud.firestore import DocumentReference
+    from google.cloud.firestore import DocumentReference, WriteBatch
 
-SNAPSHOTS = "snapshots"
-CHUNKS = "chunks"
 CHUNK_BYTES = 900_000  # JSON per chunk before compression (Firestore's limit is 1 MiB a document)
 COMMIT_BYTES = 3_000_000  # compressed, per commit (gRPC's limit is 4 MiB a message)
 COMPRESSION = (
@@ -48,7 +49,7 @@ def _encode(value: Any) -> Any:
 
 
 def snapshot_ref(snapshot_id: str) -> DocumentReference:
-    return db.collection(SNAPSHOTS).document(snapshot_id)
+    return db.snapshots().document(snapshot_id)
 
 
 def pin_objects(assets: list[dict[str, Any]]) -> None:
@@ -63,12 +64,12 @@ def pin_objects(assets: list[dict[str, Any]]) -> None:
     }
     for folder in folders:
         with contextlib.suppress(exceptions.AlreadyExists):
-            db.collection(db.OBJECT_PINS).document(folder).create({"pinned_at": utcnow()})
+            db.object_pins().document(folder).create({"pinned_at": utcnow()})
 
 
 def read_consistently(manifest_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The manifest document and all its assets (with their embeddings) as of one instant."""
-    manifest_ref = db.collection(db.MANIFESTS).document(manifest_id)
+    manifest_ref = db.manifests().document(manifest_id)
 
     @firestore.transactional
     def read(transaction: firestore.Transaction) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -76,7 +77,7 @@ def read_consistently(manifest_id: str) -> tuple[dict[str, Any], list[dict[str, 
         by_manifest = FieldFilter("manifest_id", "==", manifest_id)
         assets = [
             {**(s.to_dict() or {}), "id": s.id}
-            for s in db.collection(db.ASSETS).where(filter=by_manifest).stream(transaction=transaction)
+            for s in db.assets().where(filter=by_manifest).stream(transaction=transaction)
         ]
         faces = embeddings.of_manifest(manifest_id, transaction)
         for asset in assets:
@@ -104,7 +105,7 @@ def chunks(assets: list[dict[str, Any]]) -> list[list[bytes]]:
 def write_chunks(snapshot_id: str, assets: list[dict[str, Any]]) -> int:
     """Store the assets under the (not yet existing) snapshot; returns the number of chunks."""
     parts = chunks(assets)
-    base = snapshot_ref(snapshot_id).collection(CHUNKS)
+    base = snapshot_ref(snapshot_id).collection(db.CHUNKS)
     batch, pending = db.client().batch(), 0
     for n, part in enumerate(parts):
         data = zlib.compress(b"[" + b",".join(part) + b"]", COMPRESSION)
@@ -118,33 +119,51 @@ def write_chunks(snapshot_id: str, assets: list[dict[str, Any]]) -> int:
     return len(parts)
 
 
-def prepare(manifest: Manifest, snapshot_id: str, *, allow_processing: bool = False) -> dict[str, Any]:
-    """Write the chunks of a snapshot of `manifest`; return the snapshot document to commit."""
-    doc, assets = read_consistently(manifest.id)
+def snapshot_id(project_id: str) -> str:
+    """A project has at most one snapshot, named after it: a retried write names the same documents."""
+    return derived_id("snapshot", project_id)
+
+
+def of_manifest(project: Project, manifest_id: str, *, allow_processing: bool = False) -> dict[str, Any]:
+    """`for_project`, from the manifest as it is now (refused while it is being processed, unless
+    the caller is the run itself)."""
+    doc, assets = read_consistently(manifest_id)
     if doc.get("status") == ManifestStatus.PROCESSING.value and not allow_processing:
         raise Conflict("the manifest is being processed; start the project when it is READY")
-    return prepare_from(manifest.id, doc, assets, snapshot_id)
+    return for_project(project, manifest_id, doc, assets)
 
 
-def prepare_from(
-    manifest_id: str, doc: dict[str, Any], assets: list[dict[str, Any]], snapshot_id: str
+def for_project(
+    project: Project, manifest_id: str, doc: dict[str, Any], assets: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    """As `prepare`, from a manifest document and its assets (with `face_embedding`) at hand."""
+    """Write the chunks of `project`'s snapshot of a manifest (its document and its assets, with
+    `face_embedding`) and point the project at it. Returns the snapshot document, which the caller
+    creates (`create_in`) in the same commit that makes the project use it."""
+    sid = snapshot_id(project.id)
     pin_objects(assets)
-    count = write_chunks(snapshot_id, assets)
+    count = write_chunks(sid, assets)
     public = {k: v for k, v in doc.items() if k not in ("owner_id", "tag_high", "processing", "deleted_at")}
+    version = int(doc.get("version", 1))
+    project.manifest_id, project.snapshot_id, project.manifest_version = manifest_id, sid, version
     return {
         "manifest_id": manifest_id,
-        "manifest_version": int(doc.get("version", 1)),
+        "manifest_version": version,
         "manifest": {**public, "id": manifest_id},
         "asset_count": len(assets),
         "chunk_count": count,
+        "project_id": project.id,
+        "owner_id": project.owner_id,
+        "created_at": utcnow(),
     }
+
+
+def create_in(batch: WriteBatch, snapshot: dict[str, Any]) -> None:
+    batch.create(snapshot_ref(snapshot_id(snapshot["project_id"])), snapshot)
 
 
 def read(snapshot_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     snapshot = snapshot_ref(snapshot_id).get().to_dict() or {}
-    parts = snapshot_ref(snapshot_id).collection(CHUNKS).order_by("n").stream()
+    parts = snapshot_ref(snapshot_id).collection(db.CHUNKS).order_by("n").stream()
     assets = [
         asset for part in parts for asset in json.loads(zlib.decompress((part.to_dict() or {})["data"]))
     ]

@@ -10,16 +10,10 @@ from typing import TYPE_CHECKING, Any
 from google.cloud import firestore
 from google.cloud.firestore import FieldFilter, Increment, Query
 
-from common import db
 from common.errors import Conflict, NotFound, ValidationFailed
-from common.models import (
-    Manifest,
-    ManifestCreate,
-    ManifestListQuery,
-    ManifestUpdate,
-    new_id,
-    utcnow,
-)
+from common.gcp import db
+from common.library.models import Manifest, ManifestCreate, ManifestListQuery, ManifestUpdate
+from common.records import new_id, utcnow
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference, DocumentSnapshot
@@ -34,7 +28,7 @@ SORTS: dict[str, tuple[str, bool]] = {
 
 
 def manifest_ref(manifest_id: str) -> DocumentReference:
-    return db.collection(db.MANIFESTS).document(manifest_id)
+    return db.manifests().document(manifest_id)
 
 
 def read_manifest(snapshot: DocumentSnapshot) -> Manifest:
@@ -92,7 +86,7 @@ def soft_delete(owner_id: str, manifest_id: str) -> None:
 def referenced_by_live_project(manifest_id: str, transaction: Any = None) -> bool:
     """The one place that knows how projects point at manifests (`projects.manifest_id`)."""
     query = (
-        db.collection(db.PROJECTS)
+        db.projects()
         .where(filter=FieldFilter("manifest_id", "==", manifest_id))
         .where(filter=FieldFilter("deleted_at", "==", None))
         .limit(1)
@@ -105,7 +99,7 @@ def list_owned(owner_id: str, query: ManifestListQuery) -> tuple[list[Manifest],
     field, descending = SORTS[query.sort]
     direction = Query.DESCENDING if descending else Query.ASCENDING
     q = (
-        db.collection(db.MANIFESTS)
+        db.manifests()
         .where(filter=FieldFilter("owner_id", "==", owner_id))
         .where(filter=FieldFilter("deleted_at", "==", None))
     )

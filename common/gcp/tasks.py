@@ -9,7 +9,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from common.config import settings
+from common.gcp.config import settings
 
 if TYPE_CHECKING:
     from google.cloud.tasks_v2 import CloudTasksClient
@@ -74,14 +74,15 @@ def enqueue(name: str, payload: dict[str, Any], *, url: str | None = None, queue
         "dispatch_deadline": DISPATCH_DEADLINE,
     }
     with contextlib.suppress(AlreadyExists):
-        _client().create_task(parent=parent, task=task)
+        _client().create_task(parent=parent, task=tasks_v2.Task(task))
 
 
 def ensure_queue(queue: str | None = None) -> None:
     """Create the queue if it is missing (local stack only: infra/ owns it in production)."""
     from google.api_core.exceptions import AlreadyExists
+    from google.cloud import tasks_v2
 
     cfg = settings()
     parent = f"projects/{cfg.project_id}/locations/{cfg.tasks_location}"
     with contextlib.suppress(AlreadyExists):
-        _client().create_queue(parent=parent, queue={"name": queue_path(queue)})
+        _client().create_queue(parent=parent, queue=tasks_v2.Queue(name=queue_path(queue)))

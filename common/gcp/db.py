@@ -1,4 +1,7 @@
-"""Firestore adapter: one client per process, collection names in one place."""
+"""Firestore adapter: one client per process, every collection name in one place, batched writes.
+
+Domain code reaches collections through the accessors below, never by a name of its own.
+"""
 
 from __future__ import annotations
 
@@ -11,18 +14,28 @@ from google.api_core.retry import Retry, if_exception_type
 from google.cloud import firestore
 from google.cloud.firestore import Client, CollectionReference, DocumentReference
 
-from common.config import settings
+from common.gcp.config import settings
 
 BATCH_LIMIT = 500  # Firestore's cap on writes per commit
 PARALLEL_BATCH = 100  # many writes go as commits of this size side by side: faster than fewer big ones
 
+# Every collection the service keeps, by name (top level, then subcollections).
 MANIFESTS = "manifests"
 ASSETS = "assets"
-PROJECTS = "projects"
-TAG_CLAIMS = "tag_claims"  # subcollection of a manifest: one document per tag ever issued
-OBJECT_PINS = "object_pins"  # manifest object folders a snapshot points into: never garbage-collected
-JOBS = "jobs"  # engine work items; a Cloud Task carries only the job id
 FACES = "faces"  # one document per face crop asset (same id): its 512-d embedding, kept off the asset
+PROJECTS = "projects"
+SNAPSHOTS = "snapshots"  # immutable manifest snapshots of projects
+OBJECT_PINS = "object_pins"  # manifest object folders a snapshot points into: never garbage-collected
+BRANCH_CLAIMS = "branch_claims"  # one document per branch name of a project lineage
+JOBS = "jobs"  # engine work items; a Cloud Task carries only the job id
+CHECKPOINTS = "checkpoints"
+TAG_CLAIMS = "tag_claims"  # under a manifest: one document per tag ever issued
+CHUNKS = "chunks"  # under a snapshot: its assets, compressed
+SCENES = "scenes"  # under a project
+ARTIFACTS = "artifacts"  # under a checkpoint: the latest version of each artifact
+VERSIONS = "versions"  # under a checkpoint: every version ever written
+APPLIED_JOBS = "applied_jobs"  # under a checkpoint: one marker per regeneration job whose version was written
+CONTINUED = "continued"  # under a checkpoint: one marker per revision continued
 
 # Writes that lost a lock to a concurrent transaction (Aborted) are safe to send again: nothing of
 # theirs was applied. The client's default retry does not cover that case for plain commits.
@@ -51,6 +64,42 @@ def client() -> Client:
 
 def collection(name: str) -> CollectionReference:
     return client().collection(name)
+
+
+def manifests() -> CollectionReference:
+    return collection(MANIFESTS)
+
+
+def assets() -> CollectionReference:
+    return collection(ASSETS)
+
+
+def faces() -> CollectionReference:
+    return collection(FACES)
+
+
+def projects() -> CollectionReference:
+    return collection(PROJECTS)
+
+
+def snapshots() -> CollectionReference:
+    return collection(SNAPSHOTS)
+
+
+def object_pins() -> CollectionReference:
+    return collection(OBJECT_PINS)
+
+
+def branch_claims() -> CollectionReference:
+    return collection(BRANCH_CLAIMS)
+
+
+def jobs() -> CollectionReference:
+    return collection(JOBS)
+
+
+def checkpoints() -> CollectionReference:
+    return collection(CHECKPOINTS)
 
 
 def set_all(writes: list[tuple[DocumentReference, dict[str, Any]]]) -> None:

@@ -1,6 +1,6 @@
 """Reference images: multipart uploads, signed direct uploads and the finalize trigger.
 
-Both paths end in `_attach`, which writes the thumbnail and records the image on the asset in a
+Both paths end in `attach`, which writes the thumbnail and records the image on the asset in a
 transaction that ignores anything older than what the asset already has, so repeated or late
 events change nothing twice.
 """
@@ -16,26 +16,34 @@ from typing import Any
 from google.api_core.exceptions import NotFound as ObjectGone
 from google.api_core.exceptions import PreconditionFailed
 from google.cloud import firestore
-from werkzeug.utils import secure_filename
 
-from common import assets as asset_ops
-from common import db, images, storage
-from common import manifests as manifest_ops
-from common.config import settings
 from common.errors import ApiError, NotFound, UnsupportedMediaType
-from common.models import Asset, UploadUrlOut, UploadUrlRequest, utcnow
+from common.gcp import db, storage
+from common.gcp.config import settings
+from common.library import assets as asset_ops
+from common.library import images
+from common.library import manifests as manifest_ops
+from common.library.models import Asset, UploadUrlOut, UploadUrlRequest
+from common.records import utcnow
 
 log = logging.getLogger(__name__)
 
 UPLOAD_PATH = re.compile(
     r"^manifests/(?P<manifest_id>[0-9a-f]{32})/uploads/(?P<asset_id>[0-9a-f]{32})_[^/]+$"
 )
+SAFE_STEM = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 
 
 def object_path(manifest_id: str, asset_id: str, filename: str, extension: str) -> str:
-    """`manifests/{manifest}/uploads/{asset}_{safe name}.{real extension}`: never outside that folder."""
-    stem = PurePosixPath(secure_filename(filename)).stem[:100] or "image"
+    """`manifests/{manifest}/uploads/{asset}_{safe name}.{real extension}`: never outside that folder.
+
+    `filename` was made safe at the HTTP edge (werkzeug's secure_filename); anything else that
+    could name another folder is not used.
+    """
+    stem = PurePosixPath(filename).stem[:100]
+    if not SAFE_STEM.match(stem):
+        stem = "image"
     return f"manifests/{manifest_id}/uploads/{asset_id}_{stem}.{extension}"
 
 
@@ -59,9 +67,14 @@ def upload(owner_id: str, asset_id: str, filename: str, data: bytes) -> Asset:
     """Validate an uploaded file, store it (upright) with a thumbnail, and attach it to the asset."""
     asset = asset_ops.get_owned(owner_id, asset_id)
     image = images.validate(data)
-    path = object_path(asset.manifest_id, asset.id, filename, image.extension)
+    return store(asset.id, object_path(asset.manifest_id, asset.id, filename, image.extension), image)
+
+
+def store(asset_id: str, path: str, image: images.ValidImage, extra: dict[str, Any] | None = None) -> Asset:
+    """Store a validated image as the asset's reference image and attach it (`extra`: other fields
+    that change with it)."""
     generation = storage.upload(path, image.data, image.content_type)
-    return _attach(asset.id, path, generation, image)
+    return attach(asset_id, path, generation, image, extra)
 
 
 def create_upload_url(owner_id: str, asset_id: str, request: UploadUrlRequest) -> UploadUrlOut:
@@ -100,11 +113,15 @@ def on_finalized(bucket: str, name: str, generation: int, size: int, metadata: d
             )
         except PreconditionFailed:
             return "ignored: superseded by a newer upload"
-    _attach(asset.id, name, stored_generation, image)
+    attach(asset.id, name, stored_generation, image)
     return "attached"
 
 
-def _attach(asset_id: str, path: str, generation: int, image: images.ValidImage) -> Asset:
+def attach(
+    asset_id: str, path: str, generation: int, image: images.ValidImage, extra: dict[str, Any] | None = None
+) -> Asset:
+    """Record a stored image (and its new thumbnail) on the asset, in a transaction that ignores
+    anything older than what the asset already has; images it replaces are released."""
     thumb = thumbnail_path(path)
     storage.upload(thumb, images.thumbnail(image.image), "image/jpeg")
     ref = asset_ops.asset_ref(asset_id)
@@ -123,6 +140,7 @@ def _attach(asset_id: str, path: str, generation: int, image: images.ValidImage)
         now = utcnow()
         changes = {
             **image_fields(path, generation, image),
+            **(extra or {}),
             "pending_upload_path": None,
             "upload_error": None,
             "updated_at": now,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from common.models import ProjectStage
+from common.projects.models import ProjectStage
 
 STAGE_ORDER = list(ProjectStage)
 

@@ -12,32 +12,30 @@ from typing import TYPE_CHECKING, Any
 from google.cloud import firestore
 from google.cloud.firestore import FieldFilter, Increment, Query
 
-from common import db, snapshots
-from common import manifests as manifest_ops
 from common.errors import NotFound
-from common.models import (
+from common.gcp import db
+from common.library import manifests as manifest_ops
+from common.projects import snapshots
+from common.projects.models import (
     GenerateRequest,
     PipelineProjectUpdate,
     PipelineSceneUpdate,
     Project,
     ProjectUpdate,
     Scene,
-    new_id,
-    utcnow,
 )
+from common.records import new_id, utcnow
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference
 
-SCENES = "scenes"
-
 
 def project_ref(project_id: str) -> DocumentReference:
-    return db.collection(db.PROJECTS).document(project_id)
+    return db.projects().document(project_id)
 
 
 def scene_ref(project_id: str, index: int) -> DocumentReference:
-    return project_ref(project_id).collection(SCENES).document(f"{index:04d}")
+    return project_ref(project_id).collection(db.SCENES).document(f"{index:04d}")
 
 
 def read_project(snapshot: Any) -> Project:
@@ -76,13 +74,7 @@ def generate(owner_id: str, request: GenerateRequest) -> Project:
     batch = db.client().batch()
     if request.manifest_id is not None:
         manifest = manifest_ops.get_owned(owner_id, request.manifest_id)
-        snapshot_id = new_id()
-        snapshot = snapshots.prepare(manifest, snapshot_id)
-        snapshot.update({"project_id": project.id, "owner_id": owner_id, "created_at": now})
-        project.manifest_id = manifest.id
-        project.manifest_version = snapshot["manifest_version"]
-        project.snapshot_id = snapshot_id
-        batch.create(snapshots.snapshot_ref(snapshot_id), snapshot)
+        snapshots.create_in(batch, snapshots.of_manifest(project, manifest.id))
         # Usage is not content: no version bump, and an increment that concurrent generates share.
         batch.update(
             manifest_ops.manifest_ref(manifest.id), {"times_used": Increment(1), "last_used_at": now}
@@ -101,7 +93,7 @@ def update(owner_id: str, project_id: str, request: ProjectUpdate) -> Project:
 
 def list_owned(owner_id: str) -> list[Project]:
     query = (
-        db.collection(db.PROJECTS)
+        db.projects()
         .where(filter=FieldFilter("owner_id", "==", owner_id))
         .where(filter=FieldFilter("deleted_at", "==", None))
         .order_by("created_at", direction=Query.DESCENDING)
@@ -111,7 +103,7 @@ def list_owned(owner_id: str) -> list[Project]:
 
 
 def scenes_of(project_id: str) -> list[Scene]:
-    stream = project_ref(project_id).collection(SCENES).order_by("index").stream()
+    stream = project_ref(project_id).collection(db.SCENES).order_by("index").stream()
     return [Scene.model_validate(s.to_dict() or {}) for s in stream]
 
 
@@ -139,6 +131,27 @@ def snapshot_of(owner_id: str, project_id: str) -> tuple[Project, dict[str, Any]
         raise NotFound("this project was generated without a manifest: it has no snapshot")
     snapshot, assets = snapshots.read(project.snapshot_id)
     return project, snapshot, assets
+
+
+def attach_snapshot(project_id: str, manifest_id: str) -> None:
+    """Give a project its snapshot of the manifest now, unless it has one (a fork whose new images
+    the engine has just processed; a repeated call writes nothing)."""
+    found = project_ref(project_id).get()
+    if not found.exists:
+        return
+    project = read_project(found)
+    if project.snapshot_id is not None:
+        return
+    snapshot = snapshots.of_manifest(project, manifest_id, allow_processing=True)
+    batch = db.client().batch()
+    snapshots.create_in(batch, snapshot)
+    changes = {
+        "snapshot_id": project.snapshot_id,
+        "manifest_version": project.manifest_version,
+        "updated_at": utcnow(),
+    }
+    batch.update(project_ref(project_id), changes)
+    batch.commit()
 
 
 # ---------------------------------------------------------------- the pipeline's writes

@@ -18,42 +18,40 @@ from typing import TYPE_CHECKING, Any
 
 from google.cloud.firestore_v1.field_path import FieldPath
 
-from common import branches, tasks
-from common import checkpoints as ops
-from common.config import settings
-from common.models import (
-    NEXT_STEP,
-    Checkpoint,
-    CheckpointStatus,
-    Continuation,
-    ContinueOut,
-    derived_id,
-    utcnow,
-)
+from common.checkpoints import checkpoints as ops
+from common.checkpoints.models import NEXT_STEP, Checkpoint, CheckpointStatus, Continuation
+from common.gcp import db, tasks
+from common.gcp.config import settings
+from common.projects import branches
+from common.projects import projects as project_ops
+from common.records import derived_id, utcnow
 
 if TYPE_CHECKING:
     from google.cloud.firestore import WriteBatch
 
 log = logging.getLogger(__name__)
 
-CONTINUED = "continued"  # subcollection of a checkpoint: one marker per revision continued
 
-
-def continue_checkpoint(checkpoint: Checkpoint) -> ContinueOut:
+def continue_checkpoint(checkpoint: Checkpoint) -> Continuation:
+    """Approve the checkpoint (once per revision) and hand the next phase off; returns the
+    continuation, with `handed_off` as it is now."""
     ops.require_ready(checkpoint)
     revision = str(checkpoint.revision)
     done = checkpoint.continuations.get(revision)
     if done is None:
         done = _approve(checkpoint, revision)
     handed_off = done.handed_off or _hand_off(checkpoint, revision, done)
-    return ContinueOut(
-        checkpoint_id=checkpoint.id,
-        status=CheckpointStatus.APPROVED,
-        branch=done.branch,
-        new_branch=done.new_branch,
-        next_step=done.next_step,
-        handed_off=handed_off,
-    )
+    return done.model_copy(update={"handed_off": handed_off})
+
+
+def on_ready(checkpoint_id: str) -> Checkpoint:
+    """The pipeline has recorded every artifact: people may edit now, and a project in YOLO mode
+    (`auto_continue`) continues at once, without waiting for approval."""
+    checkpoint = ops.mark_ready(checkpoint_id)
+    if project_ops.get(checkpoint.project_id).auto_continue and not checkpoint.continuations:
+        continue_checkpoint(checkpoint)
+        checkpoint = ops.get(checkpoint.id)
+    return checkpoint
 
 
 def _approve(checkpoint: Checkpoint, revision: str) -> Continuation:
@@ -75,7 +73,7 @@ def _approve(checkpoint: Checkpoint, revision: str) -> Continuation:
         ref.update(approval(checkpoint.branch, new_branch=False))
         return Continuation(branch=checkpoint.branch, new_branch=False, next_step=next_step, at=now)
 
-    marker = ref.collection(CONTINUED).document(revision)
+    marker = ref.collection(db.CONTINUED).document(revision)
 
     def commit(batch: WriteBatch, branch: str) -> None:
         batch.create(marker, {"branch": branch, "at": now})
@@ -86,11 +84,16 @@ def _approve(checkpoint: Checkpoint, revision: str) -> Continuation:
         return (snapshot.to_dict() or {}).get("branch") if snapshot.exists else None
 
     branches.claim_child(
-        checkpoint.lineage_id, checkpoint.branch, commit,
-        details={"project_id": checkpoint.project_id, "from_checkpoint_id": checkpoint.id,
-                 "from_revision": checkpoint.revision},
+        checkpoint.lineage_id,
+        checkpoint.branch,
+        commit,
+        details={
+            "project_id": checkpoint.project_id,
+            "from_checkpoint_id": checkpoint.id,
+            "from_revision": checkpoint.revision,
+        },
         already_done=already_done,
-    )  # fmt: skip
+    )
     return ops.get(checkpoint.id).continuations[revision]  # ours, or the racing request's
 
 

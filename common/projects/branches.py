@@ -13,20 +13,19 @@ from typing import TYPE_CHECKING, Any
 from google.api_core import exceptions
 from google.cloud.firestore import FieldFilter
 
-from common import db
 from common.errors import Conflict
-from common.models import utcnow
+from common.gcp import db
+from common.records import utcnow
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference, WriteBatch
 
-BRANCH_CLAIMS = "branch_claims"
 ROOT = "main"
 MAX_ATTEMPTS = 100
 
 
 def claim_ref(lineage_id: str, name: str) -> DocumentReference:
-    return db.collection(BRANCH_CLAIMS).document(f"{lineage_id}:{name}")
+    return db.branch_claims().document(f"{lineage_id}:{name}")
 
 
 def claim_child(
@@ -43,7 +42,7 @@ def claim_child(
     the batch also creates a document that marks the work as done, `already_done` tells a lost
     race on that marker (return the branch the winner claimed) from a taken name (None).
     """
-    claims = db.collection(BRANCH_CLAIMS)
+    claims = db.branch_claims()
     siblings = (
         claims.where(filter=FieldFilter("lineage_id", "==", lineage_id))
         .where(filter=FieldFilter("parent", "==", parent_branch))
@@ -53,8 +52,13 @@ def claim_child(
     for _ in range(MAX_ATTEMPTS):
         name = f"{parent_branch}-{number}"
         batch = db.client().batch()
-        doc = {**(details or {}), "lineage_id": lineage_id, "parent": parent_branch, "name": name,
-               "at": utcnow()}  # fmt: skip
+        doc = {
+            **(details or {}),
+            "lineage_id": lineage_id,
+            "parent": parent_branch,
+            "name": name,
+            "at": utcnow(),
+        }
         batch.create(claim_ref(lineage_id, name), doc)
         write_with_branch(batch, name)
         try:

@@ -17,7 +17,7 @@ from typing import Any
 from google.cloud.firestore import FieldFilter
 from google.cloud.firestore_v1.vector import Vector
 
-from common import db
+from common.gcp import db
 
 
 def face_doc(
@@ -54,7 +54,7 @@ def as_list(value: bytes | Vector | Sequence[float] | None) -> list[float]:
 
 def of_manifest(manifest_id: str, transaction: Any = None) -> dict[str, tuple[float, list[float]]]:
     """Every stored face of the manifest: asset id -> (detector score, unit embedding)."""
-    query = db.collection(db.FACES).where(filter=FieldFilter("manifest_id", "==", manifest_id))
+    query = db.faces().where(filter=FieldFilter("manifest_id", "==", manifest_id))
     out = {}
     for snapshot in query.stream(transaction=transaction):
         doc = snapshot.to_dict() or {}

@@ -7,16 +7,15 @@ judged by their header (the API does not decode video; the worker does when it r
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 
-from common import images, storage
-from common.config import settings
+from common.checkpoints.models import ArtifactType
 from common.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
-from common.models import ArtifactType
+from common.gcp import storage
+from common.gcp.config import settings
+from common.library import images
 
 MP4 = "video/mp4"
 MAX_CLIP_BYTES = 50 * 1024 * 1024
@@ -31,13 +30,6 @@ class Media:
     @cached_property  # a clip may be 50 MB: hash it once
     def digest(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
-
-
-def decode_base64(text: str, field: str = "media_data") -> bytes:
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ValidationFailed(f"{field}: not valid base64") from exc
 
 
 def check(artifact_type: ArtifactType, data: bytes) -> Media:

@@ -21,40 +21,30 @@ from typing import TYPE_CHECKING, Any
 from google.api_core import exceptions
 from google.cloud.firestore import FieldFilter, Increment
 
-from common import branches, db
-from common import projects as project_ops
-from common.errors import Conflict, NotFound
-from common.models import (
+from common.checkpoints.models import (
     PHASE_NAMES,
     Artifact,
-    ArtifactOut,
     ArtifactType,
     ArtifactVersion,
-    ArtifactVersionOut,
-    ArtifactVersionPublic,
     Checkpoint,
     CheckpointCreate,
-    CheckpointDetail,
-    CheckpointOut,
-    CheckpointPublic,
     Phase,
-    Project,
-    derived_id,
-    utcnow,
 )
+from common.errors import Conflict, NotFound
+from common.gcp import db
+from common.projects import branches
+from common.projects import projects as project_ops
+from common.projects.models import Project
+from common.records import derived_id, utcnow
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference, DocumentSnapshot
 
-CHECKPOINTS = "checkpoints"
-ARTIFACTS = "artifacts"
-VERSIONS = "versions"
-APPLIED_JOBS = "applied_jobs"  # one marker per regeneration job whose version was written
 MAX_VERSION_ATTEMPTS = 60  # 20 people editing one artifact at once all get through
 
 
 def checkpoint_ref(checkpoint_id: str) -> DocumentReference:
-    return db.collection(CHECKPOINTS).document(checkpoint_id)
+    return db.checkpoints().document(checkpoint_id)
 
 
 def artifact_id(artifact_type: ArtifactType, key: str) -> str:
@@ -62,12 +52,12 @@ def artifact_id(artifact_type: ArtifactType, key: str) -> str:
 
 
 def artifact_ref(checkpoint_id: str, artifact_type: ArtifactType, key: str) -> DocumentReference:
-    return checkpoint_ref(checkpoint_id).collection(ARTIFACTS).document(artifact_id(artifact_type, key))
+    return checkpoint_ref(checkpoint_id).collection(db.ARTIFACTS).document(artifact_id(artifact_type, key))
 
 
 def version_ref(checkpoint_id: str, artifact_type: ArtifactType, key: str, version: int) -> DocumentReference:
     doc = f"{artifact_id(artifact_type, key)}:{version:06d}"
-    return checkpoint_ref(checkpoint_id).collection(VERSIONS).document(doc)
+    return checkpoint_ref(checkpoint_id).collection(db.VERSIONS).document(doc)
 
 
 def read_checkpoint(snapshot: DocumentSnapshot) -> Checkpoint:
@@ -105,6 +95,12 @@ def require_phase(checkpoint: Checkpoint, phase: Phase, action: str) -> None:
 def require_ready(checkpoint: Checkpoint) -> None:
     if not checkpoint.ready:
         raise Conflict("the pipeline is still recording this checkpoint; try again when it is ready")
+
+
+def require_editable(checkpoint: Checkpoint, phase: Phase, action: str) -> None:
+    """People change a checkpoint only through its own phase's edits, once the pipeline is done."""
+    require_phase(checkpoint, phase, action)
+    require_ready(checkpoint)
 
 
 def get_artifact(checkpoint_id: str, artifact_type: ArtifactType, key: str) -> Artifact:
@@ -164,8 +160,10 @@ def first_version(checkpoint: Checkpoint, version: ArtifactVersion) -> tuple[Art
     artifact = Artifact(**version.model_dump(), checkpoint_id=checkpoint.id, updated_at=now)
     batch = db.client().batch()
     batch.create(ref, artifact.model_dump(mode="python"))
-    batch.create(version_ref(checkpoint.id, version.artifact_type, version.artifact_key, 1),
-                 version.model_dump(mode="python"))  # fmt: skip
+    batch.create(
+        version_ref(checkpoint.id, version.artifact_type, version.artifact_key, 1),
+        version.model_dump(mode="python"),
+    )
     try:
         batch.commit(retry=db.CONTENDED)
     except exceptions.AlreadyExists:
@@ -195,20 +193,28 @@ def add_version(
     for the same job writes nothing and returns the artifact as it is.
     """
     ref = artifact_ref(checkpoint_id, artifact_type, key)
-    marker = checkpoint_ref(checkpoint_id).collection(APPLIED_JOBS).document(job_id) if job_id else None
+    marker = checkpoint_ref(checkpoint_id).collection(db.APPLIED_JOBS).document(job_id) if job_id else None
     for attempt in range(MAX_VERSION_ATTEMPTS):
         snapshot = ref.get()
         if not snapshot.exists:
             raise NotFound(f"this checkpoint has no {artifact_type.value} {key}")
         current = read_artifact(snapshot)
         now = utcnow()
-        written = {"artifact_type": artifact_type, "artifact_key": key, "version": current.version + 1,
-                   "job_id": job_id, "created_at": now}  # fmt: skip
+        written = {
+            "artifact_type": artifact_type,
+            "artifact_key": key,
+            "version": current.version + 1,
+            "job_id": job_id,
+            "created_at": now,
+        }
         version = ArtifactVersion.model_validate({**make(current), **written})
         fields = version.model_dump(mode="python")
         batch = db.client().batch()
-        batch.update(ref, {**fields, "updated_at": now},
-                     option=db.client().write_option(last_update_time=snapshot.update_time))  # fmt: skip
+        batch.update(
+            ref,
+            {**fields, "updated_at": now},
+            option=db.client().write_option(last_update_time=snapshot.update_time),
+        )
         batch.create(version_ref(checkpoint_id, artifact_type, key, version.version), fields)
         tally = {"revision": Increment(1), "total_cost": Increment(version.cost), "updated_at": now}
         batch.update(checkpoint_ref(checkpoint_id), tally)
@@ -227,14 +233,14 @@ def add_version(
 
 def applied_version(checkpoint_id: str, job_id: str) -> int | None:
     """The version a regeneration job wrote, or None if it has not written one."""
-    snapshot = checkpoint_ref(checkpoint_id).collection(APPLIED_JOBS).document(job_id).get()
+    snapshot = checkpoint_ref(checkpoint_id).collection(db.APPLIED_JOBS).document(job_id).get()
     return int((snapshot.to_dict() or {})["version"]) if snapshot.exists else None
 
 
 # ---------------------------------------------------------------- reads
 def list_for_project(owner_id: str, project_id: str, branch: str | None) -> list[Checkpoint]:
     project_ops.get_owned(owner_id, project_id)
-    query = db.collection(CHECKPOINTS).where(filter=FieldFilter("project_id", "==", project_id))
+    query = db.checkpoints().where(filter=FieldFilter("project_id", "==", project_id))
     if branch is not None:
         query = query.where(filter=FieldFilter("branch", "==", branch))
     found = [read_checkpoint(s) for s in query.stream()]
@@ -244,64 +250,17 @@ def list_for_project(owner_id: str, project_id: str, branch: str | None) -> list
 def versions_of(checkpoint_id: str) -> dict[str, list[ArtifactVersion]]:
     """Every version of every artifact of the checkpoint, oldest first, by artifact id."""
     found: dict[str, list[ArtifactVersion]] = {}
-    for snapshot in checkpoint_ref(checkpoint_id).collection(VERSIONS).stream():
+    for snapshot in checkpoint_ref(checkpoint_id).collection(db.VERSIONS).stream():
         version = ArtifactVersion.model_validate(snapshot.to_dict() or {})
         found.setdefault(artifact_id(version.artifact_type, version.artifact_key), []).append(version)
     return found
 
 
 def artifacts_of(checkpoint_id: str) -> list[Artifact]:
-    found = [read_artifact(s) for s in checkpoint_ref(checkpoint_id).collection(ARTIFACTS).stream()]
+    found = [read_artifact(s) for s in checkpoint_ref(checkpoint_id).collection(db.ARTIFACTS).stream()]
     return sorted(found, key=_artifact_order)
 
 
 def _artifact_order(artifact: Artifact) -> tuple[str, int]:
     key = artifact.artifact_key
     return artifact.artifact_type.value, int(key) if key.isdigit() else -1
-
-
-# ---------------------------------------------------------------- responses
-_VERSION_FIELDS = set(ArtifactVersionPublic.model_fields)
-_CHECKPOINT_FIELDS = set(CheckpointPublic.model_fields)
-
-
-def checkpoint_out(checkpoint: Checkpoint) -> CheckpointOut:
-    return CheckpointOut(
-        checkpoint_id=checkpoint.id,
-        phase_name=PHASE_NAMES[checkpoint.phase],
-        edited=checkpoint.revision > 0,
-        **checkpoint.model_dump(include=_CHECKPOINT_FIELDS),
-    )
-
-
-MediaUrl = Callable[[str | None], str | None]
-
-
-def version_out(version: ArtifactVersion, media_url: MediaUrl) -> ArtifactVersionOut:
-    return ArtifactVersionOut(
-        media_url=media_url(version.media_path), **version.model_dump(include=_VERSION_FIELDS)
-    )
-
-
-def artifact_out(
-    artifact: Artifact,
-    media_url: MediaUrl,
-    versions: list[ArtifactVersion] | None = None,
-) -> ArtifactOut:
-    return ArtifactOut(
-        **version_out(artifact, media_url).model_dump(),
-        checkpoint_id=artifact.checkpoint_id,
-        artifact_type=artifact.artifact_type,
-        artifact_key=artifact.artifact_key,
-        updated_at=artifact.updated_at,
-        versions=[version_out(v, media_url) for v in versions or []],
-    )
-
-
-def detail(checkpoint: Checkpoint, media_url: MediaUrl) -> CheckpointDetail:
-    history = versions_of(checkpoint.id)
-    artifacts = [
-        artifact_out(a, media_url, history.get(artifact_id(a.artifact_type, a.artifact_key), []))
-        for a in artifacts_of(checkpoint.id)
-    ]
-    return CheckpointDetail(**checkpoint_out(checkpoint).model_dump(), artifacts=artifacts)

@@ -17,9 +17,10 @@ from google.api_core import exceptions
 from google.cloud.firestore import FieldFilter
 from google.cloud.firestore_v1.transforms import Maximum
 
-from common import db
 from common.errors import Conflict, NotFound
-from common.models import AssetType, utcnow
+from common.gcp import db
+from common.library.models import AssetType
+from common.records import utcnow
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference, WriteBatch
@@ -57,7 +58,7 @@ def claim(
     for _ in range(MAX_ATTEMPTS):
         tag = format_tag(asset_type, number)
         batch = db.client().batch()
-        batch.create(claims.document(tag), {"asset_type": asset_type.value, "number": number, "at": utcnow()})
+        batch.create(claims.document(tag), _claim_doc(asset_type, number))
         batch.update(manifest_ref, {f"tag_high.{asset_type.value}": Maximum(number), **manifest_changes})
         write_with_tag(batch, tag)
         try:
@@ -69,6 +70,10 @@ def claim(
             raise NotFound("manifest or asset not found") from exc
         return tag
     raise Conflict("too many concurrent tag claims; retry the request")
+
+
+def _claim_doc(asset_type: AssetType, number: int) -> dict[str, Any]:
+    return {"asset_type": asset_type.value, "number": number, "at": utcnow()}
 
 
 def _high(manifest_ref: DocumentReference, asset_type: AssetType) -> int:
@@ -88,8 +93,7 @@ def claim_block(manifest_ref: DocumentReference, asset_type: AssetType, count: i
         numbers = range(start, start + count)
         batch = db.client().batch()
         for number in numbers:
-            doc = {"asset_type": asset_type.value, "number": number, "at": utcnow()}
-            batch.create(claims.document(format_tag(asset_type, number)), doc)
+            batch.create(claims.document(format_tag(asset_type, number)), _claim_doc(asset_type, number))
         batch.update(manifest_ref, {f"tag_high.{asset_type.value}": Maximum(numbers[-1])})
         try:
             batch.commit(retry=db.CONTENDED)
@@ -116,11 +120,9 @@ def renumber(manifest_ref: DocumentReference, ordered: dict[AssetType, list[tupl
         for number, (asset_id, current) in enumerate(assets, start=1):
             tag = format_tag(asset_type, number)
             if tag not in claimed:
-                writes.append(
-                    (claims.document(tag), {"asset_type": asset_type.value, "number": number, "at": utcnow()})
-                )
+                writes.append((claims.document(tag), _claim_doc(asset_type, number)))
             if tag != current:
-                writes.append((db.collection(db.ASSETS).document(asset_id), {"manifest_tag": tag}))
+                writes.append((db.assets().document(asset_id), {"manifest_tag": tag}))
         manifest_changes[f"tag_high.{asset_type.value}"] = Maximum(len(assets))
     retagged = sum(1 for ref, _ in writes if ref.parent.id == db.ASSETS)
     for start in range(0, max(len(writes), 1), db.BATCH_LIMIT - 1):

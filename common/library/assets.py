@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from google.api_core import exceptions
 from google.cloud.firestore import FieldFilter, Increment
 
-from common import db, storage, tags
-from common import manifests as manifest_ops
 from common.errors import NotFound
-from common.models import Asset, AssetCreate, AssetUpdate, new_id, utcnow
+from common.gcp import db, storage
+from common.library import manifests as manifest_ops
+from common.library import tags
+from common.library.models import Asset, AssetCreate, AssetUpdate
+from common.records import new_id, utcnow
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference, DocumentSnapshot, WriteBatch
@@ -20,7 +23,7 @@ HAND_EDITED_FIELDS = ("reverse_prompt", "visual_description")
 
 
 def asset_ref(asset_id: str) -> DocumentReference:
-    return db.collection(db.ASSETS).document(asset_id)
+    return db.assets().document(asset_id)
 
 
 def read_asset(snapshot: DocumentSnapshot) -> Asset:
@@ -49,7 +52,7 @@ def get_owned(owner_id: str, asset_id: str) -> Asset:
 def list_for_manifest(manifest_id: str) -> list[Asset]:
     """All assets of a manifest in display order, in one query."""
     query = (
-        db.collection(db.ASSETS)
+        db.assets()
         .where(filter=FieldFilter("manifest_id", "==", manifest_id))
         .order_by("sort_order")
         .order_by("created_at")
@@ -69,30 +72,61 @@ def _content_changed() -> dict[str, Any]:
 def create(owner_id: str, manifest_id: str, data: AssetCreate) -> Asset:
     manifest_ops.get_owned(owner_id, manifest_id)
     now = utcnow()
-    fields = data.model_dump()
-    asset_id = new_id()
-    created: list[Asset] = []
+    asset = Asset(
+        id=new_id(),
+        owner_id=owner_id,
+        manifest_id=manifest_id,
+        manifest_tag="",
+        created_at=now,
+        updated_at=now,
+        **data.model_dump(),
+    )
+    return insert(asset, {"asset_count": Increment(1), **_content_changed()})
+
+
+def insert(asset: Asset, manifest_changes: dict[str, Any]) -> Asset:
+    """Store a new asset under the next free tag of its type, in one commit with the tag's claim and
+    `manifest_changes` (its count, say); returns the asset as stored, tag included."""
+    stored: list[Asset] = []
 
     def write(batch: WriteBatch, tag: str) -> None:
-        asset = Asset(
-            id=asset_id,
-            owner_id=owner_id,
-            manifest_id=manifest_id,
-            manifest_tag=tag,
-            created_at=now,
-            updated_at=now,
-            **fields,
-        )
-        created[:] = [asset]
-        batch.create(asset_ref(asset_id), to_doc(asset))
+        tagged = asset.model_copy(update={"manifest_tag": tag})
+        stored[:] = [tagged]
+        batch.create(asset_ref(asset.id), to_doc(tagged))
 
-    tags.claim(
-        manifest_ops.manifest_ref(manifest_id),
-        data.asset_type,
-        write,
-        {"asset_count": Increment(1), **_content_changed()},
-    )
-    return created[0]
+    tags.claim(manifest_ops.manifest_ref(asset.manifest_id), asset.asset_type, write, manifest_changes)
+    return stored[0]
+
+
+def insert_many(manifest_id: str, new: list[Asset]) -> None:
+    """Store new assets of one manifest (the engine's crops) under tags claimed in blocks per type.
+    Ids are derived from the work, so an asset that a repeated delivery created already is skipped
+    and counted once."""
+    if not new:
+        return
+    manifest = manifest_ops.manifest_ref(manifest_id)
+    docs: list[tuple[str, dict[str, Any]]] = []
+    for asset_type in {a.asset_type for a in new}:
+        of_type = [a for a in new if a.asset_type == asset_type]
+        for asset, tag in zip(of_type, tags.claim_block(manifest, asset_type, len(of_type)), strict=True):
+            docs.append((asset.id, to_doc(asset.model_copy(update={"manifest_tag": tag}))))
+    # Fast path: all in one commit. If another delivery created some already, count them one by one.
+    try:
+        _create_counted(manifest, docs)
+    except exceptions.AlreadyExists:
+        for pair in docs:
+            with contextlib.suppress(exceptions.AlreadyExists):
+                _create_counted(manifest, [pair])
+
+
+def _create_counted(manifest: DocumentReference, docs: list[tuple[str, dict[str, Any]]]) -> None:
+    for start in range(0, len(docs), db.BATCH_LIMIT - 1):
+        chunk = docs[start : start + db.BATCH_LIMIT - 1]
+        batch = db.client().batch()
+        for asset_id, doc in chunk:
+            batch.create(asset_ref(asset_id), doc)
+        batch.update(manifest, {"asset_count": Increment(len(chunk)), **_content_changed()})
+        batch.commit(retry=db.CONTENDED)
 
 
 def update(owner_id: str, asset_id: str, patch: AssetUpdate) -> Asset:
@@ -138,10 +172,10 @@ def release_objects(*paths: str | None) -> None:
     manifest folder is pinned by common.snapshots)."""
     for path in filter(None, paths):
         folder = path.split("/")[1] if path.startswith("manifests/") and path.count("/") >= 2 else None
-        if folder and db.collection(db.OBJECT_PINS).document(folder).get().exists:
+        if folder and db.object_pins().document(folder).get().exists:
             continue
         field = "thumbnail_path" if path.endswith("_thumb.jpg") else "image_path"
-        query = db.collection(db.ASSETS).where(filter=FieldFilter(field, "==", path)).limit(1)
+        query = db.assets().where(filter=FieldFilter(field, "==", path)).limit(1)
         if not any(True for _ in query.stream()):
             storage.delete(path)
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from common.config import settings
 from common.errors import InvalidImage, PayloadTooLarge, UnsupportedMediaType
+from common.gcp.config import settings
 
 FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
 EXIF_ORIENTATION = 0x0112

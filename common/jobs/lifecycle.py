@@ -1,0 +1,231 @@
+"""The life of an engine job, and of the lease a manifest run holds on its manifest.
+
+A job: QUEUED (its document and its Cloud Task are made together) -> RUNNING (a delivery took it)
+-> DONE | ERROR. A manifest run also holds the manifest's `processing` lease: taking it is one
+transaction, refused (409) while another run holds an unexpired lease, so two requests never race
+into two runs. Every progress write renews it after checking, in a transaction, that this job
+still owns the manifest; a lapsed lease is over (the manifest says ERROR, once), so a dead worker
+never leaves a manifest PROCESSING forever, and should it come back it finds itself superseded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime, timedelta
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from google.api_core import exceptions
+from google.cloud import firestore
+from pydantic import TypeAdapter
+
+from common.errors import ApiError, Conflict, NotFound
+from common.gcp import db, tasks
+from common.gcp.config import settings
+from common.jobs.models import Job, JobStatus, ManifestJob
+from common.library import manifests as manifest_ops
+from common.library.models import Manifest, ManifestStatus, ProcessingLease
+from common.records import utcnow
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import DocumentReference
+
+EXPIRED = "processing stopped responding (its lease expired); start it again"
+NOT_QUEUED = "the job could not be queued; try again"
+
+
+class QueueUnavailable(ApiError):
+    status = 503
+    code = "queue_unavailable"
+
+
+class Superseded(Exception):
+    """Another job owns the manifest now (or it was deleted, or its lease was ended): stop."""
+
+
+# ---------------------------------------------------------------- job documents
+def job_ref(job_id: str) -> DocumentReference:
+    return db.jobs().document(job_id)
+
+
+@cache
+def _job_adapter() -> TypeAdapter[Job]:
+    return TypeAdapter(Job)  # built on first use: the functions' cold start does not pay for it
+
+
+def read_job(job_id: str) -> Job | None:
+    snapshot = job_ref(job_id).get()
+    if not snapshot.exists:
+        return None
+    return _job_adapter().validate_python({**(snapshot.to_dict() or {}), "id": snapshot.id})
+
+
+def get_owned_job(owner_id: str, job_id: str) -> Job:
+    job = read_job(job_id)
+    if job is None or job.owner_id != owner_id:
+        raise NotFound("job not found")
+    return job
+
+
+def job_doc(job: Job) -> dict[str, Any]:
+    return job.model_dump(exclude={"id"})
+
+
+def mark(job_id: str, changes: dict[str, Any]) -> None:
+    """Record a job's status change; a job deleted meanwhile is left alone."""
+    with contextlib.suppress(exceptions.NotFound):
+        job_ref(job_id).update(changes)
+
+
+def mark_running(job: Job) -> None:
+    mark(
+        job.id,
+        {
+            "status": JobStatus.RUNNING.value,
+            "started_at": job.started_at or utcnow(),
+            "attempts": firestore.Increment(1),
+        },
+    )
+
+
+def mark_done(job: Job, result: dict[str, Any] | None = None) -> None:
+    mark(job.id, {"status": JobStatus.DONE.value, "error": None, "finished_at": utcnow(), **(result or {})})
+
+
+def mark_failed(job: Job, message: str) -> None:
+    mark(job.id, {"status": JobStatus.ERROR.value, "error": message, "finished_at": utcnow()})
+
+
+def finished(job: Job) -> bool:
+    return job.status in (JobStatus.DONE, JobStatus.ERROR)
+
+
+# ---------------------------------------------------------------- queueing
+def task_payload(job: Job) -> dict[str, Any]:
+    """What the Cloud Task carries: ids only (the job lives in Firestore)."""
+    payload = {"job_id": job.id, "kind": job.kind.value}
+    manifest_id = getattr(job, "manifest_id", None)
+    return payload if manifest_id is None else {**payload, "manifest_id": manifest_id}
+
+
+def submit(job: Job) -> None:
+    """Record a job that needs no lease (one asset's reprocess, a regeneration) and queue it."""
+    job_ref(job.id).create(job_doc(job))
+    _enqueue(job)
+
+
+def start_run(job: ManifestJob) -> None:
+    """Take the manifest's lease for a run (409 while another holds it), record the job, queue it."""
+    ref = manifest_ops.manifest_ref(job.manifest_id)
+    now = utcnow()
+    lease = ProcessingLease(
+        job_id=job.id, started_at=now, lease_expires_at=now + timedelta(seconds=settings().processing_lease_s)
+    )
+
+    @firestore.transactional
+    def claim(transaction: firestore.Transaction) -> None:
+        manifest = manifest_ops.read_manifest(ref.get(transaction=transaction))
+        if manifest.deleted_at is not None:
+            raise NotFound("manifest not found")
+        if lease_held(manifest, now):
+            raise Conflict("this manifest is being processed; wait for the run to finish")
+        transaction.update(
+            ref,
+            {
+                "status": ManifestStatus.PROCESSING.value,
+                "current_step": "queued",
+                "progress": {},
+                "error": None,
+                "processing": lease.model_dump(),
+                "updated_at": now,
+            },
+        )
+        transaction.create(job_ref(job.id), job_doc(job))
+
+    claim(db.client().transaction())
+    _enqueue(job, manifest_ref=ref)
+
+
+def _enqueue(job: Job, manifest_ref: DocumentReference | None = None) -> None:
+    try:
+        tasks.enqueue(job.id, task_payload(job))
+    except Exception as exc:
+        # Nothing will run this job: say so where the client looks, and release the manifest.
+        now = utcnow()
+        job_ref(job.id).update({"status": JobStatus.ERROR.value, "error": NOT_QUEUED, "finished_at": now})
+        if manifest_ref is not None:
+            manifest_ref.update(
+                {"status": ManifestStatus.ERROR.value, "error": NOT_QUEUED, "processing.finished_at": now}
+            )
+        raise QueueUnavailable(NOT_QUEUED) from exc
+
+
+# ---------------------------------------------------------------- the lease
+def lease_held(manifest: Manifest, now: datetime) -> bool:
+    lease = manifest.processing
+    return (
+        manifest.status == ManifestStatus.PROCESSING
+        and lease is not None
+        and lease.finished_at is None
+        and lease.lease_expires_at > now
+    )
+
+
+def renew(
+    manifest_id: str, job_id: str, changes: dict[str, Any], *, reacquire: bool = False, cost: float = 0.0
+) -> None:
+    """Write a run's progress and extend its lease, if `job_id` still owns the manifest (else
+    Superseded). `reacquire` takes back a lapsed lease of the same job (a retried delivery)."""
+    ref = manifest_ops.manifest_ref(manifest_id)
+
+    @firestore.transactional
+    def write(transaction: firestore.Transaction) -> None:
+        snapshot = ref.get(transaction=transaction)
+        if not snapshot.exists:
+            raise Superseded("the manifest is gone")
+        manifest = manifest_ops.read_manifest(snapshot)
+        lease = manifest.processing
+        if manifest.deleted_at is not None or lease is None or lease.job_id != job_id:
+            raise Superseded("another run owns this manifest now")
+        if not reacquire and manifest.status != ManifestStatus.PROCESSING:
+            raise Superseded("the run was ended (its lease expired)")
+        now = utcnow()
+        update = {
+            **changes,
+            "processing.lease_expires_at": now + timedelta(seconds=settings().processing_lease_s),
+            "updated_at": now,
+        }
+        if reacquire:
+            update["processing.finished_at"] = None
+        if cost:
+            update["total_processing_cost"] = firestore.Increment(cost)
+        transaction.update(ref, update)
+
+    write(db.client().transaction())
+
+
+def current(manifest: Manifest) -> Manifest:
+    """The manifest as a reader should see it: a run whose lease lapsed is over, recorded as an
+    error (once) instead of PROCESSING forever."""
+    if manifest.status != ManifestStatus.PROCESSING or lease_held(manifest, utcnow()):
+        return manifest
+    ref = manifest_ops.manifest_ref(manifest.id)
+
+    @firestore.transactional
+    def expire(transaction: firestore.Transaction) -> None:
+        latest = manifest_ops.read_manifest(ref.get(transaction=transaction))
+        now = utcnow()
+        if latest.status != ManifestStatus.PROCESSING or lease_held(latest, now):
+            return
+        transaction.update(
+            ref,
+            {
+                "status": ManifestStatus.ERROR.value,
+                "error": EXPIRED,
+                "processing.finished_at": now,
+                "updated_at": now,
+            },
+        )
+
+    expire(db.client().transaction())
+    return manifest_ops.read_manifest(ref.get())

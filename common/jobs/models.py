@@ -1,0 +1,137 @@
+"""Engine jobs: the job documents a Cloud Task points at, the steps of a run, and the API's shapes.
+
+A job is one of three kinds, told apart by `kind` (a discriminated union): a manifest run, one
+asset's reprocess, or the regeneration of one checkpoint artifact. Each kind carries exactly the
+ids its work needs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import Field, TypeAdapter
+
+from common.library.models import ManifestStatus, StepProgress
+from common.records import Model, Record
+
+
+class JobKind(StrEnum):
+    PROCESS_MANIFEST = "process_manifest"
+    REPROCESS_ASSET = "reprocess_asset"
+    REGENERATE_BEAT = "regenerate_beat"
+    REGENERATE_CHUNK = "regenerate_chunk"
+
+
+class JobStatus(StrEnum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    ERROR = "ERROR"
+
+
+class Step(StrEnum):
+    """The engine's steps, in the order a run goes through them (the keys of a manifest's `progress`)."""
+
+    DETECTION = "detection"
+    FACES = "faces"
+    REVERSE_PROMPTING = "reverse_prompting"
+    TAGS = "tags"
+    CONTACT_SHEET = "contact_sheet"
+
+
+STEPS = tuple(Step)
+
+
+class JobRecord(Record):
+    """What every job records about itself; the Cloud Task carries only its id."""
+
+    id: str
+    owner_id: str
+    status: JobStatus = JobStatus.QUEUED
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str | None = None
+    attempts: int = 0
+
+
+class ManifestJob(JobRecord):
+    """A manifest run. Incremental runs (a fork's new images) process only assets that are not
+    inherited: new faces join existing groups, existing tags stay; then the project's snapshot is
+    written."""
+
+    kind: Literal[JobKind.PROCESS_MANIFEST] = JobKind.PROCESS_MANIFEST
+    manifest_id: str
+    incremental: bool = False
+    project_id: str | None = None
+
+
+class ReprocessJob(JobRecord):
+    """Detection and reverse prompting of one asset, nothing else touched."""
+
+    kind: Literal[JobKind.REPROCESS_ASSET] = JobKind.REPROCESS_ASSET
+    manifest_id: str
+    asset_id: str
+
+
+RegenerationKind = Literal[JobKind.REGENERATE_BEAT, JobKind.REGENERATE_CHUNK]
+
+
+class RegenerationJob(JobRecord):
+    """A new version of one checkpoint artifact: which one, and what the caller asked to change."""
+
+    kind: RegenerationKind
+    project_id: str
+    checkpoint_id: str
+    artifact_key: str
+    prompt_override: str | None = None
+    model_override: str | None = None
+    result_version: int | None = None  # the job's output: this version of the artifact
+
+
+Job = Annotated[ManifestJob | ReprocessJob | RegenerationJob, Field(discriminator="kind")]
+JOB = TypeAdapter[Job](Job)
+
+
+class JobOut(Model):
+    task_id: str
+    kind: JobKind
+    status: JobStatus
+    manifest_id: str | None = None
+    asset_id: str | None = None
+    checkpoint_id: str | None = None
+    artifact_key: str | None = None
+    result_version: int | None = None
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str | None = None
+
+
+class ProcessAccepted(Model):
+    task_id: str
+    status: ManifestStatus
+    manifest_id: str
+
+
+class ReprocessAccepted(Model):
+    task_id: str
+    status: JobStatus
+    asset_id: str
+    manifest_id: str
+
+
+class ProgressOut(Model):
+    manifest_id: str
+    status: ManifestStatus
+    current_step: str | None = None
+    progress: dict[str, StepProgress] = Field(default_factory=dict)
+    error: str | None = None
+    task_id: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    lease_expires_at: datetime | None = None
+    total_processing_cost: float = 0.0
+    updated_at: datetime

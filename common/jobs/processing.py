@@ -1,0 +1,52 @@
+"""Engine jobs as the API sees them: start a manifest run or one asset's reprocess, read progress.
+
+The lease, the job's states and queueing live in common/jobs/lifecycle.py; progress lives on the
+manifest document, where a client can listen to it.
+"""
+
+from __future__ import annotations
+
+from google.cloud.firestore import FieldFilter
+
+from common.errors import Conflict, ValidationFailed
+from common.gcp import db
+from common.jobs import lifecycle
+from common.jobs.models import ManifestJob, ReprocessJob
+from common.library import assets as asset_ops
+from common.library import manifests as manifest_ops
+from common.library.models import Manifest
+from common.records import new_id, utcnow
+
+
+def start_manifest_run(owner_id: str, manifest_id: str) -> ManifestJob:
+    """Mark the manifest PROCESSING under a fresh lease and queue the run."""
+    manifest_ops.get_owned(owner_id, manifest_id)
+    if not _has_image(manifest_id):
+        raise ValidationFailed("no asset of this manifest has an image yet; upload one first")
+    job = ManifestJob(id=new_id(), owner_id=owner_id, manifest_id=manifest_id, created_at=utcnow())
+    lifecycle.start_run(job)
+    return job
+
+
+def start_asset_reprocess(owner_id: str, asset_id: str) -> ReprocessJob:
+    asset = asset_ops.get_owned(owner_id, asset_id)
+    if not asset.image_path:
+        raise ValidationFailed("the asset has no image to process; upload one first")
+    manifest = manifest_ops.get_owned(owner_id, asset.manifest_id)
+    if lifecycle.lease_held(manifest, utcnow()):
+        raise Conflict("the manifest is being processed; reprocess the asset when the run is done")
+    job = ReprocessJob(
+        id=new_id(), owner_id=owner_id, manifest_id=asset.manifest_id, asset_id=asset.id, created_at=utcnow()
+    )
+    lifecycle.submit(job)
+    return job
+
+
+def _has_image(manifest_id: str) -> bool:
+    query = db.assets().where(filter=FieldFilter("manifest_id", "==", manifest_id)).select(["image_path"])
+    return any((s.to_dict() or {}).get("image_path") for s in query.stream())
+
+
+def progress(owner_id: str, manifest_id: str) -> Manifest:
+    """The manifest whose run the caller watches (a lapsed run reads as over)."""
+    return lifecycle.current(manifest_ops.get_owned(owner_id, manifest_id))

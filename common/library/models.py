@@ -1,0 +1,230 @@
+"""Manifests and assets: what Firestore holds and the API's request/response shapes.
+
+Stored records carry owner and storage fields that never leave the service; the `*Out` models are
+the public contract (field names follow the frontend's existing API).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, Field, StringConstraints
+
+from common.records import (
+    Description,
+    Input,
+    Labels,
+    LongText,
+    Model,
+    Name,
+    Patch,
+    Record,
+    SortOrder,
+)
+
+
+class Category(StrEnum):
+    CHARACTERS = "CHARACTERS"
+    ENVIRONMENTS = "ENVIRONMENTS"
+    OBJECTS = "OBJECTS"
+    STYLES = "STYLES"
+    MIXED = "MIXED"
+
+
+class ManifestStatus(StrEnum):
+    DRAFT = "DRAFT"
+    PROCESSING = "PROCESSING"
+    READY = "READY"
+    ERROR = "ERROR"
+
+
+class AssetType(StrEnum):
+    CHARACTER = "CHARACTER"
+    OBJECT = "OBJECT"
+    ENVIRONMENT = "ENVIRONMENT"
+    STYLE = "STYLE"
+
+
+class ManifestCreate(Input):
+    name: Name
+    description: Description = ""
+    category: Category
+    tags: Labels = Field(default_factory=list)
+
+
+class ManifestUpdate(Patch):
+    name: Name | None = None
+    description: Description | None = None
+    category: Category | None = None
+    tags: Labels | None = None
+
+
+ManifestSort = Literal["updated_at", "name", "times_used", "asset_count"]
+
+
+class ManifestListQuery(Model):
+    model_config = ConfigDict(extra="ignore")  # query strings carry cache-busters; ignore unknowns
+
+    category: Category | None = None
+    status: ManifestStatus | None = None
+    sort: ManifestSort = "updated_at"
+    limit: int = Field(50, ge=1, le=100)
+    cursor: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+class DuplicateQuery(Model):
+    model_config = ConfigDict(extra="ignore")
+
+    name: Name | None = None
+
+
+class AssetCreate(Input):
+    name: Name
+    asset_type: AssetType
+    description: Description = ""
+    user_tags: Labels = Field(default_factory=list)
+    sort_order: SortOrder = 0
+
+
+class AssetUpdate(Patch):
+    name: Name | None = None
+    description: Description | None = None
+    user_tags: Labels | None = None
+    sort_order: SortOrder | None = None
+    asset_type: AssetType | None = None
+    reverse_prompt: LongText | None = None
+    visual_description: LongText | None = None
+
+
+class UploadUrlRequest(Input):
+    content_type: str
+    filename: Annotated[str, StringConstraints(min_length=1, max_length=255)] = "upload"
+
+
+class StepProgress(Model):
+    done: int = 0
+    total: int = 0
+    failed: int = 0
+
+
+class ProcessingLease(Model):
+    """Who processes the manifest now. A run renews `lease_expires_at` as it goes; once it lapses,
+    a retry or a new request may take over, so a dead worker never leaves the manifest stuck."""
+
+    job_id: str
+    started_at: datetime
+    lease_expires_at: datetime
+    finished_at: datetime | None = None
+
+
+class ManifestPublic(Record):
+    id: str
+    name: str
+    description: str = ""
+    category: Category
+    tags: list[str] = Field(default_factory=list)
+    status: ManifestStatus = ManifestStatus.DRAFT
+    asset_count: int = 0
+    times_used: int = 0
+    last_used_at: datetime | None = None
+    version: int = 1
+    created_at: datetime
+    updated_at: datetime
+    parent_manifest_id: str | None = None
+    current_step: str | None = None
+    progress: dict[str, StepProgress] = Field(default_factory=dict)
+    error: str | None = None
+    total_processing_cost: float = 0.0
+
+
+class Manifest(ManifestPublic):
+    owner_id: str
+    deleted_at: datetime | None = None
+    contact_sheet_path: str | None = None
+    # Highest tag number claimed per type: a hint for the next claim, never the source of truth.
+    tag_high: dict[str, int] = Field(default_factory=dict)
+    processing: ProcessingLease | None = None
+
+
+class UploadError(Model):
+    code: str
+    message: str
+    at: datetime
+
+
+class ProcessingError(Model):
+    step: str
+    message: str
+    at: datetime
+
+
+class AssetPublic(Record):
+    id: str
+    manifest_id: str
+    name: str
+    asset_type: AssetType
+    manifest_tag: str
+    description: str = ""
+    user_tags: list[str] = Field(default_factory=list)
+    sort_order: int = 0
+    source: str = "uploaded"
+    reverse_prompt: str | None = None
+    visual_description: str | None = None
+    quality_score: float | None = None
+    image_width: int | None = None
+    image_height: int | None = None
+    image_content_type: str | None = None
+    upload_error: UploadError | None = None
+    # What the engine found and made (source="extracted" for its crops).
+    source_asset_id: str | None = None
+    detection_class: str | None = None
+    detection_confidence: float | None = None
+    crop_bbox: list[int] | None = None  # [x1, y1, x2, y2] in the source image's pixels
+    is_face_crop: bool = False
+    face_group_id: str | None = None  # the primary face's asset id, on every face of the group
+    duplicate_of: str | None = None
+    reverse_prompt_source: Literal["gemini", "offline"] | None = None
+    # Forks: a copy of the parent project's asset, unchanged (sharing its stored images).
+    is_inherited: bool = False
+    inherited_from_asset: str | None = None
+    inherited_from_project: str | None = None
+    processing_cost: float = 0.0
+    processing_error: ProcessingError | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class Asset(AssetPublic):
+    owner_id: str
+    image_path: str | None = None
+    thumbnail_path: str | None = None
+    image_generation: int | None = None
+    pending_upload_path: str | None = None
+    text_edits: dict[str, datetime] = Field(default_factory=dict)
+    duplicated_from_asset_id: str | None = None
+    # What the current reverse prompt was made from (image object + generation): unchanged input,
+    # no second paid call.
+    described_from: str | None = None
+
+
+class AssetOut(AssetPublic):
+    reference_image_url: str | None = None
+    thumbnail_url: str | None = None
+
+
+class ManifestOut(ManifestPublic):
+    contact_sheet_url: str | None = None
+
+
+class ManifestDetail(ManifestOut):
+    assets: list[AssetOut]
+
+
+class UploadUrlOut(Model):
+    upload_url: str
+    method: Literal["PUT"] = "PUT"
+    headers: dict[str, str]
+    object_name: str
+    expires_at: datetime

@@ -1,0 +1,4 @@
+"""Video projects: generation on immutable manifest snapshots, forks, invalidation and branches.
+
+May import common.jobs, common.library and below.
+"""
