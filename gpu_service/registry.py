@@ -189,3 +189,9 @@ def set_contact_sheet(manifest_id: str, path: str) -> str | None:
     previous = manifest_ops.read_manifest(ref.get()).contact_sheet_path
     ref.update({"contact_sheet_path": path, "updated_at": utcnow()})
     return previous
+
+
+def add_cost(manifest_id: str, dollars: float) -> None:
+    """Work done outside a run's progress (one asset's reprocess) still counts on the manifest."""
+    if dollars:
+        manifest_ops.manifest_ref(manifest_id).update({"total_processing_cost": Increment(dollars)})

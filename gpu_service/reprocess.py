@@ -10,11 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from google.cloud.firestore import Increment
-
 from common.jobs.models import ReprocessJob, Step
 from common.library import assets as asset_ops
-from common.library import manifests as manifest_ops
 from gpu_service import describe, detection, faces, imaging, registry
 from gpu_service.pictures import Pictures
 from gpu_service.pipeline import FACE_FILLS_FRAME, description_fields
@@ -69,8 +66,7 @@ def run_reprocess(job: ReprocessJob) -> bool:
         raise
     fields.update(description_fields(asset, result))
     registry.write_description(asset.id, fields, job.created_at)
-    if result.cost:
-        manifest_ops.manifest_ref(asset.manifest_id).update({"total_processing_cost": Increment(result.cost)})
+    registry.add_cost(asset.manifest_id, result.cost)
     return True
 
 

@@ -49,6 +49,9 @@ CONTENDED = Retry(
     timeout=60.0,
 )
 
+# Documents to write in bulk: (where, what).
+Writes = list[tuple[DocumentReference, dict[str, Any]]]
+
 _lock = threading.Lock()
 _client: Client | None = None
 
@@ -102,7 +105,7 @@ def checkpoints() -> CollectionReference:
     return collection(CHECKPOINTS)
 
 
-def set_all(writes: list[tuple[DocumentReference, dict[str, Any]]]) -> None:
+def set_all(writes: Writes) -> None:
     """Write many documents in commits of PARALLEL_BATCH, side by side (not atomic past one batch:
     callers write what makes the set visible last, on its own)."""
 

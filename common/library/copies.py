@@ -14,7 +14,7 @@ from common.library.models import Asset, Manifest, ManifestStatus
 from common.records import new_id, utcnow
 
 if TYPE_CHECKING:
-    from google.cloud.firestore import DocumentReference
+    pass
 
 
 def duplicate(owner_id: str, manifest_id: str, name: str | None) -> Manifest:
@@ -67,12 +67,12 @@ def clone_assets(
     owner_id: str,
     now: datetime,
     marks: Callable[[dict[str, Any]], dict[str, Any]],
-) -> tuple[list[tuple[DocumentReference, dict[str, Any]]], dict[str, str]]:
+) -> tuple[db.Writes, dict[str, str]]:
     """Writes that copy stored assets (dicts with `id` and `face_embedding`) into another manifest:
     new ids, references between them remapped, embeddings copied, images shared. `marks(original)`
     adds fields per copy. Returns the writes and the old → new id map."""
     id_map = {doc["id"]: new_id() for doc in docs}
-    writes: list[tuple[DocumentReference, dict[str, Any]]] = []
+    writes: db.Writes = []
     for doc in docs:
         fields = {k: v for k, v in doc.items() if k not in ("id", "face_embedding")}
         # created_at is kept: with sort_order it fixes the display order, which must survive the copy

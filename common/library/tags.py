@@ -110,7 +110,7 @@ def renumber(manifest_ref: DocumentReference, ordered: dict[AssetType, list[tupl
     Every number handed out stays claimed, and `tag_high` only grows, so an asset created while this
     runs takes a number above all of these: never a collision. Returns the number of assets retagged.
     """
-    writes: list[tuple[DocumentReference, dict[str, Any]]] = []
+    writes: db.Writes = []
     claims = manifest_ref.collection(db.TAG_CLAIMS)
     manifest_changes: dict[str, Any] = {}
     for asset_type, assets in ordered.items():

@@ -1,0 +1,180 @@
+"""A fork's manifest: the parent snapshot's assets copied with the fork's edits, removals and uploads.
+
+The copies keep the parent's tags and share its stored images and embeddings (`is_inherited`); an
+edited asset is the fork's own; a new reference image or upload is stored under the fork's manifest
+(and then described by an incremental engine run). The parent's manifest and assets are only read,
+through its immutable snapshot; every image is decoded before anything is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.cloud.firestore import Increment
+
+from common.errors import ApiError, ValidationFailed
+from common.gcp import db
+from common.library import assets as asset_ops
+from common.library import embeddings, images, uploads
+from common.library import manifests as manifest_ops
+from common.library.copies import clone_assets
+from common.library.models import Asset, Manifest, ManifestStatus
+from common.projects.models import AssetChanges, NewUpload, Project
+from common.records import decode_base64, new_id
+
+
+@dataclass
+class AssetEdits:
+    """The parent's snapshot and what the fork does to its assets, validated."""
+
+    source: dict[str, Any]  # the snapshot document (it holds the parent manifest's fields)
+    inherited: list[dict[str, Any]]
+    changes: AssetChanges
+    new_images: dict[str, images.ValidImage] = field(default_factory=dict)  # by parent asset id
+    uploads: list[tuple[NewUpload, images.ValidImage]] = field(default_factory=list)
+
+    @property
+    def removed(self) -> set[str]:
+        return set(self.changes.removed_asset_ids)
+
+    @property
+    def needs_engine(self) -> bool:
+        return bool(self.new_images or self.uploads)
+
+    def changed_tags(self) -> list[str]:
+        by_id = {a["id"]: a for a in self.inherited}
+        return [by_id[i]["manifest_tag"] for i in set(self.changes.modified_assets) | self.removed]
+
+
+@dataclass
+class ForkedManifest:
+    manifest: Manifest
+    edits: AssetEdits
+    writes: db.Writes  # the inherited assets' copies and their embeddings
+    id_map: dict[str, str]  # parent asset id -> its copy's id
+
+
+def validate(source: dict[str, Any], inherited: list[dict[str, Any]], changes: AssetChanges) -> AssetEdits:
+    """The changes checked whole against the parent's snapshot (ids known, images decodable)."""
+    unknown = sorted(
+        (set(changes.modified_assets) | set(changes.removed_asset_ids)) - {a["id"] for a in inherited}
+    )
+    if unknown:
+        raise ValidationFailed("unknown asset ids: not in the project's manifest", {"asset_ids": unknown})
+    new_images = {
+        asset_id: _image(edit.changes.reference_image, f"modified_assets.{asset_id}.reference_image")
+        for asset_id, edit in changes.modified_assets.items()
+        if edit.changes.reference_image is not None
+    }
+    added = [
+        (u, _image(u.image_data, f"new_uploads[{i}].image_data")) for i, u in enumerate(changes.new_uploads)
+    ]
+    return AssetEdits(source, inherited, changes, new_images, added)
+
+
+def _image(data: str, what: str) -> images.ValidImage:
+    raw = decode_base64(data, what)
+    try:
+        return images.validate(raw)
+    except ApiError as exc:
+        raise ValidationFailed(f"{what}: {exc.message}") from exc
+
+
+def fork_manifest(parent: Project, project: Project, edits: AssetEdits) -> ForkedManifest:
+    """The fork's manifest (from the parent's snapshot document) and the writes that copy its assets."""
+    now = project.created_at
+    manifest = Manifest.model_validate(
+        {
+            **edits.source.get("manifest", {}),
+            "id": new_id(),
+            "owner_id": project.owner_id,
+            "parent_manifest_id": parent.manifest_id,
+            "status": ManifestStatus.READY,
+            "times_used": 0,
+            "last_used_at": None,
+            "version": 1,
+            "asset_count": 0,
+            "created_at": now,
+            "updated_at": now,
+            "processing": None,
+            "progress": {},
+            "current_step": None,
+            "error": None,
+            "contact_sheet_path": None,
+        }
+    )
+
+    def marks(original: dict[str, Any]) -> dict[str, Any]:
+        fields: dict[str, Any] = {
+            "is_inherited": True,
+            "inherited_from_asset": original["id"],
+            "inherited_from_project": parent.id,
+            "duplicated_from_asset_id": None,
+        }
+        edit = edits.changes.modified_assets.get(original["id"])
+        if edit is not None:
+            if edit.changes.name is not None:
+                fields["name"] = edit.changes.name
+            if edit.changes.reverse_prompt is not None:
+                fields["reverse_prompt"] = edit.changes.reverse_prompt
+            fields["is_inherited"] = False
+        return fields
+
+    kept = [a for a in edits.inherited if a["id"] not in edits.removed]
+    writes, id_map = clone_assets(kept, manifest.id, project.owner_id, now, marks)
+    # The numbering continues above every tag the parent ever issued (its live tag_high): new tags
+    # are claimed from there, so they can never collide with an inherited one.
+    parent_manifest = manifest_ops.manifest_ref(parent.manifest_id or "").get(field_paths=["tag_high"])
+    manifest.tag_high = dict((parent_manifest.to_dict() or {}).get("tag_high") or {})
+    manifest.asset_count = len(kept)
+    return ForkedManifest(manifest, edits, writes, id_map)
+
+
+def write_manifest(forked: ForkedManifest) -> None:
+    """Write the copies and the manifest, then store new images and add the new uploads."""
+    manifest, edits = forked.manifest, forked.edits
+    db.set_all([*forked.writes, (manifest_ops.manifest_ref(manifest.id), manifest_ops.to_doc(manifest))])
+    replaced = {
+        "is_inherited": False,
+        "reverse_prompt": None,
+        "visual_description": None,
+        "quality_score": None,
+        "described_from": None,
+    }
+    for old_id, image in edits.new_images.items():
+        _store_image(manifest.id, forked.id_map[old_id], image, replaced)
+    for upload, image in edits.uploads:
+        asset = asset_ops.insert(
+            Asset(
+                id=new_id(),
+                owner_id=manifest.owner_id,
+                manifest_id=manifest.id,
+                name=upload.name,
+                asset_type=upload.asset_type,
+                manifest_tag="",
+                description=upload.description,
+                user_tags=upload.tags,
+                sort_order=manifest.asset_count,
+                created_at=manifest.created_at,
+                updated_at=manifest.created_at,
+            ),
+            {"asset_count": Increment(1)},
+        )
+        _store_image(manifest.id, asset.id, image, {"is_inherited": False})
+
+
+def _store_image(manifest_id: str, asset_id: str, image: images.ValidImage, extra: dict[str, Any]) -> None:
+    uploads.store(
+        asset_id, uploads.object_path(manifest_id, asset_id, "reference", image.extension), image, extra
+    )
+
+
+def written_assets(writes: db.Writes) -> list[dict[str, Any]]:
+    """The asset documents among clone writes, with their embeddings, as a snapshot holds them."""
+    faces = {ref.id: embeddings.as_list(doc["embedding"]) for ref, doc in writes if ref.parent.id == db.FACES}
+    return [
+        {**doc, "id": ref.id, "face_embedding": faces.get(ref.id)}
+        for ref, doc in writes
+        if ref.parent.id == db.ASSETS
+    ]
