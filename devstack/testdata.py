@@ -3,7 +3,9 @@ reachable): the face_recognition 1.3.0 sdist ships portraits, including same-per
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -92,3 +94,32 @@ def benchmark_photos() -> list[Path]:
         scrfd / "solvay_conference_1927.jpg",
         scrfd / "readme.jpg",
     ]
+
+
+DARKNET_DEB = "darknet_0.0.0+git20180914.61c9d02e-2+b4_amd64.deb"
+DARKNET_SHA256 = "9ca14d36112d242a782bfed4104fa5adcd2ae8bc599ab610f42eb609ee125a01"
+
+
+def darknet_photos() -> Path:
+    """Debian's darknet package ships its test photos (dog.jpg: a dog, a bicycle and a car in a
+    street; person.jpg: a woman, her dog and a horse; kite.jpg, horses.jpg, eagle.jpg …), no weights.
+    Fetched once with apt (an `apt-get update` first when the package lists are missing), pinned by hash."""
+    target = CACHE / "darknet"
+    if (target / "dog.jpg").exists():
+        return target
+    DOWNLOADS.mkdir(parents=True, exist_ok=True)
+    deb = DOWNLOADS / DARKNET_DEB
+    if not deb.exists():
+        version = DARKNET_DEB.split("_")[1]
+        fetch = ["apt-get", "download", "-q", f"darknet={version}"]
+        if subprocess.run(fetch, cwd=DOWNLOADS, capture_output=True, check=False).returncode != 0:
+            subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True)
+            subprocess.run(fetch, cwd=DOWNLOADS, capture_output=True, check=True)
+    if hashlib.sha256(deb.read_bytes()).hexdigest() != DARKNET_SHA256:
+        deb.unlink()
+        raise RuntimeError(f"{DARKNET_DEB}: not the pinned sha256")
+    unpacked = CACHE / "darknet-deb"
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(unpacked)], check=True)
+    (unpacked / "usr" / "share" / "darknet" / "data").replace(target)
+    shutil.rmtree(unpacked)
+    return target

@@ -8,17 +8,18 @@ from functools import cache
 from pathlib import Path
 
 REPO_MODELS = Path(__file__).resolve().parent.parent / ".cache" / "models"
+# The local pack (`make models`): people from YOLO11n-pose, objects from Objectron's SSD.
+LOCAL_DETECTORS = "detector/yolo11n-pose.pt,detector/ssd-mobilenetv2-oidv4.onnx"
 
 
 @dataclass(frozen=True)
 class WorkerSettings:
     model_dir: Path  # weights are read from here, never downloaded at run time
-    detector_weights: str  # relative to model_dir
+    detector_weights: tuple[str, ...]  # relative to model_dir; every detector looks at every image
     face_model_pack: str  # insightface pack under model_dir/insightface/models/
     detection_confidence: float
     detection_max_coverage: float  # a "detection" covering more of the image than this is the image
     face_min_score: float
-    face_match_threshold: float  # cosine similarity at or above which two faces are one person
     min_crop_px: int
     describe_concurrency: int
     gemini_model: str
@@ -51,14 +52,14 @@ def worker_settings() -> WorkerSettings:
     env = os.environ.get
     return WorkerSettings(
         model_dir=Path(env("MODEL_DIR") or REPO_MODELS),
-        detector_weights=env("DETECTOR_WEIGHTS", "detector/yolo11n-pose.pt"),
+        detector_weights=tuple(
+            name.strip() for name in env("DETECTOR_WEIGHTS", LOCAL_DETECTORS).split(",") if name.strip()
+        ),
         face_model_pack=env("FACE_MODEL_PACK", "local"),
         detection_confidence=float(env("DETECTION_CONFIDENCE", "0.4")),
         detection_max_coverage=float(env("DETECTION_MAX_COVERAGE", "0.9")),
         # SCRFD-2.5G scores real faces 0.74-0.9 on the test photos; Immich's 0.7 default drops some.
         face_min_score=float(env("FACE_MIN_SCORE", "0.6")),
-        # Immich's default: cosine distance at most 0.5.
-        face_match_threshold=float(env("FACE_MATCH_THRESHOLD", "0.5")),
         min_crop_px=int(env("MIN_CROP_PX", "32")),
         describe_concurrency=int(env("DESCRIBE_CONCURRENCY", "5")),
         gemini_model=env("GEMINI_MODEL", "gemini-2.5-flash"),

@@ -1,16 +1,29 @@
-"""People and objects in an image (ultralytics YOLO), as boxes in the image's own pixels."""
+"""People and objects in an image, as boxes in the image's own pixels, and the asset each becomes.
+
+Every configured detector looks at the image (gpu_service/detectors.py); one table decides which
+classes become which asset type, and boxes of one type that cover the same thing (two detectors,
+or a class and its parent class, like `vehicle` and `car`) are one detection.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
+from common.library.models import AssetType
 from gpu_service.config import worker_settings
+from gpu_service.detectors import Box, suppress
 from gpu_service.runtime import models
 
 if TYPE_CHECKING:
     import numpy as np
-    from ultralytics.engine.results import Results
+
+# People are characters: their faces carry identity (faces.py, grouping.py). Animals and things
+# are objects: a recurring pet still gets its own reference and tag (OBJ_), and a person may retype
+# it as a CHARACTER. Worn things are part of a person's look and already in the person's crop.
+CHARACTER_CLASSES = frozenset({"person", "face"})
+NOT_CUT_OUT = frozenset({"footwear", "boot", "high heels"})
+SAME_THING_IOU = 0.6  # boxes of one asset type overlapping this much show one thing
 
 
 @dataclass(frozen=True)
@@ -20,33 +33,36 @@ class Detection:
     bbox: tuple[int, int, int, int]  # x1, y1, x2, y2
 
 
+def asset_type_of(label: str) -> AssetType | None:
+    """The asset type a detected class becomes, or None when it is not cut out."""
+    if label in NOT_CUT_OUT:
+        return None
+    return AssetType.CHARACTER if label in CHARACTER_CLASSES else AssetType.OBJECT
+
+
 def detect(image_bgr: np.ndarray, *, whole_image_ok: bool = False) -> list[Detection]:
     """Confident detections, best first, without slivers, and without boxes that are the whole
     picture unless `whole_image_ok` (a crop being looked at again is expected to be all subject)."""
     cfg = worker_settings()
-    loaded = models()
-    with loaded.detector_lock:
-        # One image, not a stream: predict returns a list of Results.
-        predicted = cast(
-            "list[Results]",
-            loaded.detector.predict(
-                image_bgr, conf=cfg.detection_confidence, device=loaded.torch_device, verbose=False
-            ),
-        )
-    result = predicted[0]
-    boxes = result.boxes
-    if boxes is None:  # a classification or pose-only model finds no boxes
-        return []
+    found = [
+        box
+        for detector in models().detectors
+        for box in detector.predict(image_bgr, cfg.detection_confidence)
+        if asset_type_of(box.label) is not None
+    ]
+    found = suppress(found, SAME_THING_IOU, same=_same_type)
     height, width = image_bgr.shape[:2]
-    found = []
-    for box, confidence, cls in zip(
-        boxes.xyxy.tolist(), boxes.conf.tolist(), boxes.cls.tolist(), strict=True
-    ):
-        x1, y1 = max(0, round(box[0])), max(0, round(box[1]))
-        x2, y2 = min(width, round(box[2])), min(height, round(box[3]))
+    kept = []
+    for box in found:
+        x1, y1 = max(0, round(box.xyxy[0])), max(0, round(box.xyxy[1]))
+        x2, y2 = min(width, round(box.xyxy[2])), min(height, round(box.xyxy[3]))
         if min(x2 - x1, y2 - y1) < cfg.min_crop_px:
             continue
         if not whole_image_ok and (x2 - x1) * (y2 - y1) > cfg.detection_max_coverage * width * height:
             continue
-        found.append(Detection(result.names[int(cls)], round(float(confidence), 4), (x1, y1, x2, y2)))
-    return sorted(found, key=lambda d: (-d.confidence, d.bbox))
+        kept.append(Detection(box.label, round(box.confidence, 4), (x1, y1, x2, y2)))
+    return sorted(kept, key=lambda d: (-d.confidence, d.bbox))
+
+
+def _same_type(a: Box, b: Box) -> bool:
+    return asset_type_of(a.label) == asset_type_of(b.label)

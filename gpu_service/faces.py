@@ -7,8 +7,8 @@ context, then tried at a smaller input size: the same idea as InstantID's 640 ->
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
 
 import cv2
 import numpy as np
@@ -67,11 +67,19 @@ def _detect_once(image_bgr: np.ndarray, *, pad: float, size: int) -> list[FoundF
     return faces
 
 
+def align(image_bgr: np.ndarray, faces: Sequence[FoundFace]) -> list[np.ndarray]:
+    """Each face cut out upright by its landmarks, at the embedder's input size."""
+    return [face_align.norm_crop(image_bgr, f.landmarks, image_size=EMBED_SIZE) for f in faces]
+
+
 def embed(image_bgr: np.ndarray, faces: Sequence[FoundFace]) -> np.ndarray:
     """Unit-length embeddings (n x 512) of the faces of one image, in one batch."""
-    if not faces:
+    return embed_aligned(align(image_bgr, faces))
+
+
+def embed_aligned(crops: Sequence[np.ndarray]) -> np.ndarray:
+    if not crops:
         return np.zeros((0, 512), dtype=np.float32)
-    crops = [face_align.norm_crop(image_bgr, f.landmarks, image_size=EMBED_SIZE) for f in faces]
     loaded = models()
     with loaded.faces_lock:
         features = loaded.faces.models["recognition"].get_feat(crops)
@@ -88,34 +96,87 @@ def normalize(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(norms, 1e-12)
 
 
+Linkage = Literal["centroid", "primary"]
+
+
+@dataclass
+class Face:
+    """A face to group: its asset id, unit embedding, detector score and the image it was found in."""
+
+    id: str
+    vector: np.ndarray
+    score: float
+    source: str
+
+
+@dataclass
+class Group:
+    """One person: the best face (the group's id), and every member's image and vector."""
+
+    primary: str
+    lead: np.ndarray  # the primary's vector
+    total: np.ndarray  # the sum of the members' unit vectors
+    members: list[str] = field(default_factory=list)
+    sources: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, face: Face) -> Group:
+        return cls(face.id, face.vector, face.vector.astype(np.float32).copy(), [face.id], {face.source})
+
+    def add(self, face: Face) -> None:
+        self.members.append(face.id)
+        self.sources.add(face.source)
+        self.total = self.total + face.vector
+
+    def reference(self, linkage: Linkage) -> np.ndarray:
+        if linkage == "primary":
+            return self.lead
+        return self.total / max(float(np.linalg.norm(self.total)), 1e-12)
+
+
+def cluster(
+    faces: Sequence[Face], threshold: float, *, groups: Sequence[Group] = (), linkage: Linkage = "centroid"
+) -> list[Group]:
+    """Group faces by person, best score first, starting from `groups` (kept as they are, and open
+    to new members). A face joins the group it resembles most, if the cosine similarity reaches
+    `threshold`, and never a group that holds a face of the same image: two faces of one image are
+    two people. Otherwise it founds a group.
+
+    `centroid` compares with the group as a whole (the mean of its members), `primary` with its best
+    face only; bench/identity.py measures both (README, "Identity")."""
+    out = list(groups)
+    if not faces:
+        return out
+    refs = np.zeros((len(out) + len(faces), len(faces[0].vector)), dtype=np.float32)
+    for index, group in enumerate(out):
+        refs[index] = group.reference(linkage)
+    holding: dict[str, set[int]] = {}  # image -> the groups that hold a face of it
+    for index, group in enumerate(out):
+        for source in group.sources:
+            holding.setdefault(source, set()).add(index)
+    for face in sorted(faces, key=lambda f: (-f.score, f.id)):
+        similarity = refs[: len(out)] @ face.vector
+        for taken in holding.get(face.source, ()):
+            similarity[taken] = -np.inf
+        best = int(np.argmax(similarity)) if out else -1
+        if best >= 0 and similarity[best] >= threshold:
+            out[best].add(face)
+            refs[best] = out[best].reference(linkage)
+        else:
+            best = len(out)
+            out.append(Group.of(face))
+            refs[best] = face.vector
+        holding.setdefault(face.source, set()).add(best)
+    return out
+
+
 def group(embeddings: np.ndarray, scores: Sequence[float], threshold: float) -> list[int]:
-    """For each face, the index of its group's primary face.
-
-    Faces are taken best score first; a face joins the group whose primary it resembles most, if
-    the cosine similarity reaches `threshold`, and otherwise founds a group as its primary. Comparing
-    with primaries only (not with every member) keeps look-alikes from chaining groups together.
-    """
-    order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
-    primary_of = [-1] * len(scores)
-    primaries: list[int] = []
-    similarity = embeddings @ embeddings.T if len(scores) else np.zeros((0, 0))
-    for i in order:
-        if primaries:
-            candidates = similarity[i, primaries]
-            best = int(np.argmax(candidates))
-            if candidates[best] >= threshold:
-                primary_of[i] = primaries[best]
-                continue
-        primaries.append(i)
-        primary_of[i] = i
-    return primary_of
+    """For each face (each from its own image), the index of its group's primary face."""
+    faces = [Face(str(i), embeddings[i], scores[i], str(i)) for i in range(len(scores))]
+    primary_of = {m: int(g.primary) for g in cluster(faces, threshold) for m in g.members}
+    return [primary_of[str(i)] for i in range(len(scores))]
 
 
-def match(new: np.ndarray, known: np.ndarray, threshold: float) -> list[int | None]:
-    """For each new face, the index of the most similar known face at or above threshold."""
-    if len(new) == 0 or len(known) == 0:
-        return [None] * len(new)
-    similarity = new @ known.T
-    best = similarity.argmax(axis=1)
-    best_score = similarity[np.arange(len(new)), best]
-    return [int(b) if s >= threshold else None for b, s in zip(best, best_score, strict=True)]
+def sharpness(aligned: np.ndarray) -> float:
+    """Variance of the Laplacian of an aligned face crop: low means blurred (or upscaled from few pixels)."""
+    return float(cv2.Laplacian(cv2.cvtColor(aligned, cv2.COLOR_BGR2GRAY), cv2.CV_64F).var())

@@ -1,8 +1,11 @@
 """Face grouping: which faces of a manifest are one person, and which face stands for each group.
 
-A batch run groups every face of the manifest; an incremental run (a fork's new images) lets each
-new face join the existing group it matches and groups only the rest among themselves. A face's
-membership is written as `face_group_id` and `duplicate_of` (also said in its description).
+A batch run groups every identifiable face of the manifest; an incremental run (a fork's new
+images) keeps the existing groups as they are and lets each new face join the one it resembles
+as a whole, or group with the other new faces. Two faces of one image are never one person, and a
+face that cannot be identified (identity.py) has no embedding stored, so it neither joins nor
+founds a group. Membership is written as `face_group_id` and `duplicate_of` (also said at the start
+of the face's description).
 """
 
 from __future__ import annotations
@@ -14,64 +17,65 @@ import numpy as np
 
 from common.library import assets as asset_ops
 from common.library import embeddings
+from common.library.embeddings import StoredFace
 from common.library.models import Asset
 from gpu_service import faces, registry
-from gpu_service.config import worker_settings
+from gpu_service.identity import thresholds
 
 DUPLICATE_PREFIX = re.compile(r"^\(Duplicate of [^)]*\) ")
 
 
-def join_groups(manifest_id: str, new_faces: list[str]) -> None:
-    """Incremental grouping: each new face joins the existing group whose primary it resembles most
-    (a new photo of an inherited character becomes part of that character's group); the new faces
-    that match no group are grouped among themselves. Existing faces are not touched."""
-    stored = embeddings.of_manifest(manifest_id)
-    fresh = [f for f in new_faces if f in stored]
-    if not fresh:
-        return
-    assets = {a.id: a for a in asset_ops.list_for_manifest(manifest_id) if a.id in stored}
-    known = [i for i, a in assets.items() if i not in fresh and a.duplicate_of is None]
-    threshold = worker_settings().face_match_threshold
-    vectors = np.asarray([stored[i][1] for i in fresh], dtype=np.float32)
-    matches = faces.match(vectors, np.asarray([stored[i][1] for i in known], dtype=np.float32), threshold)
-    primary_for: dict[str, Asset] = {
-        f: assets[known[m]] for f, m in zip(fresh, matches, strict=True) if m is not None
-    }
-    alone = [f for f in fresh if f not in primary_for]
-    if alone:
-        among = faces.group(
-            np.asarray([stored[i][1] for i in alone], dtype=np.float32),
-            [stored[i][0] for i in alone],
-            threshold,
-        )
-        primary_for.update({f: assets[alone[p]] for f, p in zip(alone, among, strict=True)})
-    registry.write_groups(
-        {
-            face: membership(assets[face], primary, primary.face_group_id or primary.id)
-            for face, primary in primary_for.items()
-        }
-    )
-
-
 def group_faces(manifest_id: str) -> None:
-    """Group every face of the manifest by person; mark all but each group's best face duplicates."""
+    """Group every identifiable face of the manifest by person; mark all but each group's best face
+    duplicates, and clear the marks of faces that cannot be identified."""
     stored = embeddings.of_manifest(manifest_id)
-    if not stored:
-        return
-    ids = sorted(stored)
-    scores = [stored[i][0] for i in ids]
-    vectors = np.asarray([stored[i][1] for i in ids], dtype=np.float32)
-    primary_of = faces.group(vectors, scores, worker_settings().face_match_threshold)
-    by_id = {a.id: a for a in asset_ops.list_for_manifest(manifest_id) if a.id in stored}
+    assets = {a.id: a for a in asset_ops.list_for_manifest(manifest_id) if a.is_face_crop}
+    found = [_face(assets[i], f) for i, f in stored.items() if i in assets]
+    primary_of = {m: g.primary for g in faces.cluster(found, thresholds().match) for m in g.members}
     updates: dict[str, dict[str, Any]] = {}
-    for index, asset_id in enumerate(ids):
-        asset, primary = by_id.get(asset_id), by_id.get(ids[primary_of[index]])
-        if asset is None or primary is None:
-            continue
-        fields = membership(asset, primary, primary.id)
+    for asset_id, asset in assets.items():
+        primary = assets.get(primary_of.get(asset_id, ""))
+        fields = membership(asset, primary, primary.id) if primary is not None else ungrouped(asset)
         if any(getattr(asset, k) != v for k, v in fields.items()):
             updates[asset_id] = fields
     registry.write_groups(updates)
+
+
+def join_groups(manifest_id: str, new_faces: list[str]) -> None:
+    """Incremental grouping: existing groups stay as they are; each new face joins the group it
+    resembles most as a whole (a new photo of an inherited character joins that character), or
+    groups with the other new faces."""
+    stored = embeddings.of_manifest(manifest_id)
+    assets = {a.id: a for a in asset_ops.list_for_manifest(manifest_id) if a.is_face_crop}
+    fresh = [i for i in new_faces if i in stored and i in assets]
+    if not fresh:
+        return
+    existing: dict[str, faces.Group] = {}
+    for asset_id, face in stored.items():
+        asset = assets.get(asset_id)
+        if asset is None or asset_id in fresh or asset.face_group_id is None:
+            continue
+        vector = np.asarray(face.embedding, dtype=np.float32)
+        group = existing.setdefault(asset.face_group_id, faces.Group(asset.face_group_id, vector, 0 * vector))
+        group.add(_face(asset, face))
+        if asset_id == asset.face_group_id:
+            group.lead = vector  # the primary's own vector leads the group
+    grouped = faces.cluster(
+        [_face(assets[i], stored[i]) for i in fresh], thresholds().match, groups=list(existing.values())
+    )
+    primary_of = {m: g.primary for g in grouped for m in g.members}
+    updates = {}
+    for face_id in fresh:
+        group_id = primary_of[face_id]
+        # A group whose primary is gone (removed from a fork) still names it: the new face leads.
+        primary = assets.get(group_id) or assets[face_id]
+        updates[face_id] = membership(assets[face_id], primary, group_id)
+    registry.write_groups(updates)
+
+
+def _face(asset: Asset, stored: StoredFace) -> faces.Face:
+    source = stored.source_asset_id or asset.source_asset_id or asset.id
+    return faces.Face(asset.id, np.asarray(stored.embedding, dtype=np.float32), stored.score, source)
 
 
 def membership(asset: Asset, primary: Asset, group_id: str) -> dict[str, Any]:
@@ -84,4 +88,12 @@ def membership(asset: Asset, primary: Asset, group_id: str) -> dict[str, Any]:
         "face_group_id": group_id,
         "duplicate_of": primary.id,
         "description": f"(Duplicate of {primary.name}) {base}",
+    }
+
+
+def ungrouped(asset: Asset) -> dict[str, Any]:
+    return {
+        "face_group_id": None,
+        "duplicate_of": None,
+        "description": DUPLICATE_PREFIX.sub("", asset.description),
     }

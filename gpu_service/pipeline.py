@@ -28,7 +28,7 @@ from common.library import tags
 from common.library.images import thumbnail
 from common.library.models import Asset, AssetType, ManifestStatus
 from common.projects import projects
-from gpu_service import contact_sheet, describe, detection, faces, grouping, imaging, registry
+from gpu_service import contact_sheet, describe, detection, faces, grouping, identity, imaging, registry
 from gpu_service.config import worker_settings
 from gpu_service.pictures import Pictures, fingerprint
 from gpu_service.progress import RunProgress
@@ -129,13 +129,14 @@ def _child(
     label: str,
     confidence: float,
     bbox: tuple[int, int, int, int],
+    verdict: identity.Verdict | None = None,
 ) -> registry.Child:
     """An extracted asset: a person or object cut by the detector, or a face (with some margin)."""
     is_face = kind == "face"
     image = imaging.crop(picture, bbox, margin=FACE_MARGIN if is_face else 0.0)
     return registry.Child(
         id=registry.child_id(source, kind, rank),
-        asset_type=AssetType.CHARACTER if label in ("person", "face") else AssetType.OBJECT,
+        asset_type=detection.asset_type_of(label) or AssetType.OBJECT,
         name=f"{source.name} · {label} {rank + 1}",
         description=f"{label.capitalize()} {'from' if is_face else 'cut from'} {source.name}",
         label=label,
@@ -146,6 +147,8 @@ def _child(
         thumbnail_jpeg=thumbnail(image),
         width=image.width,
         height=image.height,
+        identity_status=verdict.status if verdict else None,
+        identity_note=verdict.note if verdict else None,
     )
 
 
@@ -158,8 +161,12 @@ def faces_step(run: Run, sources: list[Asset], assets: list[Asset]) -> None:
             raise picture  # it was readable a moment ago: let the task retry
         found = faces.detect(picture.bgr)
         run.face_counts[source.id] = len(found)
-        vectors = faces.embed(picture.bgr, found)
-        saving.append(run.io.submit(_save_faces, run, source, picture, found, vectors, assets=assets))
+        crops = faces.align(picture.bgr, found)
+        seen = [
+            SeenFace(face, vector, identity.assess(face, crop))
+            for face, crop, vector in zip(found, crops, faces.embed_aligned(crops), strict=True)
+        ]
+        saving.append(run.io.submit(_save_faces, run, source, picture, seen, assets))
     finish_all(saving)
     if run.job.incremental:
         grouping.join_groups(run.job.manifest_id, run.new_faces)
@@ -167,27 +174,40 @@ def faces_step(run: Run, sources: list[Asset], assets: list[Asset]) -> None:
         grouping.group_faces(run.job.manifest_id)
 
 
+@dataclass(frozen=True)
+class SeenFace:
+    face: faces.FoundFace
+    vector: np.ndarray
+    verdict: identity.Verdict  # whether it can be identified
+
+
 def _save_faces(
-    run: Run,
-    source: Asset,
-    picture: imaging.Picture,
-    found: list[faces.FoundFace],
-    vectors: np.ndarray,
-    *,
-    assets: list[Asset],
+    run: Run, source: Asset, picture: imaging.Picture, seen: list[SeenFace], assets: list[Asset]
 ) -> None:
     children = [
-        _child(source, picture, "face", rank, label="face", confidence=f.score, bbox=f.bbox)
-        for rank, f in enumerate(found)
+        _child(
+            source,
+            picture,
+            "face",
+            rank,
+            label="face",
+            confidence=s.face.score,
+            bbox=s.face.bbox,
+            verdict=s.verdict,
+        )
+        for rank, s in enumerate(seen)
     ]
     registry.sync_children(source, "face", children, assets)
     run.thumbnails.update((c.id, c.thumbnail_jpeg) for c in children)
     run.new_faces.extend(c.id for c in children)
+    # Only faces that can be identified are kept for grouping: the others neither join nor found one.
     rows = [
-        (child.id, source.id, face.score, vector.tolist())
-        for child, face, vector in zip(children, found, vectors, strict=True)
+        (child.id, source.id, s.face.score, s.vector.tolist())
+        for child, s in zip(children, seen, strict=True)
+        if s.verdict.status is None
     ]
-    registry.store_embeddings(source.manifest_id, source.owner_id, rows)
+    unidentified = [child.id for child, s in zip(children, seen, strict=True) if s.verdict.status is not None]
+    registry.store_embeddings(source.manifest_id, source.owner_id, rows, drop=unidentified)
     run.progress.advance()
 
 

@@ -20,7 +20,7 @@ from common.gcp import db, storage
 from common.library import assets as asset_ops
 from common.library import embeddings
 from common.library import manifests as manifest_ops
-from common.library.models import Asset, AssetType, ProcessingError
+from common.library.models import Asset, AssetType, IdentityStatus, ProcessingError
 from common.records import derived_id, utcnow
 
 Kind = Literal["detection", "face"]
@@ -46,6 +46,8 @@ class Child:
     thumbnail_jpeg: bytes
     width: int
     height: int
+    identity_status: IdentityStatus | None = None  # faces only: why it cannot be identified
+    identity_note: str | None = None
 
 
 def image_path(manifest_id: str, asset_id: str) -> str:
@@ -62,6 +64,7 @@ def sync_children(source: Asset, kind: Kind, wanted: list[Child], existing: Iter
         storage.upload(path, child.image_jpeg, "image/jpeg")
         storage.upload(path.replace(".jpg", "_thumb.jpg"), child.thumbnail_jpeg, "image/jpeg")
     _create(source, new)
+    _update_identity([c for c in wanted if c.id in have and _identity(have[c.id]) != _identity(c)])
     stale = [a for a_id, a in have.items() if a_id not in {c.id for c in wanted}]
     if stale:
         delete_assets(source.manifest_id, stale)
@@ -95,6 +98,8 @@ def _child_asset(source: Asset, child: Child, now: datetime) -> Asset:
         image_width=child.width,
         image_height=child.height,
         image_content_type="image/jpeg",
+        identity_status=child.identity_status,
+        identity_note=child.identity_note,
         created_at=now,
         updated_at=now,
     )
@@ -117,10 +122,23 @@ def delete_assets(manifest_id: str, stale: list[Asset]) -> None:
 
 
 # ---------------------------------------------------------------- faces
+def _identity(item: Asset | Child) -> tuple[str | None, str | None]:
+    return item.identity_status, item.identity_note
+
+
+def _update_identity(children: list[Child]) -> None:
+    """A face seen again under other thresholds: its verdict follows (a crop's image never changes)."""
+    for child in children:
+        with contextlib.suppress(exceptions.NotFound):
+            fields = {"identity_status": child.identity_status, "identity_note": child.identity_note}
+            asset_ops.asset_ref(child.id).update({**fields, "updated_at": utcnow()})
+
+
 def store_embeddings(
-    manifest_id: str, owner_id: str, rows: list[tuple[str, str, float, list[float]]]
+    manifest_id: str, owner_id: str, rows: list[tuple[str, str, float, list[float]]], drop: list[str]
 ) -> None:
-    """rows: (face asset id, source asset id, detector score, unit embedding)."""
+    """rows: (face asset id, source asset id, detector score, unit embedding); `drop`: faces that
+    cannot be identified, whose embeddings (from an earlier run) must not be grouped."""
     now = utcnow()
     writes = [
         (
@@ -130,6 +148,8 @@ def store_embeddings(
         for asset_id, source_id, score, vector in rows
     ]
     db.set_all(writes)
+    for asset_id in drop:
+        db.faces().document(asset_id).delete()
 
 
 def write_groups(updates: dict[str, dict[str, Any]]) -> None:

@@ -18,7 +18,8 @@ from gpu_service.config import worker_settings
 
 if TYPE_CHECKING:
     from insightface.app import FaceAnalysis
-    from ultralytics import YOLO
+
+    from gpu_service.detectors import Detector
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +30,12 @@ os.environ.setdefault("YOLO_CONFIG_DIR", os.path.join(tempfile.gettempdir(), "vi
 
 @dataclass
 class Models:
-    detector: YOLO
+    detectors: list[Detector]
     faces: FaceAnalysis
     torch_device: str
     onnx_providers: list[str]
     load_seconds: float
-    # ultralytics predictors and onnxruntime sessions are shared by request threads: one at a time.
-    detector_lock: threading.Lock
+    # onnxruntime sessions are shared by request threads: one at a time (detectors hold their own).
     faces_lock: threading.Lock
 
 
@@ -66,8 +66,9 @@ def _load() -> Models:
     import torch
     from insightface.app import FaceAnalysis
     from PIL import Image
-    from ultralytics import YOLO
     from ultralytics.utils import patches
+
+    from gpu_service import detectors
 
     # Importing ultralytics replaces PIL.Image.open with a wrapper that, on any file Pillow cannot
     # identify, tries to install and import pi-heif: a package install at run time, and an
@@ -77,11 +78,9 @@ def _load() -> Models:
     cfg = worker_settings()
     started = time.perf_counter()
     device = "cuda:0" if torch.cuda.is_available() else "cpu"
-    weights = cfg.model_dir / cfg.detector_weights
-    if not weights.exists():
-        raise RuntimeError(f"detector weights not found at {weights}; run `make models` or bake them in")
-    detector = YOLO(str(weights))
     providers = onnx_providers()
+    weights = [cfg.model_dir / name for name in cfg.detector_weights]
+    found = detectors.load(weights, device=device, providers=providers)
     pack_root = cfg.model_dir / "insightface"
     if not (pack_root / "models" / cfg.face_model_pack).is_dir():
         raise RuntimeError(f"face model pack {cfg.face_model_pack!r} not found under {pack_root}")
@@ -103,8 +102,8 @@ def _load() -> Models:
             "torch_device": device,
             "onnx_providers": used,
             "seconds": round(elapsed, 3),
-            "detector": str(weights),
+            "detectors": [str(w) for w in weights],
             "face_pack": cfg.face_model_pack,
         },
     )
-    return Models(detector, faces, device, used, elapsed, threading.Lock(), threading.Lock())
+    return Models(found, faces, device, used, elapsed, threading.Lock())

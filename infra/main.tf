@@ -32,13 +32,18 @@ locals {
   }
 
   gpu_env = merge(local.common_env, {
-    MODEL_DIR                    = "/models"
-    DETECTOR_WEIGHTS             = "detector/yolo11n.pt"
-    FACE_MODEL_PACK              = "buffalo_l"
-    DETECTION_CONFIDENCE         = "0.4"
-    DETECTION_MAX_COVERAGE       = "0.9"
-    FACE_MIN_SCORE               = "0.6"
-    FACE_MATCH_THRESHOLD         = "0.5"
+    MODEL_DIR              = "/models"
+    DETECTOR_WEIGHTS       = "detector/yolo11n.pt"
+    FACE_MODEL_PACK        = "buffalo_l"
+    DETECTION_CONFIDENCE   = "0.4"
+    DETECTION_MAX_COVERAGE = "0.9"
+    FACE_MIN_SCORE         = "0.6"
+    # Identity thresholds: empty means the face pack's own (gpu_service/identity.py says where
+    # each number comes from); set one to override it.
+    FACE_MATCH_THRESHOLD         = ""
+    FACE_MIN_PX                  = ""
+    FACE_ID_MIN_SCORE            = ""
+    FACE_MIN_SHARPNESS           = ""
     MIN_CROP_PX                  = "32"
     DESCRIBE_CONCURRENCY         = "5"
     GEMINI_MODEL                 = var.gemini_model

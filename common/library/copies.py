@@ -58,7 +58,9 @@ REFERENCES = ("source_asset_id", "duplicate_of", "face_group_id")  # asset ids i
 
 def with_embeddings(manifest_id: str, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     faces = embeddings.of_manifest(manifest_id)
-    return [{**doc, "face_embedding": faces[doc["id"]][1] if doc["id"] in faces else None} for doc in docs]
+    return [
+        {**doc, "face_embedding": faces[doc["id"]].embedding if doc["id"] in faces else None} for doc in docs
+    ]
 
 
 def clone_assets(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -52,11 +53,20 @@ def as_list(value: bytes | Vector | Sequence[float] | None) -> list[float]:
     return list(value or [])
 
 
-def of_manifest(manifest_id: str, transaction: Any = None) -> dict[str, tuple[float, list[float]]]:
-    """Every stored face of the manifest: asset id -> (detector score, unit embedding)."""
+@dataclass(frozen=True)
+class StoredFace:
+    score: float  # the face detector's
+    embedding: list[float]  # unit length
+    source_asset_id: str | None  # the uploaded image it was found in
+
+
+def of_manifest(manifest_id: str, transaction: Any = None) -> dict[str, StoredFace]:
+    """Every stored face of the manifest, by its asset id."""
     query = db.faces().where(filter=FieldFilter("manifest_id", "==", manifest_id))
     out = {}
     for snapshot in query.stream(transaction=transaction):
         doc = snapshot.to_dict() or {}
-        out[snapshot.id] = (float(doc.get("score", 0.0)), as_list(doc.get("embedding")))
+        out[snapshot.id] = StoredFace(
+            float(doc.get("score", 0.0)), as_list(doc.get("embedding")), doc.get("source_asset_id")
+        )
     return out

@@ -40,6 +40,10 @@ class ManifestStatus(StrEnum):
     ERROR = "ERROR"
 
 
+# Why a face cannot be identified (gpu_service/identity.py).
+IdentityStatus = Literal["too_small", "unsure", "blurry"]
+
+
 class AssetType(StrEnum):
     CHARACTER = "CHARACTER"
     OBJECT = "OBJECT"
@@ -183,6 +187,9 @@ class AssetPublic(Record):
     detection_confidence: float | None = None
     crop_bbox: list[int] | None = None  # [x1, y1, x2, y2] in the source image's pixels
     is_face_crop: bool = False
+    # Faces that cannot be identified (too small, unsure, blurred) are cut out but never grouped.
+    identity_status: IdentityStatus | None = None
+    identity_note: str | None = None  # why, in words: "face 38 px; 48 px needed to tell who it is"
     face_group_id: str | None = None  # the primary face's asset id, on every face of the group
     duplicate_of: str | None = None
     reverse_prompt_source: Literal["gemini", "offline"] | None = None

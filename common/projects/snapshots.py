@@ -81,7 +81,7 @@ def read_consistently(manifest_id: str) -> tuple[dict[str, Any], list[dict[str, 
         ]
         faces = embeddings.of_manifest(manifest_id, transaction)
         for asset in assets:
-            asset["face_embedding"] = faces[asset["id"]][1] if asset["id"] in faces else None
+            asset["face_embedding"] = faces[asset["id"]].embedding if asset["id"] in faces else None
         return manifest, assets
 
     return read(db.client().transaction(read_only=True))
