@@ -52,6 +52,7 @@ bench: $(MODELS)
 	$(BIN)/python bench/read_latency.py
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/forks.py
+	$(BIN)/python bench/identity.py
 
 clean:
 	rm -rf $(VENV) .venv-checkov .pytest_cache .ruff_cache .mypy_cache

@@ -164,16 +164,21 @@ def main() -> None:
         finally:
             stack.stop()
 
-    from gpu_service.faces import match, normalize
+    from gpu_service.faces import Face, Group, cluster, normalize
 
     rng = np.random.default_rng(1)
     known = normalize(rng.normal(size=(10_000, 512)).astype(np.float32))
     new = normalize(rng.normal(size=(1_000, 512)).astype(np.float32))
-    match(new, known, 0.5)
+    fresh = [Face(f"n{i}", v, 0.9, f"s{i % 100}") for i, v in enumerate(new)]
+
+    def inherited() -> list[Group]:
+        return [Group.of(Face(f"k{i}", v, 0.9, f"k{i}")) for i, v in enumerate(known)]
+
     runs = []
     for _ in range(5):
+        groups = inherited()
         started = time.perf_counter()
-        match(new, known, 0.5)
+        cluster(fresh, 0.5, groups=groups)
         runs.append(time.perf_counter() - started)
 
     print(

@@ -16,6 +16,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -137,11 +138,7 @@ def show(client: Client, manifest_id: str) -> int:
     rows = [("TAG", "TYPE", "NAME", "SOURCE", "QUALITY", "NOTE")]
     for asset in sorted(manifest["assets"], key=lambda a: (a["asset_type"], a["manifest_tag"])):
         quality = "" if asset["quality_score"] is None else f"{asset['quality_score']:.2f}"
-        note = (
-            "duplicate face"
-            if asset["duplicate_of"]
-            else (asset["processing_error"] or {}).get("message", "")
-        )
+        note = _note(asset)
         rows.append(
             (asset["manifest_tag"], asset["asset_type"], asset["name"], asset["source"], quality, note)
         )
@@ -149,6 +146,14 @@ def show(client: Client, manifest_id: str) -> int:
     for row in rows:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
     return 0
+
+
+def _note(asset: dict[str, Any]) -> str:
+    if asset["duplicate_of"]:
+        return "duplicate face"
+    if asset.get("identity_note"):
+        return f"not identified: {asset['identity_note']}"
+    return str((asset["processing_error"] or {}).get("message", ""))
 
 
 def contact_sheet(client: Client, manifest_id: str, output: Path) -> int:

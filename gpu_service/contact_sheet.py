@@ -1,4 +1,9 @@
-"""The contact sheet: every asset's thumbnail with its number, name and type, on one PNG."""
+"""The contact sheet: every asset's thumbnail with its number, name and type, on one PNG.
+
+The seed's layout: 4 columns of 256 px thumbnails, each over a 60 px label ("[N] Name", then the
+type and tag), under the title "PROJECT REFERENCE SHEET"; DejaVu Sans (Bold 32 for the title, 14 for
+labels), or Pillow's built-in font where DejaVu is missing.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +18,10 @@ TITLE = "PROJECT REFERENCE SHEET"
 COLUMNS = 4
 THUMB = 256
 PAD = 16
-LABEL_H = 44
+LABEL_H = 60
 TITLE_H = 64
+TITLE_PT = 32
+LABEL_PT = 14
 MAX_TILES = 400  # beyond this the sheet stops being readable (and a 1,000-asset PNG is ~80k px tall)
 BACKGROUND = (250, 250, 250)
 INK = (20, 20, 20)
@@ -49,7 +56,7 @@ def draw(tiles: Sequence[Tile], total: int | None = None) -> bytes:
     sheet = Image.new("RGB", (PAD + COLUMNS * cell_w, TITLE_H + rows * cell_h + PAD), BACKGROUND)
     pen = ImageDraw.Draw(sheet)
     title = TITLE if total <= len(shown) else f"{TITLE} (first {len(shown)} of {total})"
-    pen.text((PAD, PAD), title, fill=INK, font=font(28, bold=True))
+    pen.text((PAD, PAD), title, fill=INK, font=font(TITLE_PT, bold=True))
     for index, tile in enumerate(shown):
         x = PAD + (index % COLUMNS) * cell_w
         y = TITLE_H + (index // COLUMNS) * cell_h
@@ -57,9 +64,9 @@ def draw(tiles: Sequence[Tile], total: int | None = None) -> bytes:
         if tile.image is not None:
             thumb = ImageOps.contain(tile.image.convert("RGB"), (THUMB, THUMB))
             sheet.paste(thumb, (x + (THUMB - thumb.width) // 2, y + (THUMB - thumb.height) // 2))
-        label = _fit(pen, f"[{index + 1}] {tile.name}", font(15, bold=True), THUMB)
-        pen.text((x, y + THUMB + 4), label, fill=INK, font=font(15, bold=True))
-        pen.text((x, y + THUMB + 24), f"{tile.asset_type} · {tile.tag}", fill=MUTED, font=font(13))
+        label = _fit(pen, f"[{index + 1}] {tile.name}", font(LABEL_PT), THUMB)
+        pen.text((x, y + THUMB + 8), label, fill=INK, font=font(LABEL_PT))
+        pen.text((x, y + THUMB + 30), f"{tile.asset_type} · {tile.tag}", fill=MUTED, font=font(LABEL_PT))
     out = io.BytesIO()
     sheet.save(out, format="PNG", compress_level=1)  # photos barely compress; speed wins
     return out.getvalue()

@@ -147,15 +147,26 @@ def cluster(
     out = list(groups)
     if not faces:
         return out
+    ordered = sorted(faces, key=lambda f: (-f.score, f.id))
     refs = np.zeros((len(out) + len(faces), len(faces[0].vector)), dtype=np.float32)
     for index, group in enumerate(out):
         refs[index] = group.reference(linkage)
+    # Similarities to the starting groups come from one product; the groups made on the way (kept
+    # after them) and the starting groups that took a face since are compared face by face.
+    start = len(out)
+    known = np.stack([f.vector for f in ordered]) @ refs[:start].T if start else None
+    touched: list[int] = []
     holding: dict[str, set[int]] = {}  # image -> the groups that hold a face of it
     for index, group in enumerate(out):
         for source in group.sources:
             holding.setdefault(source, set()).add(index)
-    for face in sorted(faces, key=lambda f: (-f.score, f.id)):
-        similarity = refs[: len(out)] @ face.vector
+    for row, face in enumerate(ordered):
+        similarity = np.empty(len(out), dtype=np.float32)
+        if known is not None:
+            similarity[:start] = known[row]
+        if touched:
+            similarity[touched] = refs[touched] @ face.vector
+        similarity[start:] = refs[start : len(out)] @ face.vector
         for taken in holding.get(face.source, ()):
             similarity[taken] = -np.inf
         best = int(np.argmax(similarity)) if out else -1
@@ -166,6 +177,8 @@ def cluster(
             best = len(out)
             out.append(Group.of(face))
             refs[best] = face.vector
+        if best < start and best not in touched:
+            touched.append(best)
         holding.setdefault(face.source, set()).add(best)
     return out
 

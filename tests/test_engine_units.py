@@ -79,7 +79,10 @@ def test_same_person_groups_and_different_people_do_not(engine, photos: Path) ->
     primary_of = engine.group(np.stack(vectors), scores, 0.5)
     assert primary_of[0] == primary_of[1] == primary_of[2] != primary_of[3]
     assert primary_of[3] == 3
-    assert engine.match(np.stack(vectors[3:]), np.stack(vectors[:3]), 0.5) == [None]
+    # Incrementally: Biden joins no group of Obama's faces; a fourth Obama photo would.
+    obama = engine.cluster([engine.Face(str(i), vectors[i], scores[i], str(i)) for i in range(3)], 0.5)
+    joined = engine.cluster([engine.Face("biden", vectors[3], scores[3], "b")], 0.5, groups=obama)
+    assert sorted(sorted(g.members) for g in joined) == [["0", "1", "2"], ["biden"]]
 
 
 @pytest.mark.parametrize(
@@ -157,7 +160,7 @@ def test_contact_sheet_falls_back_to_the_builtin_font(monkeypatch: pytest.Monkey
         sheet = Image.open(io.BytesIO(contact_sheet.draw(tiles)))
     finally:
         contact_sheet.font.cache_clear()
-    assert sheet.size == (16 + 4 * 272, 64 + 316 + 16)
+    assert sheet.size == (16 + 4 * 272, 64 + (256 + 60 + 16) + 16)  # 60 px labels, as the seed draws them
     assert sheet.getpixel((16 + 128, 64 + 128))[0] > 200  # the red tile, scaled into its cell
 
 
@@ -274,3 +277,20 @@ def test_the_last_attempt_records_the_error_instead_of_retrying(alice, photos: P
     assert progress["status"] == "ERROR" and "GPU fell off the bus" in progress["error"]
     assert alice.get(f"/api/jobs/{job.id}").json()["status"] == "ERROR"
     assert jobs.handle(job.id, last_attempt=True) == "already error"
+
+
+def test_contact_sheet_uses_dejavu_at_the_seed_sizes() -> None:
+    from gpu_service import contact_sheet
+
+    contact_sheet.font.cache_clear()
+    title, label = (
+        contact_sheet.font(contact_sheet.TITLE_PT, bold=True),
+        contact_sheet.font(contact_sheet.LABEL_PT),
+    )
+    if not isinstance(title, ImageFont.FreeTypeFont):
+        pytest.skip("DejaVu is not installed here: the fallback is tested above")
+    assert isinstance(label, ImageFont.FreeTypeFont)
+    assert (title.getname(), title.size) == (("DejaVu Sans", "Bold"), 32)
+    assert (label.getname(), label.size) == (("DejaVu Sans", "Book"), 14)
+    assert (contact_sheet.COLUMNS, contact_sheet.THUMB, contact_sheet.LABEL_H) == (4, 256, 60)
+    assert contact_sheet.TITLE == "PROJECT REFERENCE SHEET"

@@ -108,7 +108,7 @@ def test_a_run_builds_the_registry_from_real_photos(alice: Api, cast: list, gemi
     sheet = Image.open(io.BytesIO(requests.get(done["contact_sheet_url"], timeout=10).content))
     assert sheet.format == "PNG" and sheet.width == 16 + 4 * (256 + 16)
     tiles = sum(1 for a in done["assets"] if not a["duplicate_of"])
-    assert sheet.height == 64 + -(-tiles // 4) * (256 + 44 + 16) + 16
+    assert sheet.height == 64 + -(-tiles // 4) * (256 + 60 + 16) + 16  # 60 px labels, as the seed draws them
 
     progress = alice.get(f"/api/manifests/{done['id']}/progress").json()
     assert progress["current_step"] == "done" and progress["finished_at"] is not None
