@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Self
 from uuid import uuid4
@@ -26,6 +27,15 @@ def new_id() -> str:
     return uuid4().hex
 
 
+ID_PATTERN = "[0-9a-f]{32}"  # every record id: uuid4 hex, or derived_id's hex
+RECORD_ID = re.compile(ID_PATTERN)
+
+
+def is_record_id(value: str) -> bool:
+    """Ids are 32 lower-case hex digits (uuid4 or derived); nothing else names a record."""
+    return RECORD_ID.fullmatch(value) is not None
+
+
 def derived_id(*parts: object) -> str:
     """A record id that is the same every time the same work is done (random-looking, never sequential)."""
     return hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()[:32]
@@ -38,7 +48,7 @@ Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Labels = Annotated[list[Label], Field(max_length=50)]
 LongText = Annotated[str, StringConstraints(max_length=20000)]
 SortOrder = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
-RecordId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+RecordId = Annotated[str, StringConstraints(pattern=f"^{ID_PATTERN}$")]
 Prompt = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
 ShortText = Annotated[str, StringConstraints(max_length=2000)]
 TagList = Annotated[list[Annotated[str, StringConstraints(max_length=32)]], Field(max_length=200)]

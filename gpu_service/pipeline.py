@@ -24,7 +24,7 @@ from common.gcp.config import settings
 from common.jobs.models import ManifestJob, Step
 from common.library import assets as asset_ops
 from common.library import manifests as manifest_ops
-from common.library import tags
+from common.library import pins, tags
 from common.library.images import thumbnail
 from common.library.models import Asset, AssetType, ManifestStatus
 from common.projects import projects
@@ -315,7 +315,7 @@ def contact_sheet_step(run: Run) -> None:
     path = f"manifests/{run.job.manifest_id}/contact_sheet_{run.job.id}.png"
     storage.upload(path, png, "image/png", bucket_name=settings().derived_bucket)
     previous = registry.set_contact_sheet(run.job.manifest_id, path)
-    if previous and previous != path:
+    if previous and previous != path and not pins.is_pinned(previous):  # a snapshot may show it
         storage.delete(previous, bucket_name=settings().derived_bucket)
     run.progress.advance()
 

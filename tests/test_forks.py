@@ -12,6 +12,14 @@ from tests.engine_support import manifest_of_photos, process
 from tests.support import Api, jpeg, wait_for
 
 SCENES = [["ENV_01"], ["CHAR_01", "ENV_01"], ["CHAR_02"], ["CHAR_01"]]
+EMPTY_SCENE_MANIFEST = {
+    "asset_tags": [],
+    "selected_reference_tags": [],
+    "composition_shot_type": None,
+    "composition_camera_movement": None,
+    "rewritten_keyframe_prompt": None,
+    "rewritten_video_prompt": None,
+}
 
 
 def finished_project(alice: Api, pipeline: Api, manifest_id: str | None) -> dict:
@@ -90,7 +98,13 @@ def test_fork_inherits_edits_and_removes_without_touching_the_parent(
         alice, cast["hero"]["id"]
     )  # same object
     project = alice.get(f"/api/projects/{fork['project_id']}").json()
-    assert project["parent_project_id"] == parent["project_id"] and project["scenes"] == []
+    assert project["parent_project_id"] == parent["project_id"]
+    # resuming at keyframing: every scene keeps its story, none its keyframe or clip
+    kept = [
+        (s["index"], s["source"], s["storyboard_text"], s["keyframe_url"], s["clip_url"])
+        for s in project["scenes"]
+    ]
+    assert kept == [(i, "storyboard", f"scene {i}", None, None) for i in range(4)]
     assert project["snapshot_id"] and project["prompt"] == "a chase at night"
     after = everything(alice, parent["project_id"], cast["manifest"]["id"])
     assert without_urls(after) == without_urls(before)  # the parent, its manifest and its assets
@@ -113,7 +127,14 @@ def test_scenes_below_the_boundary_are_inherited_and_branches_nest(
     assert (fork["resume_stage"], fork["scene_copy_boundary"]) == ("keyframing", 2)
     scenes = alice.get(f"/api/projects/{fork['project_id']}").json()["scenes"]
     copied = [(s["index"], s["source"], s["clip_url"]) for s in scenes]
-    assert copied == [(0, "inherited", "gs://c/0.mp4"), (1, "inherited", "gs://c/1.mp4")]
+    assert copied == [
+        (0, "inherited", "gs://c/0.mp4"),
+        (1, "inherited", "gs://c/1.mp4"),
+        (2, "storyboard", None),  # from the boundary on: the story stays, keyframes are redone
+        (3, "storyboard", None),
+    ]
+    assert [s["storyboard_text"] for s in scenes] == ["scene 0", "scene 1", "scene 2", "scene 3"]
+    assert scenes[2]["scene_manifest"] == {**EMPTY_SCENE_MANIFEST, "asset_tags": ["CHAR_02"]}
     assert scenes[1]["scene_manifest"]["asset_tags"] == ["CHAR_01", "ENV_01"]
     second = alice.post(
         f"/api/projects/{parent['project_id']}/fork",

@@ -9,6 +9,7 @@ from common.projects.models import ProjectStage as S
 
 TAGS = {0: ["ENV_01"], 1: ["CHAR_01", "ENV_01"], 2: ["CHAR_02"], 3: ["CHAR_01", "OBJ_01"]}
 UNKNOWN = {**TAGS, 2: None}
+EMPTY = {**TAGS, 2: []}  # the seed's rule: null or empty asset_tags are unknown
 
 CASES = [
     ("nothing changed", {}, TAGS, Invalidation(S.COMPLETE, 4)),
@@ -23,6 +24,20 @@ CASES = [
     ("two assets changed", {"changed_asset_tags": ["OBJ_01", "ENV_01"]}, TAGS, Invalidation(S.KEYFRAMING, 0)),
     ("unknown scene tags", {"changed_asset_tags": ["OBJ_01"]}, UNKNOWN, Invalidation(S.KEYFRAMING, 0)),
     ("unknown tags, nothing changed", {}, UNKNOWN, Invalidation(S.COMPLETE, 4)),
+    ("empty scene tags", {"changed_asset_tags": ["OBJ_01"]}, EMPTY, Invalidation(S.KEYFRAMING, 0)),
+    (
+        "empty scene tags, unused asset",
+        {"changed_asset_tags": ["OBJ_09"]},
+        EMPTY,
+        Invalidation(S.KEYFRAMING, 0),
+    ),
+    ("empty scene tags, nothing changed", {}, EMPTY, Invalidation(S.COMPLETE, 4)),
+    (
+        "empty tags after an edit",
+        {"edited_scenes": [1], "changed_asset_tags": ["OBJ_09"]},
+        EMPTY,
+        Invalidation(S.STORYBOARDING, 0),
+    ),
     (
         "asset and earlier edit",
         {"changed_asset_tags": ["CHAR_02"], "edited_scenes": [1]},

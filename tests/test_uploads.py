@@ -154,6 +154,24 @@ def test_bad_files_are_refused_and_change_nothing(
     assert list(bucket().list_blobs(prefix=f"manifests/{asset['manifest_id']}/")) == []
 
 
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_a_cut_image_is_422_whatever_its_format_and_where_it_is_cut(
+    alice: Api, asset: dict, fmt: str
+) -> None:
+    """A file whose header says JPEG, PNG or WebP but whose body is cut is an invalid image (422);
+    only bytes that are none of the three are an unsupported type (415)."""
+    picture = Image.effect_noise((400, 300), 60).convert("RGB")
+    out = io.BytesIO()
+    picture.save(out, format=fmt)
+    data = out.getvalue()
+    before = alice.get(f"/api/manifests/{asset['manifest_id']}").json()
+    for cut in (16, 64, 400, len(data) // 2, len(data) - 8):
+        r = alice.upload(asset["id"], data[:cut], f"cut.{fmt.lower()}")
+        assert (r.status_code, r.json()["error"]["code"]) == (422, "invalid_image"), (fmt, cut, r.text)
+    assert alice.get(f"/api/manifests/{asset['manifest_id']}").json() == before
+    assert alice.upload(asset["id"], data, f"whole.{fmt.lower()}").status_code == 200
+
+
 def test_oversized_upload_is_413(alice: Api, asset: dict) -> None:
     r = alice.upload(asset["id"], b"\xff" * (21 * 1024 * 1024), "huge.jpg")
     assert r.status_code == 413

@@ -20,10 +20,20 @@ from common.records import new_id, utcnow
 
 def start_manifest_run(owner_id: str, manifest_id: str) -> ManifestJob:
     """Mark the manifest PROCESSING under a fresh lease and queue the run."""
-    manifest_ops.get_owned(owner_id, manifest_id)
+    manifest = manifest_ops.get_owned(owner_id, manifest_id)
     if not _has_image(manifest_id):
         raise ValidationFailed("no asset of this manifest has an image yet; upload one first")
-    job = ManifestJob(id=new_id(), owner_id=owner_id, manifest_id=manifest_id, created_at=utcnow())
+    # A fork's manifest whose first run did not succeed stays incremental: inherited assets keep
+    # their crops and tags, and the fork gets its snapshot when the run succeeds.
+    pending = manifest.snapshot_pending_for
+    job = ManifestJob(
+        id=new_id(),
+        owner_id=owner_id,
+        manifest_id=manifest_id,
+        created_at=utcnow(),
+        incremental=pending is not None,
+        project_id=pending,
+    )
     lifecycle.start_run(job)
     return job
 

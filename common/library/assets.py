@@ -11,7 +11,7 @@ from google.cloud.firestore import FieldFilter, Increment
 from common.errors import NotFound
 from common.gcp import db, storage
 from common.library import manifests as manifest_ops
-from common.library import tags
+from common.library import pins, tags
 from common.library.models import Asset, AssetCreate, AssetUpdate
 from common.records import new_id, utcnow
 
@@ -169,10 +169,9 @@ def delete(owner_id: str, asset_id: str) -> None:
 
 def release_objects(*paths: str | None) -> None:
     """Delete stored objects that no asset references any more, unless a snapshot may (their
-    manifest folder is pinned by common.snapshots)."""
+    manifest folder is pinned: common/library/pins.py)."""
     for path in filter(None, paths):
-        folder = path.split("/")[1] if path.startswith("manifests/") and path.count("/") >= 2 else None
-        if folder and db.object_pins().document(folder).get().exists:
+        if pins.is_pinned(path):
             continue
         field = "thumbnail_path" if path.endswith("_thumb.jpg") else "image_path"
         query = db.assets().where(filter=FieldFilter(field, "==", path)).limit(1)

@@ -12,6 +12,19 @@ from common.errors import InvalidImage, PayloadTooLarge, UnsupportedMediaType
 from common.gcp.config import settings
 
 FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
+
+
+def signature(data: bytes) -> str | None:
+    """The accepted format a file's first bytes announce (its magic number), whatever follows."""
+    if data[:3] == b"\xff\xd8\xff":
+        return "JPEG"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "PNG"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    return None
+
+
 EXIF_ORIENTATION = 0x0112
 
 
@@ -43,6 +56,8 @@ def validate(data: bytes) -> ValidImage:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise InvalidImage("the image declares more pixels than allowed (decompression bomb)") from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        if signature(data) is not None:  # a JPEG, PNG or WebP whose body is cut or broken
+            raise InvalidImage("the image is truncated or corrupt") from exc
         raise UnsupportedMediaType("the file is not a JPEG, PNG or WebP image") from exc
     if img.format not in FORMATS:
         raise UnsupportedMediaType(f"{img.format} images are not accepted; use JPEG, PNG or WebP")
@@ -57,6 +72,8 @@ def validate(data: bytes) -> ValidImage:
         )
     try:
         img.load()
+        if img.format == "PNG":  # Pillow decodes a PNG cut after its pixels; its chunks say so
+            Image.open(io.BytesIO(data)).verify()
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         raise InvalidImage("the image is truncated or corrupt") from exc
     content_type, extension = FORMATS[img.format]

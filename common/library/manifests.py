@@ -13,7 +13,7 @@ from google.cloud.firestore import FieldFilter, Increment, Query
 from common.errors import Conflict, NotFound, ValidationFailed
 from common.gcp import db
 from common.library.models import Manifest, ManifestCreate, ManifestListQuery, ManifestUpdate
-from common.records import new_id, utcnow
+from common.records import is_record_id, new_id, utcnow
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference, DocumentSnapshot
@@ -36,7 +36,10 @@ def read_manifest(snapshot: DocumentSnapshot) -> Manifest:
 
 
 def get_owned(owner_id: str, manifest_id: str) -> Manifest:
-    """The caller's live manifest; anyone else's, a deleted one or a missing one is 404 alike."""
+    """The caller's live manifest; anyone else's, a deleted one, a missing one or a string that
+    cannot be an id (a path, say) is 404 alike."""
+    if not is_record_id(manifest_id):
+        raise NotFound("manifest not found")
     snapshot = manifest_ref(manifest_id).get()
     if not snapshot.exists:
         raise NotFound("manifest not found")

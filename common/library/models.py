@@ -150,6 +150,9 @@ class Manifest(ManifestPublic):
     # Highest tag number claimed per type: a hint for the next claim, never the source of truth.
     tag_high: dict[str, int] = Field(default_factory=dict)
     processing: ProcessingLease | None = None
+    # A fork's manifest whose new images still need the engine: the fork project that gets its
+    # snapshot when a run of this manifest succeeds. Until then every run here is incremental.
+    snapshot_pending_for: str | None = None
 
 
 class UploadError(Model):

@@ -36,15 +36,23 @@ class AssetEdits:
 
     @property
     def removed(self) -> set[str]:
-        return set(self.changes.removed_asset_ids)
+        """The removed assets and what was cut from them: crops follow their source."""
+        gone = set(self.changes.removed_asset_ids)
+        return gone | self._crops_of(gone)
 
     @property
     def needs_engine(self) -> bool:
         return bool(self.new_images or self.uploads)
 
     def changed_tags(self) -> list[str]:
+        """Tags whose picture changes: edited and removed assets, and the crops of removed or
+        re-imaged ones (a new image yields new crops)."""
         by_id = {a["id"]: a for a in self.inherited}
-        return [by_id[i]["manifest_tag"] for i in set(self.changes.modified_assets) | self.removed]
+        changed = set(self.changes.modified_assets) | self.removed | self._crops_of(set(self.new_images))
+        return sorted(by_id[i]["manifest_tag"] for i in changed)
+
+    def _crops_of(self, sources: set[str]) -> set[str]:
+        return {a["id"] for a in self.inherited if a.get("source_asset_id") in sources}
 
 
 @dataclass
@@ -102,6 +110,7 @@ def fork_manifest(parent: Project, project: Project, edits: AssetEdits) -> Forke
             "current_step": None,
             "error": None,
             "contact_sheet_path": None,
+            "snapshot_pending_for": project.id if edits.needs_engine else None,
         }
     )
 

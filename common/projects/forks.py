@@ -13,6 +13,7 @@ its branch name and, when nothing needs the engine, its snapshot) and start the 
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -31,10 +32,13 @@ from common.projects.models import (
     AssetChanges,
     ForkRequest,
     Project,
+    ProjectStage,
     ProjectStatus,
     Scene,
 )
 from common.records import new_id, utcnow
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -61,7 +65,11 @@ def fork(owner_id: str, parent_id: str, request: ForkRequest) -> Fork:
             project_id=project.id,
             created_at=project.created_at,
         )
-        lifecycle.start_run(job)
+        try:
+            lifecycle.start_run(job)
+        except lifecycle.QueueUnavailable:
+            # The fork stands; its manifest says ERROR and the next POST /process retries the run.
+            log.warning("fork's engine run not queued", extra={"project_id": project.id, "job_id": job.id})
     return Fork(project, result)
 
 
@@ -147,11 +155,19 @@ def _write(
 
 
 def _copy_scenes(project: Project, scenes: list[Scene], result: Invalidation, request: ForkRequest) -> None:
+    """Scenes below the boundary are copied whole. When the pipeline resumes at keyframing the story
+    stands, so every later scene keeps its storyboard (and the composition chosen with it); only its
+    keyframe, clip and what keyframing wrote into its scene manifest are dropped."""
+    keeps_story = result.resume_stage == ProjectStage.KEYFRAMING
     writes: db.Writes = []
     for scene in scenes:
         if scene.index < result.scene_copy_boundary:
             doc = {**scene.model_dump(), "source": "inherited"}
-            writes.append((projects.scene_ref(project.id, scene.index), doc))
+        elif keeps_story and scene.storyboard_text is not None:
+            doc = story_of(scene)
+        else:
+            continue
+        writes.append((projects.scene_ref(project.id, scene.index), doc))
     for index, edit in request.scene_edits.items():
         doc = {
             "index": int(index),
@@ -161,6 +177,21 @@ def _copy_scenes(project: Project, scenes: list[Scene], result: Invalidation, re
         }
         writes.append((projects.scene_ref(project.id, int(index)), doc))
     db.set_all(writes)
+
+
+# Scene-manifest fields the storyboard decides; the others are written at keyframing.
+STORY_FIELDS = {"asset_tags", "composition_shot_type", "composition_camera_movement"}
+
+
+def story_of(scene: Scene) -> dict[str, Any]:
+    manifest = scene.scene_manifest.model_dump(include=STORY_FIELDS) if scene.scene_manifest else None
+    return {
+        "index": scene.index,
+        "storyboard_text": scene.storyboard_text,
+        "scene_manifest": manifest,
+        "source": "storyboard",
+        "updated_at": utcnow(),
+    }
 
 
 # ---------------------------------------------------------------- 4. commit

@@ -5,7 +5,8 @@ One pure function over plain inputs, so the rules are a table (tests/test_invali
 - edited or deleted scenes: scenes before the lowest one touched are kept;
 - clear_keyframes: the story stands, keyframes are redone: resume at keyframing, from scene 0;
 - a modified or removed asset: scenes before the first one whose scene manifest uses its tag are
-  kept; when any scene's asset tags are unknown, nothing can be proven safe: boundary 0.
+  kept; when any scene's asset tags are unknown (null or empty: a scene that lists no asset proves
+  nothing about which it shows), nothing can be proven safe: boundary 0.
 Adding assets invalidates nothing. The earliest reason wins.
 """
 
@@ -36,7 +37,7 @@ def invalidate(
     clear_keyframes: bool = False,
     changed_asset_tags: Iterable[str] = (),
 ) -> Invalidation:
-    """`scene_asset_tags`: each scene's scene-manifest asset_tags, None where unknown."""
+    """`scene_asset_tags`: each scene's scene-manifest asset_tags, None (or empty) where unknown."""
     if prompt_changed or style_changed:
         return Invalidation(ProjectStage.STORYBOARDING, 0)
     boundary = scene_count
@@ -50,7 +51,7 @@ def invalidate(
         stage = _earlier(stage, ProjectStage.KEYFRAMING)
     tags = set(changed_asset_tags)
     if tags:
-        if any(scene_asset_tags.get(i) is None for i in range(scene_count)):
+        if any(not scene_asset_tags.get(i) for i in range(scene_count)):
             boundary = 0
         else:
             using = [i for i in range(scene_count) if tags & set(scene_asset_tags[i] or ())]

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 from google.cloud import firestore
 from google.cloud.firestore import FieldFilter, Increment, Query
 
-from common.errors import NotFound
+from common.errors import Conflict, NotFound
 from common.gcp import db
 from common.library import manifests as manifest_ops
+from common.library.models import ManifestStatus
 from common.projects import snapshots
 from common.projects.models import (
     GenerateRequest,
@@ -127,6 +128,8 @@ def soft_delete(owner_id: str, project_id: str) -> None:
 
 def snapshot_of(owner_id: str, project_id: str) -> tuple[Project, dict[str, Any], list[dict[str, Any]]]:
     project = get_owned(owner_id, project_id)
+    if project.snapshot_id is None and project.manifest_id is not None:
+        raise _snapshot_pending(project.manifest_id)
     if project.snapshot_id is None:
         raise NotFound("this project was generated without a manifest: it has no snapshot")
     snapshot, assets = snapshots.read(project.snapshot_id)
@@ -151,7 +154,21 @@ def attach_snapshot(project_id: str, manifest_id: str) -> None:
         "updated_at": utcnow(),
     }
     batch.update(project_ref(project_id), changes)
+    batch.update(manifest_ops.manifest_ref(manifest_id), {"snapshot_pending_for": None})
     batch.commit()
+
+
+def _snapshot_pending(manifest_id: str) -> Conflict:
+    """A fork whose new images the engine has not processed yet: where its manifest's run stands."""
+    manifest = manifest_ops.read_manifest(manifest_ops.manifest_ref(manifest_id).get())
+    message = "this fork's snapshot is written when its manifest's run succeeds; "
+    message += f"the run is {manifest.status.value}"
+    if manifest.error:
+        message += f" ({manifest.error})"
+    if manifest.status == ManifestStatus.ERROR:
+        message += f"; start it again with POST /api/manifests/{manifest.id}/process"
+    details = {"manifest_id": manifest.id, "status": manifest.status.value, "error": manifest.error}
+    return Conflict(message, details)
 
 
 # ---------------------------------------------------------------- the pipeline's writes

@@ -11,19 +11,17 @@ committed, in the same batch as the project that uses it.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import zlib
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from google.api_core import exceptions
 from google.cloud import firestore
 from google.cloud.firestore import FieldFilter
 
 from common.errors import Conflict
 from common.gcp import db
-from common.library import embeddings
+from common.library import embeddings, pins
 from common.library.models import ManifestStatus
 from common.projects.models import Project
 from common.records import derived_id, utcnow
@@ -50,21 +48,6 @@ def _encode(value: Any) -> Any:
 
 def snapshot_ref(snapshot_id: str) -> DocumentReference:
     return db.snapshots().document(snapshot_id)
-
-
-def pin_objects(assets: list[dict[str, Any]]) -> None:
-    """Snapshots point at the same stored images as the live assets. Once a manifest's objects are
-    in a snapshot, deleting or replacing an asset must not delete them: pin the manifest's object
-    folder (create-if-absent, so repeated generates write nothing). See assets.release_objects."""
-    folders = {
-        path.split("/")[1]
-        for asset in assets
-        for path in (asset.get("image_path"), asset.get("thumbnail_path"))
-        if isinstance(path, str) and path.startswith("manifests/") and path.count("/") >= 2
-    }
-    for folder in folders:
-        with contextlib.suppress(exceptions.AlreadyExists):
-            db.object_pins().document(folder).create({"pinned_at": utcnow()})
 
 
 def read_consistently(manifest_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -140,9 +123,13 @@ def for_project(
     `face_embedding`) and point the project at it. Returns the snapshot document, which the caller
     creates (`create_in`) in the same commit that makes the project use it."""
     sid = snapshot_id(project.id)
-    pin_objects(assets)
+    # Snapshots share the live objects: their folders are never collected from now on (pins.py).
+    pins.pin(
+        [doc.get("contact_sheet_path"), *(a.get(p) for a in assets for p in ("image_path", "thumbnail_path"))]
+    )
     count = write_chunks(sid, assets)
-    public = {k: v for k, v in doc.items() if k not in ("owner_id", "tag_high", "processing", "deleted_at")}
+    private = ("owner_id", "tag_high", "processing", "deleted_at", "snapshot_pending_for")
+    public = {k: v for k, v in doc.items() if k not in private}
     version = int(doc.get("version", 1))
     project.manifest_id, project.snapshot_id, project.manifest_version = manifest_id, sid, version
     return {

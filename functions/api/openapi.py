@@ -9,10 +9,10 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from common.records import ErrorOut
+from common.records import ID_PATTERN, ErrorOut
 from functions.api.router import ROUTES, Call, Route, route
 
-ID_SCHEMA = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
+ID_SCHEMA = {"type": "string", "pattern": f"^{ID_PATTERN}$"}
 ERROR_TEXT = {
     400: "Malformed request (e.g. the body is not JSON)",
     401: "Missing or invalid ID token",

@@ -172,6 +172,9 @@ def snapshot_out(project: Project, snapshot: dict[str, Any], assets: list[dict[s
         manifest_version=snapshot["manifest_version"],
         created_at=snapshot["created_at"],
         manifest=ManifestPublic.model_validate(snapshot["manifest"]),
+        contact_sheet_url=storage.read_url(
+            snapshot["manifest"].get("contact_sheet_path"), bucket_name=settings().derived_bucket
+        ),
         assets=[snapshot_asset(asset) for asset in assets],
     )
 

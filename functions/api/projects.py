@@ -91,7 +91,7 @@ def delete_project(call: Call) -> DeletedOut:
     summary="The manifest as it was when the project started",
     tag=TAG,
     response=SnapshotOut,
-    errors=(404,),
+    errors=(404, 409),  # 409: a fork whose snapshot waits for its manifest's run
 )
 def get_snapshot(call: Call) -> SnapshotOut:
     return snapshot_out(*ops.snapshot_of(call.uid, call.params["project_id"]))

@@ -28,6 +28,7 @@ from common.errors import (
     problems,
 )
 from common.gcp.config import settings
+from common.records import ID_PATTERN
 from functions.api.auth import PIPELINE_ROLE, authenticate
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ MULTIPART_SLACK = 64 * 1024  # room for multipart boundaries and headers around 
 class IdConverter(BaseConverter):
     """Ids are uuid4 hex; anything else cannot name a record, so it never reaches a handler."""
 
-    regex = "[0-9a-f]{32}"
+    regex = ID_PATTERN
 
 
 @dataclass
