@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -11,6 +12,8 @@ from werkzeug.serving import make_server
 
 from devstack.emulators import Stack
 from devstack.models import ensure as ensure_models
+
+ENV_FILE = Path(".devstack/env.json")
 
 
 def _interrupt(*_: object) -> None:
@@ -26,6 +29,7 @@ def main() -> None:
     try:
         stack.start_worker()
         os.environ.update(stack.env())
+        ENV_FILE.write_text(json.dumps(stack.env()))  # for tools run beside it: python -m devstack.sweep
         from common.gcp import logs
         from devstack.app import EVENTS_PATH, build
 
@@ -45,6 +49,7 @@ def main() -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        ENV_FILE.unlink(missing_ok=True)
         stack.stop()
         sys.stdout.flush()
 

@@ -3,6 +3,8 @@
 - `api` (signature type http): every /api route, declared per resource in functions/api/.
 - `on_upload_finalized` (signature type cloudevent): the `google.cloud.storage.object.v1.finalized`
   trigger on the uploads bucket.
+- `sweep` (signature type http): the nightly sweep, called by Cloud Scheduler with an OIDC token;
+  deployed privately (only the scheduler's service account may invoke it).
 
 The signature types are given at deploy time (infra/) and by the local stack, so this module does
 not import functions_framework for its decorators: the runtime has loaded it already, and a fresh
@@ -15,16 +17,22 @@ import logging
 import os
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
+from pydantic_core import to_json
+from werkzeug.wrappers import Response
+
+from common.errors import problems
 from common.gcp import logs
 from common.gcp.config import refuse_local_settings
 from common.library import uploads
+from common.records import Input
 from functions.api import assets, checkpoints, manifests, openapi, processing, projects
 from functions.api import uploads as upload_routes
-from functions.api.router import dispatch
+from functions.api.router import dispatch, error_response
 
 if TYPE_CHECKING:
     from cloudevents.http import CloudEvent
-    from werkzeug.wrappers import Request, Response
+    from werkzeug.wrappers import Request
 
 refuse_local_settings()  # a deployment with emulator variables set must not start
 logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
@@ -43,6 +51,22 @@ ROUTE_MODULES = (
 
 def api(request: Request) -> Response:
     return dispatch(request)
+
+
+def sweep(request: Request) -> Response:
+    """`{"dry_run": true}` lists what the sweep would remove; otherwise it removes it. The report is
+    the answer (and a log line)."""
+    from common.maintenance import sweep as sweeper
+
+    try:
+        options = SweepRequest.model_validate_json(request.get_data(cache=False) or b"{}")
+    except ValidationError as exc:
+        return error_response(422, "validation_error", "the request is not valid", problems(exc))
+    return Response(to_json(sweeper.run(dry_run=options.dry_run)), 200, mimetype="application/json")
+
+
+class SweepRequest(Input):
+    dry_run: bool = False
 
 
 def on_upload_finalized(event: CloudEvent) -> None:

@@ -17,7 +17,7 @@ data "archive_file" "functions" {
     filename = "requirements.txt"
   }
   source {
-    content  = "from functions.main import api, on_upload_finalized  # noqa: F401 - the deployed targets\n"
+    content  = "from functions.main import api, on_upload_finalized, sweep  # noqa: F401 - the deployed targets\n"
     filename = "main.py"
   }
 }

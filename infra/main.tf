@@ -27,6 +27,8 @@ locals {
     WORKER_URL              = "${local.gpu_url}/tasks"
     TASKS_SERVICE_ACCOUNT   = google_service_account.tasks.email
     PROCESSING_LEASE_S      = "600"
+    SWEEP_RETENTION_DAYS    = tostring(var.sweep_retention_days)
+    SWEEP_GRACE_S           = "3600"
     PIPELINE_URL            = var.pipeline_url
     PIPELINE_QUEUE          = google_cloud_tasks_queue.pipeline.name
   }
@@ -72,6 +74,7 @@ resource "google_project_service" "apis" {
     "artifactregistry.googleapis.com",
     "cloudbuild.googleapis.com",
     "cloudfunctions.googleapis.com",
+    "cloudscheduler.googleapis.com",
     "cloudtasks.googleapis.com",
     "eventarc.googleapis.com",
     "firestore.googleapis.com",

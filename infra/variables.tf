@@ -94,3 +94,21 @@ variable "github_repository" {
   type        = string
   default     = "vidpipe"
 }
+
+variable "sweep_schedule" {
+  description = "When the sweep runs (cron, UTC)"
+  type        = string
+  default     = "30 3 * * *"
+}
+
+variable "sweep_dry_run" {
+  description = "true: the sweep only logs what it would remove (a first week in a new environment)"
+  type        = bool
+  default     = false
+}
+
+variable "sweep_retention_days" {
+  description = "How long soft-deleted manifests and projects are kept before the sweep removes them"
+  type        = number
+  default     = 30
+}

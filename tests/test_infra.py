@@ -86,7 +86,9 @@ def test_every_entry_point_is_deployed(tf: dict) -> None:
     targets = {n.name for n in module.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")}
     functions = tf["resource"]["google_cloudfunctions2_function"].values()
     assert (
-        {f["build_config"][0]["entry_point"] for f in functions} == targets == {"api", "on_upload_finalized"}
+        {f["build_config"][0]["entry_point"] for f in functions}
+        == targets
+        == {"api", "on_upload_finalized", "sweep"}
     )
     archive = (INFRA / "functions.tf").read_text()
     assert f"from functions.main import {', '.join(sorted(targets))}" in archive  # the deployed root main.py
@@ -291,3 +293,20 @@ def test_the_functions_archive_holds_every_module_they_import() -> None:
     }
     assert len(ours) > 10, f"functions/main.py loaded too few modules of the project: {sorted(ours)}"
     assert ours <= zipped, f"imported but not deployed: {sorted(ours - zipped)}"
+
+
+def test_the_sweep_runs_nightly_and_only_the_scheduler_may_call_it(tf: dict) -> None:
+    function = resource(tf, "google_cloudfunctions2_function", "sweep")
+    assert function["build_config"][0]["entry_point"] == "sweep"
+    job = resource(tf, "google_cloud_scheduler_job", "sweep")
+    target = job["http_target"][0]
+    assert target["uri"] == "${google_cloudfunctions2_function.sweep.service_config[0].uri}"
+    assert target["oidc_token"][0]["service_account_email"] == "${google_service_account.scheduler.email}"
+    assert target["oidc_token"][0]["audience"] == target["uri"]
+    invokers = [
+        member
+        for kind in ("google_cloud_run_service_iam_member", "google_cloud_run_v2_service_iam_member")
+        for member in tf["resource"].get(kind, {}).values()
+        if "sweep" in str(member.get("service", member.get("name", "")))
+    ]
+    assert [m["member"] for m in invokers] == ["serviceAccount:${google_service_account.scheduler.email}"]

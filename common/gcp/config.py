@@ -69,6 +69,10 @@ class Settings:
     # Unset (the local stack): the continuation is recorded on the checkpoint only.
     pipeline_url: str | None
     pipeline_queue: str
+    # The sweep (common/maintenance/sweep.py): soft-deleted records are kept this long, and nothing
+    # younger than the grace period is touched (writes in flight).
+    sweep_retention_days: int
+    sweep_grace_s: int
 
 
 @cache
@@ -100,4 +104,6 @@ def settings() -> Settings:
         processing_lease_s=int(env("PROCESSING_LEASE_S", "600")),
         pipeline_url=env("PIPELINE_URL") or None,
         pipeline_queue=env("PIPELINE_QUEUE", "pipeline-handoffs"),
+        sweep_retention_days=int(env("SWEEP_RETENTION_DAYS", "30")),
+        sweep_grace_s=int(env("SWEEP_GRACE_S", "3600")),
     )

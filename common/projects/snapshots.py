@@ -96,7 +96,7 @@ def write_chunks(snapshot_id: str, assets: list[dict[str, Any]]) -> int:
             batch.commit(retry=db.CONTENDED)
             batch, pending = db.client().batch(), 0
         # set, not create: a retried write may find its own earlier chunks (invisible until committed)
-        batch.set(base.document(f"{n:05d}"), {"n": n, "count": len(part), "data": data})
+        batch.set(base.document(f"{n:05d}"), {"n": n, "count": len(part), "data": data, "at": utcnow()})
         pending += len(data)
     batch.commit(retry=db.CONTENDED)
     return len(parts)
@@ -123,10 +123,12 @@ def for_project(
     `face_embedding`) and point the project at it. Returns the snapshot document, which the caller
     creates (`create_in`) in the same commit that makes the project use it."""
     sid = snapshot_id(project.id)
-    # Snapshots share the live objects: their folders are never collected from now on (pins.py).
-    pins.pin(
-        [doc.get("contact_sheet_path"), *(a.get(p) for a in assets for p in ("image_path", "thumbnail_path"))]
-    )
+    # Snapshots share the live objects: their folders are not collected while a snapshot needs them.
+    objects = [
+        doc.get("contact_sheet_path"),
+        *(a.get(p) for a in assets for p in ("image_path", "thumbnail_path")),
+    ]
+    folders = pins.pin(objects)
     count = write_chunks(sid, assets)
     private = ("owner_id", "tag_high", "processing", "deleted_at", "snapshot_pending_for")
     public = {k: v for k, v in doc.items() if k not in private}
@@ -138,6 +140,7 @@ def for_project(
         "manifest": {**public, "id": manifest_id},
         "asset_count": len(assets),
         "chunk_count": count,
+        "pinned_folders": folders,  # what the sweep keeps pinned for this snapshot
         "project_id": project.id,
         "owner_id": project.owner_id,
         "created_at": utcnow(),
