@@ -25,12 +25,23 @@ resource "google_service_account" "gpu" {
   display_name = "vidpipe GPU service: processes manifests"
 }
 
-# Firestore: the three workloads that read and write documents.
+resource "google_service_account" "sweeper" {
+  account_id   = "${local.name}-sweeper"
+  display_name = "vidpipe sweep function: removes unreferenced documents and objects"
+}
+
+resource "google_service_account" "scheduler" {
+  account_id   = "${local.name}-scheduler"
+  display_name = "vidpipe Cloud Scheduler: the OIDC identity that calls the sweep"
+}
+
+# Firestore: the workloads that read and write documents.
 resource "google_project_iam_member" "firestore_users" {
   for_each = {
     api     = google_service_account.api.email
     trigger = google_service_account.trigger.email
     gpu     = google_service_account.gpu.email
+    sweeper = google_service_account.sweeper.email
   }
   project = var.project_id
   role    = "roles/datastore.user"

@@ -1,22 +1,6 @@
 # The nightly sweep (common/maintenance/sweep.py): Cloud Scheduler calls a private function with an
 # OIDC token; the function removes what no live record references, after the retention period.
 
-resource "google_service_account" "sweeper" {
-  account_id   = "${local.name}-sweeper"
-  display_name = "vidpipe sweep function: removes unreferenced documents and objects"
-}
-
-resource "google_service_account" "scheduler" {
-  account_id   = "${local.name}-scheduler"
-  display_name = "vidpipe Cloud Scheduler: the OIDC identity that calls the sweep"
-}
-
-resource "google_project_iam_member" "sweeper_firestore" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = "serviceAccount:${google_service_account.sweeper.email}"
-}
-
 resource "google_storage_bucket_iam_member" "sweeper_buckets" {
   for_each = {
     uploads = google_storage_bucket.uploads.name
