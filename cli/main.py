@@ -149,11 +149,17 @@ def show(client: Client, manifest_id: str) -> int:
 
 
 def _note(asset: dict[str, Any]) -> str:
+    notes = []
     if asset["duplicate_of"]:
-        return "duplicate face"
+        notes.append("duplicate face")
     if asset.get("identity_note"):
-        return f"not identified: {asset['identity_note']}"
-    return str((asset["processing_error"] or {}).get("message", ""))
+        notes.append(f"not identified: {asset['identity_note']}")
+    if asset["processing_error"]:
+        notes.append(str(asset["processing_error"]["message"]))
+    warnings = [c["code"] for c in asset.get("quality_checks") or [] if c["severity"] == "warning"]
+    if warnings:
+        notes.append("warnings: " + ", ".join(warnings))
+    return "; ".join(notes)
 
 
 def contact_sheet(client: Client, manifest_id: str, output: Path) -> int:

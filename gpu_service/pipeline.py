@@ -24,7 +24,7 @@ from common.gcp.config import settings
 from common.jobs.models import ManifestJob, Step
 from common.library import assets as asset_ops
 from common.library import manifests as manifest_ops
-from common.library import pins, tags
+from common.library import pins, quality, tags
 from common.library.images import thumbnail
 from common.library.models import Asset, AssetType, ManifestStatus
 from common.projects import projects
@@ -149,6 +149,8 @@ def _child(
         height=image.height,
         identity_status=verdict.status if verdict else None,
         identity_note=verdict.note if verdict else None,
+        quality_checks=quality.image_checks(image)
+        + quality.border_checks(bbox, (picture.width, picture.height)),
     )
 
 
@@ -161,6 +163,10 @@ def faces_step(run: Run, sources: list[Asset], assets: list[Asset]) -> None:
             raise picture  # it was readable a moment ago: let the task retry
         found = faces.detect(picture.bgr)
         run.face_counts[source.id] = len(found)
+        checks = quality.face_checks(
+            source.asset_type, [f.bbox for f in found], (picture.width, picture.height)
+        )
+        registry.set_checks(source, quality.FACE_CODES, checks)
         crops = faces.align(picture.bgr, found)
         seen = [
             SeenFace(face, vector, identity.assess(face, crop))
@@ -172,6 +178,7 @@ def faces_step(run: Run, sources: list[Asset], assets: list[Asset]) -> None:
         grouping.join_groups(run.job.manifest_id, run.new_faces)
     else:
         grouping.group_faces(run.job.manifest_id)
+    asset_ops.recount_warnings(run.job.manifest_id)  # crops and face checks are all written now
 
 
 @dataclass(frozen=True)
@@ -255,7 +262,6 @@ def description_fields(asset: Asset, result: describe.Description) -> dict[str, 
     return {
         "reverse_prompt": result.text.reverse_prompt,
         "visual_description": result.text.visual_description,
-        "quality_score": result.text.quality_score,
         "reverse_prompt_source": result.source,
         "described_from": fingerprint(asset),
         "processing_cost": Increment(result.cost),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -18,9 +18,9 @@ from google.cloud.firestore import Increment
 
 from common.gcp import db, storage
 from common.library import assets as asset_ops
-from common.library import embeddings
+from common.library import embeddings, quality
 from common.library import manifests as manifest_ops
-from common.library.models import Asset, AssetType, IdentityStatus, ProcessingError
+from common.library.models import Asset, AssetType, IdentityStatus, ProcessingError, QualityCheck
 from common.records import derived_id, utcnow
 
 Kind = Literal["detection", "face"]
@@ -48,6 +48,7 @@ class Child:
     height: int
     identity_status: IdentityStatus | None = None  # faces only: why it cannot be identified
     identity_note: str | None = None
+    quality_checks: list[QualityCheck] = field(default_factory=list)
 
 
 def image_path(manifest_id: str, asset_id: str) -> str:
@@ -100,6 +101,9 @@ def _child_asset(source: Asset, child: Child, now: datetime) -> Asset:
         image_content_type="image/jpeg",
         identity_status=child.identity_status,
         identity_note=child.identity_note,
+        quality_checks=child.quality_checks,
+        quality_score=quality.score(child.quality_checks),
+        quality_warning=any(c.severity == "warning" for c in child.quality_checks),
         created_at=now,
         updated_at=now,
     )
@@ -150,6 +154,15 @@ def store_embeddings(
     db.set_all(writes)
     for asset_id in drop:
         db.faces().document(asset_id).delete()
+
+
+def set_checks(asset: Asset, codes: frozenset[str], checks: list[QualityCheck]) -> None:
+    """Replace one kind of quality check on an asset (its other checks stay)."""
+    updated = quality.merged(asset.quality_checks, codes, checks)
+    if updated == asset.quality_checks:
+        return
+    with contextlib.suppress(exceptions.NotFound):
+        asset_ops.asset_ref(asset.id).update({**quality.fields(updated), "updated_at": utcnow()})
 
 
 def write_groups(updates: dict[str, dict[str, Any]]) -> None:

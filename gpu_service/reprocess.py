@@ -1,6 +1,6 @@
 """One asset again: detection and reverse prompting on its own image, nothing else touched.
 
-It updates exactly: reverse_prompt, visual_description, quality_score, detection_class,
+It updates exactly: reverse_prompt, visual_description, detection_class,
 detection_confidence, is_face_crop, crop_bbox (plus the bookkeeping of where the text came from).
 Boxes stay in the source image's pixels: for a crop, what is found inside it is shifted by the
 crop's origin.

@@ -29,8 +29,15 @@ locals {
     PROCESSING_LEASE_S      = "600"
     SWEEP_RETENTION_DAYS    = tostring(var.sweep_retention_days)
     SWEEP_GRACE_S           = "3600"
-    PIPELINE_URL            = var.pipeline_url
-    PIPELINE_QUEUE          = google_cloud_tasks_queue.pipeline.name
+    # Quality check thresholds: empty means the code's own, with its sources (README).
+    QUALITY_MIN_SIDE       = ""
+    QUALITY_MIN_SHARPNESS  = ""
+    QUALITY_DARK_LUMA      = ""
+    QUALITY_BRIGHT_LUMA    = ""
+    QUALITY_MAX_ASPECT     = ""
+    QUALITY_MIN_FACE_SHARE = ""
+    PIPELINE_URL           = var.pipeline_url
+    PIPELINE_QUEUE         = google_cloud_tasks_queue.pipeline.name
   }
 
   gpu_env = merge(local.common_env, {

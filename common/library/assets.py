@@ -165,6 +165,23 @@ def delete(owner_id: str, asset_id: str) -> None:
     )
     _commit_or_404(batch)
     release_objects(asset.image_path, asset.thumbnail_path)
+    if asset.quality_warning:
+        recount_warnings(asset.manifest_id)
+
+
+def recount_warnings(manifest_id: str) -> None:
+    """Set the manifest's `assets_with_warnings` from its assets (one count query): recounted after
+    every change of checks, so it never drifts."""
+    query = (
+        db.assets()
+        .where(filter=FieldFilter("manifest_id", "==", manifest_id))
+        .where(filter=FieldFilter("quality_warning", "==", True))
+    )
+    # Typed loosely on purpose: the library annotates count() as returning the class, not an instance.
+    aggregation: Any = query.count()
+    count = int(aggregation.get()[0][0].value)
+    with contextlib.suppress(exceptions.NotFound):
+        manifest_ops.manifest_ref(manifest_id).update({"assets_with_warnings": count})
 
 
 def release_objects(*paths: str | None) -> None:

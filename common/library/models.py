@@ -141,6 +141,7 @@ class ManifestPublic(Record):
     progress: dict[str, StepProgress] = Field(default_factory=dict)
     error: str | None = None
     total_processing_cost: float = 0.0
+    assets_with_warnings: int = 0  # assets whose quality checks hold a warning
 
 
 class Manifest(ManifestPublic):
@@ -161,6 +162,16 @@ class UploadError(Model):
     at: datetime
 
 
+class QualityCheck(Model):
+    """One thing a reference image may do badly (common/library/quality.py); never a refusal."""
+
+    code: str
+    severity: Literal["warning", "info"]
+    message: str
+    value: float
+    threshold: float
+
+
 class ProcessingError(Model):
     step: str
     message: str
@@ -179,7 +190,8 @@ class AssetPublic(Record):
     source: str = "uploaded"
     reverse_prompt: str | None = None
     visual_description: str | None = None
-    quality_score: float | None = None
+    quality_score: float | None = None  # 1 minus the penalties of quality_checks
+    quality_checks: list[QualityCheck] = Field(default_factory=list)
     image_width: int | None = None
     image_height: int | None = None
     image_content_type: str | None = None
@@ -214,6 +226,7 @@ class Asset(AssetPublic):
     pending_upload_path: str | None = None
     text_edits: dict[str, datetime] = Field(default_factory=dict)
     duplicated_from_asset_id: str | None = None
+    quality_warning: bool = False  # any quality check a warning: what assets_with_warnings counts
     # What the current reverse prompt was made from (image object + generation): unchanged input,
     # no second paid call.
     described_from: str | None = None

@@ -21,7 +21,7 @@ from common.errors import ApiError, NotFound, UnsupportedMediaType
 from common.gcp import db, storage
 from common.gcp.config import settings
 from common.library import assets as asset_ops
-from common.library import images
+from common.library import images, quality
 from common.library import manifests as manifest_ops
 from common.library.models import Asset, UploadUrlOut, UploadUrlRequest
 from common.records import utcnow
@@ -124,6 +124,7 @@ def attach(
     anything older than what the asset already has; images it replaces are released."""
     thumb = thumbnail_path(path)
     storage.upload(thumb, images.thumbnail(image.image), "image/jpeg")
+    checks = quality.fields(quality.image_checks(image.image))  # a new image: its checks start over
     ref = asset_ops.asset_ref(asset_id)
     replaced: list[str | None] = []
 
@@ -140,6 +141,7 @@ def attach(
         now = utcnow()
         changes = {
             **image_fields(path, generation, image),
+            **checks,
             **(extra or {}),
             "pending_upload_path": None,
             "upload_error": None,
@@ -150,7 +152,7 @@ def attach(
             manifest_ops.manifest_ref(asset.manifest_id),
             {"version": firestore.Increment(1), "updated_at": now},
         )
-        return asset.model_copy(update=changes)
+        return Asset.model_validate({**asset.model_dump(), **changes})
 
     try:
         asset = record(db.client().transaction())
@@ -158,6 +160,7 @@ def attach(
         asset_ops.release_objects(path, thumb)
         raise
     asset_ops.release_objects(*replaced)
+    asset_ops.recount_warnings(asset.manifest_id)
     return asset
 
 
