@@ -57,6 +57,9 @@ class Client:
     def manifest(self, manifest_id: str) -> dict[str, Any]:
         return self.call("GET", f"/api/manifests/{manifest_id}")
 
+    def promote(self, checkpoint_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(self.call("POST", f"/api/checkpoints/{checkpoint_id}/promote", json=body))
+
     def download(self, url: str) -> bytes:
         response = requests.get(url, timeout=self.timeout)
         response.raise_for_status()

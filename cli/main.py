@@ -59,6 +59,19 @@ def parser() -> argparse.ArgumentParser:
     sheet = commands.add_parser("contact-sheet", help="download a manifest's contact sheet")
     sheet.add_argument("manifest_id")
     sheet.add_argument("-o", "--output", type=Path, default=Path("contact_sheet.png"))
+
+    promote = commands.add_parser(
+        "promote", help="make a storyboard image or a clip's frame a reference asset"
+    )
+    promote.add_argument("checkpoint_id")
+    promote.add_argument("--key", required=True, help="the beat's or chunk's index")
+    promote.add_argument("--name", required=True)
+    promote.add_argument(
+        "--type", dest="asset_type", default="CHARACTER", choices=sorted(set(CATEGORY_TYPES.values()))
+    )
+    promote.add_argument("--version", type=int, help="the artifact's version (default: the latest)")
+    promote.add_argument("--frame-s", type=float, help="for a clip: the moment to take, in seconds")
+    promote.add_argument("--manifest", help="another of your manifests (default: the project's)")
     return root
 
 
@@ -72,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
             return process(client, args.manifest_id, wait=args.wait, interval=args.interval)
         if args.command == "show":
             return show(client, args.manifest_id)
+        if args.command == "promote":
+            return promote(client, args)
         return contact_sheet(client, args.manifest_id, args.output)
     except ApiFailure as exc:
         print(f"vidpipe: {exc}", file=sys.stderr)
@@ -145,6 +160,14 @@ def show(client: Client, manifest_id: str) -> int:
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def promote(client: Client, args: argparse.Namespace) -> int:
+    body = {"artifact_key": args.key, "name": args.name, "asset_type": args.asset_type}
+    optional = {"version": args.version, "frame_s": args.frame_s, "manifest_id": args.manifest}
+    asset = client.promote(args.checkpoint_id, body | {k: v for k, v in optional.items() if v is not None})
+    print(f"{asset['manifest_tag']}  {asset['id']}  (manifest {asset['manifest_id']}, processing)")
     return 0
 
 

@@ -28,7 +28,17 @@ from common.library import pins, quality, tags
 from common.library.images import thumbnail
 from common.library.models import Asset, AssetType, ManifestStatus
 from common.projects import projects
-from gpu_service import contact_sheet, describe, detection, faces, grouping, identity, imaging, registry
+from gpu_service import (
+    contact_sheet,
+    describe,
+    detection,
+    faces,
+    frames,
+    grouping,
+    identity,
+    imaging,
+    registry,
+)
 from gpu_service.config import worker_settings
 from gpu_service.pictures import Pictures, fingerprint
 from gpu_service.progress import RunProgress
@@ -63,11 +73,17 @@ def run_manifest(job: ManifestJob) -> None:
     try:
         run.progress.acquire()
         assets = asset_ops.list_for_manifest(job.manifest_id)
+        if job.sources is not None:  # a promoted frame: only it is processed
+            frames.cut_promoted(a for a in assets if a.id in job.sources)
+            assets = asset_ops.list_for_manifest(job.manifest_id)
         # An incremental run (a fork's new images) leaves what was inherited as it is.
         sources = [
             a
             for a in assets
-            if a.source != "extracted" and a.image_path and not (job.incremental and a.is_inherited)
+            if a.source != "extracted"
+            and a.image_path
+            and not (job.incremental and a.is_inherited)
+            and (job.sources is None or a.id in job.sources)
         ]
         detect_step(run, sources, assets)
         readable = [s for s in sources if s.id not in run.failed]

@@ -60,6 +60,7 @@ BODIES_BY_SUFFIX = {
     "/regenerate-chunk": {"json": {"chunk_index": 0}},
     "/spec": {"json": {"title": "taken over"}},
     "/upload-url": {"json": {"content_type": "image/jpeg"}},
+    "/promote": {"json": {"artifact_key": "0", "name": "taken over", "asset_type": "CHARACTER"}},
 }
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from common.jobs.models import JobStatus
+from common.library.models import AssetType
 from common.records import (
     Input,
     LongText,
@@ -16,6 +17,7 @@ from common.records import (
     Name,
     Patch,
     Record,
+    RecordId,
     ShortText,
     TagList,
 )
@@ -121,6 +123,17 @@ class ArtifactRecord(Input):
     content: VideoSpec | None = None
     media_data: MediaData | None = None
     prompt: LongText | None = None
+
+
+class PromoteRequest(Input):
+    """Make a storyboard image (or a clip's frame) a reference asset of a manifest."""
+
+    artifact_key: ArtifactKey
+    version: Annotated[int, Field(ge=1, le=1_000_000)] | None = None  # default: the latest
+    manifest_id: RecordId | None = None  # default: the project's manifest
+    name: Name
+    asset_type: AssetType
+    frame_s: Annotated[float, Field(ge=0, le=600)] | None = None  # clips: which moment
 
 
 class RegenerateBeat(Input):

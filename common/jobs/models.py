@@ -66,6 +66,7 @@ class ManifestJob(JobRecord):
     manifest_id: str
     incremental: bool = False
     project_id: str | None = None
+    sources: list[str] | None = None  # only these assets are processed (a promoted frame)
 
 
 class ReprocessJob(JobRecord):

@@ -172,6 +172,17 @@ class QualityCheck(Model):
     threshold: float
 
 
+class GeneratedFrom(Model):
+    """Where a promoted asset's image came from: a checkpoint artifact at a version (a clip's frame
+    at `frame_s`)."""
+
+    project_id: str
+    checkpoint_id: str
+    artifact_key: str
+    version: int
+    frame_s: float | None = None
+
+
 class ProcessingError(Model):
     step: str
     message: str
@@ -208,6 +219,7 @@ class AssetPublic(Record):
     face_group_id: str | None = None  # the primary face's asset id, on every face of the group
     duplicate_of: str | None = None
     reverse_prompt_source: Literal["gemini", "offline"] | None = None
+    generated_from: GeneratedFrom | None = None  # source="generated": promoted from a checkpoint
     # Forks: a copy of the parent project's asset, unchanged (sharing its stored images).
     is_inherited: bool = False
     inherited_from_asset: str | None = None

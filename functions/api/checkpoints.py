@@ -4,7 +4,7 @@ and the pipeline's own recording endpoints (/api/pipeline/..., its service ident
 from __future__ import annotations
 
 from common.checkpoints import checkpoints as ops
-from common.checkpoints import continuation, regeneration
+from common.checkpoints import continuation, promotion, regeneration
 from common.checkpoints import edits as artifact_edits
 from common.checkpoints.models import (
     ArtifactOut,
@@ -14,14 +14,17 @@ from common.checkpoints.models import (
     CheckpointListQuery,
     CheckpointOut,
     ContinueOut,
+    PromoteRequest,
     RegenerateAccepted,
     RegenerateBeat,
     RegenerateChunk,
     SpecPatch,
 )
 from common.errors import ValidationFailed
+from common.library.models import AssetOut
 from functions.api.present import (
     artifact_out,
+    asset_out,
     checkpoint_detail,
     checkpoint_out,
     continue_out,
@@ -134,6 +137,21 @@ def regenerate_chunk(call: Call) -> RegenerateAccepted:
 def continue_checkpoint(call: Call) -> ContinueOut:
     checkpoint = ops.get_owned(call.uid, call.params["checkpoint_id"])
     return continue_out(checkpoint, continuation.continue_checkpoint(checkpoint))
+
+
+@route(
+    "POST",
+    "/api/checkpoints/{checkpoint_id}/promote",
+    summary="Make a storyboard image (or a clip's frame) a reference asset of a manifest, processed at once",
+    tag=TAG,
+    status=201,
+    response=AssetOut,
+    body=PromoteRequest,
+    errors=(404, 409, 503),
+)
+def promote_frame(call: Call) -> AssetOut:
+    checkpoint = ops.get_owned(call.uid, call.params["checkpoint_id"])
+    return asset_out(promotion.promote(call.uid, checkpoint, call.body))
 
 
 # ---------------------------------------------------------------- the pipeline's records
