@@ -31,11 +31,15 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("YOLO_CONFIG_DIR", "/tmp/vidpipe-yolo")
+
+if TYPE_CHECKING:
+    from gpu_service.identity import Thresholds
 
 BANDS = ((0, 48), (48, 80), (80, 112), (112, 10_000))
 MIN_REFERENCE_PX = 40  # a face smaller than this in its photo is not used to build other images
@@ -141,7 +145,7 @@ def iou(a: tuple[int, ...], b: tuple[int, ...]) -> float:
 
 
 def look(
-    name: str, image: np.ndarray, truth: list[tuple[str, tuple[int, ...]]], limits: object
+    name: str, image: np.ndarray, truth: list[tuple[str, tuple[int, ...]]], limits: Thresholds
 ) -> list[Seen]:
     """The engine's view of one image: its faces matched to the labelled ones."""
     from gpu_service import faces, identity
@@ -155,7 +159,7 @@ def look(
         if best is None or iou(face.bbox, best[1]) < 0.3:
             continue
         size = min(face.bbox[2] - face.bbox[0], face.bbox[3] - face.bbox[1])
-        verdict = identity.assess(face, aligned, limits)  # type: ignore[arg-type]
+        verdict = identity.assess(face, aligned, limits)
         seen.append(Seen(name, best[0], size, face.score, vector, verdict.status is None, verdict.status))
     return seen
 
@@ -196,7 +200,7 @@ def build(rng: random.Random) -> list[tuple[str, np.ndarray, list, bool]]:
     return images
 
 
-def decide(seen: list[Seen], rule: str, limits: object) -> dict[int, int]:
+def decide(seen: list[Seen], rule: str, limits: Thresholds) -> dict[int, int]:
     """Group id per face index, under one rule set."""
     from gpu_service import faces
 
@@ -206,7 +210,7 @@ def decide(seen: list[Seen], rule: str, limits: object) -> dict[int, int]:
     else:
         found = [faces.Face(str(i), s.vector, s.score, s.image) for i, s in enumerate(seen) if s.identifiable]
         linkage = "primary" if rule == "primary" else "centroid"
-        groups = faces.cluster(found, limits.match, linkage=linkage)  # type: ignore[attr-defined]
+        groups = faces.cluster(found, limits.match, linkage=linkage)
     return {int(m): g_index for g_index, g in enumerate(groups) for m in g.members}
 
 

@@ -43,8 +43,9 @@ def photos_dir() -> Path:
     target.mkdir(exist_ok=True)
     with tarfile.open(sdist) as archive:
         for member in archive.getmembers():
-            if member.isfile() and "/tests/test_images/" in member.name and member.name.endswith(".jpg"):
-                (target / Path(member.name).name).write_bytes(archive.extractfile(member).read())  # type: ignore[union-attr]
+            handle = archive.extractfile(member) if member.isfile() else None
+            if handle is not None and "/tests/test_images/" in member.name and member.name.endswith(".jpg"):
+                (target / Path(member.name).name).write_bytes(handle.read())
     return target
 
 
@@ -73,7 +74,9 @@ def benchmark_photos() -> list[Path]:
         with tarfile.open(DOWNLOADS / "scrfd-0.3.0.tar.gz") as archive:
             for name in ("solvay_conference_1927.jpg", "readme.jpg"):
                 member = archive.extractfile(f"scrfd-0.3.0/images/{name}")
-                (scrfd / name).write_bytes(member.read())  # type: ignore[union-attr]
+                if member is None:
+                    raise RuntimeError(f"{name} is not a file in the scrfd sdist")
+                (scrfd / name).write_bytes(member.read())
     faces = photos_dir()
     insight = _package_dir("insightface") / "data" / "images"
     skimage = _package_dir("skimage") / "data"

@@ -103,7 +103,7 @@ def _child_asset(source: Asset, child: Child, now: datetime) -> Asset:
         identity_note=child.identity_note,
         quality_checks=child.quality_checks,
         quality_score=quality.score(child.quality_checks),
-        quality_warning=any(c.severity == "warning" for c in child.quality_checks),
+        quality_warning=quality.warns(child.quality_checks),
         created_at=now,
         updated_at=now,
     )

@@ -181,6 +181,11 @@ def merged(
     return [c for c in current if c.code not in replacing] + list(new)
 
 
+def warns(checks: Iterable[QualityCheck]) -> bool:
+    """Whether the checks hold a warning (what the manifest's assets_with_warnings counts)."""
+    return any(c.severity == "warning" for c in checks)
+
+
 def score(checks: Iterable[QualityCheck]) -> float:
     return round(max(0.0, 1.0 - sum(PENALTY.get(c.severity, 0.0) for c in checks)), 3)
 
@@ -190,5 +195,5 @@ def fields(checks: list[QualityCheck]) -> dict[str, object]:
     return {
         "quality_checks": [c.model_dump() for c in checks],
         "quality_score": score(checks),
-        "quality_warning": any(c.severity == "warning" for c in checks),
+        "quality_warning": warns(checks),
     }

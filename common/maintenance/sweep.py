@@ -82,17 +82,14 @@ def run(*, dry_run: bool) -> dict[str, Any]:
 def plan(now: datetime | None = None) -> Plan:
     now = now or utcnow()
     cfg = settings()
-    expired_before = now - timedelta(days=cfg.sweep_retention_days)
     settled_before = now - timedelta(seconds=cfg.sweep_grace_s)
     found = Plan(at=now)
     manifests = {
         s.id: s.to_dict() or {} for s in db.manifests().select(["deleted_at", "contact_sheet_path"]).stream()
     }
-    found.expired_manifests = [
-        i for i, m in manifests.items() if _before(m.get("deleted_at"), expired_before)
-    ]
+    found.expired_manifests = [i for i, m in manifests.items() if _expired(m, now)]
     projects = {s.id: s.to_dict() or {} for s in db.projects().select(["deleted_at", "snapshot_id"]).stream()}
-    found.expired_projects = [i for i, p in projects.items() if _before(p.get("deleted_at"), expired_before)]
+    found.expired_projects = [i for i, p in projects.items() if _expired(p, now)]
 
     assets = {
         s.id: s.to_dict() or {}
@@ -147,8 +144,7 @@ def _pinned_folders(snapshot_ids: list[str]) -> set[str]:
         folders.update(doc.get("pinned_folders") or [])
         if "pinned_folders" not in doc:  # written before snapshots listed their folders: read them
             _, assets = snapshots.read(snapshot_id)
-            doc_paths = [doc.get("manifest", {}).get("contact_sheet_path")]
-            paths = doc_paths + [a.get(k) for a in assets for k in ("image_path", "thumbnail_path")]
+            paths = snapshots.objects_of(doc.get("manifest", {}), assets)
             folders.update(f for f in (pins.folder_of(p) for p in paths if p) if f)
     return folders
 
@@ -220,6 +216,7 @@ def apply(found: Plan) -> Outcome:
 
 
 def _expired(doc: dict[str, Any], at: datetime) -> bool:
+    """A soft-deleted record past the retention period, as of `at`."""
     return _before(doc.get("deleted_at"), at - timedelta(days=settings().sweep_retention_days))
 
 

@@ -124,11 +124,7 @@ def for_project(
     creates (`create_in`) in the same commit that makes the project use it."""
     sid = snapshot_id(project.id)
     # Snapshots share the live objects: their folders are not collected while a snapshot needs them.
-    objects = [
-        doc.get("contact_sheet_path"),
-        *(a.get(p) for a in assets for p in ("image_path", "thumbnail_path")),
-    ]
-    folders = pins.pin(objects)
+    folders = pins.pin(objects_of(doc, assets))
     count = write_chunks(sid, assets)
     private = ("owner_id", "tag_high", "processing", "deleted_at", "snapshot_pending_for")
     public = {k: v for k, v in doc.items() if k not in private}
@@ -145,6 +141,12 @@ def for_project(
         "owner_id": project.owner_id,
         "created_at": utcnow(),
     }
+
+
+def objects_of(manifest: dict[str, Any], assets: list[dict[str, Any]]) -> list[str | None]:
+    """The stored objects a snapshot shows: its contact sheet and every asset's image and thumbnail."""
+    images = [a.get(field) for a in assets for field in ("image_path", "thumbnail_path")]
+    return [manifest.get("contact_sheet_path"), *images]
 
 
 def create_in(batch: WriteBatch, snapshot: dict[str, Any]) -> None:

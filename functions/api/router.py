@@ -167,11 +167,11 @@ def _run(matched: Route, request: Request, params: dict[str, str]) -> Response:
         if matched.pipeline and claims.get("role") != PIPELINE_ROLE:
             raise Forbidden("only the video pipeline's service identity may call this")
     call = Call(uid=uid, request=request, params=params)
-    if matched.query is not None:
-        call.query = _validate(lambda: matched.query.model_validate(request.args.to_dict()))  # type: ignore[union-attr]
-    if matched.body is not None:
+    if (query := matched.query) is not None:
+        call.query = _validate(lambda: query.model_validate(request.args.to_dict()))
+    if (body := matched.body) is not None:
         raw = _json_body(request, matched.body_limit or settings().max_json_bytes)
-        call.body = _validate(lambda: matched.body.model_validate_json(raw, strict=True))  # type: ignore[union-attr]
+        call.body = _validate(lambda: body.model_validate_json(raw, strict=True))
     if matched.multipart:
         _check_multipart(request)
     result = matched.handler(call)
