@@ -8,7 +8,7 @@ MODELS := .cache/models/.ready
 CHECKOV := .venv-checkov/bin/checkov
 export PYTHONUNBUFFERED := 1
 
-.PHONY: venv models run test lint infra-check bench clean
+.PHONY: venv models browser run test lint infra-check bench clean
 
 # torch and torchvision come from this machine's disk (pip's cap in /etc/xdg/pip names them).
 # The Cloud Tasks emulator pins protobuf<5 but runs on the current one: installed without its pins.
@@ -44,7 +44,11 @@ infra-check: $(CHECKOV)
 	if command -v terraform >/dev/null; then terraform fmt -check -recursive infra; fi
 	$(CHECKOV) -d infra --framework terraform --quiet --compact --skip-download
 
-test: lint infra-check $(MODELS)
+# Debian's Chromium, which the /api/docs test drives with Playwright (no browser download).
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+test: lint infra-check $(MODELS) browser
 	$(BIN)/pytest
 
 bench: $(MODELS)

@@ -26,7 +26,7 @@ from common.gcp import logs
 from common.gcp.config import refuse_local_settings
 from common.library import uploads
 from common.records import Input
-from functions.api import assets, checkpoints, manifests, openapi, processing, projects
+from functions.api import assets, checkpoints, docs, manifests, openapi, processing, projects
 from functions.api import uploads as upload_routes
 from functions.api.router import dispatch, error_response
 
@@ -46,6 +46,7 @@ ROUTE_MODULES = (
     projects,
     checkpoints,
     openapi,
+    docs,
 )  # imported for their route declarations
 
 

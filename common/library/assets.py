@@ -9,10 +9,10 @@ from google.api_core import exceptions
 from google.cloud.firestore import FieldFilter, Increment
 
 from common.errors import NotFound
-from common.gcp import db, storage
+from common.gcp import cursors, db, storage
 from common.library import manifests as manifest_ops
 from common.library import pins, tags
-from common.library.models import Asset, AssetCreate, AssetUpdate
+from common.library.models import Asset, AssetCreate, AssetListQuery, AssetUpdate
 from common.records import new_id, utcnow
 
 if TYPE_CHECKING:
@@ -60,9 +60,27 @@ def list_for_manifest(manifest_id: str) -> list[Asset]:
     return [read_asset(s) for s in query.stream()]
 
 
-def list_owned(owner_id: str, manifest_id: str) -> list[Asset]:
+def list_page(owner_id: str, manifest_id: str, query: AssetListQuery) -> tuple[list[Asset], str | None]:
+    """One page of a manifest's assets in display order, and the cursor of the next (None at the end)."""
     manifest_ops.get_owned(owner_id, manifest_id)
-    return list_for_manifest(manifest_id)
+    listing = (
+        db.assets()
+        .where(filter=FieldFilter("manifest_id", "==", manifest_id))
+        .order_by("sort_order")
+        .order_by("created_at")
+        .order_by("__name__")
+    )
+    if query.cursor:
+        (sort_order, created_at), last_id = cursors.decode(query.cursor, "assets", 2)
+        listing = listing.start_after(
+            {"sort_order": sort_order, "created_at": created_at, "__name__": asset_ref(last_id)}
+        )
+    found = list(listing.limit(query.limit + 1).stream())
+    page = [read_asset(s) for s in found[: query.limit]]
+    if len(found) <= query.limit:
+        return page, None
+    last = page[-1]
+    return page, cursors.encode("assets", [last.sort_order, last.created_at], last.id)
 
 
 def _content_changed() -> dict[str, Any]:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import json
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from google.cloud import firestore
 from google.cloud.firestore import FieldFilter, Increment, Query
 
-from common.errors import Conflict, NotFound, ValidationFailed
-from common.gcp import db
+from common.errors import Conflict, NotFound
+from common.gcp import cursors, db
 from common.library.models import Manifest, ManifestCreate, ManifestListQuery, ManifestUpdate
 from common.records import is_record_id, new_id, utcnow
 
@@ -112,36 +109,14 @@ def list_owned(owner_id: str, query: ManifestListQuery) -> tuple[list[Manifest],
         q = q.where(filter=FieldFilter("status", "==", query.status.value))
     q = q.order_by(field, direction=direction).order_by("__name__", direction=direction)
     if query.cursor:
-        value, last_id = _decode_cursor(query.cursor, query.sort)
+        (value,), last_id = cursors.decode(query.cursor, f"manifests:{query.sort}", 1)
         q = q.start_after({field: value, "__name__": manifest_ref(last_id)})
     snapshots = list(q.limit(query.limit + 1).stream())
     page = [read_manifest(s) for s in snapshots[: query.limit]]
-    has_more = len(snapshots) > query.limit
-    next_cursor = _encode_cursor(query.sort, snapshots[query.limit - 1]) if has_more else None
-    return page, next_cursor
-
-
-def _encode_cursor(sort: str, snapshot: DocumentSnapshot) -> str:
-    value = snapshot.get(SORTS[sort][0])
-    if isinstance(value, datetime):
-        value = value.isoformat()
-    raw = json.dumps({"s": sort, "v": value, "id": snapshot.id}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, sort: str) -> tuple[Any, str]:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        value, last_id = data["v"], data["id"]
-        if data["s"] != sort or not isinstance(last_id, str) or not last_id.isalnum():
-            raise ValueError("cursor from another listing")
-        if sort == "updated_at":
-            value = datetime.fromisoformat(value)
-        elif not isinstance(value, str | int):
-            raise ValueError("bad cursor value")
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ValidationFailed("cursor is not valid for this listing; start again without it") from exc
-    return value, last_id
+    if len(snapshots) <= query.limit:
+        return page, None
+    last = snapshots[query.limit - 1]
+    return page, cursors.encode(f"manifests:{query.sort}", [last.get(field)], last.id)
 
 
 def to_doc(manifest: Manifest) -> dict[str, Any]:

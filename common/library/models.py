@@ -78,6 +78,13 @@ class ManifestListQuery(Model):
     cursor: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
 
+class AssetListQuery(Model):
+    model_config = ConfigDict(extra="ignore")
+
+    limit: int = Field(50, ge=1, le=100)
+    cursor: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
 class DuplicateQuery(Model):
     model_config = ConfigDict(extra="ignore")
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from common.library import assets as ops
-from common.library.models import AssetCreate, AssetOut, AssetUpdate
+from common.library.models import AssetCreate, AssetListQuery, AssetOut, AssetUpdate
 from common.records import DeletedOut
 from functions.api.present import asset_out
-from functions.api.router import Call, route
+from functions.api.router import Call, Reply, route
 
 TAG = "assets"
 
@@ -31,13 +31,19 @@ def create_asset(call: Call) -> AssetOut:
     summary="A manifest's assets in display order",
     tag=TAG,
     response=list[AssetOut],
+    query=AssetListQuery,
+    etag=True,
+    response_headers=("X-Next-Cursor",),
     errors=(404,),
 )
-def list_assets(call: Call) -> list[AssetOut]:
-    return [asset_out(a) for a in ops.list_owned(call.uid, call.params["manifest_id"])]
+def list_assets(call: Call) -> Reply:
+    page, cursor = ops.list_page(call.uid, call.params["manifest_id"], call.query)
+    return Reply([asset_out(a) for a in page], {"X-Next-Cursor": cursor} if cursor else {})
 
 
-@route("GET", "/api/assets/{asset_id}", summary="One asset", tag=TAG, response=AssetOut, errors=(404,))
+@route(
+    "GET", "/api/assets/{asset_id}", summary="One asset", tag=TAG, response=AssetOut, errors=(404,), etag=True
+)
 def get_asset(call: Call) -> AssetOut:
     return asset_out(ops.get_owned(call.uid, call.params["asset_id"]))
 

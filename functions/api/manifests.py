@@ -54,6 +54,7 @@ def list_manifests(call: Call) -> Reply:
     tag=TAG,
     response=ManifestDetail,
     errors=(404,),
+    etag=True,
 )
 def get_manifest(call: Call) -> ManifestDetail:
     manifest = ops.get_owned(call.uid, call.params["manifest_id"])

@@ -35,7 +35,8 @@ def _response_model(route_: Route) -> type[BaseModel] | None:
 @cache
 def spec() -> dict[str, Any]:
     keyed: list[tuple[type[BaseModel], Any]] = [(ErrorOut, "serialization")]
-    for r in ROUTES:
+    documented = [r for r in ROUTES if r.document]
+    for r in documented:
         if r.body:
             keyed.append((r.body, "validation"))
         if r.query:
@@ -45,7 +46,7 @@ def spec() -> dict[str, Any]:
     refs, top = models_json_schema(list(dict.fromkeys(keyed)), ref_template="#/components/schemas/{model}")
     components = top.get("$defs", {})
     paths: dict[str, dict[str, Any]] = {}
-    for r in ROUTES:
+    for r in documented:
         paths.setdefault(r.path, {})[r.method.lower()] = _operation(r, refs, components)
     return {
         "openapi": "3.1.0",
@@ -111,6 +112,10 @@ def _operation(r: Route, refs: dict[Any, Any], components: dict[str, Any]) -> di
             h: {"schema": {"type": "string"}, "description": "Cursor of the next page, when there is one"}
             for h in r.response_headers
         }
+    if r.etag:
+        ok.setdefault("headers", {})["ETag"] = {"schema": {"type": "string"}, "description": "Of the content"}
+        header = {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"}}
+        op["parameters"] = [*op.get("parameters", []), header]
     codes = set(r.errors)
     if not r.public:
         codes.add(401)
@@ -122,10 +127,20 @@ def _operation(r: Route, refs: dict[Any, Any], components: dict[str, Any]) -> di
     if r.multipart:
         codes |= {413, 415, 422}
     error_ref = refs[(ErrorOut, "serialization")]
-    op["responses"] = {str(r.status): ok} | {
-        str(code): {"description": ERROR_TEXT[code], "content": {"application/json": {"schema": error_ref}}}
-        for code in sorted(codes)
-    }
+    not_modified = (
+        {"304": {"description": "Not modified: the If-None-Match ETag is current"}} if r.etag else {}
+    )
+    op["responses"] = (
+        {str(r.status): ok}
+        | not_modified
+        | {
+            str(code): {
+                "description": ERROR_TEXT[code],
+                "content": {"application/json": {"schema": error_ref}},
+            }
+            for code in sorted(codes)
+        }
+    )
     return op
 
 

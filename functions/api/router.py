@@ -7,6 +7,7 @@ is werkzeug's router; every failure leaves as a JSON error body.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from pydantic_core import to_json
+from pydantic_core import to_json, to_jsonable_python
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import BaseConverter, Map, Rule
 from werkzeug.wrappers import Request, Response
@@ -76,6 +77,8 @@ class Route:
     response_headers: tuple[str, ...] = ()
     pipeline: bool = False  # only the video pipeline's service identity may call it
     body_limit: int | None = None  # JSON bodies that carry images may be larger than the default
+    etag: bool = False  # reads that carry an ETag and answer 304 to If-None-Match
+    document: bool = True  # in /api/openapi.json (the docs page and its files are not API operations)
 
 
 ROUTES: list[Route] = []
@@ -97,6 +100,8 @@ def route(
     response_headers: tuple[str, ...] = (),
     pipeline: bool = False,
     body_limit: int | None = None,
+    etag: bool = False,
+    document: bool = True,
 ) -> Callable[[Callable[[Call], Any]], Callable[[Call], Any]]:
     def register(handler: Callable[[Call], Any]) -> Callable[[Call], Any]:
         ROUTES.append(
@@ -116,6 +121,8 @@ def route(
                 response_headers=response_headers,
                 pipeline=pipeline,
                 body_limit=body_limit,
+                etag=etag,
+                document=document,
             )
         )
         return handler
@@ -175,10 +182,31 @@ def _run(matched: Route, request: Request, params: dict[str, str]) -> Response:
     if matched.multipart:
         _check_multipart(request)
     result = matched.handler(call)
+    if isinstance(result, Response):  # a page or a file, not JSON
+        return result
     reply = result if isinstance(result, Reply) else Reply(result)
     if reply.payload is None:
         return Response(status=204, headers=reply.headers)
+    if matched.etag:
+        tag = entity_tag(reply.payload)
+        reply.headers["ETag"] = f'"{tag}"'
+        if request.if_none_match.contains(tag):
+            return Response(status=304, headers=reply.headers)
     return Response(to_json(reply.payload), matched.status, reply.headers, mimetype="application/json")
+
+
+def entity_tag(payload: Any) -> str:
+    """The response's content without its signed URLs (re-signed now and then, same objects): a
+    status or description written by a run changes it, as does any edit."""
+    return hashlib.sha256(to_json(_without_urls(to_jsonable_python(payload)))).hexdigest()[:32]
+
+
+def _without_urls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_urls(v) for k, v in value.items() if not k.endswith("_url")}
+    if isinstance(value, list):
+        return [_without_urls(v) for v in value]
+    return value
 
 
 def _validate(parse: Callable[[], Any]) -> Any:
