@@ -3,6 +3,11 @@
 Prints p50/p95 over repeated requests, the first (cold) request separately (signed URLs are made
 then cached), and the Firestore RPCs and documents read per request, counted at the client's API
 layer, to show there is no N+1 pattern.
+
+Then the same read the way a deployment pays for it: no key file in the runtime, so the storage
+client signs every URL through the IAM signBlob API, one network call per URL. Here that call goes
+to a loopback stand-in that waits IAM_LATENCY_MS (40) and signs with the local throwaway key: the
+code path is production's, the latency simulated (there is no IAM on these machines).
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ from werkzeug.serving import make_server
 from devstack.emulators import Stack, free_port
 from devstack.tokens import emulator_token
 
-ASSETS = 1000
+ASSETS = int(os.environ.get("BENCH_ASSETS", "1000"))
 MANIFESTS = 500
+IAM_LATENCY_MS = float(os.environ.get("IAM_LATENCY_MS", "40"))
 REPEAT = 30
 OWNER = "bench-owner"
 
@@ -144,6 +150,7 @@ def main() -> None:
                 *measure(session, f"{base}/manifests/{big_id}"),
                 ASSETS,
             )
+            production_signing(session, f"{base}/manifests/{big_id}", Path(stack.env()["SIGNING_KEY_FILE"]))
             for limit in (50, 100):
                 report(
                     f"GET /manifests?limit={limit} ({MANIFESTS} manifests owned)",
@@ -153,6 +160,70 @@ def main() -> None:
             server.shutdown()
         finally:
             stack.stop()
+
+
+def production_signing(session: requests.Session, url: str, key_file: Path) -> None:
+    """The read with URLs signed through a (simulated) IAM signBlob call each, as deployed."""
+    import base64
+    import json
+
+    import google.auth
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from google.auth import credentials
+    from google.cloud.storage import _signing
+    from werkzeug.wrappers import Request, Response
+
+    from common.gcp import storage
+
+    key = json.loads(key_file.read_text())
+    private = serialization.load_pem_private_key(key["private_key"].encode(), password=None)
+    signed = []
+
+    @Request.application
+    def iam(request: Request) -> Response:  # POST /v1/projects/-/serviceAccounts/{email}:signBlob
+        time.sleep(IAM_LATENCY_MS / 1000)
+        payload = base64.b64decode(json.loads(request.get_data())["payload"])
+        blob = private.sign(payload, padding.PKCS1v15(), hashes.SHA256())  # type: ignore[union-attr,call-arg]
+        signed.append(1)
+        body = {"keyId": key["private_key_id"], "signedBlob": base64.b64encode(blob).decode()}
+        return Response(json.dumps(body), mimetype="application/json")
+
+    iam_port = free_port()
+    iam_server = make_server("127.0.0.1", iam_port, iam, threaded=True)
+    threading.Thread(target=iam_server.serve_forever, daemon=True).start()
+
+    class Runtime(credentials.Credentials):  # the runtime's identity on Cloud Run: a token, an email
+        service_account_email = key["client_email"]
+
+        def refresh(self, request: object) -> None:
+            self.token = "runtime-token"
+
+    transport = _signing.requests.Request
+
+    class Loopback:  # the signBlob endpoint, moved to loopback
+        def __init__(self) -> None:
+            self.inner = transport()
+
+        def __call__(self, url: str, **kwargs: object) -> object:
+            local = url.replace("https://iamcredentials.googleapis.com", f"http://127.0.0.1:{iam_port}")
+            return self.inner(url=local, **kwargs)
+
+    saved = (storage._signing_credentials, google.auth.default, _signing.requests.Request)
+    storage._signing_credentials = lambda: None  # no key file: production's path
+    google.auth.default = lambda *a, **k: (Runtime(), "demo-vidpipe")
+    _signing.requests.Request = Loopback
+    try:
+        storage._url_cache._entries.clear()
+        report(
+            f"  … production signing (IAM signBlob per URL, {IAM_LATENCY_MS:.0f} ms on loopback)",
+            *measure(session, url),
+            ASSETS,
+        )
+        print(f"  … IAM signBlob calls made: {len(signed)} ({len(signed) / ASSETS:.1f} per asset)")
+    finally:
+        storage._signing_credentials, google.auth.default, _signing.requests.Request = saved
+        iam_server.shutdown()
 
 
 if __name__ == "__main__":
