@@ -169,7 +169,7 @@ def production_signing(session: requests.Session, url: str, key_file: Path) -> N
 
     import google.auth
     from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
     from google.auth import credentials
     from google.cloud.storage import _signing
     from werkzeug.wrappers import Request, Response
@@ -178,13 +178,14 @@ def production_signing(session: requests.Session, url: str, key_file: Path) -> N
 
     key = json.loads(key_file.read_text())
     private = serialization.load_pem_private_key(key["private_key"].encode(), password=None)
+    assert isinstance(private, rsa.RSAPrivateKey)  # a service account key is RSA
     signed = []
 
     @Request.application
     def iam(request: Request) -> Response:  # POST /v1/projects/-/serviceAccounts/{email}:signBlob
         time.sleep(IAM_LATENCY_MS / 1000)
         payload = base64.b64decode(json.loads(request.get_data())["payload"])
-        blob = private.sign(payload, padding.PKCS1v15(), hashes.SHA256())  # type: ignore[union-attr,call-arg]
+        blob = private.sign(payload, padding.PKCS1v15(), hashes.SHA256())
         signed.append(1)
         body = {"keyId": key["private_key_id"], "signedBlob": base64.b64encode(blob).decode()}
         return Response(json.dumps(body), mimetype="application/json")
