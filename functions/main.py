@@ -17,18 +17,17 @@ import logging
 import os
 from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
 from pydantic_core import to_json
 from werkzeug.wrappers import Response
 
-from common.errors import problems
+from common.errors import ApiError
 from common.gcp import logs
 from common.gcp.config import refuse_local_settings
 from common.library import uploads
 from common.records import Input
 from functions.api import assets, checkpoints, docs, manifests, openapi, processing, projects
 from functions.api import uploads as upload_routes
-from functions.api.router import dispatch, error_response
+from functions.api.router import dispatch, error_response, validated
 
 if TYPE_CHECKING:
     from cloudevents.http import CloudEvent
@@ -59,10 +58,11 @@ def sweep(request: Request) -> Response:
     the answer (and a log line)."""
     from common.maintenance import sweep as sweeper
 
+    raw = request.get_data(cache=False) or b"{}"
     try:
-        options = SweepRequest.model_validate_json(request.get_data(cache=False) or b"{}")
-    except ValidationError as exc:
-        return error_response(422, "validation_error", "the request is not valid", problems(exc))
+        options = validated(lambda: SweepRequest.model_validate_json(raw, strict=True))
+    except ApiError as exc:
+        return error_response(exc.status, exc.code, exc.message, exc.details)
     return Response(to_json(sweeper.run(dry_run=options.dry_run)), 200, mimetype="application/json")
 
 

@@ -175,3 +175,27 @@ def test_report_what_the_sweep_finds_after_the_suite(stack) -> None:
     assert today["counts"]["expired_manifests"] == today["counts"]["expired_projects"] == 0
     for bucket, object_path in today["orphan_objects"]:  # every object it lists is one no record names
         assert not sweep.referenced(bucket, object_path), object_path
+
+
+def test_the_sweep_function_takes_only_its_options(stack) -> None:
+    """The deployed target: `{"dry_run": true}` answers the report; anything else is a JSON 4xx."""
+    from werkzeug.test import EnvironBuilder
+    from werkzeug.wrappers import Request
+
+    import functions.main
+
+    def call(body: bytes) -> tuple[int, dict]:
+        request = Request(
+            EnvironBuilder(method="POST", data=body, content_type="application/json").get_environ()
+        )
+        response = functions.main.sweep(request)
+        return response.status_code, json.loads(response.get_data())
+
+    status, report = call(b'{"dry_run": true}')
+    assert status == 200 and set(report["counts"]) >= {"expired_manifests", "orphan_objects"}
+    assert "removed" not in report  # a dry run removes nothing
+    for bad in (b'{"dry_run": "yes"}', b'{"dry_run": true, "force": 1}', b"[1]"):
+        status, body = call(bad)
+        assert status == 422 and body["error"]["code"] == "validation_error", bad
+    status, body = call(b"not json")
+    assert status == 400 and body["error"]["code"] == "bad_request"

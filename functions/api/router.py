@@ -175,10 +175,10 @@ def _run(matched: Route, request: Request, params: dict[str, str]) -> Response:
             raise Forbidden("only the video pipeline's service identity may call this")
     call = Call(uid=uid, request=request, params=params)
     if (query := matched.query) is not None:
-        call.query = _validate(lambda: query.model_validate(request.args.to_dict()))
+        call.query = validated(lambda: query.model_validate(request.args.to_dict()))
     if (body := matched.body) is not None:
         raw = _json_body(request, matched.body_limit or settings().max_json_bytes)
-        call.body = _validate(lambda: body.model_validate_json(raw, strict=True))
+        call.body = validated(lambda: body.model_validate_json(raw, strict=True))
     if matched.multipart:
         _check_multipart(request)
     result = matched.handler(call)
@@ -209,7 +209,8 @@ def _without_urls(value: Any) -> Any:
     return value
 
 
-def _validate(parse: Callable[[], Any]) -> Any:
+def validated(parse: Callable[[], Any]) -> Any:
+    """Run a pydantic parse; malformed JSON is a 400, anything else invalid a 422 (as ApiErrors)."""
     try:
         return parse()
     except ValidationError as exc:
