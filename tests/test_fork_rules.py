@@ -172,3 +172,47 @@ def test_crops_follow_their_source(alice: Api, pipeline: Api, photos: Path) -> N
     recast = {biden["id"]: {"changes": {"reference_image": base64.b64encode(jpeg(400, 500)).decode()}}}
     reimaged = fork(alice, project["project_id"], {"asset_changes": {"modified_assets": recast}})
     assert (reimaged["resume_stage"], reimaged["scene_copy_boundary"]) == ("keyframing", 2)
+
+
+def test_a_fork_whose_run_fails_recovers(
+    alice: Api, pipeline: Api, photos: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fork's engine run dies on its last attempt (the worker crashes every time): the fork's
+    snapshot answers 409 with ERROR, and the next POST /process finishes it incrementally."""
+    from common.gcp import db
+    from common.jobs import lifecycle
+    from gpu_service import jobs
+
+    manifest = manifest_of_photos(alice, [("Obama", photos / "obama.jpg")])
+    process(alice, manifest["id"])
+    parent = finished_project(alice, pipeline, manifest["id"])
+
+    monkeypatch.setattr(tasks, "enqueue", lambda *_a, **_k: None)  # we deliver the task ourselves
+    upload = {
+        "image_data": base64.b64encode((photos / "biden.jpg").read_bytes()).decode(),
+        "name": "Biden",
+        "asset_type": "CHARACTER",
+    }
+    made = fork(alice, parent["project_id"], {"asset_changes": {"new_uploads": [upload]}})
+    monkeypatch.undo()
+    job_id = db.manifests().document(made["manifest_id"]).get().to_dict()["processing"]["job_id"]
+
+    def crash(_job: object) -> None:
+        raise RuntimeError("the GPU worker died")
+
+    monkeypatch.setattr(jobs, "run_manifest", crash)
+    assert jobs.handle(job_id, last_attempt=True) == "failed"
+    monkeypatch.undo()
+    assert lifecycle.read_job(job_id).status == "ERROR"
+    pending = alice.get(f"/api/projects/{made['project_id']}/snapshot")
+    assert pending.status_code == 409 and pending.json()["error"]["details"]["status"] == "ERROR"
+
+    assert alice.post(f"/api/manifests/{made['manifest_id']}/process").status_code == 202
+    assert wait_until_done(alice, made["manifest_id"])["status"] == "READY"
+    snapshot = wait_for(
+        lambda: (
+            (r := alice.get(f"/api/projects/{made['project_id']}/snapshot")).status_code == 200 and r.json()
+        ),
+        timeout=30,
+    )
+    assert "Biden" in {a["name"] for a in snapshot["assets"]}
