@@ -179,10 +179,6 @@ def faces_step(run: Run, sources: list[Asset], assets: list[Asset]) -> None:
             raise picture  # it was readable a moment ago: let the task retry
         found = faces.detect(picture.bgr)
         run.face_counts[source.id] = len(found)
-        checks = quality.face_checks(
-            source.asset_type, [f.bbox for f in found], (picture.width, picture.height)
-        )
-        registry.set_checks(source, quality.FACE_CODES, checks)
         crops = faces.align(picture.bgr, found)
         seen = [
             SeenFace(face, vector, identity.assess(face, crop))
@@ -207,6 +203,9 @@ class SeenFace:
 def _save_faces(
     run: Run, source: Asset, picture: imaging.Picture, seen: list[SeenFace], assets: list[Asset]
 ) -> None:
+    boxes = [s.face.bbox for s in seen]
+    checks = quality.face_checks(source.asset_type, boxes, (picture.width, picture.height))
+    registry.set_checks(source, quality.FACE_CODES, checks)
     children = [
         _child(
             source,

@@ -16,7 +16,7 @@ from common.library.models import Asset, AssetCreate, AssetListQuery, AssetUpdat
 from common.records import new_id, utcnow
 
 if TYPE_CHECKING:
-    from google.cloud.firestore import DocumentReference, DocumentSnapshot, WriteBatch
+    from google.cloud.firestore import DocumentReference, DocumentSnapshot, Query, WriteBatch
 
 # Text fields a person may edit inline; a processing run that started earlier must not overwrite them.
 HAND_EDITED_FIELDS = ("reverse_prompt", "visual_description")
@@ -49,27 +49,26 @@ def get_owned(owner_id: str, asset_id: str) -> Asset:
     return asset
 
 
-def list_for_manifest(manifest_id: str) -> list[Asset]:
-    """All assets of a manifest in display order, in one query."""
-    query = (
-        db.assets()
-        .where(filter=FieldFilter("manifest_id", "==", manifest_id))
-        .order_by("sort_order")
-        .order_by("created_at")
-    )
-    return [read_asset(s) for s in query.stream()]
-
-
-def list_page(owner_id: str, manifest_id: str, query: AssetListQuery) -> tuple[list[Asset], str | None]:
-    """One page of a manifest's assets in display order, and the cursor of the next (None at the end)."""
-    manifest_ops.get_owned(owner_id, manifest_id)
-    listing = (
+def _in_display_order(manifest_id: str) -> Query:
+    """A manifest's assets by sort_order, then creation (then id: Firestore's own last tie-break)."""
+    return (
         db.assets()
         .where(filter=FieldFilter("manifest_id", "==", manifest_id))
         .order_by("sort_order")
         .order_by("created_at")
         .order_by("__name__")
     )
+
+
+def list_for_manifest(manifest_id: str) -> list[Asset]:
+    """All assets of a manifest in display order, in one query."""
+    return [read_asset(s) for s in _in_display_order(manifest_id).stream()]
+
+
+def list_page(owner_id: str, manifest_id: str, query: AssetListQuery) -> tuple[list[Asset], str | None]:
+    """One page of a manifest's assets in display order, and the cursor of the next (None at the end)."""
+    manifest_ops.get_owned(owner_id, manifest_id)
+    listing = _in_display_order(manifest_id)
     if query.cursor:
         (sort_order, created_at), last_id = cursors.decode(query.cursor, "assets", 2)
         listing = listing.start_after(

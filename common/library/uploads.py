@@ -127,6 +127,7 @@ def attach(
     checks = quality.fields(quality.image_checks(image.image))  # a new image: its checks start over
     ref = asset_ops.asset_ref(asset_id)
     replaced: list[str | None] = []
+    warned: list[bool] = []  # the asset's warning flag before this image (as the transaction read it)
 
     @firestore.transactional
     def record(transaction: firestore.Transaction) -> Asset:
@@ -134,6 +135,7 @@ def attach(
         if not snapshot.exists:
             raise NotFound("asset not found")
         asset = asset_ops.read_asset(snapshot)
+        warned[:] = [asset.quality_warning]
         if asset.image_path == path and (asset.image_generation or 0) >= generation:
             return asset  # a newer or the same upload is already recorded
         if asset.image_path != path:
@@ -160,7 +162,8 @@ def attach(
         asset_ops.release_objects(path, thumb)
         raise
     asset_ops.release_objects(*replaced)
-    asset_ops.recount_warnings(asset.manifest_id)
+    if warned != [asset.quality_warning]:  # the manifest's count changes only when this flag does
+        asset_ops.recount_warnings(asset.manifest_id)
     return asset
 
 

@@ -122,12 +122,14 @@ def plan(now: datetime | None = None) -> Plan:
         if p.get("snapshot_id") and i not in found.expired_projects
     ]
     needed = _pinned_folders(live_snapshots)
+    pinned = list(db.object_pins().stream())
     found.stale_pins = [
         (s.id, s.update_time)
-        for s in db.object_pins().stream()
+        for s in pinned
         if s.id not in needed and _before((s.to_dict() or {}).get("pinned_at"), settled_before)
     ]
-    found.orphan_objects = _orphan_objects(assets, manifests, found, settled_before)
+    staying = {s.id for s in pinned} - {folder for folder, _ in found.stale_pins}
+    found.orphan_objects = _orphan_objects(assets, manifests, found, staying, settled_before)
     return found
 
 
@@ -153,6 +155,7 @@ def _orphan_objects(
     assets: dict[str, dict[str, Any]],
     manifests: dict[str, dict[str, Any]],
     found: Plan,
+    staying_pins: set[str],
     settled_before: datetime,
 ) -> list[tuple[str, str]]:
     """Objects older than the grace period that no record references (records the plan removes do
@@ -166,9 +169,6 @@ def _orphan_objects(
         m.get("contact_sheet_path") for i, m in manifests.items() if i not in found.expired_manifests
     }
     referenced |= _checkpoint_media(exclude_projects=set(found.expired_projects))
-    staying_pins = {s.id for s in db.object_pins().select([]).stream()} - {
-        folder for folder, _ in found.stale_pins
-    }
     out = []
     places = (
         (cfg.uploads_bucket, "manifests/"),

@@ -187,18 +187,20 @@ def _run(matched: Route, request: Request, params: dict[str, str]) -> Response:
     reply = result if isinstance(result, Reply) else Reply(result)
     if reply.payload is None:
         return Response(status=204, headers=reply.headers)
+    payload = reply.payload
     if matched.etag:
-        tag = entity_tag(reply.payload)
+        payload = to_jsonable_python(payload)  # serialized once, for the tag and the body
+        tag = entity_tag(payload)
         reply.headers["ETag"] = f'"{tag}"'
         if request.if_none_match.contains(tag):
             return Response(status=304, headers=reply.headers)
-    return Response(to_json(reply.payload), matched.status, reply.headers, mimetype="application/json")
+    return Response(to_json(payload), matched.status, reply.headers, mimetype="application/json")
 
 
-def entity_tag(payload: Any) -> str:
-    """The response's content without its signed URLs (re-signed now and then, same objects): a
-    status or description written by a run changes it, as does any edit."""
-    return hashlib.sha256(to_json(_without_urls(to_jsonable_python(payload)))).hexdigest()[:32]
+def entity_tag(content: Any) -> str:
+    """The response's JSON content without its signed URLs (re-signed now and then, same objects):
+    a status or description written by a run changes it, as does any edit."""
+    return hashlib.sha256(to_json(_without_urls(content))).hexdigest()[:32]
 
 
 def _without_urls(value: Any) -> Any:
