@@ -1,23 +1,32 @@
-"""Read latency on the emulator: GET /api/manifests/{id} with 1,000 assets, GET /api/manifests with 500.
+"""Read latency on the emulator, the way a deployment pays for it.
 
-Prints p50/p95 over repeated requests, the first (cold) request separately (signed URLs are made
-then cached), and the Firestore RPCs and documents read per request, counted at the client's API
-layer, to show there is no N+1 pattern.
+A deployment has no key file: before issue 14 every image URL was a V4 URL signed through the IAM
+signBlob API, one network call per URL. Now reads sign one Cloud CDN URL prefix per record folder
+with an HMAC key (common/gcp/cdn.py). This bench runs the service without a key file, with the IAM
+API answered on loopback after IAM_LATENCY_MS (40) so any per-URL call would show (and is counted),
+and prints, from one run:
 
-Then the same read the way a deployment pays for it: no key file in the runtime, so the storage
-client signs every URL through the IAM signBlob API, one network call per URL. Here that call goes
-to a loopback stand-in that waits IAM_LATENCY_MS (40) and signs with the local throwaway key: the
-code path is production's, the latency simulated (there is no IAM on these machines).
+- GET /api/manifests/{id} with 1,000 assets: warm p50/p95, and the floor beside it: the same
+  Firestore query alone (same client, same process, documents decoded to dicts);
+- the first read of another 1,000-asset manifest whose images were never served (cold), / warm;
+- a fresh function process (import, clients, query): spawn to first answer of GET /manifests/{id};
+- the alternative it replaced, side by side: V4 URLs signed through IAM on loopback, per URL;
+- GET /api/manifests?limit=50|100 with 500 manifests owned, and Firestore RPCs per request.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import requests
@@ -29,8 +38,11 @@ from devstack.tokens import emulator_token
 ASSETS = int(os.environ.get("BENCH_ASSETS", "1000"))
 MANIFESTS = 500
 IAM_LATENCY_MS = float(os.environ.get("IAM_LATENCY_MS", "40"))
+V4_SAMPLE = 50  # V4 URLs signed through IAM for the side-by-side (each costs IAM_LATENCY_MS)
+FRESH_RUNS = 3
 REPEAT = 30
 OWNER = "bench-owner"
+ROOT = Path(__file__).resolve().parent.parent
 
 calls: Counter[str] = Counter()
 
@@ -51,7 +63,7 @@ def count_firestore_reads() -> None:
         setattr(FirestoreClient, name, wrapped)
 
 
-def seed() -> str:
+def seed_manifest(name: str, assets: int) -> tuple[str, list]:
     from common.gcp import db
     from common.library.assets import to_doc as asset_doc
     from common.library.manifests import to_doc as manifest_doc
@@ -59,67 +71,169 @@ def seed() -> str:
     from common.records import new_id, utcnow
 
     now = utcnow()
-    big = Manifest(
+    manifest = Manifest(
         id=new_id(),
         owner_id=OWNER,
-        name="big",
-        category=Category.MIXED,
+        name=name,
+        category=Category.MIXED if assets else Category.CHARACTERS,
         created_at=now,
         updated_at=now,
-        asset_count=ASSETS,
+        asset_count=assets,
     )
-    writes = [(db.collection(db.MANIFESTS).document(big.id), manifest_doc(big))]
-    for i in range(ASSETS):
+    writes = [(db.collection(db.MANIFESTS).document(manifest.id), manifest_doc(manifest))]
+    for i in range(assets):
         a = Asset(
             id=new_id(),
             owner_id=OWNER,
-            manifest_id=big.id,
+            manifest_id=manifest.id,
             name=f"asset {i}",
             asset_type=AssetType.CHARACTER,
             manifest_tag=f"CHAR_{i + 1:02d}",
             sort_order=i,
-            image_path=f"manifests/{big.id}/uploads/{i}.jpg",
-            thumbnail_path=f"manifests/{big.id}/uploads/{i}_thumb.jpg",
+            image_path=f"manifests/{manifest.id}/uploads/{i}.jpg",
+            thumbnail_path=f"manifests/{manifest.id}/uploads/{i}_thumb.jpg",
             created_at=now,
             updated_at=now,
         )
         writes.append((db.collection(db.ASSETS).document(a.id), asset_doc(a)))
-    for i in range(MANIFESTS - 1):
-        m = Manifest(
-            id=new_id(),
-            owner_id=OWNER,
-            name=f"m{i:03d}",
-            category=Category.CHARACTERS,
-            created_at=now,
-            updated_at=now,
-        )
-        writes.append((db.collection(db.MANIFESTS).document(m.id), manifest_doc(m)))
+    return manifest.id, writes
+
+
+def seed() -> tuple[str, str]:
+    from common.gcp import db
+
+    warm_id, writes = seed_manifest("big", ASSETS)
+    cold_id, more = seed_manifest("big, never read", ASSETS)
+    writes += more
+    for i in range(MANIFESTS - 2):
+        writes += seed_manifest(f"m{i:03d}", 0)[1]
     db.set_all(writes)
-    return big.id
+    return warm_id, cold_id
 
 
-def measure(session: requests.Session, url: str) -> tuple[float, list[float], float]:
+def percentiles(times: list[float]) -> tuple[float, float]:
+    times = sorted(times)
+    return statistics.median(times) * 1000, times[int(len(times) * 0.95) - 1] * 1000
+
+
+def timed(session: requests.Session, url: str) -> tuple[float, dict[str, int]]:
     calls.clear()
     t0 = time.perf_counter()
-    assert session.get(url, timeout=120).status_code == 200
-    cold = time.perf_counter() - t0
-    reads = dict(calls)
+    r = session.get(url, timeout=300)
+    elapsed = time.perf_counter() - t0
+    assert r.status_code == 200, r.text
+    return elapsed, dict(calls)
+
+
+def floor(manifest_id: str) -> list[float]:
+    """The emulator query alone: the endpoint's asset query, streamed and decoded, nothing else."""
+    from common.library import assets
+
     times = []
     for _ in range(REPEAT):
         t0 = time.perf_counter()
-        r = session.get(url, timeout=120)
+        docs = [s.to_dict() for s in assets.in_display_order(manifest_id).stream()]
         times.append(time.perf_counter() - t0)
-        assert r.status_code == 200
-    return cold, sorted(times), reads
+        assert len(docs) == ASSETS
+    return times
 
 
-def report(label: str, cold: float, times: list[float], reads: dict, size: int) -> None:
-    p50 = statistics.median(times) * 1000
-    p95 = times[int(len(times) * 0.95) - 1] * 1000
-    print(
-        f"{label}: p50 {p50:.0f} ms, p95 {p95:.0f} ms, first (cold) {cold * 1000:.0f} ms, "
-        f"{size} items; Firestore per request: {reads}"
+FRESH = r"""
+import sys
+from functions_framework import create_app
+from werkzeug.test import Client
+
+app = create_app("api", "functions/main.py", "http")
+answer = Client(app).get(sys.argv[1], headers={"Authorization": "Bearer " + sys.argv[2]})
+assert answer.status_code == 200, answer.get_data()
+print(len(answer.get_json()["assets"]), flush=True)
+"""
+
+
+def fresh_process(manifest_id: str, env: dict[str, str]) -> float:
+    """Spawn to first answer: a new interpreter imports the function, makes its clients, queries."""
+    t0 = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-c", FRESH, f"/api/manifests/{manifest_id}", emulator_token(OWNER)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
     )
+    assert child.stdout is not None
+    line = child.stdout.readline()
+    elapsed = time.perf_counter() - t0
+    child.wait(timeout=60)
+    assert line.strip() == str(ASSETS), line
+    return elapsed
+
+
+class LoopbackIam:
+    """The IAM signBlob API on loopback: waits IAM_LATENCY_MS, signs with the local throwaway key,
+    counts calls. Installed so that any per-URL signing on a read would be paid and seen."""
+
+    def __init__(self, key_file: Path) -> None:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        from werkzeug.wrappers import Request, Response
+
+        self.key = json.loads(key_file.read_text())
+        private = serialization.load_pem_private_key(self.key["private_key"].encode(), password=None)
+        assert isinstance(private, rsa.RSAPrivateKey)  # a service account key is RSA
+        self.calls = 0
+
+        @Request.application
+        def iam(request: Request) -> Response:  # POST /v1/projects/-/serviceAccounts/{email}:signBlob
+            from cryptography.hazmat.primitives import hashes
+            from cryptography.hazmat.primitives.asymmetric import padding
+
+            time.sleep(IAM_LATENCY_MS / 1000)
+            payload = base64.b64decode(json.loads(request.get_data())["payload"])
+            blob = private.sign(payload, padding.PKCS1v15(), hashes.SHA256())
+            self.calls += 1
+            body = {"keyId": self.key["private_key_id"], "signedBlob": base64.b64encode(blob).decode()}
+            return Response(json.dumps(body), mimetype="application/json")
+
+        self.port = free_port()
+        self.server = make_server("127.0.0.1", self.port, iam, threaded=True)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def install(self) -> None:
+        """Route google-auth's signBlob calls here and give the process Cloud Run's identity."""
+        import google.auth
+        from google.auth import credentials
+        from google.cloud.storage import _signing
+
+        email = self.key["client_email"]
+
+        class Runtime(credentials.Credentials):  # the runtime's identity on Cloud Run: a token, an email
+            service_account_email = email
+
+            def refresh(self, request: object) -> None:
+                self.token = "runtime-token"
+
+        transport = _signing.requests.Request
+        port = self.port
+
+        class Loopback:
+            def __init__(self) -> None:
+                self.inner = transport()
+
+            def __call__(self, url: str, **kwargs: object) -> object:
+                local = url.replace("https://iamcredentials.googleapis.com", f"http://127.0.0.1:{port}")
+                return self.inner(url=local, **kwargs)
+
+        google.auth.default = lambda *a, **k: (Runtime(), "demo-vidpipe")
+        _signing.requests.Request = Loopback
+
+    def v4_per_url_s(self, paths: list[str]) -> float:
+        """What the replaced scheme paid: one V4 GET URL signed key-less (IAM) per path."""
+        from common.gcp import storage
+
+        t0 = time.perf_counter()
+        for path in paths:
+            storage._sign(path, method="GET", ttl=timedelta(hours=12), bucket_name=None)
+        return (time.perf_counter() - t0) / len(paths)
 
 
 def main() -> None:
@@ -127,104 +241,71 @@ def main() -> None:
         stack = Stack(state_dir=Path(tmp))
         stack.start()
         try:
-            os.environ.update(stack.env())
+            # Production's configuration: no key file in the runtime.
+            env = {k: v for k, v in stack.env().items() if k != "SIGNING_KEY_FILE"}
+            os.environ.update(env)
+            iam = LoopbackIam(stack.signing_key_file)
+            iam.install()
             count_firestore_reads()
             from devstack.app import build
 
-            big_id = seed()
+            warm_id, cold_id = seed()
             port = free_port()
             server = make_server("127.0.0.1", port, build(stack), threaded=True)
             threading.Thread(target=server.serve_forever, daemon=True).start()
             session = requests.Session()
             session.headers["Authorization"] = f"Bearer {emulator_token(OWNER)}"
             base = f"http://127.0.0.1:{port}/api"
-            body = session.get(f"{base}/manifests/{big_id}", timeout=120).json()
+            body = session.get(f"{base}/manifests/{warm_id}", timeout=300).json()
             assert len(body["assets"]) == ASSETS
-            assert body["assets"][0]["thumbnail_url"]
-            # The warm-up above signed every URL; measure a cold one on a fresh cache below.
-            from common.gcp import storage
+            images = requests.get(body["assets"][0]["reference_image_url"], timeout=10)
+            assert images.status_code == 404  # signed and routed; the bench seeds no image bytes
 
-            storage._url_cache._entries.clear()
-            report(
-                f"GET /manifests/{{id}} ({ASSETS} assets, 2 signed URLs each)",
-                *measure(session, f"{base}/manifests/{big_id}"),
-                ASSETS,
+            base_floor = floor(warm_id)
+            warm = [timed(session, f"{base}/manifests/{warm_id}") for _ in range(REPEAT)]
+            cold, cold_reads = timed(session, f"{base}/manifests/{cold_id}")
+            fresh = sorted(fresh_process(warm_id, {**os.environ, **env}) for _ in range(FRESH_RUNS))
+            floor50, floor95 = percentiles(base_floor)
+            warm50, warm95 = percentiles([t for t, _ in warm])
+            print(
+                f"GET /manifests/{{id}} ({ASSETS} assets, 2 image URLs each): warm p50 {warm50:.0f} ms, "
+                f"p95 {warm95:.0f} ms; Firestore per request: {warm[-1][1]}"
             )
-            production_signing(session, f"{base}/manifests/{big_id}", Path(stack.env()["SIGNING_KEY_FILE"]))
+            print(
+                f"  floor, the emulator query alone: p50 {floor50:.0f} ms, p95 {floor95:.0f} ms; "
+                f"warm / floor x{warm50 / floor50:.2f} (goal <= 1.5)"
+            )
+            print(
+                f"  cold (first read of another {ASSETS}-asset manifest): {cold * 1000:.0f} ms; "
+                f"cold / warm x{cold * 1000 / warm50:.2f} (goal <= 1.2); Firestore: {cold_reads}"
+            )
+            print(
+                f"  fresh function process, spawn to first answer: median {statistics.median(fresh):.2f} s, "
+                f"max {fresh[-1]:.2f} s over {FRESH_RUNS} (goal <= 1.0 s)"
+            )
+            print(f"  IAM signBlob calls made by all the reads above: {iam.calls} (was 2 per asset)")
+            before = iam.calls
+            per_url = iam.v4_per_url_s([a["image_path"] for a in body["assets"][:V4_SAMPLE]])
+            assert iam.calls - before == V4_SAMPLE
+            print(
+                f"  replaced scheme, side by side: V4 URL signed through IAM {per_url * 1000:.1f} ms per URL "
+                f"(IAM on loopback at {IAM_LATENCY_MS:.0f} ms), so {2 * ASSETS} URLs = "
+                f"{2 * ASSETS * per_url:.1f} s on a cold instance; now 1 HMAC per folder"
+            )
             for limit in (50, 100):
-                report(
-                    f"GET /manifests?limit={limit} ({MANIFESTS} manifests owned)",
-                    *measure(session, f"{base}/manifests?limit={limit}"),
-                    limit,
+                times, reads = [], {}
+                for _ in range(REPEAT):
+                    elapsed, reads = timed(session, f"{base}/manifests?limit={limit}")
+                    times.append(elapsed)
+                p50, p95 = percentiles(times)
+                print(
+                    f"GET /manifests?limit={limit} ({MANIFESTS} manifests owned): p50 {p50:.0f} ms, "
+                    f"p95 {p95:.0f} ms; Firestore per request: {reads}"
                 )
             server.shutdown()
+            iam.server.shutdown()
         finally:
             stack.stop()
-
-
-def production_signing(session: requests.Session, url: str, key_file: Path) -> None:
-    """The read with URLs signed through a (simulated) IAM signBlob call each, as deployed."""
-    import base64
-    import json
-
-    import google.auth
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import padding, rsa
-    from google.auth import credentials
-    from google.cloud.storage import _signing
-    from werkzeug.wrappers import Request, Response
-
-    from common.gcp import storage
-
-    key = json.loads(key_file.read_text())
-    private = serialization.load_pem_private_key(key["private_key"].encode(), password=None)
-    assert isinstance(private, rsa.RSAPrivateKey)  # a service account key is RSA
-    signed = []
-
-    @Request.application
-    def iam(request: Request) -> Response:  # POST /v1/projects/-/serviceAccounts/{email}:signBlob
-        time.sleep(IAM_LATENCY_MS / 1000)
-        payload = base64.b64decode(json.loads(request.get_data())["payload"])
-        blob = private.sign(payload, padding.PKCS1v15(), hashes.SHA256())
-        signed.append(1)
-        body = {"keyId": key["private_key_id"], "signedBlob": base64.b64encode(blob).decode()}
-        return Response(json.dumps(body), mimetype="application/json")
-
-    iam_port = free_port()
-    iam_server = make_server("127.0.0.1", iam_port, iam, threaded=True)
-    threading.Thread(target=iam_server.serve_forever, daemon=True).start()
-
-    class Runtime(credentials.Credentials):  # the runtime's identity on Cloud Run: a token, an email
-        service_account_email = key["client_email"]
-
-        def refresh(self, request: object) -> None:
-            self.token = "runtime-token"
-
-    transport = _signing.requests.Request
-
-    class Loopback:  # the signBlob endpoint, moved to loopback
-        def __init__(self) -> None:
-            self.inner = transport()
-
-        def __call__(self, url: str, **kwargs: object) -> object:
-            local = url.replace("https://iamcredentials.googleapis.com", f"http://127.0.0.1:{iam_port}")
-            return self.inner(url=local, **kwargs)
-
-    saved = (storage._signing_credentials, google.auth.default, _signing.requests.Request)
-    storage._signing_credentials = lambda: None  # no key file: production's path
-    google.auth.default = lambda *a, **k: (Runtime(), "demo-vidpipe")
-    _signing.requests.Request = Loopback
-    try:
-        storage._url_cache._entries.clear()
-        report(
-            f"  … production signing (IAM signBlob per URL, {IAM_LATENCY_MS:.0f} ms on loopback)",
-            *measure(session, url),
-            ASSETS,
-        )
-        print(f"  … IAM signBlob calls made: {len(signed)} ({len(signed) / ASSETS:.1f} per asset)")
-    finally:
-        storage._signing_credentials, google.auth.default, _signing.requests.Request = saved
-        iam_server.shutdown()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Local emulators for the embedded default stack: Firestore, Pub/Sub and Cloud Storage on 127.0.0.1.
+"""Local emulators for the embedded default stack: Firestore, Pub/Sub, Cloud Storage, Cloud Tasks and
+the signed-URL check of Cloud CDN, on 127.0.0.1.
 
 Used by `make run` and by the test suite. Each emulator runs in its own process group so that
 stopping the stack leaves nothing behind.
@@ -6,6 +7,7 @@ stopping the stack leaves nothing behind.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -70,6 +72,10 @@ class Stack:
     pubsub_port: int = field(default_factory=free_port)
     tasks_port: int = field(default_factory=free_port)
     worker_port: int = field(default_factory=free_port)
+    cdn_port: int = field(default_factory=free_port)
+    # The signed-URL key the local CDN checks (devstack/cdn.py): 16 random bytes, base64url.
+    cdn_key: str = field(default_factory=lambda: base64.urlsafe_b64encode(secrets.token_bytes(16)).decode())
+    cdn_key_name: str = "devstack"
     task_secret: str = field(default_factory=lambda: secrets.token_hex(16))
     worker: subprocess.Popen[bytes] | None = None
     uploads_bucket: str = "demo-vidpipe-uploads"
@@ -81,6 +87,10 @@ class Stack:
     @property
     def storage_url(self) -> str:
         return f"http://127.0.0.1:{self.storage_port}"
+
+    @property
+    def images_url(self) -> str:
+        return f"http://127.0.0.1:{self.cdn_port}"
 
     @property
     def signing_key_file(self) -> Path:
@@ -98,6 +108,9 @@ class Stack:
             "DERIVED_BUCKET": self.derived_bucket,
             "PUBLIC_STORAGE_URL": self.storage_url,
             "SIGNING_KEY_FILE": str(self.signing_key_file),
+            "IMAGES_BASE_URL": self.images_url,
+            "CDN_KEY_NAME": self.cdn_key_name,
+            "CDN_SIGNING_KEY": self.cdn_key,
             "CLOUD_TASKS_EMULATOR_HOST": f"127.0.0.1:{self.tasks_port}",
             "TASKS_LOCATION": TASKS_LOCATION,
             "TASKS_QUEUE": TASKS_QUEUE,
@@ -171,6 +184,9 @@ class Stack:
                     json={"name": name},
                     timeout=10,
                 ).raise_for_status()
+            cdn_argv = [sys.executable, "-m", "devstack.cdn", str(self.cdn_port)]
+            cdn = self._spawn("cdn", cdn_argv, env=self.env())
+            _wait_port(self.cdn_port, 30, cdn, "local CDN")
             queues = [
                 f"projects/{self.project_id}/locations/{TASKS_LOCATION}/queues/{name}"
                 for name in (TASKS_QUEUE, PIPELINE_QUEUE)
@@ -219,6 +235,7 @@ class Stack:
         checks = {
             "firestore": f"http://127.0.0.1:{self.firestore_port}/",
             "storage": f"{self.storage_url}/storage/v1/b",
+            "cdn": f"{self.images_url}/healthz",
             "pubsub": self._pubsub(f"topics/{UPLOAD_EVENTS_TOPIC}"),
             "gpu_service": f"{self.worker_url}/healthz",
         }

@@ -54,9 +54,20 @@ resource "google_cloudfunctions2_function" "api" {
     ingress_settings                 = "ALLOW_ALL"
     all_traffic_on_latest_revision   = true
     environment_variables            = local.common_env
+    # The key that signs image URLs (infra/cdn.tf), read from Secret Manager at instance start.
+    secret_environment_variables {
+      key        = "CDN_SIGNING_KEY"
+      project_id = var.project_id
+      secret     = google_secret_manager_secret.cdn_signing_key.secret_id
+      version    = "latest"
+    }
   }
 
-  depends_on = [google_project_service.apis]
+  depends_on = [
+    google_project_service.apis,
+    google_secret_manager_secret_version.cdn_signing_key,
+    google_secret_manager_secret_iam_member.api_reads_cdn_key,
+  ]
 }
 
 resource "google_cloudfunctions2_function" "on_upload_finalized" {

@@ -5,6 +5,9 @@ locals {
   # The queue's retry budget; the GPU service records an error on the last attempt (TASK_MAX_ATTEMPTS).
   task_max_attempts = 5
 
+  # The name of the signed-URL key on the image backends (infra/cdn.tf).
+  cdn_key_name = "${local.name}-images-1"
+
   # Every variable the code reads (common/gcp/config.py, gpu_service/config.py, the entry points), set
   # explicitly so a deployment never runs on a default nobody chose. tests/test_infra.py checks it.
   common_env = {
@@ -15,6 +18,8 @@ locals {
     DERIVED_BUCKET          = google_storage_bucket.derived.name
     SIGNING_SERVICE_ACCOUNT = google_service_account.api.email
     PUBLIC_STORAGE_URL      = "https://storage.googleapis.com"
+    IMAGES_BASE_URL         = "https://${var.images_domain}"
+    CDN_KEY_NAME            = local.cdn_key_name
     MAX_UPLOAD_BYTES        = tostring(20 * 1024 * 1024)
     MAX_JSON_BYTES          = tostring(1024 * 1024)
     MAX_IMAGE_PIXELS        = "50000000"
@@ -83,6 +88,7 @@ resource "google_project_service" "apis" {
     "cloudfunctions.googleapis.com",
     "cloudscheduler.googleapis.com",
     "cloudtasks.googleapis.com",
+    "compute.googleapis.com",
     "eventarc.googleapis.com",
     "firestore.googleapis.com",
     "firebaserules.googleapis.com",

@@ -18,3 +18,8 @@ output "derived_bucket" {
 output "tasks_queue" {
   value = google_cloud_tasks_queue.processing.id
 }
+
+output "images_ip" {
+  description = "The Cloud CDN load balancer's address: the A record for images_domain."
+  value       = google_compute_global_address.images.address
+}

@@ -41,6 +41,11 @@ variable "gpu_concurrency" {
   default     = 2
 }
 
+variable "images_domain" {
+  description = "The host name clients load images from (Cloud CDN; point its DNS at the images_ip output)."
+  type        = string
+}
+
 variable "cors_origins" {
   description = "Web origins allowed to PUT uploads straight to the uploads bucket with signed URLs."
   type        = list(string)

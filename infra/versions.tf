@@ -5,6 +5,10 @@ terraform {
       source  = "hashicorp/google"
       version = "~> 6.20"
     }
+    random = {
+      source  = "hashicorp/random"
+      version = "~> 3.6"
+    }
     archive = {
       source  = "hashicorp/archive"
       version = "~> 2.7"

@@ -121,10 +121,20 @@ def test_every_variable_the_code_reads_is_set_and_no_local_one_is(tf: dict) -> N
     )
     for function in tf["resource"]["google_cloudfunctions2_function"].values():
         assert function["service_config"][0]["environment_variables"] == "${local.common_env}"
+    api_secrets = {
+        s["key"]
+        for s in resource(tf, "google_cloudfunctions2_function", "api")["service_config"][0][
+            "secret_environment_variables"
+        ]
+    }
+    assert api_secrets == {"CDN_SIGNING_KEY"}
+    api_env = common_env | api_secrets
 
     functions_read = env_names_read("functions", "common") - set(LOCAL_ONLY) - RUNTIME_PROVIDED
-    gpu_read = env_names_read("gpu_service", "common") - set(LOCAL_ONLY) - RUNTIME_PROVIDED
-    assert functions_read <= common_env, f"not set for the functions: {sorted(functions_read - common_env)}"
+    gpu_read = (
+        env_names_read("gpu_service", "common") - set(LOCAL_ONLY) - RUNTIME_PROVIDED - api_secrets
+    )  # the GPU service never makes read URLs
+    assert functions_read <= api_env, f"not set for the functions: {sorted(functions_read - api_env)}"
     assert gpu_read <= gpu_env, f"not set for the GPU service: {sorted(gpu_read - gpu_env)}"
     assert not (common_env | gpu_env) & set(LOCAL_ONLY)
     assert {"UPLOADS_BUCKET", "WORKER_URL", "TASKS_SERVICE_ACCOUNT", "GEMINI_API_KEY"} <= gpu_env
@@ -310,3 +320,45 @@ def test_the_sweep_runs_nightly_and_only_the_scheduler_may_call_it(tf: dict) -> 
         if "sweep" in str(member.get("service", member.get("name", "")))
     ]
     assert [m["member"] for m in invokers] == ["serviceAccount:${google_service_account.scheduler.email}"]
+
+
+# ---------------------------------------------------------------- image reads (Cloud CDN)
+def test_images_are_served_by_cloud_cdn_with_the_key_the_api_signs_with(tf: dict) -> None:
+    backends = tf["resource"]["google_compute_backend_bucket"]["images"]
+    assert backends["for_each"] == {
+        "uploads": "${google_storage_bucket.uploads.name}",
+        "derived": "${google_storage_bucket.derived.name}",
+    }
+    assert backends["enable_cdn"] is True
+    # The path the code puts before each bucket's objects is the URL map's route to that bucket.
+    from common.gcp.cdn import bucket_alias
+    from common.gcp.config import settings
+
+    assert {bucket_alias(settings().uploads_bucket), bucket_alias(settings().derived_bucket)} == set(
+        backends["for_each"]
+    )
+    rule = tf["resource"]["google_compute_url_map"]["images"]["path_matcher"][0]["dynamic"][0]["path_rule"]
+    assert rule["for_each"] == "${google_compute_backend_bucket.images}"
+    assert rule["content"][0]["paths"] == ["/${path_rule.key}/*"]
+    rewrite = rule["content"][0]["route_action"][0]["url_rewrite"][0]
+    assert rewrite == {"path_prefix_rewrite": "/"}
+    # One key, on both backends, named as the api names it, its value the secret the api reads.
+    key = resource(tf, "google_compute_backend_bucket_signed_url_key", "images")
+    assert key["for_each"] == "${google_compute_backend_bucket.images}"
+    assert key["name"] == "${local.cdn_key_name}" == tf["locals"]["common_env"]["CDN_KEY_NAME"]
+    version = resource(tf, "google_secret_manager_secret_version", "cdn_signing_key")
+    assert key["key_value"] == version["secret_data"] == "${random_id.cdn_key.b64_url}"
+    (secret,) = resource(tf, "google_cloudfunctions2_function", "api")["service_config"][0][
+        "secret_environment_variables"
+    ]
+    assert secret["secret"] == "${google_secret_manager_secret.cdn_signing_key.secret_id}"
+    reader = resource(tf, "google_secret_manager_secret_iam_member", "api_reads_cdn_key")
+    assert reader["member"] == "serviceAccount:${google_service_account.api.email}"
+    # The buckets stay private: only Cloud CDN's fill agent reads them, and no one else is added.
+    fill = resource(tf, "google_storage_bucket_iam_member", "cdn_reads_images")
+    assert fill["role"] == "roles/storage.objectViewer" and "@cloud-cdn-fill." in fill["member"]
+    for bucket in ("uploads", "derived"):
+        assert resource(tf, "google_storage_bucket", bucket)["public_access_prevention"] == "enforced"
+    assert tf["locals"]["common_env"]["IMAGES_BASE_URL"] == "https://${var.images_domain}"
+    proxy = resource(tf, "google_compute_target_https_proxy", "images")
+    assert proxy["ssl_policy"] == "${google_compute_ssl_policy.images.id}"

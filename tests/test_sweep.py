@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from google.cloud.firestore import FieldFilter
 
-from common.gcp import db, storage
+from common.gcp import cdn, db, storage
 from common.gcp.config import settings
 from common.library import copies
 from common.maintenance import sweep
@@ -97,7 +98,7 @@ def test_the_sweep_removes_what_nothing_references_and_keeps_the_rest(alice: Api
     assert not db.checkpoints().document(gone_checkpoint).get().exists
     assert not db.faces().document(lost_face).get().exists
     for url in gone_media:
-        path = url.split(f"/{settings().derived_bucket}/", 1)[1].split("?")[0]
+        path = unquote(url.split(f"/{cdn.bucket_alias(settings().derived_bucket)}/", 1)[1].split("?")[0])
         assert not exists(path, settings().derived_bucket)
     # what records reference, or a live snapshot pins, is all still there
     assert exists(kept["image_path"]) and exists(kept["thumbnail_path"]) and exists(pinned["image_path"])

@@ -13,7 +13,7 @@ from functools import cached_property
 
 from common.checkpoints.models import ArtifactType
 from common.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
-from common.gcp import storage
+from common.gcp import cdn, storage
 from common.gcp.config import settings
 from common.library import images
 
@@ -63,7 +63,7 @@ def load(path: str) -> bytes:
 
 
 def url(path: str | None) -> str | None:
-    return storage.read_url(path, bucket_name=settings().derived_bucket)
+    return cdn.read_url(path, bucket_name=settings().derived_bucket)
 
 
 def discard(path: str) -> None:

@@ -44,12 +44,17 @@ class Settings:
     project_id: str
     uploads_bucket: str
     derived_bucket: str
-    # Where signed URLs point: the real endpoint in production, the storage emulator locally.
+    # Where signed upload (PUT) URLs point: the real endpoint in production, the emulator locally.
     public_storage_url: str
-    # A service-account key file signs URLs locally (fast, offline); without one, the runtime's
-    # service account signs through the IAM API.
+    # A service-account key file signs upload URLs locally (fast, offline); without one, the
+    # runtime's service account signs through the IAM API (one call per upload URL).
     signing_key_file: str | None
     signing_service_account: str | None
+    # Images are read through Cloud CDN with signed URL prefixes (common/gcp/cdn.py): the
+    # load balancer's address, and the key it checks (base64url, from Secret Manager).
+    images_base_url: str
+    cdn_key_name: str
+    cdn_signing_key: str
     max_upload_bytes: int
     max_json_bytes: int
     max_image_pixels: int
@@ -88,6 +93,9 @@ def settings() -> Settings:
         ),
         signing_key_file=env("SIGNING_KEY_FILE") or None,
         signing_service_account=env("SIGNING_SERVICE_ACCOUNT") or None,
+        images_base_url=env("IMAGES_BASE_URL", ""),
+        cdn_key_name=env("CDN_KEY_NAME", ""),
+        cdn_signing_key=env("CDN_SIGNING_KEY", ""),
         max_upload_bytes=int(env("MAX_UPLOAD_BYTES", str(20 * MiB))),
         max_json_bytes=int(env("MAX_JSON_BYTES", str(1 * MiB))),
         max_image_pixels=int(env("MAX_IMAGE_PIXELS", str(50_000_000))),

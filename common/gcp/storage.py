@@ -1,11 +1,9 @@
-"""Cloud Storage adapter: object I/O and signed URLs."""
+"""Cloud Storage adapter: object I/O and signed upload URLs (reads go through common/gcp/cdn.py)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import threading
-import time
 from datetime import timedelta
 from functools import cache
 from typing import TYPE_CHECKING
@@ -93,44 +91,6 @@ def _sign(path: str, *, method: str, ttl: timedelta, bucket_name: str | None, **
     return blob.generate_signed_url(
         version="v4", expiration=ttl, method=method, api_access_endpoint=cfg.public_storage_url, **extra
     )
-
-
-class _UrlCache:
-    """Signed GET URLs per object, reused until a quarter of their life is left.
-
-    Signing costs about a millisecond (an RSA signature, or an IAM call in production); a library
-    view of a large manifest asks for thousands, and stable URLs also let browsers cache images.
-    """
-
-    def __init__(self, max_entries: int = 50_000) -> None:
-        self._entries: dict[tuple[str, str], tuple[str, float]] = {}
-        self._lock = threading.Lock()
-        self._max = max_entries
-
-    def get(self, bucket_name: str, path: str) -> str:
-        ttl = settings().signed_url_ttl_s
-        key = (bucket_name, path)
-        now = time.monotonic()
-        with self._lock:
-            hit = self._entries.get(key)
-            if hit and hit[1] - now > ttl / 4:
-                return hit[0]
-        url = _sign(path, method="GET", ttl=timedelta(seconds=ttl), bucket_name=bucket_name)
-        with self._lock:
-            if len(self._entries) >= self._max:
-                self._entries.clear()
-            self._entries[key] = (url, now + ttl)
-        return url
-
-
-_url_cache = _UrlCache()
-
-
-def read_url(path: str | None, *, bucket_name: str | None = None) -> str | None:
-    """A URL the client can fetch the object from, or None when there is no object."""
-    if not path:
-        return None
-    return _url_cache.get(bucket_name or settings().uploads_bucket, path)
 
 
 def upload_url(path: str, content_type: str, max_bytes: int) -> tuple[str, dict[str, str]]:

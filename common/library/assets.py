@@ -49,7 +49,7 @@ def get_owned(owner_id: str, asset_id: str) -> Asset:
     return asset
 
 
-def _in_display_order(manifest_id: str) -> Query:
+def in_display_order(manifest_id: str) -> Query:
     """A manifest's assets by sort_order, then creation (then id: Firestore's own last tie-break)."""
     return (
         db.assets()
@@ -62,13 +62,13 @@ def _in_display_order(manifest_id: str) -> Query:
 
 def list_for_manifest(manifest_id: str) -> list[Asset]:
     """All assets of a manifest in display order, in one query."""
-    return [read_asset(s) for s in _in_display_order(manifest_id).stream()]
+    return [read_asset(s) for s in in_display_order(manifest_id).stream()]
 
 
 def list_page(owner_id: str, manifest_id: str, query: AssetListQuery) -> tuple[list[Asset], str | None]:
     """One page of a manifest's assets in display order, and the cursor of the next (None at the end)."""
     manifest_ops.get_owned(owner_id, manifest_id)
-    listing = _in_display_order(manifest_id)
+    listing = in_display_order(manifest_id)
     if query.cursor:
         (sort_order, created_at), last_id = cursors.decode(query.cursor, "assets", 2)
         listing = listing.start_after(

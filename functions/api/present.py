@@ -25,7 +25,7 @@ from common.checkpoints.models import (
     ContinueOut,
     RegenerateAccepted,
 )
-from common.gcp import storage
+from common.gcp import cdn
 from common.gcp.config import settings
 from common.jobs.models import Job, JobOut, ProgressOut, RegenerationJob
 from common.library.models import (
@@ -56,17 +56,15 @@ _MANIFEST_FIELDS = set(ManifestPublic.model_fields)
 def asset_out(asset: Asset) -> AssetOut:
     return AssetOut(
         **asset.model_dump(include=_ASSET_FIELDS),
-        reference_image_url=storage.read_url(asset.image_path),
-        thumbnail_url=storage.read_url(asset.thumbnail_path),
+        reference_image_url=cdn.read_url(asset.image_path),
+        thumbnail_url=cdn.read_url(asset.thumbnail_path),
     )
 
 
 def manifest_out(manifest: Manifest) -> ManifestOut:
     return ManifestOut(
         **manifest.model_dump(include=_MANIFEST_FIELDS),
-        contact_sheet_url=storage.read_url(
-            manifest.contact_sheet_path, bucket_name=settings().derived_bucket
-        ),
+        contact_sheet_url=cdn.read_url(manifest.contact_sheet_path, bucket_name=settings().derived_bucket),
     )
 
 
@@ -172,7 +170,7 @@ def snapshot_out(project: Project, snapshot: dict[str, Any], assets: list[dict[s
         manifest_version=snapshot["manifest_version"],
         created_at=snapshot["created_at"],
         manifest=ManifestPublic.model_validate(snapshot["manifest"]),
-        contact_sheet_url=storage.read_url(
+        contact_sheet_url=cdn.read_url(
             snapshot["manifest"].get("contact_sheet_path"), bucket_name=settings().derived_bucket
         ),
         assets=[snapshot_asset(asset) for asset in assets],
@@ -185,8 +183,8 @@ def snapshot_asset(asset: dict[str, Any]) -> SnapshotAsset:
     return SnapshotAsset.model_validate(
         {
             **asset,
-            "reference_image_url": storage.read_url(asset.get("image_path"), bucket_name=uploads),
-            "thumbnail_url": storage.read_url(asset.get("thumbnail_path"), bucket_name=uploads),
+            "reference_image_url": cdn.read_url(asset.get("image_path"), bucket_name=uploads),
+            "thumbnail_url": cdn.read_url(asset.get("thumbnail_path"), bucket_name=uploads),
         }
     )
 
