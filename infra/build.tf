@@ -22,6 +22,8 @@ resource "google_project_iam_member" "build_roles" {
     "roles/iam.serviceAccountAdmin",
     "roles/resourcemanager.projectIamAdmin",
     "roles/serviceusage.serviceUsageAdmin",
+    "roles/compute.loadBalancerAdmin", # the image load balancer and Cloud CDN (cdn.tf)
+    "roles/compute.securityAdmin",     # its SSL policy and certificate
   ])
   project = var.project_id
   role    = each.value
@@ -56,8 +58,9 @@ resource "google_cloudbuild_trigger" "main" {
   }
 
   substitutions = {
-    _REGION      = var.region
-    _ENVIRONMENT = var.environment
-    _REPOSITORY  = google_artifact_registry_repository.images.repository_id
+    _REGION        = var.region
+    _ENVIRONMENT   = var.environment
+    _REPOSITORY    = google_artifact_registry_repository.images.repository_id
+    _IMAGES_DOMAIN = var.images_domain
   }
 }

@@ -44,6 +44,10 @@ variable "gpu_concurrency" {
 variable "images_domain" {
   description = "The host name clients load images from (Cloud CDN; point its DNS at the images_ip output)."
   type        = string
+  validation {
+    condition     = can(regex("^([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)+[a-z]{2,}$", var.images_domain))
+    error_message = "Give a DNS host name such as images.example.com."
+  }
 }
 
 variable "cors_origins" {

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from google.cloud.firestore import GeoPoint
+from google.cloud.firestore_v1.vector import Vector
+
+from common.gcp import db
+from common.records import new_id
+from devstack.emulators import Stack
 from tests.support import Api, jpeg
 
 
@@ -62,3 +70,31 @@ def test_reads_carry_an_etag_and_answer_304(alice: Api) -> None:
     changed = alice.get(f"/api/manifests/{manifest['id']}", headers={"If-None-Match": before})
     assert changed.status_code == 200 and changed.headers["ETag"] != before
     assert changed.json()["assets"][0]["description"] == "taller"
+
+
+def test_rows_decode_every_value_kind_as_the_client_does(stack: Stack) -> None:
+    """db.rows decodes the wire itself (for speed); it must read what the client's snapshots read."""
+    collection = db.client().collection(f"rows-{new_id()}")
+    stored = {
+        "text": "héllo",
+        "count": 2**40,
+        "ratio": 0.25,
+        "flag": False,
+        "nothing": None,
+        "at": datetime(2026, 12, 1, 10, 30, 5, 123456, tzinfo=UTC),
+        "tags": ["a", 1, None, {"deep": [True]}],
+        "nested": {"x": {"y": 1.5}, "empty": {}},
+        "empty_list": [],
+        "blob": b"\x00\xff",
+        "where": GeoPoint(48.85, 2.35),
+        "ref": db.client().collection("assets").document("abc"),
+        "embedding": Vector([0.1, 0.2, 0.3]),
+    }
+    collection.document("one").set(stored)
+    collection.document("two").set({"text": "second", "count": 1})
+    query = collection.order_by("count")
+    (second, first) = db.rows(query)
+    expected = {s.id: s.to_dict() for s in query.stream()}
+    assert first == {**expected["one"], "id": "one"} and second == {**expected["two"], "id": "two"}
+    assert first["at"] == stored["at"] and first["at"].tzinfo is not None
+    assert isinstance(first["embedding"], Vector) and first["ref"].path == "assets/abc"

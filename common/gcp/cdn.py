@@ -20,14 +20,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import time
 from functools import cache, lru_cache
 from urllib.parse import quote
 
 from common.gcp.config import settings
-
-# Path segments that name one record's folder: objects live at `{kind}/{id}/...`.
-FOLDER_DEPTH = 2
 
 
 def decode_key(encoded: str) -> bytes:
@@ -78,15 +76,26 @@ def bucket_alias(bucket_name: str) -> str:
     return aliases[bucket_name]
 
 
+@lru_cache(maxsize=4096)
+def _folder_url(bucket_name: str, folder: str) -> str:
+    """Where a record's folder is served: the load balancer's address, the bucket's route, the folder."""
+    base = settings().images_base_url.rstrip("/")
+    return f"{base}/{bucket_alias(bucket_name)}/{quote(folder)}/"
+
+
+# Names the service writes need no escaping; anything else is percent-encoded.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9._~/-]+")
+
+
 def read_url(path: str | None, *, bucket_name: str | None = None) -> str | None:
     """A URL the client can fetch the object from (e.g. in `<img src>`), or None when there is none."""
     if not path:
         return None
     cfg = settings()
-    parts = path.split("/")
-    if len(parts) <= FOLDER_DEPTH or not all(parts[:FOLDER_DEPTH]):
+    kind, _, rest = path.partition("/")
+    record, _, name = rest.partition("/")
+    if not (kind and record and name):
         raise ValueError(f"object {path!r} is not inside a record's folder")
-    base = f"{cfg.images_base_url.rstrip('/')}/{bucket_alias(bucket_name or cfg.uploads_bucket)}/"
-    folder = base + "/".join(quote(p, safe="") for p in parts[:FOLDER_DEPTH]) + "/"
+    folder = _folder_url(bucket_name or cfg.uploads_bucket, f"{kind}/{record}")
     query = _signed_query(folder, window_expiry(time.time(), cfg.signed_url_ttl_s))
-    return f"{base}{quote(path)}?{query}"
+    return f"{folder}{name if _PLAIN_NAME.fullmatch(name) else quote(name)}?{query}"

@@ -57,8 +57,7 @@ def list_manifests(call: Call) -> Reply:
     etag=True,
 )
 def get_manifest(call: Call) -> ManifestDetail:
-    manifest = ops.get_owned(call.uid, call.params["manifest_id"])
-    return manifest_detail(manifest, asset_ops.list_for_manifest(manifest.id))
+    return manifest_detail(*asset_ops.owned_with_assets(call.uid, call.params["manifest_id"]))
 
 
 @route(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from pydantic_core import to_json, to_jsonable_python
+from pydantic_core import to_json
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import BaseConverter, Map, Rule
 from werkzeug.wrappers import Request, Response
@@ -187,28 +187,19 @@ def _run(matched: Route, request: Request, params: dict[str, str]) -> Response:
     reply = result if isinstance(result, Reply) else Reply(result)
     if reply.payload is None:
         return Response(status=204, headers=reply.headers)
-    payload = reply.payload
+    content = to_json(reply.payload)
     if matched.etag:
-        payload = to_jsonable_python(payload)  # serialized once, for the tag and the body
-        tag = entity_tag(payload)
+        tag = entity_tag(content)
         reply.headers["ETag"] = f'"{tag}"'
         if request.if_none_match.contains(tag):
             return Response(status=304, headers=reply.headers)
-    return Response(to_json(payload), matched.status, reply.headers, mimetype="application/json")
+    return Response(content, matched.status, reply.headers, mimetype="application/json")
 
 
-def entity_tag(content: Any) -> str:
-    """The response's JSON content without its signed URLs (re-signed now and then, same objects):
-    a status or description written by a run changes it, as does any edit."""
-    return hashlib.sha256(to_json(_without_urls(content))).hexdigest()[:32]
-
-
-def _without_urls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_urls(v) for k, v in value.items() if not k.endswith("_url")}
-    if isinstance(value, list):
-        return [_without_urls(v) for v in value]
-    return value
+def entity_tag(body: bytes) -> str:
+    """A hash of the response body, image URLs included: they stay the same within a signing
+    window (common/gcp/cdn.py), and a 304 must not keep a client on URLs about to expire."""
+    return hashlib.sha256(body).hexdigest()[:32]
 
 
 def validated(parse: Callable[[], Any]) -> Any:
