@@ -21,7 +21,11 @@ class WorkerSettings:
     detection_max_coverage: float  # a "detection" covering more of the image than this is the image
     face_min_score: float
     min_crop_px: int
-    describe_concurrency: int
+    describe_concurrency: int  # Gemini requests in flight per run (the queue bounds runs: infra)
+    describe_mode: str  # "batched": an image and its crops in one request; "per_asset": one each
+    describe_batch_items: int  # items per batched request
+    describe_px: int  # an image described is sent at most this large
+    describe_crop_px: int  # in a batch, crops go four to a grid image this large
     gemini_model: str
     gemini_api_key: str | None
     gemini_base_url: str | None
@@ -62,6 +66,10 @@ def worker_settings() -> WorkerSettings:
         face_min_score=float(env("FACE_MIN_SCORE", "0.6")),
         min_crop_px=int(env("MIN_CROP_PX", "32")),
         describe_concurrency=int(env("DESCRIBE_CONCURRENCY", "5")),
+        describe_mode=env("DESCRIBE_MODE", "batched"),
+        describe_batch_items=max(1, int(env("DESCRIBE_BATCH_ITEMS", "16"))),
+        describe_px=int(env("DESCRIBE_PX", "768")),
+        describe_crop_px=int(env("DESCRIBE_CROP_PX", "384")),
         gemini_model=env("GEMINI_MODEL", "gemini-2.5-flash"),
         gemini_api_key=env("GEMINI_API_KEY") or None,
         gemini_base_url=env("GEMINI_BASE_URL") or None,

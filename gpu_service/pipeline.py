@@ -243,9 +243,17 @@ def describe_step(run: Run, assets: list[Asset]) -> None:
         and (a.described_from != fingerprint(a) or a.reverse_prompt is None or a.processing_error is not None)
     ]
     run.progress.start(Step.REVERSE_PROMPTING, len(todo))
+    # An uploaded image and what was cut from it are described together (describe.py: batched).
+    by_id = {a.id: a for a in assets}
+    groups: dict[str, list[Asset]] = defaultdict(list)
+    for asset in todo:
+        source = by_id.get(asset.source_asset_id or "")
+        groups[source.id if source and source.image_path else asset.id].append(asset)
     with ThreadPoolExecutor(max_workers=worker_settings().describe_concurrency) as pool:
-        for ok in pool.map(lambda a: describe_asset(run, a), todo):
-            run.progress.advance(failed=not ok)
+        for described, failed in pool.map(lambda key: describe_group(run, by_id[key], groups[key]), groups):
+            run.progress.advance(count=described)
+            if failed:
+                run.progress.advance(failed=True, count=failed)
 
 
 def subject_for(run: Run, asset: Asset) -> describe.Subject:
@@ -262,15 +270,34 @@ def subject_for(run: Run, asset: Asset) -> describe.Subject:
     )
 
 
-def describe_asset(run: Run, asset: Asset) -> bool:
+def describe_group(run: Run, source: Asset, members: list[Asset]) -> tuple[int, int]:
+    """Describe one uploaded image's assets (itself and its crops): (described, failed)."""
     try:
-        result = describe.describer().describe(subject_for(run, asset))
-    except (imaging.UnreadableImage, describe.DescribeFailed) as exc:
-        registry.record_failure(asset.id, Step.REVERSE_PROMPTING, str(exc))
-        return False
-    run.progress.add_cost(result.cost)
-    registry.write_description(asset.id, description_fields(asset, result), run.started)
-    return True
+        source_image = run.pictures.get(source).rgb
+    except imaging.UnreadableImage as exc:
+        for asset in members:
+            registry.record_failure(asset.id, Step.REVERSE_PROMPTING, str(exc))
+        return 0, len(members)
+    subjects, readable = [], []
+    for asset in members:
+        try:
+            subject = subject_for(run, asset)
+        except imaging.UnreadableImage as exc:
+            registry.record_failure(asset.id, Step.REVERSE_PROMPTING, str(exc))
+            continue
+        if asset.id == source.id:
+            subject.image = source_image  # the source itself: sent once
+        subjects.append(subject)
+        readable.append(asset)
+    results = describe.describer().describe_group(source_image, subjects)
+    for asset, result in zip(readable, results, strict=True):
+        if isinstance(result, describe.DescribeFailed):
+            registry.record_failure(asset.id, Step.REVERSE_PROMPTING, str(result))
+            continue
+        run.progress.add_cost(result.cost)
+        registry.write_description(asset.id, description_fields(asset, result), run.started)
+    described = sum(1 for r in results if not isinstance(r, describe.DescribeFailed))
+    return described, len(members) - described
 
 
 def description_fields(asset: Asset, result: describe.Description) -> dict[str, Any]:

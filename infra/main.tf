@@ -60,6 +60,10 @@ locals {
     FACE_MIN_SHARPNESS           = ""
     MIN_CROP_PX                  = "32"
     DESCRIBE_CONCURRENCY         = "5"
+    DESCRIBE_MODE                = "batched"
+    DESCRIBE_BATCH_ITEMS         = "16"
+    DESCRIBE_PX                  = "768"
+    DESCRIBE_CROP_PX             = "384"
     GEMINI_MODEL                 = var.gemini_model
     GOOGLE_GENAI_USE_VERTEXAI    = var.use_vertex_ai ? "true" : "false"
     GOOGLE_CLOUD_LOCATION        = var.region

@@ -1,10 +1,17 @@
 """A local server that speaks Gemini's REST protocol, for running the real google-genai client.
 
-Only tests use it (Gemini is a paid API that cannot be reached here). Its answers are computed from
-the request it gets (the image's real size and colour, the asset name in the prompt), so a test can
-tell a real round trip from a canned string. Faults are scripted per request: "429", "500",
-"malformed" (JSON that breaks the response schema), "refused" (a finished Veo operation that
-carries an error).
+Only tests and benches use it (Gemini is a paid API that cannot be reached here). Its answers are
+computed from the request it gets (the image's real size and colour, the asset name in the prompt),
+so a test can tell a real round trip from a canned string. Faults are scripted per request: "429",
+"500", "malformed" (JSON that breaks the response schema), "refused" (a finished Veo operation that
+carries an error), and for batched descriptions "out_of_order", "missing" (the last item left
+out), "extra" (an item nobody asked for), "wrong_key" (the first item's key changed).
+
+usageMetadata is counted the way the Gemini API counts for Gemini 2.x models (ai.google.dev, "Image
+understanding" and "Understand and count tokens"): an image whose sides are both <= 384 px is 258
+tokens; a larger one is cut into tiles of crop unit floor(min(w, h) / 1.5), ceil(w / unit) x
+ceil(h / unit) tiles of 258 tokens each; text by the documented approximation of 4 characters a
+token; a generated image is 1290 output tokens. Every call's counts are kept in `usage`.
 
 It speaks three methods: `generateContent` (structured text, or an IMAGE response: the input image
 inverted), and Vertex AI's `predictLongRunning` + `fetchPredictOperation` (Veo: an MP4 made from the
@@ -29,10 +36,34 @@ from werkzeug.wrappers import Request, Response
 
 from devstack.emulators import free_port
 
-PROMPT_TOKENS = 1290
-OUTPUT_TOKENS = 140
 IMAGE_TOKENS = 1290  # what Gemini bills for one generated image
+TILE_TOKENS = 258
+SMALL_IMAGE_PX = 384
+CHARS_PER_TOKEN = 4
 CLIP_FPS = 4
+
+
+def image_tokens(width: int, height: int) -> int:
+    if width <= SMALL_IMAGE_PX and height <= SMALL_IMAGE_PX:
+        return TILE_TOKENS
+    unit = max(1, min(width, height) * 2 // 3)  # floor(min / 1.5)
+    return -(-width // unit) * -(-height // unit) * TILE_TOKENS
+
+
+def text_tokens(text: str) -> int:
+    return -(-len(text) // CHARS_PER_TOKEN)
+
+
+def prompt_tokens(body: dict[str, Any]) -> int:
+    total = 0
+    for content in body.get("contents", []):
+        for part in content.get("parts", []):
+            if "text" in part:
+                total += text_tokens(part["text"])
+            inline = part.get("inlineData") or part.get("inline_data")
+            if inline:
+                total += image_tokens(*_decode_image(inline["data"]).size)
+    return total
 
 
 class GeminiStandIn:
@@ -46,6 +77,7 @@ class GeminiStandIn:
         self.lock = threading.Lock()
         self.operations: dict[str, dict[str, Any]] = {}
         self.requests: list[tuple[str, dict[str, Any]]] = []  # (method, body) of every accepted call
+        self.usage: list[tuple[int, int]] = []  # (input, output) tokens of every generateContent answered
         self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -68,6 +100,7 @@ class GeminiStandIn:
             self.faults.clear()
             self.calls = self.in_flight = self.max_in_flight = 0
             self.requests.clear()
+            self.usage.clear()
 
     @Request.application
     def app(self, request: Request) -> Response:
@@ -97,29 +130,33 @@ class GeminiStandIn:
             if method != "generateContent":
                 return self._veo(model, method, body, fault)
             if body.get("generationConfig", {}).get("responseModalities") == ["IMAGE"]:
-                return _json(_image_answer(body))
-            if (
-                "responseSchema" not in body["generationConfig"]
-                and "responseJsonSchema" not in body["generationConfig"]
-            ):
+                return self._counted(body, _image_answer(body), IMAGE_TOKENS)
+            config = body["generationConfig"]
+            schema = config.get("responseSchema") or config.get("responseJsonSchema")
+            if schema is None:
                 return _error(400, "INVALID_ARGUMENT", "the client did not ask for structured output")
-            text = (
-                '{"reverse_prompt": "half an answer"' if fault == "malformed" else json.dumps(_answer(body))
-            )
+            if "items" in json.dumps(schema.get("properties", {})):
+                text = _batch_answer(body, fault)
+            elif fault == "malformed":
+                text = '{"reverse_prompt": "half an answer"'
+            else:
+                text = json.dumps(_answer(body))
             candidate = {"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}
-            usage = {
-                "promptTokenCount": PROMPT_TOKENS,
-                "candidatesTokenCount": OUTPUT_TOKENS,
-                "totalTokenCount": PROMPT_TOKENS + OUTPUT_TOKENS,
-            }
-            return Response(
-                json.dumps({"candidates": [candidate], "usageMetadata": usage}),
-                200,
-                mimetype="application/json",
-            )
+            return self._counted(body, {"candidates": [candidate]}, text_tokens(text))
         finally:
             with self.lock:
                 self.in_flight -= 1
+
+    def _counted(self, body: dict[str, Any], answer: dict[str, Any], output: int) -> Response:
+        used = prompt_tokens(body)
+        with self.lock:
+            self.usage.append((used, output))
+        answer["usageMetadata"] = {
+            "promptTokenCount": used,
+            "candidatesTokenCount": output,
+            "totalTokenCount": used + output,
+        }
+        return _json(answer)
 
     def _veo(self, model: str, method: str, body: dict[str, Any], fault: str | None) -> Response:
         if method == "predictLongRunning":
@@ -147,17 +184,53 @@ class GeminiStandIn:
 
 def _answer(body: dict[str, Any]) -> dict[str, Any]:
     parts = body["contents"][0]["parts"]
-    inline = next(
-        p.get("inlineData") or p.get("inline_data")
-        for p in parts
-        if p.get("inlineData") or p.get("inline_data")
-    )
+    image = next(_part_image(p) for p in parts if p.get("inlineData") or p.get("inline_data"))
     prompt = next(p["text"] for p in parts if "text" in p)
-    data = inline["data"]  # google-genai sends URL-safe base64
-    image = Image.open(io.BytesIO(base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)))).convert("RGB")
-    mean = [round(v) for v in ImageStat.Stat(image).mean]
     name = re.search(r"named '([^']*)'", prompt)
-    label = name.group(1) if name else "subject"
+    return _described(name.group(1) if name else "subject", image)
+
+
+def _batch_answer(body: dict[str, Any], fault: str | None) -> str:
+    """One item per "Item N:" text part, described from the image after it (or the source's)."""
+    if fault == "malformed":
+        return '{"items": [{"key": "1", "reverse_prompt": '
+    parts = body["contents"][0]["parts"]
+    images = [_part_image(p) for p in parts if p.get("inlineData") or p.get("inline_data")]
+    source, grids = images[0], images[1:]
+    items = []
+    for part in parts:
+        found = re.match(r"Item (\w+)(?: \(grid (\d+), cell (\d+)\))?: ", part.get("text", ""))
+        if not found:
+            continue
+        key, grid, cell = found.groups()
+        image = source if grid is None else _cell(grids[int(grid) - 1], int(cell))
+        label = re.search(r"named '([^']*)'", part["text"])
+        items.append({"key": key, **_described(label.group(1) if label else "subject", image)})
+    if fault == "out_of_order":
+        items.reverse()
+    elif fault == "missing":
+        items.pop()
+    elif fault == "extra":
+        items.append({"key": "99", **_described("nobody", source)})
+    elif fault == "wrong_key":
+        items[0]["key"] = "X9"
+    return json.dumps({"items": items})
+
+
+def _cell(grid: Image.Image, cell: int, side: int = 2) -> Image.Image:
+    """The numbered cell of a 2 x 2 grid image (describe.py's layout)."""
+    size = grid.width // side
+    x, y = (cell - 1) % side * size, (cell - 1) // side * size
+    return grid.crop((x, y, x + size, y + size))
+
+
+def _part_image(part: dict[str, Any]) -> Image.Image:
+    inline = part.get("inlineData") or part.get("inline_data")
+    return _decode_image(inline["data"])
+
+
+def _described(label: str, image: Image.Image) -> dict[str, Any]:
+    mean = [round(v) for v in ImageStat.Stat(image).mean]
     return {
         "reverse_prompt": f"gemini: {label}, {image.width}x{image.height} reference, mean rgb{tuple(mean)}",
         "visual_description": f"gemini sees {label} in a {image.width}x{image.height} image",
@@ -175,12 +248,7 @@ def _image_answer(body: dict[str, Any]) -> dict[str, Any]:
     image.save(out, "PNG")
     data = {"mimeType": "image/png", "data": base64.b64encode(out.getvalue()).decode()}
     candidate = {"content": {"role": "model", "parts": [{"inlineData": data}]}, "finishReason": "STOP"}
-    usage = {
-        "promptTokenCount": PROMPT_TOKENS,
-        "candidatesTokenCount": IMAGE_TOKENS,
-        "totalTokenCount": PROMPT_TOKENS + IMAGE_TOKENS,
-    }
-    return {"candidates": [candidate], "usageMetadata": usage}
+    return {"candidates": [candidate]}
 
 
 def _decode_image(data: str) -> Image.Image:

@@ -28,7 +28,7 @@ from tests.engine_support import (
     wait_until_done,
     worker_env,
 )
-from tests.gemini_standin import OUTPUT_TOKENS, PROMPT_TOKENS, GeminiStandIn
+from tests.gemini_standin import GeminiStandIn
 from tests.support import Api, jpeg, wait_for
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -91,9 +91,11 @@ def test_a_run_builds_the_registry_from_real_photos(alice: Api, cast: list, gemi
     assert assets["Obama"]["reverse_prompt"].startswith("gemini: Obama, ")
     assert all(0.0 <= a["quality_score"] <= 1.0 for a in done["assets"])
     assert 1 < gemini.max_in_flight <= 5
-    call_cost = (PROMPT_TOKENS * 0.30 + OUTPUT_TOKENS * 2.50) / 1e6
-    assert done["total_processing_cost"] == pytest.approx(call_cost * len(done["assets"]))
-    assert sum(a["processing_cost"] for a in done["assets"]) == pytest.approx(done["total_processing_cost"])
+    # batched: one request per uploaded photo (and its crops), paid once, shared by its items
+    assert len(gemini.usage) == len(cast)
+    paid = sum(used_in * 0.30 + used_out * 2.50 for used_in, used_out in gemini.usage) / 1e6
+    assert done["total_processing_cost"] == pytest.approx(paid)
+    assert sum(a["processing_cost"] for a in done["assets"]) == pytest.approx(paid)
 
     # tags: uploaded order first, each followed by its crops, most confident first
     characters = sorted(

@@ -22,7 +22,7 @@ from devstack.emulators import Stack
 from gpu_service import clips
 from gpu_service.generators import OfflineGenerator
 from tests.checkpoint_support import artifact, checkpoint, mp4, png, project, wait_for_job
-from tests.gemini_standin import IMAGE_TOKENS, PROMPT_TOKENS, GeminiStandIn
+from tests.gemini_standin import IMAGE_TOKENS, GeminiStandIn
 from tests.support import Api
 
 
@@ -58,7 +58,9 @@ def test_a_beat_is_regenerated_by_the_image_model(
     assert job["kind"] == "regenerate_beat" and job["result_version"] == 2 and job["checkpoint_id"] == cid
 
     beat = artifact(alice, cid, "beat_image", "1")
-    cost = round((PROMPT_TOKENS * 0.30 + IMAGE_TOKENS * 30.0) / 1e6, 6)
+    ((used_in, used_out),) = gemini.usage
+    assert used_out == IMAGE_TOKENS and used_in > 258  # the previous version's tiles and the prompt
+    cost = round((used_in * 0.30 + IMAGE_TOKENS * 30.0) / 1e6, 6)
     assert (beat["version"], beat["generator"], beat["cost"]) == (2, "gemini", cost)
     assert beat["prompt"] == "the keeper at dusk"
     # The model was given the previous version and the prompt (the stand-in answers it inverted).
