@@ -26,6 +26,7 @@ class WorkerSettings:
     describe_batch_items: int  # items per batched request
     describe_px: int  # an image described is sent at most this large
     describe_crop_px: int  # in a batch, crops go four to a grid image this large
+    describe_claim_s: float  # a claimed description not done by then is taken over (claims.py)
     gemini_model: str
     gemini_api_key: str | None
     gemini_base_url: str | None
@@ -70,6 +71,7 @@ def worker_settings() -> WorkerSettings:
         describe_batch_items=max(1, int(env("DESCRIBE_BATCH_ITEMS", "16"))),
         describe_px=int(env("DESCRIBE_PX", "768")),
         describe_crop_px=int(env("DESCRIBE_CROP_PX", "384")),
+        describe_claim_s=float(env("DESCRIBE_CLAIM_S", "300")),
         gemini_model=env("GEMINI_MODEL", "gemini-2.5-flash"),
         gemini_api_key=env("GEMINI_API_KEY") or None,
         gemini_base_url=env("GEMINI_BASE_URL") or None,

@@ -28,7 +28,9 @@ from common.library import pins, quality, tags
 from common.library.images import thumbnail
 from common.library.models import Asset, AssetType, ManifestStatus
 from common.projects import projects
+from common.records import new_id
 from gpu_service import (
+    claims,
     contact_sheet,
     describe,
     detection,
@@ -62,6 +64,7 @@ class Run:
     thumbnails: dict[str, bytes] = field(default_factory=dict)  # crops made in this run, for the sheet
     new_faces: list[str] = field(default_factory=list)  # face assets this run made
     face_counts: dict[str, int] = field(default_factory=dict)
+    holder: str = field(default_factory=new_id)  # this delivery, in the claims it makes (claims.py)
 
     @property
     def started(self) -> datetime:
@@ -271,7 +274,30 @@ def subject_for(run: Run, asset: Asset) -> describe.Subject:
 
 
 def describe_group(run: Run, source: Asset, members: list[Asset]) -> tuple[int, int]:
-    """Describe one uploaded image's assets (itself and its crops): (described, failed)."""
+    """Describe one uploaded image's assets (itself and its crops): (described, failed). Each
+    description is claimed first (claims.py): what another delivery of this task is describing is
+    waited for, not paid twice."""
+    ttl = worker_settings().describe_claim_s
+    claim_of = {claims.key("describe", run.job.id, a.id, fingerprint(a)): a for a in members}
+    todo = [c for c in claim_of if claims.take(c, run.holder, ttl)]
+    waiting = [c for c in claim_of if c not in todo]
+    described = failed = 0
+    while True:
+        if todo:
+            try:
+                ok, bad = _describe(run, source, [claim_of[c] for c in todo])
+            except BaseException:
+                claims.release(todo)  # a retry of the task may take them at once
+                raise
+            claims.finish(todo)
+            described, failed = described + ok, failed + bad
+        todo = claims.wait_for(waiting, run.holder, ttl) if waiting else []
+        if not todo:  # the rest was done by the other delivery
+            return described + len(waiting), failed
+        waiting = [c for c in waiting if c not in todo]  # their holder died: ours now
+
+
+def _describe(run: Run, source: Asset, members: list[Asset]) -> tuple[int, int]:
     try:
         source_image = run.pictures.get(source).rgb
     except imaging.UnreadableImage as exc:

@@ -1,9 +1,10 @@
 """Run one regeneration job: the artifact's previous version and a prompt in, its next version out.
 
-The output is stored under a name made of the job id and a per-delivery suffix, then written as the
-next version together with a marker named after the job (common/checkpoints.add_version). Two
-deliveries of one job at once both generate, but only one version is written; the loser's object
-is removed.
+The generation is claimed first (claims.py): of two deliveries of one job at once, one generates
+(and pays), the other waits for its version. The output is stored under a name made of the job id
+and a per-delivery suffix, then written as the next version together with a marker named after the
+job (common/checkpoints.add_version): should two deliveries still both generate (a claim taken over
+from a delivery presumed dead), only one version is written and the loser's object is removed.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from common.checkpoints.models import Artifact, ArtifactType
 from common.checkpoints.regeneration import ARTIFACT_OF
 from common.jobs.models import RegenerationJob
 from common.records import new_id
+from gpu_service import claims
+from gpu_service.config import worker_settings
 from gpu_service.generators import GenerationFailed, generator
 
 DEFAULT_PROMPT = "the same shot, generated again"
+CLAIM_MARGIN_S = 60  # a claim outlives the longest generation (a Veo clip) by this much
 
 
 def run_regeneration(job: RegenerationJob) -> int:
@@ -29,7 +33,27 @@ def run_regeneration(job: RegenerationJob) -> int:
         return applied  # a redelivery after the version was written
     if not current.media_path:
         raise GenerationFailed("the artifact has no media to start from")
-    previous = media.load(current.media_path)
+    claim, holder = claims.key("regenerate", job.id), new_id()
+    ttl = worker_settings().video_timeout_s + CLAIM_MARGIN_S
+    if not claims.take(claim, holder, ttl) and not claims.wait_for([claim], holder, ttl):
+        applied = checkpoints.applied_version(job.checkpoint_id, job.id)  # the other delivery's
+        if applied is None:
+            raise GenerationFailed("another delivery of this job could not generate it")
+        return applied
+    try:
+        version = _generate(job, current, artifact_type)
+    except GenerationFailed:
+        claims.finish([claim])  # final: the other delivery reports the same failure
+        raise
+    except BaseException:
+        claims.release([claim])  # a retry may try again at once
+        raise
+    claims.finish([claim])
+    return version
+
+
+def _generate(job: RegenerationJob, current: Artifact, artifact_type: ArtifactType) -> int:
+    previous = media.load(current.media_path or "")
     prompt = job.prompt_override or current.prompt or DEFAULT_PROMPT
     make = generator()
     if artifact_type == ArtifactType.BEAT_IMAGE:

@@ -135,3 +135,12 @@ resource "google_firestore_field" "unindexed" {
 
   index_config {}
 }
+
+# Claims on paid calls (gpu_service/claims.py) are only needed while two deliveries of one task
+# may overlap: Firestore deletes each one after its expires_at.
+resource "google_firestore_field" "paid_claims_ttl" {
+  database   = google_firestore_database.main.name
+  collection = "paid_claims"
+  field      = "expires_at"
+  ttl_config {}
+}

@@ -118,7 +118,9 @@ def deliver(worker: Stack, job_id: str, kind: str) -> requests.Response:
     )
 
 
-def test_a_job_delivered_twice_writes_one_version(alice: Api, pipeline: Api, worker: Stack) -> None:
+def test_a_job_delivered_twice_writes_one_version_and_pays_once(
+    alice: Api, pipeline: Api, worker: Stack, gemini: GeminiStandIn
+) -> None:
     project_id = project(alice)["project_id"]
     cid = checkpoint(pipeline, project_id, 2)
     job = RegenerationJob(
@@ -132,9 +134,14 @@ def test_a_job_delivered_twice_writes_one_version(alice: Api, pipeline: Api, wor
     )
     job_ref(job.id).create(job.model_dump(exclude={"id"}))  # queued by hand: we are the queue
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        answers = list(pool.map(lambda _: deliver(worker, job.id, "regenerate_beat"), range(2)))
+    gemini.latency_s = 0.5  # the two deliveries overlap while the image is generated
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            answers = list(pool.map(lambda _: deliver(worker, job.id, "regenerate_beat"), range(2)))
+    finally:
+        gemini.latency_s = 0.05
     assert [r.status_code for r in answers] == [200, 200], [r.text for r in answers]
+    assert len(gemini.usage) == 1  # one generation paid: the other delivery waited for it
     assert deliver(worker, job.id, "regenerate_beat").json()["outcome"] == "already done"
 
     beat = artifact(alice, cid, "beat_image", "0")

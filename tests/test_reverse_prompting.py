@@ -3,11 +3,12 @@ photo and its crops in one request, every answer matched back by key, whatever t
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 
-from tests.engine_support import manifest_of_photos, process
+from tests.engine_support import deliver, manifest_of_photos, process, start, wait_until_done
 from tests.gemini_standin import GeminiStandIn
 from tests.support import Api
 
@@ -58,3 +59,34 @@ def test_a_batch_answer_gone_wrong_still_describes_every_asset(
     done = described(alice, street_photos, gemini, fault)
     assert gemini.calls == requests_made or 1 + len(done["assets"]), fault
     assert not any("nobody" in a["reverse_prompt"] for a in done["assets"])
+
+
+def test_two_deliveries_at_once_pay_for_each_description_once(
+    alice: Api, worker, photos: Path, street_photos: Path, gemini: GeminiStandIn
+) -> None:
+    manifest = manifest_of_photos(
+        alice, [("Match", street_photos / "zidane.jpg"), ("Obama", photos / "obama.jpg")]
+    )
+    gemini.latency_s = 0.5  # slow answers: the deliveries overlap inside the describing step
+    try:
+        job_id = start(alice, manifest["id"])
+        answers: list[int] = []
+        threads = [
+            threading.Thread(
+                target=lambda: answers.append(deliver(worker.worker_url, job_id, manifest["id"]).status_code)
+            )
+            for _ in range(2)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        gemini.latency_s = 0.05
+    assert answers == [200, 200]
+    assert wait_until_done(alice, manifest["id"])["status"] == "READY"
+    done = alice.get(f"/api/manifests/{manifest['id']}").json()
+    assert all(a["reverse_prompt_source"] == "gemini" for a in done["assets"])
+    assert len(gemini.usage) == 2  # one batch per photo, over three deliveries
+    paid = sum(used_in * 0.30 + used_out * 2.50 for used_in, used_out in gemini.usage) / 1e6
+    assert done["total_processing_cost"] == pytest.approx(paid)

@@ -36,6 +36,7 @@ SNAPSHOTS = "snapshots"  # immutable manifest snapshots of projects
 OBJECT_PINS = "object_pins"  # manifest object folders a snapshot points into: never garbage-collected
 BRANCH_CLAIMS = "branch_claims"  # one document per branch name of a project lineage
 JOBS = "jobs"  # engine work items; a Cloud Task carries only the job id
+PAID_CLAIMS = "paid_claims"  # one document per paid call about to be made (gpu_service/claims.py)
 CHECKPOINTS = "checkpoints"
 TAG_CLAIMS = "tag_claims"  # under a manifest: one document per tag ever issued
 CHUNKS = "chunks"  # under a snapshot: its assets, compressed
@@ -165,6 +166,10 @@ def branch_claims() -> CollectionReference:
 
 def jobs() -> CollectionReference:
     return collection(JOBS)
+
+
+def paid_claims() -> CollectionReference:
+    return collection(PAID_CLAIMS)
 
 
 def checkpoints() -> CollectionReference:

@@ -1,0 +1,81 @@
+"""Paid calls claimed before they are made: of two deliveries of one task, one pays, one waits.
+
+Cloud Tasks delivers at least once, and two deliveries of one task can run at the same time. Before
+a Gemini call (a description, a regeneration), a delivery claims each unit of work with a
+create-if-absent write. A unit claimed by another delivery is left to it: the caller waits for that
+delivery's result. A claim whose holder died (it expired) is taken over in a transaction. Claims
+carry `expires_at`, which a Firestore TTL policy deletes (infra/firestore.tf).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from google.api_core.exceptions import AlreadyExists
+from google.cloud import firestore
+
+from common.gcp import db
+from common.records import derived_id, utcnow
+
+POLL_S = 0.25
+
+
+def key(*parts: object) -> str:
+    return derived_id("paid", *parts)
+
+
+def take(claim: str, holder: str, ttl_s: float) -> bool:
+    """True when `holder` may make the call: it made the claim, already held it, or took over an
+    expired one."""
+    ref = db.paid_claims().document(claim)
+    now = utcnow()
+    fields = {"holder": holder, "claimed_at": now, "expires_at": now + timedelta(seconds=ttl_s)}
+    try:
+        ref.create(fields)
+        return True
+    except AlreadyExists:
+        pass
+
+    @firestore.transactional
+    def take_over(transaction: firestore.Transaction) -> bool:
+        current = ref.get(transaction=transaction).to_dict() or {}
+        if current and current.get("holder") != holder and current["expires_at"] > now:
+            return False
+        transaction.set(ref, fields)
+        return True
+
+    return bool(take_over(db.client().transaction()))
+
+
+def finish(claims: list[str]) -> None:
+    """The work of these claims is done (described or failed): whoever waits on them stops."""
+    batch = db.client().batch()
+    for claim in claims:
+        batch.set(db.paid_claims().document(claim), {"done": True}, merge=True)
+    batch.commit()
+
+
+def release(claims: list[str]) -> None:
+    """Give claims back unfinished (the holder failed unexpectedly): a retry may take them at once."""
+    batch = db.client().batch()
+    for claim in claims:
+        batch.delete(db.paid_claims().document(claim))
+    batch.commit()
+
+
+def wait_for(claims: list[str], holder: str, ttl_s: float) -> list[str]:
+    """Wait while other deliveries hold these claims. Returns as soon as every one is done, or with
+    the ones this holder took over (their holder died) for it to do now."""
+    refs = {c: db.paid_claims().document(c) for c in claims}
+    while refs:
+        now = utcnow()
+        current = {s.id: s.to_dict() or {} for s in db.client().get_all(list(refs.values()))}
+        refs = {c: ref for c, ref in refs.items() if not current.get(c, {}).get("done")}
+        lapsed = [c for c in refs if current.get(c, {}).get("expires_at", now) <= now]
+        taken = [c for c in lapsed if take(c, holder, ttl_s)]
+        if taken:
+            return taken
+        if refs:
+            time.sleep(POLL_S)
+    return []
