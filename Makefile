@@ -57,6 +57,7 @@ bench: $(MODELS)
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/forks.py
 	$(BIN)/python bench/identity.py
+	$(BIN)/python -m bench.reverse_prompt_tokens
 
 clean:
 	rm -rf $(VENV) .venv-checkov .pytest_cache .ruff_cache .mypy_cache

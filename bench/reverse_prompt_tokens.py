@@ -48,6 +48,9 @@ def run(manifest_id: str, mode: str, gemini: GeminiStandIn) -> dict[str, float]:
     described = assets.list_for_manifest(manifest_id)
     assert described, mode
     assert all(a.reverse_prompt_source == "gemini" for a in described), mode
+    from common.library import manifests
+
+    costs = manifests.manifest_ref(manifest_id).get().to_dict()["cost_breakdown"]
     cfg = worker_settings()
     tokens_in = sum(used for used, _ in gemini.usage)
     tokens_out = sum(out for _, out in gemini.usage)
@@ -59,6 +62,9 @@ def run(manifest_id: str, mode: str, gemini: GeminiStandIn) -> dict[str, float]:
         "out": tokens_out,
         "dollars": dollars,
         "per_asset": tokens_in / len(described),
+        "recorded_gemini": costs["gemini_usd"],
+        "gpu_seconds": costs["gpu_seconds"],
+        "gpu_usd": costs["gpu_usd"],
     }
 
 
@@ -90,7 +96,9 @@ def main() -> None:
     for mode, r in results.items():
         print(
             f"{mode}: {r['assets']:.0f} assets described, {r['requests']:.0f} requests, "
-            f"{r['in']:.0f} input + {r['out']:.0f} output tokens, ${r['dollars']:.4f} for the manifest"
+            f"{r['in']:.0f} input + {r['out']:.0f} output tokens: Gemini ${r['dollars']:.4f} "
+            f"(recorded on the manifest ${r['recorded_gemini']:.4f}), GPU {r['gpu_seconds']:.1f} s "
+            f"${r['gpu_usd']:.4f} (this CPU's seconds at GPU_PRICE_PER_S)"
         )
     per, batched = results["per_asset"]["per_asset"], results["batched"]["per_asset"]
     print(f"input tokens per asset: per-asset {per:.0f}, batched {batched:.0f}, x{per / batched:.1f}")

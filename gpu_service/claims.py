@@ -32,7 +32,7 @@ def take(claim: str, holder: str, ttl_s: float) -> bool:
     now = utcnow()
     fields = {"holder": holder, "claimed_at": now, "expires_at": now + timedelta(seconds=ttl_s)}
     try:
-        ref.create(fields)
+        ref.create(fields, retry=db.CONTENDED)
         return True
     except AlreadyExists:
         pass
@@ -53,7 +53,7 @@ def finish(claims: list[str]) -> None:
     batch = db.client().batch()
     for claim in claims:
         batch.set(db.paid_claims().document(claim), {"done": True}, merge=True)
-    batch.commit()
+    batch.commit(retry=db.CONTENDED)
 
 
 def release(claims: list[str]) -> None:
@@ -61,7 +61,7 @@ def release(claims: list[str]) -> None:
     batch = db.client().batch()
     for claim in claims:
         batch.delete(db.paid_claims().document(claim))
-    batch.commit()
+    batch.commit(retry=db.CONTENDED)
 
 
 def wait_for(claims: list[str], holder: str, ttl_s: float) -> list[str]:

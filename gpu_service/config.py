@@ -44,6 +44,7 @@ class WorkerSettings:
     video_price_per_s: float
     video_poll_s: float  # Veo runs as a long-running operation, polled this often
     video_timeout_s: float
+    gpu_price_per_s: float  # dollars a second of the GPU instance (Cloud Run: L4 + its CPU and memory)
     task_max_attempts: int  # the queue's max attempts: the last one records an error instead of retrying
     image_cache_mb: int
 
@@ -52,9 +53,14 @@ class WorkerSettings:
         return bool(self.gemini_api_key) or self.use_vertex
 
 
+DESCRIBE_MODES = ("batched", "per_asset")
+
+
 @cache
 def worker_settings() -> WorkerSettings:
     env = os.environ.get
+    if env("DESCRIBE_MODE", "batched") not in DESCRIBE_MODES:
+        raise ValueError(f"DESCRIBE_MODE must be one of {', '.join(DESCRIBE_MODES)}")
     return WorkerSettings(
         model_dir=Path(env("MODEL_DIR") or REPO_MODELS),
         detector_weights=tuple(
@@ -87,6 +93,7 @@ def worker_settings() -> WorkerSettings:
         video_price_per_s=float(env("VIDEO_PRICE_PER_S", "0.40")),
         video_poll_s=float(env("VIDEO_POLL_S", "10")),
         video_timeout_s=float(env("VIDEO_TIMEOUT_S", "900")),
+        gpu_price_per_s=float(env("GPU_PRICE_PER_S", "0.00029")),
         task_max_attempts=int(env("TASK_MAX_ATTEMPTS", "5")),
         image_cache_mb=int(env("IMAGE_CACHE_MB", "512")),
     )

@@ -160,21 +160,20 @@ class GeminiDescriber:
         results: list[Result] = []
         for start in range(0, len(subjects), cfg.describe_batch_items):
             chunk = subjects[start : start + cfg.describe_batch_items]
-            answers, usage = self._ask_batch(source, chunk)
-            described = [i for i in range(len(chunk)) if str(i + 1) in answers]
-            share = len(described) or 1
+            answers, (cost, used_in, used_out) = self._ask_batch(source, chunk)
+            shares = max(1, len(answers))
+            ins, outs = _split(used_in, shares), _split(used_out, shares)
             for i, subject in enumerate(chunk):
                 answer = answers.get(str(i + 1))
                 if answer is None:  # missing, malformed or the batch failed: asked again alone
                     results.append(_attempt(self.describe, subject))
                     continue
-                cost, tokens_in, tokens_out = (part / share for part in usage)
-                results.append(Description(answer, "gemini", cost, round(tokens_in), round(tokens_out)))
+                results.append(Description(answer, "gemini", cost / shares, ins.pop(), outs.pop()))
         return results
 
     def _ask_batch(
         self, source: Image.Image, chunk: list[Subject]
-    ) -> tuple[dict[str, ReversePrompt], tuple[float, float, float]]:
+    ) -> tuple[dict[str, ReversePrompt], tuple[float, int, int]]:
         """One request for a chunk: the valid answers by key, and what it cost (dollars, tokens)."""
         from google.genai import errors, types
 
@@ -197,7 +196,7 @@ class GeminiDescriber:
             )
         except errors.APIError as exc:
             log.warning("a batched description failed; one call per asset", extra={"error": str(exc)})
-            return {}, (0.0, 0.0, 0.0)
+            return {}, (0.0, 0, 0)
         usage = response.usage_metadata
         used_in = (usage.prompt_token_count or 0) if usage else 0
         used_out = (usage.candidates_token_count or 0) if usage else 0
@@ -261,6 +260,12 @@ def _keyed(text: str, asked: set[str]) -> dict[str, ReversePrompt]:
         if item.key in asked and item.key not in found:
             found[item.key] = ReversePrompt.model_validate(item.model_dump(exclude={"key"}))
     return found
+
+
+def _split(tokens: int, parts: int) -> list[int]:
+    """`tokens` in `parts` whole shares that add up to it exactly."""
+    share, rest = divmod(tokens, parts)
+    return [share + (1 if i < rest else 0) for i in range(parts)]
 
 
 def _attempt(describe: Callable[[Subject], Description], subject: Subject) -> Result:

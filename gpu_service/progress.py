@@ -1,4 +1,8 @@
-"""A run's progress and lease, written to the manifest document as the run goes.
+"""A run's progress, lease and costs, written to the manifest document as the run goes.
+
+Costs: Gemini dollars and tokens as descriptions report them, and the GPU instance's time, measured
+per step and priced at GPU_PRICE_PER_S; each step shows its own seconds and dollars, the manifest
+the running totals (ProcessingCost).
 
 Writes are throttled (Firestore sustains about one write per second per document) except at step
 boundaries. Each write renews the lease (common/jobs/lifecycle.renew, which first checks that this
@@ -16,8 +20,9 @@ from typing import Any
 from google.api_core import exceptions
 
 from common.jobs import lifecycle
-from common.library.models import ManifestStatus, StepProgress
+from common.library.models import ManifestStatus, ProcessingCost, StepProgress
 from common.records import utcnow
+from gpu_service.config import worker_settings
 
 FLUSH_EVERY_S = 1.0
 CONTENDED_ATTEMPTS = 8
@@ -29,7 +34,8 @@ class RunProgress:
         self.job_id = job_id
         self.step_name: str | None = None
         self.steps: dict[str, StepProgress] = {}
-        self.pending_cost = 0.0
+        self.pending = ProcessingCost()  # spent, not yet added to the manifest
+        self.step_started = time.monotonic()
         self.last_flush = 0.0
         self.lock = threading.Lock()
 
@@ -38,9 +44,24 @@ class RunProgress:
         self._write({"status": ManifestStatus.PROCESSING.value, "error": None}, reacquire=True)
 
     def start(self, step: str, total: int) -> None:
+        self._close_step()
         self.step_name = step
         self.steps[step] = StepProgress(total=total)
+        self.step_started = time.monotonic()
         self.flush(force=True)
+
+    def _close_step(self) -> None:
+        """The step that ends now held the GPU instance this long: its seconds and their price."""
+        if self.step_name not in self.steps:
+            return
+        seconds = time.monotonic() - self.step_started
+        dollars = seconds * worker_settings().gpu_price_per_s
+        with self.lock:
+            step = self.steps[self.step_name or ""]
+            step.seconds = round(seconds, 3)
+            step.cost += dollars
+            self.pending.gpu_seconds += seconds
+            self.pending.gpu_usd += dollars
 
     def advance(self, *, failed: bool = False, count: int = 1) -> None:
         with self.lock:  # background writers finish items concurrently
@@ -53,9 +74,14 @@ class RunProgress:
         if due:
             self.flush(force=True, critical=False)
 
-    def add_cost(self, dollars: float) -> None:
+    def add_cost(self, dollars: float, input_tokens: int = 0, output_tokens: int = 0) -> None:
+        """Gemini spending of the current step."""
         with self.lock:
-            self.pending_cost += dollars
+            self.pending.gemini_usd += dollars
+            self.pending.gemini_input_tokens += input_tokens
+            self.pending.gemini_output_tokens += output_tokens
+            if self.step_name in self.steps:
+                self.steps[self.step_name or ""].cost += dollars
 
     def flush(self, *, force: bool = False, critical: bool | None = None) -> None:
         if not force and time.monotonic() - self.last_flush < FLUSH_EVERY_S:
@@ -67,6 +93,7 @@ class RunProgress:
         self._write(changes, critical=force if critical is None else critical)
 
     def finish(self, status: ManifestStatus, error: str | None = None) -> None:
+        self._close_step()
         now = utcnow()
         self.step_name = "done" if status == ManifestStatus.READY else self.step_name
         changes: dict[str, Any] = {"status": status.value, "error": error, "processing.finished_at": now}
@@ -77,21 +104,27 @@ class RunProgress:
 
     def _write(self, changes: dict[str, Any], *, reacquire: bool = False, critical: bool = True) -> None:
         with self.lock:
-            cost, self.pending_cost = self.pending_cost, 0.0
+            spent, self.pending = self.pending, ProcessingCost()
         # Concurrent deliveries of one job contend for this document. A progress update may simply
         # wait for the next one; taking the lease and finishing must land, so they back off and retry.
         for attempt in range(CONTENDED_ATTEMPTS):
             try:
-                lifecycle.renew(self.manifest_id, self.job_id, changes, reacquire=reacquire, cost=cost)
+                lifecycle.renew(self.manifest_id, self.job_id, changes, reacquire=reacquire, spent=spent)
                 break
             except (ValueError, exceptions.Aborted):
                 if not critical or attempt == CONTENDED_ATTEMPTS - 1:
-                    self.add_cost(cost)
+                    self._unspend(spent)
                     if critical:
                         raise
                     return
                 time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))  # noqa: S311 - jitter, not crypto
             except BaseException:
-                self.add_cost(cost)
+                self._unspend(spent)
                 raise
         self.last_flush = time.monotonic()
+
+    def _unspend(self, spent: ProcessingCost) -> None:
+        """A write that did not land: what it carried goes with the next one."""
+        with self.lock:
+            for name, value in spent.model_dump().items():
+                setattr(self.pending, name, getattr(self.pending, name) + value)

@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from google.api_core import exceptions
 from google.cloud.firestore import Increment
@@ -20,8 +20,18 @@ from common.gcp import db, storage
 from common.library import assets as asset_ops
 from common.library import embeddings, quality
 from common.library import manifests as manifest_ops
-from common.library.models import Asset, AssetType, IdentityStatus, ProcessingError, QualityCheck
+from common.library.models import (
+    Asset,
+    AssetType,
+    IdentityStatus,
+    ProcessingCost,
+    ProcessingError,
+    QualityCheck,
+)
 from common.records import derived_id, utcnow
+
+if TYPE_CHECKING:
+    from gpu_service.describe import Description
 
 Kind = Literal["detection", "face"]
 
@@ -220,11 +230,16 @@ def set_contact_sheet(manifest_id: str, path: str) -> str | None:
     """Point the manifest at its new contact sheet; returns the one it pointed at before."""
     ref = manifest_ops.manifest_ref(manifest_id)
     previous = manifest_ops.read_manifest(ref.get()).contact_sheet_path
-    ref.update({"contact_sheet_path": path, "updated_at": utcnow()})
+    ref.update({"contact_sheet_path": path, "updated_at": utcnow()}, retry=db.CONTENDED)
     return previous
 
 
-def add_cost(manifest_id: str, dollars: float) -> None:
+def add_cost(manifest_id: str, result: Description) -> None:
     """Work done outside a run's progress (one asset's reprocess) still counts on the manifest."""
-    if dollars:
-        manifest_ops.manifest_ref(manifest_id).update({"total_processing_cost": Increment(dollars)})
+    spent = ProcessingCost(
+        gemini_usd=result.cost,
+        gemini_input_tokens=result.input_tokens,
+        gemini_output_tokens=result.output_tokens,
+    )
+    if spent.total:
+        manifest_ops.manifest_ref(manifest_id).update(manifest_ops.cost_increments(spent), retry=db.CONTENDED)

@@ -5,6 +5,11 @@ locals {
   # The queue's retry budget; the GPU service records an error on the last attempt (TASK_MAX_ATTEMPTS).
   task_max_attempts = 5
 
+  # Runs at once: the processing queue dispatches at most this many tasks. Each run may keep its
+  # share of the Gemini budget in flight, so all of them together stay within gemini_max_in_flight.
+  max_runs             = var.gpu_max_instances * var.gpu_concurrency
+  describe_concurrency = max(1, floor(var.gemini_max_in_flight / local.max_runs))
+
   # The name of the signed-URL key on the image backends (infra/cdn.tf).
   cdn_key_name = "${local.name}-images-1"
 
@@ -59,12 +64,13 @@ locals {
     FACE_ID_MIN_SCORE            = ""
     FACE_MIN_SHARPNESS           = ""
     MIN_CROP_PX                  = "32"
-    DESCRIBE_CONCURRENCY         = "5"
+    DESCRIBE_CONCURRENCY         = tostring(local.describe_concurrency)
     DESCRIBE_MODE                = "batched"
     DESCRIBE_BATCH_ITEMS         = "16"
     DESCRIBE_PX                  = "768"
     DESCRIBE_CROP_PX             = "384"
     DESCRIBE_CLAIM_S             = "300"
+    GPU_PRICE_PER_S              = tostring(var.gpu_price_per_s)
     GEMINI_MODEL                 = var.gemini_model
     GOOGLE_GENAI_USE_VERTEXAI    = var.use_vertex_ai ? "true" : "false"
     GOOGLE_CLOUD_LOCATION        = var.region

@@ -7,7 +7,7 @@ resource "google_cloud_tasks_queue" "processing" {
 
   rate_limits {
     max_dispatches_per_second = 2
-    max_concurrent_dispatches = var.gpu_max_instances * var.gpu_concurrency
+    max_concurrent_dispatches = local.max_runs
   }
 
   retry_config {
@@ -31,6 +31,13 @@ resource "google_cloud_tasks_queue" "processing" {
     oidc_token {
       service_account_email = google_service_account.tasks.email
       audience              = local.gpu_url
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = local.max_runs * local.describe_concurrency <= var.gemini_max_in_flight
+      error_message = "gemini_max_in_flight must allow one Gemini request per run at once (gpu_max_instances x gpu_concurrency)."
     }
   }
 

@@ -41,6 +41,18 @@ variable "gpu_concurrency" {
   default     = 2
 }
 
+variable "gemini_max_in_flight" {
+  description = "Gemini requests in flight across every GPU instance at most: each run at once gets an equal share (DESCRIBE_CONCURRENCY); 429s beyond it are retried with backoff."
+  type        = number
+  default     = 20
+}
+
+variable "gpu_price_per_s" {
+  description = "Dollars a second of one GPU service instance (Cloud Run: the L4 and its CPU and memory), for the cost split on manifests. Check the current price list for your region."
+  type        = number
+  default     = 0.00029
+}
+
 variable "images_domain" {
   description = "The host name clients load images from (Cloud CDN; point its DNS at the images_ip output)."
   type        = string

@@ -362,3 +362,30 @@ def test_images_are_served_by_cloud_cdn_with_the_key_the_api_signs_with(tf: dict
     assert tf["locals"]["common_env"]["IMAGES_BASE_URL"] == "https://${var.images_domain}"
     proxy = resource(tf, "google_compute_target_https_proxy", "images")
     assert proxy["ssl_policy"] == "${google_compute_ssl_policy.images.id}"
+
+
+# ---------------------------------------------------------------- the Gemini ceiling
+def test_gemini_requests_in_flight_stay_within_the_budget_across_instances(tf: dict) -> None:
+    """Runs at once (the queue's concurrent dispatches) x each run's Gemini concurrency <= the
+    budget, for the defaults and for a range of settings, with the formulas Terraform uses."""
+    queue = resource(tf, "google_cloud_tasks_queue", "processing")
+    assert queue["rate_limits"][0]["max_concurrent_dispatches"] == "${local.max_runs}"
+    assert tf["locals"]["max_runs"] == "${var.gpu_max_instances * var.gpu_concurrency}"
+    per_run = "${max(1, floor(var.gemini_max_in_flight / local.max_runs))}"
+    assert tf["locals"]["describe_concurrency"] == per_run
+    (precondition,) = queue["lifecycle"][0]["precondition"]
+    within = "${local.max_runs * local.describe_concurrency <= var.gemini_max_in_flight}"
+    assert precondition["condition"] == within
+    assert "DESCRIBE_CONCURRENCY = tostring(local.describe_concurrency)" in " ".join(
+        (INFRA / "main.tf").read_text().split()
+    )
+    defaults = {
+        v: next(iter(block.values()))["default"]
+        for block in strip(hcl2.load((INFRA / "variables.tf").open()))["variable"]
+        for v in block
+        if "default" in next(iter(block.values()))
+    }
+    runs = defaults["gpu_max_instances"] * defaults["gpu_concurrency"]
+    budget = defaults["gemini_max_in_flight"]
+    assert runs * max(1, budget // runs) <= budget  # the defaults pass the precondition
+    assert runs * max(1, (runs - 1) // runs) > runs - 1  # a budget below one request a run fails it

@@ -94,8 +94,14 @@ def test_a_run_builds_the_registry_from_real_photos(alice: Api, cast: list, gemi
     # batched: one request per uploaded photo (and its crops), paid once, shared by its items
     assert len(gemini.usage) == len(cast)
     paid = sum(used_in * 0.30 + used_out * 2.50 for used_in, used_out in gemini.usage) / 1e6
-    assert done["total_processing_cost"] == pytest.approx(paid)
     assert sum(a["processing_cost"] for a in done["assets"]) == pytest.approx(paid)
+    # the manifest's cost, split: Gemini tokens and the GPU instance's measured seconds
+    costs = done["cost_breakdown"]
+    assert costs["gemini_usd"] == pytest.approx(paid)
+    assert costs["gemini_input_tokens"] == sum(used_in for used_in, _ in gemini.usage)
+    assert costs["gemini_output_tokens"] == sum(used_out for _, used_out in gemini.usage)
+    assert costs["gpu_seconds"] > 0 and costs["gpu_usd"] == pytest.approx(costs["gpu_seconds"] * 0.00029)
+    assert done["total_processing_cost"] == pytest.approx(paid + costs["gpu_usd"])
 
     # tags: uploaded order first, each followed by its crops, most confident first
     characters = sorted(
@@ -116,6 +122,11 @@ def test_a_run_builds_the_registry_from_real_photos(alice: Api, cast: list, gemi
     assert progress["current_step"] == "done" and progress["finished_at"] is not None
     assert set(progress["progress"]) == {"detection", "faces", "reverse_prompting", "tags", "contact_sheet"}
     assert all(p["done"] == p["total"] and p["failed"] == 0 for p in progress["progress"].values())
+    steps = progress["progress"]
+    assert all(p["seconds"] > 0 and p["cost"] > 0 for p in steps.values())  # per step: time and dollars
+    assert sum(p["seconds"] for p in steps.values()) == pytest.approx(costs["gpu_seconds"], rel=1e-3)
+    assert steps["reverse_prompting"]["cost"] > paid  # its Gemini calls and its GPU seconds
+    assert progress["cost_breakdown"] == costs
 
 
 def test_process_refuses_what_it_cannot_do(alice: Api, mallory: Api, photos: Path) -> None:
@@ -240,7 +251,8 @@ def test_a_corrupt_image_fails_that_asset_not_the_manifest(alice: Api, photos: P
     start(alice, manifest["id"])
     progress = wait_until_done(alice, manifest["id"])
     assert progress["status"] == "READY"
-    assert progress["progress"]["detection"] == {"done": 2, "total": 2, "failed": 1}
+    detection = progress["progress"]["detection"]
+    assert (detection["done"], detection["total"], detection["failed"]) == (2, 2, 1)
     done = by_name(alice.get(f"/api/manifests/{manifest['id']}").json())
     assert done["Broken"]["processing_error"]["step"] == "detection"
     assert "decoded" in done["Broken"]["processing_error"]["message"]

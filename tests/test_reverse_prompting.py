@@ -89,4 +89,4 @@ def test_two_deliveries_at_once_pay_for_each_description_once(
     assert all(a["reverse_prompt_source"] == "gemini" for a in done["assets"])
     assert len(gemini.usage) == 2  # one batch per photo, over three deliveries
     paid = sum(used_in * 0.30 + used_out * 2.50 for used_in, used_out in gemini.usage) / 1e6
-    assert done["total_processing_cost"] == pytest.approx(paid)
+    assert done["cost_breakdown"]["gemini_usd"] == pytest.approx(paid)

@@ -24,7 +24,7 @@ from common.gcp import db, tasks
 from common.gcp.config import settings
 from common.jobs.models import Job, JobStatus, ManifestJob
 from common.library import manifests as manifest_ops
-from common.library.models import Manifest, ManifestStatus, ProcessingLease
+from common.library.models import Manifest, ManifestStatus, ProcessingCost, ProcessingLease
 from common.records import utcnow
 
 if TYPE_CHECKING:
@@ -172,7 +172,12 @@ def lease_held(manifest: Manifest, now: datetime) -> bool:
 
 
 def renew(
-    manifest_id: str, job_id: str, changes: dict[str, Any], *, reacquire: bool = False, cost: float = 0.0
+    manifest_id: str,
+    job_id: str,
+    changes: dict[str, Any],
+    *,
+    reacquire: bool = False,
+    spent: ProcessingCost | None = None,
 ) -> None:
     """Write a run's progress and extend its lease, if `job_id` still owns the manifest (else
     Superseded). `reacquire` takes back a lapsed lease of the same job (a retried delivery)."""
@@ -197,8 +202,8 @@ def renew(
         }
         if reacquire:
             update["processing.finished_at"] = None
-        if cost:
-            update["total_processing_cost"] = firestore.Increment(cost)
+        if spent is not None:
+            update.update(manifest_ops.cost_increments(spent))
         transaction.update(ref, update)
 
     write(db.client().transaction())

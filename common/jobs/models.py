@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, TypeAdapter
 
-from common.library.models import ManifestStatus, StepProgress
+from common.library.models import ManifestStatus, ProcessingCost, StepProgress
 from common.records import Model, Record
 
 
@@ -135,4 +135,5 @@ class ProgressOut(Model):
     finished_at: datetime | None = None
     lease_expires_at: datetime | None = None
     total_processing_cost: float = 0.0
+    cost_breakdown: ProcessingCost = Field(default_factory=ProcessingCost)
     updated_at: datetime

@@ -208,7 +208,8 @@ def recount_warnings(manifest_id: str) -> None:
     aggregation: Any = query.count()
     count = int(aggregation.get()[0][0].value)
     with contextlib.suppress(exceptions.NotFound):
-        manifest_ops.manifest_ref(manifest_id).update({"assets_with_warnings": count})
+        # Concurrent deliveries of a run write this document too: a lost lock is retried.
+        manifest_ops.manifest_ref(manifest_id).update({"assets_with_warnings": count}, retry=db.CONTENDED)
 
 
 def release_objects(*paths: str | None) -> None:

@@ -9,7 +9,13 @@ from google.cloud.firestore import FieldFilter, Increment, Query
 
 from common.errors import Conflict, NotFound
 from common.gcp import cursors, db
-from common.library.models import Manifest, ManifestCreate, ManifestListQuery, ManifestUpdate
+from common.library.models import (
+    Manifest,
+    ManifestCreate,
+    ManifestListQuery,
+    ManifestUpdate,
+    ProcessingCost,
+)
 from common.records import is_record_id, new_id, utcnow
 
 if TYPE_CHECKING:
@@ -123,3 +129,13 @@ def to_doc(manifest: Manifest) -> dict[str, Any]:
     doc = manifest.model_dump(exclude={"id"})
     doc["sort_name"] = manifest.name.casefold()
     return doc
+
+
+def cost_increments(spent: ProcessingCost) -> dict[str, Any]:
+    """Server-side increments that add `spent` to a manifest's costs (concurrent writers add up)."""
+    fields: dict[str, Any] = {
+        f"cost_breakdown.{name}": Increment(value) for name, value in spent.model_dump().items() if value
+    }
+    if spent.total:
+        fields["total_processing_cost"] = Increment(spent.total)
+    return fields

@@ -118,6 +118,23 @@ class StepProgress(Model):
     done: int = 0
     total: int = 0
     failed: int = 0
+    seconds: float = 0.0  # wall time of the step on the GPU service, in the latest run
+    cost: float = 0.0  # dollars the step spent in the latest run: GPU seconds and Gemini tokens
+
+
+class ProcessingCost(Model):
+    """What processing a manifest has cost in all, by what was paid for. `total_processing_cost`
+    is gemini_usd + gpu_usd."""
+
+    gemini_usd: float = 0.0
+    gemini_input_tokens: int = 0
+    gemini_output_tokens: int = 0
+    gpu_seconds: float = 0.0  # measured on the GPU service while a run held an instance
+    gpu_usd: float = 0.0  # gpu_seconds at GPU_PRICE_PER_S
+
+    @property
+    def total(self) -> float:
+        return self.gemini_usd + self.gpu_usd
 
 
 class ProcessingLease(Model):
@@ -148,6 +165,7 @@ class ManifestPublic(Record):
     progress: dict[str, StepProgress] = Field(default_factory=dict)
     error: str | None = None
     total_processing_cost: float = 0.0
+    cost_breakdown: ProcessingCost = Field(default_factory=ProcessingCost)
     assets_with_warnings: int = 0  # assets whose quality checks hold a warning
 
 

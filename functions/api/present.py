@@ -85,6 +85,7 @@ def progress_out(manifest: Manifest) -> ProgressOut:
         finished_at=lease.finished_at if lease else None,
         lease_expires_at=lease.lease_expires_at if lease else None,
         total_processing_cost=manifest.total_processing_cost,
+        cost_breakdown=manifest.cost_breakdown,
         updated_at=manifest.updated_at,
     )
 
