@@ -92,6 +92,8 @@ Result = Description | DescribeFailed  # per asset: its description, or why it h
 
 
 class Describer(Protocol):
+    paid: bool  # its calls cost money: claimed first, so that a task delivered twice pays once
+
     def describe(self, subject: Subject) -> Description: ...
 
     def describe_group(self, source: Image.Image, subjects: list[Subject]) -> list[Result]:
@@ -108,6 +110,8 @@ def describer() -> Describer:
 
 
 class GeminiDescriber:
+    paid = True
+
     def __init__(self) -> None:
         from google.genai import types
 
@@ -296,6 +300,8 @@ def _instructions(subject: Subject) -> str:
 
 class OfflineDescriber:
     """Descriptions from measurements of the image itself; deterministic and free."""
+
+    paid = False
 
     def describe_group(self, source: Image.Image, subjects: list[Subject]) -> list[Result]:
         return [_attempt(self.describe, s) for s in subjects]

@@ -246,11 +246,13 @@ def describe_step(run: Run, assets: list[Asset]) -> None:
         and (a.described_from != fingerprint(a) or a.reverse_prompt is None or a.processing_error is not None)
     ]
     run.progress.start(Step.REVERSE_PROMPTING, len(todo))
-    # An uploaded image and what was cut from it are described together (describe.py: batched).
+    # An uploaded image and what was cut from it are described together (describe.py: batched);
+    # a free describer takes each asset on its own, spread over the threads.
     by_id = {a.id: a for a in assets}
+    paid = describe.describer().paid
     groups: dict[str, list[Asset]] = defaultdict(list)
     for asset in todo:
-        source = by_id.get(asset.source_asset_id or "")
+        source = by_id.get(asset.source_asset_id or "") if paid else None
         groups[source.id if source and source.image_path else asset.id].append(asset)
     with ThreadPoolExecutor(max_workers=worker_settings().describe_concurrency) as pool:
         for described, failed in pool.map(lambda key: describe_group(run, by_id[key], groups[key]), groups):
@@ -274,9 +276,11 @@ def subject_for(run: Run, asset: Asset) -> describe.Subject:
 
 
 def describe_group(run: Run, source: Asset, members: list[Asset]) -> tuple[int, int]:
-    """Describe one uploaded image's assets (itself and its crops): (described, failed). Each
+    """Describe one uploaded image's assets (itself and its crops): (described, failed). A paid
     description is claimed first (claims.py): what another delivery of this task is describing is
     waited for, not paid twice."""
+    if not describe.describer().paid:  # free and deterministic: a second delivery may as well
+        return _describe(run, source, members)
     ttl = worker_settings().describe_claim_s
     claim_of = {claims.key("describe", run.job.id, a.id, fingerprint(a)): a for a in members}
     todo = [c for c in claim_of if claims.take(c, run.holder, ttl)]
