@@ -25,7 +25,7 @@ import requests
 from werkzeug.serving import run_simple
 from werkzeug.wrappers import Request, Response
 
-from common.gcp.cdn import decode_key
+from common.gcp.cdn import b64url_decode
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -43,7 +43,7 @@ def refusal(request_url: str, raw_query: str, keys: dict[str, bytes], now: float
     if key is None:
         return "unknown key"
     try:
-        given = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
+        given = b64url_decode(signature)
         prefix = base64.urlsafe_b64decode(fields["URLPrefix"]).decode()
         expires = int(fields["Expires"])
     except (binascii.Error, UnicodeDecodeError, ValueError):
@@ -60,7 +60,7 @@ def refusal(request_url: str, raw_query: str, keys: dict[str, bytes], now: float
 def build() -> WSGIApplication:
     env = os.environ
     base = env["IMAGES_BASE_URL"].rstrip("/")
-    keys = {env["CDN_KEY_NAME"]: decode_key(env["CDN_SIGNING_KEY"])}
+    keys = {env["CDN_KEY_NAME"]: b64url_decode(env["CDN_SIGNING_KEY"])}
     buckets = {"uploads": env["UPLOADS_BUCKET"], "derived": env["DERIVED_BUCKET"]}
     storage = env["STORAGE_EMULATOR_HOST"].rstrip("/")
     session = requests.Session()

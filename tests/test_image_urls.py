@@ -45,7 +45,7 @@ def test_the_signed_query_is_cloud_cdns_documented_format() -> None:
     assert cdn.sign(prefix, 1_800_000_000, "k1", key) == f"{policy}&Signature={signature}"
     # Terraform's random_id.b64_url has no padding; the key decodes the same either way.
     unpadded = base64.urlsafe_b64encode(key).decode().rstrip("=")
-    assert cdn.decode_key(unpadded) == cdn.decode_key(unpadded + "==") == key
+    assert cdn.b64url_decode(unpadded) == cdn.b64url_decode(unpadded + "==") == key
 
 
 @pytest.mark.parametrize(
@@ -108,7 +108,7 @@ def test_tampered_expired_and_unknown_key_urls_are_refused(stack: Stack, alice: 
     path, query = url.split("?", 1)
     signed, _, signature = query.rpartition("&Signature=")
     flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
-    key = cdn.decode_key(stack.cdn_key)
+    key = cdn.b64url_decode(stack.cdn_key)
     folder = path.rsplit("/", 2)[0] + "/"
     cases = {
         "bad signature": f"{path}?{signed}&Signature={flipped}",

@@ -28,8 +28,9 @@ from urllib.parse import quote
 from common.gcp.config import settings
 
 
-def decode_key(encoded: str) -> bytes:
-    """Cloud CDN keys are 16 bytes, base64url, padded or not (Terraform's random_id is not)."""
+def b64url_decode(encoded: str) -> bytes:
+    """base64url, padded or not: Cloud CDN's 16-byte keys (Terraform's random_id leaves the padding
+    off) and the signatures the local CDN checks."""
     return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
 
 
@@ -58,7 +59,7 @@ def _key() -> tuple[str, bytes]:
     cfg = settings()
     if not (cfg.images_base_url and cfg.cdn_key_name and cfg.cdn_signing_key):
         raise RuntimeError("IMAGES_BASE_URL, CDN_KEY_NAME and CDN_SIGNING_KEY must be set to serve images")
-    return cfg.cdn_key_name, decode_key(cfg.cdn_signing_key)
+    return cfg.cdn_key_name, b64url_decode(cfg.cdn_signing_key)
 
 
 @lru_cache(maxsize=4096)
