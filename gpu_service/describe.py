@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, Field, ValidationError
 
+from common.library.models import ProcessingCost
 from gpu_service import gemini
 from gpu_service.config import worker_settings
 from gpu_service.imaging import Looks, jpeg, looks
@@ -83,6 +84,14 @@ class Description:
     input_tokens: int = 0
     output_tokens: int = 0
 
+    @property
+    def spent(self) -> ProcessingCost:
+        return ProcessingCost(
+            gemini_usd=self.cost,
+            gemini_input_tokens=self.input_tokens,
+            gemini_output_tokens=self.output_tokens,
+        )
+
 
 class DescribeFailed(Exception):
     """This asset could not be described; the run records why and goes on."""
@@ -126,15 +135,10 @@ class GeminiDescriber:
         )
 
     def describe(self, subject: Subject) -> Description:
-        from google.genai import errors, types
+        from google.genai import errors
 
         cfg = worker_settings()
-        image = subject.image.copy()
-        image.thumbnail((cfg.describe_px, cfg.describe_px))
-        contents: list[types.PartUnionDict] = [
-            types.Part.from_bytes(data=jpeg(image, 90), mime_type="image/jpeg"),
-            _instructions(subject),
-        ]
+        contents: list[types.PartUnionDict] = [_part(subject.image, cfg.describe_px), _instructions(subject)]
         cost, tokens_in, tokens_out, problem = 0.0, 0, 0, ""
         for _ in range(1 + MALFORMED_RETRIES):
             try:
@@ -143,11 +147,8 @@ class GeminiDescriber:
                 )
             except errors.APIError as exc:
                 raise DescribeFailed(f"Gemini answered {exc.code}: {exc.message}") from exc
-            usage = response.usage_metadata
-            used_in = (usage.prompt_token_count or 0) if usage else 0
-            used_out = (usage.candidates_token_count or 0) if usage else 0
-            tokens_in, tokens_out = tokens_in + used_in, tokens_out + used_out
-            cost += (used_in * cfg.price_input_per_mtok + used_out * cfg.price_output_per_mtok) / 1e6
+            paid, used_in, used_out = _usage(response)
+            cost, tokens_in, tokens_out = cost + paid, tokens_in + used_in, tokens_out + used_out
             try:
                 text = ReversePrompt.model_validate_json(response.text or "")
             except ValidationError as exc:
@@ -179,7 +180,7 @@ class GeminiDescriber:
         self, source: Image.Image, chunk: list[Subject]
     ) -> tuple[dict[str, ReversePrompt], tuple[float, int, int]]:
         """One request for a chunk: the valid answers by key, and what it cost (dollars, tokens)."""
-        from google.genai import errors, types
+        from google.genai import errors
 
         cfg = worker_settings()
         contents: list[types.PartUnionDict] = [_BATCH_INSTRUCTIONS, "Source:", _part(source, cfg.describe_px)]
@@ -193,7 +194,7 @@ class GeminiDescriber:
             for cell, (key, subject) in enumerate(cells, start=1):
                 contents.append(f"Item {key} (grid {grid}, cell {cell}): {_facts(subject)}")
             image = _grid([subject.image for _, subject in cells], cfg.describe_crop_px)
-            contents += [f"Grid {grid}:", types.Part.from_bytes(data=jpeg(image, 90), mime_type="image/jpeg")]
+            contents += [f"Grid {grid}:", _part(image, cfg.describe_crop_px)]
         try:
             response = self.client.models.generate_content(
                 model=self.model, contents=contents, config=self.batch_config
@@ -201,12 +202,8 @@ class GeminiDescriber:
         except errors.APIError as exc:
             log.warning("a batched description failed; one call per asset", extra={"error": str(exc)})
             return {}, (0.0, 0, 0)
-        usage = response.usage_metadata
-        used_in = (usage.prompt_token_count or 0) if usage else 0
-        used_out = (usage.candidates_token_count or 0) if usage else 0
-        cost = (used_in * cfg.price_input_per_mtok + used_out * cfg.price_output_per_mtok) / 1e6
         asked = {str(k) for k in range(1, len(chunk) + 1)}
-        return _keyed(response.text or "", asked), (cost, used_in, used_out)
+        return _keyed(response.text or "", asked), _usage(response)
 
 
 _BATCH_INSTRUCTIONS = (
@@ -237,6 +234,19 @@ def _grid(images: list[Image.Image], size_px: int) -> Image.Image:
         draw.rectangle((x, y, x + 14, y + 14), fill=(0, 0, 0))
         draw.text((x + 4, y + 2), str(index + 1), fill=(255, 255, 255))
     return grid
+
+
+def _usage(response: types.GenerateContentResponse) -> tuple[float, int, int]:
+    """What one answer cost: dollars at the configured prices, input and output tokens."""
+    cfg = worker_settings()
+    usage = response.usage_metadata
+    used_in = (usage.prompt_token_count or 0) if usage else 0
+    used_out = (usage.candidates_token_count or 0) if usage else 0
+    return (
+        (used_in * cfg.price_input_per_mtok + used_out * cfg.price_output_per_mtok) / 1e6,
+        used_in,
+        used_out,
+    )
 
 
 def _part(image: Image.Image, max_px: int) -> types.Part:

@@ -324,7 +324,7 @@ def _describe(run: Run, source: Asset, members: list[Asset]) -> tuple[int, int]:
         if isinstance(result, describe.DescribeFailed):
             registry.record_failure(asset.id, Step.REVERSE_PROMPTING, str(result))
             continue
-        run.progress.add_cost(result.cost, result.input_tokens, result.output_tokens)
+        run.progress.add_cost(result.spent)
         registry.write_description(asset.id, description_fields(asset, result), run.started)
     described = sum(1 for r in results if not isinstance(r, describe.DescribeFailed))
     return described, len(members) - described

@@ -55,13 +55,10 @@ class RunProgress:
         if self.step_name not in self.steps:
             return
         seconds = time.monotonic() - self.step_started
-        dollars = seconds * worker_settings().gpu_price_per_s
         with self.lock:
-            step = self.steps[self.step_name or ""]
-            step.seconds = round(seconds, 3)
-            step.cost += dollars
-            self.pending.gpu_seconds += seconds
-            self.pending.gpu_usd += dollars
+            self.steps[self.step_name or ""].seconds = round(seconds, 3)
+        dollars = seconds * worker_settings().gpu_price_per_s
+        self.add_cost(ProcessingCost(gpu_seconds=seconds, gpu_usd=dollars))
 
     def advance(self, *, failed: bool = False, count: int = 1) -> None:
         with self.lock:  # background writers finish items concurrently
@@ -74,14 +71,12 @@ class RunProgress:
         if due:
             self.flush(force=True, critical=False)
 
-    def add_cost(self, dollars: float, input_tokens: int = 0, output_tokens: int = 0) -> None:
-        """Gemini spending of the current step."""
+    def add_cost(self, spent: ProcessingCost) -> None:
+        """Spending of the current step (Gemini calls, or its GPU time as it closes)."""
         with self.lock:
-            self.pending.gemini_usd += dollars
-            self.pending.gemini_input_tokens += input_tokens
-            self.pending.gemini_output_tokens += output_tokens
+            self.pending = self.pending.plus(spent)
             if self.step_name in self.steps:
-                self.steps[self.step_name or ""].cost += dollars
+                self.steps[self.step_name or ""].cost += spent.total
 
     def flush(self, *, force: bool = False, critical: bool | None = None) -> None:
         if not force and time.monotonic() - self.last_flush < FLUSH_EVERY_S:
@@ -124,7 +119,7 @@ class RunProgress:
         self.last_flush = time.monotonic()
 
     def _unspend(self, spent: ProcessingCost) -> None:
-        """A write that did not land: what it carried goes with the next one."""
+        """A write that did not land: what it carried goes with the next one (counted in its step
+        already, so not through add_cost)."""
         with self.lock:
-            for name, value in spent.model_dump().items():
-                setattr(self.pending, name, getattr(self.pending, name) + value)
+            self.pending = self.pending.plus(spent)

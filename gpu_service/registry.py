@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from google.api_core import exceptions
 from google.cloud.firestore import Increment
@@ -29,9 +29,6 @@ from common.library.models import (
     QualityCheck,
 )
 from common.records import derived_id, utcnow
-
-if TYPE_CHECKING:
-    from gpu_service.describe import Description
 
 Kind = Literal["detection", "face"]
 
@@ -234,12 +231,7 @@ def set_contact_sheet(manifest_id: str, path: str) -> str | None:
     return previous
 
 
-def add_cost(manifest_id: str, result: Description) -> None:
+def add_cost(manifest_id: str, spent: ProcessingCost) -> None:
     """Work done outside a run's progress (one asset's reprocess) still counts on the manifest."""
-    spent = ProcessingCost(
-        gemini_usd=result.cost,
-        gemini_input_tokens=result.input_tokens,
-        gemini_output_tokens=result.output_tokens,
-    )
     if spent.total:
         manifest_ops.manifest_ref(manifest_id).update(manifest_ops.cost_increments(spent), retry=db.CONTENDED)

@@ -66,7 +66,7 @@ def run_reprocess(job: ReprocessJob) -> bool:
         raise
     fields.update(description_fields(asset, result))
     registry.write_description(asset.id, fields, job.created_at)
-    registry.add_cost(asset.manifest_id, result)
+    registry.add_cost(asset.manifest_id, result.spent)
     return True
 
 

@@ -136,6 +136,11 @@ class ProcessingCost(Model):
     def total(self) -> float:
         return self.gemini_usd + self.gpu_usd
 
+    def plus(self, other: ProcessingCost) -> ProcessingCost:
+        return ProcessingCost(
+            **{name: getattr(self, name) + getattr(other, name) for name in ProcessingCost.model_fields}
+        )
+
 
 class ProcessingLease(Model):
     """Who processes the manifest now. A run renews `lease_expires_at` as it goes; once it lapses,
