@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("YOLO_CONFIG_DIR", "/tmp/vidpipe-yolo")
 
 if TYPE_CHECKING:
-    from gpu_service.identity import Thresholds
+    from common.library.identity_rules import Thresholds
 
 BANDS = ((0, 48), (48, 80), (80, 112), (112, 10_000))
 MIN_REFERENCE_PX = 40  # a face smaller than this in its photo is not used to build other images

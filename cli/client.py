@@ -48,6 +48,14 @@ class Client:
             files = {"file": (path.name, handle, IMAGE_TYPES[path.suffix.lower()])}
             return self.call("POST", f"/api/assets/{asset_id}/upload", files=files)
 
+    def search_faces(self, path: Path, limit: int, min_similarity: float | None) -> dict[str, Any]:
+        params: dict[str, Any] = {"limit": limit}
+        if min_similarity is not None:
+            params["min_similarity"] = min_similarity
+        with path.open("rb") as handle:
+            files = {"file": (path.name, handle, IMAGE_TYPES[path.suffix.lower()])}
+            return dict(self.call("POST", "/api/faces/search", params=params, files=files))
+
     def process(self, manifest_id: str) -> dict[str, Any]:
         return self.call("POST", f"/api/manifests/{manifest_id}/process")
 

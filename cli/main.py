@@ -4,6 +4,7 @@
     vidpipe process MANIFEST_ID --wait
     vidpipe show MANIFEST_ID
     vidpipe contact-sheet MANIFEST_ID -o sheet.png
+    vidpipe search PHOTO.jpg            # where this face appears in your whole library
 
 The API is at $VIDPIPE_URL (default http://127.0.0.1:8080, the local stack) and the caller's
 Firebase ID token is $VIDPIPE_TOKEN; --url and --token override both.
@@ -15,6 +16,7 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +62,11 @@ def parser() -> argparse.ArgumentParser:
     sheet.add_argument("manifest_id")
     sheet.add_argument("-o", "--output", type=Path, default=Path("contact_sheet.png"))
 
+    search = commands.add_parser("search", help="find a face of IMAGE across all your manifests")
+    search.add_argument("image", type=Path)
+    search.add_argument("--limit", type=int, default=10)
+    search.add_argument("--min-similarity", type=float, help="default: the face model's match threshold")
+
     promote = commands.add_parser(
         "promote", help="make a storyboard image or a clip's frame a reference asset"
     )
@@ -87,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
             return show(client, args.manifest_id)
         if args.command == "promote":
             return promote(client, args)
+        if args.command == "search":
+            return search(client, args)
         return contact_sheet(client, args.manifest_id, args.output)
     except ApiFailure as exc:
         print(f"vidpipe: {exc}", file=sys.stderr)
@@ -157,9 +166,7 @@ def show(client: Client, manifest_id: str) -> int:
         rows.append(
             (asset["manifest_tag"], asset["asset_type"], asset["name"], asset["source"], quality, note)
         )
-    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    _table(rows)
     return 0
 
 
@@ -169,6 +176,29 @@ def promote(client: Client, args: argparse.Namespace) -> int:
     asset = client.promote(args.checkpoint_id, body | {k: v for k, v in optional.items() if v is not None})
     print(f"{asset['manifest_tag']}  {asset['id']}  (manifest {asset['manifest_id']}, processing)")
     return 0
+
+
+def search(client: Client, args: argparse.Namespace) -> int:
+    path: Path = args.image
+    if not path.is_file() or path.suffix.lower() not in IMAGE_TYPES:
+        raise ApiFailure(f"{path} is not a JPEG, PNG or WebP file")
+    found = client.search_faces(path, args.limit, args.min_similarity)
+    if not found["matches"]:
+        print(f"no face in your library reaches similarity {found['min_similarity']:.2f}", file=sys.stderr)
+        return 0
+    rows = [("SIMILARITY", "MANIFEST", "TAG", "NAME", "ASSET")]
+    rows += [
+        (f"{m['similarity']:.3f}", m["manifest_name"], m["manifest_tag"], m["name"], m["asset_id"])
+        for m in found["matches"]
+    ]
+    _table(rows)
+    return 0
+
+
+def _table(rows: Sequence[tuple[Any, ...]]) -> None:
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
 def _note(asset: dict[str, Any]) -> str:

@@ -61,3 +61,10 @@ class ValidationFailed(ApiError):
 class InvalidImage(ApiError):
     status = 422
     code = "invalid_image"
+
+
+class ServiceUnavailable(ApiError):
+    """A service this request needs is starting or down: nothing changed, the client may retry."""
+
+    status = 503
+    code = "unavailable"

@@ -11,7 +11,7 @@ import binascii
 import hashlib
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 from uuid import uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -68,13 +68,18 @@ class Input(Model):
 
 
 class Patch(Input):
-    """A partial update: only the fields the client sent change, and none may be null."""
+    """A partial update: only the fields the client sent change, and none may be null but those
+    of `CLEARABLE` (where null means "unset it")."""
+
+    CLEARABLE: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="after")
     def _no_nulls_and_not_empty(self) -> Self:
         if not self.model_fields_set:
             raise ValueError("the body names no field to change")
-        nulls = sorted(f for f in self.model_fields_set if getattr(self, f) is None)
+        nulls = sorted(
+            f for f in self.model_fields_set if getattr(self, f) is None and f not in self.CLEARABLE
+        )
         if nulls:
             raise ValueError(f"fields cannot be null: {', '.join(nulls)}")
         return self

@@ -24,8 +24,9 @@ from common.errors import ApiError
 from common.gcp import logs
 from common.gcp.config import refuse_local_settings
 from common.library import uploads
+from common.library import views as view_ops
 from common.records import Input
-from functions.api import assets, checkpoints, docs, manifests, openapi, processing, projects
+from functions.api import assets, checkpoints, docs, faces, manifests, openapi, processing, projects, views
 from functions.api import uploads as upload_routes
 from functions.api.router import dispatch, error_response, validated
 
@@ -44,6 +45,8 @@ ROUTE_MODULES = (
     processing,
     projects,
     checkpoints,
+    faces,
+    views,
     openapi,
     docs,
 )  # imported for their route declarations
@@ -72,9 +75,11 @@ class SweepRequest(Input):
 
 def on_upload_finalized(event: CloudEvent) -> None:
     data = event.data or {}
-    outcome = uploads.on_finalized(
+    name = str(data.get("name", ""))
+    handle = view_ops.on_finalized if view_ops.VIEW_PATH.match(name) else uploads.on_finalized
+    outcome = handle(
         bucket=str(data.get("bucket", "")),
-        name=str(data.get("name", "")),
+        name=name,
         generation=int(data.get("generation") or 0),
         size=int(data.get("size") or 0),
         metadata=data.get("metadata") or {},

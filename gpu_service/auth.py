@@ -1,4 +1,5 @@
-"""Who may hand the GPU service work: the Cloud Tasks service account, and nobody else.
+"""Who may call the GPU service: the Cloud Tasks service account with work (/tasks), the api's
+service account with a face to embed (/faces/embed), and nobody else.
 
 Production: Cloud Tasks attaches an OIDC token minted for TASKS_SERVICE_ACCOUNT with the service URL
 as audience; Cloud Run's IAM check (run.invoker) sees it first, and this verifies it again (signature,
@@ -27,15 +28,16 @@ class Rejected(Exception):
     pass
 
 
-def verify(request: Request) -> None:
+def verify(request: Request, caller: str | None) -> None:
+    """Accept the request only from `caller` (a service account e-mail; None: nobody)."""
     cfg = settings()
     if cfg.local_task_secret:
         offered = request.headers.get(LOCAL_SECRET_HEADER, "")
         if not hmac.compare_digest(offered.encode(), cfg.local_task_secret.encode()):
             raise Rejected("missing or wrong local task secret")
         return
-    if not cfg.tasks_service_account:
-        raise Rejected("TASKS_SERVICE_ACCOUNT is not configured; refusing every caller")
+    if not caller:
+        raise Rejected("the caller's service account is not configured; refusing every caller")
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         raise Rejected("no OIDC token")
@@ -54,5 +56,5 @@ def verify(request: Request) -> None:
         raise Rejected(f"invalid OIDC token: {exc}") from exc
     if claims.get("iss") not in ISSUERS:
         raise Rejected("token not issued by Google")
-    if claims.get("email") != cfg.tasks_service_account or not claims.get("email_verified"):
-        raise Rejected("token is not the tasks service account's")
+    if claims.get("email") != caller or not claims.get("email_verified"):
+        raise Rejected(f"token is not {caller}'s")

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from common.library.identity_rules import face_model_pack
+
 REPO_MODELS = Path(__file__).resolve().parent.parent / ".cache" / "models"
 # The local pack (`make models`): people from YOLO11n-pose, objects from Objectron's SSD.
 LOCAL_DETECTORS = "detector/yolo11n-pose.pt,detector/ssd-mobilenetv2-oidv4.onnx"
@@ -66,7 +68,7 @@ def worker_settings() -> WorkerSettings:
         detector_weights=tuple(
             name.strip() for name in env("DETECTOR_WEIGHTS", LOCAL_DETECTORS).split(",") if name.strip()
         ),
-        face_model_pack=env("FACE_MODEL_PACK", "local"),
+        face_model_pack=face_model_pack(),
         detection_confidence=float(env("DETECTION_CONFIDENCE", "0.4")),
         detection_max_coverage=float(env("DETECTION_MAX_COVERAGE", "0.9")),
         # SCRFD-2.5G scores real faces 0.74-0.9 on the test photos; Immich's 0.7 default drops some.

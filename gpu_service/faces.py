@@ -18,7 +18,7 @@ from gpu_service.config import worker_settings
 from gpu_service.runtime import models
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
 DET_SIZE = 640
 RETRIES = ((0.5, 640), (0.5, 320))  # (padding per side as a share of the longer side, input size)
@@ -180,6 +180,27 @@ def cluster(
         if best < start and best not in touched:
             touched.append(best)
         holding.setdefault(face.source, set()).add(best)
+    return out
+
+
+def merge_linked(groups: Sequence[Group], link_of: Mapping[str, str]) -> list[Group]:
+    """Groups whose faces the owner said are one person (the same `identity_of` on their assets)
+    become one, the earlier group (the better primary) leading, unless they hold faces of one image:
+    two faces of one image stay two people, whatever a link says."""
+    out: list[Group] = []
+    leader: dict[str, Group] = {}  # link -> the group that holds it
+    for group in groups:
+        links = sorted({link_of[m] for m in group.members if m in link_of})
+        target = next((leader[link] for link in links if link in leader), None)
+        if target is not None and not target.sources & group.sources:
+            target.members.extend(group.members)
+            target.sources |= group.sources
+            target.total = target.total + group.total
+        else:
+            target = group
+            out.append(group)
+        for link in links:
+            leader.setdefault(link, target)
     return out
 
 

@@ -4,8 +4,9 @@ A batch run groups every identifiable face of the manifest; an incremental run (
 images) keeps the existing groups as they are and lets each new face join the one it resembles
 as a whole, or group with the other new faces. Two faces of one image are never one person, and a
 face that cannot be identified (identity.py) has no embedding stored, so it neither joins nor
-founds a group. Membership is written as `face_group_id` and `duplicate_of` (also said at the start
-of the face's description).
+founds a group. Faces whose assets the owner linked to one person (`identity_of`) are one group
+unless two of them share an image. Membership is written as `face_group_id` and `duplicate_of`
+(also said at the start of the face's description).
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ import numpy as np
 from common.library import assets as asset_ops
 from common.library import embeddings
 from common.library.embeddings import StoredFace
+from common.library.identity_rules import thresholds
 from common.library.models import Asset
 from gpu_service import faces, registry
-from gpu_service.identity import thresholds
 
 DUPLICATE_PREFIX = re.compile(r"^\(Duplicate of [^)]*\) ")
 
@@ -29,16 +30,18 @@ def group_faces(manifest_id: str) -> None:
     """Group every identifiable face of the manifest by person; mark all but each group's best face
     duplicates, and clear the marks of faces that cannot be identified."""
     stored = embeddings.of_manifest(manifest_id)
-    assets = {a.id: a for a in asset_ops.list_for_manifest(manifest_id) if a.is_face_crop}
+    everything = {a.id: a for a in asset_ops.list_for_manifest(manifest_id)}
+    assets = {i: a for i, a in everything.items() if a.is_face_crop}
     found = [_face(assets[i], f) for i, f in stored.items() if i in assets]
-    primary_of = {m: g.primary for g in faces.cluster(found, thresholds().match) for m in g.members}
+    grouped = faces.merge_linked(faces.cluster(found, thresholds().match), links(assets, everything))
+    primary_of = {m: g.primary for g in grouped for m in g.members}
     updates: dict[str, dict[str, Any]] = {}
     for asset_id, asset in assets.items():
         primary = assets.get(primary_of.get(asset_id, ""))
         fields = membership(asset, primary, primary.id) if primary is not None else ungrouped(asset)
         if any(getattr(asset, k) != v for k, v in fields.items()):
             updates[asset_id] = fields
-    registry.write_groups(updates)
+    registry.update_assets(updates)
 
 
 def join_groups(manifest_id: str, new_faces: list[str]) -> None:
@@ -70,7 +73,19 @@ def join_groups(manifest_id: str, new_faces: list[str]) -> None:
         # A group whose primary is gone (removed from a fork) still names it: the new face leads.
         primary = assets.get(group_id) or assets[face_id]
         updates[face_id] = membership(assets[face_id], primary, group_id)
-    registry.write_groups(updates)
+    registry.update_assets(updates)
+
+
+def links(face_assets: dict[str, Asset], everything: dict[str, Asset]) -> dict[str, str]:
+    """Face asset id -> the asset its owner said it shows (`identity_of`, on the face or on the
+    image it was cut from)."""
+    out = {}
+    for face_id, face in face_assets.items():
+        source = everything.get(face.source_asset_id or "")
+        link = face.identity_of or (source.identity_of if source else None)
+        if link:
+            out[face_id] = link
+    return out
 
 
 def _face(asset: Asset, stored: StoredFace) -> faces.Face:

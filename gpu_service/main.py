@@ -1,6 +1,7 @@
 """The GPU service's entry point (functions-framework target `handle_task`, signature type http).
 
     POST /tasks    a Cloud Task: {"job_id", "kind", "manifest_id"?}; ids only, the job lives in Firestore
+    POST /faces/embed  an image (the api's face search): its faces, each with its embedding
     GET  /healthz  200 once the models are loaded (Cloud Run's startup probe)
 
 Production runs it under functions-framework's gunicorn on Cloud Run with a GPU; the local stack
@@ -18,9 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from werkzeug.wrappers import Request, Response
 
 from common.gcp import logs
-from common.gcp.config import refuse_local_settings
-from gpu_service import auth, jobs
+from common.gcp.config import refuse_local_settings, settings
+from gpu_service import auth, face_query, jobs
 from gpu_service.config import worker_settings
+from gpu_service.imaging import UnreadableImage
 from gpu_service.runtime import models
 
 refuse_local_settings()  # a deployment with emulator variables set must not start
@@ -39,20 +41,26 @@ class TaskPayload(BaseModel):
 
 
 def handle_task(request: Request) -> Response:
-    if request.path.rstrip("/") == "/healthz":
+    path = request.path.rstrip("/")
+    if path == "/healthz":
         loaded = models()
         return _json(
             200, {"status": "ok", "torch_device": loaded.torch_device, "onnx": loaded.onnx_providers}
         )
-    if request.path.rstrip("/") != "/tasks":
+    if path not in ("/tasks", "/faces/embed"):
         return _json(404, {"error": "not found"})
     if request.method != "POST":
-        return _json(405, {"error": "POST a task"})
+        return _json(405, {"error": "POST only"})
+    cfg = settings()
     try:
-        auth.verify(request)
+        auth.verify(request, cfg.tasks_service_account if path == "/tasks" else cfg.api_service_account)
     except auth.Rejected as exc:
-        log.warning("task rejected", extra={"reason": str(exc)})
+        log.warning("call rejected", extra={"reason": str(exc), "path": path})
         return _json(401, {"error": "unauthenticated"})
+    return _embed(request) if path == "/faces/embed" else _task(request)
+
+
+def _task(request: Request) -> Response:
     if (request.content_length or 0) > MAX_TASK_BYTES:
         return _json(413, {"error": "tasks carry ids only"})
     try:
@@ -73,6 +81,17 @@ def handle_task(request: Request) -> Response:
         return _json(500, {"error": "failed; retry"})
     log.info("task handled", extra={"job_id": task.job_id, "kind": task.kind, "outcome": outcome})
     return _json(200, {"job_id": task.job_id, "outcome": outcome})
+
+
+def _embed(request: Request) -> Response:
+    """The faces of an image the api has already checked (images.validate), largest first."""
+    if (request.content_length or 0) > settings().max_upload_bytes:
+        return _json(413, {"error": "image too large"})
+    try:
+        found = face_query.faces_in(request.get_data(cache=False))
+    except UnreadableImage as exc:
+        return _json(422, {"error": str(exc)})
+    return _json(200, found)
 
 
 def _json(status: int, body: object) -> Response:

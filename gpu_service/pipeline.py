@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -39,7 +39,9 @@ from gpu_service import (
     grouping,
     identity,
     imaging,
+    library,
     registry,
+    views,
 )
 from gpu_service.config import worker_settings
 from gpu_service.pictures import Pictures, fingerprint
@@ -187,13 +189,15 @@ def faces_step(run: Run, sources: list[Asset], assets: list[Asset]) -> None:
             SeenFace(face, vector, identity.assess(face, crop))
             for face, crop, vector in zip(found, crops, faces.embed_aligned(crops), strict=True)
         ]
-        saving.append(run.io.submit(_save_faces, run, source, picture, seen, assets))
+        seen, judged = _with_views(source, seen)
+        saving.append(run.io.submit(_save_faces, run, source, picture, seen, assets, judged=judged))
     finish_all(saving)
     if run.job.incremental:
         grouping.join_groups(run.job.manifest_id, run.new_faces)
     else:
         grouping.group_faces(run.job.manifest_id)
     asset_ops.recount_warnings(run.job.manifest_id)  # crops and face checks are all written now
+    library.publish(run.job.manifest_id, run.job.owner_id)
 
 
 @dataclass(frozen=True)
@@ -203,12 +207,37 @@ class SeenFace:
     verdict: identity.Verdict  # whether it can be identified
 
 
+def _with_views(source: Asset, seen: list[SeenFace]) -> tuple[list[SeenFace], views.Judged]:
+    """Judge the source's views against its largest identifiable face, and let the views of the
+    same person strengthen that face's embedding (views.py)."""
+    usable = [i for i, s in enumerate(seen) if s.verdict.status is None]
+    lead = max(usable, key=lambda i: _area(seen[i].face.bbox), default=None)
+    judged = views.judge(source, seen[lead].vector if lead is not None else None)
+    if lead is not None and judged.same:
+        seen = list(seen)
+        seen[lead] = replace(seen[lead], vector=views.identity_vector(seen[lead].vector, judged))
+    return seen, judged
+
+
+def _area(bbox: tuple[int, int, int, int]) -> int:
+    return (bbox[2] - bbox[0]) * (bbox[3] - bbox[1])
+
+
 def _save_faces(
-    run: Run, source: Asset, picture: imaging.Picture, seen: list[SeenFace], assets: list[Asset]
+    run: Run,
+    source: Asset,
+    picture: imaging.Picture,
+    seen: list[SeenFace],
+    assets: list[Asset],
+    *,
+    judged: views.Judged,
 ) -> None:
     boxes = [s.face.bbox for s in seen]
     checks = quality.face_checks(source.asset_type, boxes, (picture.width, picture.height))
-    registry.set_checks(source, quality.FACE_CODES, checks)
+    # The face checks of the image and of its views, in one write (they share the asset's list).
+    registry.set_checks(source, quality.FACE_CODES | views.VIEW_CODES, checks + views.checks(source, judged))
+    if judged.findings:
+        views.record(source.id, judged.findings)
     children = [
         _child(
             source,
@@ -384,12 +413,15 @@ def contact_sheet_step(run: Run) -> None:
     # One tile per person: duplicate faces would only repeat their primary.
     assets = sorted(asset_ops.list_for_manifest(run.job.manifest_id), key=_sheet_order)
     shown = [a for a in assets if not a.duplicate_of]
-    images = run.io.map(lambda a: _thumbnail(a, run.thumbnails.get(a.id)), shown[: contact_sheet.MAX_TILES])
+    total = len(shown)
+    shown = shown[: contact_sheet.MAX_TILES]
+    images = run.io.map(lambda a: _thumbnail(a, run.thumbnails.get(a.id)), shown)
+    strips = run.io.map(lambda a: [_picture(v.thumbnail_path) for v in a.views], shown)
     tiles = [
-        contact_sheet.Tile(image, a.name, a.asset_type.value, a.manifest_tag)
-        for a, image in zip(shown, images, strict=False)
+        contact_sheet.Tile(image, a.name, a.asset_type.value, a.manifest_tag, strip)
+        for a, image, strip in zip(shown, images, strips, strict=True)
     ]
-    png = contact_sheet.draw(tiles, total=len(shown))
+    png = contact_sheet.draw(tiles, total=total)
     path = f"manifests/{run.job.manifest_id}/contact_sheet_{run.job.id}.png"
     storage.upload(path, png, "image/png", bucket_name=settings().derived_bucket)
     previous = registry.set_contact_sheet(run.job.manifest_id, path)
@@ -405,10 +437,16 @@ def _sheet_order(asset: Asset) -> tuple[int, int]:
 def _thumbnail(asset: Asset, made_now: bytes | None) -> Image.Image | None:
     """The asset's thumbnail (small and already upright): the one this run made, else the stored
     one; None when there is none to read."""
-    path = asset.thumbnail_path or asset.image_path
-    if made_now is None and not path:
+    if made_now is not None:
+        return imaging.decode(made_now).rgb
+    return _picture(asset.thumbnail_path or asset.image_path)
+
+
+def _picture(path: str | None) -> Image.Image | None:
+    """A stored image, or None when there is none to read."""
+    if not path:
         return None
     try:
-        return imaging.decode(made_now or storage.download(path or "")).rgb
+        return imaging.decode(storage.download(path)).rgb
     except (exceptions.NotFound, imaging.UnreadableImage):
         return None

@@ -172,8 +172,8 @@ def set_checks(asset: Asset, codes: frozenset[str], checks: list[QualityCheck]) 
         asset_ops.asset_ref(asset.id).update({**quality.fields(updated), "updated_at": utcnow()})
 
 
-def write_groups(updates: dict[str, dict[str, Any]]) -> None:
-    """Face-group fields per asset id; assets deleted meanwhile are skipped, not recreated."""
+def update_assets(updates: dict[str, dict[str, Any]]) -> None:
+    """Engine fields per asset id (face groups, suggestions); assets deleted meanwhile are skipped."""
     for asset_id, fields in updates.items():
         try:
             asset_ops.asset_ref(asset_id).update({**fields, "updated_at": utcnow()}, retry=db.CONTENDED)

@@ -126,8 +126,15 @@ resource "google_firestore_field" "unindexed" {
     "assets-reverse_prompt"     = { collection = "assets", field = "reverse_prompt" }
     "assets-visual_description" = { collection = "assets", field = "visual_description" }
     "faces-embedding"           = { collection = "faces", field = "embedding" }
-    "chunks-data"               = { collection = "chunks", field = "data" }
-    "manifests-description"     = { collection = "manifests", field = "description" }
+    # Face index segments: 800 ids and sources and ~800 KB of vectors a document, never queried
+    # by; indexed, each array would cost 800 index entries a write.
+    "face_index-ids"     = { collection = "face_index", field = "ids" }
+    "face_index-sources" = { collection = "face_index", field = "sources" }
+    "face_index-vectors" = { collection = "face_index", field = "vectors" }
+    # An asset's views are read with it, never queried by (view_paths is: array-contains).
+    "assets-views"          = { collection = "assets", field = "views" }
+    "chunks-data"           = { collection = "chunks", field = "data" }
+    "manifests-description" = { collection = "manifests", field = "description" }
   }
   database   = google_firestore_database.main.name
   collection = each.value.collection

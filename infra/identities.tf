@@ -121,6 +121,14 @@ resource "google_cloud_run_v2_service_iam_member" "tasks_invoke_gpu" {
   member   = "serviceAccount:${google_service_account.tasks.email}"
 }
 
+# Face search by image: the api asks the GPU service to embed the query's face (/faces/embed).
+resource "google_cloud_run_v2_service_iam_member" "api_invokes_gpu" {
+  name     = google_cloud_run_v2_service.gpu.name
+  location = var.region
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.api.email}"
+}
+
 # The GPU service reads the Gemini key, or calls Vertex AI as itself.
 resource "google_secret_manager_secret_iam_member" "gpu_reads_gemini_key" {
   secret_id = google_secret_manager_secret.gemini_api_key.id

@@ -36,6 +36,7 @@ locals {
     TASKS_QUEUE             = google_cloud_tasks_queue.processing.name
     WORKER_URL              = "${local.gpu_url}/tasks"
     TASKS_SERVICE_ACCOUNT   = google_service_account.tasks.email
+    API_SERVICE_ACCOUNT     = google_service_account.api.email # calls the GPU service's /faces/embed
     PROCESSING_LEASE_S      = "600"
     SWEEP_RETENTION_DAYS    = tostring(var.sweep_retention_days)
     SWEEP_GRACE_S           = "3600"
@@ -48,21 +49,26 @@ locals {
     QUALITY_MIN_FACE_SHARE = ""
     PIPELINE_URL           = var.pipeline_url
     PIPELINE_QUEUE         = google_cloud_tasks_queue.pipeline.name
+    # Both sides judge faces by the same pack: the GPU service groups them, the api's face search
+    # says which match. Identity thresholds: empty means the pack's own
+    # (common/library/identity_rules.py says where each number comes from); set one to override it.
+    FACE_MODEL_PACK      = "buffalo_l"
+    FACE_MATCH_THRESHOLD = ""
+    FACE_MIN_PX          = ""
+    FACE_ID_MIN_SCORE    = ""
+    FACE_MIN_SHARPNESS   = ""
+    # Face search: each api instance holds the searched owners' face indexes within this budget
+    # (50,000 faces take 100 MiB); a search by image waits this long for the GPU service.
+    FACE_INDEX_CACHE_MB = "160"
+    EMBED_TIMEOUT_S     = "30"
   }
 
   gpu_env = merge(local.common_env, {
-    MODEL_DIR              = "/models"
-    DETECTOR_WEIGHTS       = "detector/yolo11n.pt"
-    FACE_MODEL_PACK        = "buffalo_l"
-    DETECTION_CONFIDENCE   = "0.4"
-    DETECTION_MAX_COVERAGE = "0.9"
-    FACE_MIN_SCORE         = "0.6"
-    # Identity thresholds: empty means the face pack's own (gpu_service/identity.py says where
-    # each number comes from); set one to override it.
-    FACE_MATCH_THRESHOLD         = ""
-    FACE_MIN_PX                  = ""
-    FACE_ID_MIN_SCORE            = ""
-    FACE_MIN_SHARPNESS           = ""
+    MODEL_DIR                    = "/models"
+    DETECTOR_WEIGHTS             = "detector/yolo11n.pt"
+    DETECTION_CONFIDENCE         = "0.4"
+    DETECTION_MAX_COVERAGE       = "0.9"
+    FACE_MIN_SCORE               = "0.6"
     MIN_CROP_PX                  = "32"
     DESCRIBE_CONCURRENCY         = tostring(local.describe_concurrency)
     DESCRIBE_MODE                = "batched"

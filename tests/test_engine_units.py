@@ -102,6 +102,41 @@ def test_grouping_table(vectors: list, scores: list, expected: list) -> None:
     assert group(matrix, scores, 0.75) == expected
 
 
+@pytest.mark.parametrize(
+    ("faces", "links", "expected"),
+    [
+        # (id, image, vector): a and b are far apart but linked to one person: one group, a leads
+        ([("a", "i1", [1, 0]), ("b", "i2", [0, 1])], {"a": "x", "b": "x"}, [["a", "b"]]),
+        # linked, but two faces of one image: still two people
+        ([("a", "i1", [1, 0]), ("b", "i1", [0, 1])], {"a": "x", "b": "x"}, [["a"], ["b"]]),
+        # links to different people merge nothing; an unlinked face stays as clustering left it
+        (
+            [("a", "i1", [1, 0]), ("b", "i2", [0, 1]), ("c", "i3", [1, 0.1])],
+            {"a": "x", "b": "y"},
+            [["a", "c"], ["b"]],
+        ),
+        # a chain: b shares a's link and c's, so all three are one person
+        (
+            [("a", "i1", [1, 0]), ("b", "i2", [0, 1]), ("c", "i3", [-1, 0])],
+            {"a": "x", "b": "x", "c": "x"},
+            [["a", "b", "c"]],
+        ),
+    ],
+)
+def test_linked_identities_merge_groups_but_never_one_images_faces(
+    faces: list, links: dict, expected: list
+) -> None:
+    from gpu_service.faces import Face, cluster, merge_linked, normalize
+
+    found = [
+        Face(i, normalize(np.asarray([v], dtype=np.float32))[0], 0.9 - n * 0.01, image)
+        for n, (i, image, v) in enumerate(faces)
+    ]
+    merged = merge_linked(cluster(found, 0.75), links)
+    assert [sorted(g.members) for g in merged] == expected
+    assert all(g.primary == sorted(g.members)[0] for g in merged)  # the best-scored face leads
+
+
 def _asset(name: str, **fields) -> Asset:
     now = utcnow()
     base = {
@@ -238,7 +273,13 @@ def test_production_accepts_only_the_tasks_service_accounts_token(google_like_is
     def token(**changes: object) -> str:
         return jwt.encode(signer, {**good, **changes}).decode()
 
-    auth.verify(_request(token()))
+    auth.verify(_request(token()), SERVICE_ACCOUNT)
+    api = "api@demo-vidpipe.iam.gserviceaccount.com"
+    auth.verify(_request(token(email=api)), api)  # the api, asking to embed a face
+    with pytest.raises(auth.Rejected):
+        auth.verify(_request(token(email=api)), SERVICE_ACCOUNT)  # but it cannot hand out tasks
+    with pytest.raises(auth.Rejected):
+        auth.verify(_request(token()), None)  # an unconfigured caller: nobody
     for bad in (
         None,
         token(email="someone@demo-vidpipe.iam.gserviceaccount.com"),
@@ -249,7 +290,7 @@ def test_production_accepts_only_the_tasks_service_accounts_token(google_like_is
         token()[:-4] + "AAAA",  # signature broken
     ):
         with pytest.raises(auth.Rejected):
-            auth.verify(_request(bad))
+            auth.verify(_request(bad), SERVICE_ACCOUNT)
 
 
 # ---------------------------------------------------------------- jobs: the queue's last attempt

@@ -196,7 +196,12 @@ def test_the_queue_delivers_to_the_gpu_service_as_the_tasks_identity(tf: dict) -
         for m in tf["resource"]["google_cloud_run_v2_service_iam_member"].values()
         if m["name"] == "${google_cloud_run_v2_service.gpu.name}"
     ]
-    assert [m["member"] for m in invokers] == ["serviceAccount:${google_service_account.tasks.email}"]
+    # Tasks bring work; the api asks for the faces of a search image (/faces/embed). Nobody else.
+    assert sorted(m["member"] for m in invokers) == [
+        "serviceAccount:${google_service_account.api.email}",
+        "serviceAccount:${google_service_account.tasks.email}",
+    ]
+    assert tf["locals"]["common_env"]["API_SERVICE_ACCOUNT"] == "${google_service_account.api.email}"
 
 
 def test_the_upload_trigger_listens_to_the_uploads_bucket(tf: dict) -> None:
@@ -323,7 +328,8 @@ def test_the_sweep_runs_nightly_and_only_the_scheduler_may_call_it(tf: dict) -> 
 
 
 # ---------------------------------------------------------------- image reads (Cloud CDN)
-def test_images_are_served_by_cloud_cdn_with_the_key_the_api_signs_with(tf: dict) -> None:
+def test_images_are_served_by_cloud_cdn_with_the_key_the_api_signs_with(tf: dict, stack) -> None:
+    """(`stack`: the settings this reads are cached for the process; the stack's must be set first.)"""
     backends = tf["resource"]["google_compute_backend_bucket"]["images"]
     assert backends["for_each"] == {
         "uploads": "${google_storage_bucket.uploads.name}",

@@ -36,6 +36,7 @@ def victim_ids(alice: Api, pipeline: Api) -> dict[str, str]:
     m = alice.manifest()
     a = alice.asset(m["id"])
     assert alice.upload(a["id"], jpeg()).status_code == 200
+    view = alice.post(f"/api/assets/{a['id']}/views", files={"file": ("v.jpg", jpeg())}).json()["views"][0]
     # A job of alice's, written as the API writes them (running it needs no worker here).
     job = ReprocessJob(
         id=new_id(), owner_id=alice.uid or "", manifest_id=m["id"], asset_id=a["id"], created_at=utcnow()
@@ -50,11 +51,13 @@ def victim_ids(alice: Api, pipeline: Api) -> dict[str, str]:
         "project_id": p["project_id"],
         "scene_index": "0",
         "checkpoint_id": storyboard,
+        "view_id": view["id"],
     }
 
 
 BODIES_BY_SUFFIX = {
     "/upload": {"files": {"file": ("x.jpg", jpeg())}},
+    "/views": {"files": {"file": ("x.jpg", jpeg())}},
     "/upload-image": {"files": {"file": ("x.jpg", jpeg())}, "data": {"beat_index": "0"}},
     "/regenerate-beat": {"json": {"beat_index": 0}},
     "/regenerate-chunk": {"json": {"chunk_index": 0}},

@@ -69,6 +69,8 @@ class Settings:
     tasks_service_account: str | None  # the identity tasks carry an OIDC token for (production)
     tasks_emulator_host: str | None  # local stack: host:port of the Cloud Tasks emulator
     local_task_secret: str | None  # local stack: the shared secret that stands in for OIDC
+    api_service_account: str | None  # the api's identity, which may ask the GPU service to embed faces
+    embed_timeout_s: float  # how long a face search by image waits for the GPU service
     processing_lease_s: int
     # Approved checkpoints are handed to the video pipeline by Cloud Tasks on their own queue.
     # Unset (the local stack): the continuation is recorded on the checkpoint only.
@@ -109,6 +111,8 @@ def settings() -> Settings:
         tasks_service_account=env("TASKS_SERVICE_ACCOUNT") or None,
         tasks_emulator_host=env("CLOUD_TASKS_EMULATOR_HOST") or None,
         local_task_secret=env("LOCAL_TASK_SECRET") or None,
+        api_service_account=env("API_SERVICE_ACCOUNT") or None,
+        embed_timeout_s=float(env("EMBED_TIMEOUT_S", "30")),
         processing_lease_s=int(env("PROCESSING_LEASE_S", "600")),
         pipeline_url=env("PIPELINE_URL") or None,
         pipeline_queue=env("PIPELINE_QUEUE", "pipeline-handoffs"),

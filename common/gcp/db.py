@@ -31,6 +31,7 @@ PARALLEL_BATCH = 100  # many writes go as commits of this size side by side: fas
 MANIFESTS = "manifests"
 ASSETS = "assets"
 FACES = "faces"  # one document per face crop asset (same id): its 512-d embedding, kept off the asset
+FACE_INDEX = "face_index"  # an owner's searchable faces, packed one segment per manifest (face_index.py)
 PROJECTS = "projects"
 SNAPSHOTS = "snapshots"  # immutable manifest snapshots of projects
 OBJECT_PINS = "object_pins"  # manifest object folders a snapshot points into: never garbage-collected
@@ -146,6 +147,10 @@ def assets() -> CollectionReference:
 
 def faces() -> CollectionReference:
     return collection(FACES)
+
+
+def face_index() -> CollectionReference:
+    return collection(FACE_INDEX)
 
 
 def projects() -> CollectionReference:

@@ -1,4 +1,5 @@
-"""Reference libraries: manifests, assets, their tags, uploaded images, copies and face embeddings.
+"""Reference libraries: manifests, assets and their views, tags, uploaded images, copies, face
+embeddings, the owner's face index and face search, and the identity rules both sides share.
 
 May import common.gcp, common.errors and common.records.
 """

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 from google.api_core import exceptions
 from google.cloud.firestore import FieldFilter, Increment
 
-from common.errors import NotFound
+from common.errors import NotFound, ValidationFailed
 from common.gcp import cursors, db, storage
+from common.library import face_index, pins, tags
 from common.library import manifests as manifest_ops
-from common.library import pins, tags
 from common.library.models import Asset, AssetCreate, AssetListQuery, AssetUpdate, Manifest
 from common.records import is_record_id, new_id, utcnow
 
@@ -164,6 +164,8 @@ def update(owner_id: str, asset_id: str, patch: AssetUpdate) -> Asset:
     for field in HAND_EDITED_FIELDS:
         if field in changes:
             changes[f"text_edits.{field}"] = now  # when a person last wrote this field
+    if changes.get("identity_of") is not None:
+        changes.update(identity_link(owner_id, asset, changes["identity_of"]))
     ref = asset_ref(asset_id)
     manifest = manifest_ops.manifest_ref(asset.manifest_id)
     new_type = changes.get("asset_type")
@@ -181,6 +183,19 @@ def update(owner_id: str, asset_id: str, patch: AssetUpdate) -> Asset:
     return read_asset(ref.get())
 
 
+def identity_link(owner_id: str, asset: Asset, target_id: str) -> dict[str, Any]:
+    """The fields that say "this asset is the same person as `target_id`", another of the caller's
+    live assets (an accepted identity suggestion, or the owner's own word); it answers the
+    suggestions, and the asset's faces group with that person's (gpu_service/grouping.py)."""
+    if target_id == asset.id:
+        raise ValidationFailed("an asset cannot be the same person as itself", {"identity_of": target_id})
+    try:
+        get_owned(owner_id, target_id)
+    except NotFound as exc:
+        raise NotFound("identity_of names no asset of yours") from exc
+    return {"identity_suggestions": []}
+
+
 def delete(owner_id: str, asset_id: str) -> None:
     """Hard delete: the document goes, the count follows, the tag stays retired, and the images go
     unless another asset (a duplicate's copy) still points at them."""
@@ -191,9 +206,17 @@ def delete(owner_id: str, asset_id: str) -> None:
         manifest_ops.manifest_ref(asset.manifest_id), {"asset_count": Increment(-1), **_content_changed()}
     )
     _commit_or_404(batch)
-    release_objects(asset.image_path, asset.thumbnail_path)
+    release_objects(asset.image_path, asset.thumbnail_path, *asset.view_paths)
+    if asset.is_face_crop:  # it leaves the owner's face index at once (its face document, at the sweep)
+        reindex_faces(asset.manifest_id, owner_id)
     if asset.quality_warning:
         recount_warnings(asset.manifest_id)
+
+
+def reindex_faces(manifest_id: str, owner_id: str) -> int:
+    """Rewrite the manifest's part of the owner's face index from its live face assets."""
+    live = {a.id for a in list_for_manifest(manifest_id) if a.is_face_crop}
+    return face_index.rebuild(manifest_id, owner_id, live)
 
 
 def recount_warnings(manifest_id: str) -> None:
@@ -216,12 +239,17 @@ def release_objects(*paths: str | None) -> None:
     """Delete stored objects that no asset references any more, unless a snapshot may (their
     manifest folder is pinned: common/library/pins.py)."""
     for path in filter(None, paths):
-        if pins.is_pinned(path):
-            continue
-        field = "thumbnail_path" if path.endswith("_thumb.jpg") else "image_path"
-        query = db.assets().where(filter=FieldFilter(field, "==", path)).limit(1)
-        if not any(True for _ in query.stream()):
+        if not pins.is_pinned(path) and not in_use(path):
             storage.delete(path)
+
+
+def in_use(path: str) -> bool:
+    """Whether any asset lists this object (as its image, thumbnail, or one of its views')."""
+    if "/views/" in path:
+        where = FieldFilter("view_paths", "array_contains", path)
+    else:
+        where = FieldFilter("thumbnail_path" if path.endswith("_thumb.jpg") else "image_path", "==", path)
+    return any(True for _ in db.assets().where(filter=where).limit(1).stream())
 
 
 def _commit_or_404(batch: WriteBatch) -> None:

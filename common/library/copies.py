@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from common.gcp import db
 from common.library import assets as asset_ops
-from common.library import embeddings
+from common.library import embeddings, face_index
 from common.library import manifests as manifest_ops
 from common.library.models import Asset, Manifest, ManifestStatus
 from common.records import new_id, utcnow
@@ -75,6 +75,7 @@ def clone_assets(
     adds fields per copy. Returns the writes and the old → new id map."""
     id_map = {doc["id"]: new_id() for doc in docs}
     writes: db.Writes = []
+    indexed: list[face_index.Entry] = []
     for doc in docs:
         fields = {k: v for k, v in doc.items() if k not in ("id", "face_embedding")}
         # created_at is kept: with sort_order it fixes the display order, which must survive the copy
@@ -91,4 +92,6 @@ def clone_assets(
                 manifest_id, owner_id, clone.source_asset_id, score, doc["face_embedding"], at=now
             )
             writes.append((db.faces().document(clone.id), face))
+            indexed.append((clone.id, clone.source_asset_id, doc["face_embedding"]))
+    writes += face_index.segment_writes(manifest_id, owner_id, indexed)  # searchable at once
     return writes, id_map

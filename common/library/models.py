@@ -21,6 +21,7 @@ from common.records import (
     Name,
     Patch,
     Record,
+    RecordId,
     SortOrder,
 )
 
@@ -42,6 +43,11 @@ class ManifestStatus(StrEnum):
 
 # Why a face cannot be identified (gpu_service/identity.py).
 IdentityStatus = Literal["too_small", "unsure", "blurry"]
+
+ViewAngle = Literal["front", "left", "right", "back", "other"]
+MAX_VIEWS = 4  # extra views beside the reference image, as reference-library tools allow
+# What processing found in a view, against the asset's own face (gpu_service/views.py).
+ViewIdentity = Literal["same", "different", "no_face", "unidentified", "no_reference"]
 
 
 class AssetType(StrEnum):
@@ -100,6 +106,8 @@ class AssetCreate(Input):
 
 
 class AssetUpdate(Patch):
+    CLEARABLE = frozenset({"identity_of"})
+
     name: Name | None = None
     description: Description | None = None
     user_tags: Labels | None = None
@@ -107,11 +115,18 @@ class AssetUpdate(Patch):
     asset_type: AssetType | None = None
     reverse_prompt: LongText | None = None
     visual_description: LongText | None = None
+    # "Same person as": another of the caller's assets (an accepted identity suggestion); null unlinks.
+    identity_of: RecordId | None = None
 
 
 class UploadUrlRequest(Input):
     content_type: str
     filename: Annotated[str, StringConstraints(min_length=1, max_length=255)] = "upload"
+
+
+class ViewUploadUrlRequest(Input):
+    content_type: str
+    view: ViewAngle = "other"
 
 
 class StepProgress(Model):
@@ -219,6 +234,48 @@ class ProcessingError(Model):
     at: datetime
 
 
+class IdentitySuggestion(Model):
+    """A face elsewhere in the owner's library that looks like this asset's: "same as CHAR_03 in
+    Heroes?" (accepted with PUT /api/assets/{id} {"identity_of": asset_id})."""
+
+    asset_id: str
+    manifest_id: str
+    manifest_tag: str
+    similarity: float
+
+
+class ViewQuery(Model):
+    model_config = ConfigDict(extra="ignore")
+
+    view: ViewAngle = "other"
+
+
+class AssetViewPublic(Record):
+    """One more picture of the asset (another angle), beside its reference image."""
+
+    id: str
+    view: ViewAngle
+    image_width: int
+    image_height: int
+    image_content_type: str
+    created_at: datetime
+    identity: ViewIdentity | None = None  # None until processed
+    identity_note: str | None = None
+    similarity: float | None = None  # its face against the asset's face
+
+
+class AssetView(AssetViewPublic):
+    image_path: str
+    thumbnail_path: str
+    image_generation: int
+    processed_generation: int | None = None  # the image generation `identity` was found for
+
+
+class AssetViewOut(AssetViewPublic):
+    image_url: str | None = None
+    thumbnail_url: str | None = None
+
+
 class AssetPublic(Record):
     id: str
     manifest_id: str
@@ -248,6 +305,9 @@ class AssetPublic(Record):
     identity_note: str | None = None  # why, in words: "face 38 px; 48 px needed to tell who it is"
     face_group_id: str | None = None  # the primary face's asset id, on every face of the group
     duplicate_of: str | None = None
+    # Across manifests: people this asset's face resembles, and the one the owner said it is.
+    identity_suggestions: list[IdentitySuggestion] = Field(default_factory=list)
+    identity_of: str | None = None
     reverse_prompt_source: Literal["gemini", "offline"] | None = None
     generated_from: GeneratedFrom | None = None  # source="generated": promoted from a checkpoint
     # Forks: a copy of the parent project's asset, unchanged (sharing its stored images).
@@ -272,11 +332,16 @@ class Asset(AssetPublic):
     # What the current reverse prompt was made from (image object + generation): unchanged input,
     # no second paid call.
     described_from: str | None = None
+    views: list[AssetView] = Field(default_factory=list)
+    # Every view's stored objects, for the one query that asks "does any asset still use it?"
+    view_paths: list[str] = Field(default_factory=list)
+    pending_views: dict[str, ViewAngle] = Field(default_factory=dict)  # upload URLs issued, by view id
 
 
 class AssetOut(AssetPublic):
     reference_image_url: str | None = None
     thumbnail_url: str | None = None
+    views: list[AssetViewOut] = Field(default_factory=list)
 
 
 class ManifestOut(ManifestPublic):
@@ -293,3 +358,46 @@ class UploadUrlOut(Model):
     headers: dict[str, str]
     object_name: str
     expires_at: datetime
+
+
+class ViewUploadUrlOut(UploadUrlOut):
+    view_id: str  # the view the upload becomes once the trigger has checked it
+
+
+class FaceSearchRequest(Input):
+    """POST /api/faces/search as JSON: the faces of one of the caller's assets (or send an image)."""
+
+    asset_id: RecordId
+
+
+class SimilarQuery(Model):
+    """How many matches, and how alike they must be (default: the face pack's match threshold)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    limit: int = Field(10, ge=1, le=50)
+    min_similarity: float | None = Field(None, ge=-1.0, le=1.0)
+
+
+class FaceMatch(Model):
+    """A face asset of the caller's library that matches the query, with where it lives."""
+
+    asset_id: str
+    manifest_id: str
+    manifest_name: str
+    manifest_tag: str
+    name: str
+    similarity: float  # cosine of the two faces' embeddings
+    source_asset_id: str | None = None  # the uploaded image the face was cut from
+    face_group_id: str | None = None  # its person within its manifest
+    thumbnail_path: str | None = Field(None, exclude=True)
+
+
+class FaceMatchOut(FaceMatch):
+    thumbnail_url: str | None = None
+
+
+class FaceSearchOut(Model):
+    matches: list[FaceMatchOut]
+    min_similarity: float
+    faces_in_query: int  # faces the query held (the largest one is searched)

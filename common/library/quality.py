@@ -57,7 +57,7 @@ def thresholds() -> Thresholds:
 Severity = Literal["warning", "info"]
 
 
-def _check(
+def check(
     code: str, message: str, value: float, threshold: float, severity: Severity = "warning"
 ) -> QualityCheck:
     return QualityCheck(
@@ -77,7 +77,7 @@ def image_checks(image: Image.Image) -> list[QualityCheck]:
     found = []
     if short < t.min_side:
         found.append(
-            _check(
+            check(
                 "low_resolution",
                 f"shorter side {short} px; {t.min_side} px or more keeps detail",
                 short,
@@ -86,7 +86,7 @@ def image_checks(image: Image.Image) -> list[QualityCheck]:
         )
     if sharpness < t.min_sharpness:
         found.append(
-            _check(
+            check(
                 "blurry",
                 f"sharpness {sharpness:.0f}; {t.min_sharpness:.0f} or more looks in focus",
                 sharpness,
@@ -95,7 +95,7 @@ def image_checks(image: Image.Image) -> list[QualityCheck]:
         )
     if luma < t.dark_luma:
         found.append(
-            _check(
+            check(
                 "underexposed",
                 f"mean brightness {luma:.0f} of 255; too dark below {t.dark_luma:.0f}",
                 luma,
@@ -104,7 +104,7 @@ def image_checks(image: Image.Image) -> list[QualityCheck]:
         )
     elif luma > t.bright_luma:
         found.append(
-            _check(
+            check(
                 "overexposed",
                 f"mean brightness {luma:.0f} of 255; too bright above {t.bright_luma:.0f}",
                 luma,
@@ -113,7 +113,7 @@ def image_checks(image: Image.Image) -> list[QualityCheck]:
         )
     if long / short > t.max_aspect:
         found.append(
-            _check(
+            check(
                 "extreme_aspect",
                 f"aspect ratio {long / short:.1f}:1; {t.max_aspect:.1f}:1 at most",
                 long / short,
@@ -130,10 +130,10 @@ def face_checks(
     if asset_type != AssetType.CHARACTER:
         return []
     if not face_boxes:
-        return [_check("no_face", "a character reference with no face the engine can find", 0, 1)]
+        return [check("no_face", "a character reference with no face the engine can find", 0, 1)]
     if len(face_boxes) > 1:
         return [
-            _check(
+            check(
                 "several_faces",
                 f"{len(face_boxes)} faces: a character reference should show one",
                 len(face_boxes),
@@ -145,7 +145,7 @@ def face_checks(
     limit = thresholds().min_face_share
     if share < limit:
         return [
-            _check(
+            check(
                 "small_face",
                 f"the face spans {share:.0%} of the image; {limit:.0%} or more reads well",
                 share,
@@ -171,7 +171,7 @@ def border_checks(bbox: Sequence[int], size: tuple[int, int]) -> list[QualityChe
     if not edges:
         return []
     message = f"cut at the source image's {' and '.join(edges)} edge: part of it may be missing"
-    return [_check("cut_at_border", message, len(edges), 0, severity="info")]
+    return [check("cut_at_border", message, len(edges), 0, severity="info")]
 
 
 def merged(

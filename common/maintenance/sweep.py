@@ -30,7 +30,8 @@ from google.cloud.firestore import FieldFilter
 
 from common.gcp import db, storage
 from common.gcp.config import settings
-from common.library import pins
+from common.library import assets as asset_ops
+from common.library import face_index, pins
 from common.projects import snapshots
 from common.records import utcnow
 
@@ -93,7 +94,7 @@ def plan(now: datetime | None = None) -> Plan:
 
     assets = {
         s.id: s.to_dict() or {}
-        for s in db.assets().select(["manifest_id", "updated_at", *ASSET_PATHS]).stream()
+        for s in db.assets().select(["manifest_id", "updated_at", "view_paths", *ASSET_PATHS]).stream()
     }
     found.orphan_assets = [
         i
@@ -165,6 +166,7 @@ def _orphan_objects(
         i for i, a in assets.items() if a.get("manifest_id") in found.expired_manifests
     }
     referenced = {a.get(k) for i, a in assets.items() if i not in going_assets for k in ASSET_PATHS}
+    referenced |= {p for i, a in assets.items() if i not in going_assets for p in a.get("view_paths") or []}
     referenced |= {
         m.get("contact_sheet_path") for i, m in manifests.items() if i not in found.expired_manifests
     }
@@ -227,6 +229,7 @@ def _remove_manifest(manifest_id: str, at: datetime) -> bool:
     for asset in db.assets().where(filter=FieldFilter("manifest_id", "==", manifest_id)).stream():
         db.faces().document(asset.id).delete()
         asset.reference.delete()
+    face_index.drop_manifest(manifest_id)
     db.client().recursive_delete(ref)  # with its tag claims
     return True
 
@@ -293,6 +296,8 @@ def referenced(bucket_name: str, path: str) -> bool:
     if pins.is_pinned(path):
         return True
     cfg = settings()
+    if bucket_name == cfg.uploads_bucket and "/views/" in path:
+        return asset_ops.in_use(path)
     if bucket_name == cfg.uploads_bucket:
         return any(
             any(True for _ in db.assets().where(filter=FieldFilter(field_name, "==", path)).limit(1).stream())

@@ -16,10 +16,10 @@ from google.cloud.firestore import Increment
 from common.errors import ApiError, ValidationFailed
 from common.gcp import db
 from common.library import assets as asset_ops
-from common.library import embeddings, images, uploads
+from common.library import embeddings, images, uploads, views
 from common.library import manifests as manifest_ops
 from common.library.copies import clone_assets
-from common.library.models import Asset, Manifest, ManifestStatus
+from common.library.models import MAX_VIEWS, Asset, AssetView, Manifest, ManifestStatus, ViewAngle
 from common.projects.models import AssetChanges, NewUpload, Project
 from common.records import decode_base64, new_id
 
@@ -33,6 +33,9 @@ class AssetEdits:
     changes: AssetChanges
     new_images: dict[str, images.ValidImage] = field(default_factory=dict)  # by parent asset id
     uploads: list[tuple[NewUpload, images.ValidImage]] = field(default_factory=list)
+    new_views: dict[str, list[tuple[ViewAngle, images.ValidImage]]] = field(
+        default_factory=dict
+    )  # by parent id
 
     @property
     def removed(self) -> set[str]:
@@ -42,7 +45,7 @@ class AssetEdits:
 
     @property
     def needs_engine(self) -> bool:
-        return bool(self.new_images or self.uploads)
+        return bool(self.new_images or self.uploads or self.new_views)  # new views are judged too
 
     def changed_tags(self) -> list[str]:
         """Tags whose picture changes: edited and removed assets, and the crops of removed or
@@ -78,7 +81,30 @@ def validate(source: dict[str, Any], inherited: list[dict[str, Any]], changes: A
     added = [
         (u, _image(u.image_data, f"new_uploads[{i}].image_data")) for i, u in enumerate(changes.new_uploads)
     ]
-    return AssetEdits(source, inherited, changes, new_images, added)
+    return AssetEdits(source, inherited, changes, new_images, added, _new_views(inherited, changes))
+
+
+def _new_views(
+    inherited: list[dict[str, Any]], changes: AssetChanges
+) -> dict[str, list[tuple[ViewAngle, images.ValidImage]]]:
+    """The views each edit adds, decoded, once its removals are known to name views it has."""
+    by_id = {a["id"]: a for a in inherited}
+    out = {}
+    for asset_id, edit in changes.modified_assets.items():
+        had = {v["id"] for v in by_id[asset_id].get("views") or []}
+        where = f"modified_assets.{asset_id}"
+        if unknown := sorted(set(edit.changes.removed_view_ids) - had):
+            raise ValidationFailed(
+                f"{where}.removed_view_ids: not views of this asset", {"view_ids": unknown}
+            )
+        if len(had - set(edit.changes.removed_view_ids)) + len(edit.changes.new_views) > MAX_VIEWS:
+            raise ValidationFailed(f"{where}.new_views: an asset holds at most {MAX_VIEWS} views")
+        if edit.changes.new_views:
+            out[asset_id] = [
+                (v.view, _image(v.image_data, f"{where}.new_views[{i}].image_data"))
+                for i, v in enumerate(edit.changes.new_views)
+            ]
+    return out
 
 
 def _image(data: str, what: str) -> images.ValidImage:
@@ -127,6 +153,13 @@ def fork_manifest(parent: Project, project: Project, edits: AssetEdits) -> Forke
                 fields["name"] = edit.changes.name
             if edit.changes.reverse_prompt is not None:
                 fields["reverse_prompt"] = edit.changes.reverse_prompt
+            if edit.changes.removed_view_ids:
+                kept = [
+                    AssetView.model_validate(v)
+                    for v in original.get("views") or []
+                    if v["id"] not in edit.changes.removed_view_ids
+                ]
+                fields.update(views.view_fields(kept))
             fields["is_inherited"] = False
         return fields
 
@@ -153,6 +186,9 @@ def write_manifest(forked: ForkedManifest) -> None:
     }
     for old_id, image in edits.new_images.items():
         _store_image(manifest.id, forked.id_map[old_id], image, replaced)
+    for old_id, added in edits.new_views.items():
+        for angle, image in added:
+            views.store(manifest.id, forked.id_map[old_id], angle, image)
     for upload, image in edits.uploads:
         asset = asset_ops.insert(
             Asset(

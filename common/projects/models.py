@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from common.library.models import AssetPublic, AssetType, ManifestPublic
+from common.library.models import MAX_VIEWS, AssetPublic, AssetType, AssetViewOut, ManifestPublic, ViewAngle
 from common.records import (
     Description,
     Input,
@@ -125,6 +125,7 @@ class SnapshotAsset(AssetPublic):
     face_embedding: list[float] | None = None
     reference_image_url: str | None = None
     thumbnail_url: str | None = None
+    views: list[AssetViewOut] = Field(default_factory=list)  # as they were, pinned with the rest
 
 
 class SnapshotOut(Model):
@@ -141,10 +142,18 @@ class SnapshotOut(Model):
 ImageData = Annotated[str, StringConstraints(min_length=1, max_length=28_000_000)]  # base64, ~20 MB
 
 
+class NewView(Input):
+    view: ViewAngle = "other"
+    image_data: ImageData
+
+
 class AssetEdit(Input):
     reverse_prompt: LongText | None = None
     name: Name | None = None
     reference_image: ImageData | None = None
+    # The inherited asset's views: some taken off, some added (at most MAX_VIEWS after both).
+    removed_view_ids: Annotated[list[RecordId], Field(max_length=MAX_VIEWS)] = Field(default_factory=list)
+    new_views: Annotated[list[NewView], Field(max_length=MAX_VIEWS)] = Field(default_factory=list)
 
 
 class ModifiedAsset(Input):

@@ -94,13 +94,9 @@ def _operation(r: Route, refs: dict[Any, Any], components: dict[str, Any]) -> di
             else {"type": "string", "contentMediaType": "application/octet-stream"}
             for name in r.multipart
         }
-        op["requestBody"] = {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {"type": "object", "properties": properties, "required": list(r.multipart)}
-                }
-            },
+        content = op.setdefault("requestBody", {"required": True, "content": {}})["content"]
+        content["multipart/form-data"] = {
+            "schema": {"type": "object", "properties": properties, "required": list(r.multipart)}
         }
     ok: dict[str, Any] = {"description": "Success"}
     if (model := _response_model(r)) is not None:

@@ -31,6 +31,8 @@ from common.jobs.models import Job, JobOut, ProgressOut, RegenerationJob
 from common.library.models import (
     Asset,
     AssetOut,
+    AssetView,
+    AssetViewOut,
     Manifest,
     ManifestDetail,
     ManifestOut,
@@ -57,8 +59,20 @@ def asset_out(asset: Asset) -> AssetOut:
     urls = {
         "reference_image_url": cdn.read_url(asset.image_path),
         "thumbnail_url": cdn.read_url(asset.thumbnail_path),
+        "views": [view_out(v) for v in asset.views],
     }
     return AssetOut.model_validate({**asset.__dict__, **urls})
+
+
+def view_out(view: AssetView | dict[str, Any]) -> AssetViewOut:
+    fields = view if isinstance(view, dict) else view.__dict__
+    return AssetViewOut.model_validate(
+        {
+            **fields,
+            "image_url": cdn.read_url(fields.get("image_path")),
+            "thumbnail_url": cdn.read_url(fields.get("thumbnail_path")),
+        }
+    )
 
 
 def manifest_out(manifest: Manifest) -> ManifestOut:
@@ -186,6 +200,7 @@ def snapshot_asset(asset: dict[str, Any]) -> SnapshotAsset:
             **asset,
             "reference_image_url": cdn.read_url(asset.get("image_path"), bucket_name=uploads),
             "thumbnail_url": cdn.read_url(asset.get("thumbnail_path"), bucket_name=uploads),
+            "views": [view_out(v) for v in asset.get("views") or []],
         }
     )
 

@@ -176,10 +176,14 @@ def _run(matched: Route, request: Request, params: dict[str, str]) -> Response:
     call = Call(uid=uid, request=request, params=params)
     if (query := matched.query) is not None:
         call.query = validated(lambda: query.model_validate(request.args.to_dict()))
-    if (body := matched.body) is not None:
+    # A route may take JSON, a multipart upload, or either (told apart by the content type).
+    sends_file = bool(matched.multipart) and (
+        matched.body is None or request.mimetype == "multipart/form-data"
+    )
+    if (body := matched.body) is not None and not sends_file:
         raw = _json_body(request, matched.body_limit or settings().max_json_bytes)
         call.body = validated(lambda: body.model_validate_json(raw, strict=True))
-    if matched.multipart:
+    if sends_file:
         _check_multipart(request)
     result = matched.handler(call)
     if isinstance(result, Response):  # a page or a file, not JSON

@@ -1,0 +1,133 @@
+"""Face search across the caller's library, and identity suggestions for new characters.
+
+The owner's face index (face_index.py) ranks faces by similarity; this keeps what is still there
+(the asset exists, its manifest is live, both are the caller's), at or above the match threshold
+of the face pack (identity_rules.py), and says where each face lives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from common.errors import ValidationFailed
+from common.gcp import db
+from common.library import assets as asset_ops
+from common.library import embeddings, face_index
+from common.library import manifests as manifest_ops
+from common.library.identity_rules import thresholds
+from common.library.models import Asset, FaceMatch, IdentitySuggestion, Manifest
+
+OVERFETCH = 3  # candidates per wanted match: some may be deleted since they were indexed
+MAX_SUGGESTIONS = 3
+
+
+def matches(
+    owner_id: str,
+    vector: Sequence[float],
+    limit: int,
+    *,
+    min_similarity: float | None = None,
+    exclude_assets: frozenset[str] = frozenset(),
+    exclude_manifests: frozenset[str] = frozenset(),
+) -> list[FaceMatch]:
+    """The owner's live face assets most like `vector`, best first, at or above the threshold."""
+    floor = thresholds().match if min_similarity is None else min_similarity
+    hits = face_index.nearest(owner_id, vector, limit * OVERFETCH + len(exclude_assets), exclude_manifests)
+    hits = [h for h in hits if h.similarity >= floor and h.asset_id not in exclude_assets]
+    assets, manifests = _live(owner_id, [h.asset_id for h in hits])
+    found = []
+    for hit in hits:
+        asset = assets.get(hit.asset_id)
+        manifest = manifests.get(asset.manifest_id) if asset else None
+        if asset is None or manifest is None:
+            continue
+        found.append(
+            FaceMatch(
+                asset_id=asset.id,
+                manifest_id=manifest.id,
+                manifest_name=manifest.name,
+                manifest_tag=asset.manifest_tag,
+                name=asset.name,
+                similarity=round(hit.similarity, 4),
+                source_asset_id=asset.source_asset_id,
+                face_group_id=asset.face_group_id,
+                thumbnail_path=asset.thumbnail_path,
+            )
+        )
+    return found[:limit]
+
+
+def faces_of(asset: Asset) -> dict[str, list[float]]:
+    """The embeddings that stand for an asset, by face asset id: its own (a face crop), else those
+    of the faces cut from it."""
+    stored = embeddings.of_manifest(asset.manifest_id)
+    if asset.id in stored:
+        return {asset.id: stored[asset.id].embedding}
+    return {i: f.embedding for i, f in stored.items() if f.source_asset_id == asset.id}
+
+
+def similar_to(owner_id: str, asset_id: str, limit: int, min_similarity: float | None) -> list[FaceMatch]:
+    """Faces in the caller's library like this asset's faces (an uploaded image may have several:
+    each match keeps its best similarity), the asset's own faces left out."""
+    asset = asset_ops.get_owned(owner_id, asset_id)
+    faces = faces_of(asset)
+    if not faces:
+        raise ValidationFailed(
+            "this asset has no identifiable face yet: process its manifest, or search with an image",
+            {"asset_id": asset_id},
+        )
+    best: dict[str, FaceMatch] = {}
+    for vector in faces.values():
+        for match in matches(
+            owner_id, vector, limit, min_similarity=min_similarity, exclude_assets=frozenset(faces)
+        ):
+            if match.asset_id != asset.id:
+                _keep_best(best, match.asset_id, match)
+    return sorted(best.values(), key=lambda m: -m.similarity)[:limit]
+
+
+def suggestions(
+    owner_id: str, manifest_id: str, vectors: Sequence[Sequence[float]]
+) -> list[IdentitySuggestion]:
+    """People elsewhere in the owner's library whom these faces (one uploaded character's) match:
+    one suggestion per person (their best face), best first."""
+    best: dict[str, FaceMatch] = {}
+    for vector in vectors:
+        for match in matches(
+            owner_id, vector, MAX_SUGGESTIONS * 2, exclude_manifests=frozenset({manifest_id})
+        ):
+            _keep_best(best, f"{match.manifest_id}/{match.face_group_id or match.asset_id}", match)
+    ranked = sorted(best.values(), key=lambda m: -m.similarity)[:MAX_SUGGESTIONS]
+    return [
+        IdentitySuggestion(
+            asset_id=m.asset_id,
+            manifest_id=m.manifest_id,
+            manifest_tag=m.manifest_tag,
+            similarity=m.similarity,
+        )
+        for m in ranked
+    ]
+
+
+def _live(owner_id: str, asset_ids: list[str]) -> tuple[dict[str, Asset], dict[str, Manifest]]:
+    """The caller's assets among these ids whose manifests are live, and those manifests."""
+    assets = {
+        s.id: asset_ops.read_asset(s)
+        for s in db.client().get_all([asset_ops.asset_ref(i) for i in dict.fromkeys(asset_ids)])
+        if s.exists
+    }
+    assets = {i: a for i, a in assets.items() if a.owner_id == owner_id}
+    refs = [manifest_ops.manifest_ref(m) for m in {a.manifest_id for a in assets.values()}]
+    manifests = {}
+    for snapshot in db.client().get_all(refs):
+        if not snapshot.exists:
+            continue
+        manifest = manifest_ops.read_manifest(snapshot)
+        if manifest.owner_id == owner_id and manifest.deleted_at is None:
+            manifests[manifest.id] = manifest
+    return assets, manifests
+
+
+def _keep_best(best: dict[str, FaceMatch], key: str, match: FaceMatch) -> None:
+    if key not in best or match.similarity > best[key].similarity:
+        best[key] = match

@@ -1,0 +1,69 @@
+"""When two faces are one person, and when a face can be identified at all: thresholds per embedder.
+
+The numbers belong to the face model pack (`FACE_MODEL_PACK`): embedders differ in how similar
+two photos of one person look to them, and in how few pixels they still tell people apart. Each
+pack's numbers say where they come from; `FACE_MATCH_THRESHOLD`, `FACE_MIN_PX`, `FACE_ID_MIN_SCORE`
+and `FACE_MIN_SHARPNESS` override them (README, "Identity"). Both sides read them: the GPU service
+groups faces, the API's face search says which faces match.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from functools import cache
+
+
+def face_model_pack() -> str:
+    """The insightface pack the GPU service embeds faces with."""
+    return os.environ.get("FACE_MODEL_PACK") or "local"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    match: float  # cosine similarity at or above which a face joins a person's group
+    min_face_px: int  # shorter side of the detected face box
+    min_score: float  # the face detector's score
+    min_sharpness: float  # variance of the Laplacian of the aligned 112 px crop
+    source: str
+
+
+PACKS = {
+    # The local pack (SCRFD-2.5G + the faceplugin ArcFace-style embedder), measured with
+    # bench/identity.py on the photos of `make models` and synthetic group canvases.
+    # Different people reach cosine 0.53-0.57 when either face is under 112 px (0.23 above), two real
+    # photos of one person stay at 0.65 or more: match at 0.6. Under 48 px the closest different
+    # pair (0.53) and the weakest same pair (0.58) nearly meet: such faces are not identified. 0.7 is
+    # Immich's detector floor. The blur floor is a guard (no face of the set is gated by it).
+    "local": Thresholds(
+        match=0.6,
+        min_face_px=48,
+        min_score=0.7,
+        min_sharpness=30.0,
+        source="bench/identity.py, 2026-12-01: 225 faces of 44 people, 102 images",
+    ),
+    # Production's buffalo_l (SCRFD-10G + ArcFace R50, insightface): Immich's defaults for it
+    # (cosine distance <= 0.5, detector score >= 0.7); the size and blur floors are the local
+    # pack's until measured on production's images.
+    "buffalo_l": Thresholds(
+        match=0.5,
+        min_face_px=48,
+        min_score=0.7,
+        min_sharpness=30.0,
+        source="Immich machine-learning defaults; floors from the local pack",
+    ),
+}
+
+
+@cache
+def thresholds() -> Thresholds:
+    pack = face_model_pack()
+    base = PACKS.get(pack, PACKS["buffalo_l"])
+    env = os.environ.get
+    return replace(
+        base,
+        match=float(env("FACE_MATCH_THRESHOLD") or base.match),
+        min_face_px=int(env("FACE_MIN_PX") or base.min_face_px),
+        min_score=float(env("FACE_ID_MIN_SCORE") or base.min_score),
+        min_sharpness=float(env("FACE_MIN_SHARPNESS") or base.min_sharpness),
+    )

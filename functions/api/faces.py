@@ -1,0 +1,66 @@
+"""/api/faces/search and /api/assets/{id}/similar: the caller's library searched by face."""
+
+from __future__ import annotations
+
+from common.errors import ValidationFailed
+from common.gcp import cdn, worker
+from common.library import face_search, images
+from common.library.identity_rules import thresholds
+from common.library.models import FaceMatch, FaceMatchOut, FaceSearchOut, FaceSearchRequest, SimilarQuery
+from functions.api.router import Call, route
+
+TAG = "faces"
+
+
+@route(
+    "POST",
+    "/api/faces/search",
+    summary="Find a face in your whole library: send an image (multipart 'file') or {\"asset_id\"}",
+    tag=TAG,
+    response=FaceSearchOut,
+    body=FaceSearchRequest,
+    multipart=("file",),
+    query=SimilarQuery,
+    errors=(404, 503),
+)
+def search_faces(call: Call) -> FaceSearchOut:
+    query: SimilarQuery = call.query
+    if call.body is not None:  # JSON: one of the caller's assets
+        asset_id = call.body.asset_id
+        return _out(face_search.similar_to(call.uid, asset_id, query.limit, query.min_similarity), query, 1)
+    file = call.request.files.get("file")
+    if file is None:
+        raise ValidationFailed("send the image in the multipart field 'file', or JSON with asset_id")
+    image = images.validate(file.read())  # the same checks as an upload
+    faces = worker.faces_in(image.data, image.content_type)
+    usable = [f for f in faces if f.embedding is not None]
+    if not usable:
+        reason = faces[0].identity_note if faces else "no face was found in the image"
+        raise ValidationFailed(f"no face to search for: {reason}", {"faces_found": len(faces)})
+    found = face_search.matches(
+        call.uid, usable[0].embedding or [], query.limit, min_similarity=query.min_similarity
+    )
+    return _out(found, query, len(faces))
+
+
+@route(
+    "GET",
+    "/api/assets/{asset_id}/similar",
+    summary="Faces across your library like this asset's face",
+    tag=TAG,
+    response=FaceSearchOut,
+    query=SimilarQuery,
+    errors=(404,),
+)
+def similar_assets(call: Call) -> FaceSearchOut:
+    query: SimilarQuery = call.query
+    found = face_search.similar_to(call.uid, call.params["asset_id"], query.limit, query.min_similarity)
+    return _out(found, query, 1)
+
+
+def _out(found: list[FaceMatch], query: SimilarQuery, faces_in_query: int) -> FaceSearchOut:
+    return FaceSearchOut(
+        matches=[FaceMatchOut(**m.model_dump(), thumbnail_url=cdn.read_url(m.thumbnail_path)) for m in found],
+        min_similarity=thresholds().match if query.min_similarity is None else query.min_similarity,
+        faces_in_query=faces_in_query,
+    )

@@ -1,0 +1,34 @@
+"""What a run tells the owner's wider library: the manifest's faces in the owner's face index
+(common/library/face_index.py), and, for each uploaded character, the people elsewhere in the
+library its face resembles (`identity_suggestions`), so a client can ask "same as CHAR_03 in
+Heroes?"."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from common.library import assets as asset_ops
+from common.library import embeddings, face_index, face_search
+from common.library.models import AssetType
+from gpu_service import registry
+
+
+def publish(manifest_id: str, owner_id: str) -> None:
+    """Index the manifest's faces, then suggest identities for its uploaded characters that are
+    not linked to anyone yet (the manifest's own faces are never suggested)."""
+    assets = asset_ops.list_for_manifest(manifest_id)
+    live = {a.id for a in assets if a.is_face_crop}
+    face_index.rebuild(manifest_id, owner_id, live)
+    vectors: dict[str, list[list[float]]] = defaultdict(list)
+    for face_id, face in embeddings.of_manifest(manifest_id).items():
+        if face_id in live:
+            vectors[face.source_asset_id or face_id].append(face.embedding)
+    updates: dict[str, dict[str, Any]] = {}
+    for asset in assets:
+        if asset.asset_type != AssetType.CHARACTER or asset.source == "extracted" or asset.identity_of:
+            continue
+        found = face_search.suggestions(owner_id, manifest_id, vectors.get(asset.id, []))
+        if found != asset.identity_suggestions:
+            updates[asset.id] = {"identity_suggestions": [s.model_dump() for s in found]}
+    registry.update_assets(updates)

@@ -1,0 +1,62 @@
+"""The owner's face index on the emulator: segments, their refresh in a warm process, owners apart."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from google.cloud.firestore import FieldFilter
+
+from common.gcp import db
+from common.library import embeddings, face_index
+from common.records import new_id, utcnow
+
+
+def unit(rng: np.random.Generator, count: int) -> np.ndarray:
+    rows = rng.standard_normal((count, face_index.DIM)).astype(np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def store(manifest_id: str, owner_id: str, vectors: np.ndarray) -> list[str]:
+    ids = [new_id() for _ in vectors]
+    db.set_all(
+        [
+            (
+                db.faces().document(i),
+                embeddings.face_doc(manifest_id, owner_id, None, 0.9, v.tolist(), at=utcnow()),
+            )
+            for i, v in zip(ids, vectors, strict=True)
+        ]
+    )
+    return ids
+
+
+def test_segments_split_refresh_and_keep_owners_apart(stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(face_index, "SEGMENT_FACES", 4)
+    face_index.forget_all()
+    rng = np.random.default_rng(7)
+    alice, bob, manifest, bobs_manifest = new_id(), new_id(), new_id(), new_id()
+    vectors = unit(rng, 10)
+    ids = store(manifest, alice, vectors)
+    assert face_index.rebuild(manifest, alice, set(ids)) == 10
+    segments = list(db.face_index().where(filter=FieldFilter("manifest_id", "==", manifest)).stream())
+    assert len(segments) == 3  # 4 + 4 + 2
+    bobs = store(bobs_manifest, bob, vectors[:3])  # bob holds copies of three of alice's faces
+    face_index.rebuild(bobs_manifest, bob, set(bobs))
+
+    # Exact search: each stored face finds itself first (float16 storage keeps the order).
+    for i, vector in enumerate(vectors):
+        hits = face_index.nearest(alice, vector, limit=3)
+        assert hits[0].asset_id == ids[i] and hits[0].similarity == pytest.approx(1.0, abs=2e-3)
+        assert all(h.manifest_id == manifest for h in hits)
+    assert {h.asset_id for h in face_index.nearest(bob, vectors[0], limit=10)} == set(bobs)
+
+    # A warm index sees a rebuild at its next search: removed faces go, the dropped segment too.
+    kept = set(ids[:5])
+    face_index.rebuild(manifest, alice, kept)
+    assert len(list(db.face_index().where(filter=FieldFilter("manifest_id", "==", manifest)).stream())) == 2
+    assert {h.asset_id for h in face_index.nearest(alice, vectors[9], limit=10)} == kept
+    # A manifest left out of a search, and a manifest gone for good.
+    assert face_index.nearest(alice, vectors[0], limit=3, exclude_manifests=frozenset({manifest})) == []
+    face_index.drop_manifest(manifest)
+    assert face_index.nearest(alice, vectors[0], limit=3) == []
+    assert len(face_index.nearest(bob, vectors[0], limit=10)) == 3
