@@ -18,7 +18,7 @@ from google.cloud.firestore import FieldFilter
 
 from common.gcp import cdn, db, storage
 from common.gcp.config import settings
-from common.library import copies
+from common.library import copies, face_index
 from common.maintenance import sweep
 from common.records import new_id, utcnow
 from tests.checkpoint_support import checkpoint, detail
@@ -50,6 +50,10 @@ def test_the_sweep_removes_what_nothing_references_and_keeps_the_rest(alice: Api
     # removed: a manifest soft-deleted past retention, with its asset, images and tag claims
     deleted = alice.manifest(name="Deleted")
     doomed = with_image(alice, deleted["id"], "Doomed")
+    assert (
+        alice.post(f"/api/assets/{doomed['id']}/views", files={"file": ("v.jpg", jpeg())}).status_code == 201
+    )
+    doomed_view_path = stored(doomed["id"])["views"][0]["image_path"]
     assert alice.delete(f"/api/manifests/{deleted['id']}").status_code == 200
     # kept: images a live project's snapshot shows, though their asset was hard-deleted (pinned)
     shown = alice.manifest(name="Shown")
@@ -73,6 +77,13 @@ def test_the_sweep_removes_what_nothing_references_and_keeps_the_rest(alice: Api
     storage.upload(stray, jpeg(), "image/jpeg")
     lost_face = new_id()
     db.faces().document(lost_face).set({"manifest_id": live["id"], "owner_id": alice.uid, "at": utcnow()})
+    # removed: a face index segment whose manifest never came (an interrupted duplicate)
+    lost_segment = face_index.segment_writes(new_id(), alice.uid or "", [(new_id(), None, [0.1] * 512)])
+    db.set_all(lost_segment)
+    lost_segment_id = lost_segment[0][0].id
+    # kept: a live asset's view (the doomed asset's view goes with its manifest)
+    assert alice.post(f"/api/assets/{kept['id']}/views", files={"file": ("v.jpg", jpeg())}).status_code == 201
+    kept_view_path = stored(kept["id"])["views"][0]["image_path"]
 
     found = sweep.plan(now=later())
     report = json.loads(json.dumps(found.report(), default=str))
@@ -82,9 +93,11 @@ def test_the_sweep_removes_what_nothing_references_and_keeps_the_rest(alice: Api
         and in_use["project_id"] not in report["expired_projects"]
     )
     assert lost_face in report["orphan_faces"]
+    assert report["orphan_face_segments"] == [lost_segment_id]
     objects = {path for _, path in found.orphan_objects}
     assert {stray, doomed["image_path"], released["image_path"], released["thumbnail_path"]} <= objects
-    assert not {kept["image_path"], kept["thumbnail_path"], pinned["image_path"]} & objects
+    assert doomed_view_path in objects
+    assert not {kept["image_path"], kept["thumbnail_path"], pinned["image_path"], kept_view_path} & objects
     assert exists(doomed["image_path"]) and exists(stray)  # the plan is the dry run: nothing removed
 
     outcome = sweep.apply(found)
@@ -97,6 +110,8 @@ def test_the_sweep_removes_what_nothing_references_and_keeps_the_rest(alice: Api
     assert not db.projects().document(gone["project_id"]).get().exists
     assert not db.checkpoints().document(gone_checkpoint).get().exists
     assert not db.faces().document(lost_face).get().exists
+    assert not db.face_index().document(lost_segment_id).get().exists
+    assert not exists(doomed_view_path) and exists(kept_view_path)
     for url in gone_media:
         path = unquote(url.split(f"/{cdn.bucket_alias(settings().derived_bucket)}/", 1)[1].split("?")[0])
         assert not exists(path, settings().derived_bucket)

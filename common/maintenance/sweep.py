@@ -49,6 +49,7 @@ class Plan:
     expired_projects: list[str] = field(default_factory=list)
     orphan_assets: list[str] = field(default_factory=list)
     orphan_faces: list[str] = field(default_factory=list)
+    orphan_face_segments: list[str] = field(default_factory=list)  # face index of no manifest
     orphan_snapshots: list[str] = field(default_factory=list)  # chunks whose snapshot never came
     stale_pins: list[tuple[str, datetime]] = field(default_factory=list)  # folder, its last write seen
     orphan_objects: list[tuple[str, str]] = field(default_factory=list)
@@ -105,6 +106,12 @@ def plan(now: datetime | None = None) -> Plan:
         s.id
         for s in db.faces().select(["at"]).stream()
         if s.id not in assets and _before((s.to_dict() or {}).get("at"), settled_before)
+    ]
+    found.orphan_face_segments = [
+        s.id
+        for s in db.face_index().select(["manifest_id", "updated_at"]).stream()
+        if (s.to_dict() or {}).get("manifest_id") not in manifests
+        and _before((s.to_dict() or {}).get("updated_at"), settled_before)
     ]
     # Chunks whose snapshot document was never committed hang under a missing document.
     committed = {s.id for s in db.snapshots().select([]).stream()}
@@ -207,6 +214,7 @@ def apply(found: Plan) -> Outcome:
         ("projects", found.expired_projects, _remove_project),
         ("assets", found.orphan_assets, _remove_orphan_asset),
         ("faces", found.orphan_faces, _remove_orphan_face),
+        ("face_segments", found.orphan_face_segments, _remove_orphan_segment),
         ("snapshot_chunks", found.orphan_snapshots, _remove_orphan_snapshot),
         ("pins", found.stale_pins, _unpin),
         ("objects", found.orphan_objects, _remove_object),
@@ -262,6 +270,15 @@ def _remove_orphan_face(face_id: str, _at: datetime) -> bool:
     if db.assets().document(face_id).get().exists:
         return False
     db.faces().document(face_id).delete()
+    return True
+
+
+def _remove_orphan_segment(segment_id: str, _at: datetime) -> bool:
+    ref = db.face_index().document(segment_id)
+    manifest_id = (ref.get().to_dict() or {}).get("manifest_id") or ""
+    if db.manifests().document(manifest_id).get().exists:
+        return False  # its manifest was committed since: a duplicate that finished
+    ref.delete()
     return True
 
 
