@@ -197,6 +197,10 @@ def test_views_travel_through_duplicate_snapshot_and_fork(alice: Api, pipeline: 
         "/views/" in forked["views"][1]["image_url"]
         and fork_manifest["id"] in forked["views"][1]["image_url"]
     )
+    fork_snapshot = alice.get(f"/api/projects/{r.json()['project_id']}/snapshot").json()
+    (in_fork,) = [a for a in fork_snapshot["assets"] if a["name"] == "Hero"]
+    assert [v["view"] for v in in_fork["views"]] == ["back", "front"]
+    assert Image.open(io.BytesIO(opens(in_fork["views"][1]["image_url"]))).getpixel((5, 5))[2] > 150  # blue
     after = alice.get(f"/api/assets/{hero['id']}").json()
     assert [v["id"] for v in after["views"]] == [v["id"] for v in parent_before["views"]]
     assert opens(after["views"][0]["image_url"])  # the removed-in-the-fork view still opens for the parent

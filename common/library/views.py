@@ -50,15 +50,33 @@ def add(owner_id: str, asset_id: str, angle: ViewAngle, data: bytes) -> Asset:
     add it to the asset's views."""
     asset = asset_ops.get_owned(owner_id, asset_id)
     _room_for_one(asset)
-    return store(asset.manifest_id, asset.id, angle, images.validate(data))
+    return attach(asset.id, write_new(asset.manifest_id, asset.id, angle, images.validate(data)))
 
 
-def store(manifest_id: str, asset_id: str, angle: ViewAngle, image: images.ValidImage) -> Asset:
-    """Store a validated image as a new view of the asset."""
+def write_new(manifest_id: str, asset_id: str, angle: ViewAngle, image: images.ValidImage) -> AssetView:
+    """Store a validated image (and its thumbnail) as a view of the asset, not yet recorded on it."""
     view_id = new_id()
     path = view_path(manifest_id, asset_id, view_id, image.extension)
     generation = storage.upload(path, image.data, image.content_type)
-    return attach(asset_id, view_id, angle=angle, path=path, generation=generation, image=image)
+    return _with_thumbnail(view_id, angle, path, generation, image)
+
+
+def _with_thumbnail(
+    view_id: str, angle: ViewAngle, path: str, generation: int, image: images.ValidImage
+) -> AssetView:
+    thumb = uploads.thumbnail_path(path)
+    storage.upload(thumb, images.thumbnail(image.image), "image/jpeg")
+    return AssetView(
+        id=view_id,
+        view=angle,
+        image_width=image.width,
+        image_height=image.height,
+        image_content_type=image.content_type,
+        created_at=utcnow(),
+        image_path=path,
+        thumbnail_path=thumb,
+        image_generation=generation,
+    )
 
 
 def create_upload_url(owner_id: str, asset_id: str, request: ViewUploadUrlRequest) -> ViewUploadUrlOut:
@@ -101,42 +119,26 @@ def on_finalized(bucket: str, name: str, generation: int, size: int, metadata: d
     except ObjectGone:
         return "ignored: the object was replaced or deleted since the event"
     try:
-        attach(snapshot.id, match["view_id"], angle=angle, path=name, generation=generation, image=image)
+        attach(snapshot.id, _with_thumbnail(match["view_id"], angle, name, generation, image))
     except (Conflict, NotFound) as exc:
-        asset_ops.release_objects(name, uploads.thumbnail_path(name))
         return f"rejected: {exc.message}"
     return "attached view"
 
 
-def attach(
-    asset_id: str, view_id: str, *, angle: ViewAngle, path: str, generation: int, image: images.ValidImage
-) -> Asset:
-    """Write the thumbnail and record the view on the asset (at most MAX_VIEWS; the same view
-    twice changes nothing)."""
-    thumb = uploads.thumbnail_path(path)
-    storage.upload(thumb, images.thumbnail(image.image), "image/jpeg")
-    view = AssetView(
-        id=view_id,
-        view=angle,
-        image_width=image.width,
-        image_height=image.height,
-        image_content_type=image.content_type,
-        created_at=utcnow(),
-        image_path=path,
-        thumbnail_path=thumb,
-        image_generation=generation,
-    )
+def attach(asset_id: str, view: AssetView) -> Asset:
+    """Record a stored view on the asset (at most MAX_VIEWS; the same view twice changes nothing);
+    refused, its objects are released."""
 
     def change(asset: Asset) -> list[AssetView] | None:
-        if any(v.id == view_id for v in asset.views):
+        if any(v.id == view.id for v in asset.views):
             return None
         _room_for_one(asset)
         return [*asset.views, view]
 
     try:
-        return _rewrite_views(asset_id, change, also={f"pending_views.{view_id}": firestore.DELETE_FIELD})
+        return _rewrite_views(asset_id, change, also={f"pending_views.{view.id}": firestore.DELETE_FIELD})
     except (Conflict, NotFound):
-        asset_ops.release_objects(path, thumb)
+        asset_ops.release_objects(view.image_path, view.thumbnail_path)
         raise
 
 

@@ -45,7 +45,9 @@ class AssetEdits:
 
     @property
     def needs_engine(self) -> bool:
-        return bool(self.new_images or self.uploads or self.new_views)  # new views are judged too
+        # New views alone wait for the manifest's next full run to be judged: an incremental run
+        # would cut the edited asset's crops again under new tags.
+        return bool(self.new_images or self.uploads)
 
     def changed_tags(self) -> list[str]:
         """Tags whose picture changes: edited and removed assets, and the crops of removed or
@@ -165,12 +167,25 @@ def fork_manifest(parent: Project, project: Project, edits: AssetEdits) -> Forke
 
     kept = [a for a in edits.inherited if a["id"] not in edits.removed]
     writes, id_map = clone_assets(kept, manifest.id, project.owner_id, now, marks)
+    _add_views(writes, manifest.id, {id_map[old]: added for old, added in edits.new_views.items()})
     # The numbering continues above every tag the parent ever issued (its live tag_high): new tags
     # are claimed from there, so they can never collide with an inherited one.
     parent_manifest = manifest_ops.manifest_ref(parent.manifest_id or "").get(field_paths=["tag_high"])
     manifest.tag_high = dict((parent_manifest.to_dict() or {}).get("tag_high") or {})
     manifest.asset_count = len(kept)
     return ForkedManifest(manifest, edits, writes, id_map)
+
+
+def _add_views(
+    writes: db.Writes, manifest_id: str, added: dict[str, list[tuple[ViewAngle, images.ValidImage]]]
+) -> None:
+    """Store the edits' new views under the fork's manifest and add them to the copies' documents
+    (so the fork's snapshot, built from these writes, shows them)."""
+    for ref, doc in writes:
+        if ref.parent.id == db.ASSETS and ref.id in added:
+            kept = [AssetView.model_validate(v) for v in doc.get("views") or []]
+            new = [views.write_new(manifest_id, ref.id, angle, image) for angle, image in added[ref.id]]
+            doc.update(views.view_fields([*kept, *new]))
 
 
 def write_manifest(forked: ForkedManifest) -> None:
@@ -186,9 +201,6 @@ def write_manifest(forked: ForkedManifest) -> None:
     }
     for old_id, image in edits.new_images.items():
         _store_image(manifest.id, forked.id_map[old_id], image, replaced)
-    for old_id, added in edits.new_views.items():
-        for angle, image in added:
-            views.store(manifest.id, forked.id_map[old_id], angle, image)
     for upload, image in edits.uploads:
         asset = asset_ops.insert(
             Asset(
