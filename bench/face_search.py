@@ -116,18 +116,18 @@ def bench_index(faces: np.ndarray, queries: np.ndarray, others: np.ndarray) -> N
     )
     face_index.forget_all()
     started = time.perf_counter()
-    face_index.nearest("owner", queries[0], TOP)
+    face_index.nearest("owner", [queries[0]], TOP)
     cold = time.perf_counter() - started
     latencies, recalls, leaks, full = [], [], 0, []
     for query in queries:
         started = time.perf_counter()
-        hits = face_index.nearest("owner", query, TOP)
+        (hits,) = face_index.nearest("owner", [query], TOP)
         latencies.append(time.perf_counter() - started)
         leaks += sum(1 for h in hits if h.asset_id not in position)
         exact = set(np.argpartition(-(faces @ query), TOP)[:TOP].tolist())
         recalls.append(len(exact & {position.get(h.asset_id, -1) for h in hits}) / TOP)
         started = time.perf_counter()
-        found = face_search.matches("owner", query.tolist(), TOP, min_similarity=-1.0)
+        (found,) = face_search.matches("owner", [query.tolist()], TOP, min_similarity=-1.0)
         full.append(time.perf_counter() - started)
         assert len(found) == TOP
     numpy_times = []

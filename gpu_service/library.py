@@ -24,11 +24,15 @@ def publish(manifest_id: str, owner_id: str) -> None:
     for face_id, face in embeddings.of_manifest(manifest_id).items():
         if face_id in live:
             vectors[face.source_asset_id or face_id].append(face.embedding)
-    updates: dict[str, dict[str, Any]] = {}
-    for asset in assets:
-        if asset.asset_type != AssetType.CHARACTER or asset.source == "extracted" or asset.identity_of:
-            continue
-        found = face_search.suggestions(owner_id, manifest_id, vectors.get(asset.id, []))
-        if found != asset.identity_suggestions:
-            updates[asset.id] = {"identity_suggestions": [s.model_dump() for s in found]}
+    candidates = [
+        a
+        for a in assets
+        if a.asset_type == AssetType.CHARACTER and a.source != "extracted" and not a.identity_of
+    ]
+    found = face_search.suggestions(owner_id, manifest_id, {a.id: vectors.get(a.id, []) for a in candidates})
+    updates: dict[str, dict[str, Any]] = {
+        a.id: {"identity_suggestions": [s.model_dump() for s in found[a.id]]}
+        for a in candidates
+        if found[a.id] != a.identity_suggestions
+    }
     registry.update_assets(updates)

@@ -43,20 +43,22 @@ def test_segments_split_refresh_and_keep_owners_apart(stack, monkeypatch: pytest
     bobs = store(bobs_manifest, bob, vectors[:3])  # bob holds copies of three of alice's faces
     face_index.rebuild(bobs_manifest, bob, set(bobs))
 
-    # Exact search: each stored face finds itself first (float16 storage keeps the order).
+    # Exact search: each stored face finds itself first (float16 storage keeps the order), all
+    # queries answered from one refresh.
+    assert [hits[0].asset_id for hits in face_index.nearest(alice, vectors, limit=1)] == ids
     for i, vector in enumerate(vectors):
-        hits = face_index.nearest(alice, vector, limit=3)
+        hits = face_index.nearest(alice, [vector], limit=3)[0]
         assert hits[0].asset_id == ids[i] and hits[0].similarity == pytest.approx(1.0, abs=2e-3)
         assert all(h.manifest_id == manifest for h in hits)
-    assert {h.asset_id for h in face_index.nearest(bob, vectors[0], limit=10)} == set(bobs)
+    assert {h.asset_id for h in face_index.nearest(bob, [vectors[0]], limit=10)[0]} == set(bobs)
 
     # A warm index sees a rebuild at its next search: removed faces go, the dropped segment too.
     kept = set(ids[:5])
     face_index.rebuild(manifest, alice, kept)
     assert len(list(db.face_index().where(filter=FieldFilter("manifest_id", "==", manifest)).stream())) == 2
-    assert {h.asset_id for h in face_index.nearest(alice, vectors[9], limit=10)} == kept
+    assert {h.asset_id for h in face_index.nearest(alice, [vectors[9]], limit=10)[0]} == kept
     # A manifest left out of a search, and a manifest gone for good.
-    assert face_index.nearest(alice, vectors[0], limit=3, exclude_manifests=frozenset({manifest})) == []
+    assert face_index.nearest(alice, [vectors[0]], limit=3, exclude_manifests=frozenset({manifest})) == [[]]
     face_index.drop_manifest(manifest)
-    assert face_index.nearest(alice, vectors[0], limit=3) == []
-    assert len(face_index.nearest(bob, vectors[0], limit=10)) == 3
+    assert face_index.nearest(alice, [vectors[0]], limit=3) == [[]]
+    assert len(face_index.nearest(bob, [vectors[0]], limit=10)[0]) == 3

@@ -6,12 +6,12 @@ fit Firestore's 1 MiB document). A segment has one writer, the manifest's proces
 copy that made the manifest), so owners' runs never contend for a document; each write carries a
 new `version`.
 
-A search holds the owner's segments in memory, stacked into one float32 matrix, and revalidates
-them with one small query (ids and versions only) before answering: only segments written since
-are read again. Exact cosine search over the matrix in numpy then costs milliseconds at 50,000
-faces, where Firestore's `find_nearest` on the emulator scans each vector in ~14 µs plus a fixed
-~165 ms (bench/face_search.py measures both). Results are checked against live assets by the
-caller (face_search.py), so a face deleted a moment ago never comes back.
+A search holds the owner's segments in memory as float32 matrices and revalidates them with one
+small query (ids and versions only) before answering: only segments written since are read again.
+Exact cosine search over them in numpy then costs milliseconds at 50,000 faces, where Firestore's
+`find_nearest` on the emulator scans each vector in ~14 µs plus a fixed ~165 ms
+(bench/face_search.py measures both). Results are checked against live assets by the caller
+(face_search.py), so a face deleted a moment ago never comes back.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from google.cloud.firestore import FieldFilter
 
@@ -107,18 +107,15 @@ class _Segment:
 
 @dataclass
 class OwnerIndex:
-    """One owner's segments as read, and the stacked matrix they make."""
+    """One owner's segments as read: each a float32 matrix, searched in turn (no stacked copy, so
+    a refresh never holds two copies of the index)."""
 
     segments: dict[str, _Segment] = field(default_factory=dict)
-    matrix: np.ndarray | None = None
-    ids: list[str] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
-    manifests: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def nbytes(self) -> int:
-        return 0 if self.matrix is None else int(self.matrix.nbytes)
+        return sum(int(s.vectors.nbytes) for s in self.segments.values())
 
     def refresh(self, owner_id: str) -> None:
         """Bring the segments up to date: one query for ids and versions, then only what changed."""
@@ -126,16 +123,10 @@ class OwnerIndex:
 
         listing = db.face_index().where(filter=FieldFilter("owner_id", "==", owner_id))
         current = {row["id"]: row["version"] for row in db.rows(listing.select(["version"]))}
-        stale = [
-            i
-            for i, version in current.items()
-            if i not in self.segments or self.segments[i].version != version
-        ]
-        gone = [i for i in self.segments if i not in current]
-        if not stale and not gone and self.matrix is not None:
-            return
-        refs = [db.face_index().document(i) for i in stale]
-        for snapshot in db.client().get_all(refs):
+        for gone in [i for i in self.segments if i not in current]:
+            del self.segments[gone]
+        stale = [i for i, v in current.items() if i not in self.segments or self.segments[i].version != v]
+        for snapshot in db.client().get_all([db.face_index().document(i) for i in stale]):
             doc = snapshot.to_dict()
             if doc is None or doc.get("owner_id") != owner_id:  # deleted, or never the caller's
                 self.segments.pop(snapshot.id, None)
@@ -144,30 +135,25 @@ class OwnerIndex:
             self.segments[snapshot.id] = _Segment(
                 doc["version"], doc["manifest_id"], doc["ids"], doc["sources"], vectors
             )
-        for segment_key in gone:
-            del self.segments[segment_key]
-        parts = list(self.segments.values())
-        self.matrix = np.concatenate([p.vectors for p in parts]) if parts else np.zeros((0, DIM), np.float32)
-        self.ids = [i for p in parts for i in p.ids]
-        self.sources = [s for p in parts for s in p.sources]
-        self.manifests = [p.manifest_id for p in parts for _ in p.ids]
 
     def nearest(self, query: np.ndarray, limit: int, exclude_manifests: frozenset[str]) -> list[Hit]:
         import numpy as np
 
-        if self.matrix is None or not len(self.ids):
+        parts = [p for p in self.segments.values() if p.manifest_id not in exclude_manifests and p.ids]
+        if not parts:
             return []
-        scores = self.matrix @ query.astype(np.float32)
-        if exclude_manifests:
-            scores[[m in exclude_manifests for m in self.manifests]] = -np.inf
+        scores = np.concatenate([p.vectors @ query for p in parts])
+        starts = np.cumsum([0] + [len(p.ids) for p in parts])
         count = min(limit, len(scores))
         top = np.argpartition(-scores, count - 1)[:count]
-        top = top[np.argsort(-scores[top])]
-        return [
-            Hit(self.ids[i], self.manifests[i], self.sources[i] or None, float(scores[i]))
-            for i in top
-            if np.isfinite(scores[i])
-        ]
+        hits = []
+        for flat in top[np.argsort(-scores[top])]:
+            part = int(np.searchsorted(starts, flat, side="right")) - 1
+            segment, row = parts[part], int(flat - starts[part])
+            hits.append(
+                Hit(segment.ids[row], segment.manifest_id, segment.sources[row] or None, float(scores[flat]))
+            )
+        return hits
 
 
 # Indexes held by this process, least recently searched first, within a memory budget.
@@ -180,20 +166,24 @@ def _budget_bytes() -> int:
 
 
 def nearest(
-    owner_id: str, query: Any, limit: int = 10, exclude_manifests: frozenset[str] = frozenset()
-) -> list[Hit]:
-    """The owner's `limit` faces most similar to `query` (a unit 512-d vector), best first; never
-    another owner's (segments are read by owner and checked again on arrival)."""
+    owner_id: str,
+    queries: Sequence[Sequence[float]],
+    limit: int = 10,
+    exclude_manifests: frozenset[str] = frozenset(),
+) -> list[list[Hit]]:
+    """For each query (a 512-d vector), the owner's `limit` most similar faces, best first; never
+    another owner's (segments are read by owner and checked again on arrival). The index is brought
+    up to date once for all the queries."""
     import numpy as np
 
-    vector = np.asarray(query, dtype=np.float32).reshape(DIM)
-    vector /= np.linalg.norm(vector) or 1.0
+    vectors = np.asarray(queries, dtype=np.float32).reshape(len(queries), DIM)
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     with _held_lock:
         index = _held.pop(owner_id, None) or OwnerIndex()
         _held[owner_id] = index  # most recently used last
     with index.lock:
         index.refresh(owner_id)
-        hits = index.nearest(vector, limit, exclude_manifests)
+        hits = [index.nearest(vector, limit, exclude_manifests) for vector in vectors]
     _evict()
     return hits
 

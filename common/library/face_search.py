@@ -23,38 +23,46 @@ MAX_SUGGESTIONS = 3
 
 def matches(
     owner_id: str,
-    vector: Sequence[float],
+    vectors: Sequence[Sequence[float]],
     limit: int,
     *,
     min_similarity: float | None = None,
     exclude_assets: frozenset[str] = frozenset(),
     exclude_manifests: frozenset[str] = frozenset(),
-) -> list[FaceMatch]:
-    """The owner's live face assets most like `vector`, best first, at or above the threshold."""
+) -> list[list[FaceMatch]]:
+    """For each vector, the owner's live face assets most like it, best first, at or above the
+    threshold (one index refresh and one read of the hits for all of them)."""
     floor = thresholds().match if min_similarity is None else min_similarity
-    hits = face_index.nearest(owner_id, vector, limit * OVERFETCH + len(exclude_assets), exclude_manifests)
-    hits = [h for h in hits if h.similarity >= floor and h.asset_id not in exclude_assets]
-    assets, manifests = _live(owner_id, [h.asset_id for h in hits])
-    found = []
-    for hit in hits:
-        asset = assets.get(hit.asset_id)
-        manifest = manifests.get(asset.manifest_id) if asset else None
-        if asset is None or manifest is None:
-            continue
-        found.append(
-            FaceMatch(
-                asset_id=asset.id,
-                manifest_id=manifest.id,
-                manifest_name=manifest.name,
-                manifest_tag=asset.manifest_tag,
-                name=asset.name,
-                similarity=round(hit.similarity, 4),
-                source_asset_id=asset.source_asset_id,
-                face_group_id=asset.face_group_id,
-                thumbnail_path=asset.thumbnail_path,
-            )
-        )
-    return found[:limit]
+    wanted = limit * OVERFETCH + len(exclude_assets)
+    found = [
+        [h for h in hits if h.similarity >= floor and h.asset_id not in exclude_assets]
+        for hits in face_index.nearest(owner_id, vectors, wanted, exclude_manifests)
+    ]
+    assets, manifests = _live(owner_id, [h.asset_id for hits in found for h in hits])
+    out = []
+    for hits in found:
+        kept = []
+        for hit in hits:
+            asset = assets.get(hit.asset_id)
+            manifest = manifests.get(asset.manifest_id) if asset else None
+            if asset is not None and manifest is not None:
+                kept.append(_match(asset, manifest, hit.similarity))
+        out.append(kept[:limit])
+    return out
+
+
+def _match(asset: Asset, manifest: Manifest, similarity: float) -> FaceMatch:
+    return FaceMatch(
+        asset_id=asset.id,
+        manifest_id=manifest.id,
+        manifest_name=manifest.name,
+        manifest_tag=asset.manifest_tag,
+        name=asset.name,
+        similarity=round(similarity, 4),
+        source_asset_id=asset.source_asset_id,
+        face_group_id=asset.face_group_id,
+        thumbnail_path=asset.thumbnail_path,
+    )
 
 
 def faces_of(asset: Asset) -> dict[str, list[float]]:
@@ -77,36 +85,43 @@ def similar_to(owner_id: str, asset_id: str, limit: int, min_similarity: float |
             {"asset_id": asset_id},
         )
     best: dict[str, FaceMatch] = {}
-    for vector in faces.values():
-        for match in matches(
-            owner_id, vector, limit, min_similarity=min_similarity, exclude_assets=frozenset(faces)
-        ):
-            if match.asset_id != asset.id:
-                _keep_best(best, match.asset_id, match)
+    found = matches(
+        owner_id, list(faces.values()), limit, min_similarity=min_similarity, exclude_assets=frozenset(faces)
+    )
+    for match in (m for per_face in found for m in per_face if m.asset_id != asset.id):
+        _keep_best(best, match.asset_id, match)
     return sorted(best.values(), key=lambda m: -m.similarity)[:limit]
 
 
 def suggestions(
-    owner_id: str, manifest_id: str, vectors: Sequence[Sequence[float]]
-) -> list[IdentitySuggestion]:
-    """People elsewhere in the owner's library whom these faces (one uploaded character's) match:
-    one suggestion per person (their best face), best first."""
-    best: dict[str, FaceMatch] = {}
-    for vector in vectors:
-        for match in matches(
-            owner_id, vector, MAX_SUGGESTIONS * 2, exclude_manifests=frozenset({manifest_id})
-        ):
-            _keep_best(best, f"{match.manifest_id}/{match.face_group_id or match.asset_id}", match)
-    ranked = sorted(best.values(), key=lambda m: -m.similarity)[:MAX_SUGGESTIONS]
-    return [
-        IdentitySuggestion(
-            asset_id=m.asset_id,
-            manifest_id=m.manifest_id,
-            manifest_tag=m.manifest_tag,
-            similarity=m.similarity,
+    owner_id: str, manifest_id: str, faces: dict[str, list[list[float]]]
+) -> dict[str, list[IdentitySuggestion]]:
+    """For each asset (its faces' embeddings), the people elsewhere in the owner's library they
+    match: one suggestion per person (their best face), best first."""
+    keys = [(asset_id, vector) for asset_id, vectors in faces.items() for vector in vectors]
+    found = (
+        matches(
+            owner_id, [v for _, v in keys], MAX_SUGGESTIONS * 2, exclude_manifests=frozenset({manifest_id})
         )
-        for m in ranked
-    ]
+        if keys
+        else []
+    )
+    best: dict[str, dict[str, FaceMatch]] = {asset_id: {} for asset_id in faces}
+    for (asset_id, _), per_face in zip(keys, found, strict=True):
+        for match in per_face:
+            _keep_best(best[asset_id], f"{match.manifest_id}/{match.face_group_id or match.asset_id}", match)
+    return {
+        asset_id: [
+            IdentitySuggestion(
+                asset_id=m.asset_id,
+                manifest_id=m.manifest_id,
+                manifest_tag=m.manifest_tag,
+                similarity=m.similarity,
+            )
+            for m in sorted(people.values(), key=lambda m: -m.similarity)[:MAX_SUGGESTIONS]
+        ]
+        for asset_id, people in best.items()
+    }
 
 
 def _live(owner_id: str, asset_ids: list[str]) -> tuple[dict[str, Asset], dict[str, Manifest]]:

@@ -37,8 +37,8 @@ def search_faces(call: Call) -> FaceSearchOut:
     if not usable:
         reason = faces[0].identity_note if faces else "no face was found in the image"
         raise ValidationFailed(f"no face to search for: {reason}", {"faces_found": len(faces)})
-    found = face_search.matches(
-        call.uid, usable[0].embedding or [], query.limit, min_similarity=query.min_similarity
+    (found,) = face_search.matches(
+        call.uid, [usable[0].embedding or []], query.limit, min_similarity=query.min_similarity
     )
     return _out(found, query, len(faces))
 
