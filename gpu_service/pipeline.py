@@ -67,6 +67,7 @@ class Run:
     new_faces: list[str] = field(default_factory=list)  # face assets this run made
     face_counts: dict[str, int] = field(default_factory=dict)
     holder: str = field(default_factory=new_id)  # this delivery, in the claims it makes (claims.py)
+    publishing: list[Future[None]] = field(default_factory=list)  # library.publish, in the background
 
     @property
     def started(self) -> datetime:
@@ -97,6 +98,7 @@ def run_manifest(job: ManifestJob) -> None:
         if not job.incremental:
             tags_step(run)  # new assets' tags were claimed after the inherited ones: nothing to renumber
         contact_sheet_step(run)
+        finish_all(run.publishing)
         run.progress.finish(ManifestStatus.READY)
         if job.project_id is not None:
             # A fork's project gets its snapshot once its new images are processed.
@@ -197,7 +199,9 @@ def faces_step(run: Run, sources: list[Asset], assets: list[Asset]) -> None:
     else:
         grouping.group_faces(run.job.manifest_id)
     asset_ops.recount_warnings(run.job.manifest_id)  # crops and face checks are all written now
-    library.publish(run.job.manifest_id, run.job.owner_id)
+    # The owner's face index and identity suggestions need nothing of the steps after this one:
+    # they are written beside reverse prompting, and waited for before the run ends.
+    run.publishing.append(run.io.submit(library.publish, run.job.manifest_id, run.job.owner_id))
 
 
 @dataclass(frozen=True)
