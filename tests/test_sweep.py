@@ -93,7 +93,7 @@ def test_the_sweep_removes_what_nothing_references_and_keeps_the_rest(alice: Api
         and in_use["project_id"] not in report["expired_projects"]
     )
     assert lost_face in report["orphan_faces"]
-    assert report["orphan_face_segments"] == [lost_segment_id]
+    assert lost_segment_id in report["orphan_face_segments"]
     objects = {path for _, path in found.orphan_objects}
     assert {stray, doomed["image_path"], released["image_path"], released["thumbnail_path"]} <= objects
     assert doomed_view_path in objects
