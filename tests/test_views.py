@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,9 @@ import pytest
 import requests
 from PIL import Image
 
-from common.gcp import storage
+from common.gcp import db, storage
 from common.library import embeddings
+from common.records import utcnow
 from gpu_service import contact_sheet
 from tests.engine_support import manifest_of_photos, process
 from tests.support import Api, jpeg, wait_for
@@ -109,12 +111,18 @@ def test_a_view_uploaded_with_a_signed_url_is_added_by_the_trigger(alice: Api, p
     )
     wait_for(lambda: not storage.bucket().blob(bad["object_name"]).exists())
     assert len(alice.get(f"/api/assets/{asset['id']}").json()["views"]) == 1
-    assert (
-        alice.post(
-            f"/api/assets/{asset['id']}/views/upload-url", json={"content_type": "image/gif"}
-        ).status_code
-        == 415
-    )
+    url = f"/api/assets/{asset['id']}/views/upload-url"
+    assert alice.post(url, json={"content_type": "image/gif"}).status_code == 415
+    # Unused URLs hold a place until they expire: one view + three in flight is the limit.
+    for _ in range(3):
+        assert alice.post(url, json={"content_type": "image/jpeg"}).status_code == 200
+    full = alice.post(url, json={"content_type": "image/jpeg"})
+    assert full.status_code == 409 and full.json()["error"]["details"]["uploads_in_flight"] == 3
+    ref = db.assets().document(asset["id"])
+    past = utcnow() - timedelta(minutes=1)
+    ref.update({f"pending_views.{i}.expires_at": past for i in ref.get().to_dict()["pending_views"]})
+    assert alice.post(url, json={"content_type": "image/jpeg"}).status_code == 200
+    assert len(ref.get().to_dict()["pending_views"]) == 1  # the expired ones were dropped
 
 
 @pytest.mark.usefixtures("worker")

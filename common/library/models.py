@@ -250,6 +250,14 @@ class ViewQuery(Model):
     view: ViewAngle = "other"
 
 
+class PendingView(Model):
+    """A view upload URL issued and not used yet: what the upload becomes, and until when it may
+    hold a place among the asset's views."""
+
+    view: ViewAngle
+    expires_at: datetime
+
+
 class AssetViewPublic(Record):
     """One more picture of the asset (another angle), beside its reference image."""
 
@@ -335,7 +343,7 @@ class Asset(AssetPublic):
     views: list[AssetView] = Field(default_factory=list)
     # Every view's stored objects, for the one query that asks "does any asset still use it?"
     view_paths: list[str] = Field(default_factory=list)
-    pending_views: dict[str, ViewAngle] = Field(default_factory=dict)  # upload URLs issued, by view id
+    pending_views: dict[str, PendingView] = Field(default_factory=dict)  # upload URLs issued, by view id
 
 
 class AssetOut(AssetPublic):

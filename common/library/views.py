@@ -26,6 +26,7 @@ from common.library.models import (
     MAX_VIEWS,
     Asset,
     AssetView,
+    PendingView,
     ViewAngle,
     ViewUploadUrlOut,
     ViewUploadUrlRequest,
@@ -80,9 +81,17 @@ def _with_thumbnail(
 
 
 def create_upload_url(owner_id: str, asset_id: str, request: ViewUploadUrlRequest) -> ViewUploadUrlOut:
-    """A signed URL to PUT a view straight to Cloud Storage; the finalize trigger adds it."""
+    """A signed URL to PUT a view straight to Cloud Storage; the finalize trigger adds it. Until
+    the URL expires its upload holds a place among the asset's views (so the list stays bounded)."""
     asset = asset_ops.get_owned(owner_id, asset_id)
-    _room_for_one(asset)
+    now = utcnow()
+    expired = [i for i, p in asset.pending_views.items() if p.expires_at <= now]
+    in_flight = len(asset.pending_views) - len(expired)
+    if len(asset.views) + in_flight >= MAX_VIEWS:
+        raise Conflict(
+            f"an asset holds at most {MAX_VIEWS} views, uploads in flight included; delete one first",
+            {"views": len(asset.views), "uploads_in_flight": in_flight},
+        )
     extension = uploads.EXTENSIONS.get(request.content_type)
     if extension is None:
         raise UnsupportedMediaType("content_type must be image/jpeg, image/png or image/webp")
@@ -90,8 +99,10 @@ def create_upload_url(owner_id: str, asset_id: str, request: ViewUploadUrlReques
     path = view_path(asset.manifest_id, asset.id, view_id, extension)
     cfg = settings()
     url, headers = storage.upload_url(path, request.content_type, cfg.max_upload_bytes)
-    asset_ops.asset_ref(asset.id).update({f"pending_views.{view_id}": request.view})
-    expires_at = utcnow() + timedelta(seconds=cfg.upload_url_ttl_s)
+    expires_at = now + timedelta(seconds=cfg.upload_url_ttl_s)
+    pending = PendingView(view=request.view, expires_at=expires_at).model_dump()
+    changes = {f"pending_views.{i}": firestore.DELETE_FIELD for i in expired}
+    asset_ops.asset_ref(asset.id).update({**changes, f"pending_views.{view_id}": pending})
     return ViewUploadUrlOut(
         upload_url=url, headers=headers, object_name=path, expires_at=expires_at, view_id=view_id
     )
@@ -106,8 +117,8 @@ def on_finalized(bucket: str, name: str, generation: int, size: int, metadata: d
         return "ignored: written by the service"
     snapshot = asset_ops.asset_ref(match["asset_id"]).get()
     doc = snapshot.to_dict() or {}
-    angle = (doc.get("pending_views") or {}).get(match["view_id"])
-    if doc.get("manifest_id") != match["manifest_id"] or angle is None:
+    pending = (doc.get("pending_views") or {}).get(match["view_id"])
+    if doc.get("manifest_id") != match["manifest_id"] or pending is None:
         return "ignored: no upload URL was issued for this view (or it was added already)"
     try:
         images.check_size(size)
@@ -119,7 +130,7 @@ def on_finalized(bucket: str, name: str, generation: int, size: int, metadata: d
     except ObjectGone:
         return "ignored: the object was replaced or deleted since the event"
     try:
-        attach(snapshot.id, _with_thumbnail(match["view_id"], angle, name, generation, image))
+        attach(snapshot.id, _with_thumbnail(match["view_id"], pending["view"], name, generation, image))
     except (Conflict, NotFound) as exc:
         return f"rejected: {exc.message}"
     return "attached view"
