@@ -21,7 +21,7 @@ from gpu_service import contact_sheet
 from tests.engine_support import manifest_of_photos, process
 from tests.support import Api, jpeg, wait_for
 from tests.test_forks import finished_project
-from tests.test_uploads import png_bomb
+from tests.test_uploads import oriented_jpeg, png_bomb
 
 
 def add_view(
@@ -123,6 +123,23 @@ def test_a_view_uploaded_with_a_signed_url_is_added_by_the_trigger(alice: Api, p
     ref.update({f"pending_views.{i}.expires_at": past for i in ref.get().to_dict()["pending_views"]})
     assert alice.post(url, json={"content_type": "image/jpeg"}).status_code == 200
     assert len(ref.get().to_dict()["pending_views"]) == 1  # the expired ones were dropped
+
+
+def test_a_sideways_view_uploaded_with_a_signed_url_is_stored_upright(alice: Api) -> None:
+    """As the reference image is: the trigger applies the EXIF orientation in place."""
+    asset = alice.asset(alice.manifest()["id"])
+    grant = alice.post(
+        f"/api/assets/{asset['id']}/views/upload-url", json={"content_type": "image/jpeg", "view": "left"}
+    ).json()
+    sideways = oriented_jpeg(300, 200, orientation=8)
+    assert (
+        requests.put(grant["upload_url"], data=sideways, headers=grant["headers"], timeout=10).status_code
+        == 200
+    )
+    (view,) = wait_for(lambda: alice.get(f"/api/assets/{asset['id']}").json()["views"])
+    stored = Image.open(io.BytesIO(opens(view["image_url"])))
+    assert (view["image_width"], view["image_height"]) == stored.size == (200, 300)
+    assert stored.getexif().get(0x0112, 1) == 1
 
 
 @pytest.mark.usefixtures("worker")

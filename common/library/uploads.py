@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import PurePosixPath
 from typing import Any
@@ -95,26 +96,44 @@ def on_finalized(bucket: str, name: str, generation: int, size: int, metadata: d
     asset, skip = _expected_upload(bucket, name, generation, metadata)
     if asset is None:
         return f"ignored: {skip}"
+    received = receive(name, generation, size)
+    if received.error is not None:
+        _record_upload_error(asset, received.error)
+    if received.image is None:
+        return received.outcome
+    attach(asset.id, name, received.generation, received.image)
+    return "attached"
+
+
+@dataclass(frozen=True)
+class Received:
+    """A finalized upload checked: the image as now stored (and its generation), or why not."""
+
+    image: images.ValidImage | None
+    generation: int
+    outcome: str = ""  # when there is no image: what happened, for the log
+    error: ApiError | None = None  # when the image was refused (and its object deleted)
+
+
+def receive(name: str, generation: int, size: int) -> Received:
+    """Check an object uploaded with a signed URL as an upload is checked: refused, it is deleted;
+    with an EXIF orientation, it is stored upright in place (our own write is tagged, so its event
+    is skipped)."""
     try:
         images.check_size(size)
         image = images.validate(storage.download(name, generation=generation))
     except ApiError as exc:
-        _record_upload_error(asset, exc)
         storage.delete(name, if_generation_match=generation)
-        return f"rejected: {exc.message}"
+        return Received(None, generation, f"rejected: {exc.message}", exc)
     except ObjectGone:
-        return "ignored: the object was replaced or deleted since the event"
-    stored_generation = generation
-    if image.reencoded:
-        # Store it upright in place; our own write is tagged, so its event is skipped.
-        try:
-            stored_generation = storage.upload(
-                name, image.data, image.content_type, if_generation_match=generation
-            )
-        except PreconditionFailed:
-            return "ignored: superseded by a newer upload"
-    attach(asset.id, name, stored_generation, image)
-    return "attached"
+        return Received(None, generation, "ignored: the object was replaced or deleted since the event")
+    if not image.reencoded:
+        return Received(image, generation)
+    try:
+        stored = storage.upload(name, image.data, image.content_type, if_generation_match=generation)
+    except PreconditionFailed:
+        return Received(None, generation, "ignored: superseded by a newer upload")
+    return Received(image, stored)
 
 
 def attach(

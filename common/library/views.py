@@ -13,10 +13,9 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from google.api_core.exceptions import NotFound as ObjectGone
 from google.cloud import firestore
 
-from common.errors import ApiError, Conflict, NotFound, UnsupportedMediaType
+from common.errors import Conflict, NotFound, UnsupportedMediaType
 from common.gcp import db, storage
 from common.gcp.config import settings
 from common.library import assets as asset_ops
@@ -120,17 +119,16 @@ def on_finalized(bucket: str, name: str, generation: int, size: int, metadata: d
     pending = (doc.get("pending_views") or {}).get(match["view_id"])
     if doc.get("manifest_id") != match["manifest_id"] or pending is None:
         return "ignored: no upload URL was issued for this view (or it was added already)"
+    received = uploads.receive(name, generation, size)
+    if received.image is None:
+        if received.error is not None:  # refused: its place among the views is free again
+            asset_ops.asset_ref(snapshot.id).update(
+                {f"pending_views.{match['view_id']}": firestore.DELETE_FIELD}
+            )
+        return received.outcome
+    view = _with_thumbnail(match["view_id"], pending["view"], name, received.generation, received.image)
     try:
-        images.check_size(size)
-        image = images.validate(storage.download(name, generation=generation))
-    except ApiError as exc:
-        storage.delete(name, if_generation_match=generation)
-        asset_ops.asset_ref(snapshot.id).update({f"pending_views.{match['view_id']}": firestore.DELETE_FIELD})
-        return f"rejected: {exc.message}"
-    except ObjectGone:
-        return "ignored: the object was replaced or deleted since the event"
-    try:
-        attach(snapshot.id, _with_thumbnail(match["view_id"], pending["view"], name, generation, image))
+        attach(snapshot.id, view)
     except (Conflict, NotFound) as exc:
         return f"rejected: {exc.message}"
     return "attached view"
