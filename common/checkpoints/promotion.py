@@ -65,7 +65,7 @@ def promote(owner_id: str, checkpoint: Checkpoint, request: PromoteRequest) -> A
             created_at=now,
             updated_at=now,
         ),
-        {"asset_count": Increment(1), "version": Increment(1), "updated_at": now},
+        {"asset_count": Increment(1), **manifest_ops.content_changed(now)},
     )
     if image is not None:
         path = uploads.object_path(

@@ -92,10 +92,6 @@ def list_page(owner_id: str, manifest_id: str, query: AssetListQuery) -> tuple[l
     return page, cursors.encode("assets", [last.sort_order, last.created_at], last.id)
 
 
-def _content_changed() -> dict[str, Any]:
-    return {"version": Increment(1), "updated_at": utcnow()}
-
-
 def create(owner_id: str, manifest_id: str, data: AssetCreate) -> Asset:
     manifest_ops.get_owned(owner_id, manifest_id)
     now = utcnow()
@@ -108,7 +104,7 @@ def create(owner_id: str, manifest_id: str, data: AssetCreate) -> Asset:
         updated_at=now,
         **data.model_dump(),
     )
-    return insert(asset, {"asset_count": Increment(1), **_content_changed()})
+    return insert(asset, {"asset_count": Increment(1), **manifest_ops.content_changed()})
 
 
 def insert(asset: Asset, manifest_changes: dict[str, Any]) -> Asset:
@@ -152,7 +148,7 @@ def _create_counted(manifest: DocumentReference, docs: list[tuple[str, dict[str,
         batch = db.client().batch()
         for asset_id, doc in chunk:
             batch.create(asset_ref(asset_id), doc)
-        batch.update(manifest, {"asset_count": Increment(len(chunk)), **_content_changed()})
+        batch.update(manifest, {"asset_count": Increment(len(chunk)), **manifest_ops.content_changed()})
         batch.commit(retry=db.CONTENDED)
 
 
@@ -174,11 +170,11 @@ def update(owner_id: str, asset_id: str, patch: AssetUpdate) -> Asset:
         def write(batch: WriteBatch, tag: str) -> None:
             batch.update(ref, {**changes, "manifest_tag": tag})
 
-        tags.claim(manifest, new_type, write, _content_changed())
+        tags.claim(manifest, new_type, write, manifest_ops.content_changed())
     else:
         batch = db.client().batch()
         batch.update(ref, changes)
-        batch.update(manifest, _content_changed())
+        batch.update(manifest, manifest_ops.content_changed())
         _commit_or_404(batch)
     return read_asset(ref.get())
 
@@ -203,7 +199,8 @@ def delete(owner_id: str, asset_id: str) -> None:
     batch = db.client().batch()
     batch.delete(asset_ref(asset_id), option=db.client().write_option(exists=True))
     batch.update(
-        manifest_ops.manifest_ref(asset.manifest_id), {"asset_count": Increment(-1), **_content_changed()}
+        manifest_ops.manifest_ref(asset.manifest_id),
+        {"asset_count": Increment(-1), **manifest_ops.content_changed()},
     )
     _commit_or_404(batch)
     release_objects(asset.image_path, asset.thumbnail_path, *asset.view_paths)

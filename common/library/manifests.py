@@ -19,6 +19,8 @@ from common.library.models import (
 from common.records import is_record_id, new_id, utcnow
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from google.cloud.firestore import DocumentReference, DocumentSnapshot
 
 # sort key → (stored field, descending?)
@@ -59,13 +61,19 @@ def create(owner_id: str, data: ManifestCreate) -> Manifest:
     return manifest
 
 
+def content_changed(now: datetime | None = None) -> dict[str, Any]:
+    """What any change of a manifest or of its assets writes on the manifest: its version moves on
+    (clients and snapshots compare it) and `updated_at` follows."""
+    return {"version": Increment(1), "updated_at": now or utcnow()}
+
+
 def update(owner_id: str, manifest_id: str, patch: ManifestUpdate) -> Manifest:
     get_owned(owner_id, manifest_id)
     changes = patch.changes()
     if "name" in changes:
         changes["sort_name"] = changes["name"].casefold()
     ref = manifest_ref(manifest_id)
-    ref.update({**changes, "version": Increment(1), "updated_at": utcnow()})
+    ref.update({**changes, **content_changed()})
     return read_manifest(ref.get())
 
 
@@ -84,7 +92,7 @@ def soft_delete(owner_id: str, manifest_id: str) -> None:
         if referenced_by_live_project(manifest_id, transaction):
             raise Conflict("a project still uses this manifest; delete the project first")
         now = utcnow()
-        transaction.update(ref, {"deleted_at": now, "updated_at": now, "version": Increment(1)})
+        transaction.update(ref, {"deleted_at": now, **content_changed(now)})
 
     run(db.client().transaction())
 

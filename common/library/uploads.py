@@ -169,10 +169,7 @@ def attach(
             "updated_at": now,
         }
         transaction.update(ref, changes)
-        transaction.update(
-            manifest_ops.manifest_ref(asset.manifest_id),
-            {"version": firestore.Increment(1), "updated_at": now},
-        )
+        transaction.update(manifest_ops.manifest_ref(asset.manifest_id), manifest_ops.content_changed(now))
         return Asset.model_validate({**asset.model_dump(), **changes})
 
     try:

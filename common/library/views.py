@@ -186,10 +186,7 @@ def _rewrite_views(asset_id: str, change: Any, also: dict[str, Any] | None = Non
         now = utcnow()
         fields = {**view_fields(views), **(also or {}), "updated_at": now}
         transaction.update(ref, fields)
-        transaction.update(
-            manifest_ops.manifest_ref(asset.manifest_id),
-            {"version": firestore.Increment(1), "updated_at": now},
-        )
+        transaction.update(manifest_ops.manifest_ref(asset.manifest_id), manifest_ops.content_changed(now))
         return asset.model_copy(update={"views": views, "view_paths": paths_of(views), "updated_at": now})
 
     return write(db.client().transaction())
