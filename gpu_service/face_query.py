@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.library.identity_rules import face_model_pack
 from gpu_service import faces, identity, imaging
 
 
 def faces_in(data: bytes) -> dict[str, Any]:
-    """{"pack", "faces": [{bbox, score, identity_status, identity_note, embedding}]}, largest face
-    first; a face that cannot be identified comes without an embedding."""
+    """{"faces": [{bbox, score, identity_status, identity_note, embedding}]}, largest face first; a
+    face that cannot be identified comes without an embedding."""
     picture = imaging.decode(data)
-    found = faces.detect(picture.bgr)
+    found = sorted(faces.detect(picture.bgr), key=lambda f: -f.area)
     crops = faces.align(picture.bgr, found)
     vectors = faces.embed_aligned(crops)
     out: list[dict[str, Any]] = []
@@ -28,5 +27,4 @@ def faces_in(data: bytes) -> dict[str, Any]:
                 "embedding": [float(v) for v in vector] if verdict.status is None else None,
             }
         )
-    out.sort(key=lambda f: -(f["bbox"][2] - f["bbox"][0]) * (f["bbox"][3] - f["bbox"][1]))
-    return {"pack": face_model_pack(), "faces": out}
+    return {"faces": out}

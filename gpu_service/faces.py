@@ -31,6 +31,11 @@ class FoundFace:
     score: float
     landmarks: np.ndarray  # 5 x 2: eyes, nose, mouth corners (what alignment needs)
 
+    @property
+    def area(self) -> int:
+        x1, y1, x2, y2 = self.bbox
+        return (x2 - x1) * (y2 - y1)
+
 
 def detect(image_bgr: np.ndarray) -> list[FoundFace]:
     found = _detect_once(image_bgr, pad=0.0, size=DET_SIZE)

@@ -9,7 +9,7 @@ from collections import defaultdict
 from typing import Any
 
 from common.library import assets as asset_ops
-from common.library import embeddings, face_index, face_search
+from common.library import face_index, face_search
 from common.library.models import AssetType
 from gpu_service import registry
 
@@ -18,12 +18,11 @@ def publish(manifest_id: str, owner_id: str) -> None:
     """Index the manifest's faces, then suggest identities for its uploaded characters that are
     not linked to anyone yet (the manifest's own faces are never suggested)."""
     assets = asset_ops.list_for_manifest(manifest_id)
-    live = {a.id for a in assets if a.is_face_crop}
-    face_index.rebuild(manifest_id, owner_id, live)
+    faces = asset_ops.live_faces(manifest_id, assets)
+    face_index.rebuild(manifest_id, owner_id, faces)
     vectors: dict[str, list[list[float]]] = defaultdict(list)
-    for face_id, face in embeddings.of_manifest(manifest_id).items():
-        if face_id in live:
-            vectors[face.source_asset_id or face_id].append(face.embedding)
+    for face_id, face in faces.items():
+        vectors[face.source_asset_id or face_id].append(face.embedding)
     candidates = [
         a
         for a in assets

@@ -215,16 +215,12 @@ def _with_views(source: Asset, seen: list[SeenFace]) -> tuple[list[SeenFace], vi
     """Judge the source's views against its largest identifiable face, and let the views of the
     same person strengthen that face's embedding (views.py)."""
     usable = [i for i, s in enumerate(seen) if s.verdict.status is None]
-    lead = max(usable, key=lambda i: _area(seen[i].face.bbox), default=None)
+    lead = max(usable, key=lambda i: seen[i].face.area, default=None)
     judged = views.judge(source, seen[lead].vector if lead is not None else None)
     if lead is not None and judged.same:
         seen = list(seen)
         seen[lead] = replace(seen[lead], vector=views.identity_vector(seen[lead].vector, judged))
     return seen, judged
-
-
-def _area(bbox: tuple[int, int, int, int]) -> int:
-    return (bbox[2] - bbox[0]) * (bbox[3] - bbox[1])
 
 
 def _save_faces(

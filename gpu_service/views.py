@@ -67,7 +67,7 @@ def judge(asset: Asset, lead: np.ndarray | None) -> Judged:
         if not found:
             out.findings.append(Finding(view.id, view.image_generation, "no_face", "no face in this view"))
             continue
-        largest = max(found, key=lambda f: (f.bbox[2] - f.bbox[0]) * (f.bbox[3] - f.bbox[1]))
+        largest = max(found, key=lambda f: f.area)
         crops = faces.align(picture.bgr, [largest])
         verdict = identity.assess(largest, crops[0])
         if verdict.status is not None:

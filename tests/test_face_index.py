@@ -30,6 +30,10 @@ def store(manifest_id: str, owner_id: str, vectors: np.ndarray) -> list[str]:
     return ids
 
 
+def stored_of(manifest_id: str, live: set[str]) -> dict[str, embeddings.StoredFace]:
+    return {i: f for i, f in embeddings.of_manifest(manifest_id).items() if i in live}
+
+
 def test_segments_split_refresh_and_keep_owners_apart(stack, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(face_index, "SEGMENT_FACES", 4)
     face_index.forget_all()
@@ -37,11 +41,11 @@ def test_segments_split_refresh_and_keep_owners_apart(stack, monkeypatch: pytest
     alice, bob, manifest, bobs_manifest = new_id(), new_id(), new_id(), new_id()
     vectors = unit(rng, 10)
     ids = store(manifest, alice, vectors)
-    assert face_index.rebuild(manifest, alice, set(ids)) == 10
+    assert face_index.rebuild(manifest, alice, stored_of(manifest, set(ids))) == 10
     segments = list(db.face_index().where(filter=FieldFilter("manifest_id", "==", manifest)).stream())
     assert len(segments) == 3  # 4 + 4 + 2
     bobs = store(bobs_manifest, bob, vectors[:3])  # bob holds copies of three of alice's faces
-    face_index.rebuild(bobs_manifest, bob, set(bobs))
+    face_index.rebuild(bobs_manifest, bob, stored_of(bobs_manifest, set(bobs)))
 
     # Exact search: each stored face finds itself first (float16 storage keeps the order), all
     # queries answered from one refresh.
@@ -54,7 +58,7 @@ def test_segments_split_refresh_and_keep_owners_apart(stack, monkeypatch: pytest
 
     # A warm index sees a rebuild at its next search: removed faces go, the dropped segment too.
     kept = set(ids[:5])
-    face_index.rebuild(manifest, alice, kept)
+    face_index.rebuild(manifest, alice, stored_of(manifest, kept))
     assert len(list(db.face_index().where(filter=FieldFilter("manifest_id", "==", manifest)).stream())) == 2
     assert {h.asset_id for h in face_index.nearest(alice, [vectors[9]], limit=10)[0]} == kept
     # A manifest left out of a search, and a manifest gone for good.

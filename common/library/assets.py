@@ -10,7 +10,7 @@ from google.cloud.firestore import FieldFilter, Increment
 
 from common.errors import NotFound, ValidationFailed
 from common.gcp import cursors, db, storage
-from common.library import face_index, pins, tags
+from common.library import embeddings, face_index, pins, tags
 from common.library import manifests as manifest_ops
 from common.library.models import Asset, AssetCreate, AssetListQuery, AssetUpdate, Manifest
 from common.records import is_record_id, new_id, utcnow
@@ -212,8 +212,14 @@ def delete(owner_id: str, asset_id: str) -> None:
 
 def reindex_faces(manifest_id: str, owner_id: str) -> int:
     """Rewrite the manifest's part of the owner's face index from its live face assets."""
-    live = {a.id for a in list_for_manifest(manifest_id) if a.is_face_crop}
-    return face_index.rebuild(manifest_id, owner_id, live)
+    return face_index.rebuild(manifest_id, owner_id, live_faces(manifest_id, list_for_manifest(manifest_id)))
+
+
+def live_faces(manifest_id: str, assets: list[Asset]) -> dict[str, embeddings.StoredFace]:
+    """The manifest's stored faces whose face assets are among `assets` (its live ones): a deleted
+    asset's face document stays until the sweep."""
+    live = {a.id for a in assets if a.is_face_crop}
+    return {i: f for i, f in embeddings.of_manifest(manifest_id).items() if i in live}
 
 
 def recount_warnings(manifest_id: str) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -40,11 +40,10 @@ def segment_id(manifest_id: str, part: int) -> str:
     return derived_id(manifest_id, "face_index", part)
 
 
-def rebuild(manifest_id: str, owner_id: str, live: set[str]) -> int:
-    """Write the manifest's segments from its stored faces, keeping those of `live` face assets
-    (a deleted asset's face document stays until the sweep). Returns the number of faces indexed."""
-    stored = embeddings.of_manifest(manifest_id)
-    entries = [(i, f.source_asset_id, f.embedding) for i, f in stored.items() if i in live]
+def rebuild(manifest_id: str, owner_id: str, faces: Mapping[str, embeddings.StoredFace]) -> int:
+    """Write the manifest's segments from its stored faces of live face assets (the caller leaves
+    out a deleted asset's face document, which stays until the sweep). Returns the faces indexed."""
+    entries = [(i, f.source_asset_id, f.embedding) for i, f in faces.items()]
     writes = segment_writes(manifest_id, owner_id, entries)
     db.set_all(writes)
     _drop_segments(manifest_id, keep=len(writes))
