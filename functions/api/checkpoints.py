@@ -87,10 +87,8 @@ def edit_spec(call: Call) -> ArtifactOut:
 )
 def upload_beat_image(call: Call) -> ArtifactOut:
     checkpoint = ops.get_owned(call.uid, call.params["checkpoint_id"])
-    file = call.request.files.get("file")
+    file = call.image_file()
     index = call.request.form.get("beat_index", "")
-    if file is None:
-        raise ValidationFailed("send the image in the multipart field 'file'")
     if not index.isdigit() or len(index) > 4:
         raise ValidationFailed("send the beat's index (0-9999) in the multipart field 'beat_index'")
     return artifact_out(artifact_edits.upload_beat_image(checkpoint, int(index), file.read()))

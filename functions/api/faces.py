@@ -28,10 +28,7 @@ def search_faces(call: Call) -> FaceSearchOut:
     if call.body is not None:  # JSON: one of the caller's assets
         asset_id = call.body.asset_id
         return _out(face_search.similar_to(call.uid, asset_id, query.limit, query.min_similarity), query, 1)
-    file = call.request.files.get("file")
-    if file is None:
-        raise ValidationFailed("send the image in the multipart field 'file', or JSON with asset_id")
-    image = images.validate(file.read())  # the same checks as an upload
+    image = images.validate(call.image_file(", or JSON with asset_id").read())  # an upload's checks
     faces = worker.faces_in(image.data, image.content_type)
     usable = [f for f in faces if f.embedding is not None]
     if not usable:

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
+from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import BaseConverter, Map, Rule
 from werkzeug.wrappers import Request, Response
@@ -52,6 +53,14 @@ class Call:
     params: dict[str, Any]
     body: Any = None
     query: Any = None
+
+    def image_file(self, otherwise: str = "") -> FileStorage:
+        """The image sent in the multipart field 'file'; without it, a 422 (`otherwise`: what else
+        the route accepts)."""
+        file = self.request.files.get("file")
+        if file is None:
+            raise ValidationFailed(f"send the image in the multipart field 'file'{otherwise}")
+        return file
 
 
 @dataclass

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from werkzeug.utils import secure_filename
 
-from common.errors import ValidationFailed
 from common.library import uploads as ops
 from common.library.models import AssetOut, UploadUrlOut, UploadUrlRequest
 from functions.api.present import asset_out
@@ -23,9 +22,7 @@ TAG = "uploads"
     errors=(404, 413, 415),
 )
 def upload_image(call: Call) -> AssetOut:
-    file = call.request.files.get("file")
-    if file is None:
-        raise ValidationFailed("send the image in the multipart field 'file'")
+    file = call.image_file()
     data = file.read()
     return asset_out(ops.upload(call.uid, call.params["asset_id"], safe_name(file.filename), data))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from common.errors import ValidationFailed
 from common.library import views as ops
 from common.library.models import AssetOut, ViewQuery, ViewUploadUrlOut, ViewUploadUrlRequest
 from functions.api.present import asset_out
@@ -23,10 +22,7 @@ TAG = "views"
     errors=(404, 409),
 )
 def add_view(call: Call) -> AssetOut:
-    file = call.request.files.get("file")
-    if file is None:
-        raise ValidationFailed("send the image in the multipart field 'file'")
-    return asset_out(ops.add(call.uid, call.params["asset_id"], call.query.view, file.read()))
+    return asset_out(ops.add(call.uid, call.params["asset_id"], call.query.view, call.image_file().read()))
 
 
 @route(
