@@ -47,7 +47,7 @@ def timed(module: object, name: str, bucket: dict[str, float] | None = None) -> 
 
 def cold_start() -> tuple[float, float]:
     code = (
-        "import time; t = time.perf_counter(); from gpu_service.runtime import models; m = models(); "
+        "import time; t = time.perf_counter(); from gpu_service.vision.runtime import models; m = models(); "
         "print(time.perf_counter() - t, m.load_seconds)"
     )
     out = subprocess.run(
@@ -93,7 +93,7 @@ def embedding_throughput() -> tuple[int, float, float]:
     import numpy as np
     from PIL import Image
 
-    from gpu_service import faces
+    from gpu_service.vision import faces
 
     path = next(p for p in benchmark_photos() if p.name == "solvay_conference_1927.jpg")
     image = np.ascontiguousarray(np.asarray(Image.open(path).convert("RGB"))[:, :, ::-1])
@@ -116,12 +116,13 @@ def main() -> None:
         try:
             os.environ.update(stack.env())
             cold_total, cold_weights = cold_start()
-            from gpu_service import detection, faces, pipeline, runtime
+            from gpu_service.run import pipeline
+            from gpu_service.vision import detection, faces, runtime
 
             runtime.models()
             manifest_id = seed(photos)
             warm = benchmark_photos()[0]  # first inference allocates; keep it out of the run's figures
-            from gpu_service.imaging import decode
+            from gpu_service.vision.imaging import decode
 
             picture = decode(warm.read_bytes())
             detection.detect(picture.bgr)

@@ -164,7 +164,7 @@ def main() -> None:
         finally:
             stack.stop()
 
-    from gpu_service.faces import Face, Group, cluster, normalize
+    from gpu_service.vision.clustering import Face, Group, cluster, normalize
 
     rng = np.random.default_rng(1)
     known = normalize(rng.normal(size=(10_000, 512)).astype(np.float32))

@@ -148,7 +148,7 @@ def look(
     name: str, image: np.ndarray, truth: list[tuple[str, tuple[int, ...]]], limits: Thresholds
 ) -> list[Seen]:
     """The engine's view of one image: its faces matched to the labelled ones."""
-    from gpu_service import faces, identity
+    from gpu_service.vision import faces, identity
 
     found = faces.detect(image)
     crops = faces.align(image, found)
@@ -166,7 +166,7 @@ def look(
 
 def build(rng: random.Random) -> list[tuple[str, np.ndarray, list, bool]]:
     """(image name, image, labelled faces, is a group image) for every image of the set."""
-    from gpu_service import faces
+    from gpu_service.vision import faces
 
     images, pool = [], {}
     for name, path, single in load_photos():
@@ -202,15 +202,17 @@ def build(rng: random.Random) -> list[tuple[str, np.ndarray, list, bool]]:
 
 def decide(seen: list[Seen], rule: str, limits: Thresholds) -> dict[int, int]:
     """Group id per face index, under one rule set."""
-    from gpu_service import faces
+    from gpu_service.vision import clustering
 
     if rule == "before":
-        found = [faces.Face(str(i), s.vector, s.score, str(i)) for i, s in enumerate(seen)]
-        groups = faces.cluster(found, OLD_MATCH, linkage="primary")
+        found = [clustering.Face(str(i), s.vector, s.score, str(i)) for i, s in enumerate(seen)]
+        groups = clustering.cluster(found, OLD_MATCH, linkage="primary")
     else:
-        found = [faces.Face(str(i), s.vector, s.score, s.image) for i, s in enumerate(seen) if s.identifiable]
+        found = [
+            clustering.Face(str(i), s.vector, s.score, s.image) for i, s in enumerate(seen) if s.identifiable
+        ]
         linkage = "primary" if rule == "primary" else "centroid"
-        groups = faces.cluster(found, limits.match, linkage=linkage)
+        groups = clustering.cluster(found, limits.match, linkage=linkage)
     return {int(m): g_index for g_index, g in enumerate(groups) for m in g.members}
 
 
@@ -238,7 +240,7 @@ def table(
 
 
 def main() -> None:
-    from gpu_service import identity
+    from gpu_service.vision import identity
 
     rng = random.Random(SEED)
     limits = identity.thresholds()

@@ -38,8 +38,8 @@ def seed(photos: list[Path], name: str) -> str:
 def run(manifest_id: str, mode: str, gemini: GeminiStandIn) -> dict[str, float]:
     from bench.engine import start_job
     from common.library import assets
-    from gpu_service import pipeline
     from gpu_service.config import worker_settings
+    from gpu_service.run import pipeline
 
     os.environ["DESCRIBE_MODE"] = mode
     worker_settings.cache_clear()
@@ -84,7 +84,7 @@ def main() -> None:
                     "GEMINI_RETRY_INITIAL_DELAY_S": "0.05",
                 }
             )
-            from gpu_service import runtime
+            from gpu_service.vision import runtime
 
             runtime.models()
             results = {

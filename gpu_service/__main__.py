@@ -9,7 +9,7 @@ from pathlib import Path
 from functions_framework import create_app
 from werkzeug.serving import make_server
 
-from gpu_service.runtime import models
+from gpu_service.vision.runtime import models
 
 SOURCE = str(Path(__file__).resolve().parent / "main.py")
 

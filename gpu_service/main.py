@@ -13,31 +13,24 @@ from __future__ import annotations
 import json
 import logging
 import os
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 from werkzeug.wrappers import Request, Response
 
 from common.gcp import logs
 from common.gcp.config import refuse_local_settings, settings
-from gpu_service import auth, face_query, jobs
+from common.wire import TaskPayload
+from gpu_service import auth, face_query
 from gpu_service.config import worker_settings
-from gpu_service.imaging import UnreadableImage
-from gpu_service.runtime import models
+from gpu_service.jobs import delivery
+from gpu_service.vision.imaging import UnreadableImage
+from gpu_service.vision.runtime import models
 
 refuse_local_settings()  # a deployment with emulator variables set must not start
 logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
 log = logging.getLogger("vidpipe.gpu_service")
 
 MAX_TASK_BYTES = 100 * 1024  # tasks carry ids only
-
-
-class TaskPayload(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    job_id: str = Field(pattern=r"^[0-9a-f]{32}$")
-    kind: Literal["process_manifest", "reprocess_asset", "regenerate_beat", "regenerate_chunk"]
-    manifest_id: str | None = Field(None, pattern=r"^[0-9a-f]{32}$")  # engine jobs only
 
 
 def handle_task(request: Request) -> Response:
@@ -73,7 +66,7 @@ def _task(request: Request) -> Response:
     retry_count = int(request.headers.get("X-CloudTasks-TaskRetryCount", "0") or 0)
     last_attempt = retry_count + 1 >= worker_settings().task_max_attempts
     try:
-        outcome = jobs.handle(task.job_id, last_attempt=last_attempt)
+        outcome = delivery.handle(task.job_id, last_attempt=last_attempt)
     except Exception:
         log.exception(
             "task failed; Cloud Tasks will retry it", extra={"job_id": task.job_id, "retry": retry_count}
@@ -91,7 +84,7 @@ def _embed(request: Request) -> Response:
         found = face_query.faces_in(request.get_data(cache=False))
     except UnreadableImage as exc:
         return _json(422, {"error": str(exc)})
-    return _json(200, found)
+    return _json(200, found.model_dump(mode="json"))
 
 
 def _json(status: int, body: object) -> Response:

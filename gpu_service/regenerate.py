@@ -16,9 +16,10 @@ from common.checkpoints.models import Artifact, ArtifactType
 from common.checkpoints.regeneration import ARTIFACT_OF
 from common.jobs.models import RegenerationJob
 from common.records import new_id
-from gpu_service import claims
 from gpu_service.config import worker_settings
-from gpu_service.generators import GenerationFailed, generator
+from gpu_service.generate.generated import GenerationFailed
+from gpu_service.generate.generators import generator
+from gpu_service.jobs import claims
 
 DEFAULT_PROMPT = "the same shot, generated again"
 CLAIM_MARGIN_S = 60  # a claim outlives the longest generation (a Veo clip) by this much

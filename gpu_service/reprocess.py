@@ -12,9 +12,11 @@ from typing import Any
 
 from common.jobs.models import ReprocessJob, Step
 from common.library import assets as asset_ops
-from gpu_service import describe, detection, faces, imaging, registry
-from gpu_service.pictures import Pictures
-from gpu_service.pipeline import FACE_FILLS_FRAME, description_fields
+from gpu_service.describe.describer import describer
+from gpu_service.describe.subject import DescribeFailed, Subject
+from gpu_service.store import registry
+from gpu_service.store.pictures import Pictures
+from gpu_service.vision import detection, faces, imaging
 
 
 def run_reprocess(job: ReprocessJob) -> bool:
@@ -31,7 +33,7 @@ def run_reprocess(job: ReprocessJob) -> bool:
     found_faces = faces.detect(picture.bgr)
     area = picture.width * picture.height
     face = found_faces[0] if found_faces else None
-    is_face_crop = face is not None and _area(face.bbox) >= FACE_FILLS_FRAME * area
+    is_face_crop = face is not None and face.area >= faces.FACE_FILLS_FRAME * area
     fields: dict[str, Any] = {"is_face_crop": is_face_crop}
     origin = (asset.crop_bbox[0], asset.crop_bbox[1]) if asset.crop_bbox else (0, 0)
     found = detection.detect(picture.bgr, whole_image_ok=True)
@@ -48,27 +50,17 @@ def run_reprocess(job: ReprocessJob) -> bool:
         fields["crop_bbox"] = [x1 + origin[0], y1 + origin[1], x2 + origin[0], y2 + origin[1]]
     elif asset.source != "extracted":
         fields["crop_bbox"] = None  # an uploaded image with nothing in it; a crop keeps where it came from
-    subject = describe.Subject(
-        image=picture.rgb,
-        name=asset.name,
-        asset_type=asset.asset_type.value,
-        detection_class=label,
-        detection_confidence=confidence,
-        is_face_crop=is_face_crop,
-        detections=[d.label for d in found],
-        faces=len(found_faces),
+    seen = asset.model_copy(
+        update={k: fields[k] for k in ("detection_class", "detection_confidence", "is_face_crop")}
     )
+    subject = Subject.of(seen, picture.rgb, detections=[d.label for d in found], faces=len(found_faces))
     try:
-        result = describe.describer().describe(subject)
-    except describe.DescribeFailed as exc:
+        result = describer().describe(subject)
+    except DescribeFailed as exc:
         registry.record_failure(asset.id, Step.REVERSE_PROMPTING, str(exc))
         registry.write_description(asset.id, fields, job.created_at)
         raise
-    fields.update(description_fields(asset, result))
+    fields.update(registry.description_fields(asset, result))
     registry.write_description(asset.id, fields, job.created_at)
     registry.add_cost(asset.manifest_id, result.spent)
     return True
-
-
-def _area(box: tuple[int, int, int, int]) -> int:
-    return (box[2] - box[0]) * (box[3] - box[1])

@@ -35,7 +35,7 @@ def png(colour: str, size: tuple[int, int] = (160, 96)) -> bytes:
 
 
 def mp4(colour: str, frames: int = 8, fps: float = 4.0) -> bytes:
-    from gpu_service import clips
+    from gpu_service.vision import clips
 
     image = Image.open(io.BytesIO(png(colour)))
     return clips.write([image] * frames, fps, image.size)

@@ -14,7 +14,7 @@ from google.cloud.firestore import FieldFilter
 from common.gcp import db
 from common.gcp.config import settings
 from common.gcp.tasks import LOCAL_SECRET_HEADER
-from common.library.models import ProcessingLease
+from common.library.progress_models import ProcessingLease
 from common.records import utcnow
 from tests.gemini_standin import GeminiStandIn
 from tests.support import Api

@@ -257,7 +257,7 @@ def _decode_image(data: str) -> Image.Image:
 
 
 def _clip_from(image: Image.Image, seconds: int) -> bytes:
-    from gpu_service import clips
+    from gpu_service.vision import clips
 
     return clips.write([image] * (seconds * CLIP_FPS), CLIP_FPS, image.size)
 

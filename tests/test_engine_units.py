@@ -21,7 +21,7 @@ from common.records import utcnow
 
 @pytest.fixture(scope="module")
 def engine(stack):  # the models read the same settings as the service
-    from gpu_service import faces, runtime
+    from gpu_service.vision import faces, runtime
 
     runtime.models()
     return faces
@@ -30,7 +30,7 @@ def engine(stack):  # the models read the same settings as the service
 def test_loading_the_models_leaves_pillow_alone(engine) -> None:
     from PIL import UnidentifiedImageError
 
-    from gpu_service import imaging
+    from gpu_service.vision import imaging
 
     with pytest.raises(UnidentifiedImageError):
         Image.open(io.BytesIO(b"plain text, not an image"))
@@ -69,6 +69,8 @@ def test_batched_embeddings_equal_one_by_one_and_are_unit_length(engine, stack) 
 
 
 def test_same_person_groups_and_different_people_do_not(engine, photos: Path) -> None:
+    from gpu_service.vision import clustering
+
     names = ["obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg"]
     vectors, scores = [], []
     for name in names:
@@ -76,12 +78,13 @@ def test_same_person_groups_and_different_people_do_not(engine, photos: Path) ->
         (face,) = engine.detect(image)
         vectors.append(engine.embed(image, [face])[0])
         scores.append(face.score)
-    primary_of = engine.group(np.stack(vectors), scores, 0.5)
+    primary_of = clustering.group(np.stack(vectors), scores, 0.5)
     assert primary_of[0] == primary_of[1] == primary_of[2] != primary_of[3]
     assert primary_of[3] == 3
     # Incrementally: Biden joins no group of Obama's faces; a fourth Obama photo would.
-    obama = engine.cluster([engine.Face(str(i), vectors[i], scores[i], str(i)) for i in range(3)], 0.5)
-    joined = engine.cluster([engine.Face("biden", vectors[3], scores[3], "b")], 0.5, groups=obama)
+    known = [clustering.Face(str(i), vectors[i], scores[i], str(i)) for i in range(3)]
+    obama = clustering.cluster(known, 0.5)
+    joined = clustering.cluster([clustering.Face("biden", vectors[3], scores[3], "b")], 0.5, groups=obama)
     assert sorted(sorted(g.members) for g in joined) == [["0", "1", "2"], ["biden"]]
 
 
@@ -96,7 +99,7 @@ def test_same_person_groups_and_different_people_do_not(engine, photos: Path) ->
     ],
 )
 def test_grouping_table(vectors: list, scores: list, expected: list) -> None:
-    from gpu_service.faces import group, normalize
+    from gpu_service.vision.clustering import group, normalize
 
     matrix = normalize(np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1 if vectors else 2))
     assert group(matrix, scores, 0.75) == expected
@@ -126,7 +129,7 @@ def test_grouping_table(vectors: list, scores: list, expected: list) -> None:
 def test_linked_identities_merge_groups_but_never_one_images_faces(
     faces: list, links: dict, expected: list
 ) -> None:
-    from gpu_service.faces import Face, cluster, merge_linked, normalize
+    from gpu_service.vision.clustering import Face, cluster, merge_linked, normalize
 
     found = [
         Face(i, normalize(np.asarray([v], dtype=np.float32))[0], 0.9 - n * 0.01, image)
@@ -153,7 +156,7 @@ def _asset(name: str, **fields) -> Asset:
 
 
 def test_tag_order_follows_parents_then_confidence() -> None:
-    from gpu_service.pipeline import tag_order
+    from gpu_service.run.tags_step import tag_order
 
     now = utcnow()
     second = _asset("second", sort_order=1, created_at=now)
@@ -174,7 +177,7 @@ def test_tag_order_follows_parents_then_confidence() -> None:
 
 
 def test_contact_sheet_falls_back_to_the_builtin_font(monkeypatch: pytest.MonkeyPatch) -> None:
-    from gpu_service import contact_sheet
+    from gpu_service.run import contact_sheet
 
     contact_sheet.font.cache_clear()
 
@@ -298,7 +301,7 @@ def test_the_last_attempt_records_the_error_instead_of_retrying(alice, photos: P
     from common.jobs import lifecycle
     from common.jobs.models import ManifestJob
     from common.records import new_id
-    from gpu_service import jobs
+    from gpu_service.jobs import delivery as jobs
     from tests.engine_support import hold_lease, manifest_of_photos
 
     manifest = manifest_of_photos(alice, [("Biden", photos / "biden.jpg")])
@@ -321,7 +324,7 @@ def test_the_last_attempt_records_the_error_instead_of_retrying(alice, photos: P
 
 
 def test_contact_sheet_uses_dejavu_at_the_seed_sizes() -> None:
-    from gpu_service import contact_sheet
+    from gpu_service.run import contact_sheet
 
     contact_sheet.font.cache_clear()
     title, label = (

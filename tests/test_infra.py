@@ -54,14 +54,37 @@ def resource(tf: dict, kind: str, name: str) -> dict[str, Any]:
     return tf["resource"][kind][name]
 
 
+def settings_fields(node: ast.ClassDef) -> set[str]:
+    """The variables a pydantic-settings class reads: each field's name in capitals, or its alias."""
+    names = set()
+    for field in node.body:
+        if isinstance(field, ast.AnnAssign) and isinstance(field.target, ast.Name):
+            alias = next(
+                (
+                    k.value.value
+                    for call in ast.walk(field)
+                    if isinstance(call, ast.Call)
+                    for k in call.keywords
+                    if k.arg == "validation_alias" and isinstance(k.value, ast.Constant)
+                ),
+                None,
+            )
+            names.add(alias or field.target.id.upper())
+    return names
+
+
 def env_names_read(*folders: str) -> set[str]:
-    """Environment variables the code reads: env("X"), os.environ.get("X"), os.environ["X"] and
-    "X" in os.environ."""
+    """Environment variables the code reads: env("X"), os.environ.get("X"), os.environ["X"],
+    "X" in os.environ, and the fields of pydantic-settings classes."""
     names = set()
     for folder in folders:
         for path in (ROOT / folder).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text())):
-                if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+                if isinstance(node, ast.ClassDef) and any(
+                    ast.unparse(b) == "BaseSettings" for b in node.bases
+                ):
+                    names |= settings_fields(node)
+                elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
                     func = ast.unparse(node.func)
                     if func in ("env", "os.environ.get", "os.getenv", "os.environ.setdefault"):
                         names.add(node.args[0].value)
@@ -251,7 +274,8 @@ def test_every_query_the_code_issued_has_an_index(tf: dict, alice, photos: Path)
     from common.jobs import lifecycle
     from common.jobs.models import ManifestJob, ReprocessJob
     from common.records import new_id, utcnow
-    from gpu_service import pipeline, reprocess
+    from gpu_service import reprocess
+    from gpu_service.run import pipeline
     from tests.engine_support import hold_lease, manifest_of_photos
 
     manifest = manifest_of_photos(alice, [("Obama", photos / "obama.jpg")])

@@ -365,7 +365,7 @@ def test_the_worker_only_takes_tasks_from_the_queue(worker, alice: Api) -> None:
 
 def test_offline_reverse_prompts_come_from_the_image(photos: Path) -> None:
     pytest.importorskip("gpu_service.describe")
-    from gpu_service.describe import OfflineDescriber, Subject
+    from gpu_service.describe.describer import OfflineDescriber, Subject
 
     texts = []
     for name in ("obama.jpg", "biden.jpg"):

@@ -19,8 +19,8 @@ from common.jobs.lifecycle import job_ref
 from common.jobs.models import JobKind, RegenerationJob
 from common.records import new_id, utcnow
 from devstack.emulators import Stack
-from gpu_service import clips
-from gpu_service.generators import OfflineGenerator
+from gpu_service.generate.offline import OfflineGenerator
+from gpu_service.vision import clips
 from tests.checkpoint_support import artifact, checkpoint, mp4, png, project, wait_for_job
 from tests.gemini_standin import IMAGE_TOKENS, GeminiStandIn
 from tests.support import Api
@@ -178,7 +178,8 @@ def test_offline_generator_derives_real_media_from_the_previous_version() -> Non
 def test_without_credentials_a_job_uses_the_offline_generator(
     alice: Api, pipeline: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gpu_service import jobs, regenerate
+    from gpu_service import regenerate
+    from gpu_service.jobs import delivery as jobs
 
     monkeypatch.setattr(regenerate, "generator", OfflineGenerator)
     project_id = project(alice)["project_id"]

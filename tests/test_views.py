@@ -17,7 +17,7 @@ from PIL import Image
 from common.gcp import db, storage
 from common.library import embeddings
 from common.records import utcnow
-from gpu_service import contact_sheet
+from gpu_service.run import contact_sheet
 from tests.engine_support import manifest_of_photos, process
 from tests.support import Api, jpeg, wait_for
 from tests.test_forks import finished_project

@@ -19,13 +19,16 @@ from google.api_core import exceptions
 from google.cloud import firestore
 from pydantic import TypeAdapter
 
+from common import owned
 from common.errors import ApiError, Conflict, NotFound
 from common.gcp import db, tasks
 from common.gcp.config import settings
 from common.jobs.models import Job, JobStatus, ManifestJob
 from common.library import manifests as manifest_ops
-from common.library.models import Manifest, ManifestStatus, ProcessingCost, ProcessingLease
+from common.library.models import Manifest, ManifestStatus
+from common.library.progress_models import ProcessingCost, ProcessingLease
 from common.records import utcnow
+from common.wire import TaskPayload
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference
@@ -101,13 +104,6 @@ def finished(job: Job) -> bool:
 
 
 # ---------------------------------------------------------------- queueing
-def task_payload(job: Job) -> dict[str, Any]:
-    """What the Cloud Task carries: ids only (the job lives in Firestore)."""
-    payload = {"job_id": job.id, "kind": job.kind.value}
-    manifest_id = getattr(job, "manifest_id", None)
-    return payload if manifest_id is None else {**payload, "manifest_id": manifest_id}
-
-
 def submit(job: Job) -> None:
     """Record a job that needs no lease (one asset's reprocess, a regeneration) and queue it."""
     job_ref(job.id).create(job_doc(job))
@@ -124,9 +120,7 @@ def start_run(job: ManifestJob) -> None:
 
     @firestore.transactional
     def claim(transaction: firestore.Transaction) -> None:
-        manifest = manifest_ops.read_manifest(ref.get(transaction=transaction))
-        if manifest.deleted_at is not None:
-            raise NotFound("manifest not found")
+        manifest = owned.read(transaction, ref, manifest_ops.read_manifest, "manifest", job.owner_id)
         if lease_held(manifest, now):
             raise Conflict("this manifest is being processed; wait for the run to finish")
         transaction.update(
@@ -148,7 +142,7 @@ def start_run(job: ManifestJob) -> None:
 
 def _enqueue(job: Job, manifest_ref: DocumentReference | None = None) -> None:
     try:
-        tasks.enqueue(job.id, task_payload(job))
+        tasks.enqueue(job.id, TaskPayload.of(job).fields())
     except Exception as exc:
         # Nothing will run this job: say so where the client looks, and release the manifest.
         now = utcnow()

@@ -13,7 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, TypeAdapter
 
-from common.library.models import ManifestStatus, ProcessingCost, StepProgress
+from common.library.models import ManifestStatus
+from common.library.progress_models import ProcessingCost, StepProgress
 from common.records import Model, Record
 
 

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 from google.api_core import exceptions
 from google.cloud.firestore import FieldFilter, Increment
 
+from common import cursors
 from common.errors import NotFound, ValidationFailed
-from common.gcp import cursors, db, storage
+from common.gcp import db, storage
 from common.library import embeddings, face_index, pins, tags
 from common.library import manifests as manifest_ops
 from common.library.models import Asset, AssetCreate, AssetListQuery, AssetUpdate, Manifest

@@ -14,8 +14,9 @@ from common.gcp import db
 from common.library import assets as asset_ops
 from common.library import embeddings, face_index
 from common.library import manifests as manifest_ops
+from common.library.face_models import FaceMatch
 from common.library.identity_rules import thresholds
-from common.library.models import Asset, FaceMatch, IdentitySuggestion, Manifest
+from common.library.models import Asset, IdentitySuggestion, Manifest
 
 OVERFETCH = 3  # candidates per wanted match: some may be deleted since they were indexed
 MAX_SUGGESTIONS = 3

@@ -7,15 +7,11 @@ from typing import TYPE_CHECKING, Any
 from google.cloud import firestore
 from google.cloud.firestore import FieldFilter, Increment, Query
 
+from common import cursors, owned
 from common.errors import Conflict, NotFound
-from common.gcp import cursors, db
-from common.library.models import (
-    Manifest,
-    ManifestCreate,
-    ManifestListQuery,
-    ManifestUpdate,
-    ProcessingCost,
-)
+from common.gcp import db
+from common.library.models import Manifest, ManifestCreate, ManifestListQuery, ManifestUpdate
+from common.library.progress_models import ProcessingCost
 from common.records import is_record_id, new_id, utcnow
 
 if TYPE_CHECKING:
@@ -79,22 +75,14 @@ def update(owner_id: str, manifest_id: str, patch: ManifestUpdate) -> Manifest:
 
 def soft_delete(owner_id: str, manifest_id: str) -> None:
     """Hide the manifest; refused while a live project uses it (checked and written atomically)."""
-    ref = manifest_ref(manifest_id)
 
-    @firestore.transactional
-    def run(transaction: firestore.Transaction) -> None:
-        snapshot = ref.get(transaction=transaction)
-        if not snapshot.exists:
-            raise NotFound("manifest not found")
-        manifest = read_manifest(snapshot)
-        if manifest.owner_id != owner_id or manifest.deleted_at is not None:
-            raise NotFound("manifest not found")
+    def refuse(transaction: firestore.Transaction) -> None:
         if referenced_by_live_project(manifest_id, transaction):
             raise Conflict("a project still uses this manifest; delete the project first")
-        now = utcnow()
-        transaction.update(ref, {"deleted_at": now, **content_changed(now)})
 
-    run(db.client().transaction())
+    owned.soft_delete(
+        manifest_ref(manifest_id), read_manifest, "manifest", owner_id, changes=content_changed, refuse=refuse
+    )
 
 
 def referenced_by_live_project(manifest_id: str, transaction: Any = None) -> bool:

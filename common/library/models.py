@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
+from common.library.progress_models import ProcessingCost, ProcessingLease, StepProgress
 from common.records import (
     Description,
     Input,
@@ -127,44 +128,6 @@ class UploadUrlRequest(Input):
 class ViewUploadUrlRequest(Input):
     content_type: str
     view: ViewAngle = "other"
-
-
-class StepProgress(Model):
-    done: int = 0
-    total: int = 0
-    failed: int = 0
-    seconds: float = 0.0  # wall time of the step on the GPU service, in the latest run
-    cost: float = 0.0  # dollars the step spent in the latest run: GPU seconds and Gemini tokens
-
-
-class ProcessingCost(Model):
-    """What processing a manifest has cost in all, by what was paid for. `total_processing_cost`
-    is gemini_usd + gpu_usd."""
-
-    gemini_usd: float = 0.0
-    gemini_input_tokens: int = 0
-    gemini_output_tokens: int = 0
-    gpu_seconds: float = 0.0  # measured on the GPU service while a run held an instance
-    gpu_usd: float = 0.0  # gpu_seconds at GPU_PRICE_PER_S
-
-    @property
-    def total(self) -> float:
-        return self.gemini_usd + self.gpu_usd
-
-    def plus(self, other: ProcessingCost) -> ProcessingCost:
-        return ProcessingCost(
-            **{name: getattr(self, name) + getattr(other, name) for name in ProcessingCost.model_fields}
-        )
-
-
-class ProcessingLease(Model):
-    """Who processes the manifest now. A run renews `lease_expires_at` as it goes; once it lapses,
-    a retry or a new request may take over, so a dead worker never leaves the manifest stuck."""
-
-    job_id: str
-    started_at: datetime
-    lease_expires_at: datetime
-    finished_at: datetime | None = None
 
 
 class ManifestPublic(Record):
@@ -370,42 +333,3 @@ class UploadUrlOut(Model):
 
 class ViewUploadUrlOut(UploadUrlOut):
     view_id: str  # the view the upload becomes once the trigger has checked it
-
-
-class FaceSearchRequest(Input):
-    """POST /api/faces/search as JSON: the faces of one of the caller's assets (or send an image)."""
-
-    asset_id: RecordId
-
-
-class SimilarQuery(Model):
-    """How many matches, and how alike they must be (default: the face pack's match threshold)."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    limit: int = Field(10, ge=1, le=50)
-    min_similarity: float | None = Field(None, ge=-1.0, le=1.0)
-
-
-class FaceMatch(Model):
-    """A face asset of the caller's library that matches the query, with where it lives."""
-
-    asset_id: str
-    manifest_id: str
-    manifest_name: str
-    manifest_tag: str
-    name: str
-    similarity: float  # cosine of the two faces' embeddings
-    source_asset_id: str | None = None  # the uploaded image the face was cut from
-    face_group_id: str | None = None  # its person within its manifest
-    thumbnail_path: str | None = Field(None, exclude=True)
-
-
-class FaceMatchOut(FaceMatch):
-    thumbnail_url: str | None = None
-
-
-class FaceSearchOut(Model):
-    matches: list[FaceMatchOut]
-    min_similarity: float
-    faces_in_query: int  # faces the query held (the largest one is searched)

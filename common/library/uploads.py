@@ -18,6 +18,7 @@ from google.api_core.exceptions import NotFound as ObjectGone
 from google.api_core.exceptions import PreconditionFailed
 from google.cloud import firestore
 
+from common import owned
 from common.errors import ApiError, NotFound, UnsupportedMediaType
 from common.gcp import db, storage
 from common.gcp.config import settings
@@ -150,10 +151,7 @@ def attach(
 
     @firestore.transactional
     def record(transaction: firestore.Transaction) -> Asset:
-        snapshot = ref.get(transaction=transaction)
-        if not snapshot.exists:
-            raise NotFound("asset not found")
-        asset = asset_ops.read_asset(snapshot)
+        asset = owned.read(transaction, ref, asset_ops.read_asset, "asset")
         warned[:] = [asset.quality_warning]
         if asset.image_path == path and (asset.image_generation or 0) >= generation:
             return asset  # a newer or the same upload is already recorded

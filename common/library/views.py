@@ -15,6 +15,7 @@ from typing import Any
 
 from google.cloud import firestore
 
+from common import owned
 from common.errors import Conflict, NotFound, UnsupportedMediaType
 from common.gcp import db, storage
 from common.gcp.config import settings
@@ -176,10 +177,7 @@ def _rewrite_views(asset_id: str, change: Any, also: dict[str, Any] | None = Non
 
     @firestore.transactional
     def write(transaction: firestore.Transaction) -> Asset:
-        snapshot = ref.get(transaction=transaction)
-        if not snapshot.exists:
-            raise NotFound("asset not found")
-        asset = asset_ops.read_asset(snapshot)
+        asset = owned.read(transaction, ref, asset_ops.read_asset, "asset")
         views = change(asset)
         if views is None:
             return asset

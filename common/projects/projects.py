@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from google.cloud import firestore
 from google.cloud.firestore import FieldFilter, Increment, Query
 
+from common import owned
 from common.errors import Conflict, NotFound
 from common.gcp import db
 from common.library import manifests as manifest_ops
@@ -110,20 +110,9 @@ def scenes_of(project_id: str) -> list[Scene]:
 
 def soft_delete(owner_id: str, project_id: str) -> None:
     """Hide the project; its manifest no longer counts it as a user (and may then be deleted)."""
-    ref = project_ref(project_id)
-
-    @firestore.transactional
-    def run(transaction: firestore.Transaction) -> None:
-        snapshot = ref.get(transaction=transaction)
-        if not snapshot.exists:
-            raise NotFound("project not found")
-        project = read_project(snapshot)
-        if project.owner_id != owner_id or project.deleted_at is not None:
-            raise NotFound("project not found")
-        now = utcnow()
-        transaction.update(ref, {"deleted_at": now, "updated_at": now})
-
-    run(db.client().transaction())
+    owned.soft_delete(
+        project_ref(project_id), read_project, "project", owner_id, changes=lambda now: {"updated_at": now}
+    )
 
 
 def snapshot_of(owner_id: str, project_id: str) -> tuple[Project, dict[str, Any], list[dict[str, Any]]]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from common.errors import ValidationFailed
-from common.gcp import cdn, worker
-from common.library import face_search, images
+from common.gcp import cdn
+from common.library import face_embedder, face_search, images
+from common.library.face_models import FaceMatch, FaceMatchOut, FaceSearchOut, FaceSearchRequest, SimilarQuery
 from common.library.identity_rules import thresholds
-from common.library.models import FaceMatch, FaceMatchOut, FaceSearchOut, FaceSearchRequest, SimilarQuery
 from functions.api.router import Call, route
 
 TAG = "faces"
@@ -29,7 +29,7 @@ def search_faces(call: Call) -> FaceSearchOut:
         asset_id = call.body.asset_id
         return _out(face_search.similar_to(call.uid, asset_id, query.limit, query.min_similarity), query, 1)
     image = images.validate(call.image_file(", or JSON with asset_id").read())  # an upload's checks
-    faces = worker.faces_in(image.data, image.content_type)
+    faces = face_embedder.faces_in(image.data, image.content_type)
     usable = [f for f in faces if f.embedding is not None]
     if not usable:
         reason = faces[0].identity_note if faces else "no face was found in the image"

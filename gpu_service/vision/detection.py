@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from common.library.models import AssetType
 from gpu_service.config import worker_settings
-from gpu_service.detectors import Box, suppress
-from gpu_service.runtime import models
+from gpu_service.vision.detectors import Box, suppress
+from gpu_service.vision.runtime import models
 
 if TYPE_CHECKING:
     import numpy as np

@@ -1,4 +1,4 @@
-"""The GPU service, called directly (not by a task): the faces of a query image, for face search.
+"""The api's client of the GPU service, called directly (not by a task): a search image's faces.
 
 Production: an OIDC ID token for the service URL, minted for the api's own service account by the
 metadata server (Cloud Run's IAM lets that account invoke the service; gpu_service/auth.py checks
@@ -8,22 +8,15 @@ first call may wait for an instance to start, so the wait is bounded and a timeo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from pydantic import ValidationError
 
 from common.errors import InvalidImage, ServiceUnavailable
 from common.gcp.config import settings
 from common.gcp.tasks import LOCAL_SECRET_HEADER, audience
+from common.wire import EmbedAnswer, EmbeddedFace
 
 
-@dataclass(frozen=True)
-class QueryFace:
-    bbox: list[int]
-    embedding: list[float] | None  # None: the face cannot be identified (identity_note says why)
-    identity_note: str | None
-
-
-def faces_in(image: bytes, content_type: str) -> list[QueryFace]:
+def faces_in(image: bytes, content_type: str) -> list[EmbeddedFace]:
     """The faces of an image, largest first (the GPU service finds and embeds them)."""
     import requests
 
@@ -44,8 +37,10 @@ def faces_in(image: bytes, content_type: str) -> list[QueryFace]:
         raise InvalidImage("the image could not be read for faces", answer.json())
     if answer.status_code != 200:
         raise ServiceUnavailable("face search by image is unavailable right now; try again shortly")
-    body: dict[str, Any] = answer.json()
-    return [QueryFace(f["bbox"], f.get("embedding"), f.get("identity_note")) for f in body["faces"]]
+    try:
+        return EmbedAnswer.model_validate_json(answer.content).faces
+    except ValidationError as exc:
+        raise ServiceUnavailable("face search by image answered unexpectedly; try again shortly") from exc
 
 
 def _id_token(target: str) -> str:

@@ -10,7 +10,8 @@ from common.checkpoints.models import ArtifactType
 from common.jobs.models import Step
 from common.library import images, uploads
 from common.library.models import Asset
-from gpu_service import clips, imaging, registry
+from gpu_service.store import registry
+from gpu_service.vision import clips, imaging
 
 
 def cut_promoted(assets: Iterable[Asset]) -> None:

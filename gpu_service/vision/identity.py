@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from common.library.identity_rules import Thresholds, thresholds
 from common.library.models import IdentityStatus
-from gpu_service.faces import FoundFace, sharpness
+from gpu_service.vision.faces import FoundFace, sharpness
 
 if TYPE_CHECKING:
     import numpy as np

@@ -16,24 +16,27 @@ from typing import Any
 
 import numpy as np
 
-from common.library import assets as asset_ops
 from common.library import embeddings
 from common.library.embeddings import StoredFace
 from common.library.identity_rules import thresholds
 from common.library.models import Asset
-from gpu_service import faces, registry
+from gpu_service.store import registry
+from gpu_service.vision import clustering
 
 DUPLICATE_PREFIX = re.compile(r"^\(Duplicate of [^)]*\) ")
 
 
-def group_faces(manifest_id: str) -> None:
-    """Group every identifiable face of the manifest by person; mark all but each group's best face
-    duplicates, and clear the marks of faces that cannot be identified."""
+def group_faces(manifest_id: str, current: list[Asset]) -> None:
+    """Group every identifiable face of the manifest (its assets as they are now: `current`) by
+    person; mark all but each group's best face duplicates, and clear the marks of faces that cannot
+    be identified."""
     stored = embeddings.of_manifest(manifest_id)
-    everything = {a.id: a for a in asset_ops.list_for_manifest(manifest_id)}
+    everything = {a.id: a for a in current}
     assets = {i: a for i, a in everything.items() if a.is_face_crop}
     found = [_face(assets[i], f) for i, f in stored.items() if i in assets]
-    grouped = faces.merge_linked(faces.cluster(found, thresholds().match), links(assets, everything))
+    grouped = clustering.merge_linked(
+        clustering.cluster(found, thresholds().match), links(assets, everything)
+    )
     primary_of = {m: g.primary for g in grouped for m in g.members}
     updates: dict[str, dict[str, Any]] = {}
     for asset_id, asset in assets.items():
@@ -44,26 +47,28 @@ def group_faces(manifest_id: str) -> None:
     registry.update_assets(updates)
 
 
-def join_groups(manifest_id: str, new_faces: list[str]) -> None:
+def join_groups(manifest_id: str, current: list[Asset], new_faces: list[str]) -> None:
     """Incremental grouping: existing groups stay as they are; each new face joins the group it
     resembles most as a whole (a new photo of an inherited character joins that character), or
     groups with the other new faces."""
     stored = embeddings.of_manifest(manifest_id)
-    assets = {a.id: a for a in asset_ops.list_for_manifest(manifest_id) if a.is_face_crop}
+    assets = {a.id: a for a in current if a.is_face_crop}
     fresh = [i for i in new_faces if i in stored and i in assets]
     if not fresh:
         return
-    existing: dict[str, faces.Group] = {}
+    existing: dict[str, clustering.Group] = {}
     for asset_id, face in stored.items():
         asset = assets.get(asset_id)
         if asset is None or asset_id in fresh or asset.face_group_id is None:
             continue
         vector = np.asarray(face.embedding, dtype=np.float32)
-        group = existing.setdefault(asset.face_group_id, faces.Group(asset.face_group_id, vector, 0 * vector))
+        group = existing.setdefault(
+            asset.face_group_id, clustering.Group(asset.face_group_id, vector, 0 * vector)
+        )
         group.add(_face(asset, face))
         if asset_id == asset.face_group_id:
             group.lead = vector  # the primary's own vector leads the group
-    grouped = faces.cluster(
+    grouped = clustering.cluster(
         [_face(assets[i], stored[i]) for i in fresh], thresholds().match, groups=list(existing.values())
     )
     primary_of = {m: g.primary for g in grouped for m in g.members}
@@ -88,9 +93,9 @@ def links(face_assets: dict[str, Asset], everything: dict[str, Asset]) -> dict[s
     return out
 
 
-def _face(asset: Asset, stored: StoredFace) -> faces.Face:
+def _face(asset: Asset, stored: StoredFace) -> clustering.Face:
     source = stored.source_asset_id or asset.source_asset_id or asset.id
-    return faces.Face(asset.id, np.asarray(stored.embedding, dtype=np.float32), stored.score, source)
+    return clustering.Face(asset.id, np.asarray(stored.embedding, dtype=np.float32), stored.score, source)
 
 
 def membership(asset: Asset, primary: Asset, group_id: str) -> dict[str, Any]:

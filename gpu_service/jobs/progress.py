@@ -20,7 +20,8 @@ from typing import Any
 from google.api_core import exceptions
 
 from common.jobs import lifecycle
-from common.library.models import ManifestStatus, ProcessingCost, StepProgress
+from common.library.models import ManifestStatus
+from common.library.progress_models import ProcessingCost, StepProgress
 from common.records import utcnow
 from gpu_service.config import worker_settings
 

@@ -10,35 +10,24 @@ the previous version and the prompt (a prompt-seeded grade, reframing and captio
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import time
-from dataclasses import dataclass
 from functools import cache
-from typing import Literal, Protocol
+from typing import Protocol
 
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image
 
-from gpu_service import clips, gemini
 from gpu_service.config import worker_settings
+from gpu_service.describe import gemini, pricing
+from gpu_service.generate.generated import Generated, GenerationFailed
+from gpu_service.generate.offline import OfflineGenerator
+from gpu_service.vision import clips
+from gpu_service.vision.imaging import png
 
 log = logging.getLogger(__name__)
 
 VEO_SECONDS = (4, 6, 8)  # the clip lengths Veo generates
-
-
-class GenerationFailed(Exception):
-    """The model would not produce this output (a refusal, a bad request): retrying cannot help."""
-
-
-@dataclass(frozen=True)
-class Generated:
-    data: bytes
-    mime_type: str
-    extension: str
-    generator: Literal["gemini", "veo", "offline"]
-    cost: float = 0.0
 
 
 class Generator(Protocol):
@@ -53,12 +42,6 @@ def generator() -> Generator:
         return GoogleGenerator()
     log.info("no Gemini or Vertex AI credentials configured: regenerations use the offline generator")
     return OfflineGenerator()
-
-
-def png(image: Image.Image) -> bytes:
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
 
 
 class GoogleGenerator:
@@ -82,12 +65,9 @@ class GoogleGenerator:
         )
         if image is None or image.data is None:
             raise GenerationFailed("the image model returned no image (it may have declined the prompt)")
-        usage = response.usage_metadata
-        tokens_in = (usage.prompt_token_count or 0) if usage else 0
-        tokens_out = (usage.candidates_token_count or 0) if usage else 0
-        cost = (
-            tokens_in * cfg.image_price_input_per_mtok + tokens_out * cfg.image_price_output_per_mtok
-        ) / 1e6
+        cost = pricing.usage(
+            response, cfg.image_price_input_per_mtok, cfg.image_price_output_per_mtok
+        ).dollars
         checked = Image.open(io.BytesIO(image.data))  # an undecodable answer fails here, not for the user
         checked.load()
         return Generated(png(checked), "image/png", "png", "gemini", round(cost, 6))
@@ -98,7 +78,7 @@ class GoogleGenerator:
         cfg = worker_settings()
         before = clips.read(previous)
         seconds = min(VEO_SECONDS, key=lambda s: abs(s - before.seconds))
-        client = gemini.vertex_client()
+        client = gemini.client(vertex=True)
         source = types.GenerateVideosSource(
             prompt=prompt, image=types.Image(image_bytes=png(before.frames[0]), mime_type="image/png")
         )
@@ -128,38 +108,6 @@ class GoogleGenerator:
         data = videos[0].video.video_bytes
         clips.read(data, max_frames=1)  # decodable, or it is not stored
         return Generated(data, "video/mp4", "mp4", "veo", round(seconds * cfg.video_price_per_s, 6))
-
-
-class OfflineGenerator:
-    """Deterministic for a given previous version and prompt; free."""
-
-    def beat(self, previous: bytes, prompt: str) -> Generated:
-        image = ImageOps.exif_transpose(Image.open(io.BytesIO(previous))).convert("RGB")
-        return Generated(png(_restyle(image, prompt, progress=1.0)), "image/png", "png", "offline")
-
-    def chunk(self, previous: bytes, prompt: str, model: str | None) -> Generated:
-        before = clips.read(previous)
-        start = before.frames[0]
-        count = len(before.frames)
-        frames = (_restyle(start, prompt, progress=i / max(1, count - 1)) for i in range(count))
-        return Generated(clips.write(frames, before.fps, start.size), "video/mp4", "mp4", "offline")
-
-
-def _restyle(image: Image.Image, prompt: str, progress: float) -> Image.Image:
-    """A prompt-seeded colour grade and a slow push-in (by `progress`), captioned with the prompt."""
-    seed = hashlib.sha256(prompt.encode()).digest()
-    tint = Image.new("RGB", image.size, (seed[0], seed[1], seed[2]))
-    graded = Image.blend(image, tint, 0.25)
-    zoom = 1.0 + (0.05 + seed[3] / 255 * 0.1) * progress
-    w, h = image.size
-    cw, ch = round(w / zoom), round(h / zoom)
-    left, top = (w - cw) // 2, (h - ch) // 2
-    framed = graded.crop((left, top, left + cw, top + ch)).resize(image.size)
-    draw = ImageDraw.Draw(framed)
-    band = max(12, h // 12)
-    draw.rectangle((0, h - band, w, h), fill=(0, 0, 0))
-    draw.text((6, h - band + 2), prompt[:120], fill=(255, 255, 255))
-    return framed
 
 
 def _image_mime(data: bytes) -> str:

@@ -19,7 +19,7 @@ from gpu_service.config import worker_settings
 if TYPE_CHECKING:
     from insightface.app import FaceAnalysis
 
-    from gpu_service.detectors import Detector
+    from gpu_service.vision.detectors import Detector
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def _load() -> Models:
     from PIL import Image
     from ultralytics.utils import patches
 
-    from gpu_service import detectors
+    from gpu_service.vision import detectors
 
     # Importing ultralytics replaces PIL.Image.open with a wrapper that, on any file Pillow cannot
     # identify, tries to install and import pi-heif: a package install at run time, and an

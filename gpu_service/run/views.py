@@ -22,7 +22,7 @@ from common.library import assets as asset_ops
 from common.library.identity_rules import thresholds
 from common.library.models import Asset, AssetType, AssetView, QualityCheck
 from common.library.quality import check
-from gpu_service import faces, identity, imaging
+from gpu_service.vision import faces, identity, imaging
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -1,6 +1,6 @@
-"""google-genai clients, configured once: Gemini (describe, beat images) and Vertex AI (Veo clips).
+"""The google-genai client, configured once: Gemini (describe, beat images) and Vertex AI (Veo clips).
 
-Both retry 429 and 5xx answers with exponential backoff inside the library. Veo is served on
+It retries 429 and 5xx answers with exponential backoff inside the library. Veo is served on
 Vertex AI only: with GOOGLE_GENAI_USE_VERTEXAI the runtime's service account is used (project and
 location from GOOGLE_CLOUD_PROJECT / GOOGLE_CLOUD_LOCATION); with an API key only, Vertex AI
 express mode.
@@ -35,20 +35,12 @@ def http_options() -> types.HttpOptions:
 
 
 @cache
-def client() -> genai.Client:
+def client(*, vertex: bool = False) -> genai.Client:
+    """The client for Gemini, or with `vertex` for what only Vertex AI serves (Veo)."""
     from google import genai
 
     cfg = worker_settings()
-    if cfg.use_vertex:
-        return genai.Client(vertexai=True, http_options=http_options())
-    return genai.Client(api_key=cfg.gemini_api_key, http_options=http_options())
-
-
-@cache
-def vertex_client() -> genai.Client:
-    from google import genai
-
-    cfg = worker_settings()
-    if cfg.use_vertex:
-        return genai.Client(vertexai=True, http_options=http_options())
-    return genai.Client(vertexai=True, api_key=cfg.gemini_api_key, http_options=http_options())
+    api_key = None if cfg.use_vertex else cfg.gemini_api_key
+    return genai.Client(
+        vertexai=(cfg.use_vertex or vertex) or None, api_key=api_key, http_options=http_options()
+    )

@@ -18,12 +18,11 @@ from common.jobs import lifecycle
 from common.jobs.lifecycle import Superseded
 from common.jobs.models import Job, JobStatus, ManifestJob, ReprocessJob
 from common.library.models import ManifestStatus
-from gpu_service import clips, describe, imaging
-from gpu_service.generators import GenerationFailed
-from gpu_service.pipeline import run_manifest
-from gpu_service.progress import RunProgress
+from gpu_service.errors import Permanent
+from gpu_service.jobs.progress import RunProgress
 from gpu_service.regenerate import run_regeneration
 from gpu_service.reprocess import run_reprocess
+from gpu_service.run.pipeline import run_manifest
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +48,7 @@ def handle(job_id: str, *, last_attempt: bool) -> str:
             return "already done"  # a concurrent delivery of this job finished it first
         lifecycle.mark_failed(job, f"superseded: {exc}")
         return "superseded"
-    except (
-        imaging.UnreadableImage,
-        describe.DescribeFailed,
-        GenerationFailed,
-        clips.UnreadableClip,
-        exceptions.NotFound,
-        NotFound,
-    ) as exc:
+    except (Permanent, exceptions.NotFound, NotFound) as exc:
         # The input's own problem (recorded on the asset, or gone): retrying cannot help.
         lifecycle.mark_failed(job, str(exc))
         return "input failed"

@@ -10,6 +10,7 @@ import numpy as np
 from PIL import Image, ImageFilter, ImageOps, ImageStat
 
 from common.gcp.config import settings
+from gpu_service.errors import Permanent
 
 CROP_QUALITY = 92
 
@@ -38,7 +39,7 @@ PALETTE = {
 }
 
 
-class UnreadableImage(Exception):
+class UnreadableImage(Permanent):
     """The stored object is missing, truncated or not an image."""
 
 
@@ -90,6 +91,12 @@ def crop(picture: Picture, bbox: tuple[int, int, int, int], margin: float = 0.0)
 def jpeg(img: Image.Image, quality: int = CROP_QUALITY) -> bytes:
     out = io.BytesIO()
     img.convert("RGB").save(out, format="JPEG", quality=quality)
+    return out.getvalue()
+
+
+def png(img: Image.Image) -> bytes:
+    out = io.BytesIO()
+    img.save(out, "PNG")
     return out.getvalue()
 
 

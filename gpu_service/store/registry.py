@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from google.api_core import exceptions
 from google.cloud.firestore import Increment
@@ -20,15 +20,13 @@ from common.gcp import db, storage
 from common.library import assets as asset_ops
 from common.library import embeddings, quality
 from common.library import manifests as manifest_ops
-from common.library.models import (
-    Asset,
-    AssetType,
-    IdentityStatus,
-    ProcessingCost,
-    ProcessingError,
-    QualityCheck,
-)
+from common.library.models import Asset, AssetType, IdentityStatus, ProcessingError, QualityCheck
+from common.library.progress_models import ProcessingCost
 from common.records import derived_id, utcnow
+from gpu_service.store.pictures import fingerprint
+
+if TYPE_CHECKING:
+    from gpu_service.describe.subject import Description
 
 Kind = Literal["detection", "face"]
 
@@ -209,6 +207,18 @@ def write_description(asset_id: str, fields: dict[str, Any], run_started: dateti
             continue
         return True
     raise RuntimeError(f"asset {asset_id} kept changing while its description was written")
+
+
+def description_fields(asset: Asset, result: Description) -> dict[str, Any]:
+    """What a description writes on its asset (a run's and a reprocess's alike)."""
+    return {
+        "reverse_prompt": result.text.reverse_prompt,
+        "visual_description": result.text.visual_description,
+        "reverse_prompt_source": result.source,
+        "described_from": fingerprint(asset),
+        "processing_cost": Increment(result.cost),
+        "processing_error": None,
+    }
 
 
 def record_failure(asset_id: str, step: str, message: str) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from common.library import assets as asset_ops
 from common.library import face_index, face_search
 from common.library.models import AssetType
-from gpu_service import registry
+from gpu_service.store import registry
 
 
 def publish(manifest_id: str, owner_id: str) -> None:

@@ -10,10 +10,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from gpu_service.errors import Permanent
+
 MAX_FRAMES = 24 * 10  # regenerations read at most 10 s of the previous clip
 
 
-class UnreadableClip(Exception):
+class UnreadableClip(Permanent):
     """The clip could not be decoded."""
 
 

@@ -15,8 +15,8 @@ from google.api_core import exceptions
 
 from common.gcp import storage
 from common.library.models import Asset
-from gpu_service import imaging
 from gpu_service.config import worker_settings
+from gpu_service.vision import imaging
 
 
 def fingerprint(asset: Asset) -> str:

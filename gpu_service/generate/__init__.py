@@ -1,0 +1,1 @@
+"""Regenerating checkpoint media: beat images (a Gemini image model) and chunk clips (Veo), or offline."""

@@ -1,0 +1,21 @@
+"""What a generation gives back (the bytes and how they were made), and the failure no retry can fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from gpu_service.errors import Permanent
+
+
+class GenerationFailed(Permanent):
+    """The model would not produce this output (a refusal, a bad request): retrying cannot help."""
+
+
+@dataclass(frozen=True)
+class Generated:
+    data: bytes
+    mime_type: str
+    extension: str
+    generator: Literal["gemini", "veo", "offline"]
+    cost: float = 0.0

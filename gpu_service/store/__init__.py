@@ -1,0 +1,1 @@
+"""What the engine reads from and writes to Firestore and Cloud Storage (the ML packages write nothing)."""
