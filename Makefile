@@ -8,7 +8,7 @@ MODELS := .cache/models/.ready
 CHECKOV := .venv-checkov/bin/checkov
 export PYTHONUNBUFFERED := 1
 
-.PHONY: venv models browser run test lint infra-check bench clean
+.PHONY: venv models browser run test test-unit lint infra-check bench clean
 
 # torch and torchvision come from this machine's disk (pip's cap in /etc/xdg/pip names them).
 # The Cloud Tasks emulator pins protobuf<5 but runs on the current one: installed without its pins.
@@ -48,8 +48,13 @@ infra-check: $(CHECKOV)
 browser:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
+# Both tiers in one run: tests/unit (pure logic, seconds) first, then tests/e2e (the emulators).
 test: lint infra-check $(MODELS) browser
-	$(BIN)/pytest
+	$(BIN)/pytest tests/unit tests/e2e
+
+# The fast tier alone: no emulator, no network, no model weights.
+test-unit: $(STAMP)
+	$(BIN)/pytest tests/unit
 
 bench: $(MODELS)
 	$(BIN)/python bench/cold_start.py

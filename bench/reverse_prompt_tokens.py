@@ -17,7 +17,7 @@ from pathlib import Path
 
 from devstack.emulators import Stack
 from devstack.testdata import benchmark_photos
-from tests.gemini_standin import GeminiStandIn
+from tests.support.gemini_standin import GeminiStandIn
 
 OWNER = "bench-owner"
 

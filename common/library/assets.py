@@ -183,7 +183,7 @@ def update(owner_id: str, asset_id: str, patch: AssetUpdate) -> Asset:
 def identity_link(owner_id: str, asset: Asset, target_id: str) -> dict[str, Any]:
     """The fields that say "this asset is the same person as `target_id`", another of the caller's
     live assets (an accepted identity suggestion, or the owner's own word); it answers the
-    suggestions, and the asset's faces group with that person's (gpu_service/grouping.py)."""
+    suggestions, and the asset's faces group with that person's (gpu_service/run/grouping.py)."""
     if target_id == asset.id:
         raise ValidationFailed("an asset cannot be the same person as itself", {"identity_of": target_id})
     try:

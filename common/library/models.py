@@ -42,12 +42,12 @@ class ManifestStatus(StrEnum):
     ERROR = "ERROR"
 
 
-# Why a face cannot be identified (gpu_service/identity.py).
+# Why a face cannot be identified (gpu_service/vision/identity.py).
 IdentityStatus = Literal["too_small", "unsure", "blurry"]
 
 ViewAngle = Literal["front", "left", "right", "back", "other"]
 MAX_VIEWS = 4  # extra views beside the reference image, as reference-library tools allow
-# What processing found in a view, against the asset's own face (gpu_service/views.py).
+# What processing found in a view, against the asset's own face (gpu_service/run/views.py).
 ViewIdentity = Literal["same", "different", "no_face", "unidentified", "no_reference"]
 
 

@@ -4,7 +4,7 @@ reference image, as reference-library tools keep several angles of one character
 A view is stored under its manifest's folder (`manifests/{m}/views/{asset}/{view}.{ext}`, so a
 snapshot's pin covers it) with a thumbnail, and recorded on the asset in a transaction; copies of
 the asset (a duplicate, a fork) share its objects, which go only when no asset lists them any more.
-Processing judges every view's face against the asset's own (gpu_service/views.py).
+Processing judges every view's face against the asset's own (gpu_service/run/views.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """What a fork must redo: the stage to resume at and the first scene that cannot be inherited.
 
-One pure function over plain inputs, so the rules are a table (tests/test_invalidation.py):
+One pure function over plain inputs, so the rules are a table (tests/unit/test_invalidation.py):
 - a new prompt or style changes the story: resume at storyboarding, inherit no scene;
 - edited or deleted scenes: scenes before the lowest one touched are kept;
 - clear_keyframes: the story stands, keyframes are redone: resume at keyframing, from scene 0;

@@ -10,7 +10,8 @@ carry `expires_at`, which a Firestore TTL policy deletes (infra/firestore.tf).
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from google.api_core.exceptions import AlreadyExists
 from google.cloud import firestore
@@ -39,13 +40,18 @@ def take(claim: str, holder: str, ttl_s: float) -> bool:
 
     @firestore.transactional
     def take_over(transaction: firestore.Transaction) -> bool:
-        current = ref.get(transaction=transaction).to_dict() or {}
-        if current and current.get("holder") != holder and current["expires_at"] > now:
+        if not free_for(ref.get(transaction=transaction).to_dict() or {}, holder, now):
             return False
         transaction.set(ref, fields)
         return True
 
     return bool(take_over(db.client().transaction()))
+
+
+def free_for(current: dict[str, Any], holder: str, now: datetime) -> bool:
+    """Whether `holder` may take a claim as it stands (`current`, {} when there is none): it is
+    gone, already this holder's, or its holder's time ran out."""
+    return not current or current.get("holder") == holder or current["expires_at"] <= now
 
 
 def finish(claims: list[str]) -> None:

@@ -12,9 +12,12 @@ the new one.
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from google.api_core import exceptions
@@ -29,6 +32,28 @@ FLUSH_EVERY_S = 1.0
 CONTENDED_ATTEMPTS = 8
 
 
+@dataclass
+class Throttle:
+    """At most one write per `every_s` (by `clock`), except the ones that must land now."""
+
+    every_s: float = FLUSH_EVERY_S
+    clock: Callable[[], float] = time.monotonic
+    last: float = -math.inf
+
+    def ready(self) -> bool:
+        return self.clock() - self.last >= self.every_s
+
+    def take(self) -> bool:
+        """True (and the time is marked) when a write is due now."""
+        if not self.ready():
+            return False
+        self.mark()
+        return True
+
+    def mark(self) -> None:
+        self.last = self.clock()
+
+
 class RunProgress:
     def __init__(self, manifest_id: str, job_id: str) -> None:
         self.manifest_id = manifest_id
@@ -37,7 +62,7 @@ class RunProgress:
         self.steps: dict[str, StepProgress] = {}
         self.pending = ProcessingCost()  # spent, not yet added to the manifest
         self.step_started = time.monotonic()
-        self.last_flush = 0.0
+        self.throttle = Throttle()
         self.lock = threading.Lock()
 
     def acquire(self) -> None:
@@ -66,9 +91,7 @@ class RunProgress:
             current = self.steps[self.step_name or ""]
             current.done += count
             current.failed += count if failed else 0
-            due = time.monotonic() - self.last_flush >= FLUSH_EVERY_S
-            if due:
-                self.last_flush = time.monotonic()
+            due = self.throttle.take()
         if due:
             self.flush(force=True, critical=False)
 
@@ -80,7 +103,7 @@ class RunProgress:
                 self.steps[self.step_name or ""].cost += spent.total
 
     def flush(self, *, force: bool = False, critical: bool | None = None) -> None:
-        if not force and time.monotonic() - self.last_flush < FLUSH_EVERY_S:
+        if not force and not self.throttle.ready():
             return
         with self.lock:
             changes: dict[str, Any] = {"current_step": self.step_name}
@@ -117,7 +140,7 @@ class RunProgress:
             except BaseException:
                 self._unspend(spent)
                 raise
-        self.last_flush = time.monotonic()
+        self.throttle.mark()
 
     def _unspend(self, spent: ProcessingCost) -> None:
         """A write that did not land: what it carried goes with the next one (counted in its step

@@ -1,6 +1,6 @@
 """People and objects in an image, as boxes in the image's own pixels, and the asset each becomes.
 
-Every configured detector looks at the image (gpu_service/detectors.py); one table decides which
+Every configured detector looks at the image (gpu_service/vision/detectors.py); one table decides which
 classes become which asset type, and boxes of one type that cover the same thing (two detectors,
 or a class and its parent class, like `vehicle` and `car`) are one detection.
 """
