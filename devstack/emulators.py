@@ -8,6 +8,7 @@ stopping the stack leaves nothing behind.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import secrets
@@ -81,6 +82,8 @@ class Stack:
     uploads_bucket: str = "demo-vidpipe-uploads"
     derived_bucket: str = "demo-vidpipe-derived"
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    # Stops every process above if this one ends without stop() (SIGKILL included): devstack/reaper.py.
+    reaper: subprocess.Popen[bytes] | None = None
     # Where approved checkpoints are handed off (the video pipeline); None: recorded only.
     pipeline_url: str | None = None
 
@@ -210,6 +213,8 @@ class Stack:
         if self.worker is not None and self.worker.poll() is None:
             os.killpg(self.worker.pid, signal.SIGKILL)
             self.worker.wait(timeout=10)
+        if self.worker is not None:
+            self._tell_reaper(f"- {self.worker.pid}")
         if self.worker in self.processes:
             self.processes.remove(self.worker)
         self.worker = None
@@ -250,13 +255,19 @@ class Stack:
     def stop(self) -> None:
         for proc in reversed(self.processes):
             if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
+                _signal_group(proc.pid, signal.SIGTERM)
         for proc in self.processes:
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+                _signal_group(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+            self._tell_reaper(f"- {proc.pid}")
         self.processes.clear()
+        if self.reaper is not None and self.reaper.stdin is not None:
+            self.reaper.stdin.close()  # nothing left to watch: it exits
+            self.reaper.wait(timeout=30)
+            self.reaper = None
 
     def _pubsub(self, path: str) -> str:
         return f"http://127.0.0.1:{self.pubsub_port}/v1/projects/{self.project_id}/{path}"
@@ -264,16 +275,33 @@ class Stack:
     def _spawn(
         self, name: str, argv: list[str], env: dict[str, str] | None = None
     ) -> subprocess.Popen[bytes]:
+        if self.reaper is None:
+            # Its own session: a signal to this process's group does not reach it.
+            self.reaper = subprocess.Popen(
+                [sys.executable, "-m", "devstack.reaper"], stdin=subprocess.PIPE, start_new_session=True
+            )
         log = (self.state_dir / f"{name}.log").open("ab")
         proc = subprocess.Popen(
             argv,
             stdout=log,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
+            start_new_session=True,  # its own group, so stopping it stops what it started too
             env={**os.environ, **(env or {})},
         )
         self.processes.append(proc)
+        self._tell_reaper(f"+ {proc.pid}")
         return proc
+
+    def _tell_reaper(self, line: str) -> None:
+        if self.reaper is not None and self.reaper.stdin is not None:
+            with contextlib.suppress(BrokenPipeError):
+                self.reaper.stdin.write(f"{line}\n".encode())
+                self.reaper.stdin.flush()
+
+
+def _signal_group(group: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signum)
 
 
 def _wait_port(port: int, timeout: float, proc: subprocess.Popen[bytes], name: str) -> None:
