@@ -1,6 +1,6 @@
 # Image reads: Cloud CDN in front of the two private buckets. The api signs URL prefixes (one
 # record's folder) with an HMAC key; Cloud CDN checks the signature at the edge and fetches from the
-# bucket as its own service agent. Reads cost no IAM call (common/gcp/cdn.py; README, "Images").
+# bucket as its own service agent. Reads cost no IAM call (common/gcp/cdn.py; docs/images.md).
 #
 #   https://{images_domain}/uploads/{object}  -> uploads bucket
 #   https://{images_domain}/derived/{object}  -> derived bucket

@@ -143,7 +143,7 @@ resource "google_firestore_field" "unindexed" {
   index_config {}
 }
 
-# Claims on paid calls (gpu_service/claims.py) are only needed while two deliveries of one task
+# Claims on paid calls (gpu_service/jobs/claims.py) are only needed while two deliveries of one task
 # may overlap: Firestore deletes each one after its expires_at.
 resource "google_firestore_field" "paid_claims_ttl" {
   database   = google_firestore_database.main.name

@@ -14,7 +14,7 @@ locals {
   cdn_key_name = "${local.name}-images-1"
 
   # Every variable the code reads (common/gcp/config.py, gpu_service/config.py, the entry points), set
-  # explicitly so a deployment never runs on a default nobody chose. tests/test_infra.py checks it.
+  # explicitly so a deployment never runs on a default nobody chose. tests/e2e/test_infra.py checks it.
   common_env = {
     VIDPIPE_ENV             = var.environment
     LOG_LEVEL               = "INFO"
@@ -40,7 +40,7 @@ locals {
     PROCESSING_LEASE_S      = "600"
     SWEEP_RETENTION_DAYS    = tostring(var.sweep_retention_days)
     SWEEP_GRACE_S           = "3600"
-    # Quality check thresholds: empty means the code's own, with its sources (README).
+    # Quality check thresholds: empty means the code's own, with its sources (docs/processing.md).
     QUALITY_MIN_SIDE       = ""
     QUALITY_MIN_SHARPNESS  = ""
     QUALITY_DARK_LUMA      = ""

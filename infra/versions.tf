@@ -14,7 +14,7 @@ terraform {
       version = "~> 2.7"
     }
   }
-  # State lives in a bucket made once by hand (README: bootstrap); pass it at init:
+  # State lives in a bucket made once by hand (docs/deploying.md); pass it at init:
   #   terraform init -backend-config="bucket=PROJECT-tfstate" -backend-config="prefix=ENV"
   backend "gcs" {}
 }

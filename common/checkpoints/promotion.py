@@ -7,7 +7,7 @@ The asset is made at once under a new tag, `source="generated"`, with its lineag
 decodes video) at the start of the run. Either way an incremental run processes that asset alone:
 its face joins the identity it matches or starts one, nothing else is renumbered or described. The
 project's snapshot does not change (snapshots are immutable); a fork of the project picks the asset
-up only if it is added there (README, "Promote").
+up only if it is added there (docs/checkpoints.md, "Promote").
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The numbers belong to the face model pack (`FACE_MODEL_PACK`): embedders differ in how similar
 two photos of one person look to them, and in how few pixels they still tell people apart. Each
 pack's numbers say where they come from; `FACE_MATCH_THRESHOLD`, `FACE_MIN_PX`, `FACE_ID_MIN_SCORE`
-and `FACE_MIN_SHARPNESS` override them (README, "Identity"). Both sides read them: the GPU service
+and `FACE_MIN_SHARPNESS` override them (docs/identity.md). Both sides read them: the GPU service
 groups faces, the API's face search says which faces match.
 """
 

@@ -5,7 +5,7 @@ worth a warning. Nothing here refuses an image (the hard limits are in images.py
 recorded on the asset as `{code, severity, message, value, threshold}`, and `quality_score` is
 derived from the same checks. Image checks run on upload (Pillow only, so the functions can run
 them) and on every crop the engine cuts; face checks (no face, several, too small) and the border
-check are fed by the engine's detections. Thresholds are settings (README, "Quality checks").
+check are fed by the engine's detections. Thresholds are settings (docs/processing.md, "Quality checks").
 """
 
 from __future__ import annotations

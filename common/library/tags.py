@@ -4,7 +4,7 @@ Every tag ever issued has a claim document under its manifest. A new tag is clai
 create-if-absent write committed atomically with whatever the tag is for (the asset itself and
 the manifest's counters), so a lost race costs a retry, never a duplicate, a gap or a partial write.
 The manifest's `tag_high` (a server-side Maximum) is only a hint of where to start looking:
-contended read-modify-write transactions on one document starve under load (see DESIGN.md).
+contended read-modify-write transactions on one document starve under load (docs/design.md).
 """
 
 from __future__ import annotations
