@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 MODELS := .cache/models/.ready
-# checkov pins many packages of its own: it gets its own venv.
+# checkov and schemathesis pin many packages of their own: each gets its own venv.
 CHECKOV := .venv-checkov/bin/checkov
+SCHEMATHESIS := .venv-schemathesis/bin/st
 export PYTHONUNBUFFERED := 1
 
 .PHONY: venv models browser run test test-unit lint infra-check bench clean
@@ -39,6 +40,10 @@ $(CHECKOV):
 	$(PY) -m venv .venv-checkov
 	.venv-checkov/bin/pip install --quiet --disable-pip-version-check checkov==3.3.30
 
+$(SCHEMATHESIS):
+	$(PY) -m venv .venv-schemathesis
+	.venv-schemathesis/bin/pip install --quiet --disable-pip-version-check schemathesis==4.32.5
+
 # Terraform: formatting (when terraform is installed) and checkov's policy checks, zero failures.
 infra-check: $(CHECKOV)
 	if command -v terraform >/dev/null; then terraform fmt -check -recursive infra; fi
@@ -49,7 +54,7 @@ browser:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
 # Both tiers in one run: tests/unit (pure logic, seconds) first, then tests/e2e (the emulators).
-test: lint infra-check $(MODELS) browser
+test: lint infra-check $(MODELS) browser $(SCHEMATHESIS)
 	$(BIN)/pytest tests/unit tests/e2e
 
 # The fast tier alone: no emulator, no network, no model weights.
@@ -65,4 +70,4 @@ bench: $(MODELS)
 	$(BIN)/python -m bench.reverse_prompt_tokens
 
 clean:
-	rm -rf $(VENV) .venv-checkov .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .venv-checkov .venv-schemathesis .pytest_cache .ruff_cache .mypy_cache

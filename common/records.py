@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import hashlib
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
 from uuid import uuid4
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from common.errors import ValidationFailed
 
@@ -41,15 +50,65 @@ def derived_id(*parts: object) -> str:
     return hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()[:32]
 
 
-# Field types the API's inputs share.
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# ---------------------------------------------------------------- field types the API's inputs share
+# Names, labels and prompts are trimmed, and must hold something once trimmed. Each rule is one
+# regular expression, given to clients in the OpenAPI document as `pattern` and checked by the
+# server from the same text, so the document says exactly what the server accepts. Lengths count
+# what the client sent (before trimming), as JSON Schema counts them. The classes are spelled out:
+# `\s` means different things to ECMA-262, Python and Rust.
+CONTROL = r"\x00-\x1f\x7f-\x9f"  # C0, DEL and C1 control characters
+CONTROL_BUT_LINES = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # the same, tab and line breaks allowed
+SPACES = r" \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+LINES = r"\t\n\r"
+
+
+def _characters(escaped_class: str) -> str:
+    """The characters a regex class body like `\x00-\x1f ` stands for (str.strip takes characters)."""
+    chars = codecs.decode(escaped_class, "unicode_escape")
+    return re.sub(r"(.)-(.)", lambda m: "".join(map(chr, range(ord(m[1]), ord(m[2]) + 1))), chars)
+
+
+def text_field(max_length: int, *, lines: bool = False) -> Any:
+    """A string of at most `max_length` characters as sent, with a visible one, and no control
+    characters (but tabs and line breaks where `lines`); stored trimmed."""
+    forbidden, blank = (CONTROL_BUT_LINES, SPACES + LINES) if lines else (CONTROL, SPACES)
+    pattern = f"^[^{forbidden}]*[^{forbidden}{blank}][^{forbidden}]*$"
+    rule, edges = re.compile(pattern), _characters(blank)
+
+    def trimmed(value: str) -> str:
+        if not rule.match(value):
+            raise ValueError("must hold a visible character, and no control characters")
+        return value.strip(edges)
+
+    return Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=max_length),
+        Field(json_schema_extra={"pattern": pattern}),
+        AfterValidator(trimmed),
+    ]
+
+
+def _whole_number(value: object) -> object:
+    """JSON Schema's `integer` includes 2.0: a whole number sent as a float is that integer."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# Last in an int's Annotated (after its Field), so that the Field's bounds stay in the schema.
+WholeNumber = BeforeValidator(_whole_number)
+
+if TYPE_CHECKING:  # to mypy they are strings; to pydantic, the rules above
+    Name = str
+    Label = str
+    Prompt = str
+else:
+    Name = text_field(200)
+    Label = text_field(64)
+    Prompt = text_field(20000, lines=True)
 Description = Annotated[str, StringConstraints(max_length=5000)]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Labels = Annotated[list[Label], Field(max_length=50)]
 LongText = Annotated[str, StringConstraints(max_length=20000)]
-SortOrder = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
+SortOrder = Annotated[int, Field(ge=-1_000_000, le=1_000_000), WholeNumber]
 RecordId = Annotated[str, StringConstraints(pattern=f"^{ID_PATTERN}$")]
-Prompt = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
 ShortText = Annotated[str, StringConstraints(max_length=2000)]
 TagList = Annotated[list[Annotated[str, StringConstraints(max_length=32)]], Field(max_length=200)]
 
@@ -67,9 +126,25 @@ class Input(Model):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+def _patch_schema(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """What the server enforces, in the document: at least one field, and null only where it unsets."""
+    schema["minProperties"] = 1
+    clearable: frozenset[str] = getattr(model, "CLEARABLE", frozenset())
+    for name, prop in schema.get("properties", {}).items():
+        options = prop.get("anyOf", [])
+        if name in clearable or {"type": "null"} not in options:
+            continue
+        rest = [o for o in options if o != {"type": "null"}]
+        del prop["anyOf"]
+        prop.pop("default", None)
+        prop.update(rest[0] if len(rest) == 1 else {"anyOf": rest})
+
+
 class Patch(Input):
     """A partial update: only the fields the client sent change, and none may be null but those
     of `CLEARABLE` (where null means "unset it")."""
+
+    model_config = ConfigDict(json_schema_extra=_patch_schema)
 
     CLEARABLE: ClassVar[frozenset[str]] = frozenset()
 

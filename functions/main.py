@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from typing import TYPE_CHECKING
 
 from pydantic_core import to_json
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from common.errors import ApiError
@@ -28,7 +30,7 @@ from common.library import views as view_ops
 from common.records import Input
 from functions.api import assets, checkpoints, docs, faces, manifests, openapi, processing, projects, views
 from functions.api import uploads as upload_routes
-from functions.api.router import dispatch, error_response, validated
+from functions.api.router import dispatch, error_response, framework_error, validated
 
 if TYPE_CHECKING:
     from cloudevents.http import CloudEvent
@@ -54,6 +56,19 @@ ROUTE_MODULES = (
 
 def api(request: Request) -> Response:
     return dispatch(request)
+
+
+def _json_errors_from_the_framework() -> None:
+    """functions-framework routes every path to `api` through Flask's `/<path:path>`, whose
+    converter stops at a newline: such a path (`/api/projects/%0A/...`) got Flask's HTML 404 before
+    `api` ran. The framework loads this file inside its new app's context: that app's own HTTP
+    errors answer as the API's JSON errors too. (A plain import, as in tests, registers nothing.)"""
+    flask = sys.modules.get("flask")
+    if flask is not None and flask.has_app_context():
+        flask.current_app.register_error_handler(HTTPException, framework_error)
+
+
+_json_errors_from_the_framework()
 
 
 def sweep(request: Request) -> Response:

@@ -16,10 +16,12 @@ from common.records import (
     Model,
     Name,
     Patch,
+    Prompt,
     Record,
     RecordId,
     ShortText,
     TagList,
+    WholeNumber,
 )
 
 
@@ -70,11 +72,11 @@ ArtifactKey = Annotated[str, StringConstraints(pattern=r"^(spec|0|[1-9][0-9]{0,3
 MediaData = Annotated[str, StringConstraints(min_length=1, max_length=68_000_000)]  # base64, ~50 MB
 
 
-BeatIndex = Annotated[int, Field(ge=0, le=9999)]
+BeatIndex = Annotated[int, Field(ge=0, le=9999), WholeNumber]
 
 
 class SpecBeat(Input):
-    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
+    description: Prompt
     duration_s: Annotated[float, Field(gt=0, le=60)]
     shot_type: ShortText | None = None
     camera_movement: ShortText | None = None
@@ -129,7 +131,7 @@ class PromoteRequest(Input):
     """Make a storyboard image (or a clip's frame) a reference asset of a manifest."""
 
     artifact_key: ArtifactKey
-    version: Annotated[int, Field(ge=1, le=1_000_000)] | None = None  # default: the latest
+    version: Annotated[int, Field(ge=1, le=1_000_000), WholeNumber] | None = None  # default: the latest
     manifest_id: RecordId | None = None  # default: the project's manifest
     name: Name
     asset_type: AssetType

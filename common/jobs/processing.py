@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from google.cloud.firestore import FieldFilter
 
-from common.errors import Conflict, ValidationFailed
+from common.errors import Conflict
 from common.gcp import db
 from common.jobs import lifecycle
 from common.jobs.models import ManifestJob, ReprocessJob
@@ -22,7 +22,8 @@ def start_manifest_run(owner_id: str, manifest_id: str) -> ManifestJob:
     """Mark the manifest PROCESSING under a fresh lease and queue the run."""
     manifest = manifest_ops.get_owned(owner_id, manifest_id)
     if not _has_image(manifest_id):
-        raise ValidationFailed("no asset of this manifest has an image yet; upload one first")
+        # The request is fine; the manifest is not ready for it (409, like a run in progress).
+        raise Conflict("no asset of this manifest has an image yet; upload one first")
     # A fork's manifest whose first run did not succeed stays incremental: inherited assets keep
     # their crops and tags, and the fork gets its snapshot when the run succeeds.
     pending = manifest.snapshot_pending_for
@@ -41,7 +42,7 @@ def start_manifest_run(owner_id: str, manifest_id: str) -> ManifestJob:
 def start_asset_reprocess(owner_id: str, asset_id: str) -> ReprocessJob:
     asset = asset_ops.get_owned(owner_id, asset_id)
     if not asset.image_path:
-        raise ValidationFailed("the asset has no image to process; upload one first")
+        raise Conflict("the asset has no image to process; upload one first")
     manifest = manifest_ops.get_owned(owner_id, asset.manifest_id)
     if lifecycle.lease_held(manifest, utcnow()):
         raise Conflict("the manifest is being processed; reprocess the asset when the run is done")

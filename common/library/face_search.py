@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from common.errors import ValidationFailed
+from common.errors import Conflict
 from common.gcp import db
 from common.library import assets as asset_ops
 from common.library import embeddings, face_index
@@ -81,7 +81,7 @@ def similar_to(owner_id: str, asset_id: str, limit: int, min_similarity: float |
     asset = asset_ops.get_owned(owner_id, asset_id)
     faces = faces_of(asset)
     if not faces:
-        raise ValidationFailed(
+        raise Conflict(  # the asset's state, not the request, is what is missing
             "this asset has no identifiable face yet: process its manifest, or search with an image",
             {"asset_id": asset_id},
         )

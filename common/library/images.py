@@ -5,13 +5,19 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
-
-from PIL import Image, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from common.errors import InvalidImage, PayloadTooLarge, UnsupportedMediaType
 from common.gcp.config import settings
+from common.library.models import IMAGE_TYPES
 
-FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
+if TYPE_CHECKING:
+    from PIL import Image
+
+FORMATS = {
+    name: (kind, IMAGE_TYPES[kind])
+    for name, kind in (("JPEG", "image/jpeg"), ("PNG", "image/png"), ("WEBP", "image/webp"))
+}
 
 
 def signature(data: bytes) -> str | None:
@@ -46,6 +52,9 @@ def check_size(size: int) -> None:
 
 
 def validate(data: bytes) -> ValidImage:
+    # Pillow only for the requests that carry an image: the api's cold start does not pay for it.
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     """Accept a JPEG, PNG or WebP that decodes completely and is neither tiny nor a pixel bomb."""
     cfg = settings()
     check_size(len(data))
@@ -95,6 +104,8 @@ def _encode(img: Image.Image, fmt: str) -> bytes:
 
 
 def thumbnail(img: Image.Image, size: int | None = None) -> bytes:
+    from PIL import Image
+
     """A JPEG no larger than size x size, alpha flattened onto white."""
     size = size or settings().thumbnail_px
     thumb = img.copy()

@@ -120,13 +120,19 @@ class AssetUpdate(Patch):
     identity_of: RecordId | None = None
 
 
+# The image types the service takes, with the extension each is stored under (images.FORMATS
+# names them as Pillow does). A signed upload URL is made for these content types only (415).
+IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+ImageContentType = Annotated[str, Field(json_schema_extra={"enum": list(IMAGE_TYPES)})]
+
+
 class UploadUrlRequest(Input):
-    content_type: str
+    content_type: ImageContentType
     filename: Annotated[str, StringConstraints(min_length=1, max_length=255)] = "upload"
 
 
 class ViewUploadUrlRequest(Input):
-    content_type: str
+    content_type: ImageContentType
     view: ViewAngle = "other"
 
 

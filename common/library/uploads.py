@@ -25,7 +25,7 @@ from common.gcp.config import settings
 from common.library import assets as asset_ops
 from common.library import images, quality
 from common.library import manifests as manifest_ops
-from common.library.models import Asset, UploadUrlOut, UploadUrlRequest
+from common.library.models import IMAGE_TYPES, Asset, UploadUrlOut, UploadUrlRequest
 from common.records import utcnow
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,6 @@ UPLOAD_PATH = re.compile(
     r"^manifests/(?P<manifest_id>[0-9a-f]{32})/uploads/(?P<asset_id>[0-9a-f]{32})_[^/]+$"
 )
 SAFE_STEM = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
-EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 
 
 def object_path(manifest_id: str, asset_id: str, filename: str, extension: str) -> str:
@@ -81,7 +80,7 @@ def store(asset_id: str, path: str, image: images.ValidImage, extra: dict[str, A
 
 def create_upload_url(owner_id: str, asset_id: str, request: UploadUrlRequest) -> UploadUrlOut:
     asset = asset_ops.get_owned(owner_id, asset_id)
-    extension = EXTENSIONS.get(request.content_type)
+    extension = IMAGE_TYPES.get(request.content_type)
     if extension is None:
         raise UnsupportedMediaType("content_type must be image/jpeg, image/png or image/webp")
     path = object_path(asset.manifest_id, asset.id, request.filename, extension)

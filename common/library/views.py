@@ -23,6 +23,7 @@ from common.library import assets as asset_ops
 from common.library import images, uploads
 from common.library import manifests as manifest_ops
 from common.library.models import (
+    IMAGE_TYPES,
     MAX_VIEWS,
     Asset,
     AssetView,
@@ -92,7 +93,7 @@ def create_upload_url(owner_id: str, asset_id: str, request: ViewUploadUrlReques
             f"an asset holds at most {MAX_VIEWS} views, uploads in flight included; delete one first",
             {"views": len(asset.views), "uploads_in_flight": in_flight},
         )
-    extension = uploads.EXTENSIONS.get(request.content_type)
+    extension = IMAGE_TYPES.get(request.content_type)
     if extension is None:
         raise UnsupportedMediaType("content_type must be image/jpeg, image/png or image/webp")
     view_id = new_id()

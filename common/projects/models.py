@@ -22,6 +22,7 @@ from common.records import (
     RecordId,
     ShortText,
     TagList,
+    WholeNumber,
 )
 
 
@@ -169,7 +170,9 @@ class NewUpload(Input):
 
 
 class AssetChanges(Input):
-    modified_assets: dict[RecordId, ModifiedAsset] = Field(default_factory=dict, max_length=500)
+    modified_assets: dict[RecordId, ModifiedAsset] = Field(
+        default_factory=dict, max_length=500, json_schema_extra={"additionalProperties": False}
+    )
     removed_asset_ids: Annotated[list[RecordId], Field(max_length=1000)] = Field(default_factory=list)
     new_uploads: Annotated[list[NewUpload], Field(max_length=20)] = Field(default_factory=list)
 
@@ -178,15 +181,20 @@ class SceneEdit(Input):
     storyboard_text: LongText
 
 
+SceneIndex = Annotated[int, Field(ge=0, le=9999), WholeNumber]
+
+
 class ForkRequest(Input):
     prompt: Prompt | None = None
     style: ShortText | None = None
     scene_edits: dict[Annotated[str, StringConstraints(pattern=r"^[0-9]{1,4}$")], SceneEdit] = Field(
-        default_factory=dict, max_length=500
+        default_factory=dict,
+        max_length=500,
+        json_schema_extra={"additionalProperties": False},  # keys are scene indexes, nothing else
     )
-    deleted_scenes: Annotated[list[Annotated[int, Field(ge=0, le=9999)]], Field(max_length=500)] = Field(
-        default_factory=list
-    )
+    deleted_scenes: Annotated[
+        list[Annotated[int, Field(ge=0, le=9999), WholeNumber]], Field(max_length=500)
+    ] = Field(default_factory=list)
     clear_keyframes: bool = False
     asset_changes: AssetChanges | None = None
 

@@ -21,7 +21,7 @@ TAG = "faces"
     body=FaceSearchRequest,
     multipart=("file",),
     query=SimilarQuery,
-    errors=(404, 503),
+    errors=(404, 409, 503),
 )
 def search_faces(call: Call) -> FaceSearchOut:
     query: SimilarQuery = call.query
@@ -47,7 +47,7 @@ def search_faces(call: Call) -> FaceSearchOut:
     tag=TAG,
     response=FaceSearchOut,
     query=SimilarQuery,
-    errors=(404,),
+    errors=(404, 409),
 )
 def similar_assets(call: Call) -> FaceSearchOut:
     query: SimilarQuery = call.query

@@ -96,7 +96,12 @@ def _operation(r: Route, refs: dict[Any, Any], components: dict[str, Any]) -> di
         }
         content = op.setdefault("requestBody", {"required": True, "content": {}})["content"]
         content["multipart/form-data"] = {
-            "schema": {"type": "object", "properties": properties, "required": list(r.multipart)}
+            "schema": {
+                "type": "object",
+                "properties": properties,
+                "required": list(r.multipart),
+                "additionalProperties": False,  # the router refuses other fields (422)
+            }
         }
     ok: dict[str, Any] = {"description": "Success"}
     if (model := _response_model(r)) is not None:

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
 from werkzeug.datastructures import FileStorage
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.routing import BaseConverter, Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -167,9 +167,12 @@ def dispatch(request: Request) -> Response:
         return error_response(exc.status, exc.code, exc.message, exc.details)
     except RequestEntityTooLarge:
         return error_response(413, "payload_too_large", "the request body is too large")
+    except MethodNotAllowed as exc:
+        response = error_response(405, "method_not_allowed", "this path does not take that method")
+        response.headers["Allow"] = ", ".join(sorted(exc.valid_methods or ()))  # RFC 9110, 15.5.6
+        return response
     except HTTPException as exc:
-        code = (exc.name or "error").lower().replace(" ", "_")
-        return error_response(exc.code or 400, code, exc.description or code)
+        return framework_error(exc)
     except Exception:
         log.exception("unhandled error", extra={"path": request.path, "method": request.method})
         return error_response(500, "internal", "internal error; the request may be retried")
@@ -193,7 +196,7 @@ def _run(matched: Route, request: Request, params: dict[str, str]) -> Response:
         raw = _json_body(request, matched.body_limit or settings().max_json_bytes)
         call.body = validated(lambda: body.model_validate_json(raw, strict=True))
     if sends_file:
-        _check_multipart(request)
+        _check_multipart(request, matched.multipart)
     result = matched.handler(call)
     if isinstance(result, Response):  # a page or a file, not JSON
         return result
@@ -239,13 +242,24 @@ def _json_body(request: Request, limit: int) -> bytes:
     return raw
 
 
-def _check_multipart(request: Request) -> None:
+def _check_multipart(request: Request, fields: tuple[str, ...]) -> None:
     limit = settings().max_upload_bytes + MULTIPART_SLACK
     if (request.content_length or 0) > limit:
         raise PayloadTooLarge(f"uploads are limited to {settings().max_upload_bytes // (1024 * 1024)} MB")
     if request.mimetype != "multipart/form-data":
         raise UnsupportedMediaType("send the file as multipart/form-data")
     request.max_content_length = limit
+    unknown = sorted((set(request.form) | set(request.files)) - set(fields))
+    if unknown:
+        raise ValidationFailed(
+            f"unknown multipart fields: {', '.join(unknown)[:200]}", {"allowed": list(fields)}
+        )
+
+
+def framework_error(exc: HTTPException) -> Response:
+    """A werkzeug HTTP error (no such path, a malformed request) as the API's JSON error."""
+    code = (exc.name or "error").lower().replace(" ", "_")
+    return error_response(exc.code or 400, code, exc.description or code)
 
 
 def error_response(status: int, code: str, message: str, details: Any = None) -> Response:

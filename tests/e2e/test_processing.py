@@ -132,7 +132,7 @@ def test_process_refuses_what_it_cannot_do(alice: Api, mallory: Api, photos: Pat
     empty = alice.manifest()
     alice.asset(empty["id"])
     response = alice.post(f"/api/manifests/{empty['id']}/process")
-    assert response.status_code == 422 and "image" in response.json()["error"]["message"]
+    assert response.status_code == 409 and "image" in response.json()["error"]["message"]
     assert alice.get(f"/api/manifests/{empty['id']}").json()["status"] == "DRAFT"
 
     manifest = manifest_of_photos(alice, [("Biden", photos / "biden.jpg")])

@@ -86,7 +86,7 @@ def test_reprocess_updates_exactly_its_fields(alice: Api, gemini: GeminiStandIn,
 def test_reprocess_guards(alice: Api, mallory: Api, photos: Path) -> None:
     manifest = alice.manifest()
     bare = alice.asset(manifest["id"])
-    assert alice.post(f"/api/assets/{bare['id']}/reprocess").status_code == 422
+    assert alice.post(f"/api/assets/{bare['id']}/reprocess").status_code == 409
     assert mallory.post(f"/api/assets/{bare['id']}/reprocess").status_code == 404
     assert mallory.get(f"/api/jobs/{'a' * 32}").status_code == 404
 
