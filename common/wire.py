@@ -8,17 +8,17 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from common.jobs.models import Job, JobKind
 from common.library.models import IdentityStatus
-from common.records import ID_PATTERN
+from common.records import ID_PATTERN, Model
 
 ID = f"^{ID_PATTERN}$"
 
 
-class TaskPayload(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class TaskPayload(Model):
+    model_config = ConfigDict(extra="ignore")  # a newer sender's extra ids are not an error
 
     job_id: str = Field(pattern=ID)
     kind: JobKind
@@ -33,7 +33,7 @@ class TaskPayload(BaseModel):
         return self.model_dump(mode="json", exclude_none=True)
 
 
-class EmbeddedFace(BaseModel):
+class EmbeddedFace(Model):
     bbox: list[int] = Field(min_length=4, max_length=4)  # x1, y1, x2, y2 in the image's pixels
     score: float
     identity_status: IdentityStatus | None = None  # None: the face can be identified
@@ -41,5 +41,5 @@ class EmbeddedFace(BaseModel):
     embedding: list[float] | None = None  # unit length, 512-d; None when the face cannot be identified
 
 
-class EmbedAnswer(BaseModel):
+class EmbedAnswer(Model):
     faces: list[EmbeddedFace]

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, TypeAdapter
+from pydantic import Field
 
 from common.library.models import ManifestStatus
 from common.library.progress_models import ProcessingCost, StepProgress
@@ -94,7 +94,6 @@ class RegenerationJob(JobRecord):
 
 
 Job = Annotated[ManifestJob | ReprocessJob | RegenerationJob, Field(discriminator="kind")]
-JOB = TypeAdapter[Job](Job)
 
 
 class JobOut(Model):

@@ -14,14 +14,15 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal
-
-from PIL import Image, ImageFilter, ImageOps, ImageStat
+from typing import TYPE_CHECKING, Literal
 
 from common.library.models import AssetType, QualityCheck
 
+if TYPE_CHECKING:
+    from PIL import Image
+
 MEASURE_PX = 512  # measured on a copy this large: blur and light do not need every pixel
-LAPLACIAN = ImageFilter.Kernel((3, 3), [0, 1, 0, 1, -4, 1, 0, 1, 0], scale=1, offset=128)
+LAPLACIAN = ((3, 3), [0, 1, 0, 1, -4, 1, 0, 1, 0], 1, 128)  # size, weights, scale, offset
 IMAGE_CODES = frozenset({"low_resolution", "blurry", "underexposed", "overexposed", "extreme_aspect"})
 FACE_CODES = frozenset({"no_face", "several_faces", "small_face"})
 CROP_CODES = frozenset({"cut_at_border"})
@@ -67,12 +68,14 @@ def check(
 
 def image_checks(image: Image.Image) -> list[QualityCheck]:
     """Resolution, blur, exposure and aspect ratio of an (upright) image."""
+    from PIL import ImageFilter, ImageOps, ImageStat  # only where an image is judged
+
     t = thresholds()
     width, height = image.size
     short, long = min(width, height), max(width, height)
     small = ImageOps.grayscale(image.convert("RGB"))
     small.thumbnail((MEASURE_PX, MEASURE_PX))
-    sharpness = ImageStat.Stat(small.filter(LAPLACIAN)).var[0]
+    sharpness = ImageStat.Stat(small.filter(ImageFilter.Kernel(*LAPLACIAN))).var[0]
     luma = ImageStat.Stat(small).mean[0]
     found = []
     if short < t.min_side:
