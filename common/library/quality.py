@@ -26,6 +26,7 @@ LAPLACIAN = ((3, 3), [0, 1, 0, 1, -4, 1, 0, 1, 0], 1, 128)  # size, weights, sca
 IMAGE_CODES = frozenset({"low_resolution", "blurry", "underexposed", "overexposed", "extreme_aspect"})
 FACE_CODES = frozenset({"no_face", "several_faces", "small_face"})
 CROP_CODES = frozenset({"cut_at_border"})
+CONTENT_CODES = frozenset({"type_mismatch"})  # what fills the image, against the asset's type
 PENALTY = {"warning": 0.2, "info": 0.05}  # quality_score = 1 - the sum of penalties, at least 0
 
 
@@ -124,6 +125,19 @@ def image_checks(image: Image.Image) -> list[QualityCheck]:
             )
         )
     return found
+
+
+def content_checks(
+    asset_type: AssetType, label: str | None, label_type: AssetType | None
+) -> list[QualityCheck]:
+    """A detection that fills the whole picture says what the image shows: a CHARACTER that is a
+    cat (or an OBJECT that is a person) is probably typed wrong."""
+    if label is None or label_type is None or asset_type not in (AssetType.CHARACTER, AssetType.OBJECT):
+        return []
+    if label_type == asset_type:
+        return []
+    message = f"the image is filled by a {label}, which makes a {label_type.value}, not a {asset_type.value}"
+    return [check("type_mismatch", message, 0, 1)]
 
 
 def face_checks(

@@ -34,7 +34,8 @@ def faces_step(run: Run, sources: list[Asset], assets: list[Asset]) -> None:
     for source, picture in run.pictures.stream(sources, run.io):
         if isinstance(picture, imaging.UnreadableImage):
             raise picture  # it was readable a moment ago: let the task retry
-        found = faces.detect(picture.bgr)
+        early = run.faces_found.pop(source.id, None)  # the detection step's, when it looked
+        found = early if early is not None else faces.detect(picture.bgr)
         run.face_counts[source.id] = len(found)
         crops = faces.align(picture.bgr, found)
         seen = [
@@ -79,8 +80,13 @@ def _save_faces(
 ) -> Saved:
     boxes = [s.face.bbox for s in seen]
     checks = quality.face_checks(source.asset_type, boxes, (picture.width, picture.height))
-    # The face checks of the image and of its views, in one write (they share the asset's list).
-    registry.set_checks(source, quality.FACE_CODES | views.VIEW_CODES, checks + views.checks(source, judged))
+    # The checks of the image's faces, its views and what fills it, in one write (one list).
+    content = run.content_checks.get(source.id, [])
+    registry.set_checks(
+        source,
+        quality.FACE_CODES | views.VIEW_CODES | quality.CONTENT_CODES,
+        checks + views.checks(source, judged) + content,
+    )
     if judged.findings:
         views.record(source.id, judged.findings)
     children = [

@@ -13,9 +13,11 @@ from datetime import datetime
 from typing import TypeVar
 
 from common.jobs.models import ManifestJob
+from common.library.models import QualityCheck
 from common.records import new_id
 from gpu_service.jobs.progress import RunProgress
 from gpu_service.store.pictures import Pictures
+from gpu_service.vision.faces import FoundFace
 
 IO_THREADS = 8
 T = TypeVar("T")
@@ -33,6 +35,10 @@ class Run:
     thumbnails: dict[str, bytes] = field(default_factory=dict)  # crops made in this run, for the sheet
     new_faces: list[str] = field(default_factory=list)  # face assets this run made
     face_counts: dict[str, int] = field(default_factory=dict)
+    # Faces found early (the detection step looks for them to tell a sliver from a person), and what
+    # fills each image (its label's checks ride with the faces step's single write of checks).
+    faces_found: dict[str, list[FoundFace]] = field(default_factory=dict)
+    content_checks: dict[str, list[QualityCheck]] = field(default_factory=dict)
     holder: str = field(default_factory=new_id)  # this delivery, in the claims it makes (jobs/claims.py)
     publishing: list[Future[None]] = field(default_factory=list)  # library.publish, in the background
 

@@ -170,6 +170,15 @@ def set_checks(asset: Asset, codes: frozenset[str], checks: list[QualityCheck]) 
         asset_ops.asset_ref(asset.id).update({**quality.fields(updated), "updated_at": utcnow()})
 
 
+def label(asset: Asset, detection_class: str | None, confidence: float | None) -> None:
+    """What fills an uploaded image, as its own detection fields (None: nothing fills it)."""
+    if (asset.detection_class, asset.detection_confidence) == (detection_class, confidence):
+        return
+    with contextlib.suppress(exceptions.NotFound):
+        fields = {"detection_class": detection_class, "detection_confidence": confidence}
+        asset_ops.asset_ref(asset.id).update({**fields, "updated_at": utcnow()})
+
+
 def update_assets(updates: dict[str, dict[str, Any]]) -> None:
     """Engine fields per asset id (face groups, suggestions); assets deleted meanwhile are skipped."""
     for asset_id, fields in updates.items():

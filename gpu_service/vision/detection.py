@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 CHARACTER_CLASSES = frozenset({"person", "face"})
 NOT_CUT_OUT = frozenset({"footwear", "boot", "high heels"})
 SAME_THING_IOU = 0.6  # boxes of one asset type overlapping this much show one thing
+# A person box that touches the border, holds no face and covers less than this share of the image
+# is a sliver of someone (a sleeve, a shoulder), not a reference. On the package photos the
+# slivers measure 0.037-0.064 of their image; the smallest real but faceless person, bus.jpg's man
+# at the right edge, 0.076 (docs/processing.md).
+SLIVER_SHARE = 0.07
+BORDER_PX = 2
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,43 @@ def asset_type_of(label: str) -> AssetType | None:
     if label in NOT_CUT_OUT:
         return None
     return AssetType.CHARACTER if label in CHARACTER_CLASSES else AssetType.OBJECT
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What a run cuts from an image, and what the image itself shows."""
+
+    crops: list[Detection]  # best first: each becomes an extracted asset
+    whole: Detection | None  # the most confident detection that is the whole picture (it labels the upload)
+
+
+def scan(image_bgr: np.ndarray) -> Scan:
+    everything = detect(image_bgr, whole_image_ok=True)
+    height, width = image_bgr.shape[:2]
+    limit = worker_settings().detection_max_coverage * width * height
+    whole = [d for d in everything if _area(d.bbox) > limit]
+    return Scan([d for d in everything if _area(d.bbox) <= limit], whole[0] if whole else None)
+
+
+def may_be_sliver(found: Detection, size: tuple[int, int]) -> bool:
+    """A person box at the border covering a small share of the image: a sliver unless it holds a face."""
+    width, height = size
+    x1, y1, x2, y2 = found.bbox
+    at_border = x1 <= BORDER_PX or y1 <= BORDER_PX or x2 >= width - BORDER_PX or y2 >= height - BORDER_PX
+    return (
+        asset_type_of(found.label) == AssetType.CHARACTER
+        and at_border
+        and _area(found.bbox) < SLIVER_SHARE * width * height
+    )
+
+
+def holds_a_face(found: Detection, faces: list[tuple[int, int, int, int]]) -> bool:
+    x1, y1, x2, y2 = found.bbox
+    return any(x1 <= (f[0] + f[2]) / 2 <= x2 and y1 <= (f[1] + f[3]) / 2 <= y2 for f in faces)
+
+
+def _area(box: tuple[int, int, int, int]) -> int:
+    return (box[2] - box[0]) * (box[3] - box[1])
 
 
 def detect(image_bgr: np.ndarray, *, whole_image_ok: bool = False) -> list[Detection]:
