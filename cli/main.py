@@ -58,6 +58,8 @@ def parser() -> argparse.ArgumentParser:
     show = commands.add_parser("show", help="a table of a manifest's assets and tags")
     show.add_argument("manifest_id")
 
+    cast = commands.add_parser("cast", help="who is who in a manifest: one line per character")
+    cast.add_argument("manifest_id")
     sheet = commands.add_parser("contact-sheet", help="download a manifest's contact sheet")
     sheet.add_argument("manifest_id")
     sheet.add_argument("-o", "--output", type=Path, default=Path("contact_sheet.png"))
@@ -92,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
             return process(client, args.manifest_id, wait=args.wait, interval=args.interval)
         if args.command == "show":
             return show(client, args.manifest_id)
+        if args.command == "cast":
+            return cast(client, args.manifest_id)
         if args.command == "promote":
             return promote(client, args)
         if args.command == "search":
@@ -165,6 +169,28 @@ def show(client: Client, manifest_id: str) -> int:
         note = _note(asset)
         rows.append(
             (asset["manifest_tag"], asset["asset_type"], asset["name"], asset["source"], quality, note)
+        )
+    _table(rows)
+    return 0
+
+
+def cast(client: Client, manifest_id: str) -> int:
+    manifest = client.manifest(manifest_id)
+    tags = {a["id"]: a["manifest_tag"] for a in manifest["assets"]}
+    print(f"{manifest['name']}  {len(manifest['cast'])} characters")
+    rows = [("HANDLE", "NAME", "UPLOADS", "CROPS", "FACES", "VIEWS", "BEST REFERENCE")]
+    for member in manifest["cast"]:
+        counts = member["counts"]
+        rows.append(
+            (
+                member["handle"],
+                member["name"],
+                counts["uploads"],
+                counts["person_crops"],
+                counts["faces"],
+                counts["views"],
+                tags.get(member["best_reference_asset_id"], ""),
+            )
         )
     _table(rows)
     return 0

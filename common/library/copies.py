@@ -53,7 +53,7 @@ def duplicate(owner_id: str, manifest_id: str, name: str | None) -> Manifest:
     return copy
 
 
-REFERENCES = ("source_asset_id", "duplicate_of", "face_group_id")  # asset ids inside a manifest
+REFERENCES = ("source_asset_id", "duplicate_of", "face_group_id", "character_id")  # asset ids in a manifest
 
 
 def with_embeddings(manifest_id: str, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
+from common.library.cast_models import CastMember
 from common.library.progress_models import ProcessingCost, ProcessingLease, StepProgress
 from common.records import (
     Description,
@@ -281,6 +282,7 @@ class AssetPublic(Record):
     identity_status: IdentityStatus | None = None
     identity_note: str | None = None  # why, in words: "face 38 px; 48 px needed to tell who it is"
     face_group_id: str | None = None  # the primary face's asset id, on every face of the group
+    character_id: str | None = None  # the person it shows, if the manifest can tell (cast.py)
     duplicate_of: str | None = None
     # Across manifests: people this asset's face resembles, and the one the owner said it is.
     identity_suggestions: list[IdentitySuggestion] = Field(default_factory=list)
@@ -327,6 +329,7 @@ class ManifestOut(ManifestPublic):
 
 class ManifestDetail(ManifestOut):
     assets: list[AssetOut]
+    cast: list[CastMember] = Field(default_factory=list)  # who is who, in display order
 
 
 class UploadUrlOut(Model):

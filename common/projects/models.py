@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from common.library.models import MAX_VIEWS, AssetPublic, AssetType, AssetViewOut, ManifestPublic, ViewAngle
+from common.library.cast_models import CastMember
+from common.library.models import MAX_VIEWS, AssetPublic, AssetType, AssetViewOut, ManifestOut, ViewAngle
 from common.records import (
     Description,
     Input,
@@ -135,9 +136,10 @@ class SnapshotOut(Model):
     manifest_id: str
     manifest_version: int
     created_at: datetime
-    manifest: ManifestPublic
+    manifest: ManifestOut  # with its contact_sheet_url, as the top level has it
     contact_sheet_url: str | None = None  # the sheet as it was: kept (pinned) whatever runs later
     assets: list[SnapshotAsset]
+    cast: list[CastMember] = Field(default_factory=list)  # who is who, as it was
 
 
 ImageData = Annotated[str, StringConstraints(min_length=1, max_length=28_000_000)]  # base64, ~20 MB

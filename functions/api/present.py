@@ -28,6 +28,7 @@ from common.checkpoints.models import (
 from common.gcp import cdn
 from common.gcp.config import settings
 from common.jobs.models import Job, JobOut, ProgressOut, RegenerationJob
+from common.library import cast
 from common.library.models import (
     Asset,
     AssetOut,
@@ -83,7 +84,11 @@ def manifest_out(manifest: Manifest) -> ManifestOut:
 
 
 def manifest_detail(manifest: Manifest, assets: list[Asset]) -> ManifestDetail:
-    return ManifestDetail(**manifest_out(manifest).model_dump(), assets=[asset_out(a) for a in assets])
+    return ManifestDetail(
+        **manifest_out(manifest).model_dump(),
+        assets=[asset_out(a) for a in assets],
+        cast=cast.cast_of(assets),
+    )
 
 
 def progress_out(manifest: Manifest) -> ProgressOut:
@@ -178,17 +183,20 @@ def project_detail(project: Project, scenes: list[Scene]) -> ProjectDetail:
 
 
 def snapshot_out(project: Project, snapshot: dict[str, Any], assets: list[dict[str, Any]]) -> SnapshotOut:
+    sheet = cdn.read_url(
+        snapshot["manifest"].get("contact_sheet_path"), bucket_name=settings().derived_bucket
+    )
+    shown = [snapshot_asset(asset) for asset in assets]
     return SnapshotOut(
         snapshot_id=project.snapshot_id or "",
         project_id=project.id,
         manifest_id=snapshot["manifest_id"],
         manifest_version=snapshot["manifest_version"],
         created_at=snapshot["created_at"],
-        manifest=ManifestPublic.model_validate(snapshot["manifest"]),
-        contact_sheet_url=cdn.read_url(
-            snapshot["manifest"].get("contact_sheet_path"), bucket_name=settings().derived_bucket
-        ),
-        assets=[snapshot_asset(asset) for asset in assets],
+        manifest=ManifestOut.model_validate({**snapshot["manifest"], "contact_sheet_url": sheet}),
+        contact_sheet_url=sheet,
+        assets=shown,
+        cast=cast.cast_of(shown),
     )
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from common.jobs.models import Step
 from common.library import assets as asset_ops
-from common.library import quality
+from common.library import cast, quality
 from common.library.models import Asset
 from gpu_service.run import grouping, library, views
 from gpu_service.run.crops import child
@@ -52,9 +52,19 @@ def faces_step(run: Run, sources: list[Asset], assets: list[Asset]) -> None:
     else:
         grouping.group_faces(run.job.manifest_id, now)
     asset_ops.recount_warnings(run.job.manifest_id)
+    _assign_characters(run.job.manifest_id)
     # The owner's face index and identity suggestions need nothing of the steps after this one:
     # they are written beside reverse prompting, and waited for before the run ends.
     run.publishing.append(run.io.submit(library.publish, run.job.manifest_id, run.job.owner_id))
+
+
+def _assign_characters(manifest_id: str) -> None:
+    """Every asset's person (common/library/cast.py), from the groups just written."""
+    grouped = asset_ops.list_for_manifest(manifest_id)
+    found = cast.characters(grouped)
+    registry.update_assets(
+        {a.id: {"character_id": found[a.id]} for a in grouped if found[a.id] != a.character_id}
+    )
 
 
 def _with_views(source: Asset, seen: list[SeenFace]) -> tuple[list[SeenFace], views.Judged]:
