@@ -1,4 +1,5 @@
-"""Step 5, the contact sheet: one tile per person or thing, drawn (contact_sheet.py) and stored.
+"""Step 5, the contact sheet: the cast first (one tile per character: its best reference, "handle ·
+name", how many images), then one tile per person or thing, drawn (contact_sheet.py) and stored.
 
 The previous sheet is removed unless a snapshot still shows it.
 """
@@ -12,7 +13,7 @@ from common.gcp import storage
 from common.gcp.config import settings
 from common.jobs.models import Step
 from common.library import assets as asset_ops
-from common.library import pins, tags
+from common.library import cast, pins, tags
 from common.library.models import Asset, AssetType
 from gpu_service.run.contact_sheet import MAX_TILES, Tile, draw
 from gpu_service.run.state import Run
@@ -22,16 +23,25 @@ from gpu_service.vision import imaging
 
 def contact_sheet_step(run: Run) -> None:
     run.progress.start(Step.CONTACT_SHEET, 1)
-    # One tile per person: duplicate faces would only repeat their primary.
-    assets = sorted(asset_ops.list_for_manifest(run.job.manifest_id), key=_sheet_order)
-    shown = [a for a in assets if not a.duplicate_of]
-    total = len(shown)
-    shown = shown[:MAX_TILES]
-    images = run.io.map(lambda a: _thumbnail(a, run.thumbnails.get(a.id)), shown)
+    listed = asset_ops.list_for_manifest(run.job.manifest_id)  # in display order
+    by_id = {a.id: a for a in listed}
+    # The cast first, one tile per character (its best reference), then every asset as before,
+    # one tile per person there too: duplicate faces would only repeat their primary.
+    members = cast.cast_of(listed)
+    rest = [a for a in sorted(listed, key=_sheet_order) if not a.duplicate_of]
+    total = len(members) + len(rest)
+    people = [(m, by_id[m.best_reference_asset_id]) for m in members][:MAX_TILES]
+    shown = rest[: MAX_TILES - len(people)]
+    first = [best for _, best in people]
+    images = run.io.map(lambda a: _thumbnail(a, run.thumbnails.get(a.id)), first + shown)
     strips = run.io.map(lambda a: [_picture(v.thumbnail_path) for v in a.views], shown)
+    pictures = list(images)
     tiles = [
+        Tile(image, f"{m.handle} · {m.name}", "CHARACTER", f"{len(m.asset_ids) + m.counts.views} images")
+        for (m, _), image in zip(people, pictures[: len(people)], strict=True)
+    ] + [
         Tile(image, a.name, a.asset_type.value, a.manifest_tag, strip)
-        for a, image, strip in zip(shown, images, strips, strict=True)
+        for a, image, strip in zip(shown, pictures[len(people) :], strips, strict=True)
     ]
     png = draw(tiles, total=total)
     path = f"manifests/{run.job.manifest_id}/contact_sheet_{run.job.id}.png"

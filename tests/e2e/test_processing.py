@@ -111,10 +111,11 @@ def test_a_run_builds_the_registry_from_real_photos(alice: Api, cast: list, gemi
     confidences = [a["detection_confidence"] for a in street_crops]
     assert confidences == sorted(confidences, reverse=True)
 
-    # contact sheet: a PNG, four 256 px columns, one tile per asset that is not a duplicate
+    # contact sheet: a PNG, four 256 px columns, the cast first (a tile per character), then one
+    # tile per asset that is not a duplicate
     sheet = Image.open(io.BytesIO(requests.get(done["contact_sheet_url"], timeout=10).content))
     assert sheet.format == "PNG" and sheet.width == 16 + 4 * (256 + 16)
-    tiles = sum(1 for a in done["assets"] if not a["duplicate_of"])
+    tiles = len(done["cast"]) + sum(1 for a in done["assets"] if not a["duplicate_of"])
     assert sheet.height == 64 + -(-tiles // 4) * (256 + 60 + 16) + 16  # 60 px labels, as the seed draws them
 
     progress = alice.get(f"/api/manifests/{done['id']}/progress").json()

@@ -170,7 +170,8 @@ def test_processing_judges_every_view_and_strengthens_the_identity(alice: Api, p
     assert abs(np.linalg.norm(both) - 1) < 1e-3 and float(both @ alone) < 0.999  # the left view joined in
     # The sheet shows the views as a strip under the main image: taller rows.
     sheet = Image.open(io.BytesIO(opens(done["contact_sheet_url"])))
-    rows = -(-len([a for a in done["assets"] if not a["duplicate_of"]]) // contact_sheet.COLUMNS)
+    tiles = len(done["cast"]) + len([a for a in done["assets"] if not a["duplicate_of"]])
+    rows = -(-tiles // contact_sheet.COLUMNS)
     cell = contact_sheet.THUMB + contact_sheet.STRIP_H + contact_sheet.LABEL_H + contact_sheet.PAD
     assert sheet.height == contact_sheet.TITLE_H + rows * cell + contact_sheet.PAD
     # Views removed: the warnings go with them on the next run.
