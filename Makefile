@@ -67,6 +67,7 @@ bench: $(MODELS)
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/forks.py
 	$(BIN)/python bench/identity.py
+	$(BIN)/python bench/cast_attribution.py
 	$(BIN)/python -m bench.reverse_prompt_tokens
 
 clean:
