@@ -163,12 +163,22 @@ def process(client: Client, manifest_id: str, *, wait: bool, interval: float) ->
 def show(client: Client, manifest_id: str) -> int:
     manifest = client.manifest(manifest_id)
     print(f"{manifest['name']}  [{manifest['status']}]  {manifest['asset_count']} assets")
-    rows = [("TAG", "TYPE", "NAME", "SOURCE", "QUALITY", "NOTE")]
+    # PERSON: the handle of the character an asset shows (`vidpipe cast` lists them).
+    handle = {m["character_id"]: m["handle"] for m in manifest.get("cast", [])}
+    rows = [("TAG", "TYPE", "NAME", "SOURCE", "QUALITY", "PERSON", "NOTE")]
     for asset in sorted(manifest["assets"], key=lambda a: (a["asset_type"], a["manifest_tag"])):
         quality = "" if asset["quality_score"] is None else f"{asset['quality_score']:.2f}"
-        note = _note(asset)
+        person = handle.get(asset.get("character_id") or "", "")
         rows.append(
-            (asset["manifest_tag"], asset["asset_type"], asset["name"], asset["source"], quality, note)
+            (
+                asset["manifest_tag"],
+                asset["asset_type"],
+                asset["name"],
+                asset["source"],
+                quality,
+                person,
+                _note(asset),
+            )
         )
     _table(rows)
     return 0

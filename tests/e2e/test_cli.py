@@ -39,10 +39,13 @@ def test_create_process_show_and_download_the_sheet(
     shown = vidpipe(base_url, alice.uid, "show", manifest_id)
     assert shown.returncode == 0
     lines = shown.stdout.splitlines()
-    assert "[READY]" in lines[0] and lines[1].split() == ["TAG", "TYPE", "NAME", "SOURCE", "QUALITY", "NOTE"]
+    header = ["TAG", "TYPE", "NAME", "SOURCE", "QUALITY", "PERSON", "NOTE"]
+    assert "[READY]" in lines[0] and lines[1].split() == header
     tags = [line.split()[0] for line in lines[2:]]
     assert tags == sorted(tags) and "CHAR_01" in tags
     assert "duplicate face" in shown.stdout  # the second photo of Obama
+    cast = alice.get(f"/api/manifests/{manifest_id}").json()["cast"]
+    assert len(cast) == 2 and all(f" {m['handle']} " in shown.stdout for m in cast)  # each person's rows
 
     sheet = tmp_path / "sheet.png"
     downloaded = vidpipe(base_url, alice.uid, "contact-sheet", manifest_id, "-o", str(sheet))
