@@ -231,6 +231,12 @@ def test_new_uploads_are_processed_incrementally_and_join_inherited_faces(
         new_face["face_group_id"] == obama_face["face_group_id"]
         and new_face["duplicate_of"] == obama_face["id"]
     )
+    # ...and the new photo joins the inherited character: one Obama in the fork's cast
+    cast = alice.get(f"/api/manifests/{fork['manifest_id']}").json()["cast"]
+    (obama,) = [m for m in cast if obama_face["id"] in m["asset_ids"]]
+    new_upload = next(a for a in assets if a["name"] == "Obama again")
+    assert new_upload["id"] in obama["asset_ids"] and new_face["id"] in obama["asset_ids"]
+    assert obama["counts"]["uploads"] == 2
     numbers = sorted(int(a["manifest_tag"].split("_")[1]) for a in assets)
     assert len(numbers) == len(set(numbers))  # never a collision with inherited tags
     highest_inherited = max(int(a["manifest_tag"].split("_")[1]) for a in inherited)

@@ -97,6 +97,7 @@ def test_too_small_a_face_is_cut_out_but_not_identified(alice: Api, photos: Path
     assert big["identity_status"] is None and big["face_group_id"] == big["id"]
     assert small["identity_status"] == "too_small" and small["face_group_id"] is None
     assert small["duplicate_of"] is None
+    assert big["character_id"] == big["id"] and small["character_id"] is None  # nobody it can tell
     note = re.fullmatch(r"face (\d+) px; (\d+) px needed to tell who it is", small["identity_note"])
     assert note is not None and int(note[1]) < int(note[2])
     crop = Image.open(io.BytesIO(requests.get(small["reference_image_url"], timeout=10).content))
