@@ -11,6 +11,7 @@ from pydantic import ConfigDict, Field, StringConstraints, model_validator
 from common.jobs.models import JobStatus
 from common.library.models import AssetType
 from common.records import (
+    Index,
     Input,
     LongText,
     Model,
@@ -72,7 +73,7 @@ ArtifactKey = Annotated[str, StringConstraints(pattern=r"^(spec|0|[1-9][0-9]{0,3
 MediaData = Annotated[str, StringConstraints(min_length=1, max_length=68_000_000)]  # base64, ~50 MB
 
 
-BeatIndex = Annotated[int, Field(ge=0, le=9999), WholeNumber]
+BeatIndex = Index
 
 
 class SpecBeat(Input):

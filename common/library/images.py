@@ -14,10 +14,7 @@ from common.library.models import IMAGE_TYPES
 if TYPE_CHECKING:
     from PIL import Image
 
-FORMATS = {
-    name: (kind, IMAGE_TYPES[kind])
-    for name, kind in (("JPEG", "image/jpeg"), ("PNG", "image/png"), ("WEBP", "image/webp"))
-}
+FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}  # Pillow's names
 
 
 def signature(data: bytes) -> str | None:
@@ -52,10 +49,10 @@ def check_size(size: int) -> None:
 
 
 def validate(data: bytes) -> ValidImage:
+    """Accept a JPEG, PNG or WebP that decodes completely and is neither tiny nor a pixel bomb."""
     # Pillow only for the requests that carry an image: the api's cold start does not pay for it.
     from PIL import Image, ImageOps, UnidentifiedImageError
 
-    """Accept a JPEG, PNG or WebP that decodes completely and is neither tiny nor a pixel bomb."""
     cfg = settings()
     check_size(len(data))
     try:
@@ -85,7 +82,8 @@ def validate(data: bytes) -> ValidImage:
             Image.open(io.BytesIO(data)).verify()
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         raise InvalidImage("the image is truncated or corrupt") from exc
-    content_type, extension = FORMATS[img.format]
+    content_type = FORMATS[img.format]
+    extension = IMAGE_TYPES[content_type]
     if img.getexif().get(EXIF_ORIENTATION, 1) in (0, 1):
         return ValidImage(data, content_type, extension, width, height, img, reencoded=False)
     upright = ImageOps.exif_transpose(img)
@@ -104,9 +102,9 @@ def _encode(img: Image.Image, fmt: str) -> bytes:
 
 
 def thumbnail(img: Image.Image, size: int | None = None) -> bytes:
+    """A JPEG no larger than size x size, alpha flattened onto white."""
     from PIL import Image
 
-    """A JPEG no larger than size x size, alpha flattened onto white."""
     size = size or settings().thumbnail_px
     thumb = img.copy()
     thumb.thumbnail((size, size), Image.Resampling.LANCZOS)

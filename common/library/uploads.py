@@ -78,11 +78,17 @@ def store(asset_id: str, path: str, image: images.ValidImage, extra: dict[str, A
     return attach(asset_id, path, generation, image, extra)
 
 
-def create_upload_url(owner_id: str, asset_id: str, request: UploadUrlRequest) -> UploadUrlOut:
-    asset = asset_ops.get_owned(owner_id, asset_id)
-    extension = IMAGE_TYPES.get(request.content_type)
+def extension_of(content_type: str) -> str:
+    """The extension an upload of this declared type is stored under; 415 for any other type."""
+    extension = IMAGE_TYPES.get(content_type)
     if extension is None:
         raise UnsupportedMediaType("content_type must be image/jpeg, image/png or image/webp")
+    return extension
+
+
+def create_upload_url(owner_id: str, asset_id: str, request: UploadUrlRequest) -> UploadUrlOut:
+    asset = asset_ops.get_owned(owner_id, asset_id)
+    extension = extension_of(request.content_type)
     path = object_path(asset.manifest_id, asset.id, request.filename, extension)
     cfg = settings()
     url, headers = storage.upload_url(path, request.content_type, cfg.max_upload_bytes)

@@ -16,14 +16,13 @@ from typing import Any
 from google.cloud import firestore
 
 from common import owned
-from common.errors import Conflict, NotFound, UnsupportedMediaType
+from common.errors import Conflict, NotFound
 from common.gcp import db, storage
 from common.gcp.config import settings
 from common.library import assets as asset_ops
 from common.library import images, uploads
 from common.library import manifests as manifest_ops
 from common.library.models import (
-    IMAGE_TYPES,
     MAX_VIEWS,
     Asset,
     AssetView,
@@ -93,9 +92,7 @@ def create_upload_url(owner_id: str, asset_id: str, request: ViewUploadUrlReques
             f"an asset holds at most {MAX_VIEWS} views, uploads in flight included; delete one first",
             {"views": len(asset.views), "uploads_in_flight": in_flight},
         )
-    extension = IMAGE_TYPES.get(request.content_type)
-    if extension is None:
-        raise UnsupportedMediaType("content_type must be image/jpeg, image/png or image/webp")
+    extension = uploads.extension_of(request.content_type)
     view_id = new_id()
     path = view_path(asset.manifest_id, asset.id, view_id, extension)
     cfg = settings()

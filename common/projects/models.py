@@ -12,6 +12,7 @@ from common.library.cast_models import CastMember
 from common.library.models import MAX_VIEWS, AssetPublic, AssetType, AssetViewOut, ManifestOut, ViewAngle
 from common.records import (
     Description,
+    Index,
     Input,
     Labels,
     LongText,
@@ -23,7 +24,6 @@ from common.records import (
     RecordId,
     ShortText,
     TagList,
-    WholeNumber,
 )
 
 
@@ -183,9 +183,6 @@ class SceneEdit(Input):
     storyboard_text: LongText
 
 
-SceneIndex = Annotated[int, Field(ge=0, le=9999), WholeNumber]
-
-
 class ForkRequest(Input):
     prompt: Prompt | None = None
     style: ShortText | None = None
@@ -194,9 +191,7 @@ class ForkRequest(Input):
         max_length=500,
         json_schema_extra={"additionalProperties": False},  # keys are scene indexes, nothing else
     )
-    deleted_scenes: Annotated[
-        list[Annotated[int, Field(ge=0, le=9999), WholeNumber]], Field(max_length=500)
-    ] = Field(default_factory=list)
+    deleted_scenes: Annotated[list[Index], Field(max_length=500)] = Field(default_factory=list)
     clear_keyframes: bool = False
     asset_changes: AssetChanges | None = None
 

@@ -167,10 +167,6 @@ def dispatch(request: Request) -> Response:
         return error_response(exc.status, exc.code, exc.message, exc.details)
     except RequestEntityTooLarge:
         return error_response(413, "payload_too_large", "the request body is too large")
-    except MethodNotAllowed as exc:
-        response = error_response(405, "method_not_allowed", "this path does not take that method")
-        response.headers["Allow"] = ", ".join(sorted(exc.valid_methods or ()))  # RFC 9110, 15.5.6
-        return response
     except HTTPException as exc:
         return framework_error(exc)
     except Exception:
@@ -257,7 +253,12 @@ def _check_multipart(request: Request, fields: tuple[str, ...]) -> None:
 
 
 def framework_error(exc: HTTPException) -> Response:
-    """A werkzeug HTTP error (no such path, a malformed request) as the API's JSON error."""
+    """A werkzeug HTTP error (no such path or method, a malformed request) as the API's JSON error;
+    a 405 says which methods the path takes (RFC 9110, 15.5.6)."""
+    if isinstance(exc, MethodNotAllowed):
+        response = error_response(405, "method_not_allowed", "this path does not take that method")
+        response.headers["Allow"] = ", ".join(sorted(exc.valid_methods or ()))
+        return response
     code = (exc.name or "error").lower().replace(" ", "_")
     return error_response(exc.code or 400, code, exc.description or code)
 

@@ -78,7 +78,7 @@ def wait_for(claims: list[str], holder: str, ttl_s: float) -> list[str]:
         now = utcnow()
         current = {s.id: s.to_dict() or {} for s in db.client().get_all(list(refs.values()))}
         refs = {c: ref for c, ref in refs.items() if not current.get(c, {}).get("done")}
-        lapsed = [c for c in refs if current.get(c, {}).get("expires_at", now) <= now]
+        lapsed = [c for c in refs if free_for(current.get(c, {}), holder, now)]
         taken = [c for c in lapsed if take(c, holder, ttl_s)]
         if taken:
             return taken

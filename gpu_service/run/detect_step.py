@@ -46,9 +46,7 @@ def _without_slivers(
     # Faces are looked for once per image: the faces step uses what was found here.
     run.faces_found[source.id] = faces.detect(picture.bgr)
     boxes = [f.bbox for f in run.faces_found[source.id]]
-    return [
-        d for d in crops if not (detection.may_be_sliver(d, size) and not detection.holds_a_face(d, boxes))
-    ]
+    return [d for d in crops if detection.holds_a_face(d, boxes) or not detection.may_be_sliver(d, size)]
 
 
 def _save_detections(

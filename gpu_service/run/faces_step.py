@@ -48,19 +48,18 @@ def faces_step(run: Run, sources: list[Asset], assets: list[Asset]) -> None:
     # One read of the manifest as the step left it, for grouping (crops and face checks are all written).
     now = asset_ops.list_for_manifest(run.job.manifest_id)
     if run.job.incremental:
-        grouping.join_groups(run.job.manifest_id, now, run.new_faces)
+        grouped = grouping.join_groups(run.job.manifest_id, now, run.new_faces)
     else:
-        grouping.group_faces(run.job.manifest_id, now)
+        grouped = grouping.group_faces(run.job.manifest_id, now)
     asset_ops.recount_warnings(run.job.manifest_id)
-    _assign_characters(run.job.manifest_id)
+    _assign_characters([a.model_copy(update=grouped[a.id]) if a.id in grouped else a for a in now])
     # The owner's face index and identity suggestions need nothing of the steps after this one:
     # they are written beside reverse prompting, and waited for before the run ends.
     run.publishing.append(run.io.submit(library.publish, run.job.manifest_id, run.job.owner_id))
 
 
-def _assign_characters(manifest_id: str) -> None:
-    """Every asset's person (common/library/cast.py), from the groups just written."""
-    grouped = asset_ops.list_for_manifest(manifest_id)
+def _assign_characters(grouped: list[Asset]) -> None:
+    """Every asset's person (common/library/cast.py), from the assets as grouping left them."""
     found = cast.characters(grouped)
     registry.update_assets(
         {a.id: {"character_id": found[a.id]} for a in grouped if found[a.id] != a.character_id}

@@ -26,10 +26,10 @@ from gpu_service.vision import clustering
 DUPLICATE_PREFIX = re.compile(r"^\(Duplicate of [^)]*\) ")
 
 
-def group_faces(manifest_id: str, current: list[Asset]) -> None:
+def group_faces(manifest_id: str, current: list[Asset]) -> dict[str, dict[str, Any]]:
     """Group every identifiable face of the manifest (its assets as they are now: `current`) by
     person; mark all but each group's best face duplicates, and clear the marks of faces that cannot
-    be identified."""
+    be identified. Returns the fields written, per asset."""
     stored = embeddings.of_manifest(manifest_id)
     everything = {a.id: a for a in current}
     assets = {i: a for i, a in everything.items() if a.is_face_crop}
@@ -45,17 +45,18 @@ def group_faces(manifest_id: str, current: list[Asset]) -> None:
         if any(getattr(asset, k) != v for k, v in fields.items()):
             updates[asset_id] = fields
     registry.update_assets(updates)
+    return updates
 
 
-def join_groups(manifest_id: str, current: list[Asset], new_faces: list[str]) -> None:
+def join_groups(manifest_id: str, current: list[Asset], new_faces: list[str]) -> dict[str, dict[str, Any]]:
     """Incremental grouping: existing groups stay as they are; each new face joins the group it
     resembles most as a whole (a new photo of an inherited character joins that character), or
-    groups with the other new faces."""
+    groups with the other new faces. Returns the fields written, per asset."""
     stored = embeddings.of_manifest(manifest_id)
     assets = {a.id: a for a in current if a.is_face_crop}
     fresh = [i for i in new_faces if i in stored and i in assets]
     if not fresh:
-        return
+        return {}
     existing: dict[str, clustering.Group] = {}
     for asset_id, face in stored.items():
         asset = assets.get(asset_id)
@@ -79,6 +80,7 @@ def join_groups(manifest_id: str, current: list[Asset], new_faces: list[str]) ->
         primary = assets.get(group_id) or assets[face_id]
         updates[face_id] = membership(assets[face_id], primary, group_id)
     registry.update_assets(updates)
+    return updates
 
 
 def links(face_assets: dict[str, Asset], everything: dict[str, Asset]) -> dict[str, str]:

@@ -38,6 +38,11 @@ class Detection:
     confidence: float
     bbox: tuple[int, int, int, int]  # x1, y1, x2, y2
 
+    @property
+    def area(self) -> int:
+        x1, y1, x2, y2 = self.bbox
+        return (x2 - x1) * (y2 - y1)
+
 
 def asset_type_of(label: str) -> AssetType | None:
     """The asset type a detected class becomes, or None when it is not cut out."""
@@ -58,8 +63,8 @@ def scan(image_bgr: np.ndarray) -> Scan:
     everything = detect(image_bgr, whole_image_ok=True)
     height, width = image_bgr.shape[:2]
     limit = worker_settings().detection_max_coverage * width * height
-    whole = [d for d in everything if _area(d.bbox) > limit]
-    return Scan([d for d in everything if _area(d.bbox) <= limit], whole[0] if whole else None)
+    whole = [d for d in everything if d.area > limit]
+    return Scan([d for d in everything if d.area <= limit], whole[0] if whole else None)
 
 
 def may_be_sliver(found: Detection, size: tuple[int, int]) -> bool:
@@ -70,17 +75,13 @@ def may_be_sliver(found: Detection, size: tuple[int, int]) -> bool:
     return (
         asset_type_of(found.label) == AssetType.CHARACTER
         and at_border
-        and _area(found.bbox) < SLIVER_SHARE * width * height
+        and found.area < SLIVER_SHARE * width * height
     )
 
 
 def holds_a_face(found: Detection, faces: list[tuple[int, int, int, int]]) -> bool:
     x1, y1, x2, y2 = found.bbox
     return any(x1 <= (f[0] + f[2]) / 2 <= x2 and y1 <= (f[1] + f[3]) / 2 <= y2 for f in faces)
-
-
-def _area(box: tuple[int, int, int, int]) -> int:
-    return (box[2] - box[0]) * (box[3] - box[1])
 
 
 def detect(image_bgr: np.ndarray, *, whole_image_ok: bool = False) -> list[Detection]:
