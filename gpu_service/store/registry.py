@@ -164,19 +164,14 @@ def store_embeddings(
 def set_checks(asset: Asset, codes: frozenset[str], checks: list[QualityCheck]) -> None:
     """Replace one kind of quality check on an asset (its other checks stay)."""
     updated = quality.merged(asset.quality_checks, codes, checks)
-    if updated == asset.quality_checks:
-        return
-    with contextlib.suppress(exceptions.NotFound):
-        asset_ops.asset_ref(asset.id).update({**quality.fields(updated), "updated_at": utcnow()})
+    if updated != asset.quality_checks:
+        update_assets({asset.id: quality.fields(updated)})
 
 
 def label(asset: Asset, detection_class: str | None, confidence: float | None) -> None:
     """What fills an uploaded image, as its own detection fields (None: nothing fills it)."""
-    if (asset.detection_class, asset.detection_confidence) == (detection_class, confidence):
-        return
-    with contextlib.suppress(exceptions.NotFound):
-        fields = {"detection_class": detection_class, "detection_confidence": confidence}
-        asset_ops.asset_ref(asset.id).update({**fields, "updated_at": utcnow()})
+    if (asset.detection_class, asset.detection_confidence) != (detection_class, confidence):
+        update_assets({asset.id: {"detection_class": detection_class, "detection_confidence": confidence}})
 
 
 def update_assets(updates: dict[str, dict[str, Any]]) -> None:
