@@ -68,6 +68,9 @@ class Client:
     def promote(self, checkpoint_id: str, body: dict[str, Any]) -> dict[str, Any]:
         return dict(self.call("POST", f"/api/checkpoints/{checkpoint_id}/promote", json=body))
 
+    def continuity(self, project_id: str) -> dict[str, Any]:
+        return self.call("GET", f"/api/projects/{project_id}/continuity")
+
     def download(self, url: str) -> bytes:
         response = requests.get(url, timeout=self.timeout)
         response.raise_for_status()

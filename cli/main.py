@@ -5,6 +5,7 @@
     vidpipe show MANIFEST_ID
     vidpipe contact-sheet MANIFEST_ID -o sheet.png
     vidpipe search PHOTO.jpg            # where this face appears in your whole library
+    vidpipe continuity PROJECT_ID       # who each generated beat and clip shows, worst first
 
 The API is at $VIDPIPE_URL (default http://127.0.0.1:8080, the local stack) and the caller's
 Firebase ID token is $VIDPIPE_TOKEN; --url and --token override both.
@@ -16,7 +17,7 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -81,26 +82,29 @@ def parser() -> argparse.ArgumentParser:
     promote.add_argument("--version", type=int, help="the artifact's version (default: the latest)")
     promote.add_argument("--frame-s", type=float, help="for a clip: the moment to take, in seconds")
     promote.add_argument("--manifest", help="another of your manifests (default: the project's)")
+
+    continuity = commands.add_parser(
+        "continuity", help="who each generated beat and clip of a project shows, worst first"
+    )
+    continuity.add_argument("project_id")
     return root
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     client = Client(args.url, args.token)
+    commands: dict[str, Callable[[], int]] = {
+        "manifest": lambda: create_manifest(client, args),
+        "process": lambda: process(client, args.manifest_id, wait=args.wait, interval=args.interval),
+        "show": lambda: show(client, args.manifest_id),
+        "cast": lambda: cast(client, args.manifest_id),
+        "promote": lambda: promote(client, args),
+        "search": lambda: search(client, args),
+        "continuity": lambda: continuity(client, args.project_id),
+        "contact-sheet": lambda: contact_sheet(client, args.manifest_id, args.output),
+    }
     try:
-        if args.command == "manifest":
-            return create_manifest(client, args)
-        if args.command == "process":
-            return process(client, args.manifest_id, wait=args.wait, interval=args.interval)
-        if args.command == "show":
-            return show(client, args.manifest_id)
-        if args.command == "cast":
-            return cast(client, args.manifest_id)
-        if args.command == "promote":
-            return promote(client, args)
-        if args.command == "search":
-            return search(client, args)
-        return contact_sheet(client, args.manifest_id, args.output)
+        return commands[args.command]()
     except ApiFailure as exc:
         print(f"vidpipe: {exc}", file=sys.stderr)
         return 1
@@ -227,6 +231,35 @@ def search(client: Client, args: argparse.Namespace) -> int:
         (f"{m['similarity']:.3f}", m["manifest_name"], m["manifest_tag"], m["name"], m["asset_id"])
         for m in found["matches"]
     ]
+    _table(rows)
+    return 0
+
+
+def continuity(client: Client, project_id: str) -> int:
+    found = client.continuity(project_id)
+    counts = ", ".join(f"{n} {status}" for status, n in found["counts"].items()) or "nothing checked yet"
+    print(f"project {project_id}: {counts}")
+    rows = [("BRANCH", "SCENE", "STATUS", "ARTIFACT", "VERSION", "SEEN", "MISSING", "UNKNOWN", "NOTE")]
+    for scene in found["scenes"]:
+        for slot in ("beat", "chunk"):
+            artifact = scene[slot]
+            if artifact is None:
+                continue
+            report = artifact["report"] or {}
+            seen = " ".join(f"{c['handle']}:{c['similarity']:.2f}" for c in report.get("characters", []))
+            rows.append(
+                (
+                    scene["branch"],
+                    scene["scene_index"],
+                    report.get("status", "unchecked"),
+                    slot,
+                    artifact["version"],
+                    seen or "-",
+                    " ".join(report.get("missing", [])) or "-",
+                    report.get("unknown_faces", 0),
+                    report.get("error") or "",
+                )
+            )
     _table(rows)
     return 0
 

@@ -64,6 +64,11 @@ def _package_dir(name: str) -> Path:
     return Path(spec.submodule_search_locations[0])
 
 
+def stranger_photo() -> Path:
+    """A portrait of someone in none of the face_recognition photos (insightface ships it)."""
+    return _package_dir("insightface") / "data" / "images" / "Tom_Hanks_54745.png"
+
+
 def benchmark_photos() -> list[Path]:
     """Twenty real photos that ship in installed packages or cached downloads: portraits, crowds,
     street scenes, a cat, a rocket, a motorcycle."""

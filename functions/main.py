@@ -28,7 +28,18 @@ from common.gcp.config import refuse_local_settings
 from common.library import uploads
 from common.library import views as view_ops
 from common.records import Input
-from functions.api import assets, checkpoints, docs, faces, manifests, openapi, processing, projects, views
+from functions.api import (
+    assets,
+    checkpoints,
+    continuity,
+    docs,
+    faces,
+    manifests,
+    openapi,
+    processing,
+    projects,
+    views,
+)
 from functions.api import uploads as upload_routes
 from functions.api.router import dispatch, error_response, framework_error, validated
 
@@ -47,6 +58,7 @@ ROUTE_MODULES = (
     processing,
     projects,
     checkpoints,
+    continuity,
     faces,
     views,
     openapi,

@@ -66,6 +66,11 @@ class WorkerSettings(BaseSettings):
     gpu_price_per_s: Price = (
         0.00029  # dollars a second of the GPU instance (Cloud Run: L4 + its CPU and memory)
     )
+    # Continuity checks: a clip's frames sampled this often, at most this many; drift needs this many
+    # consecutive sampled frames (at 2 a second: a second of the shot).
+    continuity_fps: Positive = 2.0
+    continuity_max_frames: Count = 48
+    continuity_drift_frames: Count = 2
     task_max_attempts: Count = (
         5  # the queue's max attempts: the last one records an error instead of retrying
     )

@@ -14,6 +14,7 @@ from typing import Any
 from common.checkpoints import checkpoints, media
 from common.checkpoints.models import Artifact, ArtifactType
 from common.checkpoints.regeneration import ARTIFACT_OF
+from common.continuity import checks as continuity
 from common.jobs.models import RegenerationJob
 from common.records import new_id
 from gpu_service.config import worker_settings
@@ -30,8 +31,9 @@ def run_regeneration(job: RegenerationJob) -> int:
     artifact_type = ARTIFACT_OF[job.kind]
     current = checkpoints.get_artifact(job.checkpoint_id, artifact_type, job.artifact_key)
     applied = checkpoints.applied_version(job.checkpoint_id, job.id)
-    if applied is not None:
-        return applied  # a redelivery after the version was written
+    if applied is not None:  # a redelivery after the version was written
+        continuity.queue_version(job.checkpoint_id, artifact_type, job.artifact_key, applied)
+        return applied
     if not current.media_path:
         raise GenerationFailed("the artifact has no media to start from")
     claim, holder = claims.key("regenerate", job.id), new_id()
@@ -78,10 +80,13 @@ def _generate(job: RegenerationJob, current: Artifact, artifact_type: ArtifactTy
             "cost": out.cost,
         }
 
+    checkpoint = checkpoints.get(job.checkpoint_id)
+    checked = continuity.checked(checkpoint, artifact_type)
     written, created = checkpoints.add_version(
-        job.checkpoint_id, artifact_type, job.artifact_key, version, job_id=job.id
+        job.checkpoint_id, artifact_type, job.artifact_key, version, job_id=job.id, checked=checked
     )
     if not created:
         media.discard(path)  # the other delivery's output is the version
         return checkpoints.applied_version(job.checkpoint_id, job.id) or written.version
+    continuity.queue(checkpoint, written)
     return written.version

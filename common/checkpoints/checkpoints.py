@@ -30,6 +30,7 @@ from common.checkpoints.models import (
     CheckpointCreate,
     Phase,
 )
+from common.continuity.report import first_check
 from common.errors import Conflict, NotFound
 from common.gcp import db
 from common.projects import branches
@@ -185,12 +186,14 @@ def add_version(
     make: Callable[[Artifact], dict[str, Any]],
     *,
     job_id: str | None = None,
+    checked: bool = False,
 ) -> tuple[Artifact, bool]:
     """Write the artifact's next version from `make(current)`; returns (artifact, written).
 
     `make` returns the version's fields (generator, content or media, prompt, cost, digest) and
     is called again whenever a concurrent writer got there first. With a `job_id`, a second write
-    for the same job writes nothing and returns the artifact as it is.
+    for the same job writes nothing and returns the artifact as it is. `checked`: the version starts
+    with a pending continuity report (its check is queued by the caller: common/continuity/checks.py).
     """
     ref = artifact_ref(checkpoint_id, artifact_type, key)
     marker = checkpoint_ref(checkpoint_id).collection(db.APPLIED_JOBS).document(job_id) if job_id else None
@@ -207,6 +210,9 @@ def add_version(
             "job_id": job_id,
             "created_at": now,
         }
+        if checked:
+            number = current.version + 1
+            written["continuity"] = first_check(checkpoint_id, artifact_id(artifact_type, key), number)
         version = ArtifactVersion.model_validate({**make(current), **written})
         fields = version.model_dump(mode="python")
         batch = db.client().batch()

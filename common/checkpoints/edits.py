@@ -27,6 +27,8 @@ from common.checkpoints.models import (
     SpecPatch,
     VideoSpec,
 )
+from common.continuity import checks
+from common.continuity.report import first_check
 from common.errors import ApiError, Conflict, ValidationFailed, problems
 from common.library import images
 from common.records import decode_base64, new_id, utcnow
@@ -71,12 +73,17 @@ def record(checkpoint_id: str, request: ArtifactRecord) -> tuple[Artifact, bool]
         stored.extension,
     )
     media.store(path, stored)
+    if checks.checked(checkpoint, request.artifact_type):
+        fields["continuity"] = first_check(
+            checkpoint.id, ops.artifact_id(request.artifact_type, request.artifact_key), 1
+        )
     version = ArtifactVersion(**fields, media_path=path, mime_type=stored.mime_type, digest=stored.digest)
     try:
         artifact, created = ops.first_version(checkpoint, version)
     except ApiError:
         media.discard(path)  # a different recording already exists: this object is nobody's
         raise
+    checks.queue(checkpoint, artifact)  # again for a repeated recording: its check may not be queued yet
     return artifact, created
 
 
@@ -114,9 +121,11 @@ def upload_beat_image(checkpoint: Checkpoint, beat_index: int, data: bytes) -> A
             "prompt": current.prompt,
         }
 
+    checked = checks.checked(checkpoint, ArtifactType.BEAT_IMAGE)
     try:
-        artifact, _ = ops.add_version(checkpoint.id, ArtifactType.BEAT_IMAGE, key, uploaded)
+        artifact, _ = ops.add_version(checkpoint.id, ArtifactType.BEAT_IMAGE, key, uploaded, checked=checked)
     except Exception:
         media.discard(path)
         raise
+    checks.queue(checkpoint, artifact)
     return artifact

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
+from common.continuity.report import ContinuityReport
 from common.jobs.models import JobStatus
 from common.library.models import AssetType
 from common.records import (
@@ -167,6 +168,7 @@ class ArtifactVersionPublic(Record):
     cost: float = 0.0
     job_id: str | None = None
     created_at: datetime
+    continuity: ContinuityReport | None = None  # beat images and clips of a project with a manifest
 
 
 class ArtifactVersionOut(ArtifactVersionPublic):

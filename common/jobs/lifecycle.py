@@ -104,9 +104,16 @@ def finished(job: Job) -> bool:
 
 
 # ---------------------------------------------------------------- queueing
-def submit(job: Job) -> None:
-    """Record a job that needs no lease (one asset's reprocess, a regeneration) and queue it."""
-    job_ref(job.id).create(job_doc(job))
+def submit(job: Job, *, repeatable: bool = False) -> None:
+    """Record a job that needs no lease (one asset's reprocess, a regeneration, a check) and queue
+    it. `repeatable`: the job's id is derived from its work, and submitting it again queues it again
+    unless it has finished (the task is named after the job: Cloud Tasks keeps one)."""
+    try:
+        job_ref(job.id).create(job_doc(job))
+    except exceptions.AlreadyExists:
+        existing = read_job(job.id)
+        if not repeatable or existing is None or finished(existing):
+            raise
     _enqueue(job)
 
 

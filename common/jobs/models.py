@@ -1,7 +1,8 @@
 """Engine jobs: the job documents a Cloud Task points at, the steps of a run, and the API's shapes.
 
-A job is one of three kinds, told apart by `kind` (a discriminated union): a manifest run, one
-asset's reprocess, or the regeneration of one checkpoint artifact. Each kind carries exactly the
+A job is one of four kinds, told apart by `kind` (a discriminated union): a manifest run, one
+asset's reprocess, the regeneration of one checkpoint artifact, or the continuity check of one
+artifact version. Each kind carries exactly the
 ids its work needs.
 """
 
@@ -23,6 +24,7 @@ class JobKind(StrEnum):
     REPROCESS_ASSET = "reprocess_asset"
     REGENERATE_BEAT = "regenerate_beat"
     REGENERATE_CHUNK = "regenerate_chunk"
+    CHECK_CONTINUITY = "check_continuity"
 
 
 class JobStatus(StrEnum):
@@ -93,7 +95,19 @@ class RegenerationJob(JobRecord):
     result_version: int | None = None  # the job's output: this version of the artifact
 
 
-Job = Annotated[ManifestJob | ReprocessJob | RegenerationJob, Field(discriminator="kind")]
+class ContinuityJob(JobRecord):
+    """Who one version of a beat image or chunk clip shows, against the project's snapshot cast
+    (common/continuity/checks.py queues it, gpu_service/continuity/ runs it)."""
+
+    kind: Literal[JobKind.CHECK_CONTINUITY] = JobKind.CHECK_CONTINUITY
+    project_id: str
+    checkpoint_id: str
+    artifact_type: Literal["beat_image", "chunk_clip"]
+    artifact_key: str
+    version: int
+
+
+Job = Annotated[ManifestJob | ReprocessJob | RegenerationJob | ContinuityJob, Field(discriminator="kind")]
 
 
 class JobOut(Model):
@@ -104,7 +118,8 @@ class JobOut(Model):
     asset_id: str | None = None
     checkpoint_id: str | None = None
     artifact_key: str | None = None
-    result_version: int | None = None
+    result_version: int | None = None  # a regeneration's output
+    version: int | None = None  # the artifact version a continuity check looks at
     created_at: datetime
     started_at: datetime | None = None
     finished_at: datetime | None = None

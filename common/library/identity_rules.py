@@ -2,9 +2,9 @@
 
 The numbers belong to the face model pack (`FACE_MODEL_PACK`): embedders differ in how similar
 two photos of one person look to them, and in how few pixels they still tell people apart. Each
-pack's numbers say where they come from; `FACE_MATCH_THRESHOLD`, `FACE_MIN_PX`, `FACE_ID_MIN_SCORE`
-and `FACE_MIN_SHARPNESS` override them (docs/identity.md). Both sides read them: the GPU service
-groups faces, the API's face search says which faces match.
+pack's numbers say where they come from; `FACE_MATCH_THRESHOLD`, `FACE_MIN_PX`, `FACE_ID_MIN_SCORE`,
+`FACE_MIN_SHARPNESS` and `FACE_DRIFT_FLOOR` override them (docs/identity.md). Both sides read them:
+the GPU service groups faces and checks continuity, the API's face search says which faces match.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ class Thresholds:
     min_face_px: int  # shorter side of the detected face box
     min_score: float  # the face detector's score
     min_sharpness: float  # variance of the Laplacian of the aligned 112 px crop
+    # Continuity: below `match` but at or above this, a clip's face still resembles the character
+    # it is closest to (its likeness drifting); below it, the face is someone else.
+    drift_floor: float
     source: str
 
 
@@ -40,7 +43,8 @@ PACKS = {
         min_face_px=48,
         min_score=0.7,
         min_sharpness=30.0,
-        source="bench/identity.py, 2026-12-01: 225 faces of 44 people, 102 images",
+        drift_floor=0.35,
+        source="bench/identity.py, 2026-12-01: 225 faces of 44 people, 102 images; bench/continuity.py",
     ),
     # Production's buffalo_l (SCRFD-10G + ArcFace R50, insightface): Immich's defaults for it
     # (cosine distance <= 0.5, detector score >= 0.7); the size and blur floors are the local
@@ -50,6 +54,7 @@ PACKS = {
         min_face_px=48,
         min_score=0.7,
         min_sharpness=30.0,
+        drift_floor=0.3,
         source="Immich machine-learning defaults; floors from the local pack",
     ),
 }
@@ -66,4 +71,5 @@ def thresholds() -> Thresholds:
         min_face_px=int(env("FACE_MIN_PX") or base.min_face_px),
         min_score=float(env("FACE_ID_MIN_SCORE") or base.min_score),
         min_sharpness=float(env("FACE_MIN_SHARPNESS") or base.min_sharpness),
+        drift_floor=float(env("FACE_DRIFT_FLOOR") or base.drift_floor),
     )

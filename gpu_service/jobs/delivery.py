@@ -16,8 +16,9 @@ from google.api_core import exceptions
 from common.errors import NotFound
 from common.jobs import lifecycle
 from common.jobs.lifecycle import Superseded
-from common.jobs.models import Job, JobStatus, ManifestJob, ReprocessJob
+from common.jobs.models import ContinuityJob, Job, JobStatus, ManifestJob, ReprocessJob
 from common.library.models import ManifestStatus
+from gpu_service.continuity import check as continuity
 from gpu_service.errors import Permanent
 from gpu_service.jobs.progress import RunProgress
 from gpu_service.regenerate import run_regeneration
@@ -40,6 +41,8 @@ def handle(job_id: str, *, last_attempt: bool) -> str:
             run_manifest(job)
         elif isinstance(job, ReprocessJob):
             run_reprocess(job)
+        elif isinstance(job, ContinuityJob):
+            continuity.run_continuity(job)
         else:
             result["result_version"] = run_regeneration(job)
     except Superseded as exc:
@@ -65,6 +68,8 @@ def handle(job_id: str, *, last_attempt: bool) -> str:
 
 def _fail(job: Job, message: str) -> None:
     lifecycle.mark_failed(job, message)
+    if isinstance(job, ContinuityJob):
+        continuity.fail(job, message)
     if isinstance(job, ManifestJob):
         with contextlib.suppress(Superseded):
             RunProgress(job.manifest_id, job.id).finish(ManifestStatus.ERROR, message)

@@ -51,6 +51,34 @@ def read(data: bytes, max_frames: int = MAX_FRAMES) -> Clip:
     return Clip(frames, float(fps))
 
 
+def sample(data: bytes, fps: float, max_frames: int) -> Clip:
+    """Frames `fps` times a second (every frame if the clip has fewer), at most `max_frames`;
+    skipped frames are only grabbed, never converted. The Clip's fps is the sampling rate."""
+    import cv2
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "clip.mp4"
+        path.write_bytes(data)
+        capture = cv2.VideoCapture(str(path))
+        try:
+            native = capture.get(cv2.CAP_PROP_FPS) or 24.0
+            step = max(1, round(native / fps))
+            frames: list[Image.Image] = []
+            index = 0
+            while len(frames) < max_frames and capture.grab():
+                if index % step == 0:
+                    ok, frame = capture.retrieve()
+                    if not ok:
+                        break
+                    frames.append(Image.fromarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)))
+                index += 1
+        finally:
+            capture.release()
+    if not frames:
+        raise UnreadableClip("the clip has no decodable frame")
+    return Clip(frames, float(native) / step)
+
+
 def write(frames: Iterable[Image.Image], fps: float, size: tuple[int, int]) -> bytes:
     """Encode RGB frames (resized to `size`) as an MP4 (MPEG-4 Part 2, which every FFmpeg build has)."""
     import cv2

@@ -1,0 +1,77 @@
+"""A continuity report: who a generated beat or clip shows, measured against the project's snapshot cast.
+
+Imports nothing of the project but its records: every checkpoint version carries one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field
+
+from common.records import Model, derived_id, utcnow
+
+
+class ContinuityStatus(StrEnum):
+    OK = "ok"  # every expected character seen, every identifiable face someone of the cast
+    MISSING = "missing"  # a character the scene asks for was not seen
+    UNKNOWN = "unknown"  # an identifiable face that is nobody of the cast
+    DRIFT = "drift"  # a clip's character whose likeness falls below the match over a stretch of frames
+    NO_FACES = "no_faces"  # no identifiable face, and none was asked for
+    PENDING = "pending"  # queued or being checked
+    ERROR = "error"  # the check could not be made (`error` says why)
+
+
+# Worst first: a project's summary lists scenes in this order.
+SEVERITY = (
+    ContinuityStatus.ERROR,
+    ContinuityStatus.MISSING,
+    ContinuityStatus.UNKNOWN,
+    ContinuityStatus.DRIFT,
+    ContinuityStatus.PENDING,
+    ContinuityStatus.NO_FACES,
+    ContinuityStatus.OK,
+)
+
+
+def worst(statuses: list[ContinuityStatus]) -> ContinuityStatus | None:
+    return min(statuses, key=SEVERITY.index) if statuses else None
+
+
+class CharacterSeen(Model):
+    character_id: str
+    handle: str  # the character's tag in the cast
+    name: str
+    expected: bool  # the scene asked for this character
+    similarity: float  # median cosine to the character's references over the frames it was seen in
+    frames_seen: int  # sampled frames in which one face matched it
+    drift_frames: int = 0  # sampled frames in a drift stretch (clips)
+    lowest_similarity: float | None = None  # the weakest likeness of it in the clip, drift stretches included
+
+
+class ContinuityReport(Model):
+    status: ContinuityStatus
+    characters: list[CharacterSeen] = Field(default_factory=list)  # expected first, then by frames seen
+    missing: list[str] = Field(default_factory=list)  # handles the scene asked for and no frame shows
+    unexpected: list[str] = Field(default_factory=list)  # handles seen that the scene did not ask for
+    unchecked: list[str] = Field(
+        default_factory=list
+    )  # the scene's person tags whose references show no face
+    unknown_faces: int = 0  # most identifiable faces of nobody in the cast in one frame
+    unidentifiable_faces: int = 0  # most faces too small, unsure or blurred to tell who, in one frame
+    frames_checked: int = 0
+    snapshot_id: str | None = None  # the cast it was measured against
+    job_id: str  # the check that wrote (or will write) this report
+    requested_at: datetime
+    checked_at: datetime | None = None
+    gpu_seconds: float = 0.0
+    cost: float = 0.0  # dollars of GPU time, also on the version's cost
+    error: str | None = None
+
+
+def first_check(checkpoint_id: str, artifact_id: str, version: int) -> ContinuityReport:
+    """The pending report a new version starts with. Its check's id is derived from the version,
+    so recording the same version again queues nothing new."""
+    job_id = derived_id("continuity", checkpoint_id, artifact_id, version)
+    return ContinuityReport(status=ContinuityStatus.PENDING, job_id=job_id, requested_at=utcnow())
