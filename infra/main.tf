@@ -57,6 +57,7 @@ locals {
     FACE_MIN_PX          = ""
     FACE_ID_MIN_SCORE    = ""
     FACE_MIN_SHARPNESS   = ""
+    FACE_DRIFT_FLOOR     = ""
     # Face search: each api instance holds the searched owners' face indexes within this budget
     # (50,000 faces take 100 MiB); a search by image waits this long for the GPU service.
     FACE_INDEX_CACHE_MB = "160"
@@ -92,6 +93,9 @@ locals {
     VIDEO_POLL_S                 = "10"
     VIDEO_TIMEOUT_S              = "900"
     TASK_MAX_ATTEMPTS            = tostring(local.task_max_attempts)
+    CONTINUITY_FPS               = "2"
+    CONTINUITY_MAX_FRAMES        = "48"
+    CONTINUITY_DRIFT_FRAMES      = "2"
     IMAGE_CACHE_MB               = "4096"
     YOLO_OFFLINE                 = "1"
     YOLO_CONFIG_DIR              = "/tmp/ultralytics"

@@ -45,7 +45,8 @@ def cast_manifest(worker: Stack, base_url: str, spec: dict[str, Any], photos: Pa
     manifest = manifest_of_photos(owner, [("Obama", photos / "obama.jpg"), ("Biden", photos / "biden.jpg")])
     done = process(owner, manifest["id"])
     handles = {m["name"]: m["handle"] for m in done["cast"]}
-    return {"owner": owner, "manifest_id": manifest["id"], "obama": handles["Obama"], "biden": handles["Biden"]}
+    obama, biden = handles["Obama"], handles["Biden"]
+    return {"owner": owner, "manifest_id": manifest["id"], "obama": obama, "biden": biden}
 
 
 @pytest.fixture
@@ -152,6 +153,40 @@ def test_a_clip_that_changes_person_reports_both(cast_project: dict[str, Any], p
     (seen,) = report["characters"]
     assert (seen["handle"], seen["frames_seen"], seen["expected"]) == (cast_project["obama"], 4, True)
     assert report["unknown_faces"] == 1 and report["missing"] == []
+
+
+def face_square(path: Path, side: int = 256) -> Image.Image:
+    """The photo cut to a square around its face (the face detector's box, with a margin)."""
+    from gpu_service.vision import faces, imaging
+
+    picture = imaging.decode(path.read_bytes())
+    x1, y1, x2, y2 = faces.detect(picture.bgr)[0].bbox
+    half, cx, cy = 0.8 * max(x2 - x1, y2 - y1), (x1 + x2) / 2, (y1 + y2) / 2
+    return picture.rgb.crop((int(cx - half), int(cy - half), int(cx + half), int(cy + half))).resize(
+        (side, side)
+    )
+
+
+def test_a_likeness_that_slips_for_a_stretch_of_frames_is_drift(
+    cast_project: dict[str, Any], photos: Path
+) -> None:
+    """Obama's face with another man's mixed in for six frames (as bench/continuity.py's slip)."""
+    owner, pipeline = cast_project["owner"], cast_project["pipeline"]
+    obama, other = face_square(photos / "obama2.jpg"), face_square(stranger_photo())
+    frames = []
+    for share in (0.0, 0.0, 0.35, 0.4, 0.45, 0.45, 0.4, 0.35, 0.0, 0.0):
+        canvas = Image.new("RGB", (640, 480), (90, 90, 90))
+        canvas.paste(Image.blend(obama, other, share), (192, 112))
+        frames.append(canvas)
+    checkpoint_id = record(
+        pipeline, cast_project["project"]["project_id"], 3, [clips.write(frames, 2.0, (640, 480))]
+    )
+    report = reports(owner, checkpoint_id)["0"]
+    assert report["status"] == "drift", report
+    (seen,) = report["characters"]
+    assert seen["handle"] == cast_project["obama"] and seen["frames_seen"] >= 4
+    assert seen["drift_frames"] >= 2 and seen["lowest_similarity"] < 0.6 <= seen["similarity"]
+    assert report["unknown_faces"] == 0
 
 
 def test_a_redelivered_check_writes_one_report(
