@@ -68,6 +68,7 @@ bench: $(MODELS)
 	$(BIN)/python bench/forks.py
 	$(BIN)/python bench/identity.py
 	$(BIN)/python bench/cast_attribution.py
+	$(BIN)/python bench/continuity.py
 	$(BIN)/python -m bench.reverse_prompt_tokens
 
 clean:
