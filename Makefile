@@ -7,9 +7,10 @@ MODELS := .cache/models/.ready
 # checkov and schemathesis pin many packages of their own: each gets its own venv.
 CHECKOV := .venv-checkov/bin/checkov
 SCHEMATHESIS := .venv-schemathesis/bin/st
+WEB_DEPS := web/node_modules/.installed-stamp
 export PYTHONUNBUFFERED := 1
 
-.PHONY: venv models browser run test test-unit lint infra-check bench clean
+.PHONY: venv models browser web web-types run test test-unit lint infra-check bench clean
 
 # torch and torchvision come from this machine's disk (pip's cap in /etc/xdg/pip names them).
 # The Cloud Tasks emulator pins protobuf<5 but runs on the current one: installed without its pins.
@@ -28,7 +29,21 @@ $(MODELS): $(STAMP) devstack/models.py
 
 models: $(MODELS)
 
-run: $(MODELS)
+# The studio (web/): npm packages from the lock file (firebase-tools brings the Auth emulator), then
+# the typed build into web/dist, which make run serves at /.
+$(WEB_DEPS): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+web: $(WEB_DEPS)
+	cd web && npm run --silent build
+
+# The API's types for the studio, generated from the OpenAPI document the server serves.
+web-types: $(WEB_DEPS) $(STAMP)
+	$(BIN)/python -c 'import functions.main, json; from functions.api.openapi import spec; print(json.dumps(spec()))' > .cache/openapi.json
+	cd web && npx openapi-typescript --default-non-nullable false ../.cache/openapi.json -o src/api/schema.d.ts
+
+run: $(MODELS) web
 	$(BIN)/python -m devstack
 
 lint: $(STAMP)
@@ -54,7 +69,8 @@ browser:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
 # Both tiers in one run: tests/unit (pure logic, seconds) first, then tests/e2e (the emulators).
-test: lint infra-check $(MODELS) browser $(SCHEMATHESIS)
+test: lint infra-check $(MODELS) browser $(SCHEMATHESIS) web
+	cd web && npm test --silent
 	$(BIN)/pytest tests/unit tests/e2e
 
 # The fast tier alone: no emulator, no network, no model weights.
@@ -72,4 +88,5 @@ bench: $(MODELS)
 	$(BIN)/python -m bench.reverse_prompt_tokens
 
 clean:
+	rm -rf web/node_modules web/dist
 	rm -rf $(VENV) .venv-checkov .venv-schemathesis .pytest_cache .ruff_cache .mypy_cache

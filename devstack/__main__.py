@@ -40,7 +40,7 @@ def main() -> None:
     for signum in STOP_SIGNALS:
         signal.signal(signum, _begin_stopping)
     port = int(os.environ.get("PORT", "8080"))
-    stack = Stack(state_dir=STATE_DIR.resolve())
+    stack = Stack(state_dir=STATE_DIR.resolve(), auth_emulator=True)
     try:
         print(
             f"starting emulators and the GPU service on the CPU (logs in {stack.state_dir}) ...", flush=True

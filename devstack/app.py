@@ -17,6 +17,7 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.test import Client
 from werkzeug.wrappers import Request, Response
 
+from devstack import studio
 from devstack.emulators import Stack
 
 SOURCE = str(Path(__file__).resolve().parent.parent / "functions" / "main.py")
@@ -58,4 +59,14 @@ def build(stack: Stack) -> WsgiApp:
         # A non-2xx answer makes Pub/Sub redeliver, as Eventarc retries a failing trigger.
         return Response(status=204 if answer.status_code < 300 else 500)
 
-    return DispatcherMiddleware(api, {"/healthz": healthz, EVENTS_PATH: eventarc})
+    # One origin, as the load balancer makes it: /api/* to the function, everything else the studio.
+    app = studio.build(
+        connect=[stack.storage_url, f"http://127.0.0.1:{stack.auth_port}"],
+        images=[stack.images_url, stack.storage_url],
+    )
+
+    def route(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        return (api if path == "/api" or path.startswith("/api/") else app)(environ, start_response)
+
+    return DispatcherMiddleware(route, {"/healthz": healthz, EVENTS_PATH: eventarc})

@@ -34,6 +34,8 @@ UPLOAD_EVENTS_SUBSCRIPTION = "gcs-uploads-to-trigger"
 TASKS_LOCATION = "us-central1"
 TASKS_QUEUE = "manifest-processing"
 PIPELINE_QUEUE = "pipeline-handoffs"
+# The Firebase Auth emulator comes with the studio's npm packages (web/package.json: firebase-tools).
+FIREBASE_CLI = Path(__file__).resolve().parent.parent / "web" / "node_modules" / ".bin" / "firebase"
 
 
 def free_port() -> int:
@@ -86,6 +88,10 @@ class Stack:
     reaper: subprocess.Popen[bytes] | None = None
     # Where approved checkpoints are handed off (the video pipeline); None: recorded only.
     pipeline_url: str | None = None
+    # The real Firebase Auth emulator (the studio signs in through it). Without it firebase-admin
+    # still accepts devstack.tokens' unsigned tokens: only FIREBASE_AUTH_EMULATOR_HOST matters there.
+    auth_emulator: bool = False
+    auth_port: int = field(default_factory=free_port)
 
     @property
     def storage_url(self) -> str:
@@ -106,7 +112,7 @@ class Stack:
             "STORAGE_EMULATOR_HOST": self.storage_url,
             "PUBSUB_EMULATOR_HOST": f"127.0.0.1:{self.pubsub_port}",
             # Only the variable matters: firebase-admin then accepts the Auth emulator's unsigned tokens.
-            "FIREBASE_AUTH_EMULATOR_HOST": "127.0.0.1:9099",
+            "FIREBASE_AUTH_EMULATOR_HOST": f"127.0.0.1:{self.auth_port}",
             "UPLOADS_BUCKET": self.uploads_bucket,
             "DERIVED_BUCKET": self.derived_bucket,
             "PUBLIC_STORAGE_URL": self.storage_url,
@@ -144,6 +150,7 @@ class Stack:
                     f"--rules={FIRESTORE_RULES}",
                 ],
             )
+            auth = self._spawn_auth_emulator() if self.auth_emulator else None  # ~15 s: started early
             pubsub = self._spawn(
                 "pubsub", [str(PUBSUB_BIN), "--host=127.0.0.1", f"--port={self.pubsub_port}"]
             )
@@ -199,9 +206,26 @@ class Stack:
             )
             _wait_port(self.tasks_port, 30, tasks, "Cloud Tasks emulator")
             _wait_http(f"http://127.0.0.1:{self.firestore_port}/", 60, firestore, "Firestore emulator")
+            if auth is not None:
+                _wait_http(f"http://127.0.0.1:{self.auth_port}/", 90, auth, "Firebase Auth emulator")
         except BaseException:
             self.stop()
             raise
+
+    def _spawn_auth_emulator(self) -> subprocess.Popen[bytes]:
+        """firebase-tools' Auth emulator, offline: its UI is off (it would download a zip), and the hub
+        and logging ports are free ones, so that two stacks on one machine do not collide."""
+        config = self.state_dir / "firebase.json"
+        emulators = {
+            "auth": {"host": "127.0.0.1", "port": self.auth_port},
+            "hub": {"host": "127.0.0.1", "port": free_port()},
+            "logging": {"host": "127.0.0.1", "port": free_port()},
+            "ui": {"enabled": False},
+        }
+        config.write_text(json.dumps({"emulators": emulators}))
+        argv = [str(FIREBASE_CLI), "emulators:start", "--only", "auth", "--project", self.project_id]
+        argv += ["--config", str(config)]
+        return self._spawn("auth", argv, env={"NO_UPDATE_NOTIFIER": "1"}, cwd=self.state_dir)
 
     def start_worker(self, extra_env: dict[str, str] | None = None, timeout: float = 180) -> None:
         """The GPU service (on the CPU here), as its own process: tests kill and restart it."""
@@ -243,6 +267,7 @@ class Stack:
             "cdn": f"{self.images_url}/healthz",
             "pubsub": self._pubsub(f"topics/{UPLOAD_EVENTS_TOPIC}"),
             "gpu_service": f"{self.worker_url}/healthz",
+            **({"auth": f"http://127.0.0.1:{self.auth_port}/"} if self.auth_emulator else {}),
         }
         status = {}
         for name, url in checks.items():
@@ -273,7 +298,7 @@ class Stack:
         return f"http://127.0.0.1:{self.pubsub_port}/v1/projects/{self.project_id}/{path}"
 
     def _spawn(
-        self, name: str, argv: list[str], env: dict[str, str] | None = None
+        self, name: str, argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
     ) -> subprocess.Popen[bytes]:
         if self.reaper is None:
             # Its own session: a signal to this process's group does not reach it.
@@ -287,6 +312,7 @@ class Stack:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own group, so stopping it stops what it started too
             env={**os.environ, **(env or {})},
+            cwd=cwd,
         )
         self.processes.append(proc)
         self._tell_reaper(f"+ {proc.pid}")

@@ -38,6 +38,7 @@ from functions.api import (
     openapi,
     processing,
     projects,
+    studio,
     views,
 )
 from functions.api import uploads as upload_routes
@@ -63,6 +64,7 @@ ROUTE_MODULES = (
     views,
     openapi,
     docs,
+    studio,
 )  # imported for their route declarations
 
 

@@ -48,6 +48,9 @@ def spec() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for r in documented:
         paths.setdefault(r.path, {})[r.method.lower()] = _operation(r, refs, components)
+    # The same document whatever order the route modules were imported in (the studio's generated
+    # types are compared with it byte for byte).
+    paths = {path: dict(sorted(ops.items())) for path, ops in sorted(paths.items())}
     return {
         "openapi": "3.1.0",
         "info": {"title": "vidpipe manifest service", "version": "1.0.0"},

@@ -41,7 +41,9 @@ def pipeline_inbox() -> Iterator[Inbox]:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, pipeline_inbox: Inbox) -> Iterator[Stack]:
-    stack = Stack(state_dir=tmp_path_factory.mktemp("devstack"), pipeline_url=pipeline_inbox.url)
+    stack = Stack(
+        state_dir=tmp_path_factory.mktemp("devstack"), pipeline_url=pipeline_inbox.url, auth_emulator=True
+    )
     stack.start()
     os.environ.update(stack.env())
     yield stack

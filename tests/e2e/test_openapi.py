@@ -15,9 +15,13 @@ def test_document_is_public_valid_and_complete(anonymous: Api, spec: dict) -> No
         (r.method, r.path) for r in ROUTES if r.document
     }  # the docs page and its files are not operations
     assert published == declared
+    public = {(r.method, r.path) for r in ROUTES if r.public and r.document}
+    assert public == {("GET", "/api/openapi.json"), ("GET", "/api/studio/config")}  # nothing else is open
     for method, path in published:
         op = spec["paths"][path][method.lower()]
         assert op["summary"]
-        if path != "/api/openapi.json":
+        if (method, path) in public:
+            assert "security" not in op and "401" not in op["responses"], (method, path)
+        else:
             assert "401" in op["responses"], (method, path)
             assert op["security"] == [{"bearerAuth": []}]

@@ -1,0 +1,56 @@
+import type { User } from "firebase/auth";
+import { useEffect, useState } from "react";
+import { BrowserRouter, Route, Routes } from "react-router";
+import { errorMessage } from "./api/errors";
+import { type Session, leave, signInWithGoogle, startSession } from "./auth/session";
+import { LibraryPage } from "./library/LibraryPage";
+
+type State = { phase: "starting" } | { phase: "failed"; message: string } | { phase: "ready"; user: User | null };
+
+export function App() {
+  const [session, setSession] = useState<Session | null>(null);
+  const [state, setState] = useState<State>({ phase: "starting" });
+
+  useEffect(() => {
+    startSession((user) => setState({ phase: "ready", user }))
+      .then(setSession)
+      .catch((e: unknown) => setState({ phase: "failed", message: e instanceof Error ? e.message : errorMessage(e) }));
+  }, []);
+
+  if (state.phase === "starting") return <p className="center">Starting…</p>;
+  if (state.phase === "failed")
+    return (
+      <p role="alert" className="center error">
+        The studio could not start: {state.message}
+      </p>
+    );
+  if (!state.user || !session)
+    return (
+      <main className="center">
+        <h1>vidpipe studio</h1>
+        <p>Reference libraries that keep your characters, objects and places consistent in every shot.</p>
+        {session && (
+          <button type="button" onClick={() => void signInWithGoogle(session)}>
+            Sign in with Google
+          </button>
+        )}
+        {session?.local && <p className="hint">Local stack: open /?as=YOUR_NAME to sign in as that user.</p>}
+      </main>
+    );
+  return (
+    <BrowserRouter>
+      <header className="top">
+        <strong>vidpipe studio</strong>
+        <span className="who">
+          Signed in as <span data-testid="uid">{state.user.email ?? state.user.uid}</span>
+        </span>
+        <button type="button" onClick={() => void leave(session)}>
+          Sign out
+        </button>
+      </header>
+      <Routes>
+        <Route path="*" element={<LibraryPage />} />
+      </Routes>
+    </BrowserRouter>
+  );
+}

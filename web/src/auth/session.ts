@@ -1,0 +1,49 @@
+// Sign-in through Firebase Auth: Google in a deployment; locally the Auth emulator of the stack,
+// where `/?as=UID` signs straight in as UID. The config comes from the server, never the bundle.
+import { initializeApp } from "firebase/app";
+import {
+  type Auth,
+  GoogleAuthProvider,
+  type User,
+  connectAuthEmulator,
+  getAuth,
+  onAuthStateChanged,
+  signInWithCustomToken,
+  signInWithPopup,
+  signOut,
+} from "firebase/auth";
+import { api, useTokens } from "../api/client";
+import { errorMessage } from "../api/errors";
+import { requestedUid, unsignedCustomToken } from "./customToken";
+
+export interface Session {
+  auth: Auth;
+  local: boolean; // the stack's own Auth emulator: the "sign in as" shortcut exists
+}
+
+export async function startSession(onUser: (user: User | null) => void): Promise<Session> {
+  const { data, error, response } = await api.GET("/api/studio/config");
+  if (!data) throw new Error(errorMessage(error, response.status));
+  const app = initializeApp({ apiKey: data.api_key, authDomain: data.auth_domain, projectId: data.project_id });
+  const auth = getAuth(app);
+  const local = Boolean(data.auth_emulator_url);
+  if (data.auth_emulator_url) connectAuthEmulator(auth, data.auth_emulator_url, { disableWarnings: true });
+  useTokens(async () => (auth.currentUser ? auth.currentUser.getIdToken() : null));
+  const uid = requestedUid(window.location.search, data.auth_emulator_url);
+  if (uid) {
+    await signInWithCustomToken(auth, unsignedCustomToken(uid));
+    const url = new URL(window.location.href);
+    url.searchParams.delete("as");
+    window.history.replaceState(null, "", url.toString());
+  }
+  onAuthStateChanged(auth, onUser);
+  return { auth, local };
+}
+
+export function signInWithGoogle(session: Session): Promise<unknown> {
+  return signInWithPopup(session.auth, new GoogleAuthProvider());
+}
+
+export function leave(session: Session): Promise<void> {
+  return signOut(session.auth);
+}

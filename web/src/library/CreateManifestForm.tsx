@@ -1,0 +1,61 @@
+import { type FormEvent, useState } from "react";
+import { api, type Schemas } from "../api/client";
+import { errorMessage } from "../api/errors";
+
+export const CATEGORIES: Schemas["Category"][] = ["CHARACTERS", "ENVIRONMENTS", "OBJECTS", "STYLES", "MIXED"];
+
+/** "noir, hero ,, " -> ["noir", "hero"] */
+export function parseTags(text: string): string[] {
+  return [...new Set(text.split(",").map((t) => t.trim()).filter(Boolean))];
+}
+
+export function CreateManifestForm({ onCreated }: { onCreated: () => void }) {
+  const [name, setName] = useState("");
+  const [category, setCategory] = useState<Schemas["Category"]>("CHARACTERS");
+  const [tags, setTags] = useState("");
+  const [problem, setProblem] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    const { error, response } = await api.POST("/api/manifests", {
+      body: { name, category, tags: parseTags(tags) },
+    });
+    setBusy(false);
+    if (!response.ok) return setProblem(errorMessage(error, response.status));
+    setProblem(null);
+    setName("");
+    setTags("");
+    onCreated();
+  }
+
+  return (
+    <form className="create" onSubmit={submit} aria-label="New manifest">
+      <label>
+        Name
+        <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} />
+      </label>
+      <label>
+        Category
+        <select value={category} onChange={(e) => setCategory(e.target.value as Schemas["Category"])}>
+          {CATEGORIES.map((c) => (
+            <option key={c}>{c}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Tags <small>(comma-separated)</small>
+        <input value={tags} onChange={(e) => setTags(e.target.value)} />
+      </label>
+      <button type="submit" disabled={busy}>
+        Create manifest
+      </button>
+      {problem && (
+        <p role="alert" className="error">
+          {problem}
+        </p>
+      )}
+    </form>
+  );
+}

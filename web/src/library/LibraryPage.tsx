@@ -1,0 +1,92 @@
+import { useEffect, useMemo, useRef, useState } from "react";
+import type { Schemas } from "../api/client";
+import { CATEGORIES, CreateManifestForm } from "./CreateManifestForm";
+import { ManifestCard } from "./ManifestCard";
+import { type LibraryQuery, useManifestPages } from "./useManifestPages";
+
+const STATUSES: Schemas["ManifestStatus"][] = ["DRAFT", "PROCESSING", "READY", "ERROR"];
+const SORTS: [LibraryQuery["sort"], string][] = [
+  ["updated_at", "Recently updated"],
+  ["name", "Name"],
+  ["times_used", "Times used"],
+  ["asset_count", "Asset count"],
+];
+
+export function LibraryPage() {
+  const [category, setCategory] = useState("");
+  const [status, setStatus] = useState("");
+  const [sort, setSort] = useState<LibraryQuery["sort"]>("updated_at");
+  const query = useMemo<LibraryQuery>(
+    () => ({
+      sort,
+      ...(category ? { category: category as Schemas["Category"] } : {}),
+      ...(status ? { status: status as Schemas["ManifestStatus"] } : {}),
+    }),
+    [category, status, sort],
+  );
+  const { items, loading, error, done, more, reload } = useManifestPages(query);
+  const sentinel = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    // Endless scrolling: the next page is read when the end of the list comes into view.
+    const node = sentinel.current;
+    if (!node) return;
+    const watcher = new IntersectionObserver((seen) => seen.some((e) => e.isIntersecting) && more());
+    watcher.observe(node);
+    return () => watcher.disconnect();
+  }, [more]);
+
+  return (
+    <main>
+      <h1>Library</h1>
+      <CreateManifestForm onCreated={reload} />
+      <section aria-label="Filters" className="filters">
+        <label>
+          Category
+          <select value={category} onChange={(e) => setCategory(e.target.value)}>
+            <option value="">All</option>
+            {CATEGORIES.map((c) => (
+              <option key={c}>{c}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Status
+          <select value={status} onChange={(e) => setStatus(e.target.value)}>
+            <option value="">All</option>
+            {STATUSES.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Sort by
+          <select value={sort} onChange={(e) => setSort(e.target.value as LibraryQuery["sort"])}>
+            {SORTS.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+      </section>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <section aria-label="Manifests" className="grid" aria-busy={loading}>
+        {items.map((m) => (
+          <ManifestCard key={m.id} manifest={m} onChanged={reload} />
+        ))}
+      </section>
+      {!loading && done && items.length === 0 && <p className="empty-note">No manifests here yet: create one above.</p>}
+      <div ref={sentinel} aria-hidden="true" />
+      {!done && (
+        <button type="button" onClick={more} disabled={loading}>
+          {loading ? "Loading…" : "Load more"}
+        </button>
+      )}
+    </main>
+  );
+}
