@@ -183,6 +183,9 @@ class Stack:
                     "finalize",
                     "-log-level",
                     "warn",
+                    # The studio PUTs with a signed URL's headers from another origin (preflighted).
+                    "-cors-headers",
+                    "x-goog-content-length-range",
                 ],
                 env={"PUBSUB_EMULATOR_HOST": f"127.0.0.1:{self.pubsub_port}"},
             )

@@ -3,6 +3,7 @@ the real Firebase Auth emulator, driven in Debian's Chromium by Playwright (test
 
 from __future__ import annotations
 
+import os
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -16,6 +17,15 @@ from functions.api.studio import studio_config
 from tests.e2e.test_docs import CHROMIUM, FLAGS
 
 WEB = Path(__file__).resolve().parents[2] / "web"
+# STUDIO_SCREENSHOTS=docs/studio make test (or pytest tests/e2e/test_studio.py) refreshes the
+# screenshots the docs show; otherwise they go to a temporary folder and are only looked at by hand.
+SHOTS = os.environ.get("STUDIO_SCREENSHOTS")
+
+
+def _shot(page: Any, name: str, folder: Path) -> None:
+    target = Path(SHOTS) if SHOTS else folder
+    target.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(target / f"{name}.png"))
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +97,7 @@ def test_the_sign_in_shortcut_exists_only_with_an_auth_emulator(
 
 
 def test_a_creator_signs_in_creates_duplicates_and_deletes_and_others_see_nothing(
-    browser: Any, base_url: str
+    browser: Any, base_url: str, tmp_path: Path
 ) -> None:
     alice, bob = f"alice-{uuid.uuid4().hex[:8]}", f"bob-{uuid.uuid4().hex[:8]}"
     page, problems = _signed_in(browser, base_url, alice)
@@ -100,6 +110,8 @@ def test_a_creator_signs_in_creates_duplicates_and_deletes_and_others_see_nothin
     form.get_by_label("Category").select_option("CHARACTERS")
     form.get_by_label("Tags").fill("noir, hero")
     form.get_by_role("button", name="Create manifest").click()
+    page.get_by_role("heading", name="Heroes of the night", level=1).wait_for()  # its page, to add photos
+    page.get_by_role("link", name="← Library").click()
     card = page.get_by_role("article", name="Heroes of the night", exact=True)
     card.wait_for()
     assert "DRAFT" in card.inner_text() and "CHARACTERS" in card.inner_text()
@@ -107,6 +119,7 @@ def test_a_creator_signs_in_creates_duplicates_and_deletes_and_others_see_nothin
     page.on("dialog", lambda dialog: dialog.accept())
     card.get_by_role("button", name="Duplicate").click()
     page.get_by_role("article", name="Heroes of the night (copy)").wait_for()
+    _shot(page, "library", tmp_path)
     page.get_by_role("article", name="Heroes of the night (copy)").get_by_role(
         "button", name="Delete"
     ).click()
@@ -132,3 +145,54 @@ def test_an_api_error_is_shown_as_its_message(browser: Any, base_url: str) -> No
     alert = form.get_by_role("alert")
     alert.wait_for()
     assert "visible character" in alert.inner_text()
+
+
+def test_a_creator_drops_photos_processes_them_and_edits_the_registry(
+    browser: Any, base_url: str, worker: Any, photos: Path, tmp_path: Path
+) -> None:
+    not_an_image = tmp_path / "notes.jpg"
+    not_an_image.write_bytes(b"these are notes, not a photo" * 100)
+    page, problems = _signed_in(browser, base_url, f"dana-{uuid.uuid4().hex[:8]}")
+    form = page.get_by_role("form", name="New manifest")
+    form.get_by_label("Name").fill("Two presidents")
+    form.get_by_role("button", name="Create manifest").click()
+    page.get_by_role("heading", name="Two presidents", level=1).wait_for()
+    manifest_url = page.url
+
+    files = [photos / "obama.jpg", photos / "obama2.jpg", photos / "biden.jpg", not_an_image]
+    page.get_by_label("Choose photos").set_input_files([str(f) for f in files])
+    uploads = page.get_by_role("list", name="Uploads")
+    uploads.get_by_text("added").nth(2).wait_for(timeout=60_000)
+    refusal = uploads.get_by_role("alert")
+    refusal.wait_for(timeout=60_000)
+    assert "image" in refusal.inner_text().lower()  # the trigger's reason for the bad file
+    assert uploads.get_by_text("added").count() == 3
+    page.get_by_text("3 assets").wait_for()  # the refused file left no asset behind
+
+    page.get_by_role("button", name="Process", exact=True).click()
+    _shot(page, "creator", tmp_path)
+    page.get_by_test_id("run-status").get_by_text("READY").wait_for(timeout=180_000)
+    cast = page.get_by_role("region", name="Cast")
+    cast.get_by_role("listitem").nth(1).wait_for()
+    assert cast.get_by_role("listitem").count() == 2  # two people, however many images each
+    _shot(page, "registry", tmp_path)
+    page.set_viewport_size({"width": 390, "height": 844})
+    _shot(page, "registry-390", tmp_path)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    first = page.get_by_role("article").filter(has_text="CHAR_01").first
+    prompt = first.get_by_label("Reverse prompt")
+    prompt.fill("a tall man in a dark suit, studio light")
+    first.get_by_role("button", name="Save reverse prompt").click()
+    first.get_by_text("Saved", exact=True).wait_for()
+    page.reload()
+    kept = page.get_by_role("article").filter(has_text="CHAR_01").first.get_by_label("Reverse prompt")
+    kept.wait_for()
+    assert kept.input_value() == "a tall man in a dark suit, studio light"
+    assert problems == []
+
+    stranger, _ = _signed_in(
+        browser, base_url, f"erin-{uuid.uuid4().hex[:8]}", path=manifest_url[len(base_url) :]
+    )
+    stranger.get_by_role("alert").wait_for()
+    assert "not found" in stranger.get_by_role("alert").inner_text().lower()

@@ -4,6 +4,7 @@ import { BrowserRouter, Route, Routes } from "react-router";
 import { errorMessage } from "./api/errors";
 import { type Session, leave, signInWithGoogle, startSession } from "./auth/session";
 import { LibraryPage } from "./library/LibraryPage";
+import { ManifestPage } from "./manifest/ManifestPage";
 
 type State = { phase: "starting" } | { phase: "failed"; message: string } | { phase: "ready"; user: User | null };
 
@@ -49,6 +50,7 @@ export function App() {
         </button>
       </header>
       <Routes>
+        <Route path="/manifests/:manifestId" element={<ManifestPage />} />
         <Route path="*" element={<LibraryPage />} />
       </Routes>
     </BrowserRouter>

@@ -1,4 +1,5 @@
 import { type FormEvent, useState } from "react";
+import { useNavigate } from "react-router";
 import { api, type Schemas } from "../api/client";
 import { errorMessage } from "../api/errors";
 
@@ -15,19 +16,18 @@ export function CreateManifestForm({ onCreated }: { onCreated: () => void }) {
   const [tags, setTags] = useState("");
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const navigate = useNavigate();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     setBusy(true);
-    const { error, response } = await api.POST("/api/manifests", {
+    const { data, error, response } = await api.POST("/api/manifests", {
       body: { name, category, tags: parseTags(tags) },
     });
     setBusy(false);
-    if (!response.ok) return setProblem(errorMessage(error, response.status));
-    setProblem(null);
-    setName("");
-    setTags("");
+    if (!data) return setProblem(errorMessage(error, response.status));
     onCreated();
+    navigate(`/manifests/${data.id}`); // next: drop its photos
   }
 
   return (

@@ -39,7 +39,9 @@ export function LibraryPage() {
   return (
     <main>
       <h1>Library</h1>
+      <h2>New manifest</h2>
       <CreateManifestForm onCreated={reload} />
+      <h2>Your manifests</h2>
       <section aria-label="Filters" className="filters">
         <label>
           Category

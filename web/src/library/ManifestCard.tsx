@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { Link } from "react-router";
 import { api, type Manifest } from "../api/client";
 import { deleteRefusal, errorMessage } from "../api/errors";
 
@@ -35,7 +36,9 @@ export function ManifestCard({ manifest, onChanged }: { manifest: Manifest; onCh
           {manifest.name.slice(0, 1).toUpperCase()}
         </div>
       )}
-      <h3 id={`m-${manifest.id}`}>{manifest.name}</h3>
+      <h3 id={`m-${manifest.id}`}>
+        <Link to={`/manifests/${manifest.id}`}>{manifest.name}</Link>
+      </h3>
       <p className="meta">
         <span>{manifest.category}</span> · <span className={`status ${manifest.status}`}>{manifest.status}</span>
       </p>

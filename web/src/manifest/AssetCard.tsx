@@ -1,0 +1,85 @@
+import { useState } from "react";
+import { api, type Schemas } from "../api/client";
+import { errorMessage } from "../api/errors";
+import { EditableText } from "./EditableText";
+import { ASSET_TYPES, type AssetType } from "./upload";
+
+type Asset = Schemas["AssetOut"];
+type AssetUpdate = Schemas["AssetUpdate"];
+
+/** One asset of the registry: its tag and image, what the run found, and every edit a creator makes. */
+export function AssetCard({ asset, sourceTag, onChanged }: { asset: Asset; sourceTag?: string; onChanged: () => void }) {
+  const [problem, setProblem] = useState<string | null>(null);
+  const path = { params: { path: { asset_id: asset.id } } };
+
+  async function update(body: AssetUpdate): Promise<string | null> {
+    const { error, response } = await api.PUT("/api/assets/{asset_id}", { ...path, body });
+    if (!response.ok) return errorMessage(error, response.status);
+    onChanged();
+    return null;
+  }
+  async function act(run: () => Promise<{ error?: unknown; response: Response }>, confirmText?: string) {
+    if (confirmText && !window.confirm(confirmText)) return;
+    const { error, response } = await run();
+    setProblem(response.ok ? null : errorMessage(error, response.status));
+    onChanged();
+  }
+  const warnings = (asset.quality_checks ?? []).filter((c) => c.severity === "warning");
+  const notes = (asset.quality_checks ?? []).filter((c) => c.severity === "info");
+
+  return (
+    <article className="asset" aria-label={`${asset.manifest_tag} ${asset.name}`}>
+      {asset.thumbnail_url ? <img className="thumb" src={asset.thumbnail_url} alt={asset.name} loading="lazy" /> : <div className="thumb empty">no image</div>}
+      <div className="asset-body">
+        <p className="tag">
+          <strong>{asset.manifest_tag}</strong> · {asset.source ?? "upload"}
+          {sourceTag && <> · crop of {sourceTag}</>}
+          {asset.duplicate_of && <span className="badge">duplicate</span>}
+        </p>
+        <EditableText label="Name" value={asset.name} save={(name) => update({ name })} />
+        <label>
+          Type
+          <select value={asset.asset_type} onChange={(e) => void update({ asset_type: e.target.value as AssetType }).then(setProblem)}>
+            {ASSET_TYPES.map((t) => (
+              <option key={t}>{t}</option>
+            ))}
+          </select>
+        </label>
+        {warnings.map((w) => (
+          <p key={w.code} className="warning">
+            ⚠ {w.message}
+          </p>
+        ))}
+        {notes.map((n) => (
+          <p key={n.code} className="note">
+            {n.message}
+          </p>
+        ))}
+        {asset.identity_note && <p className="note">{asset.identity_note}</p>}
+        {(asset.identity_suggestions ?? []).map((s) => (
+          <p key={s.asset_id} className="note">
+            Looks like {s.manifest_tag} ({Math.round(s.similarity * 100)}% alike){" "}
+            <button type="button" onClick={() => void update({ identity_of: s.asset_id }).then(setProblem)}>
+              Same person
+            </button>
+          </p>
+        ))}
+        <EditableText label="Reverse prompt" value={asset.reverse_prompt ?? ""} save={(reverse_prompt) => update({ reverse_prompt })} />
+        <EditableText label="Visual description" value={asset.visual_description ?? ""} save={(visual_description) => update({ visual_description })} />
+        <div className="actions">
+          <button type="button" onClick={() => void act(() => api.POST("/api/assets/{asset_id}/reprocess", path))}>
+            Reprocess
+          </button>
+          <button type="button" className="danger" onClick={() => void act(() => api.DELETE("/api/assets/{asset_id}", path), `Delete ${asset.manifest_tag} ${asset.name}?`)}>
+            Delete
+          </button>
+        </div>
+        {problem && (
+          <p role="alert" className="error">
+            {problem}
+          </p>
+        )}
+      </div>
+    </article>
+  );
+}

@@ -1,0 +1,82 @@
+import { type DragEvent, useState } from "react";
+import type { Schemas } from "../api/client";
+import { ASSET_TYPES, type AssetType, type UploadState, defaultType, uploadAsAsset } from "./upload";
+
+interface Item {
+  key: string;
+  name: string;
+  state: UploadState;
+}
+
+/** Drop (or pick) many photos at once: each becomes an asset, uploaded three at a time. */
+export function Uploader({ manifestId, category, onUploaded }: { manifestId: string; category: Schemas["Category"]; onUploaded: () => void }) {
+  const [assetType, setAssetType] = useState<AssetType>(defaultType(category));
+  const [items, setItems] = useState<Item[]>([]);
+  const [over, setOver] = useState(false);
+
+  function start(files: File[]) {
+    const batch = files.map((file, i) => ({ file, key: `${Date.now()}-${i}-${file.name}` }));
+    setItems((before) => [...batch.map(({ file, key }) => ({ key, name: file.name, state: { phase: "uploading", fraction: 0 } as UploadState })), ...before]);
+    const queue = [...batch];
+    const worker = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const { file, key } = next;
+        await uploadAsAsset(manifestId, file, assetType, (state) =>
+          setItems((all) => all.map((it) => (it.key === key ? { ...it, state } : it))),
+        );
+      }
+    };
+    void Promise.all([worker(), worker(), worker()]).then(onUploaded);
+  }
+
+  function drop(event: DragEvent) {
+    event.preventDefault();
+    setOver(false);
+    start([...event.dataTransfer.files]);
+  }
+
+  return (
+    <section aria-label="Add photos" className="uploader">
+      <div
+        className={`dropzone${over ? " over" : ""}`}
+        onDragOver={(e) => {
+          e.preventDefault();
+          setOver(true);
+        }}
+        onDragLeave={() => setOver(false)}
+        onDrop={drop}
+      >
+        <p>Drop photos here: each becomes an asset named after its file.</p>
+        <label>
+          Type of the new assets
+          <select value={assetType} onChange={(e) => setAssetType(e.target.value as AssetType)}>
+            {ASSET_TYPES.map((t) => (
+              <option key={t}>{t}</option>
+            ))}
+          </select>
+        </label>
+        <label className="pick">
+          Choose photos
+          <input type="file" multiple accept="image/jpeg,image/png,image/webp" onChange={(e) => start([...(e.target.files ?? [])])} />
+        </label>
+      </div>
+      {items.length > 0 && (
+        <ul className="uploads" aria-label="Uploads">
+          {items.map((it) => (
+            <li key={it.key}>
+              <span className="file">{it.name}</span>
+              {it.state.phase === "uploading" && <progress max={1} value={it.state.fraction} aria-label={`${it.name} uploading`} />}
+              {it.state.phase === "checking" && <span>checking…</span>}
+              {it.state.phase === "done" && <span className="ok">added</span>}
+              {it.state.phase === "refused" && (
+                <span role="alert" className="error">
+                  {it.state.reason}
+                </span>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
