@@ -58,9 +58,11 @@ resource "google_cloudbuild_trigger" "main" {
   }
 
   substitutions = {
-    _REGION        = var.region
-    _ENVIRONMENT   = var.environment
-    _REPOSITORY    = google_artifact_registry_repository.images.repository_id
-    _IMAGES_DOMAIN = var.images_domain
+    _REGION               = var.region
+    _ENVIRONMENT          = var.environment
+    _REPOSITORY           = google_artifact_registry_repository.images.repository_id
+    _IMAGES_DOMAIN        = var.images_domain
+    _STUDIO_DOMAIN        = var.studio_domain
+    _FIREBASE_WEB_API_KEY = var.firebase_web_api_key
   }
 }

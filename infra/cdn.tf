@@ -70,6 +70,34 @@ resource "google_compute_url_map" "images" {
     path_matcher = "buckets"
   }
 
+  host_rule {
+    hosts        = [var.studio_domain]
+    path_matcher = "studio"
+  }
+
+  # The studio's host (infra/studio.tf): the API under /api/*, the app everywhere else, and a page
+  # the bucket does not hold is the app's index.html (the app routes it).
+  path_matcher {
+    name            = "studio"
+    default_service = google_compute_backend_bucket.studio.id
+    path_rule {
+      paths   = ["/api", "/api/*"]
+      service = google_compute_backend_service.api.id
+    }
+    path_rule {
+      paths   = ["/*"]
+      service = google_compute_backend_bucket.studio.id
+      custom_error_response_policy {
+        error_response_rule {
+          match_response_codes   = ["404"]
+          path                   = "/index.html"
+          override_response_code = 200
+        }
+        error_service = google_compute_backend_bucket.studio.id
+      }
+    }
+  }
+
   path_matcher {
     name            = "buckets"
     default_service = google_compute_backend_bucket.images["uploads"].id
@@ -105,7 +133,7 @@ resource "google_compute_ssl_policy" "images" {
 resource "google_compute_target_https_proxy" "images" {
   name             = "${local.name}-images"
   url_map          = google_compute_url_map.images.id
-  ssl_certificates = [google_compute_managed_ssl_certificate.images.id]
+  ssl_certificates = [google_compute_managed_ssl_certificate.images.id, google_compute_managed_ssl_certificate.studio.id]
   ssl_policy       = google_compute_ssl_policy.images.id
 }
 

@@ -24,6 +24,8 @@ locals {
     SIGNING_SERVICE_ACCOUNT = google_service_account.api.email
     PUBLIC_STORAGE_URL      = "https://storage.googleapis.com"
     IMAGES_BASE_URL         = "https://${var.images_domain}"
+    FIREBASE_WEB_API_KEY    = var.firebase_web_api_key # the studio's sign-in (GET /api/studio/config)
+    FIREBASE_AUTH_DOMAIN    = "${var.project_id}.firebaseapp.com"
     CDN_KEY_NAME            = local.cdn_key_name
     MAX_UPLOAD_BYTES        = tostring(20 * 1024 * 1024)
     MAX_JSON_BYTES          = tostring(1024 * 1024)

@@ -23,3 +23,12 @@ output "images_ip" {
   description = "The Cloud CDN load balancer's address: the A record for images_domain."
   value       = google_compute_global_address.images.address
 }
+
+output "studio_bucket" {
+  description = "Where Cloud Build copies the built studio (web/dist)."
+  value       = google_storage_bucket.studio.name
+}
+
+output "studio_url" {
+  value = "https://${var.studio_domain}"
+}

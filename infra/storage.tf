@@ -50,7 +50,7 @@ resource "google_storage_bucket" "uploads" {
     }
   }
   cors {
-    origin          = var.cors_origins
+    origin          = concat(["https://${var.studio_domain}"], var.cors_origins)
     method          = ["PUT", "GET", "HEAD"]
     response_header = ["Content-Type", "x-goog-content-length-range"]
     max_age_seconds = 3600
@@ -81,7 +81,7 @@ resource "google_storage_bucket" "derived" {
     }
   }
   cors {
-    origin          = var.cors_origins
+    origin          = concat(["https://${var.studio_domain}"], var.cors_origins)
     method          = ["GET", "HEAD"]
     response_header = ["Content-Type"]
     max_age_seconds = 3600

@@ -62,6 +62,20 @@ variable "images_domain" {
   }
 }
 
+variable "studio_domain" {
+  description = "The host name of the web studio and its API (the same load balancer as images: point its DNS at the images_ip output)."
+  type        = string
+  validation {
+    condition     = can(regex("^([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)+[a-z]{2,}$", var.studio_domain))
+    error_message = "Give a DNS host name such as studio.example.com."
+  }
+}
+
+variable "firebase_web_api_key" {
+  description = "The Firebase web app's API key (an identifier the studio signs in with, not a secret)."
+  type        = string
+}
+
 variable "cors_origins" {
   description = "Web origins allowed to PUT uploads straight to the uploads bucket with signed URLs."
   type        = list(string)

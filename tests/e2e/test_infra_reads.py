@@ -3,6 +3,7 @@ Cloud CDN in front of the images with the key the api signs with, and the Gemini
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -104,7 +105,8 @@ def test_images_are_served_by_cloud_cdn_with_the_key_the_api_signs_with(tf: dict
     assert {bucket_alias(settings().uploads_bucket), bucket_alias(settings().derived_bucket)} == set(
         backends["for_each"]
     )
-    rule = tf["resource"]["google_compute_url_map"]["images"]["path_matcher"][0]["dynamic"][0]["path_rule"]
+    matchers = {m["name"]: m for m in tf["resource"]["google_compute_url_map"]["images"]["path_matcher"]}
+    rule = matchers["buckets"]["dynamic"][0]["path_rule"]
     assert rule["for_each"] == "${google_compute_backend_bucket.images}"
     assert rule["content"][0]["paths"] == ["/${path_rule.key}/*"]
     rewrite = rule["content"][0]["route_action"][0]["url_rewrite"][0]
@@ -156,3 +158,37 @@ def test_gemini_requests_in_flight_stay_within_the_budget_across_instances(tf: d
     budget = defaults["gemini_max_in_flight"]
     assert runs * max(1, budget // runs) <= budget  # the defaults pass the precondition
     assert runs * max(1, (runs - 1) // runs) > runs - 1  # a budget below one request a run fails it
+
+
+# ---------------------------------------------------------------- the studio (infra/studio.tf)
+def test_the_studio_and_its_api_share_one_host_with_the_local_routing_and_policy(tf: dict) -> None:
+    from devstack.studio import security_headers
+
+    url_map = tf["resource"]["google_compute_url_map"]["images"]
+    hosts = {rule["path_matcher"]: rule["hosts"] for rule in url_map["host_rule"]}
+    assert hosts["studio"] == ["${var.studio_domain}"]
+    studio = next(m for m in url_map["path_matcher"] if m["name"] == "studio")
+    api_rule, app_rule = studio["path_rule"]
+    assert api_rule["paths"] == ["/api", "/api/*"]
+    assert api_rule["service"] == "${google_compute_backend_service.api.id}"
+    neg = resource(tf, "google_compute_region_network_endpoint_group", "api")
+    assert neg["cloud_function"][0]["function"] == "${google_cloudfunctions2_function.api.name}"
+    # As devstack/studio.py does locally: a page the bucket lacks is the app's index.html.
+    fallback = app_rule["custom_error_response_policy"][0]["error_response_rule"][0]
+    assert fallback == {"match_response_codes": ["404"], "path": "/index.html", "override_response_code": 200}
+    # The same CSP directives, with the same sources for scripts, styles and framing.
+    bucket = resource(tf, "google_compute_backend_bucket", "studio")
+    assert bucket["custom_response_headers"][0] == "Content-Security-Policy: ${local.studio_csp}"
+    deployed = dict(d.strip().split(" ", 1) for d in _join_list(tf["locals"]["studio_csp"]))
+    local = dict(d.split(" ", 1) for d in security_headers([], [])["Content-Security-Policy"].split("; "))
+    assert set(deployed) == set(local)
+    for directive in ("default-src", "script-src", "style-src", "object-src", "frame-ancestors", "base-uri"):
+        assert deployed[directive] == local[directive], directive
+    # Uploads with signed URLs come from the studio's origin.
+    cors = resource(tf, "google_storage_bucket", "uploads")["cors"][0]["origin"]
+    assert "https://${var.studio_domain}" in str(cors)
+
+
+def _join_list(expression: str) -> list[str]:
+    """The directives of `join("; ", [ ... ])` as python-hcl2 gives it (the expression's text)."""
+    return re.findall(r'"([a-z-]+-(?:src|uri|action|ancestors) [^"]*)"', expression)
