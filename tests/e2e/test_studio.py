@@ -189,6 +189,14 @@ def test_a_creator_drops_photos_processes_them_and_edits_the_registry(
     kept = page.get_by_role("article").filter(has_text="CHAR_01").first.get_by_label("Reverse prompt")
     kept.wait_for()
     assert kept.input_value() == "a tall man in a dark suit, studio light"
+
+    page.get_by_role("navigation", name="Studio").get_by_role("link", name="Face search").click()
+    page.get_by_label("Choose a photo").set_input_files(str(photos / "obama3.jpg"))  # a photo never uploaded
+    matches = page.get_by_role("region", name="Matches")
+    matches.get_by_role("listitem").first.wait_for(timeout=60_000)
+    found = matches.get_by_role("listitem").all_inner_texts()
+    assert found and all("Two presidents" in f and "obama" in f for f in found), found
+    _shot(page, "face-search", tmp_path)
     assert problems == []
 
     stranger, _ = _signed_in(

@@ -1,8 +1,9 @@
 import type { User } from "firebase/auth";
 import { useEffect, useState } from "react";
-import { BrowserRouter, Route, Routes } from "react-router";
+import { BrowserRouter, Link, Route, Routes } from "react-router";
 import { errorMessage } from "./api/errors";
 import { type Session, leave, signInWithGoogle, startSession } from "./auth/session";
+import { FaceSearchPage } from "./faces/FaceSearchPage";
 import { LibraryPage } from "./library/LibraryPage";
 import { ManifestPage } from "./manifest/ManifestPage";
 
@@ -42,6 +43,10 @@ export function App() {
     <BrowserRouter>
       <header className="top">
         <strong>vidpipe studio</strong>
+        <nav aria-label="Studio">
+          <Link to="/">Library</Link>
+          <Link to="/faces">Face search</Link>
+        </nav>
         <span className="who">
           Signed in as <span data-testid="uid">{state.user.email ?? state.user.uid}</span>
         </span>
@@ -51,6 +56,7 @@ export function App() {
       </header>
       <Routes>
         <Route path="/manifests/:manifestId" element={<ManifestPage />} />
+        <Route path="/faces" element={<FaceSearchPage />} />
         <Route path="*" element={<LibraryPage />} />
       </Routes>
     </BrowserRouter>
