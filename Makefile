@@ -77,7 +77,7 @@ test: lint infra-check $(MODELS) browser $(SCHEMATHESIS) web
 test-unit: $(STAMP)
 	$(BIN)/pytest tests/unit
 
-bench: $(MODELS)
+bench: $(MODELS) web
 	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/read_latency.py
 	$(BIN)/python bench/engine.py
@@ -85,6 +85,7 @@ bench: $(MODELS)
 	$(BIN)/python bench/identity.py
 	$(BIN)/python bench/cast_attribution.py
 	$(BIN)/python bench/continuity.py
+	$(BIN)/python bench/studio.py
 	$(BIN)/python -m bench.reverse_prompt_tokens
 
 clean:

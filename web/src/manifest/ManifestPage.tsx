@@ -2,28 +2,13 @@ import { useCallback } from "react";
 import { Link, useParams } from "react-router";
 import { api, type Schemas } from "../api/client";
 import { errorMessage } from "../api/errors";
-import { AssetCard } from "./AssetCard";
 import { CastSection } from "./CastSection";
 import { ProcessingPanel } from "./ProcessingPanel";
-import { ASSET_TYPES } from "./upload";
+import { RegistryList } from "./RegistryList";
 import { Uploader } from "./Uploader";
 import { useServer } from "./useServer";
 
 type Detail = Schemas["ManifestDetail"];
-type Asset = Schemas["AssetOut"];
-
-/** Sources first in their display order, each followed by the crops cut from it. */
-export function withCropsUnderSources(assets: Asset[]): { asset: Asset; source?: Asset }[] {
-  const byId = new Map(assets.map((a) => [a.id, a]));
-  const children = new Map<string, Asset[]>();
-  const roots: Asset[] = [];
-  for (const a of assets) {
-    const source = a.source_asset_id ? byId.get(a.source_asset_id) : undefined;
-    if (source) children.set(source.id, [...(children.get(source.id) ?? []), a]);
-    else roots.push(a);
-  }
-  return roots.flatMap((root) => [{ asset: root }, ...(children.get(root.id) ?? []).map((c) => ({ asset: c, source: root }))]);
-}
 
 export function ManifestPage() {
   const { manifestId = "" } = useParams();
@@ -68,22 +53,7 @@ export function ManifestPage() {
       <Uploader manifestId={manifest.id} category={manifest.category} onUploaded={refresh} />
       <ProcessingPanel manifestId={manifest.id} onFinished={refresh} />
       <CastSection cast={manifest.cast ?? []} assets={byId} />
-      {ASSET_TYPES.map((type) => {
-        const ofType = manifest.assets.filter((a) => a.asset_type === type);
-        if (ofType.length === 0) return null;
-        return (
-          <section key={type} aria-label={`${type} assets`}>
-            <h2>
-              {type} · {ofType.length}
-            </h2>
-            <div className="assets">
-              {withCropsUnderSources(ofType).map(({ asset, source }) => (
-                <AssetCard key={asset.id} asset={asset} sourceTag={source?.manifest_tag} onChanged={refresh} />
-              ))}
-            </div>
-          </section>
-        );
-      })}
+      <RegistryList assets={manifest.assets} onChanged={refresh} />
     </main>
   );
 }
