@@ -15,6 +15,7 @@ import requests
 
 from functions.api.studio import studio_config
 from tests.e2e.test_docs import CHROMIUM, FLAGS
+from tests.support.api import Api
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 # STUDIO_SCREENSHOTS=docs/studio make test (or pytest tests/e2e/test_studio.py) refreshes the
@@ -147,8 +148,9 @@ def test_an_api_error_is_shown_as_its_message(browser: Any, base_url: str) -> No
     assert "visible character" in alert.inner_text()
 
 
+@pytest.mark.usefixtures("worker")
 def test_a_creator_drops_photos_processes_them_and_edits_the_registry(
-    browser: Any, base_url: str, worker: Any, photos: Path, tmp_path: Path
+    browser: Any, base_url: str, spec: dict[str, Any], photos: Path, tmp_path: Path
 ) -> None:
     not_an_image = tmp_path / "notes.jpg"
     not_an_image.write_bytes(b"these are notes, not a photo" * 100)
@@ -190,6 +192,14 @@ def test_a_creator_drops_photos_processes_them_and_edits_the_registry(
     kept.wait_for()
     assert kept.input_value() == "a tall man in a dark suit, studio light"
 
+    # Another angle of him on his card, then gone again.
+    card = page.get_by_role("article").filter(has_text="CHAR_01").first
+    card.get_by_label("Angle").select_option("left")
+    card.get_by_label("Add a view").set_input_files(str(photos / "obama3.jpg"))
+    card.get_by_role("list", name="Views").get_by_role("listitem").first.wait_for(timeout=30_000)
+    card.get_by_role("button", name="Remove the left view").click()
+    card.get_by_role("list", name="Views").wait_for(state="detached")
+
     page.get_by_role("navigation", name="Studio").get_by_role("link", name="Face search").click()
     page.get_by_label("Choose a photo").set_input_files(str(photos / "obama3.jpg"))  # a photo never uploaded
     matches = page.get_by_role("region", name="Matches")
@@ -198,6 +208,22 @@ def test_a_creator_drops_photos_processes_them_and_edits_the_registry(
     assert found and all("Two presidents" in f and "obama" in f for f in found), found
     _shot(page, "face-search", tmp_path)
     assert problems == []
+
+    # A project now uses the manifest: deleting it is refused, and the card says why.
+    owner = Api(base_url, spec, page.get_by_test_id("uid").inner_text())
+    manifest_id = manifest_url.rsplit("/", 1)[-1]
+    made = owner.post("/api/generate", json={"prompt": "a debate", "manifest_id": manifest_id})
+    assert made.status_code == 201, made.text
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("navigation", name="Studio").get_by_role("link", name="Library").click()
+    card = page.get_by_role("article", name="Two presidents", exact=True)
+    card.get_by_role("button", name="Delete").click()
+    refusal = card.get_by_role("alert")
+    refusal.wait_for()
+    assert "Projects keep working from their snapshot" in refusal.inner_text()
+    page.reload()
+    page.get_by_role("article", name="Two presidents", exact=True).wait_for()  # nothing was deleted
+    assert [p for p in problems if "409" not in p] == []  # Chromium logs the refused DELETE itself
 
     stranger, _ = _signed_in(
         browser, base_url, f"erin-{uuid.uuid4().hex[:8]}", path=manifest_url[len(base_url) :]

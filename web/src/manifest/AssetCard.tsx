@@ -3,6 +3,7 @@ import { api, type Schemas } from "../api/client";
 import { errorMessage } from "../api/errors";
 import { EditableText } from "./EditableText";
 import { ASSET_TYPES, type AssetType } from "./upload";
+import { Views } from "./Views";
 
 type Asset = Schemas["AssetOut"];
 type AssetUpdate = Schemas["AssetUpdate"];
@@ -66,6 +67,7 @@ export function AssetCard({ asset, sourceTag, onChanged }: { asset: Asset; sourc
         ))}
         <EditableText label="Reverse prompt" value={asset.reverse_prompt ?? ""} save={(reverse_prompt) => update({ reverse_prompt })} />
         <EditableText label="Visual description" value={asset.visual_description ?? ""} save={(visual_description) => update({ visual_description })} />
+        <Views asset={asset} onChanged={onChanged} />
         <div className="actions">
           <button type="button" onClick={() => void act(() => api.POST("/api/assets/{asset_id}/reprocess", path))}>
             Reprocess

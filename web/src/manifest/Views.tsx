@@ -1,0 +1,78 @@
+import { useState } from "react";
+import { api, type Schemas } from "../api/client";
+import { errorMessage } from "../api/errors";
+
+type View = Schemas["AssetViewOut"]["view"];
+const VIEWS: View[] = ["front", "left", "right", "back", "other"];
+export const MAX_VIEWS = 4;
+
+/** An asset's other angles: each with what the run judged of its face, removable; add up to four. */
+export function Views({ asset, onChanged }: { asset: Schemas["AssetOut"]; onChanged: () => void }) {
+  const [view, setView] = useState<View>("left");
+  const [problem, setProblem] = useState<string | null>(null);
+  const views = asset.views ?? [];
+  const assetPath = { asset_id: asset.id };
+
+  async function add(file: File | undefined) {
+    if (!file) return;
+    const form = new FormData();
+    form.append("file", file);
+    const { error, response } = await api.POST("/api/assets/{asset_id}/views", {
+      params: { path: assetPath, query: { view } },
+      body: form as unknown as { file: string },
+      bodySerializer: (body) => body as unknown as FormData,
+    });
+    setProblem(response.ok ? null : errorMessage(error, response.status));
+    onChanged();
+  }
+
+  async function remove(viewId: string) {
+    const { error, response } = await api.DELETE("/api/assets/{asset_id}/views/{view_id}", {
+      params: { path: { ...assetPath, view_id: viewId } },
+    });
+    setProblem(response.ok ? null : errorMessage(error, response.status));
+    onChanged();
+  }
+
+  return (
+    <div className="views">
+      {views.length > 0 && (
+        <ul aria-label="Views">
+          {views.map((v) => (
+            <li key={v.id}>
+              {v.thumbnail_url && <img src={v.thumbnail_url} alt={`${v.view} view`} loading="lazy" />}
+              <span>
+                {v.view}
+                {v.identity_note ? ` · ${v.identity_note}` : ""}
+              </span>
+              <button type="button" onClick={() => void remove(v.id)} aria-label={`Remove the ${v.view} view`}>
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {views.length < MAX_VIEWS && (
+        <div className="add-view">
+          <label>
+            Angle
+            <select value={view} onChange={(e) => setView(e.target.value as View)}>
+              {VIEWS.map((v) => (
+                <option key={v}>{v}</option>
+              ))}
+            </select>
+          </label>
+          <label className="pick">
+            Add a view
+            <input type="file" accept="image/jpeg,image/png,image/webp" onChange={(e) => void add(e.target.files?.[0])} />
+          </label>
+        </div>
+      )}
+      {problem && (
+        <p role="alert" className="error">
+          {problem}
+        </p>
+      )}
+    </div>
+  );
+}
