@@ -13,9 +13,12 @@ from typing import Any
 import pytest
 import requests
 
+from devstack.testdata import photos_dir
 from functions.api.studio import studio_config
+from tests.e2e.test_continuity import jpeg, record, reports
 from tests.e2e.test_docs import CHROMIUM, FLAGS
 from tests.support.api import Api
+from tests.support.engine import manifest_of_photos, process
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 # STUDIO_SCREENSHOTS=docs/studio make test (or pytest tests/e2e/test_studio.py) refreshes the
@@ -230,3 +233,47 @@ def test_a_creator_drops_photos_processes_them_and_edits_the_registry(
     )
     stranger.get_by_role("alert").wait_for()
     assert "not found" in stranger.get_by_role("alert").inner_text().lower()
+
+
+@pytest.mark.usefixtures("worker")
+def test_a_project_from_a_manifest_shows_its_scenes_characters_snapshot_and_continuity(
+    browser: Any, base_url: str, spec: dict[str, Any], pipeline: Api, tmp_path: Path
+) -> None:
+    uid, photos = f"fay-{uuid.uuid4().hex[:8]}", photos_dir()
+    owner = Api(base_url, spec, uid)
+    manifest = manifest_of_photos(owner, [("Obama", photos / "obama.jpg"), ("Biden", photos / "biden.jpg")])
+    ready = process(owner, manifest["id"])
+    handles = {m["name"]: m["handle"] for m in ready["cast"]}
+
+    page, problems = _signed_in(browser, base_url, uid, path="/projects")
+    form = page.get_by_role("form", name="New project")
+    form.get_by_label("Prompt").fill("two men debate at dawn")
+    form.get_by_label("Manifest").select_option(
+        label=f"Cast · v{ready['version']} · {ready['asset_count']} assets"
+    )
+    form.get_by_role("button", name="Generate").click()
+    page.get_by_role("heading", name="two men debate at dawn", level=1).wait_for()
+    project_id = page.url.rsplit("/", 1)[-1]
+
+    # The video pipeline records two scenes and their beat images: scene 1 asks for both men, but
+    # its beat shows Obama alone.
+    for index, tags in enumerate(([handles["Obama"]], [handles["Obama"], handles["Biden"]])):
+        scene = {"storyboard_text": f"scene {index} at the podium", "scene_manifest": {"asset_tags": tags}}
+        assert (
+            pipeline.put(f"/api/pipeline/projects/{project_id}/scenes/{index}", json=scene).status_code == 200
+        )
+    beats = record(pipeline, project_id, 2, [jpeg(photos / "obama2.jpg"), jpeg(photos / "obama3.jpg")])
+    assert reports(owner, beats)["1"]["status"] == "missing"
+
+    page.reload()
+    second = page.get_by_role("listitem", name="Scene 1")
+    second.get_by_text("missing", exact=True).wait_for(timeout=30_000)
+    chips = second.get_by_label("Characters").inner_text()
+    assert f"{handles['Obama']} · Obama" in chips and f"{handles['Biden']} · Biden" in chips
+    assert f"missing {handles['Biden']}" in second.inner_text()
+    first = page.get_by_role("listitem", name="Scene 0")
+    assert "ok" in first.locator("[data-status]").first.inner_text()
+    snapshot = page.get_by_role("list", name="Cast as it was")
+    assert snapshot.get_by_role("listitem").count() == 2
+    _shot(page, "project", tmp_path)
+    assert problems == []

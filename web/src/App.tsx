@@ -6,6 +6,8 @@ import { type Session, leave, signInWithGoogle, startSession } from "./auth/sess
 import { FaceSearchPage } from "./faces/FaceSearchPage";
 import { LibraryPage } from "./library/LibraryPage";
 import { ManifestPage } from "./manifest/ManifestPage";
+import { ProjectPage } from "./projects/ProjectPage";
+import { ProjectsPage } from "./projects/ProjectsPage";
 
 type State = { phase: "starting" } | { phase: "failed"; message: string } | { phase: "ready"; user: User | null };
 
@@ -45,6 +47,7 @@ export function App() {
         <strong>vidpipe studio</strong>
         <nav aria-label="Studio">
           <Link to="/">Library</Link>
+          <Link to="/projects">Projects</Link>
           <Link to="/faces">Face search</Link>
         </nav>
         <span className="who">
@@ -57,6 +60,8 @@ export function App() {
       <Routes>
         <Route path="/manifests/:manifestId" element={<ManifestPage />} />
         <Route path="/faces" element={<FaceSearchPage />} />
+        <Route path="/projects" element={<ProjectsPage />} />
+        <Route path="/projects/:projectId" element={<ProjectPage />} />
         <Route path="*" element={<LibraryPage />} />
       </Routes>
     </BrowserRouter>

@@ -1,0 +1,35 @@
+import type { Schemas } from "../api/client";
+
+type Report = Schemas["ContinuityReport"];
+
+const WORDS: Record<Schemas["ContinuityStatus"], string> = {
+  ok: "cast as expected",
+  missing: "a character is missing",
+  unknown: "a face that is nobody in the cast",
+  drift: "a likeness drifts",
+  no_faces: "no faces",
+  pending: "being checked",
+  error: "could not be checked",
+};
+
+/** A continuity report in a line: its status, who was seen (with likeness), who is missing, strangers. */
+export function ContinuityBadge({ report }: { report: Report | null | undefined }) {
+  if (!report) return <span className="continuity none">not checked</span>;
+  return (
+    <span className={`continuity ${report.status}`} data-status={report.status}>
+      <strong>{report.status}</strong>: {WORDS[report.status]}
+      {(report.characters ?? []).map((c) => (
+        <span key={c.character_id} className="chip" title={`${c.name}, ${c.frames_seen} frames`}>
+          {c.handle} {Math.round(c.similarity * 100)}%
+        </span>
+      ))}
+      {(report.missing ?? []).map((h) => (
+        <span key={h} className="chip missing">
+          missing {h}
+        </span>
+      ))}
+      {(report.unknown_faces ?? 0) > 0 && <span className="chip unknown">{report.unknown_faces} unknown</span>}
+      {report.error && <span className="error"> {report.error}</span>}
+    </span>
+  );
+}

@@ -1,0 +1,118 @@
+import { useCallback, useEffect, useState } from "react";
+import { Link, useParams } from "react-router";
+import { api, type Schemas } from "../api/client";
+import { errorMessage } from "../api/errors";
+import { ContinuityBadge } from "../continuity/ContinuityBadge";
+import { useServer } from "../manifest/useServer";
+import { sceneChips } from "./characters";
+
+type Detail = Schemas["ProjectDetail"];
+type Snapshot = Schemas["SnapshotOut"];
+type Continuity = Schemas["ProjectContinuity"];
+
+/** A project: its scenes (storyboard, keyframe, clip, the characters each asks for, continuity),
+ * and the manifest as it was when the project started (its snapshot). */
+export function ProjectPage() {
+  const { projectId = "" } = useParams();
+  const read = useCallback(async () => {
+    const { data, error, response } = await api.GET("/api/projects/{project_id}", { params: { path: { project_id: projectId } } });
+    return data ? { data } : { message: errorMessage(error, response.status) };
+  }, [projectId]);
+  const { data: project, error } = useServer<Detail>(read, (p) => p.status === "running" || p.status === "pending", 3000);
+  const [snapshot, setSnapshot] = useState<Snapshot | null>(null);
+  const [continuity, setContinuity] = useState<Continuity | null>(null);
+  const usesManifest = Boolean(project?.manifest_id);
+  const path = { params: { path: { project_id: projectId } } };
+
+  useEffect(() => {
+    if (!usesManifest) return;
+    void api.GET("/api/projects/{project_id}/snapshot", path).then(({ data }) => setSnapshot(data ?? null));
+    void api.GET("/api/projects/{project_id}/continuity", path).then(({ data }) => setContinuity(data ?? null));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [projectId, usesManifest, project?.updated_at]);
+
+  if (error && !project)
+    return (
+      <main>
+        <p role="alert" className="error">
+          {error}
+        </p>
+        <Link to="/projects">Back to the projects</Link>
+      </main>
+    );
+  if (!project) return <main aria-busy="true">Loading…</main>;
+  const sceneStatus = new Map(
+    (continuity?.scenes ?? []).filter((s) => s.branch === project.branch).map((s) => [s.scene_index, s]),
+  );
+  return (
+    <main>
+      <p>
+        <Link to="/projects">← Projects</Link>
+      </p>
+      <h1>{project.title || project.prompt}</h1>
+      <p className="meta">
+        {project.status} · {project.stage} · branch {project.branch}
+        {project.style && <> · style: {project.style}</>}
+        {project.error && <span className="error"> · {project.error}</span>}
+      </p>
+      <section aria-label="Scenes">
+        <h2>Scenes</h2>
+        {project.scenes.length === 0 && <p className="empty-note">No scenes yet: the pipeline records them as it goes.</p>}
+        <ol className="scenes">
+          {project.scenes.map((scene) => {
+            const checked = sceneStatus.get(scene.index);
+            return (
+              <li key={scene.index} className="scene" aria-label={`Scene ${scene.index}`}>
+                <h3>Scene {scene.index}</h3>
+                {scene.storyboard_text && <p>{scene.storyboard_text}</p>}
+                <p className="chips" aria-label="Characters">
+                  {sceneChips(scene.scene_manifest?.asset_tags ?? [], snapshot).map((chip) => (
+                    <span key={chip.key} className={`chip${chip.character ? " character" : ""}`}>
+                      {chip.label}
+                    </span>
+                  ))}
+                </p>
+                {scene.keyframe_url && <img className="keyframe" src={scene.keyframe_url} alt={`Keyframe of scene ${scene.index}`} />}
+                {scene.clip_url && <video className="clip" src={scene.clip_url} controls preload="metadata" aria-label={`Clip of scene ${scene.index}`} />}
+                {checked && (
+                  <p className="scene-continuity">
+                    Beat: <ContinuityBadge report={checked.beat?.report} /> Clip: <ContinuityBadge report={checked.chunk?.report} />
+                  </p>
+                )}
+              </li>
+            );
+          })}
+        </ol>
+      </section>
+      {snapshot && (
+        <section aria-label="Snapshot">
+          <h2>The manifest as it was</h2>
+          <p className="meta">
+            {snapshot.manifest.name} · version {snapshot.manifest_version} · {snapshot.assets.length} assets
+            {snapshot.contact_sheet_url && (
+              <>
+                {" "}
+                · <a href={snapshot.contact_sheet_url} target="_blank" rel="noreferrer">
+                  Contact sheet
+                </a>
+              </>
+            )}
+          </p>
+          <ul className="cast-row" aria-label="Cast as it was">
+            {(snapshot.cast ?? []).map((member) => {
+              const best = snapshot.assets.find((a) => a.id === member.best_reference_asset_id);
+              return (
+                <li key={member.character_id}>
+                  {best?.thumbnail_url && <img className="face" src={best.thumbnail_url} alt={member.name} />}
+                  <span>
+                    {member.handle} · {member.name}
+                  </span>
+                </li>
+              );
+            })}
+          </ul>
+        </section>
+      )}
+    </main>
+  );
+}
