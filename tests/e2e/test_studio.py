@@ -18,6 +18,7 @@ from functions.api.studio import studio_config
 from tests.e2e.test_continuity import jpeg, record, reports
 from tests.e2e.test_docs import CHROMIUM, FLAGS
 from tests.support.api import Api
+from tests.support.checkpoints import checkpoint
 from tests.support.engine import manifest_of_photos, process
 
 WEB = Path(__file__).resolve().parents[2] / "web"
@@ -276,4 +277,35 @@ def test_a_project_from_a_manifest_shows_its_scenes_characters_snapshot_and_cont
     snapshot = page.get_by_role("list", name="Cast as it was")
     assert snapshot.get_by_role("listitem").count() == 2
     _shot(page, "project", tmp_path)
-    assert problems == []
+
+    # The spec (phase 1): edited in place, a bad value refused at its field, then continued on a new branch.
+    checkpoint(pipeline, project_id, 1)
+    page.reload()
+    main = page.get_by_role("listitem", name="Branch main", exact=True)
+    main.get_by_role("link", name="1. ").click()
+    spec = page.get_by_role("form", name="Video spec")
+    spec.get_by_label("Title").fill("   ")
+    spec.get_by_role("button", name="Save spec").click()
+    assert "visible character" in spec.get_by_role("alert").first.inner_text()
+    spec.get_by_label("Title").fill("The debate, at dawn")
+    spec.get_by_role("button", name="Save spec").click()
+    spec.get_by_text("Saved as a new version").wait_for()
+    page.reload()
+    assert (
+        page.get_by_role("form", name="Video spec").get_by_label("Title").input_value()
+        == "The debate, at dawn"
+    )
+    page.get_by_role("button", name="Continue").click()
+    assert "new branch main-1" in page.get_by_test_id("continued").inner_text()
+    _shot(page, "checkpoint-spec", tmp_path)
+    page.get_by_role("link", name="← Project").click()
+    page.get_by_role("listitem", name="Branch main-1").wait_for()
+
+    # The beats (phase 2): every version with its continuity; the missing character is named.
+    main = page.get_by_role("listitem", name="Branch main", exact=True)
+    main.get_by_role("link", name="2. ").click()
+    beat = page.get_by_role("article", name="Beat 1")
+    beat.get_by_text(f"missing {handles['Biden']}").wait_for()
+    assert "missing" in beat.locator("[data-status]").inner_text()
+    _shot(page, "checkpoint-beats", tmp_path)
+    assert [p for p in problems if "422" not in p] == []  # Chromium logs the refused spec itself

@@ -3,6 +3,7 @@ import { useEffect, useState } from "react";
 import { BrowserRouter, Link, Route, Routes } from "react-router";
 import { errorMessage } from "./api/errors";
 import { type Session, leave, signInWithGoogle, startSession } from "./auth/session";
+import { CheckpointPage } from "./checkpoints/CheckpointPage";
 import { FaceSearchPage } from "./faces/FaceSearchPage";
 import { LibraryPage } from "./library/LibraryPage";
 import { ManifestPage } from "./manifest/ManifestPage";
@@ -62,6 +63,7 @@ export function App() {
         <Route path="/faces" element={<FaceSearchPage />} />
         <Route path="/projects" element={<ProjectsPage />} />
         <Route path="/projects/:projectId" element={<ProjectPage />} />
+        <Route path="/checkpoints/:checkpointId" element={<CheckpointPage />} />
         <Route path="*" element={<LibraryPage />} />
       </Routes>
     </BrowserRouter>

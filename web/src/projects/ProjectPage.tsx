@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from "react";
 import { Link, useParams } from "react-router";
 import { api, type Schemas } from "../api/client";
 import { errorMessage } from "../api/errors";
+import { BranchTree } from "../checkpoints/BranchTree";
 import { ContinuityBadge } from "../continuity/ContinuityBadge";
 import { useServer } from "../manifest/useServer";
 import { sceneChips } from "./characters";
@@ -84,6 +85,7 @@ export function ProjectPage() {
           })}
         </ol>
       </section>
+      <BranchTree projectId={project.project_id} />
       {snapshot && (
         <section aria-label="Snapshot">
           <h2>The manifest as it was</h2>

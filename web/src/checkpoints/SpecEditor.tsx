@@ -1,0 +1,94 @@
+import { type FormEvent, useState } from "react";
+import { api, type Schemas } from "../api/client";
+import { errorMessage } from "../api/errors";
+import { fieldErrors } from "./fieldErrors";
+
+type Spec = Schemas["VideoSpec"];
+
+/** Phase 1: the video spec, edited in place (each save a new version); the server's 422 at its field. */
+export function SpecEditor({ checkpointId, spec, onSaved }: { checkpointId: string; spec: Spec; onSaved: () => void }) {
+  const [draft, setDraft] = useState<Spec>(spec);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [problem, setProblem] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  const set = (patch: Partial<Spec>) => {
+    setDraft({ ...draft, ...patch });
+    setSaved(false);
+  };
+  const setBeat = (i: number, patch: Partial<Schemas["SpecBeat"]>) =>
+    set({ beats: draft.beats.map((b, j) => (j === i ? { ...b, ...patch } : b)) });
+  const at = (field: string) =>
+    errors[field] ? (
+      <span role="alert" className="error">
+        {errors[field]}
+      </span>
+    ) : null;
+
+  async function save(event: FormEvent) {
+    event.preventDefault();
+    const { title, logline, style, aspect_ratio, duration_s, beats } = draft;
+    const { error, response } = await api.PATCH("/api/checkpoints/{checkpoint_id}/spec", {
+      params: { path: { checkpoint_id: checkpointId } },
+      body: { title, logline, aspect_ratio, duration_s, beats, ...(style ? { style } : {}) },
+    });
+    setErrors(response.ok ? {} : fieldErrors(error));
+    setProblem(response.ok ? null : errorMessage(error, response.status));
+    setSaved(response.ok);
+    if (response.ok) onSaved();
+  }
+
+  return (
+    <form className="spec" onSubmit={save} aria-label="Video spec">
+      <label>
+        Title
+        <input value={draft.title} onChange={(e) => set({ title: e.target.value })} />
+        {at("title")}
+      </label>
+      <label>
+        Logline
+        <input value={draft.logline ?? ""} onChange={(e) => set({ logline: e.target.value })} />
+        {at("logline")}
+      </label>
+      <label>
+        Style
+        <input value={draft.style ?? ""} onChange={(e) => set({ style: e.target.value })} />
+      </label>
+      <label>
+        Aspect ratio
+        <select value={draft.aspect_ratio ?? "16:9"} onChange={(e) => set({ aspect_ratio: e.target.value as Spec["aspect_ratio"] })}>
+          {["16:9", "9:16", "1:1"].map((r) => (
+            <option key={r}>{r}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Duration (s)
+        <input type="number" value={draft.duration_s} onChange={(e) => set({ duration_s: Number(e.target.value) })} />
+        {at("duration_s")}
+      </label>
+      <fieldset>
+        <legend>Beats</legend>
+        {draft.beats.map((beat, i) => (
+          <div key={i} className="beat">
+            <label>
+              Beat {i} description
+              <input value={beat.description} onChange={(e) => setBeat(i, { description: e.target.value })} />
+              {at(`beats.${i}.description`)}
+            </label>
+            <label>
+              Beat {i} seconds
+              <input type="number" value={beat.duration_s} onChange={(e) => setBeat(i, { duration_s: Number(e.target.value) })} />
+              {at(`beats.${i}.duration_s`)}
+            </label>
+          </div>
+        ))}
+      </fieldset>
+      <button type="submit">Save spec</button> <span aria-live="polite" className="save-state">{saved ? "Saved as a new version" : ""}</span>
+      {problem && !Object.keys(errors).length && (
+        <p role="alert" className="error">
+          {problem}
+        </p>
+      )}
+    </form>
+  );
+}
