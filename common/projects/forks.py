@@ -30,6 +30,7 @@ from common.projects.invalidation import Invalidation, invalidate
 from common.projects.models import (
     TERMINAL_STATUSES,
     AssetChanges,
+    ForkPreview,
     ForkRequest,
     Project,
     ProjectStage,
@@ -45,6 +46,20 @@ log = logging.getLogger(__name__)
 class Fork:
     project: Project
     invalidation: Invalidation
+
+
+def preview(owner_id: str, parent_id: str, request: ForkRequest) -> ForkPreview:
+    """What `fork` would resume from and keep, by the same checks and rules, writing nothing (a
+    request `fork` would refuse is refused here with the same error)."""
+    parent = projects.get_owned(owner_id, parent_id)
+    edits = _validate(parent, request)
+    scenes = projects.scenes_of(parent.id)
+    result = _invalidation(parent, request, scenes, edits)
+    return ForkPreview(
+        resume_stage=result.resume_stage,
+        scene_copy_boundary=result.scene_copy_boundary,
+        scene_count=len(scenes),
+    )
 
 
 def fork(owner_id: str, parent_id: str, request: ForkRequest) -> Fork:

@@ -196,6 +196,14 @@ class ForkRequest(Input):
     asset_changes: AssetChanges | None = None
 
 
+class ForkPreview(Model):
+    """What a fork with this request would get, computed as the fork computes it; nothing created."""
+
+    resume_stage: ProjectStage
+    scene_copy_boundary: int  # scenes below it are inherited as they are
+    scene_count: int  # the parent's scenes
+
+
 class ForkOut(Model):
     project_id: str
     resume_stage: ProjectStage

@@ -7,6 +7,7 @@ from common.projects import forks
 from common.projects import projects as ops
 from common.projects.models import (
     ForkOut,
+    ForkPreview,
     ForkRequest,
     GenerateRequest,
     PipelineProjectUpdate,
@@ -138,3 +139,17 @@ def pipeline_scene(call: Call) -> Scene:
 )
 def fork_project(call: Call) -> ForkOut:
     return fork_out(forks.fork(call.uid, call.params["project_id"], call.body))
+
+
+@route(
+    "POST",
+    "/api/projects/{project_id}/fork/preview",
+    summary="What a fork with this request would resume from and keep; creates nothing",
+    tag=TAG,
+    response=ForkPreview,
+    body=ForkRequest,
+    errors=(404, 409),
+    body_limit=FORK_BODY_BYTES,
+)
+def preview_fork(call: Call) -> ForkPreview:
+    return forks.preview(call.uid, call.params["project_id"], call.body)

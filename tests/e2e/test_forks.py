@@ -250,3 +250,35 @@ def test_new_uploads_are_processed_incrementally_and_join_inherited_faces(
     snapshot = alice.get(f"/api/projects/{project['project_id']}/snapshot").json()
     assert {a["id"] for a in snapshot["assets"]} == {a["id"] for a in assets}
     assert len(project["scenes"]) == 4 and {s["source"] for s in project["scenes"]} == {"inherited"}
+
+
+def test_a_preview_tells_what_the_fork_would_get_and_creates_nothing(
+    alice: Api, mallory: Api, pipeline: Api, cast: dict
+) -> None:
+    parent = finished_project(alice, pipeline, cast["manifest"]["id"])
+    url = f"/api/projects/{parent['project_id']}/fork"
+    edit = {
+        "asset_changes": {"modified_assets": {cast["villain"]["id"]: {"changes": {"name": "Tall villain"}}}}
+    }
+    cases = [
+        (edit, ("keyframing", 2)),  # the villain is in scene 2 on
+        ({"scene_edits": {"3": {"storyboard_text": "new end"}}}, ("storyboarding", 3)),
+        ({"prompt": "a chase at dawn"}, ("storyboarding", 0)),
+        ({}, ("complete", 4)),
+    ]
+    projects_before = alice.get("/api/projects").json()
+    manifests_before = alice.get("/api/manifests").json()
+    for body, expected in cases:
+        answer = alice.post(f"{url}/preview", json=body)
+        assert answer.status_code == 200, answer.text
+        seen = answer.json()
+        assert (seen["resume_stage"], seen["scene_copy_boundary"], seen["scene_count"]) == (*expected, 4)
+    assert alice.get("/api/projects").json() == projects_before  # nothing was created
+    assert alice.get("/api/manifests").json() == manifests_before
+    # The same refusals as the fork itself.
+    unknown = {"asset_changes": {"removed_asset_ids": ["f" * 32]}}
+    assert alice.post(f"{url}/preview", json=unknown).status_code == 422
+    assert mallory.post(f"{url}/preview", json={}).status_code == 404
+    # And the fork then gets what the preview said.
+    made = alice.post(url, json=edit).json()
+    assert (made["resume_stage"], made["scene_copy_boundary"]) == ("keyframing", 2)

@@ -82,7 +82,13 @@ export function CheckpointPage() {
           {problem}
         </p>
       )}
-      {spec?.content && <SpecEditor key={spec.version} checkpointId={checkpoint.checkpoint_id} spec={spec.content as Schemas["VideoSpec"]} onSaved={refresh} />}
+      {spec?.content && <SpecEditor
+          key={checkpoint.checkpoint_id}
+          checkpointId={checkpoint.checkpoint_id}
+          spec={spec.content as Schemas["VideoSpec"]}
+          version={spec.version}
+          onSaved={refresh}
+        />}
       <div className="artifacts">
         {media.map((a) => (
           <ArtifactPanel key={`${a.artifact_type}/${a.artifact_key}`} checkpointId={checkpoint.checkpoint_id} artifact={a} onChanged={refresh} />

@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useEffect, useState } from "react";
 import { api, type Schemas } from "../api/client";
 import { errorMessage } from "../api/errors";
 import { fieldErrors } from "./fieldErrors";
@@ -6,8 +6,11 @@ import { fieldErrors } from "./fieldErrors";
 type Spec = Schemas["VideoSpec"];
 
 /** Phase 1: the video spec, edited in place (each save a new version); the server's 422 at its field. */
-export function SpecEditor({ checkpointId, spec, onSaved }: { checkpointId: string; spec: Spec; onSaved: () => void }) {
+export function SpecEditor({ checkpointId, spec, version, onSaved }: { checkpointId: string; spec: Spec; version: number; onSaved: () => void }) {
   const [draft, setDraft] = useState<Spec>(spec);
+  // A new version from the server (this save's, or anyone's) is what the form shows next.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  useEffect(() => setDraft(spec), [version]);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [problem, setProblem] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);

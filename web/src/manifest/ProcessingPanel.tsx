@@ -13,7 +13,15 @@ const money = (usd: number | undefined) => `$${(usd ?? 0).toFixed(4)}`;
 
 /** Start a run and follow it: a bar per step with counts, seconds and cost, read from the server
  * (so a reload finds the run where it is); an error says what failed and offers to run again. */
-export function ProcessingPanel({ manifestId, onFinished }: { manifestId: string; onFinished: () => void }) {
+export function ProcessingPanel({
+  manifestId,
+  onFinished,
+  onStatus,
+}: {
+  manifestId: string;
+  onFinished: () => void;
+  onStatus?: (status: Schemas["ManifestStatus"]) => void;
+}) {
   const read = useCallback(async () => {
     const { data, error, response } = await api.GET("/api/manifests/{manifest_id}/progress", {
       params: { path: { manifest_id: manifestId } },
@@ -23,6 +31,10 @@ export function ProcessingPanel({ manifestId, onFinished }: { manifestId: string
   const { data: progress, error, reload } = useServer<Progress>(read, (p) => p.status === "PROCESSING");
   const [problem, setProblem] = useState<string | null>(null);
   const previous = useRef<string | null>(null);
+
+  useEffect(() => {
+    if (progress) onStatus?.(progress.status);
+  }, [progress, onStatus]);
 
   useEffect(() => {
     if (previous.current === "PROCESSING" && progress && progress.status !== "PROCESSING") onFinished();

@@ -4,6 +4,8 @@ import { api, type Schemas } from "../api/client";
 import { errorMessage } from "../api/errors";
 import { BranchTree } from "../checkpoints/BranchTree";
 import { ContinuityBadge } from "../continuity/ContinuityBadge";
+import { ForkPanel } from "../forks/ForkPanel";
+import { ProcessingPanel } from "../manifest/ProcessingPanel";
 import { useServer } from "../manifest/useServer";
 import { sceneChips } from "./characters";
 
@@ -19,18 +21,22 @@ export function ProjectPage() {
     const { data, error, response } = await api.GET("/api/projects/{project_id}", { params: { path: { project_id: projectId } } });
     return data ? { data } : { message: errorMessage(error, response.status) };
   }, [projectId]);
-  const { data: project, error } = useServer<Detail>(read, (p) => p.status === "running" || p.status === "pending", 3000);
+  const { data: project, error, reload } = useServer<Detail>(read, (p) => p.status === "running" || p.status === "pending", 3000);
   const [snapshot, setSnapshot] = useState<Snapshot | null>(null);
   const [continuity, setContinuity] = useState<Continuity | null>(null);
-  const usesManifest = Boolean(project?.manifest_id);
+  // A fork's snapshot is written when its manifest's run finishes: read it only then.
+  const [runStatus, setRunStatus] = useState<Schemas["ManifestStatus"] | null>(null);
+  const isFork = Boolean(project?.parent_project_id && project?.manifest_id);
+  const snapshotId = isFork && (runStatus === null || runStatus === "PROCESSING") ? null : project?.snapshot_id;
   const path = { params: { path: { project_id: projectId } } };
 
   useEffect(() => {
-    if (!usesManifest) return;
+    if (!snapshotId) return;
     void api.GET("/api/projects/{project_id}/snapshot", path).then(({ data }) => setSnapshot(data ?? null));
     void api.GET("/api/projects/{project_id}/continuity", path).then(({ data }) => setContinuity(data ?? null));
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [projectId, usesManifest, project?.updated_at]);
+  }, [projectId, snapshotId, project?.updated_at]);
+  const finished = useCallback(() => void reload(), [reload]);
 
   if (error && !project)
     return (
@@ -85,6 +91,15 @@ export function ProjectPage() {
           })}
         </ol>
       </section>
+      {isFork && project.manifest_id && (
+        <>
+          <p className="meta">
+            A fork of <Link to={`/projects/${project.parent_project_id}`}>its parent project</Link>: its own manifest runs the
+            changed assets; the snapshot appears when the run is done.
+          </p>
+          <ProcessingPanel manifestId={project.manifest_id} onFinished={finished} onStatus={setRunStatus} />
+        </>
+      )}
       <BranchTree projectId={project.project_id} />
       {snapshot && (
         <section aria-label="Snapshot">
@@ -114,6 +129,9 @@ export function ProjectPage() {
             })}
           </ul>
         </section>
+      )}
+      {["complete", "failed", "stopped"].includes(project.status ?? "") && (!project.manifest_id || snapshot) && (
+        <ForkPanel project={project} snapshot={snapshot} />
       )}
     </main>
   );

@@ -1,0 +1,187 @@
+import { useEffect, useMemo, useState } from "react";
+import { useNavigate } from "react-router";
+import { api, type Schemas } from "../api/client";
+import { errorMessage } from "../api/errors";
+import { ASSET_TYPES, type AssetType, assetNameFromFile } from "../manifest/upload";
+import { type AssetMode, type ForkDraft, base64Of, forkRequest, previewSentence } from "./forkRequest";
+
+type Project = Schemas["ProjectDetail"];
+type Snapshot = Schemas["SnapshotOut"];
+
+function initialDraft(project: Project, snapshot: Snapshot | null): ForkDraft {
+  return {
+    prompt: project.prompt,
+    style: project.style ?? "",
+    clearKeyframes: false,
+    scenes: Object.fromEntries(project.scenes.map((s) => [s.index, { text: s.storyboard_text ?? "", deleted: false }])),
+    assets: Object.fromEntries(
+      (snapshot?.assets ?? []).map((a) => [a.id, { mode: "lock" as AssetMode, name: a.name, reversePrompt: a.reverse_prompt ?? "", newViews: [] }]),
+    ),
+    uploads: [],
+  };
+}
+
+/** Fork a finished project (EditForkPanel): what changes, and before submitting what the fork will
+ * redo (the server computes it exactly as the fork will). */
+export function ForkPanel({ project, snapshot }: { project: Project; snapshot: Snapshot | null }) {
+  const [draft, setDraft] = useState<ForkDraft>(() => initialDraft(project, snapshot));
+  const [preview, setPreview] = useState<Schemas["ForkPreview"] | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [uploadType, setUploadType] = useState<AssetType>("CHARACTER");
+  const navigate = useNavigate();
+  const parent = useMemo(
+    () => ({ prompt: project.prompt, style: project.style, scenes: project.scenes, assets: snapshot?.assets ?? [] }),
+    [project, snapshot],
+  );
+  const body = useMemo(() => forkRequest(parent, draft), [parent, draft]);
+  const path = { params: { path: { project_id: project.project_id } } };
+
+  useEffect(() => {
+    setDraft(initialDraft(project, snapshot));
+  }, [project, snapshot]);
+
+  useEffect(() => {
+    const timer = window.setTimeout(async () => {
+      const { data, error, response } = await api.POST("/api/projects/{project_id}/fork/preview", { ...path, body });
+      setPreview(data ?? null);
+      setProblem(data ? null : errorMessage(error, response.status));
+    }, 300);
+    return () => window.clearTimeout(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [body, project.project_id]);
+
+  const setAsset = (id: string, patch: Partial<ForkDraft["assets"][string]>) =>
+    setDraft((d) => ({ ...d, assets: { ...d.assets, [id]: { ...d.assets[id], ...patch } } }));
+  const setScene = (index: number, patch: Partial<ForkDraft["scenes"][number]>) =>
+    setDraft((d) => ({ ...d, scenes: { ...d.scenes, [index]: { ...d.scenes[index], ...patch } } }));
+
+  async function addUploads(files: File[]) {
+    const uploads = await Promise.all(
+      files.map(async (f) => ({ image_data: await base64Of(f), name: assetNameFromFile(f.name), asset_type: uploadType })),
+    );
+    setDraft((d) => ({ ...d, uploads: [...d.uploads, ...uploads] }));
+  }
+
+  async function submit() {
+    setBusy(true);
+    const { data, error, response } = await api.POST("/api/projects/{project_id}/fork", { ...path, body });
+    setBusy(false);
+    if (!data) return setProblem(errorMessage(error, response.status));
+    navigate(`/projects/${data.project_id}`);
+  }
+
+  return (
+    <section aria-label="Fork" className="fork">
+      <h2>Fork this project</h2>
+      <div className="create">
+        <label className="wide">
+          Prompt
+          <textarea rows={2} value={draft.prompt} onChange={(e) => setDraft({ ...draft, prompt: e.target.value })} />
+        </label>
+        <label>
+          Style
+          <input value={draft.style} onChange={(e) => setDraft({ ...draft, style: e.target.value })} />
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={draft.clearKeyframes} onChange={(e) => setDraft({ ...draft, clearKeyframes: e.target.checked })} /> Clear
+          keyframes
+        </label>
+      </div>
+      <h3>Scenes</h3>
+      {project.scenes.map((s) => (
+        <div key={s.index} className="fork-scene">
+          <label>
+            Scene {s.index} storyboard
+            <textarea rows={2} value={draft.scenes[s.index]?.text ?? ""} onChange={(e) => setScene(s.index, { text: e.target.value })} />
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={draft.scenes[s.index]?.deleted ?? false} onChange={(e) => setScene(s.index, { deleted: e.target.checked })} /> Delete
+            scene {s.index}
+          </label>
+        </div>
+      ))}
+      {snapshot && (
+        <>
+          <h3>Assets</h3>
+          <ul className="fork-assets">
+            {snapshot.assets.map((a) => {
+              const d = draft.assets[a.id];
+              if (!d) return null;
+              return (
+                <li key={a.id} aria-label={`${a.manifest_tag} ${a.name}`}>
+                  {a.thumbnail_url && <img src={a.thumbnail_url} alt="" />}
+                  <strong>{a.manifest_tag}</strong> {a.name}
+                  <span role="radiogroup" aria-label={`What happens to ${a.manifest_tag}`}>
+                    {(["lock", "edit", "remove"] as AssetMode[]).map((m) => (
+                      <label key={m} className="check">
+                        <input type="radio" name={`mode-${a.id}`} checked={d.mode === m} onChange={() => setAsset(a.id, { mode: m })} /> {m}
+                      </label>
+                    ))}
+                  </span>
+                  {d.mode === "edit" && (
+                    <div className="fork-edit">
+                      <label>
+                        Name
+                        <input value={d.name} onChange={(e) => setAsset(a.id, { name: e.target.value })} />
+                      </label>
+                      <label>
+                        Reverse prompt
+                        <textarea rows={2} value={d.reversePrompt} onChange={(e) => setAsset(a.id, { reversePrompt: e.target.value })} />
+                      </label>
+                      <label className="pick">
+                        New reference image
+                        <input
+                          type="file"
+                          accept="image/jpeg,image/png,image/webp"
+                          onChange={async (e) => e.target.files?.[0] && setAsset(a.id, { referenceImage: await base64Of(e.target.files[0]) })}
+                        />
+                      </label>
+                      <label className="pick">
+                        Add a view
+                        <input
+                          type="file"
+                          accept="image/jpeg,image/png,image/webp"
+                          onChange={async (e) =>
+                            e.target.files?.[0] &&
+                            setAsset(a.id, { newViews: [...d.newViews, { view: "other", image_data: await base64Of(e.target.files[0]) }] })
+                          }
+                        />
+                      </label>
+                    </div>
+                  )}
+                </li>
+              );
+            })}
+          </ul>
+          <div className="add-view">
+            <label>
+              Type of new uploads
+              <select value={uploadType} onChange={(e) => setUploadType(e.target.value as AssetType)}>
+                {ASSET_TYPES.map((t) => (
+                  <option key={t}>{t}</option>
+                ))}
+              </select>
+            </label>
+            <label className="pick">
+              New uploads
+              <input type="file" multiple accept="image/jpeg,image/png,image/webp" onChange={(e) => void addUploads([...(e.target.files ?? [])])} />
+            </label>
+            {draft.uploads.length > 0 && <span>{draft.uploads.map((u) => u.name).join(", ")}</span>}
+          </div>
+        </>
+      )}
+      <p aria-live="polite" data-testid="fork-preview" className="preview">
+        {preview && previewSentence(preview)}
+      </p>
+      {problem && (
+        <p role="alert" className="error">
+          {problem}
+        </p>
+      )}
+      <button type="button" onClick={() => void submit()} disabled={busy}>
+        Fork
+      </button>
+    </section>
+  );
+}
