@@ -273,6 +273,8 @@ def test_a_project_from_a_manifest_shows_its_scenes_characters_snapshot_and_cont
     chips = second.get_by_label("Characters").inner_text()
     assert f"{handles['Obama']} · Obama" in chips and f"{handles['Biden']} · Biden" in chips
     assert f"missing {handles['Biden']}" in second.inner_text()
+    summary = page.get_by_label("Continuity summary").inner_text()
+    assert "1 missing" in summary and "1 ok" in summary, summary
     first = page.get_by_role("listitem", name="Scene 0")
     assert "ok" in first.locator("[data-status]").first.inner_text()
     snapshot = page.get_by_role("list", name="Cast as it was")

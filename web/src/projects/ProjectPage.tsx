@@ -62,6 +62,16 @@ export function ProjectPage() {
         {project.style && <> · style: {project.style}</>}
         {project.error && <span className="error"> · {project.error}</span>}
       </p>
+      {continuity && Object.keys(continuity.counts ?? {}).length > 0 && (
+        <p className="continuity-summary" aria-label="Continuity summary">
+          Scenes by continuity (their latest beat and clip, every branch):{" "}
+          {Object.entries(continuity.counts ?? {}).map(([status, n]) => (
+            <span key={status} className={`chip status-${status}`}>
+              {n} {status}
+            </span>
+          ))}
+        </p>
+      )}
       <section aria-label="Scenes">
         <h2>Scenes</h2>
         {project.scenes.length === 0 && <p className="empty-note">No scenes yet: the pipeline records them as it goes.</p>}
