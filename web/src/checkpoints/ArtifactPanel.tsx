@@ -3,6 +3,8 @@ import { api, type Schemas } from "../api/client";
 import { errorMessage } from "../api/errors";
 import { ContinuityBadge } from "../continuity/ContinuityBadge";
 import { waitForJob } from "./jobs";
+import { ErrorNote } from "../ui/ErrorNote";
+import { multipart } from "../api/multipart";
 
 type Artifact = Schemas["ArtifactOut"];
 
@@ -33,13 +35,9 @@ export function ArtifactPanel({ checkpointId, artifact, onChanged }: { checkpoin
 
   async function replace(file: File | undefined) {
     if (!file) return;
-    const form = new FormData();
-    form.append("file", file);
-    form.append("beat_index", String(index));
     const { error, response } = await api.POST("/api/checkpoints/{checkpoint_id}/upload-image", {
       ...path,
-      body: form as unknown as { file: string; beat_index: string },
-      bodySerializer: (body) => body as unknown as FormData,
+      ...multipart<{ file: string; beat_index: string }>({ file, beat_index: String(index) }),
     });
     setProblem(response.ok ? null : errorMessage(error, response.status));
     setShown(null);
@@ -80,11 +78,7 @@ export function ArtifactPanel({ checkpointId, artifact, onChanged }: { checkpoin
         )}
         {job && <span aria-live="polite">Job {job}</span>}
       </div>
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <ErrorNote message={problem} />
     </article>
   );
 }

@@ -4,6 +4,7 @@ import { api, type Schemas } from "../api/client";
 import { errorMessage } from "../api/errors";
 import { useServer } from "../manifest/useServer";
 import { branchTree } from "./branches";
+import { ErrorNote } from "../ui/ErrorNote";
 
 /** A project's checkpoints as the tree of its branches (main -> main-1 -> main-1-1). */
 export function BranchTree({ projectId }: { projectId: string }) {
@@ -14,7 +15,7 @@ export function BranchTree({ projectId }: { projectId: string }) {
     return data ? { data } : { message: errorMessage(error, response.status) };
   }, [projectId]);
   const { data, error } = useServer<Schemas["CheckpointOut"][]>(read, () => false);
-  if (error) return <p role="alert" className="error">{error}</p>;
+  if (error) return <ErrorNote message={error} />;
   const tree = branchTree(data ?? []);
   return (
     <section aria-label="Checkpoints">

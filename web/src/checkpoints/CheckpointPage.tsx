@@ -6,6 +6,8 @@ import { useServer } from "../manifest/useServer";
 import { ArtifactPanel } from "./ArtifactPanel";
 import { PromoteForm } from "./PromoteForm";
 import { SpecEditor } from "./SpecEditor";
+import { ErrorNote } from "../ui/ErrorNote";
+import { Loading, Unavailable } from "../ui/PageStates";
 
 type Detail = Schemas["CheckpointDetail"];
 
@@ -39,15 +41,8 @@ export function CheckpointPage() {
     refresh();
   }
 
-  if (error && !checkpoint)
-    return (
-      <main>
-        <p role="alert" className="error">
-          {error}
-        </p>
-      </main>
-    );
-  if (!checkpoint) return <main aria-busy="true">Loading…</main>;
+  if (error && !checkpoint) return <Unavailable message={error} />;
+  if (!checkpoint) return <Loading />;
   const spec = checkpoint.artifacts.find((a) => a.artifact_type === "spec");
   const media = checkpoint.artifacts.filter((a) => a.artifact_type !== "spec");
   return (
@@ -77,11 +72,7 @@ export function CheckpointPage() {
           {outcome}
         </p>
       )}
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <ErrorNote message={problem} />
       {spec?.content && <SpecEditor
           key={checkpoint.checkpoint_id}
           checkpointId={checkpoint.checkpoint_id}

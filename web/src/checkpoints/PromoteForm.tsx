@@ -3,6 +3,7 @@ import { Link } from "react-router";
 import { api, type Manifest, type Schemas } from "../api/client";
 import { errorMessage } from "../api/errors";
 import { ASSET_TYPES, type AssetType } from "../manifest/upload";
+import { ErrorNote } from "../ui/ErrorNote";
 
 /** Make a storyboard image (or a clip's frame) a reference asset of one of the caller's manifests. */
 export function PromoteForm({ checkpointId, artifacts }: { checkpointId: string; artifacts: Schemas["ArtifactOut"][] }) {
@@ -71,11 +72,7 @@ export function PromoteForm({ checkpointId, artifacts }: { checkpointId: string;
           Added as {done.manifest_tag} to <Link to={`/manifests/${done.manifest_id}`}>its manifest</Link>, processed at once.
         </p>
       )}
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <ErrorNote message={problem} />
     </form>
   );
 }

@@ -1,7 +1,10 @@
-import { type DragEvent, useState } from "react";
+import { useState } from "react";
 import { Link } from "react-router";
 import { api, type Schemas } from "../api/client";
 import { errorMessage } from "../api/errors";
+import { ErrorNote } from "../ui/ErrorNote";
+import { multipart } from "../api/multipart";
+import { DropZone } from "../ui/DropZone";
 
 type Found = Schemas["FaceSearchOut"];
 
@@ -10,54 +13,30 @@ export function FaceSearchPage() {
   const [found, setFound] = useState<Found | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [over, setOver] = useState(false);
 
   async function search(file: File | undefined) {
     if (!file) return;
     setBusy(true);
-    const form = new FormData();
-    form.append("file", file);
-    const { data, error, response } = await api.POST("/api/faces/search", {
-      // The route takes JSON or a multipart upload; this is the upload.
-      body: form as unknown as { file: string },
-      bodySerializer: (body) => body as unknown as FormData,
-    });
+    // The route takes JSON or a multipart upload; this is the upload.
+    const { data, error, response } = await api.POST("/api/faces/search", multipart<{ file: string }>({ file }));
     setBusy(false);
     setFound(data ?? null);
     setProblem(data ? null : errorMessage(error, response.status));
   }
 
-  function drop(event: DragEvent) {
-    event.preventDefault();
-    setOver(false);
-    void search(event.dataTransfer.files[0]);
-  }
 
   return (
     <main>
       <h1>Face search</h1>
-      <section
-        aria-label="Photo to search with"
-        className={`dropzone${over ? " over" : ""}`}
-        onDragOver={(e) => {
-          e.preventDefault();
-          setOver(true);
-        }}
-        onDragLeave={() => setOver(false)}
-        onDrop={drop}
-      >
+      <DropZone label="Photo to search with" onFiles={(files) => void search(files[0])}>
         <p>Drop a photo of someone to find that person across your library.</p>
         <label className="pick">
           Choose a photo
           <input type="file" accept="image/jpeg,image/png,image/webp" onChange={(e) => void search(e.target.files?.[0])} />
         </label>
         {busy && <span>Searching…</span>}
-      </section>
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      </DropZone>
+      <ErrorNote message={problem} />
       {found && (
         <section aria-label="Matches">
           <p>

@@ -4,6 +4,7 @@ import { api, type Schemas } from "../api/client";
 import { errorMessage } from "../api/errors";
 import { ASSET_TYPES, type AssetType, assetNameFromFile } from "../manifest/upload";
 import { type AssetMode, type ForkDraft, base64Of, forkRequest, previewSentence } from "./forkRequest";
+import { ErrorNote } from "../ui/ErrorNote";
 
 type Project = Schemas["ProjectDetail"];
 type Snapshot = Schemas["SnapshotOut"];
@@ -174,11 +175,7 @@ export function ForkPanel({ project, snapshot }: { project: Project; snapshot: S
       <p aria-live="polite" data-testid="fork-preview" className="preview">
         {preview && previewSentence(preview)}
       </p>
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <ErrorNote message={problem} />
       <button type="button" onClick={() => void submit()} disabled={busy}>
         Fork
       </button>

@@ -2,6 +2,7 @@ import { type FormEvent, useState } from "react";
 import { useNavigate } from "react-router";
 import { api, type Schemas } from "../api/client";
 import { errorMessage } from "../api/errors";
+import { ErrorNote } from "../ui/ErrorNote";
 
 export const CATEGORIES: Schemas["Category"][] = ["CHARACTERS", "ENVIRONMENTS", "OBJECTS", "STYLES", "MIXED"];
 
@@ -51,11 +52,7 @@ export function CreateManifestForm({ onCreated }: { onCreated: () => void }) {
       <button type="submit" disabled={busy}>
         Create manifest
       </button>
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <ErrorNote message={problem} />
     </form>
   );
 }

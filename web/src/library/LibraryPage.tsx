@@ -3,6 +3,7 @@ import type { Schemas } from "../api/client";
 import { CATEGORIES, CreateManifestForm } from "./CreateManifestForm";
 import { ManifestCard } from "./ManifestCard";
 import { type LibraryQuery, useManifestPages } from "./useManifestPages";
+import { ErrorNote } from "../ui/ErrorNote";
 
 const STATUSES: Schemas["ManifestStatus"][] = ["DRAFT", "PROCESSING", "READY", "ERROR"];
 const SORTS: [LibraryQuery["sort"], string][] = [
@@ -72,11 +73,7 @@ export function LibraryPage() {
           </select>
         </label>
       </section>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorNote message={error} />
       <section aria-label="Manifests" className="grid" aria-busy={loading}>
         {items.map((m) => (
           <ManifestCard key={m.id} manifest={m} onChanged={reload} />

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { Link } from "react-router";
 import { api, type Manifest } from "../api/client";
 import { deleteRefusal, errorMessage } from "../api/errors";
+import { ErrorNote } from "../ui/ErrorNote";
 
 const when = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleDateString() : "never");
 
@@ -58,11 +59,7 @@ export function ManifestCard({ manifest, onChanged }: { manifest: Manifest; onCh
           Delete
         </button>
       </div>
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <ErrorNote message={problem} />
     </article>
   );
 }

@@ -4,6 +4,7 @@ import { errorMessage } from "../api/errors";
 import { EditableText } from "./EditableText";
 import { ASSET_TYPES, type AssetType } from "./upload";
 import { Views } from "./Views";
+import { ErrorNote } from "../ui/ErrorNote";
 
 type Asset = Schemas["AssetOut"];
 type AssetUpdate = Schemas["AssetUpdate"];
@@ -76,11 +77,7 @@ export function AssetCard({ asset, sourceTag, onChanged }: { asset: Asset; sourc
             Delete
           </button>
         </div>
-        {problem && (
-          <p role="alert" className="error">
-            {problem}
-          </p>
-        )}
+        <ErrorNote message={problem} />
       </div>
     </article>
   );

@@ -7,6 +7,7 @@ import { ProcessingPanel } from "./ProcessingPanel";
 import { RegistryList } from "./RegistryList";
 import { Uploader } from "./Uploader";
 import { useServer } from "./useServer";
+import { Loading, Unavailable } from "../ui/PageStates";
 
 type Detail = Schemas["ManifestDetail"];
 
@@ -21,16 +22,8 @@ export function ManifestPage() {
   const { data: manifest, error, reload } = useServer<Detail>(read, (m) => m.status === "PROCESSING", 2500);
   const refresh = useCallback(() => void reload(), [reload]);
 
-  if (error && !manifest)
-    return (
-      <main>
-        <p role="alert" className="error">
-          {error}
-        </p>
-        <Link to="/">Back to the library</Link>
-      </main>
-    );
-  if (!manifest) return <main aria-busy="true">Loading…</main>;
+  if (error && !manifest) return <Unavailable message={error} back={{ to: "/", label: "Back to the library" }} />;
+  if (!manifest) return <Loading />;
   const byId = new Map(manifest.assets.map((a) => [a.id, a]));
   return (
     <main>

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { api, type Schemas } from "../api/client";
 import { errorMessage } from "../api/errors";
 import { useServer } from "./useServer";
+import { ErrorNote } from "../ui/ErrorNote";
 
 type Progress = Schemas["ProgressOut"];
 
@@ -90,11 +91,7 @@ export function ProcessingPanel({
           The run failed: {progress.error}
         </p>
       )}
-      {(problem || error) && (
-        <p role="alert" className="error">
-          {problem ?? error}
-        </p>
-      )}
+      <ErrorNote message={problem ?? error} />
       <button type="button" onClick={start} disabled={running}>
         {progress?.status === "ERROR" || progress?.status === "READY" ? "Process again" : "Process"}
       </button>

@@ -1,6 +1,7 @@
-import { type DragEvent, useState } from "react";
+import { useState } from "react";
 import type { Schemas } from "../api/client";
 import { ASSET_TYPES, type AssetType, type UploadState, defaultType, uploadAsAsset } from "./upload";
+import { DropZone } from "../ui/DropZone";
 
 interface Item {
   key: string;
@@ -12,7 +13,6 @@ interface Item {
 export function Uploader({ manifestId, category, onUploaded }: { manifestId: string; category: Schemas["Category"]; onUploaded: () => void }) {
   const [assetType, setAssetType] = useState<AssetType>(defaultType(category));
   const [items, setItems] = useState<Item[]>([]);
-  const [over, setOver] = useState(false);
 
   function start(files: File[]) {
     const batch = files.map((file, i) => ({ file, key: `${Date.now()}-${i}-${file.name}` }));
@@ -29,23 +29,10 @@ export function Uploader({ manifestId, category, onUploaded }: { manifestId: str
     void Promise.all([worker(), worker(), worker()]).then(onUploaded);
   }
 
-  function drop(event: DragEvent) {
-    event.preventDefault();
-    setOver(false);
-    start([...event.dataTransfer.files]);
-  }
 
   return (
     <section aria-label="Add photos" className="uploader">
-      <div
-        className={`dropzone${over ? " over" : ""}`}
-        onDragOver={(e) => {
-          e.preventDefault();
-          setOver(true);
-        }}
-        onDragLeave={() => setOver(false)}
-        onDrop={drop}
-      >
+      <DropZone label="Drop photos" onFiles={start}>
         <p>Drop photos here: each becomes an asset named after its file.</p>
         <label>
           Type of the new assets
@@ -59,7 +46,7 @@ export function Uploader({ manifestId, category, onUploaded }: { manifestId: str
           Choose photos
           <input type="file" multiple accept="image/jpeg,image/png,image/webp" onChange={(e) => start([...(e.target.files ?? [])])} />
         </label>
-      </div>
+      </DropZone>
       {items.length > 0 && (
         <ul className="uploads" aria-label="Uploads">
           {items.map((it) => (

@@ -1,6 +1,8 @@
 import { useState } from "react";
 import { api, type Schemas } from "../api/client";
 import { errorMessage } from "../api/errors";
+import { ErrorNote } from "../ui/ErrorNote";
+import { multipart } from "../api/multipart";
 
 type View = Schemas["AssetViewOut"]["view"];
 const VIEWS: View[] = ["front", "left", "right", "back", "other"];
@@ -15,12 +17,9 @@ export function Views({ asset, onChanged }: { asset: Schemas["AssetOut"]; onChan
 
   async function add(file: File | undefined) {
     if (!file) return;
-    const form = new FormData();
-    form.append("file", file);
     const { error, response } = await api.POST("/api/assets/{asset_id}/views", {
       params: { path: assetPath, query: { view } },
-      body: form as unknown as { file: string },
-      bodySerializer: (body) => body as unknown as FormData,
+      ...multipart<{ file: string }>({ file }),
     });
     setProblem(response.ok ? null : errorMessage(error, response.status));
     onChanged();
@@ -68,11 +67,7 @@ export function Views({ asset, onChanged }: { asset: Schemas["AssetOut"]; onChan
           </label>
         </div>
       )}
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <ErrorNote message={problem} />
     </div>
   );
 }

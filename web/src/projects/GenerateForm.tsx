@@ -2,6 +2,7 @@ import { type FormEvent, useEffect, useState } from "react";
 import { useNavigate } from "react-router";
 import { api, type Manifest } from "../api/client";
 import { errorMessage } from "../api/errors";
+import { ErrorNote } from "../ui/ErrorNote";
 
 /** Start a project, on a READY manifest of the caller's (an immutable snapshot of it) or none. */
 export function GenerateForm() {
@@ -52,11 +53,7 @@ export function GenerateForm() {
       <button type="submit" disabled={busy}>
         Generate
       </button>
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <ErrorNote message={problem} />
     </form>
   );
 }

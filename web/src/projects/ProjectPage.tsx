@@ -8,6 +8,7 @@ import { ForkPanel } from "../forks/ForkPanel";
 import { ProcessingPanel } from "../manifest/ProcessingPanel";
 import { useServer } from "../manifest/useServer";
 import { sceneChips } from "./characters";
+import { Loading, Unavailable } from "../ui/PageStates";
 
 type Detail = Schemas["ProjectDetail"];
 type Snapshot = Schemas["SnapshotOut"];
@@ -38,16 +39,8 @@ export function ProjectPage() {
   }, [projectId, snapshotId, project?.updated_at]);
   const finished = useCallback(() => void reload(), [reload]);
 
-  if (error && !project)
-    return (
-      <main>
-        <p role="alert" className="error">
-          {error}
-        </p>
-        <Link to="/projects">Back to the projects</Link>
-      </main>
-    );
-  if (!project) return <main aria-busy="true">Loading…</main>;
+  if (error && !project) return <Unavailable message={error} back={{ to: "/projects", label: "Back to the projects" }} />;
+  if (!project) return <Loading />;
   const sceneStatus = new Map(
     (continuity?.scenes ?? []).filter((s) => s.branch === project.branch).map((s) => [s.scene_index, s]),
   );

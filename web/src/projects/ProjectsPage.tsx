@@ -4,6 +4,7 @@ import { api, type Schemas } from "../api/client";
 import { errorMessage } from "../api/errors";
 import { useServer } from "../manifest/useServer";
 import { GenerateForm } from "./GenerateForm";
+import { ErrorNote } from "../ui/ErrorNote";
 
 type Project = Schemas["ProjectOut"];
 
@@ -19,11 +20,7 @@ export function ProjectsPage() {
       <h2>New project</h2>
       <GenerateForm />
       <h2>Your projects</h2>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorNote message={error} />
       {projects?.length === 0 && <p className="empty-note">No projects yet.</p>}
       <ul className="projects" aria-label="Projects">
         {(projects ?? []).map((p) => (
