@@ -311,6 +311,16 @@ def test_a_project_from_a_manifest_shows_its_scenes_characters_snapshot_and_cont
     beat.get_by_text(f"missing {handles['Biden']}").wait_for()
     assert "missing" in beat.locator("[data-status]").inner_text()
     _shot(page, "checkpoint-beats", tmp_path)
+    # Beat 0 generated again: the job is followed, and its result is the next version.
+    first_beat = page.get_by_role("article", name="Beat 0")
+    first_beat.get_by_role("button", name="Regenerate").click()
+    first_beat.get_by_role("button", name=re.compile(r"^v2 · ")).wait_for(timeout=120_000)
+    # And made a reference asset of the manifest it came from.
+    promote = page.get_by_role("form", name="Make it a reference")
+    promote.get_by_label("Frame of").select_option(label="beat 1")
+    promote.get_by_label("Asset name").fill("Obama at the podium")
+    promote.get_by_role("button", name="Make it a reference").click()
+    promote.get_by_text("Added as CHAR_").wait_for()
 
     # Finished, the project forks: Biden removed, Obama's prompt edited, a new photo uploaded.
     finished = pipeline.put(f"/api/pipeline/projects/{project_id}", json={"status": "complete"})
