@@ -16,7 +16,7 @@ function initialDraft(project: Project, snapshot: Snapshot | null): ForkDraft {
     clearKeyframes: false,
     scenes: Object.fromEntries(project.scenes.map((s) => [s.index, { text: s.storyboard_text ?? "", deleted: false }])),
     assets: Object.fromEntries(
-      (snapshot?.assets ?? []).map((a) => [a.id, { mode: "lock" as AssetMode, name: a.name, reversePrompt: a.reverse_prompt ?? "", newViews: [] }]),
+      (snapshot?.assets ?? []).map((a) => [a.id, { mode: "lock" as AssetMode, name: a.name, reversePrompt: a.reverse_prompt ?? "", newViews: [], removedViewIds: [] }]),
     ),
     uploads: [],
   };
@@ -138,6 +138,20 @@ export function ForkPanel({ project, snapshot }: { project: Project; snapshot: S
                           onChange={async (e) => e.target.files?.[0] && setAsset(a.id, { referenceImage: await base64Of(e.target.files[0]) })}
                         />
                       </label>
+                      {(a.views ?? []).map((v) => (
+                        <label key={v.id} className="check">
+                          <input
+                            type="checkbox"
+                            checked={d.removedViewIds.includes(v.id)}
+                            onChange={(e) =>
+                              setAsset(a.id, {
+                                removedViewIds: e.target.checked ? [...d.removedViewIds, v.id] : d.removedViewIds.filter((id) => id !== v.id),
+                              })
+                            }
+                          />{" "}
+                          Remove the {v.view} view
+                        </label>
+                      ))}
                       <label className="pick">
                         Add a view
                         <input

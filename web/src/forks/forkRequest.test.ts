@@ -20,9 +20,9 @@ const untouched = (): ForkDraft => ({
   clearKeyframes: false,
   scenes: { 0: { text: "scene 0", deleted: false }, 1: { text: "scene 1", deleted: false } },
   assets: {
-    a: { mode: "lock", name: "Obama", reversePrompt: "a man", newViews: [] },
-    b: { mode: "lock", name: "Biden", reversePrompt: "another man", newViews: [] },
-    c: { mode: "lock", name: "Podium", reversePrompt: "", newViews: [] },
+    a: { mode: "lock", name: "Obama", reversePrompt: "a man", newViews: [], removedViewIds: [] },
+    b: { mode: "lock", name: "Biden", reversePrompt: "another man", newViews: [], removedViewIds: [] },
+    c: { mode: "lock", name: "Podium", reversePrompt: "", newViews: [], removedViewIds: [] },
   },
   uploads: [],
 });
@@ -35,7 +35,7 @@ describe("forkRequest", () => {
     const draft = untouched();
     draft.style = "watercolour";
     draft.scenes[1] = { text: "a new end", deleted: false };
-    draft.assets.a = { ...draft.assets.a, mode: "edit", reversePrompt: "a tall man" };
+    draft.assets.a = { ...draft.assets.a, mode: "edit", reversePrompt: "a tall man", removedViewIds: ["v1"] };
     draft.assets.b = { ...draft.assets.b, mode: "remove" };
     draft.assets.c = { ...draft.assets.c, mode: "edit" }; // edit chosen, nothing edited: inherited
     draft.uploads = [{ image_data: "AAAA", name: "Hat", asset_type: "OBJECT" }];
@@ -43,7 +43,7 @@ describe("forkRequest", () => {
       style: "watercolour",
       scene_edits: { "1": { storyboard_text: "a new end" } },
       asset_changes: {
-        modified_assets: { a: { changes: { reverse_prompt: "a tall man" } } },
+        modified_assets: { a: { changes: { reverse_prompt: "a tall man", removed_view_ids: ["v1"] } } },
         removed_asset_ids: ["b"],
         new_uploads: [{ image_data: "AAAA", name: "Hat", asset_type: "OBJECT" }],
       },

@@ -10,6 +10,7 @@ export interface AssetDraft {
   reversePrompt: string;
   referenceImage?: string; // base64
   newViews: { view: "front" | "left" | "right" | "back" | "other"; image_data: string }[];
+  removedViewIds: string[]; // inherited views taken off
 }
 
 export interface SceneDraft {
@@ -63,6 +64,7 @@ export function forkRequest(parent: Parent, draft: ForkDraft): Schemas["ForkRequ
     if (d.reversePrompt !== (asset.reverse_prompt ?? "")) changes.reverse_prompt = d.reversePrompt;
     if (d.referenceImage) changes.reference_image = d.referenceImage;
     if (d.newViews.length) changes.new_views = d.newViews;
+    if (d.removedViewIds.length) changes.removed_view_ids = d.removedViewIds;
     if (Object.keys(changes).length) modified[asset.id] = { changes };
   }
   if (Object.keys(modified).length || removed.length || draft.uploads.length) {
