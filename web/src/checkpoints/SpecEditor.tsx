@@ -8,8 +8,8 @@ type Spec = Schemas["VideoSpec"];
 /** Phase 1: the video spec, edited in place (each save a new version); the server's 422 at its field. */
 export function SpecEditor({ checkpointId, spec, version, onSaved }: { checkpointId: string; spec: Spec; version: number; onSaved: () => void }) {
   const [draft, setDraft] = useState<Spec>(spec);
-  // A new version from the server (this save's, or anyone's) is what the form shows next.
-  // eslint-disable-next-line react-hooks/exhaustive-deps
+  // A new version from the server (this save's, or anyone's) is what the form shows next; a re-read
+  // of the same version leaves the person's typing alone.
   useEffect(() => setDraft(spec), [version]);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [problem, setProblem] = useState<string | null>(null);

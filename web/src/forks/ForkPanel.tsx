@@ -42,15 +42,19 @@ export function ForkPanel({ project, snapshot }: { project: Project; snapshot: S
     setDraft(initialDraft(project, snapshot));
   }, [project, snapshot]);
 
+  const projectId = project.project_id;
   useEffect(() => {
+    // What the fork would do, asked again 300 ms after the last change.
     const timer = window.setTimeout(async () => {
-      const { data, error, response } = await api.POST("/api/projects/{project_id}/fork/preview", { ...path, body });
+      const { data, error, response } = await api.POST("/api/projects/{project_id}/fork/preview", {
+        params: { path: { project_id: projectId } },
+        body,
+      });
       setPreview(data ?? null);
       setProblem(data ? null : errorMessage(error, response.status));
     }, 300);
     return () => window.clearTimeout(timer);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [body, project.project_id]);
+  }, [body, projectId]);
 
   const setAsset = (id: string, patch: Partial<ForkDraft["assets"][string]>) =>
     setDraft((d) => ({ ...d, assets: { ...d.assets, [id]: { ...d.assets[id], ...patch } } }));

@@ -29,14 +29,14 @@ export function ProjectPage() {
   const [runStatus, setRunStatus] = useState<Schemas["ManifestStatus"] | null>(null);
   const isFork = Boolean(project?.parent_project_id && project?.manifest_id);
   const snapshotId = isFork && (runStatus === null || runStatus === "PROCESSING") ? null : project?.snapshot_id;
-  const path = { params: { path: { project_id: projectId } } };
+  const updatedAt = project?.updated_at;
 
   useEffect(() => {
     if (!snapshotId) return;
+    const path = { params: { path: { project_id: projectId } } };
     void api.GET("/api/projects/{project_id}/snapshot", path).then(({ data }) => setSnapshot(data ?? null));
     void api.GET("/api/projects/{project_id}/continuity", path).then(({ data }) => setContinuity(data ?? null));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [projectId, snapshotId, project?.updated_at]);
+  }, [projectId, snapshotId, updatedAt]); // read again whenever the project changes
   const finished = useCallback(() => void reload(), [reload]);
 
   if (error && !project) return <Unavailable message={error} back={{ to: "/projects", label: "Back to the projects" }} />;
