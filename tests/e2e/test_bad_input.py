@@ -46,16 +46,21 @@ BAD_BODIES = [
 
 
 # Images (and clips) travel inline: up to 64 / 72 MB.
-LARGE_BODIES = {"/api/projects/{project_id}/fork", "/api/pipeline/checkpoints/{checkpoint_id}/artifacts"}
+LARGE_BODIES = {
+    "/api/projects/{project_id}/fork",
+    "/api/projects/{project_id}/fork/preview",  # the fork's own request, so the fork's limit
+    "/api/pipeline/checkpoints/{checkpoint_id}/artifacts",
+}
 
 
 def test_a_body_over_a_large_limit_is_still_refused(alice: Api, pipeline: Api, target: dict) -> None:
-    r = alice.post(
-        f"/api/projects/{target['project_id']}/fork",
-        data=b"{" + b" " * (65 * 1024 * 1024) + b"}",
-        headers={"Content-Type": "application/json"},
-    )
-    assert r.status_code == 413 and r.json()["error"]["code"] == "payload_too_large"
+    for path in ("fork", "fork/preview"):
+        r = alice.post(
+            f"/api/projects/{target['project_id']}/{path}",
+            data=b"{" + b" " * (65 * 1024 * 1024) + b"}",
+            headers={"Content-Type": "application/json"},
+        )
+        assert r.status_code == 413 and r.json()["error"]["code"] == "payload_too_large", path
     url = f"/api/pipeline/checkpoints/{target['checkpoint_id']}/artifacts"
     r = pipeline.post(
         url, data=b"{" + b" " * (73 * 1024 * 1024) + b"}", headers={"Content-Type": "application/json"}
