@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 
+from common.gcp.config import settings
 from common.records import Model
 from functions.api.router import Call, route
 
@@ -23,7 +24,7 @@ class StudioConfig(Model):
 
 def studio_config() -> StudioConfig:
     env = os.environ.get
-    project_id = env("GOOGLE_CLOUD_PROJECT") or "demo-vidpipe"
+    project_id = settings().project_id  # the one rule for it (common/gcp/config.py)
     emulator = env("FIREBASE_AUTH_EMULATOR_HOST")
     return StudioConfig(
         project_id=project_id,
