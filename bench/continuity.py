@@ -101,13 +101,14 @@ def on_frame(piece: np.ndarray, rng: random.Random) -> tuple[np.ndarray, tuple[i
 
 def build_cast(pool: dict, cast_people: list[str]) -> tuple[str, list[dict]]:
     """A manifest of one reference per cast member, processed; a project's snapshot of it."""
+    from common.ids import new_id
     from common.jobs import lifecycle
     from common.jobs.models import ManifestJob
     from common.library import assets, manifests, uploads
     from common.library.models import AssetCreate, AssetType, Category, ManifestCreate
     from common.projects import projects, snapshots
     from common.projects.models import GenerateRequest
-    from common.records import new_id, utcnow
+    from common.records import utcnow
     from gpu_service.run import pipeline
 
     manifest = manifests.create(OWNER, ManifestCreate(name="continuity cast", category=Category.CHARACTERS))

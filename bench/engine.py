@@ -71,10 +71,11 @@ def seed(photos: list[Path]) -> str:
 
 
 def start_job(manifest_id: str) -> object:
+    from common.ids import new_id
     from common.jobs import lifecycle
     from common.jobs.models import ManifestJob
     from common.library import manifests
-    from common.records import new_id, utcnow
+    from common.records import utcnow
 
     now = utcnow()
     job = ManifestJob(id=new_id(), owner_id=OWNER, manifest_id=manifest_id, created_at=now)

@@ -59,8 +59,9 @@ def percentiles(samples: list[float]) -> str:
 def write_library(faces: np.ndarray, others: np.ndarray) -> tuple[list[str], float]:
     """Segments and minimal live assets and manifests, as runs leave them; returns the face ids."""
     from common.gcp import db
+    from common.ids import new_id
     from common.library import face_index
-    from common.records import new_id, utcnow
+    from common.records import utcnow
 
     now = utcnow()
     ids = [new_id() for _ in range(len(faces))]

@@ -113,9 +113,10 @@ def seed() -> tuple[str, str]:
 def naive_copy(project_id: str) -> None:
     """What a straightforward fork does: read everything, then one write call per document."""
     from common.gcp import db
+    from common.ids import new_id
     from common.library import embeddings
     from common.projects import projects, snapshots
-    from common.records import new_id, utcnow
+    from common.records import utcnow
 
     project = projects.get(project_id)
     _, assets = snapshots.read(project.snapshot_id or "")

@@ -65,10 +65,11 @@ def count_firestore_reads() -> None:
 
 def seed_manifest(name: str, assets: int) -> tuple[str, list]:
     from common.gcp import db
+    from common.ids import new_id
     from common.library.assets import to_doc as asset_doc
     from common.library.manifests import to_doc as manifest_doc
     from common.library.models import Asset, AssetType, Category, Manifest
-    from common.records import new_id, utcnow
+    from common.records import utcnow
 
     now = utcnow()
     manifest = Manifest(

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from common.errors import ValidationFailed
-from common.records import is_record_id
+from common.ids import is_record_id
 
 
 def encode(listing: str, values: list[Any], last_id: str) -> str:

@@ -1,7 +1,7 @@
-"""What every domain's records share: ids, timestamps, the base models and common field types.
+"""What every domain's records share: timestamps, the base models and common field types.
 
 Schemas are built on first use, not at import (`defer_build`): a function instance only pays for
-the models its requests touch. Imports nothing of the project but its errors.
+the models its requests touch. Imports nothing of the project but its errors and ids.
 """
 
 from __future__ import annotations
@@ -9,11 +9,9 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
-import hashlib
 import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
-from uuid import uuid4
 
 from pydantic import (
     AfterValidator,
@@ -26,28 +24,11 @@ from pydantic import (
 )
 
 from common.errors import ValidationFailed
+from common.ids import ID_PATTERN
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def new_id() -> str:
-    return uuid4().hex
-
-
-ID_PATTERN = "[0-9a-f]{32}"  # every record id: uuid4 hex, or derived_id's hex
-RECORD_ID = re.compile(ID_PATTERN)
-
-
-def is_record_id(value: str) -> bool:
-    """Ids are 32 lower-case hex digits (uuid4 or derived); nothing else names a record."""
-    return RECORD_ID.fullmatch(value) is not None
-
-
-def derived_id(*parts: object) -> str:
-    """A record id that is the same every time the same work is done (random-looking, never sequential)."""
-    return hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()[:32]
 
 
 # ---------------------------------------------------------------- field types the API's inputs share

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from pydantic import ConfigDict, Field
 
+from common.ids import ID_PATTERN
 from common.jobs.models import Job, JobKind
 from common.library.models import IdentityStatus
-from common.records import ID_PATTERN, Model
+from common.records import Model
 
 ID = f"^{ID_PATTERN}$"
 

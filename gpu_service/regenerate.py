@@ -15,8 +15,8 @@ from common.checkpoints import checkpoints, media
 from common.checkpoints.models import Artifact, ArtifactType
 from common.checkpoints.regeneration import ARTIFACT_OF
 from common.continuity import checks as continuity
+from common.ids import new_id
 from common.jobs.models import RegenerationJob
-from common.records import new_id
 from gpu_service.config import worker_settings
 from gpu_service.generate.generated import GenerationFailed
 from gpu_service.generate.generators import generator

@@ -33,10 +33,11 @@ from common.checkpoints.models import (
 from common.continuity.report import first_check
 from common.errors import Conflict, NotFound
 from common.gcp import db
+from common.ids import derived_id
 from common.projects import branches
 from common.projects import projects as project_ops
 from common.projects.models import Project
-from common.records import derived_id, utcnow
+from common.records import utcnow
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference, DocumentSnapshot

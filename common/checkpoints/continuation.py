@@ -22,9 +22,10 @@ from common.checkpoints import checkpoints as ops
 from common.checkpoints.models import NEXT_STEP, Checkpoint, CheckpointStatus, Continuation
 from common.gcp import db, tasks
 from common.gcp.config import settings
+from common.ids import derived_id
 from common.projects import branches
 from common.projects import projects as project_ops
-from common.records import derived_id, utcnow
+from common.records import utcnow
 
 if TYPE_CHECKING:
     from google.cloud.firestore import WriteBatch

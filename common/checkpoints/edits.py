@@ -30,8 +30,9 @@ from common.checkpoints.models import (
 from common.continuity import checks
 from common.continuity.report import first_check
 from common.errors import ApiError, Conflict, ValidationFailed, problems
+from common.ids import new_id
 from common.library import images
-from common.records import decode_base64, new_id, utcnow
+from common.records import decode_base64, utcnow
 
 
 def spec_digest(spec: dict[str, Any]) -> str:

@@ -18,6 +18,7 @@ from common.checkpoints import checkpoints as ops
 from common.checkpoints import media
 from common.checkpoints.models import ArtifactType, ArtifactVersion, Checkpoint, Phase, PromoteRequest
 from common.errors import ApiError, Conflict, ValidationFailed
+from common.ids import new_id
 from common.jobs import lifecycle
 from common.jobs.models import ManifestJob
 from common.library import assets as asset_ops
@@ -25,7 +26,7 @@ from common.library import images, uploads
 from common.library import manifests as manifest_ops
 from common.library.models import Asset, GeneratedFrom
 from common.projects import projects as project_ops
-from common.records import new_id, utcnow
+from common.records import utcnow
 
 
 def promote(owner_id: str, checkpoint: Checkpoint, request: PromoteRequest) -> Asset:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from common.checkpoints import checkpoints as ops
 from common.checkpoints.models import PHASE_OF, ArtifactType, Checkpoint, RegenerateBeat, RegenerateChunk
+from common.ids import new_id
 from common.jobs import lifecycle
 from common.jobs.models import JobKind, RegenerationJob, RegenerationKind
-from common.records import new_id, utcnow
+from common.records import utcnow
 
 # What each kind of regeneration makes a new version of.
 ARTIFACT_OF = {

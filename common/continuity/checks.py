@@ -25,10 +25,11 @@ from common.continuity.models import (
 )
 from common.continuity.report import SEVERITY, ContinuityReport, ContinuityStatus, worst
 from common.errors import Conflict, NotFound
+from common.ids import new_id
 from common.jobs import lifecycle
 from common.jobs.models import ContinuityJob
 from common.projects import projects as project_ops
-from common.records import new_id, utcnow
+from common.records import utcnow
 
 if TYPE_CHECKING:
     from common.projects.models import Project

@@ -10,7 +10,8 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from common.records import Model, derived_id, utcnow
+from common.ids import derived_id
+from common.records import Model, utcnow
 
 
 class ContinuityStatus(StrEnum):

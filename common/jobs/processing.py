@@ -10,12 +10,13 @@ from google.cloud.firestore import FieldFilter
 
 from common.errors import Conflict
 from common.gcp import db
+from common.ids import new_id
 from common.jobs import lifecycle
 from common.jobs.models import ManifestJob, ReprocessJob
 from common.library import assets as asset_ops
 from common.library import manifests as manifest_ops
 from common.library.models import Manifest
-from common.records import new_id, utcnow
+from common.records import utcnow
 
 
 def start_manifest_run(owner_id: str, manifest_id: str) -> ManifestJob:

@@ -11,10 +11,11 @@ from google.cloud.firestore import FieldFilter, Increment
 from common import cursors
 from common.errors import NotFound, ValidationFailed
 from common.gcp import db, storage
+from common.ids import is_record_id, new_id
 from common.library import embeddings, face_index, pins, tags
 from common.library import manifests as manifest_ops
 from common.library.models import Asset, AssetCreate, AssetListQuery, AssetUpdate, Manifest
-from common.records import is_record_id, new_id, utcnow
+from common.records import utcnow
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference, DocumentSnapshot, Query, WriteBatch

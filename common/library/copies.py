@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from common.gcp import db
+from common.ids import new_id
 from common.library import assets as asset_ops
 from common.library import embeddings, face_index
 from common.library import manifests as manifest_ops
 from common.library.models import Asset, Manifest, ManifestStatus
-from common.records import new_id, utcnow
+from common.records import utcnow
 
 if TYPE_CHECKING:
     pass

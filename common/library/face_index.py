@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING
 from google.cloud.firestore import FieldFilter
 
 from common.gcp import db
+from common.ids import derived_id, new_id
 from common.library import embeddings
-from common.records import derived_id, new_id, utcnow
+from common.records import utcnow
 
 if TYPE_CHECKING:
     import numpy as np

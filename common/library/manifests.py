@@ -10,9 +10,10 @@ from google.cloud.firestore import FieldFilter, Increment, Query
 from common import cursors, owned
 from common.errors import Conflict, NotFound
 from common.gcp import db
+from common.ids import is_record_id, new_id
 from common.library.models import Manifest, ManifestCreate, ManifestListQuery, ManifestUpdate
 from common.library.progress_models import ProcessingCost
-from common.records import is_record_id, new_id, utcnow
+from common.records import utcnow
 
 if TYPE_CHECKING:
     from datetime import datetime

@@ -19,6 +19,7 @@ from common import owned
 from common.errors import Conflict, NotFound
 from common.gcp import db, storage
 from common.gcp.config import settings
+from common.ids import new_id
 from common.library import assets as asset_ops
 from common.library import images, uploads
 from common.library import manifests as manifest_ops
@@ -31,7 +32,7 @@ from common.library.models import (
     ViewUploadUrlOut,
     ViewUploadUrlRequest,
 )
-from common.records import new_id, utcnow
+from common.records import utcnow
 
 VIEW_PATH = re.compile(
     r"^manifests/(?P<manifest_id>[0-9a-f]{32})/views/(?P<asset_id>[0-9a-f]{32})/(?P<view_id>[0-9a-f]{32})\.(jpg|png|webp)$"

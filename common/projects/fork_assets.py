@@ -15,13 +15,14 @@ from google.cloud.firestore import Increment
 
 from common.errors import ApiError, ValidationFailed
 from common.gcp import db
+from common.ids import new_id
 from common.library import assets as asset_ops
 from common.library import embeddings, images, uploads, views
 from common.library import manifests as manifest_ops
 from common.library.copies import clone_assets
 from common.library.models import MAX_VIEWS, Asset, AssetView, Manifest, ManifestStatus, ViewAngle
 from common.projects.models import AssetChanges, NewUpload, Project
-from common.records import decode_base64, new_id
+from common.records import decode_base64
 
 
 @dataclass

@@ -22,6 +22,7 @@ from google.cloud.firestore import WriteBatch
 
 from common.errors import Conflict, ValidationFailed
 from common.gcp import db
+from common.ids import new_id
 from common.jobs import lifecycle
 from common.jobs.models import ManifestJob
 from common.library import manifests as manifest_ops
@@ -37,7 +38,7 @@ from common.projects.models import (
     ProjectStatus,
     Scene,
 )
-from common.records import new_id, utcnow
+from common.records import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from google.cloud.firestore import FieldFilter, Increment, Query
 from common import owned
 from common.errors import Conflict, NotFound
 from common.gcp import db
+from common.ids import new_id
 from common.library import manifests as manifest_ops
 from common.library.models import ManifestStatus
 from common.projects import snapshots
@@ -25,7 +26,7 @@ from common.projects.models import (
     ProjectUpdate,
     Scene,
 )
-from common.records import new_id, utcnow
+from common.records import utcnow
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference

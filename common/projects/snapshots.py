@@ -21,10 +21,11 @@ from google.cloud.firestore import FieldFilter
 
 from common.errors import Conflict
 from common.gcp import db
+from common.ids import derived_id
 from common.library import embeddings, pins
 from common.library.models import ManifestStatus
 from common.projects.models import Project
-from common.records import derived_id, utcnow
+from common.records import utcnow
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference, WriteBatch

@@ -9,7 +9,8 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from common.records import ID_PATTERN, ErrorOut
+from common.ids import ID_PATTERN
+from common.records import ErrorOut
 from functions.api.router import ROUTES, Call, Route, route
 
 ID_SCHEMA = {"type": "string", "pattern": f"^{ID_PATTERN}$"}

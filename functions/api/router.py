@@ -30,7 +30,7 @@ from common.errors import (
     problems,
 )
 from common.gcp.config import settings
-from common.records import ID_PATTERN
+from common.ids import ID_PATTERN
 from functions.api.auth import PIPELINE_ROLE, authenticate
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,8 @@ from google.api_core.exceptions import AlreadyExists
 from google.cloud import firestore
 
 from common.gcp import db
-from common.records import derived_id, utcnow
+from common.ids import derived_id
+from common.records import utcnow
 
 POLL_S = 0.25
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
+from common.ids import new_id
 from common.jobs.models import ManifestJob
 from common.library.models import QualityCheck
-from common.records import new_id
 from gpu_service.jobs.progress import RunProgress
 from gpu_service.store.pictures import Pictures
 from gpu_service.vision.faces import FoundFace

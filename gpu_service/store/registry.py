@@ -17,12 +17,13 @@ from google.api_core import exceptions
 from google.cloud.firestore import Increment
 
 from common.gcp import db, storage
+from common.ids import derived_id
 from common.library import assets as asset_ops
 from common.library import embeddings, quality
 from common.library import manifests as manifest_ops
 from common.library.models import Asset, AssetType, IdentityStatus, ProcessingError, QualityCheck
 from common.library.progress_models import ProcessingCost
-from common.records import derived_id, utcnow
+from common.records import utcnow
 from gpu_service.store.pictures import fingerprint
 
 if TYPE_CHECKING:

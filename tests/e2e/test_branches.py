@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from common.gcp import db
+from common.ids import new_id
 from common.projects import branches
-from common.records import new_id
 
 
 @pytest.mark.usefixtures("stack")

@@ -183,9 +183,9 @@ def test_production_accepts_only_the_tasks_service_accounts_token(google_like_is
 
 # ---------------------------------------------------------------- jobs: the queue's last attempt
 def test_the_last_attempt_records_the_error_instead_of_retrying(alice, photos: Path, monkeypatch) -> None:
+    from common.ids import new_id
     from common.jobs import lifecycle
     from common.jobs.models import ManifestJob
-    from common.records import new_id
     from gpu_service.jobs import delivery as jobs
     from tests.support.engine import hold_lease, manifest_of_photos
 

@@ -7,8 +7,9 @@ import pytest
 from google.cloud.firestore import FieldFilter
 
 from common.gcp import db
+from common.ids import new_id
 from common.library import embeddings, face_index
-from common.records import new_id, utcnow
+from common.records import utcnow
 
 
 def unit(rng: np.random.Generator, count: int) -> np.ndarray:

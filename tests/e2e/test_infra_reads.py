@@ -49,9 +49,10 @@ def serves(index: tuple[str, list[tuple[str, str]]], need: firestore_queries.Nee
 def test_every_query_the_code_issued_has_an_index(tf: dict, alice, photos: Path) -> None:
     """Runs after the rest of the suite: the recorder has seen every query the API process issued.
     The GPU service's queries are issued here, in process, by a real run and a reprocess."""
+    from common.ids import new_id
     from common.jobs import lifecycle
     from common.jobs.models import ManifestJob, ReprocessJob
-    from common.records import new_id, utcnow
+    from common.records import utcnow
     from gpu_service import reprocess
     from gpu_service.run import pipeline
     from tests.support.engine import hold_lease, manifest_of_photos

@@ -8,7 +8,7 @@ from google.cloud.firestore import GeoPoint
 from google.cloud.firestore_v1.vector import Vector
 
 from common.gcp import db
-from common.records import new_id
+from common.ids import new_id
 from devstack.emulators import Stack
 from tests.support.api import Api, jpeg
 

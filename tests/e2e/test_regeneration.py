@@ -15,9 +15,10 @@ from common.checkpoints.models import ArtifactType
 from common.gcp import storage
 from common.gcp.config import settings
 from common.gcp.tasks import LOCAL_SECRET_HEADER
+from common.ids import new_id
 from common.jobs.lifecycle import job_ref
 from common.jobs.models import JobKind, RegenerationJob
-from common.records import new_id, utcnow
+from common.records import utcnow
 from devstack.emulators import Stack
 from gpu_service.generate.offline import OfflineGenerator
 from gpu_service.vision import clips

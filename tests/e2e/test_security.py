@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from common.ids import new_id
 from common.jobs import lifecycle
 from common.jobs.models import ReprocessJob
-from common.records import new_id, utcnow
+from common.records import utcnow
 from devstack.emulators import free_port
 from devstack.tokens import emulator_token
 from tests.support.api import Api, jpeg

@@ -18,9 +18,10 @@ from google.cloud.firestore import FieldFilter
 
 from common.gcp import cdn, db, storage
 from common.gcp.config import settings
+from common.ids import new_id
 from common.library import copies, face_index
 from common.maintenance import sweep
-from common.records import new_id, utcnow
+from common.records import utcnow
 from tests.support.api import Api, jpeg
 from tests.support.checkpoints import checkpoint, detail
 

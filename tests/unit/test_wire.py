@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from common.ids import new_id
 from common.jobs.models import JobKind, ManifestJob, ReprocessJob
-from common.records import new_id, utcnow
+from common.records import utcnow
 from common.wire import EmbedAnswer, EmbeddedFace, TaskPayload
 
 
