@@ -5,7 +5,7 @@ from __future__ import annotations
 from common.library import assets as ops
 from common.library.models import AssetCreate, AssetListQuery, AssetOut, AssetUpdate
 from common.records import DeletedOut
-from functions.api.present import asset_out
+from functions.api.present.library import asset_out
 from functions.api.router import Call, Reply, route
 
 TAG = "assets"

@@ -22,14 +22,14 @@ from common.checkpoints.models import (
 )
 from common.errors import ValidationFailed
 from common.library.models import AssetOut
-from functions.api.present import (
+from functions.api.present.checkpoints import (
     artifact_out,
-    asset_out,
     checkpoint_detail,
     checkpoint_out,
     continue_out,
     regeneration_accepted,
 )
+from functions.api.present.library import asset_out
 from functions.api.router import Call, route
 
 TAG = "checkpoints"

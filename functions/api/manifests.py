@@ -14,7 +14,7 @@ from common.library.models import (
     ManifestUpdate,
 )
 from common.records import DeletedOut
-from functions.api.present import manifest_detail, manifest_out
+from functions.api.present.library import manifest_detail, manifest_out
 from functions.api.router import Call, Reply, route
 
 TAG = "manifests"

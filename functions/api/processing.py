@@ -6,7 +6,7 @@ from common.jobs import lifecycle
 from common.jobs import processing as ops
 from common.jobs.models import JobOut, ProcessAccepted, ProgressOut, ReprocessAccepted
 from common.library.models import ManifestStatus
-from functions.api.present import job_out, progress_out
+from functions.api.present.jobs import job_out, progress_out
 from functions.api.router import Call, route
 
 TAG = "processing"

@@ -19,7 +19,7 @@ from common.projects.models import (
     SnapshotOut,
 )
 from common.records import DeletedOut
-from functions.api.present import fork_out, project_detail, project_out, snapshot_out
+from functions.api.present.projects import fork_out, project_detail, project_out, snapshot_out
 from functions.api.router import Call, route
 
 TAG = "projects"

@@ -6,7 +6,7 @@ from werkzeug.utils import secure_filename
 
 from common.library import uploads as ops
 from common.library.models import AssetOut, UploadUrlOut, UploadUrlRequest
-from functions.api.present import asset_out
+from functions.api.present.library import asset_out
 from functions.api.router import Call, route
 
 TAG = "uploads"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from common.library import views as ops
 from common.library.models import AssetOut, ViewQuery, ViewUploadUrlOut, ViewUploadUrlRequest
-from functions.api.present import asset_out
+from functions.api.present.library import asset_out
 from functions.api.router import Call, route
 
 TAG = "views"

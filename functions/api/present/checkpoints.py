@@ -1,0 +1,78 @@
+"""Checkpoints, their artifacts and versions as the API shows them, media URLs signed."""
+
+from __future__ import annotations
+
+from common.checkpoints import checkpoints as checkpoint_ops
+from common.checkpoints import media
+from common.checkpoints.models import (
+    PHASE_NAMES,
+    Artifact,
+    ArtifactOut,
+    ArtifactVersion,
+    ArtifactVersionOut,
+    ArtifactVersionPublic,
+    Checkpoint,
+    CheckpointDetail,
+    CheckpointOut,
+    CheckpointPublic,
+    CheckpointStatus,
+    Continuation,
+    ContinueOut,
+    RegenerateAccepted,
+)
+from common.jobs.models import RegenerationJob
+
+_VERSION_FIELDS = set(ArtifactVersionPublic.model_fields)
+_CHECKPOINT_FIELDS = set(CheckpointPublic.model_fields)
+
+
+def checkpoint_out(checkpoint: Checkpoint) -> CheckpointOut:
+    return CheckpointOut(
+        checkpoint_id=checkpoint.id,
+        phase_name=PHASE_NAMES[checkpoint.phase],
+        edited=checkpoint.revision > 0,
+        **checkpoint.model_dump(include=_CHECKPOINT_FIELDS),
+    )
+
+
+def version_out(version: ArtifactVersion) -> ArtifactVersionOut:
+    return ArtifactVersionOut(
+        media_url=media.url(version.media_path), **version.model_dump(include=_VERSION_FIELDS)
+    )
+
+
+def artifact_out(artifact: Artifact, versions: list[ArtifactVersion] | None = None) -> ArtifactOut:
+    return ArtifactOut(
+        **version_out(artifact).model_dump(),
+        checkpoint_id=artifact.checkpoint_id,
+        artifact_type=artifact.artifact_type,
+        artifact_key=artifact.artifact_key,
+        updated_at=artifact.updated_at,
+        versions=[version_out(v) for v in versions or []],
+    )
+
+
+def checkpoint_detail(checkpoint: Checkpoint) -> CheckpointDetail:
+    history = checkpoint_ops.versions_of(checkpoint.id)
+    artifacts = [
+        artifact_out(a, history.get(checkpoint_ops.artifact_id(a.artifact_type, a.artifact_key), []))
+        for a in checkpoint_ops.artifacts_of(checkpoint.id)
+    ]
+    return CheckpointDetail(**checkpoint_out(checkpoint).model_dump(), artifacts=artifacts)
+
+
+def continue_out(checkpoint: Checkpoint, done: Continuation) -> ContinueOut:
+    return ContinueOut(
+        checkpoint_id=checkpoint.id,
+        status=CheckpointStatus.APPROVED,
+        branch=done.branch,
+        new_branch=done.new_branch,
+        next_step=done.next_step,
+        handed_off=done.handed_off,
+    )
+
+
+def regeneration_accepted(job: RegenerationJob) -> RegenerateAccepted:
+    return RegenerateAccepted(
+        task_id=job.id, status=job.status, checkpoint_id=job.checkpoint_id, artifact_key=job.artifact_key
+    )
