@@ -7,8 +7,10 @@
   deployed privately (only the scheduler's service account may invoke it).
 
 The signature types are given at deploy time (infra/) and by the local stack, so this module does
-not import functions_framework for its decorators: the runtime has loaded it already, and a fresh
-interpreter importing this module stays fast.
+not import functions_framework for its decorators: the runtime has loaded it already. Loaded here:
+the clients every target needs (Firestore; the router brings firebase-admin's auth). Each target
+loads its own domain when first called (the API a route's module, the trigger the upload code, the
+sweep its planner), so the three functions deployed from this source start with none of them.
 """
 
 from __future__ import annotations
@@ -18,31 +20,20 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from pydantic_core import to_json
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from common.errors import ApiError
-from common.gcp import logs
-from common.gcp.config import refuse_local_settings
-from common.library import uploads
-from common.library import views as view_ops
-from common.records import Input
-from functions.api import (
-    assets,
-    checkpoints,
-    continuity,
-    docs,
-    faces,
-    manifests,
-    openapi,
-    processing,
-    projects,
-    studio,
-    views,
+
+# Firestore's client library (common.gcp.db) and firebase-admin's auth (the router's) load with
+# this module, before the instance listens: an instance started ahead of demand has paid for them
+# by its first request, which loads only its route's module.
+from common.gcp import (
+    db,  # noqa: F401 - preloaded
+    logs,
 )
-from functions.api import uploads as upload_routes
-from functions.api.router import dispatch, error_response, framework_error, validated
+from common.gcp.config import refuse_local_settings
+from functions.api.router import dispatch, error_response, framework_error, to_json, validated
 
 if TYPE_CHECKING:
     from cloudevents.http import CloudEvent
@@ -51,21 +42,6 @@ if TYPE_CHECKING:
 refuse_local_settings()  # a deployment with emulator variables set must not start
 logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
 log = logging.getLogger("vidpipe.functions")
-
-ROUTE_MODULES = (
-    manifests,
-    assets,
-    upload_routes,
-    processing,
-    projects,
-    checkpoints,
-    continuity,
-    faces,
-    views,
-    openapi,
-    docs,
-    studio,
-)  # imported for their route declarations
 
 
 def api(request: Request) -> Response:
@@ -92,17 +68,16 @@ def sweep(request: Request) -> Response:
 
     raw = request.get_data(cache=False) or b"{}"
     try:
-        options = validated(lambda: SweepRequest.model_validate_json(raw, strict=True))
+        options = validated(lambda: sweeper.SweepRequest.model_validate_json(raw, strict=True))
     except ApiError as exc:
         return error_response(exc.status, exc.code, exc.message, exc.details)
     return Response(to_json(sweeper.run(dry_run=options.dry_run)), 200, mimetype="application/json")
 
 
-class SweepRequest(Input):
-    dry_run: bool = False
-
-
 def on_upload_finalized(event: CloudEvent) -> None:
+    from common.library import uploads
+    from common.library import views as view_ops
+
     data = event.data or {}
     name = str(data.get("name", ""))
     handle = view_ops.on_finalized if view_ops.VIEW_PATH.match(name) else uploads.on_finalized

@@ -33,7 +33,7 @@ from common.gcp.config import settings
 from common.library import assets as asset_ops
 from common.library import face_index, pins
 from common.projects import snapshots
-from common.records import utcnow
+from common.records import Input, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,12 @@ class Outcome:
     def count(self, kind: str, removed: bool) -> None:
         target = self.removed if removed else self.kept
         target[kind] = target.get(kind, 0) + 1
+
+
+class SweepRequest(Input):
+    """The scheduler's body: `{"dry_run": true}` only lists what a run would remove."""
+
+    dry_run: bool = False
 
 
 def run(*, dry_run: bool) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Firebase/Identity Platform ID tokens → the caller's uid.
 
 firebase-admin accepts the Auth emulator's unsigned tokens only while FIREBASE_AUTH_EMULATOR_HOST
-is set; everywhere else a token must carry Google's signature.
+is set; everywhere else a token must carry Google's signature. Every route but the public two needs
+it, so it loads with the router, before the instance listens.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
+import firebase_admin
+from firebase_admin import auth
+
 from common.errors import Unauthenticated
 from common.gcp.config import settings
 
 if TYPE_CHECKING:
-    import firebase_admin
     from werkzeug.wrappers import Request
 
 _lock = threading.Lock()
@@ -24,8 +27,6 @@ def _firebase_app() -> firebase_admin.App:
     global _app  # noqa: PLW0603 - one Firebase app per process
     with _lock:
         if _app is None:
-            import firebase_admin
-
             _app = firebase_admin.initialize_app(
                 options={"projectId": settings().project_id}, name="vidpipe-auth"
             )
@@ -37,8 +38,6 @@ PIPELINE_ROLE = "pipeline"  # custom claim `role` of the video pipeline's servic
 
 def authenticate(request: Request) -> dict[str, Any]:
     """The verified claims of the caller's ID token (`uid` among them)."""
-    from firebase_admin import auth
-
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("send a Firebase ID token as 'Authorization: Bearer <token>'")

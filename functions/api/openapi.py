@@ -11,7 +11,7 @@ from pydantic.json_schema import models_json_schema
 
 from common.ids import ID_PATTERN
 from common.records import ErrorOut
-from functions.api.router import ROUTES, Call, Route, route
+from functions.api.router import Call, Route, declared_routes, route
 
 ID_SCHEMA = {"type": "string", "pattern": f"^{ID_PATTERN}$"}
 ERROR_TEXT = {
@@ -36,7 +36,7 @@ def _response_model(route_: Route) -> type[BaseModel] | None:
 @cache
 def spec() -> dict[str, Any]:
     keyed: list[tuple[type[BaseModel], Any]] = [(ErrorOut, "serialization")]
-    documented = [r for r in ROUTES if r.document]
+    documented = [r for r in declared_routes() if r.document]
     for r in documented:
         if r.body:
             keyed.append((r.body, "validation"))

@@ -165,13 +165,16 @@ def test_the_upload_trigger_listens_to_the_uploads_bucket(tf: dict) -> None:
 
 def test_the_functions_archive_holds_every_module_they_import() -> None:
     """The zip that infra/functions.tf deploys (its fileset patterns, as Terraform expands them) has
-    every project module that importing functions/main.py loads, packages and all."""
+    every project module that importing functions/main.py and every route's module loads, packages
+    and all."""
     archive = (INFRA / "functions.tf").read_text()
     patterns = re.findall(r'fileset\("\$\{path\.module\}/\.\.", "([^"]+)"\)', archive)
     assert patterns, "no fileset patterns found in functions.tf"
     zipped = {str(p.relative_to(ROOT)) for pattern in patterns for p in ROOT.glob(pattern)}
     show_files = (
-        "import sys, functions.main\nfor m in list(sys.modules.values()): print(getattr(m, '__file__', ''))"
+        "import sys, functions.main\nfrom functions.api.router import declared_routes\ndeclared_routes()\n"
+        "from common.library import uploads, views\nfrom common.maintenance import sweep\n"
+        "for m in list(sys.modules.values()): print(getattr(m, '__file__', ''))"
     )
     loaded = subprocess.run(
         [sys.executable, "-c", show_files], cwd=ROOT, capture_output=True, text=True, check=True
