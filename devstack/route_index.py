@@ -28,9 +28,9 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
 
 
 def render() -> str:
-    for found in pkgutil.walk_packages(functions.api.__path__, "functions.api."):
+    prefix = f"{functions.api.__name__}."
+    for found in pkgutil.walk_packages(functions.api.__path__, prefix):
         importlib.import_module(found.name)
-    prefix = "functions.api."
     rows = sorted((r.path, r.method, r.handler.__module__.removeprefix(prefix)) for r in ROUTES)
     lines = [
         f"    ({', '.join(map(json.dumps, (method, path, module)))}),\n" for path, method, module in rows

@@ -64,8 +64,8 @@ def _answer(dist: Path, path: str) -> Response:
     parts = PurePosixPath(path).parts[1:]
     if ".." in parts or any(p.startswith(".") for p in parts):
         return _not_found()
-    file = dist.joinpath(*parts) if parts else dist / "index.html"
-    if file.is_file():
+    file = dist.joinpath(*parts)
+    if parts and file.is_file():
         cache = "public, max-age=31536000, immutable" if parts[:1] == ("assets",) else "no-cache"
         kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         return Response(file.read_bytes(), 200, content_type=kind, headers={"Cache-Control": cache})

@@ -7,10 +7,12 @@
   deployed privately (only the scheduler's service account may invoke it).
 
 The signature types are given at deploy time (infra/) and by the local stack, so this module does
-not import functions_framework for its decorators: the runtime has loaded it already. Loaded here:
-the clients every target needs (Firestore; the router brings firebase-admin's auth). Each target
-loads its own domain when first called (the API a route's module, the trigger the upload code, the
-sweep its planner), so the three functions deployed from this source start with none of them.
+not import functions_framework for its decorators: the runtime has loaded it already. Loaded here,
+before the instance listens, so that one started ahead of demand has paid for them by its first
+request: Firestore's client (`common.gcp.db`), which every target needs, and through the router
+firebase-admin's auth, which every API route but two needs. Each target loads its own domain when
+first called (the API a route's module, the trigger the upload code, the sweep its planner), so the
+three functions deployed from this source start with none of them.
 """
 
 from __future__ import annotations
@@ -24,12 +26,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from common.errors import ApiError
-
-# Firestore's client library (common.gcp.db) and firebase-admin's auth (the router's) load with
-# this module, before the instance listens: an instance started ahead of demand has paid for them
-# by its first request, which loads only its route's module.
 from common.gcp import (
-    db,  # noqa: F401 - preloaded
+    db,  # noqa: F401 - preloaded (see above)
     logs,
 )
 from common.gcp.config import refuse_local_settings

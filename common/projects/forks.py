@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from google.cloud.firestore import WriteBatch
 
@@ -49,25 +49,35 @@ class Fork:
     invalidation: Invalidation
 
 
-def preview(owner_id: str, parent_id: str, request: ForkRequest) -> ForkPreview:
-    """What `fork` would resume from and keep, by the same checks and rules, writing nothing (a
-    request `fork` would refuse is refused here with the same error)."""
+class _Plan(NamedTuple):
+    """What a fork of `parent` with a request would do, checked whole and written nowhere."""
+
+    parent: Project
+    edits: fork_assets.AssetEdits | None
+    scenes: list[Scene]
+    result: Invalidation
+
+
+def _plan(owner_id: str, parent_id: str, request: ForkRequest) -> _Plan:
     parent = projects.get_owned(owner_id, parent_id)
     edits = _validate(parent, request)
     scenes = projects.scenes_of(parent.id)
-    result = _invalidation(parent, request, scenes, edits)
+    return _Plan(parent, edits, scenes, _invalidation(parent, request, scenes, edits))
+
+
+def preview(owner_id: str, parent_id: str, request: ForkRequest) -> ForkPreview:
+    """What `fork` would resume from and keep, by the same plan, writing nothing (a request `fork`
+    would refuse is refused here with the same error)."""
+    plan = _plan(owner_id, parent_id, request)
     return ForkPreview(
-        resume_stage=result.resume_stage,
-        scene_copy_boundary=result.scene_copy_boundary,
-        scene_count=len(scenes),
+        resume_stage=plan.result.resume_stage,
+        scene_copy_boundary=plan.result.scene_copy_boundary,
+        scene_count=len(plan.scenes),
     )
 
 
 def fork(owner_id: str, parent_id: str, request: ForkRequest) -> Fork:
-    parent = projects.get_owned(owner_id, parent_id)
-    edits = _validate(parent, request)
-    scenes = projects.scenes_of(parent.id)
-    result = _invalidation(parent, request, scenes, edits)
+    parent, edits, scenes, result = _plan(owner_id, parent_id, request)
     project = _new_project(parent, request, result)
     forked = fork_assets.fork_manifest(parent, project, edits) if edits is not None else None
     snapshot = _write(project, forked, scenes, result, request)

@@ -172,24 +172,28 @@ def url_map() -> Map:
     return _url_map
 
 
+def _load(modules: list[str]) -> None:
+    """Import route modules of this package, one load at a time (see `_loading`)."""
+    with _loading:
+        for module in modules:
+            importlib.import_module(f"{__package__}.{module}")
+
+
 def declared(method: str, path: str, module: str) -> Route:
     """The route `module` declares for `method path`, the module imported on first use."""
     key = (method, path)
     if key not in _loaded:
-        with _loading:
-            importlib.import_module(f"functions.api.{module}")
+        _load([module])
         found = [r for r in ROUTES if (r.method, r.path) == key]
         if not found:
-            raise LookupError(f"functions.api.{module} declares no {method} {path}: run `make route-index`")
+            raise LookupError(f"{__package__}.{module} declares no {method} {path}: run `make route-index`")
         _loaded[key] = found[0]
     return _loaded[key]
 
 
 def declared_routes() -> list[Route]:
     """Every route, each declaring module loaded (the OpenAPI document needs them all)."""
-    with _loading:
-        for module in sorted({module for _, _, module in route_index.ROUTES}):
-            importlib.import_module(f"functions.api.{module}")
+    _load(sorted({module for _, _, module in route_index.ROUTES}))
     return ROUTES
 
 
