@@ -5,6 +5,7 @@ import { ContinuityBadge } from "../continuity/ContinuityBadge";
 import { waitForJob } from "./jobs";
 import { ErrorNote } from "../ui/ErrorNote";
 import { multipart } from "../api/multipart";
+import { IMAGE_TYPES } from "../ui/images";
 
 type Artifact = Schemas["ArtifactOut"];
 
@@ -73,7 +74,7 @@ export function ArtifactPanel({ checkpointId, artifact, onChanged }: { checkpoin
         {beat && (
           <label className="pick">
             Replace the image
-            <input type="file" accept="image/jpeg,image/png,image/webp" onChange={(e) => void replace(e.target.files?.[0])} />
+            <input type="file" accept={IMAGE_TYPES} onChange={(e) => void replace(e.target.files?.[0])} />
           </label>
         )}
         {job && <span aria-live="polite">Job {job}</span>}

@@ -4,6 +4,7 @@ import { api, type Manifest, type Schemas } from "../api/client";
 import { errorMessage } from "../api/errors";
 import { ASSET_TYPES, type AssetType } from "../manifest/upload";
 import { ErrorNote } from "../ui/ErrorNote";
+import { Choice } from "../ui/Choice";
 
 /** Make a storyboard image (or a clip's frame) a reference asset of one of the caller's manifests. */
 export function PromoteForm({ checkpointId, artifacts }: { checkpointId: string; artifacts: Schemas["ArtifactOut"][] }) {
@@ -58,14 +59,7 @@ export function PromoteForm({ checkpointId, artifacts }: { checkpointId: string;
         Asset name
         <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} />
       </label>
-      <label>
-        Type
-        <select value={assetType} onChange={(e) => setAssetType(e.target.value as AssetType)}>
-          {ASSET_TYPES.map((t) => (
-            <option key={t}>{t}</option>
-          ))}
-        </select>
-      </label>
+      <Choice label="Type" value={assetType} options={ASSET_TYPES} onChange={setAssetType} />
       <button type="submit">Make it a reference</button>
       {done && (
         <p className="ok" aria-live="polite">

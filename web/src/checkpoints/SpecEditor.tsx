@@ -2,8 +2,10 @@ import { type FormEvent, useEffect, useState } from "react";
 import { api, type Schemas } from "../api/client";
 import { errorMessage } from "../api/errors";
 import { fieldErrors } from "./fieldErrors";
+import { Choice } from "../ui/Choice";
 
 type Spec = Schemas["VideoSpec"];
+const ASPECT_RATIOS: NonNullable<Spec["aspect_ratio"]>[] = ["16:9", "9:16", "1:1"];
 
 /** Phase 1: the video spec, edited in place (each save a new version); the server's 422 at its field. */
 export function SpecEditor({ checkpointId, spec, version, onSaved }: { checkpointId: string; spec: Spec; version: number; onSaved: () => void }) {
@@ -56,14 +58,12 @@ export function SpecEditor({ checkpointId, spec, version, onSaved }: { checkpoin
         Style
         <input value={draft.style ?? ""} onChange={(e) => set({ style: e.target.value })} />
       </label>
-      <label>
-        Aspect ratio
-        <select value={draft.aspect_ratio ?? "16:9"} onChange={(e) => set({ aspect_ratio: e.target.value as Spec["aspect_ratio"] })}>
-          {["16:9", "9:16", "1:1"].map((r) => (
-            <option key={r}>{r}</option>
-          ))}
-        </select>
-      </label>
+      <Choice
+        label="Aspect ratio"
+        value={draft.aspect_ratio ?? "16:9"}
+        options={ASPECT_RATIOS}
+        onChange={(aspect_ratio) => set({ aspect_ratio })}
+      />
       <label>
         Duration (s)
         <input type="number" value={draft.duration_s} onChange={(e) => set({ duration_s: Number(e.target.value) })} />

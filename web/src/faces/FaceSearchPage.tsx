@@ -5,6 +5,7 @@ import { errorMessage } from "../api/errors";
 import { ErrorNote } from "../ui/ErrorNote";
 import { multipart } from "../api/multipart";
 import { DropZone } from "../ui/DropZone";
+import { IMAGE_TYPES } from "../ui/images";
 
 type Found = Schemas["FaceSearchOut"];
 
@@ -32,7 +33,7 @@ export function FaceSearchPage() {
         <p>Drop a photo of someone to find that person across your library.</p>
         <label className="pick">
           Choose a photo
-          <input type="file" accept="image/jpeg,image/png,image/webp" onChange={(e) => void search(e.target.files?.[0])} />
+          <input type="file" accept={IMAGE_TYPES} onChange={(e) => void search(e.target.files?.[0])} />
         </label>
         {busy && <span>Searching…</span>}
       </DropZone>

@@ -5,6 +5,8 @@ import { errorMessage } from "../api/errors";
 import { ASSET_TYPES, type AssetType, assetNameFromFile } from "../manifest/upload";
 import { type AssetMode, type ForkDraft, base64Of, forkRequest, previewSentence } from "./forkRequest";
 import { ErrorNote } from "../ui/ErrorNote";
+import { Choice } from "../ui/Choice";
+import { IMAGE_TYPES } from "../ui/images";
 
 type Project = Schemas["ProjectDetail"];
 type Snapshot = Schemas["SnapshotOut"];
@@ -138,7 +140,7 @@ export function ForkPanel({ project, snapshot }: { project: Project; snapshot: S
                         New reference image
                         <input
                           type="file"
-                          accept="image/jpeg,image/png,image/webp"
+                          accept={IMAGE_TYPES}
                           onChange={async (e) => e.target.files?.[0] && setAsset(a.id, { referenceImage: await base64Of(e.target.files[0]) })}
                         />
                       </label>
@@ -160,7 +162,7 @@ export function ForkPanel({ project, snapshot }: { project: Project; snapshot: S
                         Add a view
                         <input
                           type="file"
-                          accept="image/jpeg,image/png,image/webp"
+                          accept={IMAGE_TYPES}
                           onChange={async (e) =>
                             e.target.files?.[0] &&
                             setAsset(a.id, { newViews: [...d.newViews, { view: "other", image_data: await base64Of(e.target.files[0]) }] })
@@ -174,17 +176,10 @@ export function ForkPanel({ project, snapshot }: { project: Project; snapshot: S
             })}
           </ul>
           <div className="add-view">
-            <label>
-              Type of new uploads
-              <select value={uploadType} onChange={(e) => setUploadType(e.target.value as AssetType)}>
-                {ASSET_TYPES.map((t) => (
-                  <option key={t}>{t}</option>
-                ))}
-              </select>
-            </label>
+            <Choice label="Type of new uploads" value={uploadType} options={ASSET_TYPES} onChange={setUploadType} />
             <label className="pick">
               New uploads
-              <input type="file" multiple accept="image/jpeg,image/png,image/webp" onChange={(e) => void addUploads([...(e.target.files ?? [])])} />
+              <input type="file" multiple accept={IMAGE_TYPES} onChange={(e) => void addUploads([...(e.target.files ?? [])])} />
             </label>
             {draft.uploads.length > 0 && <span>{draft.uploads.map((u) => u.name).join(", ")}</span>}
           </div>

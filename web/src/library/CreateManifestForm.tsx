@@ -3,6 +3,7 @@ import { useNavigate } from "react-router";
 import { api, type Schemas } from "../api/client";
 import { errorMessage } from "../api/errors";
 import { ErrorNote } from "../ui/ErrorNote";
+import { Choice } from "../ui/Choice";
 
 export const CATEGORIES: Schemas["Category"][] = ["CHARACTERS", "ENVIRONMENTS", "OBJECTS", "STYLES", "MIXED"];
 
@@ -37,14 +38,7 @@ export function CreateManifestForm({ onCreated }: { onCreated: () => void }) {
         Name
         <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} />
       </label>
-      <label>
-        Category
-        <select value={category} onChange={(e) => setCategory(e.target.value as Schemas["Category"])}>
-          {CATEGORIES.map((c) => (
-            <option key={c}>{c}</option>
-          ))}
-        </select>
-      </label>
+      <Choice label="Category" value={category} options={CATEGORIES} onChange={setCategory} />
       <label>
         Tags <small>(comma-separated)</small>
         <input value={tags} onChange={(e) => setTags(e.target.value)} />

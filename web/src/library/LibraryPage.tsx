@@ -4,6 +4,7 @@ import { CATEGORIES, CreateManifestForm } from "./CreateManifestForm";
 import { ManifestCard } from "./ManifestCard";
 import { type LibraryQuery, useManifestPages } from "./useManifestPages";
 import { ErrorNote } from "../ui/ErrorNote";
+import { Choice } from "../ui/Choice";
 
 const STATUSES: Schemas["ManifestStatus"][] = ["DRAFT", "PROCESSING", "READY", "ERROR"];
 const SORTS: [LibraryQuery["sort"], string][] = [
@@ -44,24 +45,8 @@ export function LibraryPage() {
       <CreateManifestForm onCreated={reload} />
       <h2>Your manifests</h2>
       <section aria-label="Filters" className="filters">
-        <label>
-          Category
-          <select value={category} onChange={(e) => setCategory(e.target.value)}>
-            <option value="">All</option>
-            {CATEGORIES.map((c) => (
-              <option key={c}>{c}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Status
-          <select value={status} onChange={(e) => setStatus(e.target.value)}>
-            <option value="">All</option>
-            {STATUSES.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
+        <Choice label="Category" value={category} options={CATEGORIES} onChange={setCategory} none="All" />
+        <Choice label="Status" value={status} options={STATUSES} onChange={setStatus} none="All" />
         <label>
           Sort by
           <select value={sort} onChange={(e) => setSort(e.target.value as LibraryQuery["sort"])}>

@@ -2,9 +2,10 @@ import { useState } from "react";
 import { api, type Schemas } from "../api/client";
 import { errorMessage } from "../api/errors";
 import { EditableText } from "./EditableText";
-import { ASSET_TYPES, type AssetType } from "./upload";
+import { ASSET_TYPES } from "./upload";
 import { Views } from "./Views";
 import { ErrorNote } from "../ui/ErrorNote";
+import { Choice } from "../ui/Choice";
 
 type Asset = Schemas["AssetOut"];
 type AssetUpdate = Schemas["AssetUpdate"];
@@ -39,14 +40,12 @@ export function AssetCard({ asset, sourceTag, onChanged }: { asset: Asset; sourc
           {asset.duplicate_of && <span className="badge">duplicate</span>}
         </p>
         <EditableText label="Name" value={asset.name} save={(name) => update({ name })} />
-        <label>
-          Type
-          <select value={asset.asset_type} onChange={(e) => void update({ asset_type: e.target.value as AssetType }).then(setProblem)}>
-            {ASSET_TYPES.map((t) => (
-              <option key={t}>{t}</option>
-            ))}
-          </select>
-        </label>
+        <Choice
+          label="Type"
+          value={asset.asset_type}
+          options={ASSET_TYPES}
+          onChange={(asset_type) => void update({ asset_type }).then(setProblem)}
+        />
         {warnings.map((w) => (
           <p key={w.code} className="warning">
             ⚠ {w.message}

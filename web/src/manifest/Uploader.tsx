@@ -2,6 +2,8 @@ import { useState } from "react";
 import type { Schemas } from "../api/client";
 import { ASSET_TYPES, type AssetType, type UploadState, defaultType, uploadAsAsset } from "./upload";
 import { DropZone } from "../ui/DropZone";
+import { Choice } from "../ui/Choice";
+import { IMAGE_TYPES } from "../ui/images";
 
 interface Item {
   key: string;
@@ -34,17 +36,10 @@ export function Uploader({ manifestId, category, onUploaded }: { manifestId: str
     <section aria-label="Add photos" className="uploader">
       <DropZone label="Drop photos" onFiles={start}>
         <p>Drop photos here: each becomes an asset named after its file.</p>
-        <label>
-          Type of the new assets
-          <select value={assetType} onChange={(e) => setAssetType(e.target.value as AssetType)}>
-            {ASSET_TYPES.map((t) => (
-              <option key={t}>{t}</option>
-            ))}
-          </select>
-        </label>
+        <Choice label="Type of the new assets" value={assetType} options={ASSET_TYPES} onChange={setAssetType} />
         <label className="pick">
           Choose photos
-          <input type="file" multiple accept="image/jpeg,image/png,image/webp" onChange={(e) => start([...(e.target.files ?? [])])} />
+          <input type="file" multiple accept={IMAGE_TYPES} onChange={(e) => start([...(e.target.files ?? [])])} />
         </label>
       </DropZone>
       {items.length > 0 && (

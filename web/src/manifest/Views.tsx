@@ -3,6 +3,8 @@ import { api, type Schemas } from "../api/client";
 import { errorMessage } from "../api/errors";
 import { ErrorNote } from "../ui/ErrorNote";
 import { multipart } from "../api/multipart";
+import { Choice } from "../ui/Choice";
+import { IMAGE_TYPES } from "../ui/images";
 
 type View = Schemas["AssetViewOut"]["view"];
 const VIEWS: View[] = ["front", "left", "right", "back", "other"];
@@ -53,17 +55,10 @@ export function Views({ asset, onChanged }: { asset: Schemas["AssetOut"]; onChan
       )}
       {views.length < MAX_VIEWS && (
         <div className="add-view">
-          <label>
-            Angle
-            <select value={view} onChange={(e) => setView(e.target.value as View)}>
-              {VIEWS.map((v) => (
-                <option key={v}>{v}</option>
-              ))}
-            </select>
-          </label>
+          <Choice label="Angle" value={view} options={VIEWS} onChange={setView} />
           <label className="pick">
             Add a view
-            <input type="file" accept="image/jpeg,image/png,image/webp" onChange={(e) => void add(e.target.files?.[0])} />
+            <input type="file" accept={IMAGE_TYPES} onChange={(e) => void add(e.target.files?.[0])} />
           </label>
         </div>
       )}
