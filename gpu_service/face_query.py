@@ -3,7 +3,7 @@ a manifest run does it (vision/seen.py), so a query compares with the index like
 
 from __future__ import annotations
 
-from common.wire import EmbedAnswer, EmbeddedFace
+from common.library.embed_wire import EmbedAnswer, EmbeddedFace
 from gpu_service.vision import imaging, seen
 
 

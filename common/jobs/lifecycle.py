@@ -24,11 +24,11 @@ from common.errors import ApiError, Conflict, NotFound
 from common.gcp import db, tasks
 from common.gcp.config import settings
 from common.jobs.models import Job, JobStatus, ManifestJob
+from common.jobs.task_wire import TaskPayload
 from common.library import manifests as manifest_ops
 from common.library.models import Manifest, ManifestStatus
 from common.library.progress_models import ProcessingCost, ProcessingLease
 from common.records import utcnow
-from common.wire import TaskPayload
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from common.errors import InvalidImage, ServiceUnavailable
 from common.gcp.config import settings
 from common.gcp.tasks import LOCAL_SECRET_HEADER, audience
-from common.wire import EmbedAnswer, EmbeddedFace
+from common.library.embed_wire import EmbedAnswer, EmbeddedFace
 
 
 def faces_in(image: bytes, content_type: str) -> list[EmbeddedFace]:

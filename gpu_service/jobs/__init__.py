@@ -1,1 +1,3 @@
-"""Delivery of a Cloud Task's job: running it, deciding on a retry, claims on paid calls, progress."""
+"""What the jobs need while they run: claims on paid calls, a run's progress. Imports no other package
+of gpu_service but config (delivery, which runs the jobs, lives beside the entry point).
+"""

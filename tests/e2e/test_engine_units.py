@@ -186,7 +186,7 @@ def test_the_last_attempt_records_the_error_instead_of_retrying(alice, photos: P
     from common.ids import new_id
     from common.jobs import lifecycle
     from common.jobs.models import ManifestJob
-    from gpu_service.jobs import delivery as jobs
+    from gpu_service import delivery as jobs
     from tests.support.engine import hold_lease, manifest_of_photos
 
     manifest = manifest_of_photos(alice, [("Biden", photos / "biden.jpg")])

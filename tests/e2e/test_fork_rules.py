@@ -181,7 +181,7 @@ def test_a_fork_whose_run_fails_recovers(
     snapshot answers 409 with ERROR, and the next POST /process finishes it incrementally."""
     from common.gcp import db
     from common.jobs import lifecycle
-    from gpu_service.jobs import delivery as jobs
+    from gpu_service import delivery as jobs
 
     manifest = manifest_of_photos(alice, [("Obama", photos / "obama.jpg")])
     process(alice, manifest["id"])

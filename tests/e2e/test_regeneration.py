@@ -179,8 +179,8 @@ def test_offline_generator_derives_real_media_from_the_previous_version() -> Non
 def test_without_credentials_a_job_uses_the_offline_generator(
     alice: Api, pipeline: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from gpu_service import delivery as jobs
     from gpu_service import regenerate
-    from gpu_service.jobs import delivery as jobs
 
     monkeypatch.setattr(regenerate, "generator", OfflineGenerator)
     project_id = project(alice)["project_id"]

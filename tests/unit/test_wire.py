@@ -1,4 +1,5 @@
-"""The wires between the functions and the GPU service (common/wire.py), seen from both ends."""
+"""The wires between the functions and the GPU service, seen from both ends: the task payload
+(common/jobs/task_wire.py) and the face-embedding answer (common/library/embed_wire.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from pydantic import ValidationError
 
 from common.ids import new_id
 from common.jobs.models import JobKind, ManifestJob, ReprocessJob
+from common.jobs.task_wire import TaskPayload
+from common.library.embed_wire import EmbedAnswer, EmbeddedFace
 from common.records import utcnow
-from common.wire import EmbedAnswer, EmbeddedFace, TaskPayload
 
 
 def test_an_engine_job_travels_as_ids_only() -> None:
