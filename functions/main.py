@@ -18,7 +18,6 @@ three functions deployed from this source start with none of them.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -30,15 +29,17 @@ from common.gcp import (
     db,  # noqa: F401 - preloaded (see above)
     logs,
 )
-from common.gcp.config import refuse_local_settings
+from common.gcp.config import refuse_local_settings, settings
 from functions.api.router import dispatch, error_response, framework_error, to_json, validated
 
 if TYPE_CHECKING:
     from cloudevents.http import CloudEvent
     from werkzeug.wrappers import Request
 
-refuse_local_settings()  # a deployment with emulator variables set must not start
-logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
+# The settings load here: a malformed value, or an emulator variable in a deployment, stops the
+# import with a message naming the variable, before the instance listens.
+refuse_local_settings()
+logs.configure(settings().log_level)
 log = logging.getLogger("vidpipe.functions")
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import signal
 from pathlib import Path
 
 from functions_framework import create_app
 from werkzeug.serving import make_server
 
+from gpu_service.config import worker_settings
 from gpu_service.vision.runtime import models
 
 SOURCE = str(Path(__file__).resolve().parent / "main.py")
@@ -19,7 +19,7 @@ def _exit(*_: object) -> None:
 
 
 def main() -> None:
-    port = int(os.environ.get("PORT", "8081"))
+    port = worker_settings().port
     models()  # load before accepting work, like Cloud Run's startup probe
     app = create_app("handle_task", SOURCE, "http")
     server = make_server("127.0.0.1", port, app, threaded=True)

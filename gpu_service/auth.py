@@ -11,7 +11,6 @@ task adds a shared secret header (LOCAL_TASK_SECRET) and this compares it in con
 from __future__ import annotations
 
 import hmac
-import os
 from typing import TYPE_CHECKING
 
 from common.gcp.config import settings
@@ -20,7 +19,6 @@ from common.gcp.tasks import LOCAL_SECRET_HEADER, audience
 if TYPE_CHECKING:
     from werkzeug.wrappers import Request
 
-GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 ISSUERS = ("https://accounts.google.com", "accounts.google.com")
 
 
@@ -50,7 +48,7 @@ def verify(request: Request, caller: str | None) -> None:
             header.removeprefix("Bearer "),
             transport.Request(),
             audience=audience(cfg.worker_url),
-            certs_url=os.environ.get("OIDC_CERTS_URL", GOOGLE_CERTS_URL),
+            certs_url=cfg.oidc_certs_url,
         )
     except (ValueError, exceptions.GoogleAuthError) as exc:
         raise Rejected(f"invalid OIDC token: {exc}") from exc

@@ -1,8 +1,10 @@
 """The GPU service's own settings (models, thresholds, Gemini), read from the environment once.
 
-Each field is read from the variable of its name in capitals (`detection_confidence` from
-DETECTION_CONFIDENCE), typed and checked by pydantic-settings: a bad value stops the service at
-start with one error that names the variable. docs/processing.md explains them.
+Read by the same loader as the settings both sides share (common/gcp/env.py, common/gcp/config.py):
+each field from the variable of its name in capitals (`detection_confidence` from
+DETECTION_CONFIDENCE), typed and checked; the service loads them on import (gpu_service/main.py), so
+a bad value stops it at start with one message that names the variable and the form it expects.
+docs/processing.md explains them.
 """
 
 from __future__ import annotations
@@ -11,28 +13,25 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode
 
-from common.library.identity_rules import face_model_pack
+from common.gcp.config import settings
+from common.gcp.env import CONFIG, Count, NonNegative, Positive, Share, load
 
 REPO_MODELS = Path(__file__).resolve().parent.parent / ".cache" / "models"
 # The local pack (`make models`): people from YOLO11n-pose, objects from Objectron's SSD.
 LOCAL_DETECTORS = "detector/yolo11n-pose.pt,detector/ssd-mobilenetv2-oidv4.onnx"
 
-Positive = Annotated[float, Field(gt=0)]
-Share = Annotated[float, Field(ge=0, le=1)]
-Price = Annotated[float, Field(ge=0)]
-Count = Annotated[int, Field(ge=1)]
+Price = NonNegative  # dollars, zero or more
 
 
 class WorkerSettings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, extra="ignore", env_ignore_empty=True)
+    model_config = CONFIG
 
     model_dir: Path = REPO_MODELS  # weights are read from here, never downloaded at run time
     # Relative to model_dir; every detector looks at every image.
     detector_weights: Annotated[tuple[str, ...], NoDecode] = tuple(LOCAL_DETECTORS.split(","))
-    face_model_pack: str = Field(default_factory=face_model_pack)  # insightface pack under model_dir
     detection_confidence: Share = 0.4
     detection_max_coverage: Share = 0.9  # a "detection" covering more of the image than this is the image
     # SCRFD-2.5G scores real faces 0.74-0.9 on the test photos; Immich's 0.7 default drops some.
@@ -75,6 +74,7 @@ class WorkerSettings(BaseSettings):
         5  # the queue's max attempts: the last one records an error instead of retrying
     )
     image_cache_mb: Count = 512
+    port: Count = 8081  # `python -m gpu_service` (the local stack) listens here
 
     @field_validator("detector_weights", mode="before")
     @classmethod
@@ -88,18 +88,13 @@ class WorkerSettings(BaseSettings):
     def gemini_configured(self) -> bool:
         return bool(self.gemini_api_key) or self.use_vertex
 
-
-class BadSettings(RuntimeError):
-    """A variable the service reads holds a value it cannot use."""
+    @property
+    def face_model_pack(self) -> str:
+        """The insightface pack under model_dir: a shared setting (the api's face search reads its
+        thresholds too)."""
+        return settings().face_model_pack
 
 
 @cache
 def worker_settings() -> WorkerSettings:
-    try:
-        return WorkerSettings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{str(e['loc'][0]).upper()}={e.get('input')!r}: {e['msg']}"
-            for e in exc.errors(include_url=False)
-        )
-        raise BadSettings(f"the GPU service cannot start: {problems}") from None
+    return load(WorkerSettings)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 
 from pydantic import ValidationError
 from werkzeug.wrappers import Request, Response
@@ -25,8 +24,11 @@ from gpu_service.config import worker_settings
 from gpu_service.vision.imaging import UnreadableImage
 from gpu_service.vision.runtime import models
 
-refuse_local_settings()  # a deployment with emulator variables set must not start
-logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
+# The settings load here: a malformed value, or an emulator variable in a deployment, stops the
+# import with a message naming the variable, before the service listens.
+refuse_local_settings()
+worker_settings()
+logs.configure(settings().log_level)
 log = logging.getLogger("vidpipe.gpu_service")
 
 MAX_TASK_BYTES = 100 * 1024  # tasks carry ids only

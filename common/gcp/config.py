@@ -1,10 +1,19 @@
-"""Settings read from the environment once per process."""
+"""The settings both sides read (the functions and the GPU service), from the environment once per
+process through the one loader (common/gcp/env.py); gpu_service/config.py adds the GPU service's
+own. Each field is read from the variable of its name in capitals unless it names another; an empty
+variable counts as unset. The entry points load them on import: a malformed value stops the
+process at start with a message naming the variable. A deployment sets every one (infra/main.tf).
+"""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from functools import cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings
+
+from common.gcp.env import CONFIG, Count, NonNegative, Positive, Share, load, variables_set
 
 MiB = 1024 * 1024
 
@@ -23,99 +32,97 @@ LOCAL_ONLY = (
 )
 
 
-def deployed() -> bool:
-    """On Google's runtime (Cloud Run and Cloud Functions set K_SERVICE) or in a named environment."""
-    return bool(os.environ.get("K_SERVICE")) or os.environ.get("VIDPIPE_ENV", "local") != "local"
+class Settings(BaseSettings):
+    model_config = CONFIG
 
-
-def refuse_local_settings() -> None:
-    """Entry points call this first: a deployment with emulator variables set does not start."""
-    if not deployed():
-        return
-    found = sorted(name for name in os.environ if name in LOCAL_ONLY or name.endswith("_EMULATOR_HOST"))
-    if found:
-        raise RuntimeError(
-            f"refusing to start: local-only settings are set in a deployment: {', '.join(found)}"
-        )
-
-
-@dataclass(frozen=True)
-class Settings:
-    project_id: str
-    uploads_bucket: str
-    derived_bucket: str
+    project_id: str = Field("demo-vidpipe", validation_alias="GOOGLE_CLOUD_PROJECT")
+    # Cloud Run and Cloud Functions set K_SERVICE; VIDPIPE_ENV names a deployment's environment.
+    k_service: str | None = None
+    vidpipe_env: str = "local"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    uploads_bucket: str = Field(default_factory=lambda data: f"{data['project_id']}-uploads")
+    derived_bucket: str = Field(default_factory=lambda data: f"{data['project_id']}-derived")
+    storage_emulator_host: str | None = None  # local stack: the storage emulator, anonymous access
     # Where signed upload (PUT) URLs point: the real endpoint in production, the emulator locally.
-    public_storage_url: str
+    public_storage_url: str = Field(
+        default_factory=lambda data: data["storage_emulator_host"] or "https://storage.googleapis.com"
+    )
     # A service-account key file signs upload URLs locally (fast, offline); without one, the
     # runtime's service account signs through the IAM API (one call per upload URL).
-    signing_key_file: str | None
-    signing_service_account: str | None
+    signing_key_file: str | None = None
+    signing_service_account: str | None = None
     # Images are read through Cloud CDN with signed URL prefixes (common/gcp/cdn.py): the
     # load balancer's address, and the key it checks (base64url, from Secret Manager).
-    images_base_url: str
-    cdn_key_name: str
-    cdn_signing_key: str
-    max_upload_bytes: int
-    max_json_bytes: int
-    max_image_pixels: int
-    min_image_side: int
-    thumbnail_px: int
-    signed_url_ttl_s: int
-    upload_url_ttl_s: int
+    images_base_url: str = ""
+    cdn_key_name: str = ""
+    cdn_signing_key: str = ""
+    max_upload_bytes: Count = 20 * MiB
+    max_json_bytes: Count = 1 * MiB
+    max_image_pixels: Count = 50_000_000
+    min_image_side: Count = 64
+    thumbnail_px: Count = 512
+    signed_url_ttl_s: Count = 12 * 3600
+    upload_url_ttl_s: Count = 15 * 60
     # Engine jobs travel by Cloud Tasks to the GPU service.
-    tasks_location: str
-    tasks_queue: str
-    worker_url: str  # where tasks are delivered (the GPU service's /tasks endpoint)
-    tasks_service_account: str | None  # the identity tasks carry an OIDC token for (production)
-    tasks_emulator_host: str | None  # local stack: host:port of the Cloud Tasks emulator
-    local_task_secret: str | None  # local stack: the shared secret that stands in for OIDC
-    api_service_account: str | None  # the api's identity, which may ask the GPU service to embed faces
-    embed_timeout_s: float  # how long a face search by image waits for the GPU service
-    processing_lease_s: int
+    tasks_location: str = "us-central1"
+    tasks_queue: str = "manifest-processing"
+    worker_url: str = "http://127.0.0.1:8081/tasks"  # where tasks are delivered (the GPU service's /tasks)
+    tasks_service_account: str | None = None  # the identity tasks carry an OIDC token for (production)
+    # Local stack: host:port of the Cloud Tasks emulator.
+    tasks_emulator_host: str | None = Field(None, validation_alias="CLOUD_TASKS_EMULATOR_HOST")
+    local_task_secret: str | None = None  # local stack: the shared secret that stands in for OIDC
+    # Tests: where the GPU service fetches the certificates that sign OIDC tokens (Google's otherwise).
+    oidc_certs_url: str = "https://www.googleapis.com/oauth2/v1/certs"
+    api_service_account: str | None = None  # the api's identity, which may ask the GPU service to embed faces
+    embed_timeout_s: Positive = 30.0  # how long a face search by image waits for the GPU service
+    processing_lease_s: Count = 600
     # Approved checkpoints are handed to the video pipeline by Cloud Tasks on their own queue.
     # Unset (the local stack): the continuation is recorded on the checkpoint only.
-    pipeline_url: str | None
-    pipeline_queue: str
+    pipeline_url: str | None = None
+    pipeline_queue: str = "pipeline-handoffs"
     # The sweep (common/maintenance/sweep.py): soft-deleted records are kept this long, and nothing
     # younger than the grace period is touched (writes in flight).
-    sweep_retention_days: int
-    sweep_grace_s: int
+    sweep_retention_days: Count = 30
+    sweep_grace_s: int = Field(3600, ge=0)
+    # The studio's sign-in (GET /api/studio/config): the Firebase web app's API key, its auth domain
+    # (None: <project>.firebaseapp.com) and, on the local stack only, the Auth emulator's host:port.
+    firebase_web_api_key: str = ""
+    firebase_auth_domain: str | None = None
+    firebase_auth_emulator_host: str | None = None
+    # Faces, read by both sides: the insightface pack the GPU service embeds with, and overrides of
+    # that pack's identity thresholds (None: the pack's own, common/library/identity_rules.py).
+    face_model_pack: str = "local"
+    face_match_threshold: Share | None = None
+    face_min_px: Count | None = None
+    face_id_min_score: Share | None = None
+    face_min_sharpness: NonNegative | None = None
+    face_drift_floor: Share | None = None
+    face_index_cache_mb: Count = 160  # each api instance's budget for the face indexes it holds
+    # Overrides of the reference quality checks' thresholds (None: common/library/quality.py's own).
+    quality_min_side: Count | None = None
+    quality_min_sharpness: NonNegative | None = None
+    quality_dark_luma: NonNegative | None = None
+    quality_bright_luma: NonNegative | None = None
+    quality_max_aspect: Positive | None = None
+    quality_min_face_share: Share | None = None
+
+    @property
+    def deployed(self) -> bool:
+        """On Google's runtime, or in a named environment."""
+        return bool(self.k_service) or self.vidpipe_env != "local"
 
 
 @cache
 def settings() -> Settings:
-    env = os.environ.get
-    project_id = env("GOOGLE_CLOUD_PROJECT") or "demo-vidpipe"
-    return Settings(
-        project_id=project_id,
-        uploads_bucket=env("UPLOADS_BUCKET", f"{project_id}-uploads"),
-        derived_bucket=env("DERIVED_BUCKET", f"{project_id}-derived"),
-        public_storage_url=(
-            env("PUBLIC_STORAGE_URL") or env("STORAGE_EMULATOR_HOST") or "https://storage.googleapis.com"
-        ),
-        signing_key_file=env("SIGNING_KEY_FILE") or None,
-        signing_service_account=env("SIGNING_SERVICE_ACCOUNT") or None,
-        images_base_url=env("IMAGES_BASE_URL", ""),
-        cdn_key_name=env("CDN_KEY_NAME", ""),
-        cdn_signing_key=env("CDN_SIGNING_KEY", ""),
-        max_upload_bytes=int(env("MAX_UPLOAD_BYTES", str(20 * MiB))),
-        max_json_bytes=int(env("MAX_JSON_BYTES", str(1 * MiB))),
-        max_image_pixels=int(env("MAX_IMAGE_PIXELS", str(50_000_000))),
-        min_image_side=int(env("MIN_IMAGE_SIDE", "64")),
-        thumbnail_px=int(env("THUMBNAIL_PX", "512")),
-        signed_url_ttl_s=int(env("SIGNED_URL_TTL_S", str(12 * 3600))),
-        upload_url_ttl_s=int(env("UPLOAD_URL_TTL_S", str(15 * 60))),
-        tasks_location=env("TASKS_LOCATION", "us-central1"),
-        tasks_queue=env("TASKS_QUEUE", "manifest-processing"),
-        worker_url=env("WORKER_URL", "http://127.0.0.1:8081/tasks"),
-        tasks_service_account=env("TASKS_SERVICE_ACCOUNT") or None,
-        tasks_emulator_host=env("CLOUD_TASKS_EMULATOR_HOST") or None,
-        local_task_secret=env("LOCAL_TASK_SECRET") or None,
-        api_service_account=env("API_SERVICE_ACCOUNT") or None,
-        embed_timeout_s=float(env("EMBED_TIMEOUT_S", "30")),
-        processing_lease_s=int(env("PROCESSING_LEASE_S", "600")),
-        pipeline_url=env("PIPELINE_URL") or None,
-        pipeline_queue=env("PIPELINE_QUEUE", "pipeline-handoffs"),
-        sweep_retention_days=int(env("SWEEP_RETENTION_DAYS", "30")),
-        sweep_grace_s=int(env("SWEEP_GRACE_S", "3600")),
-    )
+    return load(Settings)
+
+
+def refuse_local_settings() -> None:
+    """Entry points call this first: a deployment with emulator variables set does not start."""
+    if not settings().deployed:
+        return
+    found = sorted(name for name in variables_set() if name in LOCAL_ONLY or name.endswith("_EMULATOR_HOST"))
+    if found:
+        raise RuntimeError(
+            f"refusing to start: local-only settings are set in a deployment: {', '.join(found)}"
+        )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 from datetime import timedelta
 from functools import cache
 from typing import TYPE_CHECKING
@@ -22,7 +21,7 @@ WRITER_METADATA = {"vidpipe-writer": "service"}
 def _client() -> Client:
     from google.cloud import storage
 
-    if "STORAGE_EMULATOR_HOST" in os.environ:
+    if settings().storage_emulator_host:
         from google.auth.credentials import AnonymousCredentials
 
         return storage.Client(project=settings().project_id, credentials=AnonymousCredentials())

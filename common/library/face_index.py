@@ -16,7 +16,6 @@ Exact cosine search over them in numpy then costs milliseconds at 50,000 faces, 
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING
 from google.cloud.firestore import FieldFilter
 
 from common.gcp import db
+from common.gcp.config import settings
 from common.ids import derived_id, new_id
 from common.library import embeddings
 from common.records import utcnow
@@ -162,7 +162,7 @@ _held_lock = threading.Lock()
 
 
 def _budget_bytes() -> int:
-    return int(os.environ.get("FACE_INDEX_CACHE_MB", "160")) * 2**20
+    return settings().face_index_cache_mb * 2**20
 
 
 def nearest(

@@ -9,14 +9,10 @@ the GPU service groups faces and checks continuity, the API's face search says w
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
-from functools import cache
+from typing import Any
 
-
-def face_model_pack() -> str:
-    """The insightface pack the GPU service embeds faces with."""
-    return os.environ.get("FACE_MODEL_PACK") or "local"
+from common.gcp.config import settings
 
 
 @dataclass(frozen=True)
@@ -60,16 +56,15 @@ PACKS = {
 }
 
 
-@cache
 def thresholds() -> Thresholds:
-    pack = face_model_pack()
-    base = PACKS.get(pack, PACKS["buffalo_l"])
-    env = os.environ.get
-    return replace(
-        base,
-        match=float(env("FACE_MATCH_THRESHOLD") or base.match),
-        min_face_px=int(env("FACE_MIN_PX") or base.min_face_px),
-        min_score=float(env("FACE_ID_MIN_SCORE") or base.min_score),
-        min_sharpness=float(env("FACE_MIN_SHARPNESS") or base.min_sharpness),
-        drift_floor=float(env("FACE_DRIFT_FLOOR") or base.drift_floor),
-    )
+    """The pack's thresholds with the settings' overrides (settings are read once per process)."""
+    cfg = settings()
+    base = PACKS.get(cfg.face_model_pack, PACKS["buffalo_l"])
+    overrides: dict[str, Any] = {
+        "match": cfg.face_match_threshold,
+        "min_face_px": cfg.face_min_px,
+        "min_score": cfg.face_id_min_score,
+        "min_sharpness": cfg.face_min_sharpness,
+        "drift_floor": cfg.face_drift_floor,
+    }
+    return replace(base, **{name: value for name, value in overrides.items() if value is not None})

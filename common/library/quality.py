@@ -10,12 +10,11 @@ check are fed by the engine's detections. Thresholds are settings (docs/processi
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from functools import cache
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal
 
+from common.gcp.config import settings
 from common.library.models import AssetType, QualityCheck
 
 if TYPE_CHECKING:
@@ -40,20 +39,31 @@ class Thresholds:
     min_face_share: float  # a character's largest face: its shorter side / the image's shorter side
 
 
-@cache
+# The code's own thresholds; a setting overrides one (QUALITY_MIN_SIDE, ..., common/gcp/config.py).
+DEFAULTS = Thresholds(
+    min_side=512,
+    # the usual variance-of-Laplacian blur floor; on the package photos sharp ones measure
+    # 122-2202 and the same photos blurred (Gaussian, r=3) 17-170
+    min_sharpness=100.0,
+    # a white-background portrait measures 218: only clearly dark or washed-out images warn
+    dark_luma=40.0,
+    bright_luma=225.0,
+    max_aspect=3.0,
+    min_face_share=0.1,
+)
+
+
 def thresholds() -> Thresholds:
-    env = os.environ.get
-    return Thresholds(
-        min_side=int(env("QUALITY_MIN_SIDE") or "512"),
-        # the usual variance-of-Laplacian blur floor; on the package photos sharp ones measure
-        # 122-2202 and the same photos blurred (Gaussian, r=3) 17-170
-        min_sharpness=float(env("QUALITY_MIN_SHARPNESS") or "100"),
-        # a white-background portrait measures 218: only clearly dark or washed-out images warn
-        dark_luma=float(env("QUALITY_DARK_LUMA") or "40"),
-        bright_luma=float(env("QUALITY_BRIGHT_LUMA") or "225"),
-        max_aspect=float(env("QUALITY_MAX_ASPECT") or "3.0"),
-        min_face_share=float(env("QUALITY_MIN_FACE_SHARE") or "0.1"),
-    )
+    cfg = settings()
+    overrides: dict[str, Any] = {
+        "min_side": cfg.quality_min_side,
+        "min_sharpness": cfg.quality_min_sharpness,
+        "dark_luma": cfg.quality_dark_luma,
+        "bright_luma": cfg.quality_bright_luma,
+        "max_aspect": cfg.quality_max_aspect,
+        "min_face_share": cfg.quality_min_face_share,
+    }
+    return replace(DEFAULTS, **{name: value for name, value in overrides.items() if value is not None})
 
 
 Severity = Literal["warning", "info"]

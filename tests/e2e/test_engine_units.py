@@ -6,7 +6,6 @@ import io
 import json
 import threading
 import time
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -142,9 +141,13 @@ def test_production_accepts_only_the_tasks_service_accounts_token(google_like_is
     from gpu_service import auth
 
     signer, certs_url = google_like_issuer
-    monkeypatch.setenv("OIDC_CERTS_URL", certs_url)
-    production = replace(
-        settings(), local_task_secret=None, tasks_service_account=SERVICE_ACCOUNT, worker_url=WORKER_URL
+    production = settings().model_copy(
+        update={
+            "local_task_secret": None,
+            "tasks_service_account": SERVICE_ACCOUNT,
+            "worker_url": WORKER_URL,
+            "oidc_certs_url": certs_url,
+        }
     )
     monkeypatch.setattr(auth, "settings", lambda: production)
     now = int(time.time())

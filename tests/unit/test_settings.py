@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gpu_service.config import BadSettings, worker_settings
+from common.gcp.env import BadSettings
+from gpu_service.config import worker_settings
 
 
 @pytest.fixture(autouse=True)
