@@ -8,8 +8,6 @@ local stack only, the address of the Firebase Auth emulator. A deployment never 
 
 from __future__ import annotations
 
-import os
-
 from common.gcp.config import settings
 from common.records import Model
 from functions.api.router import Call, route
@@ -23,14 +21,13 @@ class StudioConfig(Model):
 
 
 def studio_config() -> StudioConfig:
-    env = os.environ.get
-    project_id = settings().project_id  # the one rule for it (common/gcp/config.py)
-    emulator = env("FIREBASE_AUTH_EMULATOR_HOST")
+    cfg = settings()  # each variable's one reader (common/gcp/config.py)
+    emulator = cfg.firebase_auth_emulator_host
     return StudioConfig(
-        project_id=project_id,
+        project_id=cfg.project_id,
         # The emulator accepts any key; a deployment sets the web app's own (infra/).
-        api_key=env("FIREBASE_WEB_API_KEY") or ("local-emulator" if emulator else ""),
-        auth_domain=env("FIREBASE_AUTH_DOMAIN") or f"{project_id}.firebaseapp.com",
+        api_key=cfg.firebase_web_api_key or ("local-emulator" if emulator else ""),
+        auth_domain=cfg.firebase_auth_domain or f"{cfg.project_id}.firebaseapp.com",
         auth_emulator_url=f"http://{emulator}" if emulator else None,
     )
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import requests
 
+from common.gcp.config import settings
 from devstack.testdata import photos_dir
 from functions.api.studio import studio_config
 from tests.e2e.test_continuity import jpeg, record, reports
@@ -98,7 +99,11 @@ def test_the_sign_in_shortcut_exists_only_with_an_auth_emulator(
     )
     monkeypatch.delenv("FIREBASE_AUTH_EMULATOR_HOST")
     monkeypatch.setenv("FIREBASE_WEB_API_KEY", "web-key")
-    deployed = studio_config()
+    settings.cache_clear()  # settings are read once per process: read them again as deployed
+    try:
+        deployed = studio_config()
+    finally:
+        settings.cache_clear()  # and again as the stack's once the variables are back
     assert deployed.auth_emulator_url is None and deployed.api_key == "web-key"
 
 
