@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING
 
 from common.errors import InvalidImage, PayloadTooLarge, UnsupportedMediaType
 from common.gcp.config import settings
-from common.library.models import IMAGE_TYPES
+from common.library.models import IMAGE_TYPE_NAMES, IMAGE_TYPES, IMAGE_TYPES_IN_WORDS
 
 if TYPE_CHECKING:
     from PIL import Image
 
-FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}  # Pillow's names
+# The accepted types by Pillow's format names ("JPEG", "PNG", "WEBP"): the same table, upper-cased.
+FORMATS = {name.upper(): content_type for content_type, name in IMAGE_TYPE_NAMES.items()}
 
 
 def signature(data: bytes) -> str | None:
@@ -64,9 +65,9 @@ def validate(data: bytes) -> ValidImage:
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         if signature(data) is not None:  # a JPEG, PNG or WebP whose body is cut or broken
             raise InvalidImage("the image is truncated or corrupt") from exc
-        raise UnsupportedMediaType("the file is not a JPEG, PNG or WebP image") from exc
+        raise UnsupportedMediaType(f"the file is not a {IMAGE_TYPES_IN_WORDS} image") from exc
     if img.format not in FORMATS:
-        raise UnsupportedMediaType(f"{img.format} images are not accepted; use JPEG, PNG or WebP")
+        raise UnsupportedMediaType(f"{img.format} images are not accepted; use {IMAGE_TYPES_IN_WORDS}")
     width, height = img.size
     if width * height > cfg.max_image_pixels:
         raise InvalidImage(

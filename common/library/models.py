@@ -6,6 +6,7 @@ the public contract (field names follow the frontend's existing API).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -57,6 +58,17 @@ class AssetType(StrEnum):
     OBJECT = "OBJECT"
     ENVIRONMENT = "ENVIRONMENT"
     STYLE = "STYLE"
+
+
+# The asset type a manifest's category suggests for its uploads (served to the studio and the CLI
+# by GET /api/studio/config; a mixed manifest starts with characters).
+CATEGORY_ASSET_TYPES = {
+    Category.CHARACTERS: AssetType.CHARACTER,
+    Category.ENVIRONMENTS: AssetType.ENVIRONMENT,
+    Category.OBJECTS: AssetType.OBJECT,
+    Category.STYLES: AssetType.STYLE,
+    Category.MIXED: AssetType.CHARACTER,
+}
 
 
 class ManifestCreate(Input):
@@ -121,9 +133,21 @@ class AssetUpdate(Patch):
     identity_of: RecordId | None = None
 
 
-# The image types the service takes, with the extension each is stored under (images.FORMATS
-# names them as Pillow does). A signed upload URL is made for these content types only (415).
+# The image types the service takes, with the extension each is stored under. A signed upload URL
+# is made for these content types only (415); the studio and the CLI read them from GET
+# /api/studio/config.
 IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+# How a person reads each (upper-cased: Pillow's format name, images.FORMATS), in the same order.
+IMAGE_TYPE_NAMES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP"}
+
+
+def in_words(items: Iterable[str]) -> str:
+    """["JPEG", "PNG", "WebP"] -> "JPEG, PNG or WebP"."""
+    *others, last = items
+    return f"{', '.join(others)} or {last}" if others else last
+
+
+IMAGE_TYPES_IN_WORDS = in_words(IMAGE_TYPE_NAMES.values())  # for messages
 ImageContentType = Annotated[str, Field(json_schema_extra={"enum": list(IMAGE_TYPES)})]
 
 

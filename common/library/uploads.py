@@ -25,7 +25,7 @@ from common.gcp.config import settings
 from common.library import assets as asset_ops
 from common.library import images, quality
 from common.library import manifests as manifest_ops
-from common.library.models import IMAGE_TYPES, Asset, UploadUrlOut, UploadUrlRequest
+from common.library.models import IMAGE_TYPES, Asset, UploadUrlOut, UploadUrlRequest, in_words
 from common.records import utcnow
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def extension_of(content_type: str) -> str:
     """The extension an upload of this declared type is stored under; 415 for any other type."""
     extension = IMAGE_TYPES.get(content_type)
     if extension is None:
-        raise UnsupportedMediaType("content_type must be image/jpeg, image/png or image/webp")
+        raise UnsupportedMediaType(f"content_type must be {in_words(IMAGE_TYPES)}")
     return extension
 
 

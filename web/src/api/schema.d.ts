@@ -665,7 +665,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The web studio's sign-in configuration */
+        /** The web studio's sign-in configuration and the rules every client follows */
         get: operations["get_studio_config"];
         put?: never;
         post?: never;
@@ -1620,6 +1620,18 @@ export interface components {
             manifest_tag: string;
             /** Similarity */
             similarity: number;
+        };
+        /** ImageTypeOut */
+        ImageTypeOut: {
+            /**
+             * Content Type
+             * @enum {string}
+             */
+            content_type: "image/jpeg" | "image/png" | "image/webp";
+            /** Name */
+            name: string;
+            /** Extension */
+            extension: string;
         };
         /**
          * JobKind
@@ -2682,6 +2694,12 @@ export interface components {
             /** Beats */
             beats?: components["schemas"]["SpecBeat"][];
         };
+        /**
+         * Step
+         * @description The engine's steps, in the order a run goes through them (the keys of a manifest's `progress`).
+         * @enum {string}
+         */
+        Step: "detection" | "faces" | "reverse_prompting" | "tags" | "contact_sheet";
         /** StepProgress */
         StepProgress: {
             /**
@@ -2723,6 +2741,23 @@ export interface components {
              * @default null
              */
             auth_emulator_url?: string | null;
+            rules: components["schemas"]["StudioRules"];
+        };
+        /**
+         * StudioRules
+         * @description Rules every client follows, each stated once on the server (common/) and read from here.
+         */
+        StudioRules: {
+            /** Steps */
+            steps: components["schemas"]["Step"][];
+            /** Category Asset Types */
+            category_asset_types: {
+                [key: string]: components["schemas"]["AssetType"];
+            };
+            /** Image Types */
+            image_types: components["schemas"]["ImageTypeOut"][];
+            /** Terminal Project Statuses */
+            terminal_project_statuses: components["schemas"]["ProjectStatus"][];
         };
         /** UploadError */
         UploadError: {
