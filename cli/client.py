@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import mimetypes
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import requests
 
-IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
+# Python's own table of file name extensions (the system's files left out: the same everywhere).
+KNOWN_TYPES = mimetypes.MimeTypes()
 
 
 class ApiFailure(Exception):
     """The API said no; the message is its own."""
+
+
+def _field_problems(details: Any) -> list[str]:
+    """A 422's problems as a person reads them: "category: Input should be 'CHARACTERS', ..."."""
+    if not isinstance(details, list):
+        return []
+    found = [d for d in details if isinstance(d, dict) and isinstance(d.get("msg"), str)]
+    return [".".join(str(part) for part in d.get("loc") or []) + ": " + d["msg"] for d in found]
 
 
 class Client:
@@ -30,11 +41,37 @@ class Client:
         if response.status_code >= 400:
             try:
                 error = response.json()["error"]
-                message = f"{error['message']} ({response.status_code} {error['code']})"
+                message = str(error["message"])
+                if problems := _field_problems(error.get("details")):  # a 422 names its fields
+                    message += ": " + "; ".join(problems)
+                message += f" ({response.status_code} {error['code']})"
             except (ValueError, KeyError, TypeError):
                 message = f"{response.status_code} {response.reason}"
             raise ApiFailure(message)
         return response.json() if response.content else None
+
+    @cached_property
+    def rules(self) -> dict[str, Any]:
+        """The rules the server states once for every client (GET /api/studio/config): a step
+        order, the asset type a category suggests, the images it takes. Asked, not copied, so this
+        command follows whichever server it talks to."""
+        return dict(self.call("GET", "/api/studio/config")["rules"])
+
+    def image_type(self, path: Path) -> str | None:
+        """The content type the server takes that the file's name says, else None (the server then
+        judges the bytes themselves)."""
+        suffix = path.suffix.lower()
+        accepted = {t["content_type"]: t["extension"] for t in self.rules["image_types"]}
+        for content_type, extension in accepted.items():
+            if suffix == f".{extension}":
+                return content_type
+        guessed, _ = KNOWN_TYPES.guess_type(path.name)  # other names of the same type: .jpeg
+        return guessed if guessed in accepted else None
+
+    def image_types_in_words(self) -> str:
+        """The server's image types as a person reads them: "JPEG, PNG or WebP"."""
+        *others, last = (t["name"] for t in self.rules["image_types"])
+        return f"{', '.join(others)} or {last}" if others else last
 
     def create_manifest(self, name: str, category: str) -> dict[str, Any]:
         return self.call("POST", "/api/manifests", json={"name": name, "category": category})
@@ -45,7 +82,7 @@ class Client:
 
     def upload(self, asset_id: str, path: Path) -> dict[str, Any]:
         with path.open("rb") as handle:
-            files = {"file": (path.name, handle, IMAGE_TYPES[path.suffix.lower()])}
+            files = {"file": (path.name, handle, self.image_type(path))}
             return self.call("POST", f"/api/assets/{asset_id}/upload", files=files)
 
     def search_faces(self, path: Path, limit: int, min_similarity: float | None) -> dict[str, Any]:
@@ -53,7 +90,7 @@ class Client:
         if min_similarity is not None:
             params["min_similarity"] = min_similarity
         with path.open("rb") as handle:
-            files = {"file": (path.name, handle, IMAGE_TYPES[path.suffix.lower()])}
+            files = {"file": (path.name, handle, self.image_type(path))}
             return dict(self.call("POST", "/api/faces/search", params=params, files=files))
 
     def process(self, manifest_id: str) -> dict[str, Any]:

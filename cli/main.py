@@ -23,17 +23,9 @@ from typing import Any
 
 from tqdm import tqdm
 
-from cli.client import IMAGE_TYPES, ApiFailure, Client
-from common.jobs.models import STEPS
+from cli.client import ApiFailure, Client
 
 DEFAULT_URL = "http://127.0.0.1:8080"
-CATEGORY_TYPES = {
-    "CHARACTERS": "CHARACTER",
-    "ENVIRONMENTS": "ENVIRONMENT",
-    "OBJECTS": "OBJECT",
-    "STYLES": "STYLE",
-    "MIXED": "CHARACTER",
-}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -45,9 +37,10 @@ def parser() -> argparse.ArgumentParser:
     manifest = commands.add_parser("manifest", help="manifests").add_subparsers(dest="action", required=True)
     create = manifest.add_parser("create", help="create a manifest with one asset per image in DIR")
     create.add_argument("--name", required=True)
-    create.add_argument("--category", required=True, choices=sorted(CATEGORY_TYPES))
+    # Categories and asset types are the server's to name: it refuses others, saying which it takes.
+    create.add_argument("--category", required=True, help="the manifest's category, e.g. CHARACTERS")
     create.add_argument(
-        "--type", dest="asset_type", help="asset type of every image (default: from category)"
+        "--type", dest="asset_type", help="asset type of every image (default: the one the category suggests)"
     )
     create.add_argument("directory", type=Path)
 
@@ -76,9 +69,7 @@ def parser() -> argparse.ArgumentParser:
     promote.add_argument("checkpoint_id")
     promote.add_argument("--key", required=True, help="the beat's or chunk's index")
     promote.add_argument("--name", required=True)
-    promote.add_argument(
-        "--type", dest="asset_type", default="CHARACTER", choices=sorted(set(CATEGORY_TYPES.values()))
-    )
+    promote.add_argument("--type", dest="asset_type", default="CHARACTER", help="the new asset's type")
     promote.add_argument("--version", type=int, help="the artifact's version (default: the latest)")
     promote.add_argument("--frame-s", type=float, help="for a clip: the moment to take, in seconds")
     promote.add_argument("--manifest", help="another of your manifests (default: the project's)")
@@ -114,11 +105,11 @@ def create_manifest(client: Client, args: argparse.Namespace) -> int:
     directory: Path = args.directory
     if not directory.is_dir():
         raise ApiFailure(f"{directory} is not a directory")
-    images = sorted(p for p in directory.iterdir() if p.suffix.lower() in IMAGE_TYPES and p.is_file())
+    images = sorted(p for p in directory.iterdir() if p.is_file() and client.image_type(p))
     if not images:
-        raise ApiFailure(f"no JPEG, PNG or WebP images in {directory}")
-    manifest = client.create_manifest(args.name, args.category)
-    asset_type = args.asset_type or CATEGORY_TYPES[args.category]
+        raise ApiFailure(f"no {client.image_types_in_words()} images in {directory}")
+    manifest = client.create_manifest(args.name, args.category)  # a category it does not know: its 422
+    asset_type = args.asset_type or client.rules["category_asset_types"][manifest["category"]]
     with tqdm(
         total=sum(p.stat().st_size for p in images), unit="B", unit_scale=True, desc="uploading"
     ) as bar:
@@ -139,7 +130,7 @@ def process(client: Client, manifest_id: str, *, wait: bool, interval: float) ->
     try:
         while True:
             progress = client.progress(manifest_id)
-            for step in STEPS:
+            for step in client.rules["steps"]:  # the order the run goes through them
                 counts = progress["progress"].get(step)
                 if counts is None:
                     continue
@@ -220,8 +211,8 @@ def promote(client: Client, args: argparse.Namespace) -> int:
 
 def search(client: Client, args: argparse.Namespace) -> int:
     path: Path = args.image
-    if not path.is_file() or path.suffix.lower() not in IMAGE_TYPES:
-        raise ApiFailure(f"{path} is not a JPEG, PNG or WebP file")
+    if not path.is_file() or not client.image_type(path):
+        raise ApiFailure(f"{path} is not a {client.image_types_in_words()} file")
     found = client.search_faces(path, args.limit, args.min_similarity)
     if not found["matches"]:
         print(f"no face in your library reaches similarity {found['min_similarity']:.2f}", file=sys.stderr)
