@@ -53,7 +53,7 @@ def cold_start() -> tuple[float, float]:
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ
     )
-    total, weights = out.stdout.split()
+    total, weights = out.stdout.split()[-2:]  # libraries may print before it
     return float(total), float(weights)
 
 

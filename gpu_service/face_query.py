@@ -1,5 +1,5 @@
-"""Faces of a query image (the api's face search by image): found, judged and embedded exactly as
-a manifest run does it (vision/seen.py), so a query compares with the index like for like."""
+"""Faces of a query image (the api's face search by image): the face pipeline (vision/seen.py) a
+manifest run uses, so a query compares with the index like for like."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from gpu_service.vision import imaging, seen
 
 
 def faces_in(data: bytes) -> EmbedAnswer:
-    """The image's faces, largest first; a face that cannot be identified comes without an embedding."""
+    """The image's faces, and which one stands for it; a face that cannot be identified comes
+    without an embedding."""
     (found,) = seen.faces_of([imaging.decode(data).bgr])
     return EmbedAnswer(
         faces=[
@@ -20,5 +21,6 @@ def faces_in(data: bytes) -> EmbedAnswer:
                 embedding=[float(v) for v in one.embedding] if one.embedding is not None else None,
             )
             for one in found
-        ]
+        ],
+        lead=seen.lead(found),
     )

@@ -1,7 +1,8 @@
 """One asset again: detection and reverse prompting on its own image, nothing else touched.
 
 It updates exactly: reverse_prompt, visual_description, detection_class,
-detection_confidence, is_face_crop, crop_bbox (plus the bookkeeping of where the text came from).
+detection_confidence, crop_bbox (plus the bookkeeping of where the text came from). `is_face_crop`
+says what a run cut the asset out as (a face), one meaning everywhere: reprocessing never changes it.
 Boxes stay in the source image's pixels: for a crop, what is found inside it is shifted by the
 crop's origin.
 """
@@ -31,13 +32,11 @@ def run_reprocess(job: ReprocessJob) -> bool:
         registry.record_failure(asset.id, Step.DETECTION, str(exc))
         raise
     found_faces = faces.detect(picture.bgr)
-    area = picture.width * picture.height
     face = found_faces[0] if found_faces else None
-    is_face_crop = face is not None and face.area >= faces.FACE_FILLS_FRAME * area
-    fields: dict[str, Any] = {"is_face_crop": is_face_crop}
+    fields: dict[str, Any] = {}
     origin = (asset.crop_bbox[0], asset.crop_bbox[1]) if asset.crop_bbox else (0, 0)
     found = detection.detect(picture.bgr, whole_image_ok=True)
-    if is_face_crop and face is not None:
+    if asset.is_face_crop and face is not None:
         label, confidence, box = "face", face.score, face.bbox
     elif found:
         label, confidence, box = found[0].label, found[0].confidence, found[0].bbox
@@ -50,9 +49,7 @@ def run_reprocess(job: ReprocessJob) -> bool:
         fields["crop_bbox"] = [x1 + origin[0], y1 + origin[1], x2 + origin[0], y2 + origin[1]]
     elif asset.source != "extracted":
         fields["crop_bbox"] = None  # an uploaded image with nothing in it; a crop keeps where it came from
-    seen = asset.model_copy(
-        update={k: fields[k] for k in ("detection_class", "detection_confidence", "is_face_crop")}
-    )
+    seen = asset.model_copy(update={k: fields[k] for k in ("detection_class", "detection_confidence")})
     subject = Subject.of(seen, picture.rgb, detections=[d.label for d in found], faces=len(found_faces))
     try:
         result = describer().describe(subject)

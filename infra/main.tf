@@ -78,7 +78,7 @@ locals {
     DESCRIBE_BATCH_ITEMS         = "16"
     DESCRIBE_PX                  = "768"
     DESCRIBE_CROP_PX             = "384"
-    DESCRIBE_CLAIM_S             = "300"
+    DESCRIBE_CLAIM_S             = "30"
     GPU_PRICE_PER_S              = tostring(var.gpu_price_per_s)
     GEMINI_MODEL                 = var.gemini_model
     GOOGLE_GENAI_USE_VERTEXAI    = var.use_vertex_ai ? "true" : "false"

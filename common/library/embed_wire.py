@@ -1,6 +1,7 @@
-"""The answer of the GPU service's `POST /faces/embed`: the faces of a search image, largest first,
-each embedded unless it cannot be identified. The GPU service writes it (gpu_service/face_query.py),
-the api reads it (face_embedder.py).
+"""The answer of the GPU service's `POST /faces/embed`: the faces of a search image in the face
+pipeline's order (gpu_service/vision/seen.py), each embedded unless it cannot be identified, and
+which of them stands for the image (`lead`, the one a search looks for). The GPU service writes it
+(gpu_service/face_query.py), the api reads it (face_embedder.py).
 """
 
 from __future__ import annotations
@@ -21,3 +22,8 @@ class EmbeddedFace(Model):
 
 class EmbedAnswer(Model):
     faces: list[EmbeddedFace]
+    lead: int | None = Field(None, ge=0)  # index into faces; None: no face can be identified
+
+    @property
+    def lead_face(self) -> EmbeddedFace | None:
+        return self.faces[self.lead] if self.lead is not None and self.lead < len(self.faces) else None

@@ -13,11 +13,11 @@ from pydantic import ValidationError
 from common.errors import InvalidImage, ServiceUnavailable
 from common.gcp.config import settings
 from common.gcp.tasks import LOCAL_SECRET_HEADER, audience
-from common.library.embed_wire import EmbedAnswer, EmbeddedFace
+from common.library.embed_wire import EmbedAnswer
 
 
-def faces_in(image: bytes, content_type: str) -> list[EmbeddedFace]:
-    """The faces of an image, largest first (the GPU service finds and embeds them)."""
+def faces_in(image: bytes, content_type: str) -> EmbedAnswer:
+    """The faces of an image and the one that stands for it (the GPU service finds and embeds them)."""
     import requests
 
     cfg = settings()
@@ -38,7 +38,7 @@ def faces_in(image: bytes, content_type: str) -> list[EmbeddedFace]:
     if answer.status_code != 200:
         raise ServiceUnavailable("face search by image is unavailable right now; try again shortly")
     try:
-        return EmbedAnswer.model_validate_json(answer.content).faces
+        return EmbedAnswer.model_validate_json(answer.content)
     except ValidationError as exc:
         raise ServiceUnavailable("face search by image answered unexpectedly; try again shortly") from exc
 

@@ -29,15 +29,15 @@ def search_faces(call: Call) -> FaceSearchOut:
         asset_id = call.body.asset_id
         return _out(face_search.similar_to(call.uid, asset_id, query.limit, query.min_similarity), query, 1)
     image = images.validate(call.image_file(", or JSON with asset_id").read())  # an upload's checks
-    faces = face_embedder.faces_in(image.data, image.content_type)
-    usable = [f for f in faces if f.embedding is not None]
-    if not usable:
-        reason = faces[0].identity_note if faces else "no face was found in the image"
-        raise ValidationFailed(f"no face to search for: {reason}", {"faces_found": len(faces)})
+    answer = face_embedder.faces_in(image.data, image.content_type)
+    lead = answer.lead_face
+    if lead is None or lead.embedding is None:
+        reason = answer.faces[0].identity_note if answer.faces else "no face was found in the image"
+        raise ValidationFailed(f"no face to search for: {reason}", {"faces_found": len(answer.faces)})
     (found,) = face_search.matches(
-        call.uid, [usable[0].embedding or []], query.limit, min_similarity=query.min_similarity
+        call.uid, [lead.embedding], query.limit, min_similarity=query.min_similarity
     )
-    return _out(found, query, len(faces))
+    return _out(found, query, len(answer.faces))
 
 
 @route(

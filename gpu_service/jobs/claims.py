@@ -3,17 +3,22 @@
 Cloud Tasks delivers at least once, and two deliveries of one task can run at the same time. Before
 a Gemini call (a description, a regeneration), a delivery claims each unit of work with a
 create-if-absent write. A unit claimed by another delivery is left to it: the caller waits for that
-delivery's result. A claim whose holder died (it expired) is taken over in a transaction. Claims
-carry `expires_at`, which a Firestore TTL policy deletes (infra/firestore.tf).
+delivery's result. While the call runs its holder keeps the claim alive (`kept`: the expiry moves
+on every third of DESCRIBE_CLAIM_S), so a claim whose holder died lapses within that time, however
+long calls take, and is taken over in a transaction. Claims carry `expires_at`, which a Firestore
+TTL policy deletes (infra/firestore.tf).
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from google.api_core.exceptions import AlreadyExists
+from google.api_core.exceptions import AlreadyExists, GoogleAPICallError
 from google.cloud import firestore
 
 from common.gcp import db
@@ -53,6 +58,29 @@ def free_for(current: dict[str, Any], holder: str, now: datetime) -> bool:
     """Whether `holder` may take a claim as it stands (`current`, {} when there is none): it is
     gone, already this holder's, or its holder's time ran out."""
     return not current or current.get("holder") == holder or current["expires_at"] <= now
+
+
+@contextlib.contextmanager
+def kept(claims: list[str], ttl_s: float) -> Iterator[None]:
+    """Keep `claims` alive while the work in the `with` block runs."""
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(ttl_s / 3):
+            batch = db.client().batch()
+            for claim in claims:
+                expires = utcnow() + timedelta(seconds=ttl_s)
+                batch.set(db.paid_claims().document(claim), {"expires_at": expires}, merge=True)
+            with contextlib.suppress(GoogleAPICallError):  # the next beat tries again
+                batch.commit()
+
+    beat = threading.Thread(target=renew, name="claims-heartbeat", daemon=True)
+    beat.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beat.join()
 
 
 def finish(claims: list[str]) -> None:

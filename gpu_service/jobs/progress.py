@@ -69,12 +69,26 @@ class RunProgress:
         """Take (or keep) the lease for this job; a lapsed lease of the same job is taken back."""
         self._write({"status": ManifestStatus.PROCESSING.value, "error": None}, reacquire=True)
 
-    def start(self, step: str, total: int) -> None:
+    def start(self, step: str, total: int | None = None) -> None:
+        """`step` holds the run from now (the one before it is closed: its seconds end here). A step
+        opened earlier keeps what it has counted; `total` replaces its total when given."""
         self._close_step()
         self.step_name = step
-        self.steps[step] = StepProgress(total=total)
+        self.open(step, total)
         self.step_started = time.monotonic()
         self.flush(force=True)
+
+    def open(self, step: str, total: int | None = None) -> None:
+        """Count a step's work before it holds the run (the image pass detects, finds faces and
+        describes each image at once; each step is still timed while it holds the run)."""
+        with self.lock:
+            counts = self.steps.setdefault(step, StepProgress())
+            if total is not None:
+                counts.total = total
+
+    def add_total(self, step: str, count: int) -> None:
+        with self.lock:
+            self.steps.setdefault(step, StepProgress()).total += count
 
     def _close_step(self) -> None:
         """The step that ends now held the GPU instance this long: its seconds and their price."""
@@ -82,25 +96,29 @@ class RunProgress:
             return
         seconds = time.monotonic() - self.step_started
         with self.lock:
-            self.steps[self.step_name or ""].seconds = round(seconds, 3)
+            # to the microsecond: a step whose work was done early may hold the run only briefly
+            self.steps[self.step_name or ""].seconds = round(seconds, 6)
         dollars = seconds * worker_settings().gpu_price_per_s
         self.add_cost(ProcessingCost(gpu_seconds=seconds, gpu_usd=dollars))
 
-    def advance(self, *, failed: bool = False, count: int = 1) -> None:
+    def advance(self, *, failed: bool = False, count: int = 1, step: str | None = None) -> None:
+        """Items of `step` (default: the one holding the run) done, or failed."""
         with self.lock:  # background writers finish items concurrently
-            current = self.steps[self.step_name or ""]
+            current = self.steps[step or self.step_name or ""]
             current.done += count
             current.failed += count if failed else 0
             due = self.throttle.take()
         if due:
             self.flush(force=True, critical=False)
 
-    def add_cost(self, spent: ProcessingCost) -> None:
-        """Spending of the current step (Gemini calls, or its GPU time as it closes)."""
+    def add_cost(self, spent: ProcessingCost, step: str | None = None) -> None:
+        """Spending of `step` (default: the one holding the run): Gemini calls, or its GPU time as
+        it closes."""
         with self.lock:
             self.pending = self.pending.plus(spent)
-            if self.step_name in self.steps:
-                self.steps[self.step_name or ""].cost += spent.total
+            name = step or self.step_name
+            if name in self.steps:
+                self.steps[name or ""].cost += spent.total
 
     def flush(self, *, force: bool = False, critical: bool | None = None) -> None:
         if not force and not self.throttle.ready():

@@ -34,6 +34,7 @@ def child(
         confidence=confidence,
         bbox=bbox,
         is_face_crop=is_face,
+        image=image,
         image_jpeg=imaging.jpeg(image),
         thumbnail_jpeg=thumbnail(image),
         width=image.width,

@@ -1,124 +1,90 @@
-"""Step 2, faces: every face found, judged, embedded and cut out; then grouped by person.
+"""Step 2's end, once every image's faces are known (images_step.py): faces grouped by person, every
+asset's character, and what the run tells the owner's library.
 
-An image's views are judged against its largest identifiable face (views.py); the faces that can be
-identified get their embeddings stored for grouping, the others only their crop and the reason.
+Grouping works on the run's own copy of the assets and the embeddings it just computed; stored
+embeddings are read only for faces of images this run did not look at (a fork's inherited ones).
+Each asset's fields of this step go in one write, batched; a duplicate mark rewrites the start of
+a description a person may be editing, so those are written against the stored text.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import contextlib
+from typing import Any
 
-import numpy as np
+from google.api_core import exceptions
+from google.cloud import firestore
 
+from common.gcp import db
 from common.jobs.models import Step
 from common.library import assets as asset_ops
-from common.library import cast, quality
+from common.library import cast, embeddings
+from common.library.embeddings import StoredFace
 from common.library.models import Asset
-from gpu_service.run import grouping, library, views
-from gpu_service.run.crops import child
-from gpu_service.run.state import Run, Saved, collect
+from common.records import utcnow
+from gpu_service.run import grouping, library
+from gpu_service.run.state import Run
 from gpu_service.store import registry
-from gpu_service.vision import faces, identity, imaging
 
 
-@dataclass(frozen=True)
-class SeenFace:
-    face: faces.FoundFace
-    vector: np.ndarray
-    verdict: identity.Verdict  # whether it can be identified
-
-
-def faces_step(run: Run, sources: list[Asset], assets: list[Asset]) -> None:
-    run.progress.start(Step.FACES, len(sources))
-    saving = []
-    for source, picture in run.pictures.stream(sources, run.io):
-        if isinstance(picture, imaging.UnreadableImage):
-            raise picture  # it was readable a moment ago: let the task retry
-        early = run.faces_found.pop(source.id, None)  # the detection step's, when it looked
-        found = early if early is not None else faces.detect(picture.bgr)
-        run.face_counts[source.id] = len(found)
-        crops = faces.align(picture.bgr, found)
-        seen = [
-            SeenFace(face, vector, identity.assess(face, crop))
-            for face, crop, vector in zip(found, crops, faces.embed_aligned(crops), strict=True)
-        ]
-        seen, judged = _with_views(source, seen)
-        saving.append(run.io.submit(_save_faces, run, source, picture, seen, assets, judged=judged))
-    collect(run, saving)
-    # One read of the manifest as the step left it, for grouping (crops and face checks are all written).
-    now = asset_ops.list_for_manifest(run.job.manifest_id)
+def faces_step(run: Run) -> None:
+    run.progress.start(Step.FACES)
+    current = list(run.assets)
+    stored = known_faces(run, current)
     if run.job.incremental:
-        grouped = grouping.join_groups(run.job.manifest_id, now, run.new_faces)
+        grouped = grouping.join_groups(current, stored, run.new_faces)
     else:
-        grouped = grouping.group_faces(run.job.manifest_id, now)
+        grouped = grouping.group_faces(current, stored)
+    people = cast.characters([a.model_copy(update=grouped[a.id]) if a.id in grouped else a for a in current])
+    updates: dict[str, dict[str, Any]] = {}
+    for asset in current:
+        fields = dict(grouped.get(asset.id, {}))
+        if people[asset.id] != asset.character_id:
+            fields["character_id"] = people[asset.id]
+        if fields:
+            updates[asset.id] = fields
+    described = {i: f for i, f in updates.items() if "description" in f}
+    registry.update_assets({i: f for i, f in updates.items() if i not in described})
+    for asset_id, fields in described.items():
+        primary = run.assets.get(fields.get("duplicate_of", run.assets[asset_id].duplicate_of))
+        fields["description"] = _mark(asset_id, fields, primary.name if primary else None)
+    run.assets.apply(updates)
     asset_ops.recount_warnings(run.job.manifest_id)
-    _assign_characters([a.model_copy(update=grouped[a.id]) if a.id in grouped else a for a in now])
     # The owner's face index and identity suggestions need nothing of the steps after this one:
     # they are written beside reverse prompting, and waited for before the run ends.
-    run.publishing.append(run.io.submit(library.publish, run.job.manifest_id, run.job.owner_id))
-
-
-def _assign_characters(grouped: list[Asset]) -> None:
-    """Every asset's person (common/library/cast.py), from the assets as grouping left them."""
-    found = cast.characters(grouped)
-    registry.update_assets(
-        {a.id: {"character_id": found[a.id]} for a in grouped if found[a.id] != a.character_id}
+    faces = {i: f for i, f in stored.items() if run.assets.get(i) is not None}
+    run.publishing.append(
+        run.io.submit(library.publish, run.job.manifest_id, run.job.owner_id, list(run.assets), faces)
     )
 
 
-def _with_views(source: Asset, seen: list[SeenFace]) -> tuple[list[SeenFace], views.Judged]:
-    """Judge the source's views against its largest identifiable face, and let the views of the
-    same person strengthen that face's embedding (views.py)."""
-    usable = [i for i, s in enumerate(seen) if s.verdict.status is None]
-    lead = max(usable, key=lambda i: seen[i].face.area, default=None)
-    judged = views.judge(source, seen[lead].vector if lead is not None else None)
-    if lead is not None and judged.same:
-        seen = list(seen)
-        seen[lead] = replace(seen[lead], vector=views.identity_vector(seen[lead].vector, judged))
-    return seen, judged
+def known_faces(run: Run, current: list[Asset]) -> dict[str, StoredFace]:
+    """The embedding of every live identifiable face: this run's, and the stored ones of faces it
+    did not see (read only when there are such faces)."""
+    live = {a.id for a in current if a.is_face_crop}
+    unseen = live - set(run.new_faces)
+    stored = embeddings.of_manifest(run.job.manifest_id) if unseen else {}
+    return {
+        **{i: f for i, f in stored.items() if i in unseen},
+        **{i: f for i, f in run.vectors.items() if i in live},
+    }
 
 
-def _save_faces(
-    run: Run,
-    source: Asset,
-    picture: imaging.Picture,
-    seen: list[SeenFace],
-    assets: list[Asset],
-    *,
-    judged: views.Judged,
-) -> Saved:
-    boxes = [s.face.bbox for s in seen]
-    checks = quality.face_checks(source.asset_type, boxes, (picture.width, picture.height))
-    # The checks of the image's faces, its views and what fills it, in one write (one list).
-    content = run.content_checks.get(source.id, [])
-    registry.set_checks(
-        source,
-        quality.FACE_CODES | views.VIEW_CODES | quality.CONTENT_CODES,
-        checks + views.checks(source, judged) + content,
-    )
-    if judged.findings:
-        views.record(source.id, judged.findings)
-    children = [
-        child(
-            source,
-            picture,
-            "face",
-            rank,
-            label="face",
-            confidence=s.face.score,
-            bbox=s.face.bbox,
-            verdict=s.verdict,
-        )
-        for rank, s in enumerate(seen)
-    ]
-    registry.sync_children(source, "face", children, assets)
-    # Only faces that can be identified are kept for grouping: the others neither join nor found one.
-    rows = [
-        (c.id, source.id, s.face.score, s.vector.tolist())
-        for c, s in zip(children, seen, strict=True)
-        if s.verdict.status is None
-    ]
-    unidentified = [c.id for c, s in zip(children, seen, strict=True) if s.verdict.status is not None]
-    registry.store_embeddings(source.manifest_id, source.owner_id, rows, drop=unidentified)
-    run.progress.advance()
-    return Saved({c.id: c.thumbnail_jpeg for c in children}, [c.id for c in children])
+def _mark(asset_id: str, fields: dict[str, Any], primary_name: str | None) -> str:
+    """Write a face's group fields, its duplicate mark set on the description as stored now (a
+    person's edit since the run read it stays); returns the description written."""
+    ref = asset_ops.asset_ref(asset_id)
+    written = fields["description"]
+
+    @firestore.transactional
+    def write(transaction: firestore.Transaction) -> None:
+        nonlocal written
+        snapshot = ref.get(transaction=transaction)
+        if not snapshot.exists:
+            return
+        written = grouping.marked((snapshot.to_dict() or {}).get("description", ""), primary_name)
+        transaction.update(ref, {**fields, "description": written, "updated_at": utcnow()})
+
+    with contextlib.suppress(exceptions.NotFound):  # deleted meanwhile: nothing to mark
+        write(db.client().transaction())
+    return written

@@ -1,4 +1,5 @@
-"""Face grouping: which faces of a manifest are one person, and which face stands for each group.
+"""Face grouping: which faces of a manifest are one person, and which face stands for each group
+(pure: the faces step writes what it decides).
 
 A batch run groups every identifiable face of the manifest; an incremental run (a fork's new
 images) keeps the existing groups as they are and lets each new face join the one it resembles
@@ -12,25 +13,24 @@ unless two of them share an image. Membership is written as `face_group_id` and 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from common.library import embeddings
 from common.library.embeddings import StoredFace
 from common.library.identity_rules import thresholds
 from common.library.models import Asset
-from gpu_service.store import registry
 from gpu_service.vision import clustering
 
 DUPLICATE_PREFIX = re.compile(r"^\(Duplicate of [^)]*\) ")
 
 
-def group_faces(manifest_id: str, current: list[Asset]) -> dict[str, dict[str, Any]]:
-    """Group every identifiable face of the manifest (its assets as they are now: `current`) by
-    person; mark all but each group's best face duplicates, and clear the marks of faces that cannot
-    be identified. Returns the fields written, per asset."""
-    stored = embeddings.of_manifest(manifest_id)
+def group_faces(current: list[Asset], stored: Mapping[str, StoredFace]) -> dict[str, dict[str, Any]]:
+    """Group every identifiable face of the manifest (its assets as they are now: `current`; the
+    embeddings of its identifiable faces: `stored`) by person; mark all but each group's best face
+    duplicates, and clear the marks of faces that cannot be identified. Returns the fields that
+    change, per asset."""
     everything = {a.id: a for a in current}
     assets = {i: a for i, a in everything.items() if a.is_face_crop}
     found = [_face(assets[i], f) for i, f in stored.items() if i in assets]
@@ -44,15 +44,15 @@ def group_faces(manifest_id: str, current: list[Asset]) -> dict[str, dict[str, A
         fields = membership(asset, primary, primary.id) if primary is not None else ungrouped(asset)
         if any(getattr(asset, k) != v for k, v in fields.items()):
             updates[asset_id] = fields
-    registry.update_assets(updates)
     return updates
 
 
-def join_groups(manifest_id: str, current: list[Asset], new_faces: list[str]) -> dict[str, dict[str, Any]]:
+def join_groups(
+    current: list[Asset], stored: Mapping[str, StoredFace], new_faces: list[str]
+) -> dict[str, dict[str, Any]]:
     """Incremental grouping: existing groups stay as they are; each new face joins the group it
     resembles most as a whole (a new photo of an inherited character joins that character), or
-    groups with the other new faces. Returns the fields written, per asset."""
-    stored = embeddings.of_manifest(manifest_id)
+    groups with the other new faces. Returns the fields that change, per asset."""
     assets = {a.id: a for a in current if a.is_face_crop}
     fresh = [i for i in new_faces if i in stored and i in assets]
     if not fresh:
@@ -78,8 +78,9 @@ def join_groups(manifest_id: str, current: list[Asset], new_faces: list[str]) ->
         group_id = primary_of[face_id]
         # A group whose primary is gone (removed from a fork) still names it: the new face leads.
         primary = assets.get(group_id) or assets[face_id]
-        updates[face_id] = membership(assets[face_id], primary, group_id)
-    registry.update_assets(updates)
+        fields = membership(assets[face_id], primary, group_id)
+        if any(getattr(assets[face_id], k) != v for k, v in fields.items()):
+            updates[face_id] = fields
     return updates
 
 
@@ -103,19 +104,24 @@ def _face(asset: Asset, stored: StoredFace) -> clustering.Face:
 def membership(asset: Asset, primary: Asset, group_id: str) -> dict[str, Any]:
     """A face's group fields: the group, and unless it is the primary, whose duplicate it is (also
     said at the start of its description)."""
-    base = DUPLICATE_PREFIX.sub("", asset.description)
     if primary.id == asset.id:
-        return {"face_group_id": group_id, "duplicate_of": None, "description": base}
+        return {
+            "face_group_id": group_id,
+            "duplicate_of": None,
+            "description": marked(asset.description, None),
+        }
     return {
         "face_group_id": group_id,
         "duplicate_of": primary.id,
-        "description": f"(Duplicate of {primary.name}) {base}",
+        "description": marked(asset.description, primary.name),
     }
 
 
 def ungrouped(asset: Asset) -> dict[str, Any]:
-    return {
-        "face_group_id": None,
-        "duplicate_of": None,
-        "description": DUPLICATE_PREFIX.sub("", asset.description),
-    }
+    return {"face_group_id": None, "duplicate_of": None, "description": marked(asset.description, None)}
+
+
+def marked(description: str, primary_name: str | None) -> str:
+    """A face's description with the duplicate mark it should carry (none for a primary)."""
+    base = DUPLICATE_PREFIX.sub("", description)
+    return f"(Duplicate of {primary_name}) {base}" if primary_name is not None else base

@@ -8,17 +8,16 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from common.library import assets as asset_ops
 from common.library import face_index, face_search
-from common.library.models import AssetType
+from common.library.embeddings import StoredFace
+from common.library.models import Asset, AssetType
 from gpu_service.store import registry
 
 
-def publish(manifest_id: str, owner_id: str) -> None:
-    """Index the manifest's faces, then suggest identities for its uploaded characters that are
-    not linked to anyone yet (the manifest's own faces are never suggested)."""
-    assets = asset_ops.list_for_manifest(manifest_id)
-    faces = asset_ops.live_faces(manifest_id, assets)
+def publish(manifest_id: str, owner_id: str, assets: list[Asset], faces: dict[str, StoredFace]) -> None:
+    """Index the manifest's faces (`faces`: the embeddings of its live identifiable faces), then
+    suggest identities for its uploaded characters that are not linked to anyone yet (the
+    manifest's own faces are never suggested). `assets`: the manifest's, as the run knows them."""
     face_index.rebuild(manifest_id, owner_id, faces)
     vectors: dict[str, list[list[float]]] = defaultdict(list)
     for face_id, face in faces.items():

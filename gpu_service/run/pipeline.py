@@ -1,48 +1,53 @@
-"""A manifest run: detection -> faces -> reverse prompting -> tags -> contact sheet -> READY.
+"""A manifest run: detection and faces (one pass over the images, describing as it goes) -> face
+groups -> the rest of reverse prompting -> tags -> contact sheet -> READY.
 
-Each step is idempotent, so a retried task (after a crash, a timeout or a second delivery) runs the
-whole pipeline again and converges on the same manifest. An asset whose image cannot be read fails
-alone, with its reason recorded on it; the run goes on. The steps live in their own modules
-(`*_step.py`); what they share is `state.Run`.
+The manifest's assets are read once, when the run starts, and each step passes on what it made
+(run/state.py). Each step is idempotent, so a retried task (after a crash, a timeout or a second
+delivery) runs the whole pipeline again and converges on the same manifest. An asset whose image
+cannot be read fails alone, with its reason recorded on it; the run goes on. The steps live in their
+own modules (`*_step.py`); what they share is `state.Run`.
 """
 
 from __future__ import annotations
 
+from common.gcp import db
 from common.jobs.models import ManifestJob
 from common.library import assets as asset_ops
 from common.library.models import ManifestStatus
 from common.projects import projects
 from gpu_service.jobs.progress import RunProgress
 from gpu_service.run import frames
-from gpu_service.run.describe_step import describe_step
-from gpu_service.run.detect_step import detect_step
+from gpu_service.run.describe_step import Describing
 from gpu_service.run.faces_step import faces_step
+from gpu_service.run.images_step import images_step
 from gpu_service.run.sheet_step import contact_sheet_step
 from gpu_service.run.state import Run, finish_all
-from gpu_service.run.tags_step import tags_step
+from gpu_service.run.tags_step import reread, tags_step
 
 
 def run_manifest(job: ManifestJob) -> None:
     run = Run(job, RunProgress(job.manifest_id, job.id))
+    describing: Describing | None = None
     try:
         run.progress.acquire()
-        assets = asset_ops.list_for_manifest(job.manifest_id)
-        if job.sources is not None:  # a promoted frame: only it is processed
-            frames.cut_promoted(a for a in assets if a.id in job.sources)
-            assets = asset_ops.list_for_manifest(job.manifest_id)
+        if job.sources is not None:  # a promoted frame: its image is cut first, and only it is processed
+            promoted = db.client().get_all([asset_ops.asset_ref(i) for i in job.sources])
+            frames.cut_promoted(asset_ops.read_asset(s) for s in promoted if s.exists)
+        reread(run)  # the one read of the manifest's assets
         # An incremental run (a fork's new images) leaves what was inherited as it is.
         sources = [
             a
-            for a in assets
+            for a in run.assets.in_display_order()
             if a.source != "extracted"
             and a.image_path
             and not (job.incremental and a.is_inherited)
             and (job.sources is None or a.id in job.sources)
         ]
-        detect_step(run, sources, assets)
-        readable = [s for s in sources if s.id not in run.failed]
-        faces_step(run, readable, assets)
-        describe_step(run, asset_ops.list_for_manifest(job.manifest_id))
+        describing = Describing(run)
+        images_step(run, sources, describing)
+        faces_step(run)
+        visited = {s.id for s in sources if s.id not in run.failed}
+        describing.rest(visited | {a.id for a in run.assets if a.source_asset_id in visited})
         if not job.incremental:
             tags_step(run)  # new assets' tags were claimed after the inherited ones: nothing to renumber
         contact_sheet_step(run)
@@ -52,4 +57,6 @@ def run_manifest(job: ManifestJob) -> None:
             # A fork's project gets its snapshot once its new images are processed.
             projects.attach_snapshot(job.project_id, job.manifest_id)
     finally:
+        if describing is not None:
+            describing.close()
         run.io.shutdown(wait=True, cancel_futures=True)

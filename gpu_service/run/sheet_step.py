@@ -12,7 +12,6 @@ from PIL import Image
 from common.gcp import storage
 from common.gcp.config import settings
 from common.jobs.models import Step
-from common.library import assets as asset_ops
 from common.library import cast, pins, tags
 from common.library.models import Asset, AssetType
 from gpu_service.run.contact_sheet import MAX_TILES, Tile, draw
@@ -23,7 +22,7 @@ from gpu_service.vision import imaging
 
 def contact_sheet_step(run: Run) -> None:
     run.progress.start(Step.CONTACT_SHEET, 1)
-    listed = asset_ops.list_for_manifest(run.job.manifest_id)  # in display order
+    listed = run.assets.in_display_order()
     by_id = {a.id: a for a in listed}
     # The cast first, one tile per character (its best reference), then every asset as before,
     # one tile per person there too: duplicate faces would only repeat their primary.

@@ -1,44 +1,95 @@
 """What one delivery of a manifest run carries from step to step.
 
-The I/O threads never write into it: what their work yields (a crop's thumbnail, a face's id) comes
-back through their futures and is added here on the run's own thread (`finish_all`).
+The manifest's assets are read once, when the run starts (`Assets`), and kept up to date with what
+the run itself writes, so no step reads them again. What a person or a second delivery may change
+meanwhile is read again only where it matters, inside the write that needs it: descriptions and
+duplicate marks are written under a check of the stored document, and the tags step compares the
+manifest's version with the run's own changes before it trusts its copy.
+
+The I/O threads never write into the run: what their work yields (a crop's thumbnail, the assets
+as stored) comes back through their futures and is added here on the run's own thread (`collect`).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from common.ids import new_id
 from common.jobs.models import ManifestJob
-from common.library.models import QualityCheck
+from common.library.embeddings import StoredFace
+from common.library.models import Asset
 from gpu_service.jobs.progress import RunProgress
 from gpu_service.store.pictures import Pictures
-from gpu_service.vision.faces import FoundFace
 
 IO_THREADS = 8
+TRANSFORMS = "google.cloud.firestore_v1.transforms"  # Increment, ArrayUnion, DELETE_FIELD…
 T = TypeVar("T")
+
+
+class Assets:
+    """The manifest's assets as this run knows them: as read when it started, with the run's own
+    writes applied."""
+
+    def __init__(self, listed: list[Asset] | None = None) -> None:
+        self._by_id = {a.id: a for a in listed or []}
+
+    def __iter__(self) -> Iterator[Asset]:
+        return iter(list(self._by_id.values()))
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def __contains__(self, asset_id: object) -> bool:
+        return asset_id in self._by_id
+
+    def __getitem__(self, asset_id: str) -> Asset:
+        return self._by_id[asset_id]
+
+    def get(self, asset_id: str | None) -> Asset | None:
+        return self._by_id.get(asset_id or "")
+
+    def put(self, *assets: Asset) -> None:
+        for asset in assets:
+            self._by_id[asset.id] = asset
+
+    def drop(self, *asset_ids: str) -> None:
+        for asset_id in asset_ids:
+            self._by_id.pop(asset_id, None)
+
+    def apply(self, updates: dict[str, dict[str, Any]]) -> None:
+        """Fields written on assets; server-side transforms (an Increment) are left to the store."""
+        for asset_id, fields in updates.items():
+            asset = self._by_id.get(asset_id)
+            plain = {k: v for k, v in fields.items() if type(v).__module__ != TRANSFORMS}
+            if asset is not None and plain:
+                self._by_id[asset_id] = asset.model_copy(update=plain)
+
+    def in_display_order(self) -> list[Asset]:
+        """As `common.library.assets.in_display_order` sorts them."""
+        return sorted(self._by_id.values(), key=lambda a: (a.sort_order, a.created_at, a.id))
 
 
 @dataclass
 class Run:
     job: ManifestJob
     progress: RunProgress
+    assets: Assets = field(default_factory=Assets)
+    version: int = 0  # the manifest's version when the assets were read, plus the run's own moves
     pictures: Pictures = field(default_factory=Pictures)
     # Storage and Firestore writes overlap the next image's inference instead of waiting for it.
     io: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=IO_THREADS))
     failed: set[str] = field(default_factory=set)
-    found: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # labels per source
-    thumbnails: dict[str, bytes] = field(default_factory=dict)  # crops made in this run, for the sheet
-    new_faces: list[str] = field(default_factory=list)  # face assets this run made
+    found: dict[str, list[str]] = field(default_factory=dict)  # labels per source
     face_counts: dict[str, int] = field(default_factory=dict)
-    # Faces found early (the detection step looks for them to tell a sliver from a person), and what
-    # fills each image (its label's checks ride with the faces step's single write of checks).
-    faces_found: dict[str, list[FoundFace]] = field(default_factory=dict)
-    content_checks: dict[str, list[QualityCheck]] = field(default_factory=dict)
+    thumbnails: dict[str, bytes] = field(default_factory=dict)  # crops made in this run, for the sheet
+    new_faces: list[str] = field(default_factory=list)  # face assets this run made or saw again
+    # Each face this run embedded (its identity vector, views averaged in), as stored: grouping and
+    # the face index use these instead of reading them back.
+    vectors: dict[str, StoredFace] = field(default_factory=dict)
     holder: str = field(default_factory=new_id)  # this delivery, in the claims it makes (jobs/claims.py)
     publishing: list[Future[None]] = field(default_factory=list)  # library.publish, in the background
 
@@ -47,22 +98,7 @@ class Run:
         return self.job.created_at
 
 
-@dataclass(frozen=True)
-class Saved:
-    """What one image's background writes made: the crops' thumbnails, and the faces among them."""
-
-    thumbnails: dict[str, bytes]
-    faces: list[str] = field(default_factory=list)
-
-
 def finish_all(futures: list[Future[T]]) -> list[T]:
     """Wait for a step's background work, in order; the first failure fails the step (and the task
     retries)."""
     return [future.result() for future in futures]
-
-
-def collect(run: Run, saving: list[Future[Saved]]) -> None:
-    """Wait for a step's background writes and keep what they made."""
-    for saved in finish_all(saving):
-        run.thumbnails.update(saved.thumbnails)
-        run.new_faces.extend(saved.faces)

@@ -22,7 +22,7 @@ from common.library import assets as asset_ops
 from common.library.identity_rules import thresholds
 from common.library.models import Asset, AssetType, AssetView, QualityCheck
 from common.library.quality import check
-from gpu_service.vision import faces, identity, imaging
+from gpu_service.vision import imaging, seen
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -52,9 +52,10 @@ def judge(asset: Asset, lead: np.ndarray | None) -> Judged:
     reference image has no identifiable face)."""
     out = Judged()
     match = thresholds().match
+    readable: list[tuple[AssetView, np.ndarray]] = []
     for view in asset.views:
         try:
-            picture = imaging.decode(storage.download(view.image_path))
+            readable.append((view, imaging.decode(storage.download(view.image_path)).bgr))
         except (exceptions.NotFound, imaging.UnreadableImage) as exc:
             log.warning(
                 "view unreadable", extra={"asset_id": asset.id, "view_id": view.id, "error": str(exc)}
@@ -62,18 +63,18 @@ def judge(asset: Asset, lead: np.ndarray | None) -> Judged:
             out.findings.append(
                 Finding(view.id, view.image_generation, "unidentified", "the view cannot be read")
             )
-            continue
-        found = faces.detect(picture.bgr)
+    # The face pipeline every face goes through (vision/seen.py), all the views' faces in one batch.
+    for (view, _), found in zip(readable, seen.faces_of([bgr for _, bgr in readable]), strict=True):
         if not found:
             out.findings.append(Finding(view.id, view.image_generation, "no_face", "no face in this view"))
             continue
-        largest = max(found, key=lambda f: f.area)
-        crops = faces.align(picture.bgr, [largest])
-        verdict = identity.assess(largest, crops[0])
-        if verdict.status is not None:
-            out.findings.append(Finding(view.id, view.image_generation, "unidentified", verdict.note))
+        index = seen.lead(found)
+        vector = found[index].embedding if index is not None else None
+        if vector is None:  # faces, none of them identifiable: the most confident one says why
+            out.findings.append(
+                Finding(view.id, view.image_generation, "unidentified", found[0].verdict.note)
+            )
             continue
-        vector = faces.embed_aligned(crops)[0]
         if lead is None:
             note = "the reference image has no identifiable face to compare this view's with"
             out.findings.append(Finding(view.id, view.image_generation, "no_reference", note))
@@ -119,6 +120,12 @@ def checks(asset: Asset, judged: Judged) -> list[QualityCheck]:
                 check("view_face_unidentified", f"the {angle[f.view_id]} view: {f.note}", 0, 1, "info")
             )
     return found
+
+
+def changed(asset: Asset, findings: Sequence[Finding]) -> bool:
+    """Whether the findings say anything the asset's views (as the run read them) do not."""
+    have = {v.id: (v.identity, v.identity_note, v.similarity, v.processed_generation) for v in asset.views}
+    return any(have.get(f.view_id) != (f.identity, f.note, f.similarity, f.generation) for f in findings)
 
 
 def record(asset_id: str, findings: Sequence[Finding]) -> None:

@@ -27,6 +27,8 @@ from common.records import utcnow
 from gpu_service.store.pictures import fingerprint
 
 if TYPE_CHECKING:
+    from PIL import Image
+
     from gpu_service.describe.subject import Description
 
 Kind = Literal["detection", "face"]
@@ -38,7 +40,8 @@ def child_id(source: Asset, kind: Kind, rank: int) -> str:
 
 @dataclass
 class Child:
-    """An extracted asset to exist: its document fields and its crop image."""
+    """An extracted asset to exist: its document fields and its crop image (decoded, for describing
+    it without reading it back, and encoded, for storing it)."""
 
     id: str
     asset_type: AssetType
@@ -48,6 +51,7 @@ class Child:
     confidence: float
     bbox: tuple[int, int, int, int]
     is_face_crop: bool
+    image: Image.Image
     image_jpeg: bytes
     thumbnail_jpeg: bytes
     width: int
@@ -61,8 +65,18 @@ def image_path(manifest_id: str, asset_id: str) -> str:
     return f"manifests/{manifest_id}/extracted/{asset_id}.jpg"
 
 
-def sync_children(source: Asset, kind: Kind, wanted: list[Child], existing: Iterable[Asset]) -> list[str]:
-    """Make the source's extracted assets of this kind exactly `wanted`; returns their ids."""
+@dataclass(frozen=True)
+class Synced:
+    """A source's extracted assets of one kind after `sync_children`: as they are now (in `wanted`'s
+    order), the ids removed, and the manifest version moves the new ones made."""
+
+    assets: list[Asset]
+    removed: list[str]
+    version_moves: int
+
+
+def sync_children(source: Asset, kind: Kind, wanted: list[Child], existing: Iterable[Asset]) -> Synced:
+    """Make the source's extracted assets of this kind exactly `wanted`."""
     is_face = kind == "face"
     have = {a.id: a for a in existing if a.source_asset_id == source.id and a.is_face_crop == is_face}
     new = [c for c in wanted if c.id not in have]
@@ -70,17 +84,25 @@ def sync_children(source: Asset, kind: Kind, wanted: list[Child], existing: Iter
         path = image_path(source.manifest_id, child.id)
         storage.upload(path, child.image_jpeg, "image/jpeg")
         storage.upload(path.replace(".jpg", "_thumb.jpg"), child.thumbnail_jpeg, "image/jpeg")
-    _create(source, new)
-    _update_identity([c for c in wanted if c.id in have and _identity(have[c.id]) != _identity(c)])
+    now = utcnow()
+    inserted = asset_ops.insert_many(source.manifest_id, [_child_asset(source, c, now) for c in new])
+    seen_again = {
+        c.id: _identity(c) for c in wanted if c.id in have and _identity(have[c.id]) != _identity(c)
+    }
+    update_assets(
+        {i: {"identity_status": status, "identity_note": note} for i, (status, note) in seen_again.items()}
+    )
+    current = {a.id: a for a in inserted.assets}
+    for child_id, (status, note) in seen_again.items():
+        current[child_id] = have[child_id].model_copy(
+            update={"identity_status": status, "identity_note": note}
+        )
     stale = [a for a_id, a in have.items() if a_id not in {c.id for c in wanted}]
     if stale:
         delete_assets(source.manifest_id, stale)
-    return [c.id for c in wanted]
-
-
-def _create(source: Asset, children: list[Child]) -> None:
-    now = utcnow()
-    asset_ops.insert_many(source.manifest_id, [_child_asset(source, child, now) for child in children])
+    return Synced(
+        [current.get(c.id) or have[c.id] for c in wanted], [a.id for a in stale], inserted.version_moves
+    )
 
 
 def _child_asset(source: Asset, child: Child, now: datetime) -> Asset:
@@ -132,16 +154,9 @@ def delete_assets(manifest_id: str, stale: list[Asset]) -> None:
 
 
 # ---------------------------------------------------------------- faces
-def _identity(item: Asset | Child) -> tuple[str | None, str | None]:
+def _identity(item: Asset | Child) -> tuple[IdentityStatus | None, str | None]:
+    """A face's verdict; seen again under other thresholds, it follows (a crop's image never changes)."""
     return item.identity_status, item.identity_note
-
-
-def _update_identity(children: list[Child]) -> None:
-    """A face seen again under other thresholds: its verdict follows (a crop's image never changes)."""
-    for child in children:
-        with contextlib.suppress(exceptions.NotFound):
-            fields = {"identity_status": child.identity_status, "identity_note": child.identity_note}
-            asset_ops.asset_ref(child.id).update({**fields, "updated_at": utcnow()})
 
 
 def store_embeddings(
@@ -162,26 +177,36 @@ def store_embeddings(
         db.faces().document(asset_id).delete()
 
 
-def set_checks(asset: Asset, codes: frozenset[str], checks: list[QualityCheck]) -> None:
-    """Replace one kind of quality check on an asset (its other checks stay)."""
+def checks_fields(asset: Asset, codes: frozenset[str], checks: list[QualityCheck]) -> dict[str, Any]:
+    """The fields that replace one kind of quality check on an asset (its other checks stay);
+    empty when nothing changes."""
     updated = quality.merged(asset.quality_checks, codes, checks)
-    if updated != asset.quality_checks:
-        update_assets({asset.id: quality.fields(updated)})
+    return quality.fields(updated) if updated != asset.quality_checks else {}
 
 
-def label(asset: Asset, detection_class: str | None, confidence: float | None) -> None:
-    """What fills an uploaded image, as its own detection fields (None: nothing fills it)."""
-    if (asset.detection_class, asset.detection_confidence) != (detection_class, confidence):
-        update_assets({asset.id: {"detection_class": detection_class, "detection_confidence": confidence}})
+def label_fields(asset: Asset, detection_class: str | None, confidence: float | None) -> dict[str, Any]:
+    """What fills an uploaded image, as its own detection fields (None: nothing fills it); empty
+    when they stay."""
+    if (asset.detection_class, asset.detection_confidence) == (detection_class, confidence):
+        return {}
+    return {"detection_class": detection_class, "detection_confidence": confidence}
 
 
 def update_assets(updates: dict[str, dict[str, Any]]) -> None:
-    """Engine fields per asset id (face groups, suggestions); assets deleted meanwhile are skipped."""
-    for asset_id, fields in updates.items():
+    """Engine fields per asset id (face groups, characters, checks, suggestions), each asset's in
+    one write, batched; assets deleted meanwhile are skipped."""
+    items = [(i, {**fields, "updated_at": utcnow()}) for i, fields in updates.items() if fields]
+    for start in range(0, len(items), db.BATCH_LIMIT):
+        chunk = items[start : start + db.BATCH_LIMIT]
+        batch = db.client().batch()
+        for asset_id, fields in chunk:
+            batch.update(asset_ops.asset_ref(asset_id), fields)
         try:
-            asset_ops.asset_ref(asset_id).update({**fields, "updated_at": utcnow()}, retry=db.CONTENDED)
-        except exceptions.NotFound:
-            continue
+            batch.commit(retry=db.CONTENDED)
+        except exceptions.NotFound:  # one of them is gone: the others one by one
+            for asset_id, fields in chunk:
+                with contextlib.suppress(exceptions.NotFound):
+                    asset_ops.asset_ref(asset_id).update(fields, retry=db.CONTENDED)
 
 
 # ---------------------------------------------------------------- descriptions and failures
@@ -230,11 +255,6 @@ def record_failure(asset_id: str, step: str, message: str) -> None:
     error = ProcessingError(step=step, message=message[:2000], at=utcnow())
     with contextlib.suppress(exceptions.NotFound):
         asset_ops.asset_ref(asset_id).update({"processing_error": error.model_dump(), "updated_at": utcnow()})
-
-
-def clear_failure(asset_id: str) -> None:
-    with contextlib.suppress(exceptions.NotFound):
-        asset_ops.asset_ref(asset_id).update({"processing_error": None})
 
 
 # ---------------------------------------------------------------- the manifest

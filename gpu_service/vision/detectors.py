@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -36,11 +35,15 @@ class Box:
 class Detector(Protocol):
     name: str
 
+    def ready(self) -> None:
+        """Load the weights (before the service says it is ready)."""
+
     def predict(self, image_bgr: np.ndarray, min_confidence: float) -> list[Box]: ...
 
 
 class _Loaded:
-    """Weights loaded on first use, then shared; predictions one at a time."""
+    """Weights loaded when the detector is made (the service is not ready before), then shared;
+    predictions one at a time."""
 
     def __init__(self, weights: Path) -> None:
         if not weights.exists():
@@ -49,9 +52,10 @@ class _Loaded:
         self.name = weights.name
         self._lock = threading.Lock()
 
-    @cached_property
-    def _model(self) -> Any:
-        return self._load()
+    _model: Any
+
+    def ready(self) -> None:
+        self._model = self._load()
 
     def _load(self) -> Any:
         raise NotImplementedError
@@ -199,4 +203,6 @@ def load(weights: list[Path], *, device: str, providers: list[str]) -> list[Dete
             detectors.append(SsdDetector(path, providers))
         else:
             raise RuntimeError(f"{path}: detector weights must be ultralytics .pt or SSD .onnx")
+    for detector in detectors:
+        detector.ready()
     return detectors

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 DET_SIZE = 640
 RETRIES = ((0.5, 640), (0.5, 320))  # (padding per side as a share of the longer side, input size)
 EMBED_SIZE = 112
-FACE_FILLS_FRAME = 0.2  # a face this large a share of the image makes the image a face crop
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ def detect(image_bgr: np.ndarray) -> list[FoundFace]:
         if found:
             break
         found = _detect_once(image_bgr, pad=pad, size=size)
-    return sorted(found, key=lambda f: (-f.score, f.bbox))
+    return sorted(found, key=lambda f: (-f.score, f.bbox))  # the one order (seen.py)
 
 
 def _detect_once(image_bgr: np.ndarray, *, pad: float, size: int) -> list[FoundFace]:

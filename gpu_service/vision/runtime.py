@@ -1,4 +1,5 @@
-"""Models, loaded once per process behind a lock, on CUDA when present and on the CPU otherwise.
+"""Models, loaded once per process behind a lock, on CUDA when present and on the CPU otherwise, and
+warmed up by one inference each before `models()` returns (so /healthz says ready only then).
 
 The execution provider that onnxruntime actually uses is logged: a CUDA image whose provider
 silently fails to load would otherwise run on the CPU unnoticed (a lesson from Immich).
@@ -62,6 +63,21 @@ def models() -> Models:
         return _models
 
 
+def _warm_up(found: list[Detector], faces: FaceAnalysis, min_confidence: float) -> None:
+    """One inference of each model on a blank frame: the first call of a session allocates its
+    buffers (and ultralytics fuses its layers), which must not land on the first user's image."""
+    import numpy as np
+
+    from gpu_service.vision.faces import DET_SIZE, RETRIES
+
+    frame = np.full((480, 640, 3), 127, dtype=np.uint8)
+    for detector in found:
+        detector.predict(frame, min_confidence)
+    for size in {DET_SIZE, *(size for _, size in RETRIES)}:  # every input size detection uses
+        faces.det_model.detect(frame, input_size=(size, size))
+    faces.models["recognition"].get_feat([frame[:112, :112]])
+
+
 def _load() -> Models:
     import torch
     from insightface.app import FaceAnalysis
@@ -92,6 +108,7 @@ def _load() -> Models:
     )
     on_gpu = providers[0] == "CUDAExecutionProvider"
     faces.prepare(ctx_id=0 if on_gpu else -1, det_size=(640, 640), det_thresh=cfg.face_min_score)
+    _warm_up(found, faces, cfg.detection_confidence)
     used = faces.models["detection"].session.get_providers()
     if device.startswith("cuda") and "CUDAExecutionProvider" not in used:
         log.warning("CUDA is present but onnxruntime runs on %s; faces will be slow", used)

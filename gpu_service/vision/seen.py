@@ -1,5 +1,12 @@
-"""The faces of pictures, found, judged and embedded as a manifest run does it (faces.py, identity.py):
-what face search and continuity checks compare with a manifest's faces, like for like."""
+"""The face pipeline: every face of a picture found, judged and embedded, one way for everything
+that looks at faces (a manifest run and its views, face search, continuity checks), so they compare
+like for like by construction.
+
+detect (faces.py: SCRFD with the close-up retries) -> align -> embed (one batch for all the pictures'
+faces) -> judge (identity.py). Faces come in one order, the detector's: most confident first (a
+run's face crops are numbered in it, so their derived ids stay put). The face that stands for a
+picture (a view's person, a search image's query, a reference's identity) is its `lead`.
+"""
 
 from __future__ import annotations
 
@@ -25,13 +32,19 @@ class SeenFace:
         return self.embedding is not None
 
 
-def faces_of(pictures: Sequence[np.ndarray]) -> list[list[SeenFace]]:
-    """Each BGR picture's faces, largest first; the faces of all of them embedded in one batch."""
-    found = [sorted(faces.detect(bgr), key=lambda f: -f.area) for bgr in pictures]
-    crops = [faces.align(bgr, own) for bgr, own in zip(pictures, found, strict=True)]
+def faces_of(
+    pictures: Sequence[np.ndarray], found: Sequence[list[faces.FoundFace] | None] | None = None
+) -> list[list[SeenFace]]:
+    """Each BGR picture's faces in the detector's order, all embedded in one batch. `found`: faces
+    already detected in a picture (None where not), so no picture is searched twice."""
+    detected = [
+        known if known is not None else faces.detect(bgr)
+        for bgr, known in zip(pictures, found or [None] * len(pictures), strict=True)
+    ]
+    crops = [faces.align(bgr, own) for bgr, own in zip(pictures, detected, strict=True)]
     vectors = iter(faces.embed_aligned([c for own in crops for c in own]))
     out = []
-    for own, own_crops in zip(found, crops, strict=True):
+    for own, own_crops in zip(detected, crops, strict=True):
         seen = []
         for face, crop in zip(own, own_crops, strict=True):
             vector = next(vectors)
@@ -39,3 +52,9 @@ def faces_of(pictures: Sequence[np.ndarray]) -> list[list[SeenFace]]:
             seen.append(SeenFace(face, verdict, vector if verdict.status is None else None))
         out.append(seen)
     return out
+
+
+def lead(seen: Sequence[SeenFace]) -> int | None:
+    """The index of the face that stands for the picture: its largest identifiable face."""
+    usable = [i for i, s in enumerate(seen) if s.identifiable]
+    return max(usable, key=lambda i: (seen[i].face.area, -i), default=None)

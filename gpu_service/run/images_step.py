@@ -1,0 +1,168 @@
+"""Steps 1 and 2 over each uploaded image at once: detection, then its faces, then what they make.
+
+Every image is downloaded and decoded once for the whole run. While the picture is in memory it is
+searched by every detector (each person or object becomes an asset) and for faces (the face
+pipeline, vision/seen.py: each face becomes an asset; those that can be identified keep their
+embedding for grouping), its views are judged against its face (views.py), and its description,
+with its crops', is queued (describe_step.py): the crops are described from the picture in memory,
+never read back. The writes of one image go to the I/O threads; the image's own fields (what fills
+it, its checks, a cleared failure) are one write.
+
+Two things are not cut out: a detection that is the whole picture labels the upload itself
+(`detection_class`, and a `type_mismatch` warning when it contradicts the asset's type), and a
+person sliver at the border with no face of its own (vision/detection.py) is dropped.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
+from typing import Any
+
+from common.jobs.models import Step
+from common.library import quality
+from common.library.embeddings import StoredFace
+from common.library.models import Asset
+from gpu_service.run import views
+from gpu_service.run.crops import child
+from gpu_service.run.describe_step import Describing
+from gpu_service.run.state import Run, finish_all
+from gpu_service.store import registry
+from gpu_service.vision import detection, faces, imaging, seen
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What one image's writes made: its crops as stored (detections, then faces), the ids of the
+    crops it no longer yields, its own fields, and the manifest version moves they caused."""
+
+    source_id: str
+    fields: dict[str, Any]
+    children: list[Asset]
+    removed: list[str]
+    thumbnails: dict[str, bytes]
+    faces: list[str]
+    version_moves: int
+
+
+def images_step(run: Run, sources: list[Asset], describing: Describing) -> None:
+    run.progress.start(Step.DETECTION, len(sources))
+    run.progress.open(Step.FACES, len(sources))
+    saving = []
+    for source, picture in run.pictures.stream(sources, run.io):
+        if isinstance(picture, imaging.UnreadableImage):
+            run.failed.add(source.id)
+            registry.record_failure(source.id, Step.DETECTION, str(picture))
+            run.progress.advance(failed=True)
+            run.progress.add_total(Step.FACES, -1)
+            continue
+        saving.append(_one_image(run, source, picture, describing))
+    for saved in finish_all(saving):
+        run.assets.apply({saved.source_id: saved.fields})
+        run.assets.drop(*saved.removed)
+        run.assets.put(*saved.children)
+        run.thumbnails.update(saved.thumbnails)
+        run.new_faces.extend(saved.faces)
+        run.version += saved.version_moves
+
+
+def _one_image(run: Run, source: Asset, picture: imaging.Picture, describing: Describing) -> Future[Saved]:
+    size = (picture.width, picture.height)
+    scanned = detection.scan(picture.bgr)
+    found_faces = faces.detect(picture.bgr)
+    boxes = [f.bbox for f in found_faces]
+    # A sliver of a stranger at the border holds no face: dropped (its faces, if any, are kept).
+    found = [
+        d for d in scanned.crops if detection.holds_a_face(d, boxes) or not detection.may_be_sliver(d, size)
+    ]
+    (seen_faces,) = seen.faces_of([picture.bgr], [found_faces])
+    seen_faces, judged = _with_views(source, seen_faces)
+    run.found[source.id] = [d.label for d in found]
+    run.face_counts[source.id] = len(seen_faces)
+
+    whole = scanned.whole
+    label_type = detection.asset_type_of(whole.label) if whole else None
+    checks = (
+        quality.face_checks(source.asset_type, boxes, size)
+        + views.checks(source, judged)
+        + quality.content_checks(source.asset_type, whole.label if whole else None, label_type)
+    )
+    fields = {
+        **registry.label_fields(source, whole.label if whole else None, whole.confidence if whole else None),
+        **registry.checks_fields(
+            source, quality.FACE_CODES | views.VIEW_CODES | quality.CONTENT_CODES, checks
+        ),
+        **({"processing_error": None} if source.processing_error is not None else {}),
+    }
+    detections = [
+        child(source, picture, "detection", rank, label=d.label, confidence=d.confidence, bbox=d.bbox)
+        for rank, d in enumerate(found)
+    ]
+    face_crops = [
+        child(
+            source,
+            picture,
+            "face",
+            rank,
+            label="face",
+            confidence=s.face.score,
+            bbox=s.face.bbox,
+            verdict=s.verdict,
+        )
+        for rank, s in enumerate(seen_faces)
+    ]
+    vectors = {
+        c.id: StoredFace(s.face.score, s.embedding.tolist(), source.id)
+        for c, s in zip(face_crops, seen_faces, strict=True)
+        if s.embedding is not None
+    }
+    run.vectors.update(vectors)
+    saving = run.io.submit(_save, run, source, fields, detections, face_crops, vectors, judged)
+    # Described as soon as its crops exist, from the picture and the crops in memory.
+    labelled = source.model_copy(update=fields)
+    images = {source.id: picture.rgb, **{c.id: c.image for c in detections + face_crops}}
+    describing.queue(labelled, images, crops=lambda: saving.result().children)
+    return saving
+
+
+def _with_views(source: Asset, found: list[seen.SeenFace]) -> tuple[list[seen.SeenFace], views.Judged]:
+    """Judge the source's views against its lead face, and let the views of the same person
+    strengthen that face's embedding (views.py)."""
+    lead = seen.lead(found)
+    judged = views.judge(source, found[lead].embedding if lead is not None else None)
+    if lead is not None and judged.same:
+        vector = found[lead].embedding
+        assert vector is not None  # the lead is identifiable
+        found = list(found)
+        found[lead] = replace(found[lead], embedding=views.identity_vector(vector, judged))
+    return found, judged
+
+
+def _save(  # noqa: PLR0917 - one image's pieces, handed to an I/O thread
+    run: Run,
+    source: Asset,
+    fields: dict[str, Any],
+    detections: list[registry.Child],
+    face_crops: list[registry.Child],
+    vectors: dict[str, StoredFace],
+    judged: views.Judged,
+) -> Saved:
+    registry.update_assets({source.id: fields})
+    if judged.findings and views.changed(source, judged.findings):
+        views.record(source.id, judged.findings)
+    cut = registry.sync_children(source, "detection", detections, run.assets)
+    cropped = registry.sync_children(source, "face", face_crops, run.assets)
+    unidentified = [c.id for c in face_crops if c.id not in vectors]
+    rows = [(face_id, source.id, v.score, v.embedding) for face_id, v in vectors.items()]
+    registry.store_embeddings(source.manifest_id, source.owner_id, rows, drop=unidentified)
+    run.progress.advance()
+    run.progress.advance(step=Step.FACES)
+    return Saved(
+        source.id,
+        fields,
+        cut.assets + cropped.assets,
+        cut.removed + cropped.removed,
+        {c.id: c.thumbnail_jpeg for c in detections + face_crops},
+        [c.id for c in face_crops],
+        cut.version_moves + cropped.version_moves,
+    )
