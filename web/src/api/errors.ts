@@ -1,14 +1,25 @@
 // Every API error is JSON: {"error": {"code", "message", "details"}}. What a person is shown.
+import { inWords } from "../ui/words";
+import type { Schemas } from "./client";
+import { keys } from "./keys";
+import { queryClient } from "./queryClient";
+
 export interface ApiErrorBody {
   error?: { code?: string; message?: string; details?: unknown };
 }
 
-const FALLBACK: Record<number, string> = {
-  401: "Your session has ended: sign in again.",
-  404: "Not found: it may have been deleted.",
-  413: "That file is too large.",
-  415: "That file is not an image the service accepts (JPEG, PNG or WebP).",
-  503: "The service is busy; try again in a moment.",
+/** The image types the server takes, as it names them (from its config, read at start). */
+function acceptedImageNames(): string {
+  const types = queryClient.getQueryData<Schemas["StudioConfig"]>(keys.config)?.rules.image_types ?? [];
+  return types.length ? ` (${inWords(types.map((t) => t.name))})` : "";
+}
+
+const FALLBACK: Record<number, () => string> = {
+  401: () => "Your session has ended: sign in again.",
+  404: () => "Not found: it may have been deleted.",
+  413: () => "That file is too large.",
+  415: () => `That file is not an image the service accepts${acceptedImageNames()}.`,
+  503: () => "The service is busy; try again in a moment.",
 };
 
 interface Problem {
@@ -35,7 +46,7 @@ export function errorMessage(body: unknown, status?: number): string {
     const fields = fieldProblems(error?.details);
     return fields.length ? `${message}: ${fields.join("; ")}` : message;
   }
-  if (status !== undefined && FALLBACK[status]) return FALLBACK[status];
+  if (status !== undefined && FALLBACK[status]) return FALLBACK[status]();
   return status ? `The request failed (HTTP ${status}).` : "The service could not be reached.";
 }
 

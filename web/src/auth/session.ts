@@ -12,8 +12,10 @@ import {
   signInWithPopup,
   signOut,
 } from "firebase/auth";
-import { api, useTokens } from "../api/client";
-import { errorMessage } from "../api/errors";
+import { useTokens } from "../api/client";
+import { configQuery } from "../api/config";
+import { keys } from "../api/keys";
+import { queryClient } from "../api/queryClient";
 import { requestedUid, unsignedCustomToken } from "./customToken";
 
 export interface Session {
@@ -22,8 +24,8 @@ export interface Session {
 }
 
 export async function startSession(onUser: (user: User | null) => void): Promise<Session> {
-  const { data, error, response } = await api.GET("/api/studio/config");
-  if (!data) throw new Error(errorMessage(error, response.status));
+  // Into the cache: every screen reads the server's rules from this one answer.
+  const data = await queryClient.fetchQuery(configQuery);
   const app = initializeApp({ apiKey: data.api_key, authDomain: data.auth_domain, projectId: data.project_id });
   const auth = getAuth(app);
   const local = Boolean(data.auth_emulator_url);
@@ -36,7 +38,14 @@ export async function startSession(onUser: (user: User | null) => void): Promise
     url.searchParams.delete("as");
     window.history.replaceState(null, "", url.toString());
   }
-  onAuthStateChanged(auth, onUser);
+  let signedIn: string | null | undefined; // undefined: not told yet
+  onAuthStateChanged(auth, (user) => {
+    // Another person (or nobody) now: nothing read for the one before may show.
+    const now = user?.uid ?? null;
+    if (signedIn !== undefined && now !== signedIn) queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== keys.config[0] });
+    signedIn = now;
+    onUser(user);
+  });
   return { auth, local };
 }
 

@@ -1,49 +1,53 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { must, problemOf } from "../api/answers";
 import { api, type Schemas } from "../api/client";
-import { errorMessage } from "../api/errors";
-import { ContinuityBadge } from "../continuity/ContinuityBadge";
-import { waitForJob } from "./jobs";
-import { ErrorNote } from "../ui/ErrorNote";
+import { acceptedImages, useRules } from "../api/config";
+import { keys } from "../api/keys";
 import { multipart } from "../api/multipart";
-import { IMAGE_TYPES } from "../ui/images";
+import { ContinuityBadge } from "../continuity/ContinuityBadge";
+import { jobEnded, jobQuery } from "./queries";
+import { ErrorNote } from "../ui/ErrorNote";
 
 type Artifact = Schemas["ArtifactOut"];
 
 /** A beat image or chunk clip with every version (the latest first shown), its continuity per
  * version, and what can be done to it: a new image (beats), a regeneration, making it a reference. */
-export function ArtifactPanel({ checkpointId, artifact, onChanged }: { checkpointId: string; artifact: Artifact; onChanged: () => void }) {
+export function ArtifactPanel({ checkpointId, artifact }: { checkpointId: string; artifact: Artifact }) {
   const versions = artifact.versions?.length ? artifact.versions : [artifact];
-  const [shown, setShown] = useState<number | null>(null);
-  const [job, setJob] = useState<string | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
+  const [shown, setShown] = useState<number | null>(null); // null: the latest
+  const [taskId, setTaskId] = useState<string | null>(null); // the regeneration followed, if any
+  const accept = acceptedImages(useRules());
+  const client = useQueryClient();
   const version = versions.find((v) => v.version === shown) ?? versions[versions.length - 1];
   const beat = artifact.artifact_type === "beat_image";
   const index = Number(artifact.artifact_key);
   const path = { params: { path: { checkpoint_id: checkpointId } } };
 
-  async function regenerate() {
-    const answer = beat
-      ? await api.POST("/api/checkpoints/{checkpoint_id}/regenerate-beat", { ...path, body: { beat_index: index } })
-      : await api.POST("/api/checkpoints/{checkpoint_id}/regenerate-chunk", { ...path, body: { chunk_index: index } });
-    if (!answer.data) return setProblem(errorMessage(answer.error, answer.response.status));
-    setProblem(null);
-    const done = await waitForJob(answer.data.task_id, (j) => setJob(`${j.status.toLowerCase()}…`));
-    setJob(null);
-    if (done?.status === "ERROR") setProblem(`The regeneration failed: ${done.error ?? "no reason given"}`);
-    setShown(null);
-    onChanged();
-  }
-
-  async function replace(file: File | undefined) {
-    if (!file) return;
-    const { error, response } = await api.POST("/api/checkpoints/{checkpoint_id}/upload-image", {
-      ...path,
-      ...multipart<{ file: string; beat_index: string }>({ file, beat_index: String(index) }),
-    });
-    setProblem(response.ok ? null : errorMessage(error, response.status));
-    setShown(null);
-    onChanged();
-  }
+  const regenerate = useMutation({
+    mutationFn: () =>
+      must(
+        beat
+          ? api.POST("/api/checkpoints/{checkpoint_id}/regenerate-beat", { ...path, body: { beat_index: index } })
+          : api.POST("/api/checkpoints/{checkpoint_id}/regenerate-chunk", { ...path, body: { chunk_index: index } }),
+      ),
+    onSuccess: (started) => {
+      setShown(null); // its result, the next version, is shown once the job ends
+      setTaskId(started.task_id);
+    },
+  });
+  const { data: job } = useQuery({ ...jobQuery(taskId ?? "", checkpointId), enabled: Boolean(taskId) });
+  const following = Boolean(taskId) && !jobEnded(job);
+  const replace = useMutation({
+    mutationFn: (file: File) =>
+      must(api.POST("/api/checkpoints/{checkpoint_id}/upload-image", { ...path, ...multipart<{ file: string; beat_index: string }>({ file, beat_index: String(index) }) })),
+    onSettled: () => {
+      setShown(null);
+      return client.invalidateQueries({ queryKey: keys.checkpoint(checkpointId) });
+    },
+  });
+  const failed = job?.status === "ERROR" ? `The regeneration failed: ${job.error ?? "no reason given"}` : null;
+  const problem = problemOf(regenerate.error) ?? problemOf(replace.error) ?? failed;
 
   return (
     <article className="artifact" aria-label={`${beat ? "Beat" : "Chunk"} ${artifact.artifact_key}`}>
@@ -68,16 +72,16 @@ export function ArtifactPanel({ checkpointId, artifact, onChanged }: { checkpoin
         Continuity: <ContinuityBadge report={version.continuity} />
       </p>
       <div className="actions">
-        <button type="button" onClick={() => void regenerate()} disabled={job !== null}>
+        <button type="button" onClick={() => regenerate.mutate()} disabled={regenerate.isPending || following}>
           Regenerate
         </button>
         {beat && (
           <label className="pick">
             Replace the image
-            <input type="file" accept={IMAGE_TYPES} onChange={(e) => void replace(e.target.files?.[0])} />
+            <input type="file" accept={accept} onChange={(e) => e.target.files?.[0] && replace.mutate(e.target.files[0])} />
           </label>
         )}
-        {job && <span aria-live="polite">Job {job}</span>}
+        {following && <span aria-live="polite">Job {job ? job.status.toLowerCase() : "queued"}…</span>}
       </div>
       <ErrorNote message={problem} />
     </article>

@@ -1,21 +1,14 @@
-import { useCallback } from "react";
+import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
-import { api, type Schemas } from "../api/client";
-import { errorMessage } from "../api/errors";
-import { useServer } from "../manifest/useServer";
+import { problemOf } from "../api/answers";
+import { checkpointsQuery } from "../projects/queries";
 import { branchTree } from "./branches";
 import { ErrorNote } from "../ui/ErrorNote";
 
 /** A project's checkpoints as the tree of its branches (main -> main-1 -> main-1-1). */
 export function BranchTree({ projectId }: { projectId: string }) {
-  const read = useCallback(async () => {
-    const { data, error, response } = await api.GET("/api/projects/{project_id}/checkpoints", {
-      params: { path: { project_id: projectId } },
-    });
-    return data ? { data } : { message: errorMessage(error, response.status) };
-  }, [projectId]);
-  const { data, error } = useServer<Schemas["CheckpointOut"][]>(read, () => false);
-  if (error) return <ErrorNote message={error} />;
+  const { data, error } = useQuery(checkpointsQuery(projectId));
+  if (error) return <ErrorNote message={problemOf(error)} />;
   const tree = branchTree(data ?? []);
   return (
     <section aria-label="Checkpoints">

@@ -1,47 +1,40 @@
-import { useCallback, useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
+import { must, problemOf } from "../api/answers";
 import { api, type Schemas } from "../api/client";
-import { errorMessage } from "../api/errors";
-import { useServer } from "../manifest/useServer";
+import { keys } from "../api/keys";
 import { ArtifactPanel } from "./ArtifactPanel";
 import { PromoteForm } from "./PromoteForm";
+import { checkpointQuery } from "./queries";
 import { SpecEditor } from "./SpecEditor";
 import { ErrorNote } from "../ui/ErrorNote";
 import { Loading, Unavailable } from "../ui/PageStates";
-
-type Detail = Schemas["CheckpointDetail"];
 
 /** One checkpoint of a phase on a branch: its artifacts with every version, edited in place;
  * continuing from an edited checkpoint opens a new branch, which is shown. */
 export function CheckpointPage() {
   const { checkpointId = "" } = useParams();
   const path = { params: { path: { checkpoint_id: checkpointId } } };
-  const read = useCallback(async () => {
-    const { data, error, response } = await api.GET("/api/checkpoints/{checkpoint_id}", {
-      params: { path: { checkpoint_id: checkpointId } },
-    });
-    return data ? { data } : { message: errorMessage(error, response.status) };
-  }, [checkpointId]);
-  const pending = (c: Detail) => c.artifacts.some((a) => a.continuity?.status === "pending");
-  const { data: checkpoint, error, reload } = useServer<Detail>(read, pending, 2000);
-  const refresh = useCallback(() => void reload(), [reload]);
-  const [outcome, setOutcome] = useState<string | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
+  const client = useQueryClient();
+  const { data: checkpoint, error } = useQuery(checkpointQuery(checkpointId));
+  // Continuing or checking again changes the checkpoint, and continuing its project's branch tree.
+  const changed = () =>
+    Promise.all([
+      client.invalidateQueries({ queryKey: keys.checkpoint(checkpointId) }),
+      checkpoint && client.invalidateQueries({ queryKey: keys.checkpoints(checkpoint.project_id) }),
+    ]);
+  const proceed = useMutation({
+    mutationFn: () => must(api.POST("/api/checkpoints/{checkpoint_id}/continue", path)),
+    onSettled: changed,
+  });
+  const recheck = useMutation({
+    mutationFn: () => must(api.POST("/api/checkpoints/{checkpoint_id}/continuity", { ...path, body: {} })),
+    onSettled: changed,
+  });
+  const continued = proceed.data;
+  const outcome = continued && `Continued on ${continued.new_branch ? "a new branch" : "branch"} ${continued.branch}: ${continued.next_step}`;
 
-  async function proceed() {
-    const { data, error: body, response } = await api.POST("/api/checkpoints/{checkpoint_id}/continue", path);
-    setProblem(data ? null : errorMessage(body, response.status));
-    if (data) setOutcome(`Continued on ${data.new_branch ? "a new branch" : "branch"} ${data.branch}: ${data.next_step}`);
-    refresh();
-  }
-
-  async function recheck() {
-    const { error: body, response } = await api.POST("/api/checkpoints/{checkpoint_id}/continuity", { ...path, body: {} });
-    setProblem(response.ok ? null : errorMessage(body, response.status));
-    refresh();
-  }
-
-  if (error && !checkpoint) return <Unavailable message={error} />;
+  if (error && !checkpoint) return <Unavailable message={problemOf(error) ?? ""} />;
   if (!checkpoint) return <Loading />;
   const spec = checkpoint.artifacts.find((a) => a.artifact_type === "spec");
   const media = checkpoint.artifacts.filter((a) => a.artifact_type !== "spec");
@@ -58,11 +51,11 @@ export function CheckpointPage() {
         {checkpoint.edited && " · edited"} · ${(checkpoint.total_cost ?? 0).toFixed(4)}
       </p>
       <div className="actions">
-        <button type="button" onClick={() => void proceed()}>
+        <button type="button" onClick={() => proceed.mutate()}>
           Continue
         </button>
         {media.length > 0 && (
-          <button type="button" onClick={() => void recheck()}>
+          <button type="button" onClick={() => recheck.mutate()}>
             Check continuity again
           </button>
         )}
@@ -72,17 +65,13 @@ export function CheckpointPage() {
           {outcome}
         </p>
       )}
-      <ErrorNote message={problem} />
-      {spec?.content && <SpecEditor
-          key={checkpoint.checkpoint_id}
-          checkpointId={checkpoint.checkpoint_id}
-          spec={spec.content as Schemas["VideoSpec"]}
-          version={spec.version}
-          onSaved={refresh}
-        />}
+      <ErrorNote message={problemOf(proceed.error) ?? problemOf(recheck.error)} />
+      {spec?.content && (
+        <SpecEditor key={checkpoint.checkpoint_id} checkpointId={checkpoint.checkpoint_id} spec={spec.content as Schemas["VideoSpec"]} version={spec.version} />
+      )}
       <div className="artifacts">
         {media.map((a) => (
-          <ArtifactPanel key={`${a.artifact_type}/${a.artifact_key}`} checkpointId={checkpoint.checkpoint_id} artifact={a} onChanged={refresh} />
+          <ArtifactPanel key={`${a.artifact_type}/${a.artifact_key}`} checkpointId={checkpoint.checkpoint_id} artifact={a} />
         ))}
       </div>
       {media.length > 0 && (

@@ -1,36 +1,39 @@
-import { type FormEvent, useEffect, useState } from "react";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { type FormEvent, useState } from "react";
 import { Link } from "react-router";
-import { api, type Manifest, type Schemas } from "../api/client";
-import { errorMessage } from "../api/errors";
+import { must, problemOf } from "../api/answers";
+import { api, type Schemas } from "../api/client";
+import { manifestListQuery } from "../library/queries";
+import { useManifestChanged } from "../manifest/queries";
 import { ASSET_TYPES, type AssetType } from "../manifest/upload";
 import { ErrorNote } from "../ui/ErrorNote";
 import { Choice } from "../ui/Choice";
 
 /** Make a storyboard image (or a clip's frame) a reference asset of one of the caller's manifests. */
 export function PromoteForm({ checkpointId, artifacts }: { checkpointId: string; artifacts: Schemas["ArtifactOut"][] }) {
-  const [manifests, setManifests] = useState<Manifest[]>([]);
+  const { data: manifests = [] } = useQuery(manifestListQuery({ sort: "name", limit: 100 }));
   const [artifactKey, setArtifactKey] = useState(artifacts[0]?.artifact_key ?? "");
-  const [manifestId, setManifestId] = useState("");
+  const [chosen, setManifestId] = useState("");
+  const manifestId = chosen || manifests[0]?.id || ""; // the first manifest until one is chosen
   const [name, setName] = useState("");
   const [assetType, setAssetType] = useState<AssetType>("CHARACTER");
-  const [done, setDone] = useState<Schemas["AssetOut"] | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
+  const changed = useManifestChanged();
+  const promote = useMutation({
+    mutationFn: () =>
+      must(
+        api.POST("/api/checkpoints/{checkpoint_id}/promote", {
+          params: { path: { checkpoint_id: checkpointId } },
+          body: { artifact_key: artifactKey, name, asset_type: assetType, ...(manifestId ? { manifest_id: manifestId } : {}) },
+        }),
+      ),
+    // A new asset in that manifest, processed at once: it and the lists showing it are read again.
+    onSuccess: (asset) => changed(asset.manifest_id),
+  });
+  const done = promote.data;
 
-  useEffect(() => {
-    void api.GET("/api/manifests", { params: { query: { sort: "name", limit: 100 } } }).then(({ data }) => {
-      setManifests(data ?? []);
-      setManifestId((current) => current || data?.[0]?.id || "");
-    });
-  }, []);
-
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    const { data, error, response } = await api.POST("/api/checkpoints/{checkpoint_id}/promote", {
-      params: { path: { checkpoint_id: checkpointId } },
-      body: { artifact_key: artifactKey, name, asset_type: assetType, ...(manifestId ? { manifest_id: manifestId } : {}) },
-    });
-    setDone(data ?? null);
-    setProblem(data ? null : errorMessage(error, response.status));
+    promote.mutate();
   }
 
   return (
@@ -66,7 +69,7 @@ export function PromoteForm({ checkpointId, artifacts }: { checkpointId: string;
           Added as {done.manifest_tag} to <Link to={`/manifests/${done.manifest_id}`}>its manifest</Link>, processed at once.
         </p>
       )}
-      <ErrorNote message={problem} />
+      <ErrorNote message={problemOf(promote.error)} />
     </form>
   );
 }

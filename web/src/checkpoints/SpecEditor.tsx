@@ -1,6 +1,8 @@
-import { type FormEvent, useEffect, useState } from "react";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useState } from "react";
+import { ApiError, must, problemOf } from "../api/answers";
 import { api, type Schemas } from "../api/client";
-import { errorMessage } from "../api/errors";
+import { keys } from "../api/keys";
 import { fieldErrors } from "./fieldErrors";
 import { Choice } from "../ui/Choice";
 
@@ -8,16 +10,30 @@ type Spec = Schemas["VideoSpec"];
 const ASPECT_RATIOS: NonNullable<Spec["aspect_ratio"]>[] = ["16:9", "9:16", "1:1"];
 
 /** Phase 1: the video spec, edited in place (each save a new version); the server's 422 at its field. */
-export function SpecEditor({ checkpointId, spec, version, onSaved }: { checkpointId: string; spec: Spec; version: number; onSaved: () => void }) {
-  const [draft, setDraft] = useState<Spec>(spec);
-  // A new version from the server (this save's, or anyone's) is what the form shows next; a re-read
-  // of the same version leaves the person's typing alone.
-  useEffect(() => setDraft(spec), [version]);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [problem, setProblem] = useState<string | null>(null);
+export function SpecEditor({ checkpointId, spec, version }: { checkpointId: string; spec: Spec; version: number }) {
+  // The person's edits belong to the version they started from: a new version from the server (this
+  // save's, or anyone's) is what the form shows next; a re-read of the same version leaves them be.
+  const [edit, setEdit] = useState<{ of: number; spec: Spec } | null>(null);
+  const draft = edit && edit.of === version ? edit.spec : spec;
   const [saved, setSaved] = useState(false);
+  const client = useQueryClient();
+  const save = useMutation({
+    mutationFn: ({ title, logline, style, aspect_ratio, duration_s, beats }: Spec) =>
+      must(
+        api.PATCH("/api/checkpoints/{checkpoint_id}/spec", {
+          params: { path: { checkpoint_id: checkpointId } },
+          body: { title, logline, aspect_ratio, duration_s, beats, ...(style ? { style } : {}) },
+        }),
+      ),
+    onSuccess: () => {
+      setSaved(true);
+      return client.invalidateQueries({ queryKey: keys.checkpoint(checkpointId) });
+    },
+  });
+  const errors = save.error instanceof ApiError ? fieldErrors(save.error.body) : {};
+  const problem = problemOf(save.error);
   const set = (patch: Partial<Spec>) => {
-    setDraft({ ...draft, ...patch });
+    setEdit({ of: version, spec: { ...draft, ...patch } });
     setSaved(false);
   };
   const setBeat = (i: number, patch: Partial<Schemas["SpecBeat"]>) =>
@@ -29,21 +45,14 @@ export function SpecEditor({ checkpointId, spec, version, onSaved }: { checkpoin
       </span>
     ) : null;
 
-  async function save(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    const { title, logline, style, aspect_ratio, duration_s, beats } = draft;
-    const { error, response } = await api.PATCH("/api/checkpoints/{checkpoint_id}/spec", {
-      params: { path: { checkpoint_id: checkpointId } },
-      body: { title, logline, aspect_ratio, duration_s, beats, ...(style ? { style } : {}) },
-    });
-    setErrors(response.ok ? {} : fieldErrors(error));
-    setProblem(response.ok ? null : errorMessage(error, response.status));
-    setSaved(response.ok);
-    if (response.ok) onSaved();
+    setSaved(false);
+    save.mutate(draft);
   }
 
   return (
-    <form className="spec" onSubmit={save} aria-label="Video spec">
+    <form className="spec" onSubmit={submit} aria-label="Video spec">
       <label>
         Title
         <input value={draft.title} onChange={(e) => set({ title: e.target.value })} />

@@ -1,43 +1,35 @@
-import { useState } from "react";
+import { useMutation } from "@tanstack/react-query";
 import { Link } from "react-router";
-import { api, type Schemas } from "../api/client";
-import { errorMessage } from "../api/errors";
-import { ErrorNote } from "../ui/ErrorNote";
+import { must, problemOf } from "../api/answers";
+import { api } from "../api/client";
+import { acceptedImages, useRules } from "../api/config";
 import { multipart } from "../api/multipart";
+import { ErrorNote } from "../ui/ErrorNote";
 import { DropZone } from "../ui/DropZone";
-import { IMAGE_TYPES } from "../ui/images";
-
-type Found = Schemas["FaceSearchOut"];
 
 /** Drop a photo of someone: every asset across the caller's library that shows that face. */
 export function FaceSearchPage() {
-  const [found, setFound] = useState<Found | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function search(file: File | undefined) {
-    if (!file) return;
-    setBusy(true);
-    // The route takes JSON or a multipart upload; this is the upload.
-    const { data, error, response } = await api.POST("/api/faces/search", multipart<{ file: string }>({ file }));
-    setBusy(false);
-    setFound(data ?? null);
-    setProblem(data ? null : errorMessage(error, response.status));
-  }
-
+  const accept = acceptedImages(useRules());
+  // A search sends a photo (the route takes JSON or a multipart upload; this is the upload), so it
+  // is a mutation: its answer is this page's, not a cached read.
+  const search = useMutation({
+    mutationFn: (file: File) => must(api.POST("/api/faces/search", multipart<{ file: string }>({ file }))),
+  });
+  const found = search.data;
+  const start = (file: File | undefined) => file && search.mutate(file);
 
   return (
     <main>
       <h1>Face search</h1>
-      <DropZone label="Photo to search with" onFiles={(files) => void search(files[0])}>
+      <DropZone label="Photo to search with" onFiles={(files) => start(files[0])}>
         <p>Drop a photo of someone to find that person across your library.</p>
         <label className="pick">
           Choose a photo
-          <input type="file" accept={IMAGE_TYPES} onChange={(e) => void search(e.target.files?.[0])} />
+          <input type="file" accept={accept} onChange={(e) => start(e.target.files?.[0])} />
         </label>
-        {busy && <span>Searching…</span>}
+        {search.isPending && <span>Searching…</span>}
       </DropZone>
-      <ErrorNote message={problem} />
+      <ErrorNote message={problemOf(search.error)} />
       {found && (
         <section aria-label="Matches">
           <p>

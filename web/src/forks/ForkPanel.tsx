@@ -1,12 +1,15 @@
-import { useEffect, useMemo, useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMemo, useState } from "react";
 import { useNavigate } from "react-router";
+import { must, problemOf } from "../api/answers";
 import { api, type Schemas } from "../api/client";
-import { errorMessage } from "../api/errors";
+import { acceptedImages, useRules } from "../api/config";
+import { keys } from "../api/keys";
 import { ASSET_TYPES, type AssetType, assetNameFromFile } from "../manifest/upload";
 import { type AssetMode, type ForkDraft, base64Of, forkRequest, previewSentence } from "./forkRequest";
+import { forkPreviewQuery } from "./preview";
 import { ErrorNote } from "../ui/ErrorNote";
 import { Choice } from "../ui/Choice";
-import { IMAGE_TYPES } from "../ui/images";
 
 type Project = Schemas["ProjectDetail"];
 type Snapshot = Schemas["SnapshotOut"];
@@ -25,38 +28,29 @@ function initialDraft(project: Project, snapshot: Snapshot | null): ForkDraft {
 }
 
 /** Fork a finished project (EditForkPanel): what changes, and before submitting what the fork will
- * redo (the server computes it exactly as the fork will). */
+ * redo (the server computes it exactly as the fork will). The draft starts from the project and its
+ * snapshot as this panel is made: its parent keys it by them, so a new read starts it again. */
 export function ForkPanel({ project, snapshot }: { project: Project; snapshot: Snapshot | null }) {
   const [draft, setDraft] = useState<ForkDraft>(() => initialDraft(project, snapshot));
-  const [preview, setPreview] = useState<Schemas["ForkPreview"] | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const [uploadType, setUploadType] = useState<AssetType>("CHARACTER");
+  const accept = acceptedImages(useRules());
   const navigate = useNavigate();
+  const client = useQueryClient();
   const parent = useMemo(
     () => ({ prompt: project.prompt, style: project.style, scenes: project.scenes, assets: snapshot?.assets ?? [] }),
     [project, snapshot],
   );
   const body = useMemo(() => forkRequest(parent, draft), [parent, draft]);
-  const path = { params: { path: { project_id: project.project_id } } };
-
-  useEffect(() => {
-    setDraft(initialDraft(project, snapshot));
-  }, [project, snapshot]);
-
   const projectId = project.project_id;
-  useEffect(() => {
-    // What the fork would do, asked again 300 ms after the last change.
-    const timer = window.setTimeout(async () => {
-      const { data, error, response } = await api.POST("/api/projects/{project_id}/fork/preview", {
-        params: { path: { project_id: projectId } },
-        body,
-      });
-      setPreview(data ?? null);
-      setProblem(data ? null : errorMessage(error, response.status));
-    }, 300);
-    return () => window.clearTimeout(timer);
-  }, [body, projectId]);
+  const { data: preview, error: previewError } = useQuery(forkPreviewQuery(projectId, body));
+  const fork = useMutation({
+    mutationFn: () => must(api.POST("/api/projects/{project_id}/fork", { params: { path: { project_id: projectId } }, body })),
+    onSuccess: (made) => {
+      void client.invalidateQueries({ queryKey: keys.projects }); // the fork is a new project
+      navigate(`/projects/${made.project_id}`);
+    },
+  });
+  const problem = problemOf(fork.error) ?? problemOf(previewError);
 
   const setAsset = (id: string, patch: Partial<ForkDraft["assets"][string]>) =>
     setDraft((d) => ({ ...d, assets: { ...d.assets, [id]: { ...d.assets[id], ...patch } } }));
@@ -68,14 +62,6 @@ export function ForkPanel({ project, snapshot }: { project: Project; snapshot: S
       files.map(async (f) => ({ image_data: await base64Of(f), name: assetNameFromFile(f.name), asset_type: uploadType })),
     );
     setDraft((d) => ({ ...d, uploads: [...d.uploads, ...uploads] }));
-  }
-
-  async function submit() {
-    setBusy(true);
-    const { data, error, response } = await api.POST("/api/projects/{project_id}/fork", { ...path, body });
-    setBusy(false);
-    if (!data) return setProblem(errorMessage(error, response.status));
-    navigate(`/projects/${data.project_id}`);
   }
 
   return (
@@ -140,7 +126,7 @@ export function ForkPanel({ project, snapshot }: { project: Project; snapshot: S
                         New reference image
                         <input
                           type="file"
-                          accept={IMAGE_TYPES}
+                          accept={accept}
                           onChange={async (e) => e.target.files?.[0] && setAsset(a.id, { referenceImage: await base64Of(e.target.files[0]) })}
                         />
                       </label>
@@ -162,7 +148,7 @@ export function ForkPanel({ project, snapshot }: { project: Project; snapshot: S
                         Add a view
                         <input
                           type="file"
-                          accept={IMAGE_TYPES}
+                          accept={accept}
                           onChange={async (e) =>
                             e.target.files?.[0] &&
                             setAsset(a.id, { newViews: [...d.newViews, { view: "other", image_data: await base64Of(e.target.files[0]) }] })
@@ -179,7 +165,7 @@ export function ForkPanel({ project, snapshot }: { project: Project; snapshot: S
             <Choice label="Type of new uploads" value={uploadType} options={ASSET_TYPES} onChange={setUploadType} />
             <label className="pick">
               New uploads
-              <input type="file" multiple accept={IMAGE_TYPES} onChange={(e) => void addUploads([...(e.target.files ?? [])])} />
+              <input type="file" multiple accept={accept} onChange={(e) => void addUploads([...(e.target.files ?? [])])} />
             </label>
             {draft.uploads.length > 0 && <span>{draft.uploads.map((u) => u.name).join(", ")}</span>}
           </div>
@@ -189,7 +175,7 @@ export function ForkPanel({ project, snapshot }: { project: Project; snapshot: S
         {preview && previewSentence(preview)}
       </p>
       <ErrorNote message={problem} />
-      <button type="button" onClick={() => void submit()} disabled={busy}>
+      <button type="button" onClick={() => fork.mutate()} disabled={fork.isPending}>
         Fork
       </button>
     </section>

@@ -1,35 +1,36 @@
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { useNavigate } from "react-router";
+import { must, problemOf } from "../api/answers";
 import { api, type Schemas } from "../api/client";
-import { errorMessage } from "../api/errors";
+import { categoriesOf, useRules } from "../api/config";
+import { keys } from "../api/keys";
 import { ErrorNote } from "../ui/ErrorNote";
 import { Choice } from "../ui/Choice";
-
-export const CATEGORIES: Schemas["Category"][] = ["CHARACTERS", "ENVIRONMENTS", "OBJECTS", "STYLES", "MIXED"];
 
 /** "noir, hero ,, " -> ["noir", "hero"] */
 export function parseTags(text: string): string[] {
   return [...new Set(text.split(",").map((t) => t.trim()).filter(Boolean))];
 }
 
-export function CreateManifestForm({ onCreated }: { onCreated: () => void }) {
+export function CreateManifestForm() {
+  const categories = categoriesOf(useRules());
   const [name, setName] = useState("");
   const [category, setCategory] = useState<Schemas["Category"]>("CHARACTERS");
   const [tags, setTags] = useState("");
-  const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const navigate = useNavigate();
+  const client = useQueryClient();
+  const create = useMutation({
+    mutationFn: () => must(api.POST("/api/manifests", { body: { name, category, tags: parseTags(tags) } })),
+    onSuccess: (created) => {
+      void client.invalidateQueries({ queryKey: keys.manifests });
+      navigate(`/manifests/${created.id}`); // next: drop its photos
+    },
+  });
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    const { data, error, response } = await api.POST("/api/manifests", {
-      body: { name, category, tags: parseTags(tags) },
-    });
-    setBusy(false);
-    if (!data) return setProblem(errorMessage(error, response.status));
-    onCreated();
-    navigate(`/manifests/${data.id}`); // next: drop its photos
+    create.mutate();
   }
 
   return (
@@ -38,15 +39,15 @@ export function CreateManifestForm({ onCreated }: { onCreated: () => void }) {
         Name
         <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} />
       </label>
-      <Choice label="Category" value={category} options={CATEGORIES} onChange={setCategory} />
+      <Choice label="Category" value={category} options={categories} onChange={setCategory} />
       <label>
         Tags <small>(comma-separated)</small>
         <input value={tags} onChange={(e) => setTags(e.target.value)} />
       </label>
-      <button type="submit" disabled={busy}>
+      <button type="submit" disabled={create.isPending}>
         Create manifest
       </button>
-      <ErrorNote message={problem} />
+      <ErrorNote message={problemOf(create.error)} />
     </form>
   );
 }

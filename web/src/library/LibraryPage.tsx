@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { Schemas } from "../api/client";
-import { CATEGORIES, CreateManifestForm } from "./CreateManifestForm";
+import { categoriesOf, useRules } from "../api/config";
+import { CreateManifestForm } from "./CreateManifestForm";
 import { ManifestCard } from "./ManifestCard";
 import { type LibraryQuery, useManifestPages } from "./useManifestPages";
 import { ErrorNote } from "../ui/ErrorNote";
@@ -15,6 +16,7 @@ const SORTS: [LibraryQuery["sort"], string][] = [
 ];
 
 export function LibraryPage() {
+  const categories = categoriesOf(useRules());
   const [category, setCategory] = useState("");
   const [status, setStatus] = useState("");
   const [sort, setSort] = useState<LibraryQuery["sort"]>("updated_at");
@@ -26,7 +28,7 @@ export function LibraryPage() {
     }),
     [category, status, sort],
   );
-  const { items, loading, error, done, more, reload } = useManifestPages(query);
+  const { items, loading, error, done, more } = useManifestPages(query);
   const sentinel = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -42,10 +44,10 @@ export function LibraryPage() {
     <main>
       <h1>Library</h1>
       <h2>New manifest</h2>
-      <CreateManifestForm onCreated={reload} />
+      <CreateManifestForm />
       <h2>Your manifests</h2>
       <section aria-label="Filters" className="filters">
-        <Choice label="Category" value={category} options={CATEGORIES} onChange={setCategory} none="All" />
+        <Choice label="Category" value={category} options={categories} onChange={setCategory} none="All" />
         <Choice label="Status" value={status} options={STATUSES} onChange={setStatus} none="All" />
         <label>
           Sort by
@@ -61,7 +63,7 @@ export function LibraryPage() {
       <ErrorNote message={error} />
       <section aria-label="Manifests" className="grid" aria-busy={loading}>
         {items.map((m) => (
-          <ManifestCard key={m.id} manifest={m} onChanged={reload} />
+          <ManifestCard key={m.id} manifest={m} />
         ))}
       </section>
       {!loading && done && items.length === 0 && <p className="empty-note">No manifests here yet: create one above.</p>}

@@ -1,31 +1,36 @@
-import { useState } from "react";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router";
+import { ApiError, must, problemOf } from "../api/answers";
 import { api, type Manifest } from "../api/client";
-import { deleteRefusal, errorMessage } from "../api/errors";
+import { deleteRefusal } from "../api/errors";
+import { keys } from "../api/keys";
 import { ErrorNote } from "../ui/ErrorNote";
 
 const when = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleDateString() : "never");
 
-export function ManifestCard({ manifest, onChanged }: { manifest: Manifest; onChanged: () => void }) {
-  const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+/** Why a write failed, and for a refused delete what that means for the projects using it. */
+function refusal(error: unknown): string | null {
+  return error instanceof ApiError ? deleteRefusal(error.body, error.status) : problemOf(error);
+}
+
+export function ManifestCard({ manifest }: { manifest: Manifest }) {
+  const client = useQueryClient();
   const path = { params: { path: { manifest_id: manifest.id } } };
+  // The library is the server's: after a copy or a delete its pages are read again.
+  const listsChanged = () => client.invalidateQueries({ queryKey: keys.manifests });
+  const duplicate = useMutation({
+    mutationFn: () => must(api.POST("/api/manifests/{manifest_id}/duplicate", path)),
+    onSuccess: listsChanged,
+  });
+  const remove = useMutation({
+    mutationFn: () => must(api.DELETE("/api/manifests/{manifest_id}", path)),
+    onSuccess: () => Promise.all([listsChanged(), client.invalidateQueries({ queryKey: keys.manifest(manifest.id) })]),
+  });
+  const busy = duplicate.isPending || remove.isPending;
+  const problem = problemOf(duplicate.error) ?? refusal(remove.error);
 
-  async function duplicate() {
-    setBusy(true);
-    const { error, response } = await api.POST("/api/manifests/{manifest_id}/duplicate", path);
-    setBusy(false);
-    if (!response.ok) return setProblem(errorMessage(error, response.status));
-    onChanged();
-  }
-
-  async function remove() {
-    if (!window.confirm(`Delete “${manifest.name}”? Projects that already use it keep their snapshot.`)) return;
-    setBusy(true);
-    const { error, response } = await api.DELETE("/api/manifests/{manifest_id}", path);
-    setBusy(false);
-    if (!response.ok) return setProblem(deleteRefusal(error, response.status));
-    onChanged();
+  function confirmRemove() {
+    if (window.confirm(`Delete “${manifest.name}”? Projects that already use it keep their snapshot.`)) remove.mutate();
   }
 
   return (
@@ -52,10 +57,10 @@ export function ManifestCard({ manifest, onChanged }: { manifest: Manifest; onCh
         <dd>{when(manifest.last_used_at)}</dd>
       </dl>
       <div className="actions">
-        <button type="button" onClick={duplicate} disabled={busy}>
+        <button type="button" onClick={() => duplicate.mutate()} disabled={busy}>
           Duplicate
         </button>
-        <button type="button" className="danger" onClick={remove} disabled={busy}>
+        <button type="button" className="danger" onClick={confirmRemove} disabled={busy}>
           Delete
         </button>
       </div>

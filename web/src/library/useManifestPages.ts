@@ -1,57 +1,47 @@
 // The caller's manifests, page by page on the API's cursors (X-Next-Cursor). The list is always the
-// server's: after a change it is read again, never patched by hand.
-import { useCallback, useEffect, useRef, useState } from "react";
-import { api, type Manifest, type Schemas } from "../api/client";
+// server's: after a change it is read again (invalidated), never patched by hand; a filter or sort
+// changed while a page is on its way drops that answer (its own key; the old request is aborted).
+import { useInfiniteQuery } from "@tanstack/react-query";
+import { useCallback } from "react";
+import { ApiError, problemOf } from "../api/answers";
+import { api, type Manifest } from "../api/client";
 import { errorMessage } from "../api/errors";
+import { type ManifestListQuery, keys } from "../api/keys";
 
-export interface LibraryQuery {
-  category?: Schemas["Category"];
-  status?: Schemas["ManifestStatus"];
-  sort: "updated_at" | "name" | "times_used" | "asset_count";
-}
+export type LibraryQuery = Omit<ManifestListQuery, "limit"> & { sort: NonNullable<ManifestListQuery["sort"]> };
 
 export const PAGE_SIZE = 24;
 
+interface Page {
+  items: Manifest[];
+  next: string | null;
+}
+
+async function readPage(query: LibraryQuery, cursor: string | null, signal: AbortSignal): Promise<Page> {
+  const { data, error, response } = await api.GET("/api/manifests", {
+    params: { query: { ...query, limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) } },
+    signal,
+  });
+  if (!data) throw new ApiError(errorMessage(error, response.status), response.status, error);
+  return { items: data, next: response.headers.get("X-Next-Cursor") };
+}
+
 export function useManifestPages(query: LibraryQuery) {
-  const [items, setItems] = useState<Manifest[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [done, setDone] = useState(false);
-  const generation = useRef(0); // answers to an older query are dropped
-
-  const load = useCallback(
-    async (from: string | null, reset: boolean) => {
-      const mine = reset ? ++generation.current : generation.current;
-      setLoading(true);
-      const { data, error: body, response } = await api.GET("/api/manifests", {
-        params: { query: { ...query, limit: PAGE_SIZE, ...(from ? { cursor: from } : {}) } },
-      });
-      if (mine !== generation.current) return;
-      setLoading(false);
-      if (!data) {
-        setError(errorMessage(body, response.status));
-        return;
-      }
-      const next = response.headers.get("X-Next-Cursor");
-      setError(null);
-      setItems((before) => (reset ? data : [...before, ...data]));
-      setCursor(next);
-      setDone(!next);
-    },
-    [query],
-  );
-
-  useEffect(() => {
-    setItems([]);
-    setDone(false);
-    void load(null, true);
-  }, [load]);
-
+  const pages = useInfiniteQuery({
+    queryKey: keys.manifestPages(query),
+    queryFn: ({ pageParam, signal }) => readPage(query, pageParam, signal),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.next,
+  });
+  const { hasNextPage, isFetching, fetchNextPage } = pages;
   const more = useCallback(() => {
-    if (!loading && !done && cursor) void load(cursor, false);
-  }, [cursor, done, load, loading]);
-  const reload = useCallback(() => load(null, true), [load]);
-
-  return { items, loading, error, done, more, reload };
+    if (hasNextPage && !isFetching) void fetchNextPage();
+  }, [hasNextPage, isFetching, fetchNextPage]);
+  return {
+    items: pages.data?.pages.flatMap((p) => p.items) ?? [],
+    loading: isFetching,
+    error: problemOf(pages.error),
+    done: pages.isSuccess && !hasNextPage,
+    more,
+  };
 }

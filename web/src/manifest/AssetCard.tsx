@@ -1,7 +1,9 @@
+import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
+import { must, problemOf } from "../api/answers";
 import { api, type Schemas } from "../api/client";
-import { errorMessage } from "../api/errors";
 import { EditableText } from "./EditableText";
+import { useManifestChanged } from "./queries";
 import { ASSET_TYPES } from "./upload";
 import { Views } from "./Views";
 import { ErrorNote } from "../ui/ErrorNote";
@@ -9,23 +11,25 @@ import { Choice } from "../ui/Choice";
 
 type Asset = Schemas["AssetOut"];
 type AssetUpdate = Schemas["AssetUpdate"];
+type Answer = Promise<{ data?: unknown; error?: unknown; response: Response }>;
 
 /** One asset of the registry: its tag and image, what the run found, and every edit a creator makes. */
-export function AssetCard({ asset, sourceTag, onChanged }: { asset: Asset; sourceTag?: string; onChanged: () => void }) {
+export function AssetCard({ asset, sourceTag }: { asset: Asset; sourceTag?: string }) {
   const [problem, setProblem] = useState<string | null>(null);
+  const changed = useManifestChanged();
   const path = { params: { path: { asset_id: asset.id } } };
+  // An edit counts as done once the registry shows it: the manifest is read again before it settles.
+  const edit = useMutation({
+    mutationFn: (body: AssetUpdate) => must(api.PUT("/api/assets/{asset_id}", { ...path, body })),
+    onSuccess: () => changed(asset.manifest_id),
+  });
+  const act = useMutation({ mutationFn: (run: () => Answer) => must(run()), onSettled: () => changed(asset.manifest_id) });
 
-  async function update(body: AssetUpdate): Promise<string | null> {
-    const { error, response } = await api.PUT("/api/assets/{asset_id}", { ...path, body });
-    if (!response.ok) return errorMessage(error, response.status);
-    onChanged();
-    return null;
-  }
-  async function act(run: () => Promise<{ error?: unknown; response: Response }>, confirmText?: string) {
+  /** null when saved, else why not. */
+  const update = (body: AssetUpdate) => edit.mutateAsync(body).then(() => null, problemOf);
+  function perform(run: () => Answer, confirmText?: string) {
     if (confirmText && !window.confirm(confirmText)) return;
-    const { error, response } = await run();
-    setProblem(response.ok ? null : errorMessage(error, response.status));
-    onChanged();
+    act.mutateAsync(run).then(() => setProblem(null), (e: unknown) => setProblem(problemOf(e)));
   }
   const warnings = (asset.quality_checks ?? []).filter((c) => c.severity === "warning");
   const notes = (asset.quality_checks ?? []).filter((c) => c.severity === "info");
@@ -40,12 +44,7 @@ export function AssetCard({ asset, sourceTag, onChanged }: { asset: Asset; sourc
           {asset.duplicate_of && <span className="badge">duplicate</span>}
         </p>
         <EditableText label="Name" value={asset.name} save={(name) => update({ name })} />
-        <Choice
-          label="Type"
-          value={asset.asset_type}
-          options={ASSET_TYPES}
-          onChange={(asset_type) => void update({ asset_type }).then(setProblem)}
-        />
+        <Choice label="Type" value={asset.asset_type} options={ASSET_TYPES} onChange={(asset_type) => void update({ asset_type }).then(setProblem)} />
         {warnings.map((w) => (
           <p key={w.code} className="warning">
             ⚠ {w.message}
@@ -67,12 +66,12 @@ export function AssetCard({ asset, sourceTag, onChanged }: { asset: Asset; sourc
         ))}
         <EditableText label="Reverse prompt" value={asset.reverse_prompt ?? ""} save={(reverse_prompt) => update({ reverse_prompt })} />
         <EditableText label="Visual description" value={asset.visual_description ?? ""} save={(visual_description) => update({ visual_description })} />
-        <Views asset={asset} onChanged={onChanged} />
+        <Views asset={asset} />
         <div className="actions">
-          <button type="button" onClick={() => void act(() => api.POST("/api/assets/{asset_id}/reprocess", path))}>
+          <button type="button" onClick={() => perform(() => api.POST("/api/assets/{asset_id}/reprocess", path))}>
             Reprocess
           </button>
-          <button type="button" className="danger" onClick={() => void act(() => api.DELETE("/api/assets/{asset_id}", path), `Delete ${asset.manifest_tag} ${asset.name}?`)}>
+          <button type="button" className="danger" onClick={() => perform(() => api.DELETE("/api/assets/{asset_id}", path), `Delete ${asset.manifest_tag} ${asset.name}?`)}>
             Delete
           </button>
         </div>

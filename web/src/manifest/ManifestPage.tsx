@@ -1,28 +1,18 @@
-import { useCallback } from "react";
+import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
-import { api, type Schemas } from "../api/client";
-import { errorMessage } from "../api/errors";
+import { problemOf } from "../api/answers";
 import { CastSection } from "./CastSection";
 import { ProcessingPanel } from "./ProcessingPanel";
+import { manifestQuery } from "./queries";
 import { RegistryList } from "./RegistryList";
 import { Uploader } from "./Uploader";
-import { useServer } from "./useServer";
 import { Loading, Unavailable } from "../ui/PageStates";
-
-type Detail = Schemas["ManifestDetail"];
 
 export function ManifestPage() {
   const { manifestId = "" } = useParams();
-  const read = useCallback(async () => {
-    const { data, error, response } = await api.GET("/api/manifests/{manifest_id}", {
-      params: { path: { manifest_id: manifestId } },
-    });
-    return data ? { data } : { message: errorMessage(error, response.status) };
-  }, [manifestId]);
-  const { data: manifest, error, reload } = useServer<Detail>(read, (m) => m.status === "PROCESSING", 2500);
-  const refresh = useCallback(() => void reload(), [reload]);
+  const { data: manifest, error } = useQuery(manifestQuery(manifestId));
 
-  if (error && !manifest) return <Unavailable message={error} back={{ to: "/", label: "Back to the library" }} />;
+  if (error && !manifest) return <Unavailable message={problemOf(error) ?? ""} back={{ to: "/", label: "Back to the library" }} />;
   if (!manifest) return <Loading />;
   const byId = new Map(manifest.assets.map((a) => [a.id, a]));
   return (
@@ -43,10 +33,11 @@ export function ManifestPage() {
           </>
         )}
       </p>
-      <Uploader manifestId={manifest.id} category={manifest.category} onUploaded={refresh} />
-      <ProcessingPanel manifestId={manifest.id} onFinished={refresh} />
+      {/* A new manifest id (a link from face search) is a new uploader: its type follows that category. */}
+      <Uploader key={manifest.id} manifestId={manifest.id} category={manifest.category} />
+      <ProcessingPanel manifestId={manifest.id} />
       <CastSection cast={manifest.cast ?? []} assets={byId} />
-      <RegistryList assets={manifest.assets} onChanged={refresh} />
+      <RegistryList assets={manifest.assets} />
     </main>
   );
 }

@@ -1,58 +1,34 @@
-import { useCallback, useEffect, useRef, useState } from "react";
-import { api, type Schemas } from "../api/client";
-import { errorMessage } from "../api/errors";
-import { useServer } from "./useServer";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { must, problemOf } from "../api/answers";
+import { api } from "../api/client";
+import { useRules } from "../api/config";
+import { keys } from "../api/keys";
+import { progressQuery } from "./queries";
 import { ErrorNote } from "../ui/ErrorNote";
-
-type Progress = Schemas["ProgressOut"];
-
-// The run's steps in the order they happen (docs/processing.md); any other step goes last.
-const STEP_ORDER = ["detection", "faces", "reverse_prompting", "tags", "contact_sheet"];
-const rank = (step: string) => (STEP_ORDER.indexOf(step) + STEP_ORDER.length + 1) % (STEP_ORDER.length + 1);
 
 const money = (usd: number | undefined) => `$${(usd ?? 0).toFixed(4)}`;
 
+/** `progress`'s steps in the order the run goes through them (the server's `steps`); any other last. */
+export function inRunOrder<T>(progress: Record<string, T>, steps: readonly string[]): [string, T][] {
+  const rank = (step: string) => (steps.includes(step) ? steps.indexOf(step) : steps.length);
+  return Object.entries(progress).sort(([a], [b]) => rank(a) - rank(b));
+}
+
 /** Start a run and follow it: a bar per step with counts, seconds and cost, read from the server
- * (so a reload finds the run where it is); an error says what failed and offers to run again. */
-export function ProcessingPanel({
-  manifestId,
-  onFinished,
-  onStatus,
-}: {
-  manifestId: string;
-  onFinished: () => void;
-  onStatus?: (status: Schemas["ManifestStatus"]) => void;
-}) {
-  const read = useCallback(async () => {
-    const { data, error, response } = await api.GET("/api/manifests/{manifest_id}/progress", {
-      params: { path: { manifest_id: manifestId } },
-    });
-    return data ? { data } : { message: errorMessage(error, response.status) };
-  }, [manifestId]);
-  const { data: progress, error, reload } = useServer<Progress>(read, (p) => p.status === "PROCESSING");
-  const [problem, setProblem] = useState<string | null>(null);
-  const previous = useRef<string | null>(null);
-
-  useEffect(() => {
-    if (progress) onStatus?.(progress.status);
-  }, [progress, onStatus]);
-
-  useEffect(() => {
-    if (previous.current === "PROCESSING" && progress && progress.status !== "PROCESSING") onFinished();
-    previous.current = progress?.status ?? null;
-  }, [progress, onFinished]);
-
-  async function start() {
-    const { error: body, response } = await api.POST("/api/manifests/{manifest_id}/process", {
-      params: { path: { manifest_id: manifestId } },
-    });
-    setProblem(response.ok ? null : errorMessage(body, response.status));
-    await reload();
-    onFinished();
-  }
+ * (so a reload finds the run where it is) while it runs; an error says what failed and offers to
+ * run again. */
+export function ProcessingPanel({ manifestId }: { manifestId: string }) {
+  const { steps: order } = useRules();
+  const client = useQueryClient();
+  const { data: progress, error } = useQuery(progressQuery(manifestId));
+  const start = useMutation({
+    mutationFn: () => must(api.POST("/api/manifests/{manifest_id}/process", { params: { path: { manifest_id: manifestId } } })),
+    // Started or refused, the manifest and its progress are read again (its status, the run's steps).
+    onSettled: () => client.invalidateQueries({ queryKey: keys.manifest(manifestId) }),
+  });
 
   const running = progress?.status === "PROCESSING";
-  const steps = Object.entries(progress?.progress ?? {}).sort(([a], [b]) => rank(a) - rank(b));
+  const steps = inRunOrder(progress?.progress ?? {}, order);
   return (
     <section aria-label="Processing" className="processing">
       <h2>Processing</h2>
@@ -91,8 +67,8 @@ export function ProcessingPanel({
           The run failed: {progress.error}
         </p>
       )}
-      <ErrorNote message={problem ?? error} />
-      <button type="button" onClick={start} disabled={running}>
+      <ErrorNote message={problemOf(start.error) ?? problemOf(error)} />
+      <button type="button" onClick={() => start.mutate()} disabled={running || start.isPending}>
         {progress?.status === "ERROR" || progress?.status === "READY" ? "Process again" : "Process"}
       </button>
     </section>

@@ -35,7 +35,7 @@ export function registryRows(assets: Asset[], columns: number): Row[] {
 
 /** Every asset, by type, in a window: only the rows on screen (and a few around) are in the page,
  * so a 1,000-asset registry shows its first cards as fast as a small one. */
-export function RegistryList({ assets, onChanged }: { assets: Asset[]; onChanged: () => void }) {
+export function RegistryList({ assets }: { assets: Asset[] }) {
   const container = useRef<HTMLDivElement>(null);
   const [columns, setColumns] = useState(3);
   const [offset, setOffset] = useState(0);
@@ -80,7 +80,7 @@ export function RegistryList({ assets, onChanged }: { assets: Asset[]; onChanged
             ) : (
               <div className="assets" style={{ gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))` }}>
                 {row.items.map(({ asset, source }) => (
-                  <AssetCard key={asset.id} asset={asset} sourceTag={source?.manifest_tag} onChanged={onChanged} />
+                  <AssetCard key={asset.id} asset={asset} sourceTag={source?.manifest_tag} />
                 ))}
               </div>
             )}

@@ -1,9 +1,11 @@
+import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import type { Schemas } from "../api/client";
+import { acceptedImages, useRules } from "../api/config";
+import { useManifestChanged } from "./queries";
 import { ASSET_TYPES, type AssetType, type UploadState, defaultType, uploadAsAsset } from "./upload";
 import { DropZone } from "../ui/DropZone";
 import { Choice } from "../ui/Choice";
-import { IMAGE_TYPES } from "../ui/images";
 
 interface Item {
   key: string;
@@ -12,14 +14,18 @@ interface Item {
 }
 
 /** Drop (or pick) many photos at once: each becomes an asset, uploaded three at a time. */
-export function Uploader({ manifestId, category, onUploaded }: { manifestId: string; category: Schemas["Category"]; onUploaded: () => void }) {
-  const [assetType, setAssetType] = useState<AssetType>(defaultType(category));
+export function Uploader({ manifestId, category }: { manifestId: string; category: Schemas["Category"] }) {
+  const rules = useRules();
+  const [assetType, setAssetType] = useState<AssetType>(() => defaultType(rules, category));
   const [items, setItems] = useState<Item[]>([]);
+  const changed = useManifestChanged();
+  // A batch is one write as far as the cache goes: the manifest is read again once it is all in.
+  const batch = useMutation({ mutationFn: (files: File[]) => upload(files), onSettled: () => changed(manifestId) });
 
-  function start(files: File[]) {
-    const batch = files.map((file, i) => ({ file, key: `${Date.now()}-${i}-${file.name}` }));
-    setItems((before) => [...batch.map(({ file, key }) => ({ key, name: file.name, state: { phase: "uploading", fraction: 0 } as UploadState })), ...before]);
-    const queue = [...batch];
+  function upload(files: File[]) {
+    const added = files.map((file, i) => ({ file, key: `${Date.now()}-${i}-${file.name}` }));
+    setItems((before) => [...added.map(({ file, key }) => ({ key, name: file.name, state: { phase: "uploading", fraction: 0 } as UploadState })), ...before]);
+    const queue = [...added];
     const worker = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
         const { file, key } = next;
@@ -28,18 +34,17 @@ export function Uploader({ manifestId, category, onUploaded }: { manifestId: str
         );
       }
     };
-    void Promise.all([worker(), worker(), worker()]).then(onUploaded);
+    return Promise.all([worker(), worker(), worker()]);
   }
-
 
   return (
     <section aria-label="Add photos" className="uploader">
-      <DropZone label="Drop photos" onFiles={start}>
+      <DropZone label="Drop photos" onFiles={(files) => batch.mutate(files)}>
         <p>Drop photos here: each becomes an asset named after its file.</p>
         <Choice label="Type of the new assets" value={assetType} options={ASSET_TYPES} onChange={setAssetType} />
         <label className="pick">
           Choose photos
-          <input type="file" multiple accept={IMAGE_TYPES} onChange={(e) => start([...(e.target.files ?? [])])} />
+          <input type="file" multiple accept={acceptedImages(rules)} onChange={(e) => batch.mutate([...(e.target.files ?? [])])} />
         </label>
       </DropZone>
       {items.length > 0 && (

@@ -1,39 +1,35 @@
+import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
+import { must, problemOf } from "../api/answers";
 import { api, type Schemas } from "../api/client";
-import { errorMessage } from "../api/errors";
-import { ErrorNote } from "../ui/ErrorNote";
+import { acceptedImages, useRules } from "../api/config";
 import { multipart } from "../api/multipart";
+import { useManifestChanged } from "./queries";
+import { ErrorNote } from "../ui/ErrorNote";
 import { Choice } from "../ui/Choice";
-import { IMAGE_TYPES } from "../ui/images";
 
 type View = Schemas["AssetViewOut"]["view"];
 const VIEWS: View[] = ["front", "left", "right", "back", "other"];
 export const MAX_VIEWS = 4;
 
 /** An asset's other angles: each with what the run judged of its face, removable; add up to four. */
-export function Views({ asset, onChanged }: { asset: Schemas["AssetOut"]; onChanged: () => void }) {
+export function Views({ asset }: { asset: Schemas["AssetOut"] }) {
   const [view, setView] = useState<View>("left");
-  const [problem, setProblem] = useState<string | null>(null);
+  const accept = acceptedImages(useRules());
+  const changed = useManifestChanged();
   const views = asset.views ?? [];
   const assetPath = { asset_id: asset.id };
-
-  async function add(file: File | undefined) {
-    if (!file) return;
-    const { error, response } = await api.POST("/api/assets/{asset_id}/views", {
-      params: { path: assetPath, query: { view } },
-      ...multipart<{ file: string }>({ file }),
-    });
-    setProblem(response.ok ? null : errorMessage(error, response.status));
-    onChanged();
-  }
-
-  async function remove(viewId: string) {
-    const { error, response } = await api.DELETE("/api/assets/{asset_id}/views/{view_id}", {
-      params: { path: { ...assetPath, view_id: viewId } },
-    });
-    setProblem(response.ok ? null : errorMessage(error, response.status));
-    onChanged();
-  }
+  // Added or refused, removed or not: the card shows the server's views next.
+  const add = useMutation({
+    mutationFn: (file: File) =>
+      must(api.POST("/api/assets/{asset_id}/views", { params: { path: assetPath, query: { view } }, ...multipart<{ file: string }>({ file }) })),
+    onSettled: () => changed(asset.manifest_id),
+  });
+  const remove = useMutation({
+    mutationFn: (viewId: string) => must(api.DELETE("/api/assets/{asset_id}/views/{view_id}", { params: { path: { ...assetPath, view_id: viewId } } })),
+    onSettled: () => changed(asset.manifest_id),
+  });
+  const problem = problemOf(add.error) ?? problemOf(remove.error);
 
   return (
     <div className="views">
@@ -46,7 +42,7 @@ export function Views({ asset, onChanged }: { asset: Schemas["AssetOut"]; onChan
                 {v.view}
                 {v.identity_note ? ` · ${v.identity_note}` : ""}
               </span>
-              <button type="button" onClick={() => void remove(v.id)} aria-label={`Remove the ${v.view} view`}>
+              <button type="button" onClick={() => remove.mutate(v.id)} aria-label={`Remove the ${v.view} view`}>
                 ×
               </button>
             </li>
@@ -58,7 +54,7 @@ export function Views({ asset, onChanged }: { asset: Schemas["AssetOut"]; onChan
           <Choice label="Angle" value={view} options={VIEWS} onChange={setView} />
           <label className="pick">
             Add a view
-            <input type="file" accept={IMAGE_TYPES} onChange={(e) => void add(e.target.files?.[0])} />
+            <input type="file" accept={accept} onChange={(e) => e.target.files?.[0] && add.mutate(e.target.files[0])} />
           </label>
         </div>
       )}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { SERVED_RULES } from "../api/config.fixture";
 import { assetNameFromFile, defaultType } from "./upload";
 
 describe("assetNameFromFile", () => {
@@ -15,11 +16,16 @@ describe("assetNameFromFile", () => {
 });
 
 describe("defaultType", () => {
-  it("follows the manifest's category", () => {
-    expect(defaultType("CHARACTERS")).toBe("CHARACTER");
-    expect(defaultType("OBJECTS")).toBe("OBJECT");
-    expect(defaultType("ENVIRONMENTS")).toBe("ENVIRONMENT");
-    expect(defaultType("STYLES")).toBe("STYLE");
-    expect(defaultType("MIXED")).toBe("CHARACTER");
+  it("follows the manifest's category, as the server's rules map it", () => {
+    expect(defaultType(SERVED_RULES, "CHARACTERS")).toBe("CHARACTER");
+    expect(defaultType(SERVED_RULES, "OBJECTS")).toBe("OBJECT");
+    expect(defaultType(SERVED_RULES, "ENVIRONMENTS")).toBe("ENVIRONMENT");
+    expect(defaultType(SERVED_RULES, "STYLES")).toBe("STYLE");
+    expect(defaultType(SERVED_RULES, "MIXED")).toBe("CHARACTER");
+  });
+  it("reads the mapping from the rules it is given, not from a copy of its own", () => {
+    const rules = { ...SERVED_RULES, category_asset_types: { ...SERVED_RULES.category_asset_types, MIXED: "STYLE" as const } };
+    expect(defaultType(rules, "MIXED")).toBe("STYLE");
+    expect(defaultType({ ...SERVED_RULES, category_asset_types: {} }, "OBJECTS")).toBe("CHARACTER");
   });
 });

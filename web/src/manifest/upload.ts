@@ -2,6 +2,7 @@
 // URL, then checked by the upload trigger. A refused file leaves nothing behind: its asset is deleted
 // and the server's reason is what the creator reads.
 import { api, type Schemas } from "../api/client";
+import type { Rules } from "../api/config";
 import { errorMessage } from "../api/errors";
 
 export type AssetType = Schemas["AssetType"];
@@ -13,11 +14,10 @@ export function assetNameFromFile(fileName: string): string {
   return (stem || "Untitled").slice(0, 200);
 }
 
-/** The asset type a manifest's category suggests for its uploads. */
-export function defaultType(category: Schemas["Category"]): AssetType {
-  return ({ ENVIRONMENTS: "ENVIRONMENT", OBJECTS: "OBJECT", STYLES: "STYLE" } as const)[
-    category as "ENVIRONMENTS" | "OBJECTS" | "STYLES"
-  ] ?? "CHARACTER";
+/** The asset type a manifest's category suggests for its uploads, as the server says (its rules);
+ * a category it names no type for (a newer server's) starts with the first type. */
+export function defaultType(rules: Rules, category: Schemas["Category"]): AssetType {
+  return rules.category_asset_types[category] ?? ASSET_TYPES[0];
 }
 
 export type UploadState =

@@ -1,7 +1,10 @@
-import { type FormEvent, useEffect, useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useState } from "react";
 import { useNavigate } from "react-router";
-import { api, type Manifest } from "../api/client";
-import { errorMessage } from "../api/errors";
+import { must, problemOf } from "../api/answers";
+import { api } from "../api/client";
+import { keys } from "../api/keys";
+import { manifestListQuery } from "../library/queries";
 import { ErrorNote } from "../ui/ErrorNote";
 
 /** Start a project, on a READY manifest of the caller's (an immutable snapshot of it) or none. */
@@ -9,24 +12,22 @@ export function GenerateForm() {
   const [prompt, setPrompt] = useState("");
   const [style, setStyle] = useState("");
   const [manifestId, setManifestId] = useState("");
-  const [ready, setReady] = useState<Manifest[]>([]);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { data: ready = [] } = useQuery(manifestListQuery({ status: "READY", sort: "name", limit: 100 }));
   const navigate = useNavigate();
+  const client = useQueryClient();
+  const generate = useMutation({
+    mutationFn: () =>
+      must(api.POST("/api/generate", { body: { prompt, ...(style.trim() ? { style } : {}), ...(manifestId ? { manifest_id: manifestId } : {}) } })),
+    onSuccess: (made) => {
+      // A new project, and its manifest's "times used" on the library's cards.
+      void Promise.all([client.invalidateQueries({ queryKey: keys.projects }), client.invalidateQueries({ queryKey: keys.manifests })]);
+      navigate(`/projects/${made.project_id}`);
+    },
+  });
 
-  useEffect(() => {
-    void api.GET("/api/manifests", { params: { query: { status: "READY", sort: "name", limit: 100 } } }).then(({ data }) => setReady(data ?? []));
-  }, []);
-
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    const { data, error, response } = await api.POST("/api/generate", {
-      body: { prompt, ...(style.trim() ? { style } : {}), ...(manifestId ? { manifest_id: manifestId } : {}) },
-    });
-    setBusy(false);
-    if (!data) return setProblem(errorMessage(error, response.status));
-    navigate(`/projects/${data.project_id}`);
+    generate.mutate();
   }
 
   return (
@@ -50,10 +51,10 @@ export function GenerateForm() {
           ))}
         </select>
       </label>
-      <button type="submit" disabled={busy}>
+      <button type="submit" disabled={generate.isPending}>
         Generate
       </button>
-      <ErrorNote message={problem} />
+      <ErrorNote message={problemOf(generate.error)} />
     </form>
   );
 }

@@ -1,45 +1,34 @@
-import { useCallback, useEffect, useState } from "react";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
-import { api, type Schemas } from "../api/client";
-import { errorMessage } from "../api/errors";
+import { problemOf } from "../api/answers";
+import { useRules } from "../api/config";
 import { BranchTree } from "../checkpoints/BranchTree";
 import { ContinuityBadge } from "../continuity/ContinuityBadge";
 import { ForkPanel } from "../forks/ForkPanel";
 import { ProcessingPanel } from "../manifest/ProcessingPanel";
-import { useServer } from "../manifest/useServer";
+import { useRunStatus } from "../manifest/queries";
 import { sceneChips } from "./characters";
+import { continuityQuery, projectQuery, snapshotQuery } from "./queries";
 import { Loading, Unavailable } from "../ui/PageStates";
-
-type Detail = Schemas["ProjectDetail"];
-type Snapshot = Schemas["SnapshotOut"];
-type Continuity = Schemas["ProjectContinuity"];
 
 /** A project: its scenes (storyboard, keyframe, clip, the characters each asks for, continuity),
  * and the manifest as it was when the project started (its snapshot). */
 export function ProjectPage() {
   const { projectId = "" } = useParams();
-  const read = useCallback(async () => {
-    const { data, error, response } = await api.GET("/api/projects/{project_id}", { params: { path: { project_id: projectId } } });
-    return data ? { data } : { message: errorMessage(error, response.status) };
-  }, [projectId]);
-  const { data: project, error, reload } = useServer<Detail>(read, (p) => p.status === "running" || p.status === "pending", 3000);
-  const [snapshot, setSnapshot] = useState<Snapshot | null>(null);
-  const [continuity, setContinuity] = useState<Continuity | null>(null);
-  // A fork's snapshot is written when its manifest's run finishes: read it only then.
-  const [runStatus, setRunStatus] = useState<Schemas["ManifestStatus"] | null>(null);
+  const finished = useRules().terminal_project_statuses;
+  const { data: project, error } = useQuery(projectQuery(projectId, finished));
   const isFork = Boolean(project?.parent_project_id && project?.manifest_id);
-  const snapshotId = isFork && (runStatus === null || runStatus === "PROCESSING") ? null : project?.snapshot_id;
-  const updatedAt = project?.updated_at;
+  // A fork's snapshot is written when its manifest's run finishes: read it only then.
+  const runStatus = useRunStatus(isFork ? project?.manifest_id : null);
+  const snapshotId = isFork && (runStatus === undefined || runStatus === "PROCESSING") ? null : project?.snapshot_id;
+  const { data: snapshot = null } = useQuery({ ...snapshotQuery(projectId, snapshotId ?? ""), enabled: Boolean(snapshotId) });
+  const { data: continuity = null } = useQuery({
+    ...continuityQuery(projectId, project?.updated_at ?? ""),
+    enabled: Boolean(snapshotId),
+    placeholderData: keepPreviousData, // the last report stays up while the next is read
+  });
 
-  useEffect(() => {
-    if (!snapshotId) return;
-    const path = { params: { path: { project_id: projectId } } };
-    void api.GET("/api/projects/{project_id}/snapshot", path).then(({ data }) => setSnapshot(data ?? null));
-    void api.GET("/api/projects/{project_id}/continuity", path).then(({ data }) => setContinuity(data ?? null));
-  }, [projectId, snapshotId, updatedAt]); // read again whenever the project changes
-  const finished = useCallback(() => void reload(), [reload]);
-
-  if (error && !project) return <Unavailable message={error} back={{ to: "/projects", label: "Back to the projects" }} />;
+  if (error && !project) return <Unavailable message={problemOf(error) ?? ""} back={{ to: "/projects", label: "Back to the projects" }} />;
   if (!project) return <Loading />;
   const sceneStatus = new Map(
     (continuity?.scenes ?? []).filter((s) => s.branch === project.branch).map((s) => [s.scene_index, s]),
@@ -100,7 +89,7 @@ export function ProjectPage() {
             A fork of <Link to={`/projects/${project.parent_project_id}`}>its parent project</Link>: its own manifest runs the
             changed assets; the snapshot appears when the run is done.
           </p>
-          <ProcessingPanel manifestId={project.manifest_id} onFinished={finished} onStatus={setRunStatus} />
+          <ProcessingPanel manifestId={project.manifest_id} />
         </>
       )}
       <BranchTree projectId={project.project_id} />
@@ -133,8 +122,9 @@ export function ProjectPage() {
           </ul>
         </section>
       )}
-      {["complete", "failed", "stopped"].includes(project.status ?? "") && (!project.manifest_id || snapshot) && (
-        <ForkPanel project={project} snapshot={snapshot} />
+      {project.status && finished.includes(project.status) && (!project.manifest_id || snapshot) && (
+        // A new read of the project or its snapshot starts the fork's draft again from them.
+        <ForkPanel key={`${project.project_id}/${project.updated_at}/${snapshot?.snapshot_id ?? ""}`} project={project} snapshot={snapshot} />
       )}
     </main>
   );

@@ -1,26 +1,19 @@
-import { useCallback } from "react";
+import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
-import { api, type Schemas } from "../api/client";
-import { errorMessage } from "../api/errors";
-import { useServer } from "../manifest/useServer";
+import { problemOf } from "../api/answers";
 import { GenerateForm } from "./GenerateForm";
+import { projectsQuery } from "./queries";
 import { ErrorNote } from "../ui/ErrorNote";
 
-type Project = Schemas["ProjectOut"];
-
 export function ProjectsPage() {
-  const read = useCallback(async () => {
-    const { data, error, response } = await api.GET("/api/projects");
-    return data ? { data } : { message: errorMessage(error, response.status) };
-  }, []);
-  const { data: projects, error } = useServer<Project[]>(read, () => false);
+  const { data: projects, error } = useQuery(projectsQuery);
   return (
     <main>
       <h1>Projects</h1>
       <h2>New project</h2>
       <GenerateForm />
       <h2>Your projects</h2>
-      <ErrorNote message={error} />
+      <ErrorNote message={problemOf(error)} />
       {projects?.length === 0 && <p className="empty-note">No projects yet.</p>}
       <ul className="projects" aria-label="Projects">
         {(projects ?? []).map((p) => (

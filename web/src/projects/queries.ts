@@ -1,0 +1,53 @@
+// A project's reads: the project (polled until it finishes), its snapshot (written once, never
+// changed), its continuity (read again whenever the project changes) and its checkpoints.
+import { queryOptions } from "@tanstack/react-query";
+import { ApiError, must } from "../api/answers";
+import { api, type Schemas } from "../api/client";
+import { keys } from "../api/keys";
+
+export const PROJECT_POLL_MS = 3000;
+
+export const projectsQuery = queryOptions({
+  queryKey: keys.projects,
+  queryFn: ({ signal }) => must(api.GET("/api/projects", { signal })),
+});
+
+/** `finished`: the statuses the server calls terminal (its rules); until then the project is polled. */
+export function projectQuery(projectId: string, finished: readonly Schemas["ProjectStatus"][]) {
+  return queryOptions({
+    queryKey: keys.project(projectId),
+    queryFn: ({ signal }) => must(api.GET("/api/projects/{project_id}", { params: { path: { project_id: projectId } }, signal })),
+    refetchInterval: (query) => {
+      const status = query.state.data?.status;
+      return status && !finished.includes(status) ? PROJECT_POLL_MS : false;
+    },
+  });
+}
+
+const path = (projectId: string) => ({ params: { path: { project_id: projectId } } });
+
+export function snapshotQuery(projectId: string, snapshotId: string) {
+  return queryOptions({
+    queryKey: keys.snapshot(projectId, snapshotId),
+    queryFn: ({ signal }) => must(api.GET("/api/projects/{project_id}/snapshot", { ...path(projectId), signal })),
+    staleTime: Infinity, // a snapshot never changes
+    // A fork's snapshot is written as its run settles: a 409 until then, so ask again shortly.
+    retry: (failures, error) => error instanceof ApiError && error.status === 409 && failures < 10,
+    retryDelay: 1000,
+  });
+}
+
+/** `asOf`: the project's updated_at; each change of the project is a new read. */
+export function continuityQuery(projectId: string, asOf: string) {
+  return queryOptions({
+    queryKey: keys.continuity(projectId, asOf),
+    queryFn: ({ signal }) => must(api.GET("/api/projects/{project_id}/continuity", { ...path(projectId), signal })),
+  });
+}
+
+export function checkpointsQuery(projectId: string) {
+  return queryOptions({
+    queryKey: keys.checkpoints(projectId),
+    queryFn: ({ signal }) => must(api.GET("/api/projects/{project_id}/checkpoints", { ...path(projectId), signal })),
+  });
+}
