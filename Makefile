@@ -10,7 +10,7 @@ SCHEMATHESIS := .venv-schemathesis/bin/st
 WEB_DEPS := web/node_modules/.installed-stamp
 export PYTHONUNBUFFERED := 1
 
-.PHONY: venv models browser web web-types run test test-unit lint infra-check bench clean
+.PHONY: venv models browser web web-types route-index run test test-unit lint infra-check bench clean
 
 # torch and torchvision come from this machine's disk (pip's cap in /etc/xdg/pip names them).
 # The Cloud Tasks emulator pins protobuf<5 but runs on the current one: installed without its pins.
@@ -42,6 +42,10 @@ web: $(WEB_DEPS)
 web-types: $(WEB_DEPS) $(STAMP)
 	$(BIN)/python -c 'import functions.main, json; from functions.api.openapi import spec; print(json.dumps(spec()))' > .cache/openapi.json
 	cd web && npx openapi-typescript --default-non-nullable false ../.cache/openapi.json -o src/api/schema.d.ts
+
+# Which module declares each route, for the router to load one module per route on first use.
+route-index: $(STAMP)
+	$(BIN)/python -m devstack.route_index
 
 run: $(MODELS) web
 	$(BIN)/python -m devstack

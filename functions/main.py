@@ -9,10 +9,10 @@
 The signature types are given at deploy time (infra/) and by the local stack, so this module does
 not import functions_framework for its decorators: the runtime has loaded it already. Loaded here,
 before the instance listens, so that one started ahead of demand has paid for them by its first
-request: the settings (a malformed one stops the load), Firestore's client (`common.gcp.db`), and
-every module that declares API routes, with their models and firebase-admin's auth. Loading the
-routes on first use instead moved that cost to the first request rather than removing it
-(docs/benchmarks.md). The sweep's planner loads when the sweep is first called.
+request: Firestore's client (`common.gcp.db`), which every target needs, and through the router
+firebase-admin's auth, which every API route but two needs. Each target loads its own domain when
+first called (the API a route's module, the trigger the upload code, the sweep its planner), so the
+three functions deployed from this source start with none of them.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import logging
 import sys
 from typing import TYPE_CHECKING
 
-from pydantic_core import to_json
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -31,21 +30,7 @@ from common.gcp import (
     logs,
 )
 from common.gcp.config import refuse_local_settings, settings
-from functions.api import (
-    assets,
-    checkpoints,
-    continuity,
-    docs,
-    faces,
-    manifests,
-    openapi,
-    processing,
-    projects,
-    studio,
-    views,
-)
-from functions.api import uploads as upload_routes
-from functions.api.router import dispatch, error_response, framework_error, validated
+from functions.api.router import dispatch, error_response, framework_error, to_json, validated
 
 if TYPE_CHECKING:
     from cloudevents.http import CloudEvent
@@ -56,22 +41,6 @@ if TYPE_CHECKING:
 refuse_local_settings()
 logs.configure(settings().log_level)
 log = logging.getLogger("vidpipe.functions")
-
-# Imported for their route declarations: each module registers its routes with the router.
-ROUTE_MODULES = (
-    manifests,
-    assets,
-    upload_routes,
-    processing,
-    projects,
-    checkpoints,
-    continuity,
-    faces,
-    views,
-    openapi,
-    docs,
-    studio,
-)
 
 
 def api(request: Request) -> Response:

@@ -75,6 +75,25 @@ resource "google_firestore_index" "assets_in_order" {
   }
 }
 
+# Whether a manifest has an image at all (POST /manifests/{id}/process): one document at most.
+resource "google_firestore_index" "assets_with_an_image" {
+  database   = google_firestore_database.main.name
+  collection = "assets"
+
+  fields {
+    field_path = "manifest_id"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "image_path"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "__name__"
+    order      = "ASCENDING"
+  }
+}
+
 # Security rules for client SDKs (the service's own identities bypass them): owners may listen to
 # their manifests' progress and their jobs; nothing else is readable or writable from clients.
 resource "google_firebaserules_ruleset" "firestore" {

@@ -11,6 +11,7 @@ never leaves a manifest PROCESSING forever, and should it come back it finds its
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,7 @@ from common.records import utcnow
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference
 
+Prepare = Callable[[firestore.Transaction, Manifest], ManifestJob]
 EXPIRED = "processing stopped responding (its lease expired); start it again"
 NOT_QUEUED = "the job could not be queued; try again"
 
@@ -117,8 +119,11 @@ def submit(job: Job, *, repeatable: bool = False) -> None:
     _enqueue(job)
 
 
-def start_run(job: ManifestJob) -> None:
-    """Take the manifest's lease for a run (409 while another holds it), record the job, queue it."""
+def start_run(job: ManifestJob, prepare: Prepare | None = None) -> ManifestJob:
+    """Take the manifest's lease for a run (409 while another holds it), record the job, queue it.
+
+    `prepare` sees the manifest as the transaction read it (the one read of it) and returns the job
+    to run, or raises to refuse; returns the job queued."""
     ref = manifest_ops.manifest_ref(job.manifest_id)
     now = utcnow()
     lease = ProcessingLease(
@@ -127,7 +132,10 @@ def start_run(job: ManifestJob) -> None:
 
     @firestore.transactional
     def claim(transaction: firestore.Transaction) -> None:
+        nonlocal job
         manifest = owned.read(transaction, ref, manifest_ops.read_manifest, "manifest", job.owner_id)
+        if prepare is not None:
+            job = prepare(transaction, manifest)
         if lease_held(manifest, now):
             raise Conflict("this manifest is being processed; wait for the run to finish")
         transaction.update(
@@ -145,6 +153,7 @@ def start_run(job: ManifestJob) -> None:
 
     claim(db.client().transaction())
     _enqueue(job, manifest_ref=ref)
+    return job
 
 
 def _enqueue(job: Job, manifest_ref: DocumentReference | None = None) -> None:

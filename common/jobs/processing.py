@@ -6,6 +6,8 @@ manifest document, where a client can listen to it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from google.cloud.firestore import FieldFilter
 
 from common.errors import Conflict
@@ -18,26 +20,25 @@ from common.library import manifests as manifest_ops
 from common.library.models import Manifest
 from common.records import utcnow
 
+if TYPE_CHECKING:
+    from google.cloud.firestore import Transaction
+
 
 def start_manifest_run(owner_id: str, manifest_id: str) -> ManifestJob:
-    """Mark the manifest PROCESSING under a fresh lease and queue the run."""
-    manifest = manifest_ops.get_owned(owner_id, manifest_id)
-    if not _has_image(manifest_id):
-        # The request is fine; the manifest is not ready for it (409, like a run in progress).
-        raise Conflict("no asset of this manifest has an image yet; upload one first")
-    # A fork's manifest whose first run did not succeed stays incremental: inherited assets keep
-    # their crops and tags, and the fork gets its snapshot when the run succeeds.
-    pending = manifest.snapshot_pending_for
-    job = ManifestJob(
-        id=new_id(),
-        owner_id=owner_id,
-        manifest_id=manifest_id,
-        created_at=utcnow(),
-        incremental=pending is not None,
-        project_id=pending,
-    )
-    lifecycle.start_run(job)
-    return job
+    """Mark the manifest PROCESSING under a fresh lease and queue the run: the manifest is read once,
+    in the transaction that takes the lease, and its assets only as far as the first with an image."""
+    job = ManifestJob(id=new_id(), owner_id=owner_id, manifest_id=manifest_id, created_at=utcnow())
+
+    def prepare(transaction: Transaction, manifest: Manifest) -> ManifestJob:
+        if not _has_image(transaction, manifest_id):
+            # The request is fine; the manifest is not ready for it (409, like a run in progress).
+            raise Conflict("no asset of this manifest has an image yet; upload one first")
+        # A fork's manifest whose first run did not succeed stays incremental: inherited assets keep
+        # their crops and tags, and the fork gets its snapshot when the run succeeds.
+        pending = manifest.snapshot_pending_for
+        return job.model_copy(update={"incremental": pending is not None, "project_id": pending})
+
+    return lifecycle.start_run(job, prepare)
 
 
 def start_asset_reprocess(owner_id: str, asset_id: str) -> ReprocessJob:
@@ -54,9 +55,17 @@ def start_asset_reprocess(owner_id: str, asset_id: str) -> ReprocessJob:
     return job
 
 
-def _has_image(manifest_id: str) -> bool:
-    query = db.assets().where(filter=FieldFilter("manifest_id", "==", manifest_id)).select(["image_path"])
-    return any((s.to_dict() or {}).get("image_path") for s in query.stream())
+def _has_image(transaction: Transaction, manifest_id: str) -> bool:
+    """Whether an asset of the manifest has an image: one document read at most (stored assets
+    without an image have no `image_path` at all)."""
+    query = (
+        db.assets()
+        .where(filter=FieldFilter("manifest_id", "==", manifest_id))
+        .where(filter=FieldFilter("image_path", ">", ""))
+        .select([])
+        .limit(1)
+    )
+    return any(True for _ in query.stream(transaction=transaction))
 
 
 def progress(owner_id: str, manifest_id: str) -> Manifest:

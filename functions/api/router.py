@@ -2,21 +2,25 @@
 
 Routes are declared next to their handlers (one module per resource) with the models that
 describe them; the same declarations drive request validation and /api/openapi.json. Matching
-is werkzeug's router; every failure leaves as a JSON error body. functions/main.py imports every
-module that declares routes when it loads, before the instance listens.
+is werkzeug's router; every failure leaves as a JSON error body.
+
+A request loads only the module that declares its route (and that module its domain's models):
+the paths are matched against `route_index`, generated from the declarations, so a fresh instance
+imports neither pydantic nor any domain before its first request, and the upload trigger and the
+sweep, deployed from the same source, never load the API's routes.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import logging
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
-from pydantic_core import to_json
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.routing import BaseConverter, Map, Rule
 from werkzeug.wrappers import Request, Response
@@ -31,9 +35,11 @@ from common.errors import (
 )
 from common.gcp.config import settings
 from common.ids import ID_PATTERN
+from functions.api import route_index
 from functions.api.auth import PIPELINE_ROLE, authenticate
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
     from werkzeug.datastructures import FileStorage
 
 log = logging.getLogger(__name__)
@@ -143,6 +149,10 @@ def route(
 
 
 _url_map: Map | None = None
+_loaded: dict[tuple[str, str], Route] = {}
+# One module load at a time: two threads importing two domains that import each other in turn
+# could otherwise meet Python's import deadlock detection and see a half-initialized module.
+_loading = threading.Lock()
 
 
 def _converter(match: re.Match[str]) -> str:
@@ -152,25 +162,46 @@ def _converter(match: re.Match[str]) -> str:
 
 
 def url_map() -> Map:
-    global _url_map  # noqa: PLW0603 - built once, after every route module has registered
+    global _url_map  # noqa: PLW0603 - built once, from the generated index
     if _url_map is None:
         rules = [
-            Rule(re.sub(r"\{(\w+)\}", _converter, r.path), methods=[r.method], endpoint=r) for r in ROUTES
+            Rule(re.sub(r"\{(\w+)\}", _converter, path), methods=[method], endpoint=(method, path, module))
+            for method, path, module in route_index.ROUTES
         ]
         _url_map = Map(rules, converters={"id": IdConverter}, strict_slashes=False)
     return _url_map
 
 
+def _load(modules: list[str]) -> None:
+    """Import route modules of this package, one load at a time (see `_loading`)."""
+    with _loading:
+        for module in modules:
+            importlib.import_module(f"{__package__}.{module}")
+
+
+def declared(method: str, path: str, module: str) -> Route:
+    """The route `module` declares for `method path`, the module imported on first use."""
+    key = (method, path)
+    if key not in _loaded:
+        _load([module])
+        found = [r for r in ROUTES if (r.method, r.path) == key]
+        if not found:
+            raise LookupError(f"{__package__}.{module} declares no {method} {path}: run `make route-index`")
+        _loaded[key] = found[0]
+    return _loaded[key]
+
+
 def declared_routes() -> list[Route]:
-    """Every route (functions/main.py imports each declaring module when it loads)."""
+    """Every route, each declaring module loaded (the OpenAPI document needs them all)."""
+    _load(sorted({module for _, _, module in route_index.ROUTES}))
     return ROUTES
 
 
 def dispatch(request: Request) -> Response:
     try:
         adapter = url_map().bind_to_environ(request.environ)
-        matched, params = adapter.match()
-        return _run(matched, request, dict(params))
+        endpoint, params = adapter.match()
+        return _run(declared(*endpoint), request, dict(params))
     except ApiError as exc:
         return error_response(exc.status, exc.code, exc.message, exc.details)
     except RequestEntityTooLarge:
@@ -222,8 +253,17 @@ def entity_tag(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()[:32]
 
 
+def to_json(value: Any) -> bytes:
+    """pydantic's serializer, loaded with the first route's models rather than at import."""
+    from pydantic_core import to_json as serialize
+
+    return serialize(value)
+
+
 def validated(parse: Callable[[], Any]) -> Any:
     """Run a pydantic parse; malformed JSON is a 400, anything else invalid a 422 (as ApiErrors)."""
+    from pydantic import ValidationError  # loaded with the models it parses for
+
     try:
         return parse()
     except ValidationError as exc:
