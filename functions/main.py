@@ -9,8 +9,9 @@
 The signature types are given at deploy time (infra/) and by the local stack, so this module does
 not import functions_framework for its decorators: the runtime has loaded it already. Loaded here,
 before the instance listens, so that one started ahead of demand has paid for them by its first
-request: Firestore's client (`common.gcp.db`), which every target needs, and through the router
-firebase-admin's auth, which every API route but two needs. Each target loads its own domain when
+request: the settings (pydantic with them; a malformed one stops the load), Firestore's client
+(`common.gcp.db`), which every target needs, and through the router firebase-admin's auth, which
+every API route but two needs. Each target loads its own domain when
 first called (the API a route's module, the trigger the upload code, the sweep its planner), so the
 three functions deployed from this source start with none of them.
 """
@@ -21,6 +22,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING
 
+from pydantic_core import to_json
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -30,7 +32,7 @@ from common.gcp import (
     logs,
 )
 from common.gcp.config import refuse_local_settings, settings
-from functions.api.router import dispatch, error_response, framework_error, to_json, validated
+from functions.api.router import dispatch, error_response, framework_error, validated
 
 if TYPE_CHECKING:
     from cloudevents.http import CloudEvent
