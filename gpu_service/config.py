@@ -44,7 +44,8 @@ class WorkerSettings(BaseSettings):
     describe_batch_items: Count = 16  # items per batched request
     describe_px: Count = 768  # an image described is sent at most this large
     describe_crop_px: Count = 384  # in a batch, crops go four to a grid image this large
-    describe_claim_s: Positive = 300  # a claimed description not done by then is taken over (jobs/claims.py)
+    # A claimed description whose holder stopped renewing it is taken over after this (jobs/claims.py).
+    describe_claim_s: Positive = 30
     gemini_model: str = "gemini-2.5-flash"
     gemini_api_key: str | None = None
     gemini_base_url: str | None = None

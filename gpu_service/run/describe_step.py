@@ -56,15 +56,21 @@ class Describing:
         run.progress.open(Step.REVERSE_PROMPTING, 0)
 
     def queue(
-        self, source: Asset, images: dict[str, Image.Image], crops: Callable[[], list[Asset]] = list
+        self,
+        source: Asset,
+        images: dict[str, Image.Image],
+        crops: Callable[[], list[tuple[Asset, Image.Image]]],
     ) -> None:
-        """Describe `source` and its crops (`crops()`: as stored, waited for on the describing
-        thread) where their descriptions are missing or stale; `images` holds their pictures."""
+        """Describe `source` (its picture in `images`) and its crops (`crops()`: as stored, with
+        their pictures, waited for on the describing thread) where their descriptions are missing
+        or stale."""
         self.room.acquire()
 
         def work() -> None:
             try:
-                members = [a for a in [source, *crops()] if needs_description(self.run, a)]
+                made = crops()
+                images.update((asset.id, picture) for asset, picture in made)
+                members = [a for a in [source, *(a for a, _ in made)] if needs_description(self.run, a)]
                 self.run.progress.add_total(Step.REVERSE_PROMPTING, len(members))
                 if members:
                     self._describe(source, members, images)
@@ -158,11 +164,13 @@ def _describe(
         subjects.append(Subject.of(asset, image, detections=found, faces=run.face_counts.get(asset.id, 0)))
         readable.append(asset)
     results = describer().describe_group(source_image, subjects)
+    written = {}
     for asset, result in zip(readable, results, strict=True):
         if isinstance(result, DescribeFailed):
             registry.record_failure(asset.id, Step.REVERSE_PROMPTING, str(result))
             continue
         run.progress.add_cost(result.spent, step=Step.REVERSE_PROMPTING)
-        registry.write_description(asset.id, registry.description_fields(asset, result), run.started)
+        written[asset.id] = registry.description_fields(asset, result)
+    registry.write_descriptions(written, run.started)  # the image's descriptions in one commit
     described = sum(1 for r in results if not isinstance(r, DescribeFailed))
     return described, len(members) - described

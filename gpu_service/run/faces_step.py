@@ -23,7 +23,7 @@ from common.library.embeddings import StoredFace
 from common.library.models import Asset
 from common.records import utcnow
 from gpu_service.run import grouping, library
-from gpu_service.run.state import Run
+from gpu_service.run.state import Run, finish_all
 from gpu_service.store import registry
 
 
@@ -45,9 +45,12 @@ def faces_step(run: Run) -> None:
             updates[asset.id] = fields
     described = {i: f for i, f in updates.items() if "description" in f}
     registry.update_assets({i: f for i, f in updates.items() if i not in described})
+    marking = []
     for asset_id, fields in described.items():
         primary = run.assets.get(fields.get("duplicate_of", run.assets[asset_id].duplicate_of))
-        fields["description"] = _mark(asset_id, fields, primary.name if primary else None)
+        marking.append(run.io.submit(_mark, asset_id, fields, primary.name if primary else None))
+    for fields, written in zip(described.values(), finish_all(marking), strict=True):
+        fields["description"] = written
     run.assets.apply(updates)
     asset_ops.recount_warnings(run.job.manifest_id)
     # The owner's face index and identity suggestions need nothing of the steps after this one:

@@ -15,9 +15,10 @@ person sliver at the border with no face of its own (vision/detection.py) is dro
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from common.jobs.models import Step
 from common.library import quality
@@ -29,6 +30,9 @@ from gpu_service.run.describe_step import Describing
 from gpu_service.run.state import Run, finish_all
 from gpu_service.store import registry
 from gpu_service.vision import detection, faces, imaging, seen
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class Saved:
     thumbnails: dict[str, bytes]
     faces: list[str]
     version_moves: int
+    described: list[tuple[Asset, Image.Image]]  # its crops with their pictures, for describing
 
 
 def images_step(run: Run, sources: list[Asset], describing: Describing) -> None:
@@ -94,34 +99,36 @@ def _one_image(run: Run, source: Asset, picture: imaging.Picture, describing: De
         ),
         **({"processing_error": None} if source.processing_error is not None else {}),
     }
-    detections = [
-        child(source, picture, "detection", rank, label=d.label, confidence=d.confidence, bbox=d.bbox)
-        for rank, d in enumerate(found)
-    ]
-    face_crops = [
-        child(
-            source,
-            picture,
-            "face",
-            rank,
-            label="face",
-            confidence=s.face.score,
-            bbox=s.face.bbox,
-            verdict=s.verdict,
-        )
-        for rank, s in enumerate(seen_faces)
-    ]
+
+    def cut() -> tuple[list[registry.Child], list[registry.Child]]:
+        """The crops (cut, encoded, checked on an I/O thread while the next image is searched)."""
+        return [
+            child(source, picture, "detection", rank, label=d.label, confidence=d.confidence, bbox=d.bbox)
+            for rank, d in enumerate(found)
+        ], [
+            child(
+                source,
+                picture,
+                "face",
+                rank,
+                label="face",
+                confidence=s.face.score,
+                bbox=s.face.bbox,
+                verdict=s.verdict,
+            )
+            for rank, s in enumerate(seen_faces)
+        ]
+
     vectors = {
-        c.id: StoredFace(s.face.score, s.embedding.tolist(), source.id)
-        for c, s in zip(face_crops, seen_faces, strict=True)
+        registry.child_id(source, "face", rank): StoredFace(s.face.score, s.embedding.tolist(), source.id)
+        for rank, s in enumerate(seen_faces)
         if s.embedding is not None
     }
     run.vectors.update(vectors)
-    saving = run.io.submit(_save, run, source, fields, detections, face_crops, vectors, judged)
+    saving = run.io.submit(_save, run, source, fields, cut, vectors, judged)
     # Described as soon as its crops exist, from the picture and the crops in memory.
     labelled = source.model_copy(update=fields)
-    images = {source.id: picture.rgb, **{c.id: c.image for c in detections + face_crops}}
-    describing.queue(labelled, images, crops=lambda: saving.result().children)
+    describing.queue(labelled, {source.id: picture.rgb}, crops=lambda: saving.result().described)
     return saving
 
 
@@ -142,27 +149,30 @@ def _save(  # noqa: PLR0917 - one image's pieces, handed to an I/O thread
     run: Run,
     source: Asset,
     fields: dict[str, Any],
-    detections: list[registry.Child],
-    face_crops: list[registry.Child],
+    cut: Callable[[], tuple[list[registry.Child], list[registry.Child]]],
     vectors: dict[str, StoredFace],
     judged: views.Judged,
 ) -> Saved:
+    detections, face_crops = cut()
     registry.update_assets({source.id: fields})
     if judged.findings and views.changed(source, judged.findings):
         views.record(source.id, judged.findings)
-    cut = registry.sync_children(source, "detection", detections, run.assets)
+    detected = registry.sync_children(source, "detection", detections, run.assets)
     cropped = registry.sync_children(source, "face", face_crops, run.assets)
     unidentified = [c.id for c in face_crops if c.id not in vectors]
     rows = [(face_id, source.id, v.score, v.embedding) for face_id, v in vectors.items()]
     registry.store_embeddings(source.manifest_id, source.owner_id, rows, drop=unidentified)
     run.progress.advance()
     run.progress.advance(step=Step.FACES)
+    crops = {c.id: c for c in detections + face_crops}
+    children = detected.assets + cropped.assets
     return Saved(
         source.id,
         fields,
-        cut.assets + cropped.assets,
-        cut.removed + cropped.removed,
-        {c.id: c.thumbnail_jpeg for c in detections + face_crops},
+        children,
+        detected.removed + cropped.removed,
+        {c.id: c.thumbnail_jpeg for c in crops.values()},
         [c.id for c in face_crops],
-        cut.version_moves + cropped.version_moves,
+        detected.version_moves + cropped.version_moves,
+        [(a, crops[a.id].image) for a in children],
     )

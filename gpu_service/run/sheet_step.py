@@ -7,14 +7,14 @@ The previous sheet is removed unless a snapshot still shows it.
 from __future__ import annotations
 
 from google.api_core import exceptions
-from PIL import Image
+from PIL import Image, ImageOps
 
 from common.gcp import storage
 from common.gcp.config import settings
 from common.jobs.models import Step
 from common.library import cast, pins, tags
 from common.library.models import Asset, AssetType
-from gpu_service.run.contact_sheet import MAX_TILES, Tile, draw
+from gpu_service.run.contact_sheet import MAX_TILES, THUMB, Tile, draw
 from gpu_service.run.state import Run
 from gpu_service.store import registry
 from gpu_service.vision import imaging
@@ -59,8 +59,13 @@ def _thumbnail(asset: Asset, made_now: bytes | None) -> Image.Image | None:
     """The asset's thumbnail (small and already upright): the one this run made, else the stored
     one; None when there is none to read."""
     if made_now is not None:
-        return imaging.decode(made_now).rgb
+        return _tile(imaging.decode(made_now).rgb)
     return _picture(asset.thumbnail_path or asset.image_path)
+
+
+def _tile(image: Image.Image) -> Image.Image:
+    """Shrunk to the tile here, on an I/O thread, not while the sheet is drawn."""
+    return ImageOps.contain(image, (THUMB, THUMB))
 
 
 def _picture(path: str | None) -> Image.Image | None:
@@ -68,6 +73,6 @@ def _picture(path: str | None) -> Image.Image | None:
     if not path:
         return None
     try:
-        return imaging.decode(storage.download(path)).rgb
+        return _tile(imaging.decode(storage.download(path)).rgb)
     except (exceptions.NotFound, imaging.UnreadableImage):
         return None

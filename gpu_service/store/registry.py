@@ -239,6 +239,28 @@ def write_description(asset_id: str, fields: dict[str, Any], run_started: dateti
     raise RuntimeError(f"asset {asset_id} kept changing while its description was written")
 
 
+def write_descriptions(items: dict[str, dict[str, Any]], run_started: datetime) -> None:
+    """`write_description` for several assets in one read and one commit, each write conditioned
+    on its document as read; if any changed in between, each is written on its own."""
+    if not items:
+        return
+    refs = [asset_ops.asset_ref(asset_id) for asset_id in items]
+    batch = db.client().batch()
+    for snapshot in db.client().get_all(refs):
+        if not snapshot.exists:
+            continue  # deleted meanwhile: nothing to describe
+        asset = asset_ops.read_asset(snapshot)
+        edited = {name for name, at in asset.text_edits.items() if at > run_started}  # a person's: kept
+        update = {k: v for k, v in items[asset.id].items() if k not in edited}
+        option = db.client().write_option(last_update_time=snapshot.update_time)
+        batch.update(snapshot.reference, {**update, "updated_at": utcnow()}, option=option)
+    try:
+        batch.commit(retry=db.CONTENDED)
+    except (exceptions.FailedPrecondition, exceptions.NotFound):
+        for asset_id, fields in items.items():
+            write_description(asset_id, fields, run_started)
+
+
 def description_fields(asset: Asset, result: Description) -> dict[str, Any]:
     """What a description writes on its asset (a run's and a reprocess's alike)."""
     return {

@@ -18,8 +18,10 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
+from common.gcp.config import settings
 from devstack.emulators import Stack, free_port
 from devstack.testdata import photos_dir, ultralytics_photos
+from gpu_service.config import worker_settings
 from tests.support import firestore_queries
 from tests.support.api import Api, Inbox
 from tests.support.engine import worker_env
@@ -46,6 +48,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, pipeline_inbox: Inbox) -> It
     )
     stack.start()
     os.environ.update(stack.env())
+    # Settings are read once per process: whatever read them before the stack existed read no stack.
+    settings.cache_clear()
+    worker_settings.cache_clear()
     yield stack
     stack.stop()
 

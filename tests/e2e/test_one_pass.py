@@ -1,0 +1,158 @@
+"""Architecture step 3 on the emulators: a run reads its manifest once, sees each image once, keeps
+a person's text, takes fresh assets only when someone else changed them; models are ready before
+the service says so; paid-call claims stay alive while their holder lives; reprocessing never
+changes what `is_face_crop` means."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from common.gcp import db
+from tests.support.api import Api, wait_for
+from tests.support.engine import hold_lease, manifest_of_photos, process
+
+
+@pytest.fixture
+def in_process_run(stack, alice: Api) -> Any:  # the engine in this process, to watch what it does
+    from common.ids import new_id
+    from common.jobs.models import ManifestJob
+    from common.records import utcnow
+    from gpu_service.run import pipeline
+
+    def run(manifest_id: str) -> None:
+        job = ManifestJob(id=new_id(), owner_id=alice.uid, manifest_id=manifest_id, created_at=utcnow())
+        hold_lease(manifest_id, job.id, expires_in=timedelta(hours=1))
+        pipeline.run_manifest(job)
+
+    return run
+
+
+def _queries(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Queries issued, by collection and first filter field."""
+    from google.cloud.firestore_v1.services.firestore.client import FirestoreClient
+
+    seen: Counter[str] = Counter()
+    original = FirestoreClient.run_query
+
+    def run_query(self: FirestoreClient, *args: Any, **kwargs: Any) -> Any:
+        request = kwargs.get("request") or args[0]
+        query = request["structured_query"]
+        name = type(query).to_dict(query)["from_"][0]["collection_id"]
+        seen[name] += 1
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(FirestoreClient, "run_query", run_query)
+    return seen
+
+
+def test_a_run_reads_its_assets_once_and_each_image_once(
+    alice: Api, photos: Path, in_process_run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from common.gcp import storage
+
+    manifest = manifest_of_photos(alice, [("Obama", photos / "obama.jpg"), ("Biden", photos / "biden.jpg")])
+    queries = _queries(monkeypatch)
+    downloads: Counter[str] = Counter()
+    original = storage.download
+
+    def download(path: str, *args: Any, **kwargs: Any) -> bytes:
+        downloads[path] += 1
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(storage, "download", download)
+    in_process_run(manifest["id"])
+    ran = Counter(queries)  # the API answers in this process too: what the run asked, before it asks
+    assert ran[db.ASSETS] == 1, ran  # the list, once
+    assert ran[db.FACES] == 0, ran  # every face was embedded by this run: nothing read back
+    done = alice.get(f"/api/manifests/{manifest['id']}").json()
+    assert done["status"] == "READY" and all(a["reverse_prompt"] for a in done["assets"])
+    uploads = [a for a in done["assets"] if a["source"] == "uploaded"]
+    stored = {a["id"]: db.collection(db.ASSETS).document(a["id"]).get().to_dict() for a in uploads}
+    assert {downloads[s["image_path"]] for s in stored.values()} == {1}  # each picture read once
+    crops = [db.collection(db.ASSETS).document(a["id"]).get().to_dict() for a in done["assets"]]
+    assert not any(downloads[c["image_path"]] for c in crops if c["source"] == "extracted")
+
+
+def test_the_tags_step_reads_again_only_after_someone_else_changed_the_manifest(
+    alice: Api, photos: Path, in_process_run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from common.library import manifests as manifest_ops
+    from gpu_service.jobs.progress import RunProgress
+    from gpu_service.run import tags_step
+    from gpu_service.run.state import Run
+
+    manifest = manifest_of_photos(alice, [("Obama", photos / "obama.jpg")])
+    in_process_run(manifest["id"])
+    ref = manifest_ops.manifest_ref(manifest["id"])
+    job = type("Job", (), {"manifest_id": manifest["id"], "id": "0" * 32})()
+    run = Run(job, RunProgress(manifest["id"], job.id))  # type: ignore[arg-type]
+    tags_step.reread(run)
+    queries = _queries(monkeypatch)
+    tags_step.refresh_if_changed(run)
+    assert queries[db.ASSETS] == 0  # nobody changed it: the run's copy is current
+    asset = next(a for a in run.assets if a.source == "uploaded")
+    assert alice.put(f"/api/assets/{asset.id}", json={"name": "Barack"}).status_code == 200
+    before = queries[db.ASSETS]  # (the API's own reads happen in this process too)
+    tags_step.refresh_if_changed(run)
+    assert queries[db.ASSETS] == before + 1 and run.assets[asset.id].name == "Barack"
+    assert run.version == manifest_ops.read_manifest(ref.get()).version
+
+
+def test_a_duplicate_mark_keeps_a_description_written_during_the_run(alice: Api) -> None:
+    from gpu_service.run import faces_step
+
+    manifest = alice.manifest()
+    asset = alice.asset(manifest["id"])
+    assert alice.put(f"/api/assets/{asset['id']}", json={"description": "my own words"}).status_code == 200
+    fields = {"face_group_id": "g", "duplicate_of": "p", "description": "(Duplicate of Ann) stale text"}
+    written = faces_step._mark(asset["id"], fields, "Ann")
+    after = db.collection(db.ASSETS).document(asset["id"]).get().to_dict()
+    assert written == after["description"] == "(Duplicate of Ann) my own words"
+    assert after["duplicate_of"] == "p"
+
+
+def test_the_models_are_loaded_and_warm_before_models_returns(stack) -> None:
+    from gpu_service.vision import runtime
+
+    loaded = runtime.models()
+    assert loaded.detectors and all(getattr(d, "_model", None) is not None for d in loaded.detectors)
+
+
+def test_a_claim_stays_alive_while_its_holder_works(stack) -> None:
+    from common.records import utcnow
+    from gpu_service.jobs import claims
+
+    claim = claims.key("bench", time.time_ns())
+    assert claims.take(claim, "alive", ttl_s=0.6)
+    with claims.kept([claim], ttl_s=0.6):
+        time.sleep(1.5)  # past its first expiry: the heartbeat moved it on
+        assert not claims.take(claim, "thief", ttl_s=0.6)
+        assert db.paid_claims().document(claim).get().to_dict()["expires_at"] > utcnow()
+    time.sleep(0.8)  # the holder stopped: it lapses
+    assert claims.take(claim, "thief", ttl_s=0.6)
+
+
+@pytest.mark.usefixtures("worker")
+def test_reprocessing_never_changes_what_is_face_crop_means(alice: Api, photos: Path) -> None:
+    manifest = manifest_of_photos(alice, [("Obama", photos / "obama.jpg")])  # a close-up portrait
+    done = process(alice, manifest["id"])
+    upload = next(a for a in done["assets"] if a["source"] == "uploaded")
+    face = next(a for a in done["assets"] if a["is_face_crop"])
+    for asset in (upload, face):
+        task = alice.post(f"/api/assets/{asset['id']}/reprocess").json()["task_id"]
+        job = wait_for(
+            lambda t=task: (j := alice.get(f"/api/jobs/{t}").json())["status"] in ("DONE", "ERROR") and j,
+            timeout=120,
+        )
+        assert job["status"] == "DONE", job
+    after = {a["id"]: a for a in alice.get(f"/api/manifests/{manifest['id']}").json()["assets"]}
+    assert after[upload["id"]]["is_face_crop"] is False  # an upload stays an upload, however close
+    assert after[face["id"]]["is_face_crop"] is True and after[face["id"]]["detection_class"] == "face"
+    cast = alice.get(f"/api/manifests/{manifest['id']}").json()["cast"]
+    assert any(upload["id"] in member["asset_ids"] for member in cast)
