@@ -1,167 +1,163 @@
-"""The manifesting engine on this machine's CPU: 20 real photos through a whole run.
+"""The manifesting engine on this machine's CPU: the code before a change beside the code now, in one
+run, each measured in fresh processes (bench/engine_run.py) against the same local emulators.
 
-Prints images/s end to end, wall time per step, the overhead ratio (end-to-end wall time / time
-inside model inference; target <= 1.25), batched vs one-by-one face embedding throughput, model
-load time in a fresh process (the GPU service's cold start), and peak RSS. The run uses the local
-emulators and the offline describer (no paid API), exactly as the local stack does.
+    python bench/engine.py [--base REV] [--rounds N] [--cache-images N]
+
+Prints, per setting and per tree: images/s end to end, wall time / time inside model inference,
+Firestore documents read and written and Cloud Storage downloads per run; the first detection
+after the models load beside a warm one; and a manifest of N generated images with the image cache
+set below their decoded size: how many times each image is downloaded.
+
+Two settings. "emulators": as they are, with the offline describer. "production-like": what the
+emulators hide, simulated on loopback (bench/latency.py): 5 ms added each way in front of
+Firestore and Cloud Storage, and Gemini (the local stand-in speaking its REST protocol, through
+the real client) answering each request after 1.5 s.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
-import time
-from collections import defaultdict
-from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from devstack.emulators import Stack
 from devstack.testdata import benchmark_photos
 
-OWNER = "bench-owner"
-inference_s = 0.0
-step_s: dict[str, float] = defaultdict(float)
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+BASE = "891c293"  # the code before architecture step 3 (issue 33)
+DELAY_S = 0.005
+GEMINI_LATENCY_S = 1.5
+CACHE_MB = 16  # far below 600 decoded 320 x 240 pictures (about 130 MB)
 
 
-def timed(module: object, name: str, bucket: dict[str, float] | None = None) -> None:
-    """Wrap module.name so its wall time is added to the inference total (or to a step)."""
-    original = getattr(module, name)
-
-    def wrapper(*args: object, **kwargs: object) -> object:
-        global inference_s  # noqa: PLW0603 - a benchmark's own counter
-        started = time.perf_counter()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            elapsed = time.perf_counter() - started
-            if bucket is None:
-                inference_s += elapsed
-            else:
-                bucket[name] += elapsed
-
-    setattr(module, name, wrapper)
+def tree_of(rev: str) -> Path:
+    """A checkout of `rev` beside this one (git worktree), made once."""
+    path = ROOT / ".cache" / "bench-trees" / rev
+    if not path.exists():
+        subprocess.run(["git", "worktree", "add", "--detach", str(path), rev], cwd=ROOT, check=True)
+    return path
 
 
-def cold_start() -> tuple[float, float]:
-    code = (
-        "import time; t = time.perf_counter(); from gpu_service.vision.runtime import models; m = models(); "
-        "print(time.perf_counter() - t, m.load_seconds)"
-    )
+def child(tree: Path, args: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """bench/engine_run.py with `tree`'s code first on the path; its JSON answer."""
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ
+        [sys.executable, str(HERE / "engine_run.py"), *args],
+        cwd=tree,
+        env={**env, "PYTHONPATH": str(tree)},
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    total, weights = out.stdout.split()[-2:]  # libraries may print before it
-    return float(total), float(weights)
+    line = next((s for s in out.stdout.splitlines() if s.startswith("RESULT ")), None)
+    if out.returncode != 0 or line is None:
+        raise RuntimeError(f"{tree}: {' '.join(args[:2])} failed:\n{out.stderr[-3000:]}")
+    return dict(json.loads(line.removeprefix("RESULT ")))
 
 
-def seed(photos: list[Path]) -> str:
-    from common.library import assets, manifests, uploads
-    from common.library.models import AssetCreate, AssetType, Category, ManifestCreate
-
-    manifest = manifests.create(OWNER, ManifestCreate(name="bench", category=Category.MIXED))
-    for order, path in enumerate(photos):
-        asset = assets.create(
-            OWNER, manifest.id, AssetCreate(name=path.stem, asset_type=AssetType.CHARACTER, sort_order=order)
-        )
-        uploads.upload(OWNER, asset.id, path.name, path.read_bytes())
-    return manifest.id
-
-
-def start_job(manifest_id: str) -> object:
-    from common.ids import new_id
-    from common.jobs import lifecycle
-    from common.jobs.models import ManifestJob
-    from common.library import manifests
-    from common.records import utcnow
-
-    now = utcnow()
-    job = ManifestJob(id=new_id(), owner_id=OWNER, manifest_id=manifest_id, created_at=now)
-    lifecycle.job_ref(job.id).create(job.model_dump(exclude={"id"}))
-    lease = {
-        "job_id": job.id,
-        "started_at": now,
-        "lease_expires_at": now + timedelta(minutes=30),
-        "finished_at": None,
-    }
-    manifests.manifest_ref(manifest_id).update({"status": "PROCESSING", "processing": lease})
-    return job
-
-
-def embedding_throughput() -> tuple[int, float, float]:
-    import numpy as np
-    from PIL import Image
-
-    from gpu_service.vision import faces
-
-    path = next(p for p in benchmark_photos() if p.name == "solvay_conference_1927.jpg")
-    image = np.ascontiguousarray(np.asarray(Image.open(path).convert("RGB"))[:, :, ::-1])
-    found = faces.detect(image)
-    rates = []
-    for embed in (faces.embed, faces.embed_one_by_one):
-        embed(image, found)  # warm
-        started = time.perf_counter()
-        for _ in range(3):
-            embed(image, found)
-        rates.append(3 * len(found) / (time.perf_counter() - started))
-    return len(found), rates[0], rates[1]
+def row(setting: str, name: str, r: dict[str, Any]) -> str:
+    return (
+        f"  {setting:<16} {name:<7} {r['images'] / r['wall_s']:7.2f} {r['wall_s']:7.1f} s"
+        f" {r['wall_s'] / r['inference_s']:8.2f} {r['reads']:7d} {r['writes']:7d} {r['downloads']:6d}"
+        f" {r['assets']:6d}"
+    )
 
 
 def main() -> None:
-    photos = benchmark_photos()
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--base", default=BASE)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--cache-images", type=int, default=600, help="0 skips the cache check")
+    options = parser.parse_args()
+    trees = {"before": tree_of(options.base), "now": ROOT}
+    photos = [str(p) for p in benchmark_photos()]
+    models = {"MODEL_DIR": str(ROOT / ".cache" / "models")}
+
+    sys.path.insert(0, str(ROOT))  # the bench's own helpers and the tests' Gemini stand-in
+    from bench.latency import DelayProxy
+    from tests.support.gemini_standin import GeminiStandIn
+
     with tempfile.TemporaryDirectory() as state:
         stack = Stack(state_dir=Path(state))
         stack.start()
+        gemini = GeminiStandIn(latency_s=GEMINI_LATENCY_S)
+        gemini.start()
         try:
-            os.environ.update(stack.env())
-            cold_total, cold_weights = cold_start()
-            from gpu_service.run import pipeline
-            from gpu_service.vision import detection, faces, runtime
-
-            runtime.models()
-            manifest_id = seed(photos)
-            warm = benchmark_photos()[0]  # first inference allocates; keep it out of the run's figures
-            from gpu_service.vision.imaging import decode
-
-            picture = decode(warm.read_bytes())
-            detection.detect(picture.bgr)
-            faces.embed(picture.bgr, faces.detect(picture.bgr))
-
-            for name in ("detect", "embed_aligned"):  # embed() goes through embed_aligned()
-                timed(faces, name)
-            timed(detection, "detect")
-            for step in ("detect_step", "faces_step", "describe_step", "tags_step", "contact_sheet_step"):
-                timed(pipeline, step, step_s)
-            job = start_job(manifest_id)
-            started = time.perf_counter()
-            pipeline.run_manifest(job)
-            wall = time.perf_counter() - started
-            from common.library import assets
-
-            made = assets.list_for_manifest(manifest_id)
-            n_faces, batched, single = embedding_throughput()
+            base_env = {**os.environ, **stack.env(), **models}
+            base_env.pop("GEMINI_API_KEY", None)
+            with (
+                DelayProxy(stack.firestore_port, DELAY_S) as firestore,
+                DelayProxy(stack.storage_port, DELAY_S) as gcs,
+            ):
+                settings = {
+                    "emulators": base_env,
+                    "production-like": {
+                        **base_env,
+                        "FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{firestore.port}",
+                        "STORAGE_EMULATOR_HOST": f"http://127.0.0.1:{gcs.port}",
+                        "GEMINI_API_KEY": "bench-key",
+                        "GEMINI_BASE_URL": gemini.url,
+                    },
+                }
+                runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
+                for setting, env in settings.items():
+                    for _ in range(options.rounds):
+                        for name, tree in trees.items():
+                            runs.setdefault((setting, name), []).append(child(tree, ["run", *photos], env))
+                first = {name: child(tree, ["first", photos[0]], base_env) for name, tree in trees.items()}
+                cache_env = {**base_env, "IMAGE_CACHE_MB": str(CACHE_MB)}
+                cache = {
+                    name: child(tree, ["cache", str(options.cache_images)], cache_env)
+                    for name, tree in trees.items()
+                    if options.cache_images  # 0: skip it (it takes minutes)
+                }
         finally:
+            gemini.stop()
             stack.stop()
 
     print(
-        f"engine run on {len(photos)} photos (CPU, {os.cpu_count()} cores), {len(made)} assets after the run"
-    )
-    print(f"  end to end            {wall:7.2f} s   {len(photos) / wall:5.2f} images/s")
-    for step, seconds in step_s.items():
-        print(f"  {step:<21} {seconds * 1000:7.0f} ms")
-    print(f"  model inference       {inference_s:7.2f} s")
-    print(f"  overhead ratio        {wall / inference_s:7.2f}   (target <= 1.25)")
-    print(
-        f"face embeddings, {n_faces} faces of one photo: batched {batched:.0f}/s, "
-        f"one by one {single:.0f}/s (x{batched / single:.2f})"
+        f"engine: {len(photos)} photos (CPU, {os.cpu_count()} cores), the code before ({options.base}) "
+        f"beside now, fresh processes, {options.rounds} round(s) interleaved; production-like = "
+        f"+{DELAY_S * 1000:.0f} ms each way to Firestore and Cloud Storage, Gemini stand-in answering in "
+        f"{GEMINI_LATENCY_S:g} s"
     )
     print(
-        f"cold start in a fresh process: {cold_total:.2f} s "
-        f"(imports + weights; weights alone {cold_weights:.2f} s)"
+        f"  {'setting':<16} {'code':<7} {'img/s':>7} {'wall':>9} {'wall/inf':>8} {'reads':>7} "
+        f"{'writes':>7} {'dls':>6} {'assets':>6}"
     )
-    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    for setting in settings:
+        best = {name: max(runs[(setting, name)], key=lambda r: r["images"] / r["wall_s"]) for name in trees}
+        for name in trees:
+            for r in runs[(setting, name)]:
+                print(row(setting, name, r))
+        before, now = best["before"], best["now"]
+        print(
+            f"  {setting}: now / before images/s x{before['wall_s'] / now['wall_s']:.2f}, "
+            f"Firestore reads x{now['reads'] / before['reads']:.2f}, "
+            f"writes x{now['writes'] / before['writes']:.2f}, "
+            f"downloads {before['downloads']} -> {now['downloads']}"
+        )
+        print(f"    steps now (s): {json.dumps({k: round(v, 2) for k, v in now['steps_s'].items()})}")
+        for name in trees:
+            print(f"    documents read, {name}: {json.dumps(best[name]['reads_by_collection'])}")
+    for name, f in first.items():
+        print(
+            f"first detection after start, {name}: {f['first_s']:.2f} s, warm {f['warm_s']:.2f} s "
+            f"(x{f['first_s'] / f['warm_s']:.2f}; target <= 1.5), models ready in {f['load_s']:.1f} s"
+        )
+    for name, c in cache.items():
+        print(
+            f"{c['images']} generated images, IMAGE_CACHE_MB={CACHE_MB}, {name}: downloads of each "
+            f"uploaded image {{times: images}} = {c['downloads_per_upload']}, {c['wall_s']:.0f} s, "
+            f"{c['reads']} reads, {c['writes']} writes"
+        )
 
 
 if __name__ == "__main__":

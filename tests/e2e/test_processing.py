@@ -47,7 +47,12 @@ def by_name(manifest: dict) -> dict[str, dict]:
     return {a["name"]: a for a in manifest["assets"]}
 
 
-def test_a_run_builds_the_registry_from_real_photos(alice: Api, cast: list, gemini: GeminiStandIn) -> None:
+def test_a_run_builds_the_registry_from_real_photos(
+    alice: Api, cast: list, gemini: GeminiStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Descriptions overlap the next images' inference: at Gemini's pace (seconds, not the stand-in's
+    # 50 ms) several are in flight at once, which is what the bound below is about.
+    monkeypatch.setattr(gemini, "latency_s", 1.5)
     manifest = manifest_of_photos(alice, cast)
     done = process(alice, manifest["id"])
     assets = by_name(done)
