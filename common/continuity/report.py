@@ -16,7 +16,8 @@ from common.records import Model, utcnow
 
 class ContinuityStatus(StrEnum):
     OK = "ok"  # every expected character seen, every identifiable face someone of the cast
-    MISSING = "missing"  # a character the scene asks for was not seen
+    MISSING = "missing"  # a character the scene asks for was not seen, and no face could have been them
+    UNSURE = "unsure"  # an expected character not seen while a face nobody could tell was there
     UNKNOWN = "unknown"  # an identifiable face that is nobody of the cast
     DRIFT = "drift"  # a clip's character whose likeness falls below the match over a stretch of frames
     NO_FACES = "no_faces"  # no identifiable face, and none was asked for
@@ -29,6 +30,7 @@ SEVERITY = (
     ContinuityStatus.ERROR,
     ContinuityStatus.MISSING,
     ContinuityStatus.UNKNOWN,
+    ContinuityStatus.UNSURE,
     ContinuityStatus.DRIFT,
     ContinuityStatus.PENDING,
     ContinuityStatus.NO_FACES,
@@ -55,6 +57,9 @@ class ContinuityReport(Model):
     status: ContinuityStatus
     characters: list[CharacterSeen] = Field(default_factory=list)  # expected first, then by frames seen
     missing: list[str] = Field(default_factory=list)  # handles the scene asked for and no frame shows
+    # handles the scene asked for that no frame confirms, while a face too small, unsure or blurred
+    # to tell who was there (it may be them)
+    unsure: list[str] = Field(default_factory=list)
     unexpected: list[str] = Field(default_factory=list)  # handles seen that the scene did not ask for
     unchecked: list[str] = Field(
         default_factory=list

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from google.api_core import exceptions
@@ -124,21 +123,13 @@ def insert(asset: Asset, manifest_changes: dict[str, Any]) -> Asset:
     return stored[0]
 
 
-@dataclass(frozen=True)
-class Inserted:
-    """What `insert_many` stored: the assets as they are now (tags included), and how many commits
-    moved the manifest's version (a run tells its own changes from a person's by this)."""
-
-    assets: list[Asset]
-    version_moves: int
-
-
-def insert_many(manifest_id: str, new: list[Asset]) -> Inserted:
+def insert_many(manifest_id: str, new: list[Asset]) -> list[Asset]:
     """Store new assets of one manifest (the engine's crops) under tags claimed in blocks per type.
     Ids are derived from the work, so an asset that a repeated delivery created already is skipped
-    and counted once (and read back: the stored one is the one that counts)."""
+    and counted once (and read back: the stored one is the one that counts). Returns the assets as
+    stored, tags included."""
     if not new:
-        return Inserted([], 0)
+        return []
     manifest = manifest_ops.manifest_ref(manifest_id)
     tagged: list[Asset] = []
     for asset_type in {a.asset_type for a in new}:
@@ -147,22 +138,21 @@ def insert_many(manifest_id: str, new: list[Asset]) -> Inserted:
             tagged.append(asset.model_copy(update={"manifest_tag": tag}))
     # Fast path: all in one commit. If another delivery created some already, count them one by one.
     try:
-        return Inserted(tagged, _create_counted(manifest, tagged))
+        _create_counted(manifest, tagged)
+        return tagged
     except exceptions.AlreadyExists:
         pass
-    moves, theirs = 0, []
+    theirs = []
     for asset in tagged:
         try:
-            moves += _create_counted(manifest, [asset])
+            _create_counted(manifest, [asset])
         except exceptions.AlreadyExists:
             theirs.append(asset.id)
     stored = {s.id: read_asset(s) for s in db.client().get_all([asset_ref(i) for i in theirs]) if s.exists}
-    return Inserted([stored.get(a.id, a) for a in tagged], moves)
+    return [stored.get(a.id, a) for a in tagged]
 
 
-def _create_counted(manifest: DocumentReference, new: list[Asset]) -> int:
-    """Create the assets, counted on the manifest; returns the number of commits."""
-    commits = 0
+def _create_counted(manifest: DocumentReference, new: list[Asset]) -> None:
     for start in range(0, len(new), db.BATCH_LIMIT - 1):
         chunk = new[start : start + db.BATCH_LIMIT - 1]
         batch = db.client().batch()
@@ -170,8 +160,6 @@ def _create_counted(manifest: DocumentReference, new: list[Asset]) -> int:
             batch.create(asset_ref(asset.id), to_doc(asset))
         batch.update(manifest, {"asset_count": Increment(len(chunk)), **manifest_ops.content_changed()})
         batch.commit(retry=db.CONTENDED)
-        commits += 1
-    return commits
 
 
 def update(owner_id: str, asset_id: str, patch: AssetUpdate) -> Asset:

@@ -68,7 +68,8 @@ def cast_of(assets: Sequence[AssetPublic]) -> list[CastMember]:
         uploads = [a for a in own if a.source != "extracted"]
         faces = [a for a in own if a.is_face_crop]
         primary = next((f for f in faces if f.id == character_id), faces[0] if faces else own[0])
-        named = uploads[0] if uploads else primary
+        # Its handle: the tag of its first upload, which no run renumbers (nor a reorder moves).
+        named = min(uploads, key=lambda a: (a.created_at, a.id)) if uploads else primary
         best = max(uploads, key=lambda a: a.quality_score or 0.0, default=primary)
         counts = CastCounts(
             uploads=len(uploads),

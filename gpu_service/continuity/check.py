@@ -131,6 +131,7 @@ def _report(
         status=verdict.status,
         characters=characters,
         missing=[named.get(c, c) for c in verdict.missing],
+        unsure=[named.get(c, c) for c in verdict.unsure],
         unexpected=[handle[c] for c in verdict.unexpected],
         unchecked=unchecked,
         unknown_faces=verdict.unknown_faces,

@@ -8,9 +8,11 @@ character and that likeness. With the pack's rules (common/library/identity_rule
   (the likeness slipping while the shot goes on); a shorter dip (a head turn) is still the
   character. Anywhere else (a still image; a character never matched in the clip) it is unknown;
 - below `drift_floor`, it is somebody outside the cast: an unknown face.
-Faces too small, unsure or blurred to tell who (identity.py) are counted apart and match nobody.
-The status is the worst finding: missing, then unknown, then drift; no identifiable face and
-none asked for is no_faces; else ok.
+Faces too small, unsure or blurred to tell who (identity.py) are counted apart and match nobody;
+but any of them could be an expected character that was not seen, so such a character is **unsure**
+(not confirmed), not missing: missing means no face in the picture could have been them.
+The status is the worst finding: missing, then unknown, then unsure, then drift; no identifiable
+face and none asked for is no_faces; else ok.
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ class Seen:
 class Verdict:
     status: ContinuityStatus
     seen: dict[str, Seen]  # by character id
-    missing: list[str]  # character ids, in the order expected
+    missing: list[str]  # character ids, in the order expected: no face could have been them
+    unsure: list[str]  # expected, not seen, while a face nobody could tell was there
     unexpected: list[str]
     unknown_faces: int
     unidentifiable_faces: int
@@ -91,13 +94,16 @@ def judge(
         apart = sorted(set(near) - set(drifting.frames))
         drifting.drift_frames = sum(len(run) for run in _runs(apart) if len(run) >= rules.drift_frames)
         drifting.lowest = min([drifting.lowest, *near.values()])
-    missing = [c for c in dict.fromkeys(expected) if c not in seen]
+    not_seen = [c for c in dict.fromkeys(expected) if c not in seen]
+    could_be_them = any(unidentifiable)  # a face that cannot be told apart may be any of them
+    missing, unsure = ([], not_seen) if could_be_them else (not_seen, [])
     unexpected = [c for c in seen if c not in expected]
-    status = _status(missing, max(unknown, default=0), seen)
+    status = _status(missing, max(unknown, default=0), unsure, seen)
     return Verdict(
         status=status,
         seen=dict(seen),
         missing=missing,
+        unsure=unsure,
         unexpected=unexpected,
         unknown_faces=max(unknown, default=0),
         unidentifiable_faces=max(unidentifiable, default=0),
@@ -105,11 +111,15 @@ def judge(
     )
 
 
-def _status(missing: Collection[str], unknown: int, seen: dict[str, Seen]) -> ContinuityStatus:
+def _status(
+    missing: Collection[str], unknown: int, unsure: Collection[str], seen: dict[str, Seen]
+) -> ContinuityStatus:
     if missing:
         return ContinuityStatus.MISSING
     if unknown:
         return ContinuityStatus.UNKNOWN
+    if unsure:
+        return ContinuityStatus.UNSURE
     if any(s.drift_frames for s in seen.values()):
         return ContinuityStatus.DRIFT
     if not seen:

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Saved:
     """What one image's writes made: its crops as stored (detections, then faces), the ids of the
-    crops it no longer yields, its own fields, and the manifest version moves they caused."""
+    crops it no longer yields, its own fields."""
 
     source_id: str
     fields: dict[str, Any]
@@ -46,7 +46,6 @@ class Saved:
     removed: list[str]
     thumbnails: dict[str, bytes]
     faces: list[str]
-    version_moves: int
     described: list[tuple[Asset, Image.Image]]  # its crops with their pictures, for describing
 
 
@@ -68,7 +67,6 @@ def images_step(run: Run, sources: list[Asset], describing: Describing) -> None:
         run.assets.put(*saved.children)
         run.thumbnails.update(saved.thumbnails)
         run.new_faces.extend(saved.faces)
-        run.version += saved.version_moves
 
 
 def _one_image(run: Run, source: Asset, picture: imaging.Picture, describing: Describing) -> Future[Saved]:
@@ -173,6 +171,5 @@ def _save(  # noqa: PLR0917 - one image's pieces, handed to an I/O thread
         detected.removed + cropped.removed,
         {c.id: c.thumbnail_jpeg for c in crops.values()},
         [c.id for c in face_crops],
-        detected.version_moves + cropped.version_moves,
         [(a, crops[a.id].image) for a in children],
     )

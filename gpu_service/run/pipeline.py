@@ -21,8 +21,8 @@ from gpu_service.run.describe_step import Describing
 from gpu_service.run.faces_step import faces_step
 from gpu_service.run.images_step import images_step
 from gpu_service.run.sheet_step import contact_sheet_step
-from gpu_service.run.state import Run, finish_all
-from gpu_service.run.tags_step import reread, tags_step
+from gpu_service.run.state import Assets, Run, finish_all
+from gpu_service.run.tags_step import tags_step
 
 
 def run_manifest(job: ManifestJob) -> None:
@@ -33,7 +33,7 @@ def run_manifest(job: ManifestJob) -> None:
         if job.sources is not None:  # a promoted frame: its image is cut first, and only it is processed
             promoted = db.client().get_all([asset_ops.asset_ref(i) for i in job.sources])
             frames.cut_promoted(asset_ops.read_asset(s) for s in promoted if s.exists)
-        reread(run)  # the one read of the manifest's assets
+        run.assets = Assets(asset_ops.list_for_manifest(job.manifest_id))  # the one read of them
         # An incremental run (a fork's new images) leaves what was inherited as it is.
         sources = [
             a

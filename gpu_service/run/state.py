@@ -3,8 +3,7 @@
 The manifest's assets are read once, when the run starts (`Assets`), and kept up to date with what
 the run itself writes, so no step reads them again. What a person or a second delivery may change
 meanwhile is read again only where it matters, inside the write that needs it: descriptions and
-duplicate marks are written under a check of the stored document, and the tags step compares the
-manifest's version with the run's own changes before it trusts its copy.
+duplicate marks are written under a check of the stored document.
 
 The I/O threads never write into the run: what their work yields (a crop's thumbnail, the assets
 as stored) comes back through their futures and is added here on the run's own thread (`collect`).
@@ -78,7 +77,6 @@ class Run:
     job: ManifestJob
     progress: RunProgress
     assets: Assets = field(default_factory=Assets)
-    version: int = 0  # the manifest's version when the assets were read, plus the run's own moves
     pictures: Pictures = field(default_factory=Pictures)
     # Storage and Firestore writes overlap the next image's inference instead of waiting for it.
     io: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=IO_THREADS))

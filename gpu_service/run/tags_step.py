@@ -1,22 +1,22 @@
-"""Step 4, tags: every asset's tag renumbered in display order, type by type (a batch run only).
+"""Step 4, tags: handles that never move (a batch run only).
 
-The order comes from the run's copy of the assets, unless the manifest's version says someone else
-changed them since the run read them (a person's edit, a second delivery's crops): then, and only
-then, they are read again.
+Nothing that had a tag before the run is renumbered: uploads and the assets a person made keep the
+tags their prompts may already use, and so do the crops an earlier run cut (same image, same ids).
+The crops this run cut claimed the next free numbers of their type as they were stored (in whatever
+order the I/O threads stored them); here they trade those numbers among themselves into the seeds'
+order: their parent's display order, then detection confidence. Every number stays claimed, so
+tags stay unique and are never reused in a lineage.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from google.api_core import exceptions
-
 from common.jobs.models import Step
-from common.library import assets as asset_ops
-from common.library import manifests as manifest_ops
 from common.library import tags
 from common.library.models import Asset, AssetType
-from gpu_service.run.state import Assets, Run
+from gpu_service.run.state import Run
+from gpu_service.store import registry
 
 
 def tag_order(assets: list[Asset]) -> dict[AssetType, list[tuple[str, str]]]:
@@ -44,41 +44,14 @@ def tag_order(assets: list[Asset]) -> dict[AssetType, list[tuple[str, str]]]:
 
 def tags_step(run: Run) -> None:
     run.progress.start(Step.TAGS, 1)
-    manifest_ref = manifest_ops.manifest_ref(run.job.manifest_id)
-    for attempt in range(3):
-        if attempt == 0:
-            refresh_if_changed(run)
-        else:
-            reread(run)  # an asset was deleted under us
-        ordered = tag_order(list(run.assets))
-        try:
-            tags.renumber(manifest_ref, ordered)
-            break
-        except exceptions.NotFound:
-            if attempt == 2:
-                raise  # assets keep disappearing under us: let the task retry later
-    run.assets.apply(
-        {
-            asset_id: {"manifest_tag": tags.format_tag(asset_type, number)}
-            for asset_type, assets in ordered.items()
-            for number, (asset_id, _) in enumerate(assets, start=1)
-        }
-    )
+    made_now = {a.id for a in run.assets if a.source == "extracted" and a.created_at >= run.started}
+    updates: dict[str, dict[str, Any]] = {}
+    for asset_type, ordered in tag_order(list(run.assets)).items():
+        mine = [(asset_id, tag) for asset_id, tag in ordered if asset_id in made_now]
+        numbers = sorted(tags.tag_number(tag) for _, tag in mine)
+        for (asset_id, tag), number in zip(mine, numbers, strict=True):
+            if (wanted := tags.format_tag(asset_type, number)) != tag:
+                updates[asset_id] = {"manifest_tag": wanted}
+    registry.update_assets(updates)  # one batch: a swap of two tags is never half done
+    run.assets.apply(updates)
     run.progress.advance()
-
-
-def refresh_if_changed(run: Run) -> None:
-    """Read the assets again if the manifest changed beyond the run's own writes."""
-    version = _version(run)
-    if version != run.version:
-        reread(run, version)
-
-
-def reread(run: Run, version: int | None = None) -> None:
-    """The assets as stored, and the manifest's version read before them (never ahead of them)."""
-    run.version = _version(run) if version is None else version
-    run.assets = Assets(asset_ops.list_for_manifest(run.job.manifest_id))
-
-
-def _version(run: Run) -> int:
-    return manifest_ops.read_manifest(manifest_ops.manifest_ref(run.job.manifest_id).get()).version

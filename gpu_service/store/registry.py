@@ -68,11 +68,10 @@ def image_path(manifest_id: str, asset_id: str) -> str:
 @dataclass(frozen=True)
 class Synced:
     """A source's extracted assets of one kind after `sync_children`: as they are now (in `wanted`'s
-    order), the ids removed, and the manifest version moves the new ones made."""
+    order), and the ids removed."""
 
     assets: list[Asset]
     removed: list[str]
-    version_moves: int
 
 
 def sync_children(source: Asset, kind: Kind, wanted: list[Child], existing: Iterable[Asset]) -> Synced:
@@ -92,7 +91,7 @@ def sync_children(source: Asset, kind: Kind, wanted: list[Child], existing: Iter
     update_assets(
         {i: {"identity_status": status, "identity_note": note} for i, (status, note) in seen_again.items()}
     )
-    current = {a.id: a for a in inserted.assets}
+    current = {a.id: a for a in inserted}
     for child_id, (status, note) in seen_again.items():
         current[child_id] = have[child_id].model_copy(
             update={"identity_status": status, "identity_note": note}
@@ -100,9 +99,7 @@ def sync_children(source: Asset, kind: Kind, wanted: list[Child], existing: Iter
     stale = [a for a_id, a in have.items() if a_id not in {c.id for c in wanted}]
     if stale:
         delete_assets(source.manifest_id, stale)
-    return Synced(
-        [current.get(c.id) or have[c.id] for c in wanted], [a.id for a in stale], inserted.version_moves
-    )
+    return Synced([current.get(c.id) or have[c.id] for c in wanted], [a.id for a in stale])
 
 
 def _child_asset(source: Asset, child: Child, now: datetime) -> Asset:

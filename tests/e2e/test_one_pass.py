@@ -33,6 +33,10 @@ def in_process_run(stack, alice: Api) -> Any:  # the engine in this process, to 
     return run
 
 
+def number(tag: str) -> int:
+    return int(tag.rsplit("_", 1)[1])
+
+
 def _queries(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     """Queries issued, by collection and first filter field."""
     from google.cloud.firestore_v1.services.firestore.client import FirestoreClient
@@ -79,29 +83,30 @@ def test_a_run_reads_its_assets_once_and_each_image_once(
     assert not any(downloads[c["image_path"]] for c in crops if c["source"] == "extracted")
 
 
-def test_the_tags_step_reads_again_only_after_someone_else_changed_the_manifest(
-    alice: Api, photos: Path, in_process_run: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from common.library import manifests as manifest_ops
-    from gpu_service.jobs.progress import RunProgress
-    from gpu_service.run import tags_step
-    from gpu_service.run.state import Run
-
-    manifest = manifest_of_photos(alice, [("Obama", photos / "obama.jpg")])
-    in_process_run(manifest["id"])
-    ref = manifest_ops.manifest_ref(manifest["id"])
-    job = type("Job", (), {"manifest_id": manifest["id"], "id": "0" * 32})()
-    run = Run(job, RunProgress(manifest["id"], job.id))  # type: ignore[arg-type]
-    tags_step.reread(run)
-    queries = _queries(monkeypatch)
-    tags_step.refresh_if_changed(run)
-    assert queries[db.ASSETS] == 0  # nobody changed it: the run's copy is current
-    asset = next(a for a in run.assets if a.source == "uploaded")
-    assert alice.put(f"/api/assets/{asset.id}", json={"name": "Barack"}).status_code == 200
-    before = queries[db.ASSETS]  # (the API's own reads happen in this process too)
-    tags_step.refresh_if_changed(run)
-    assert queries[db.ASSETS] == before + 1 and run.assets[asset.id].name == "Barack"
-    assert run.version == manifest_ops.read_manifest(ref.get()).version
+@pytest.mark.usefixtures("worker")
+def test_tags_that_existed_before_a_run_never_move(alice: Api, photos: Path) -> None:
+    """Four photos of two people: every upload keeps the tag it had when a prompt could first use
+    it; the crops take the next numbers, in the seeds' order; a second run moves nothing."""
+    people = [(name, photos / f"{name}.jpg") for name in ("obama", "obama2", "obama3", "biden")]
+    manifest = manifest_of_photos(alice, people)
+    before = {
+        a["id"]: a["manifest_tag"] for a in alice.get(f"/api/manifests/{manifest['id']}").json()["assets"]
+    }
+    assert sorted(before.values()) == ["CHAR_01", "CHAR_02", "CHAR_03", "CHAR_04"]
+    done = process(alice, manifest["id"])
+    after = {a["id"]: a["manifest_tag"] for a in done["assets"]}
+    assert {i: after[i] for i in before} == before  # Biden is still CHAR_04
+    crops = [a for a in done["assets"] if a["source"] == "extracted"]
+    assert all(number(a["manifest_tag"]) > 4 for a in crops if a["asset_type"] == "CHARACTER")
+    order = {a["id"]: n for n, a in enumerate(sorted(done["assets"], key=lambda a: a["sort_order"]))}
+    for kind in ("CHARACTER", "OBJECT"):
+        mine = sorted((a for a in crops if a["asset_type"] == kind), key=lambda a: number(a["manifest_tag"]))
+        seeds = [(order[a["source_asset_id"]], -(a["detection_confidence"] or 0)) for a in mine]
+        assert seeds == sorted(seeds)  # parent's place, then confidence
+    biden = next(m for m in done["cast"] if m["name"] == "biden")
+    assert biden["handle"] == "CHAR_04"
+    again = process(alice, manifest["id"])
+    assert {a["id"]: a["manifest_tag"] for a in again["assets"]} == after
 
 
 def test_a_duplicate_mark_keeps_a_description_written_during_the_run(alice: Api) -> None:

@@ -33,7 +33,21 @@ CASES = [
         ("ok", {A: 1, B: 1}, [], [B], 0),
     ),
     ("a resembling face in a still is not named", [[face(A, 0.5)]], [A], False, ("missing", {}, [A], [], 1)),
-    ("a face too small to tell", [[BLURRED]], [A], False, ("missing", {}, [A], [], 0)),
+    ("a face too small to tell may be them: unsure", [[BLURRED]], [A], False, ("unsure", {}, [], [], 0)),
+    (
+        "a blurred face and a stranger: the stranger is certain",
+        [[BLURRED, face(A, 0.1)]],
+        [A],
+        False,
+        ("unknown", {}, [], [], 1),
+    ),
+    (
+        "one seen, one unconfirmed beside a blurred face",
+        [[face(A, 0.9), BLURRED]],
+        [A, B],
+        False,
+        ("unsure", {A: 1}, [], [], 0),
+    ),
     ("a face too small, nothing asked", [[BLURRED]], [], False, ("no_faces", {}, [], [], 0)),
     # clips
     (
@@ -89,6 +103,15 @@ def test_verdicts(
     assert {c: len(s.frames) for c, s in verdict.seen.items()} == seen
     assert (verdict.missing, verdict.unexpected, verdict.unknown_faces) == (missing, unexpected, unknown)
     assert verdict.frames_checked == len(frames)
+
+
+def test_unsure_lists_whom_a_blurred_face_may_be() -> None:
+    verdict = judge([[face(A, 0.9), BLURRED]], [A, B], RULES, clip=False)
+    assert (verdict.missing, verdict.unsure) == ([], [B])
+    clip = judge([[face(A, 0.9)], [face(A, 0.9), BLURRED]], [A, B], RULES, clip=True)
+    assert (clip.status, clip.unsure) == (ContinuityStatus.UNSURE, [B])
+    nobody = judge([[face(A, 0.9)]], [A, B], RULES, clip=False)
+    assert (nobody.status, nobody.missing, nobody.unsure) == (ContinuityStatus.MISSING, [B], [])
 
 
 def test_drift_counts_its_frames_and_the_lowest_likeness() -> None:

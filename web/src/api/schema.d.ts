@@ -1375,6 +1375,8 @@ export interface components {
             characters?: components["schemas"]["CharacterSeen"][];
             /** Missing */
             missing?: string[];
+            /** Unsure */
+            unsure?: string[];
             /** Unexpected */
             unexpected?: string[];
             /** Unchecked */
@@ -1431,7 +1433,7 @@ export interface components {
          * ContinuityStatus
          * @enum {string}
          */
-        ContinuityStatus: "ok" | "missing" | "unknown" | "drift" | "no_faces" | "pending" | "error";
+        ContinuityStatus: "ok" | "missing" | "unsure" | "unknown" | "drift" | "no_faces" | "pending" | "error";
         /** DeletedOut */
         DeletedOut: {
             /**

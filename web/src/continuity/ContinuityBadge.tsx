@@ -5,6 +5,7 @@ type Report = Schemas["ContinuityReport"];
 const WORDS: Record<Schemas["ContinuityStatus"], string> = {
   ok: "cast as expected",
   missing: "a character is missing",
+  unsure: "a face could not be told: an expected character is unconfirmed",
   unknown: "a face that is nobody in the cast",
   drift: "a likeness drifts",
   no_faces: "no faces",
@@ -26,6 +27,11 @@ export function ContinuityBadge({ report }: { report: Report | null | undefined 
       {(report.missing ?? []).map((h) => (
         <span key={h} className="chip missing">
           missing {h}
+        </span>
+      ))}
+      {(report.unsure ?? []).map((h) => (
+        <span key={h} className="chip unsure" title="a face in the frame was too small, unsure or blurred to tell">
+          unconfirmed {h}
         </span>
       ))}
       {(report.unknown_faces ?? 0) > 0 && <span className="chip unknown">{report.unknown_faces} unknown</span>}
