@@ -105,6 +105,11 @@ class Settings(BaseSettings):
     quality_bright_luma: NonNegative | None = None
     quality_max_aspect: Positive | None = None
     quality_min_face_share: Share | None = None
+    # How many reference images a scene's pack holds per target (common/projects/references.py):
+    # Veo takes up to 3 asset reference images; gemini-2.5-flash-image up to 3 images a prompt
+    # (Vertex AI's model page, "Maximum images per prompt: 3"). A different IMAGE_MODEL: its own.
+    reference_limit_video: Count = 3
+    reference_limit_image: Count = 3
 
     @property
     def deployed(self) -> bool:

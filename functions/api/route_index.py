@@ -53,6 +53,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/api/projects/{project_id}/continuity", "continuity"),
     ("POST", "/api/projects/{project_id}/fork", "projects"),
     ("POST", "/api/projects/{project_id}/fork/preview", "projects"),
+    ("GET", "/api/projects/{project_id}/scenes/{scene_index}/references", "references"),
     ("GET", "/api/projects/{project_id}/snapshot", "projects"),
     ("GET", "/api/studio/config", "studio"),
 )

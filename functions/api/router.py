@@ -64,6 +64,11 @@ class Call:
     params: dict[str, Any]
     body: Any = None
     query: Any = None
+    role: str | None = None  # the caller's custom claim `role` ("pipeline" for the video pipeline)
+
+    @property
+    def is_pipeline(self) -> bool:
+        return self.role == PIPELINE_ROLE
 
     def image_file(self, otherwise: str = "") -> FileStorage:
         """The image sent in the multipart field 'file'; without it, a 422 (`otherwise`: what else
@@ -216,13 +221,13 @@ def dispatch(request: Request) -> Response:
 
 
 def _run(matched: Route, request: Request, params: dict[str, str]) -> Response:
-    uid = ""
+    uid, role = "", None
     if not matched.public:
         claims = authenticate(request)
-        uid = str(claims["uid"])
-        if matched.pipeline and claims.get("role") != PIPELINE_ROLE:
+        uid, role = str(claims["uid"]), claims.get("role")
+        if matched.pipeline and role != PIPELINE_ROLE:
             raise Forbidden("only the video pipeline's service identity may call this")
-    call = Call(uid=uid, request=request, params=params)
+    call = Call(uid=uid, request=request, params=params, role=role)
     if (query := matched.query) is not None:
         call.query = validated(lambda: query.model_validate(request.args.to_dict()))
     # A route may take JSON, a multipart upload, or either (told apart by the content type).

@@ -641,6 +641,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project_id}/scenes/{scene_index}/references": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A scene's reference pack: the snapshot images a generation model gets, why, and the prompt */
+        get: operations["scene_references"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project_id}/snapshot": {
         parameters: {
             query?: never;
@@ -1951,6 +1968,57 @@ export interface components {
             /** Image Data */
             image_data: string;
         };
+        /** PackLeftOut */
+        PackLeftOut: {
+            /** Asset Id */
+            asset_id: string;
+            /** Handle */
+            handle: string;
+            /** Why */
+            why: string;
+        };
+        /** PackQuery */
+        PackQuery: {
+            /**
+             * Target
+             * @default video
+             * @enum {string}
+             */
+            target?: "video" | "image";
+        };
+        /** PackReference */
+        PackReference: {
+            /** Asset Id */
+            asset_id: string;
+            /** Manifest Tag */
+            manifest_tag: string;
+            /**
+             * Character Id
+             * @default null
+             */
+            character_id?: string | null;
+            /** Handle */
+            handle: string;
+            /** Name */
+            name: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "character" | "object" | "environment" | "style";
+            /**
+             * Image Url
+             * @default null
+             */
+            image_url?: string | null;
+            /**
+             * View Id
+             * @default null
+             */
+            view_id?: string | null;
+            /** Why */
+            why: string;
+        };
         /**
          * Phase
          * @enum {integer}
@@ -2312,6 +2380,28 @@ export interface components {
              * @default null
              */
             artifact_key?: string | null;
+        };
+        /** ReferencePack */
+        ReferencePack: {
+            /** Scene Index */
+            scene_index: number;
+            /**
+             * Target
+             * @enum {string}
+             */
+            target: "video" | "image";
+            /** Limit */
+            limit: number;
+            /** References */
+            references?: components["schemas"]["PackReference"][];
+            /** Left Out */
+            left_out?: components["schemas"]["PackLeftOut"][];
+            /** Uncovered */
+            uncovered?: string[];
+            /** Unresolved */
+            unresolved?: string[];
+            /** Prompt */
+            prompt: string;
         };
         /** RegenerateAccepted */
         RegenerateAccepted: {
@@ -5911,6 +6001,67 @@ export interface operations {
             };
             /** @description Unsupported content type */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    scene_references: {
+        parameters: {
+            query?: {
+                target?: "video" | "image";
+            };
+            header?: never;
+            path: {
+                project_id: string;
+                scene_index: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferencePack"];
+                };
+            };
+            /** @description Missing or invalid ID token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such record for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with the record's current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,314 @@
+"""A scene's reference pack: which of the project's snapshot images a generation model gets for one
+scene, why each, what did not fit, and the scene's text with each handle spelled out.
+
+Pure: the endpoint and the generators read the snapshot and the scene, then call `pack`. The same
+snapshot and scene always give the same pack.
+
+Who the scene expects: its `scene_manifest.asset_tags`, then every tag or `@Name` in its text, in
+order (a tag of any asset of a character means that character; a name two characters share is
+ambiguous and listed as unresolved, never guessed). Per subject, the images ranked for the shot
+(an image with a quality warning never before one without):
+- a character in a close or medium shot: its uploads by how representative their face is of the
+  character (the highest median cosine to its other identifiable faces), then its face crops the
+  same way, then its person crops, then its uploads' views (other angles);
+- a character in a wide shot: full-body images first (an upload that is a person, then person
+  crops by confidence), then the other uploads, views and faces;
+- an object, environment or style asset: its own image (a style image only where the target has a
+  slot for one).
+The pack is filled round robin, so every subject has one image before any has a second.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from common.library import cast as cast_rules
+from common.library.models import Asset, AssetType
+
+Target = Literal["video", "image"]
+Role = Literal["character", "object", "environment", "style"]
+ROLES: dict[AssetType, Role] = {
+    AssetType.CHARACTER: "character",
+    AssetType.OBJECT: "object",
+    AssetType.ENVIRONMENT: "environment",
+    AssetType.STYLE: "style",
+}
+WIDE_SHOTS = ("wide", "full", "long", "establishing")
+# A tag (CHAR_04) or a name after @ (@Biden), as a prompt writes them.
+MENTION = re.compile(r"(?<![\w@])([A-Z]+_\d{2,})\b|(?<!\w)@([^\W\d_][\w-]*)")
+DESCRIPTION_CHARS = 100
+
+
+class PackAsset(Asset):
+    """An asset as the snapshot holds it: everything stored, and its face's embedding."""
+
+    face_embedding: list[float] | None = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    asset_id: str
+    manifest_tag: str
+    character_id: str | None
+    handle: str
+    name: str
+    role: Role
+    image_path: str  # the stored image (the endpoint signs a URL for it)
+    why: str
+    view_id: str | None = None  # another angle: one of the asset's views
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    asset_id: str
+    handle: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Pack:
+    references: list[Reference]
+    left_out: list[LeftOut]
+    uncovered: list[str]  # handles of expected subjects without an image in the pack
+    unresolved: list[str]  # tags and @Names that name nobody (or several)
+    prompt: str
+
+
+@dataclass
+class _Subject:
+    key: str  # character id, or asset id
+    handle: str
+    name: str
+    role: Role
+    description: str
+    character_id: str | None
+    candidates: list[Reference] = field(default_factory=list)
+
+
+def pack(
+    assets: Sequence[PackAsset],
+    *,
+    scene_tags: Sequence[str],
+    text: str,
+    shot_type: str | None,
+    target: Target,
+    limit: int,
+) -> Pack:
+    subjects, unresolved, mentions = _subjects(assets, scene_tags, text)
+    wide = any(word in (shot_type or "").casefold() for word in WIDE_SHOTS)
+    by_character = _by_character(assets)
+    for subject in subjects:
+        if subject.character_id is not None:
+            subject.candidates = _character_images(subject, by_character[subject.character_id], wide)
+        else:
+            own = next(a for a in assets if a.id == subject.key)
+            subject.candidates = (
+                [_reference(subject, own, f"{subject.handle}'s own image")] if own.image_path else []
+            )
+    references, left_out = _fill(subjects, target, limit)
+    covered = {r.handle for r in references}
+    return Pack(
+        references=references,
+        left_out=left_out,
+        uncovered=[s.handle for s in subjects if s.handle not in covered],
+        unresolved=unresolved,
+        prompt=_expanded(text, mentions),
+    )
+
+
+def _subjects(
+    assets: Sequence[PackAsset], scene_tags: Sequence[str], text: str
+) -> tuple[list[_Subject], list[str], dict[str, _Subject]]:
+    """The expected subjects in order, what names nobody, and each mention's subject."""
+    members = {m.character_id: m for m in cast_rules.cast_of(_in_display_order(assets))}
+    by_tag = {a.manifest_tag: a for a in assets if a.manifest_tag}
+    by_id = {a.id: a for a in assets}
+    names: dict[str, list[str]] = {}
+    for member in members.values():
+        for key in {member.name.casefold(), member.name.casefold().replace(" ", "")}:
+            names.setdefault(key, []).append(member.character_id)
+    subjects: dict[str, _Subject] = {}
+    unresolved: list[str] = []
+    mentions: dict[str, _Subject] = {}
+
+    def character(character_id: str) -> _Subject:
+        member = members[character_id]
+        named = by_id[next(i for i in member.asset_ids if by_id[i].manifest_tag == member.handle)]
+        return subjects.setdefault(
+            character_id,
+            _Subject(character_id, member.handle, member.name, "character", _short(named), character_id),
+        )
+
+    def resolve(token: str) -> _Subject | None:
+        if token.startswith("@"):
+            found = names.get(token[1:].casefold(), [])
+            if len(found) != 1:
+                unresolved.append(token if not found else f"{token} (ambiguous: {_handles(found, members)})")
+                return None
+            return character(found[0])
+        asset = by_tag.get(token)
+        if asset is None:
+            unresolved.append(token)
+            return None
+        if asset.character_id in members:
+            return character(asset.character_id or "")
+        role = ROLES.get(asset.asset_type, "object")
+        return subjects.setdefault(
+            asset.id, _Subject(asset.id, asset.manifest_tag, asset.name, role, _short(asset), None)
+        )
+
+    for tag in scene_tags:
+        resolve(tag)
+    for match in MENTION.finditer(text):
+        token = match.group(1) or f"@{match.group(2)}"
+        if token not in mentions and token not in unresolved:
+            found = resolve(token)
+            if found is not None:
+                mentions[token] = found
+    return list(subjects.values()), list(dict.fromkeys(unresolved)), mentions
+
+
+def _handles(character_ids: list[str], members: dict[str, cast_rules.CastMember]) -> str:
+    return ", ".join(sorted(members[c].handle for c in character_ids))
+
+
+def _by_character(assets: Sequence[PackAsset]) -> dict[str, list[PackAsset]]:
+    out: dict[str, list[PackAsset]] = {}
+    for asset in _in_display_order(assets):
+        if asset.character_id:
+            out.setdefault(asset.character_id, []).append(asset)
+    return out
+
+
+def _character_images(subject: _Subject, own: list[PackAsset], wide: bool) -> list[Reference]:
+    faces = [a for a in own if a.is_face_crop and a.face_embedding]
+    likeness = _representative(faces)
+    uploads = [a for a in own if a.source != "extracted" and a.image_path]
+    people = [a for a in own if a.source == "extracted" and not a.is_face_crop and a.image_path]
+
+    def face_of(image: PackAsset) -> float:
+        return max((likeness[f.id] for f in faces if f.source_asset_id == image.id), default=-1.0)
+
+    def ranked(items: list[PackAsset], score: dict[str, float]) -> list[PackAsset]:
+        return sorted(items, key=lambda a: (a.quality_warning, -score[a.id], a.created_at, a.id))
+
+    upload_score = {a.id: face_of(a) for a in uploads}
+    face_score = {f.id: likeness[f.id] for f in faces}
+    person_score = {a.id: a.detection_confidence or 0.0 for a in people}
+    by_face = [
+        _reference(subject, a, f"{subject.handle}'s most representative face ({upload_score[a.id]:.2f})")
+        if upload_score[a.id] >= 0
+        else _reference(subject, a, f"an upload of {subject.handle}")
+        for a in ranked(uploads, upload_score)
+    ]
+    faces_ranked = [
+        _reference(subject, f, f"a face of {subject.handle} ({face_score[f.id]:.2f} to its others)")
+        for f in ranked(faces, face_score)
+    ]
+    bodies = [_reference(subject, a, f"{subject.handle} full body") for a in ranked(people, person_score)]
+    angles = [
+        _reference(subject, a, f"{subject.handle}, {view.view} view", view.image_path, view.id)
+        for a in uploads
+        for view in a.views
+        if view.identity in (None, "same")
+    ]
+    if not wide:
+        return by_face + faces_ranked + bodies + angles
+    whole = [a for a in ranked(uploads, upload_score) if a.detection_class == "person"]
+    standing = [_reference(subject, a, f"{subject.handle} full body (the whole upload)") for a in whole]
+    rest = [r for r in by_face if r.asset_id not in {a.id for a in whole}]
+    return standing + bodies + rest + angles + faces_ranked
+
+
+def _representative(faces: list[PackAsset]) -> dict[str, float]:
+    """Each face's median cosine to the character's other identifiable faces (1.0 when alone)."""
+    if len(faces) < 2:
+        return {f.id: 1.0 for f in faces}
+    matrix = np.asarray([f.face_embedding for f in faces], dtype=np.float32)
+    similarity = matrix @ matrix.T
+    return {
+        f.id: round(float(statistics.median(np.delete(similarity[i], i))), 4) for i, f in enumerate(faces)
+    }
+
+
+def _reference(
+    subject: _Subject, asset: PackAsset, why: str, path: str | None = None, view_id: str | None = None
+) -> Reference:
+    return Reference(
+        asset_id=asset.id,
+        manifest_tag=asset.manifest_tag,
+        character_id=subject.character_id,
+        handle=subject.handle,
+        name=subject.name,
+        role=subject.role,
+        image_path=path or asset.image_path or "",
+        why=why,
+        view_id=view_id,
+    )
+
+
+def _fill(subjects: list[_Subject], target: Target, limit: int) -> tuple[list[Reference], list[LeftOut]]:
+    """Round robin: each subject's best image first, then each one's second, up to `limit`."""
+    taken: list[Reference] = []
+    left: list[LeftOut] = []
+    queues = []
+    for subject in subjects:
+        if subject.role == "style" and target == "video":
+            left += [
+                LeftOut(r.asset_id, r.handle, "Veo's asset references have no style slot")
+                for r in subject.candidates
+            ]
+        elif not subject.candidates:
+            left.append(LeftOut(subject.key, subject.handle, "no stored image"))
+        else:
+            queues.append(list(subject.candidates))
+    rank = 0
+    while any(rank < len(q) for q in queues):
+        for queue in queues:
+            if rank >= len(queue):
+                continue
+            reference = queue[rank]
+            if len(taken) < limit:
+                taken.append(reference)
+                continue
+            why = (
+                f"the pack holds {limit} images for the {target} model; every subject's first came first"
+                if rank
+                else f"the pack holds {limit} images for the {target} model and was full"
+            )
+            left.append(LeftOut(reference.asset_id, reference.handle, why))
+        rank += 1
+    return taken, left
+
+
+def _expanded(text: str, mentions: dict[str, _Subject]) -> str:
+    """The text with each subject spelled out once, where it is first named."""
+    done: set[str] = set()
+
+    def spell(match: re.Match[str]) -> str:
+        token = match.group(1) or f"@{match.group(2)}"
+        subject = mentions.get(token)
+        if subject is None or subject.key in done:
+            return subject.handle if subject is not None else match.group(0)
+        done.add(subject.key)
+        words = f"{subject.name}: {subject.description}" if subject.description else subject.name
+        return f"{subject.handle} ({words})"
+
+    return MENTION.sub(spell, text)
+
+
+def _short(asset: PackAsset) -> str:
+    """A short description: the reverse prompt's first sentence, cut to a phrase."""
+    text = (asset.reverse_prompt or asset.description or "").strip()
+    first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0].rstrip(".")
+    return first if len(first) <= DESCRIPTION_CHARS else first[: DESCRIPTION_CHARS - 1].rstrip() + "…"
+
+
+def _in_display_order(assets: Sequence[PackAsset]) -> list[PackAsset]:
+    return sorted(assets, key=lambda a: (a.sort_order, a.created_at, a.id))

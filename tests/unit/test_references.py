@@ -1,0 +1,183 @@
+"""A scene's reference pack (common/projects/references.py): pure, as tables."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from common.library.models import AssetType
+from common.projects.references import Pack, PackAsset, pack
+from common.records import utcnow
+
+T0 = utcnow()
+counter = iter(range(10_000))
+
+
+def asset(tag: str, name: str, **fields: Any) -> PackAsset:
+    n = next(counter)
+    kind = {"CHAR": AssetType.CHARACTER, "OBJ": AssetType.OBJECT, "ENV": AssetType.ENVIRONMENT}
+    base: dict[str, Any] = {
+        "id": f"{n:032x}",
+        "owner_id": "o",
+        "manifest_id": "m",
+        "name": name,
+        "manifest_tag": tag,
+        "asset_type": kind.get(tag.split("_", maxsplit=1)[0], AssetType.STYLE),
+        "image_path": f"images/{tag}.jpg",
+        "sort_order": n,
+        "created_at": T0 + timedelta(seconds=n),
+        "updated_at": T0,
+    }
+    return PackAsset.model_validate({**base, **fields})
+
+
+def person(tag: str, name: str, character: str, **fields: Any) -> PackAsset:
+    return asset(tag, name, character_id=character, **fields)
+
+
+def face(tag: str, of: PackAsset, vector: list[float], **fields: Any) -> PackAsset:
+    return asset(
+        tag,
+        f"{of.name} face",
+        character_id=of.character_id,
+        source="extracted",
+        source_asset_id=of.id,
+        is_face_crop=True,
+        face_embedding=vector,
+        **fields,
+    )
+
+
+def two_people() -> dict[str, PackAsset]:
+    """Obama in three uploads (the second the most typical face), Biden in one, a mug, a style."""
+    o1 = person("CHAR_01", "Obama", "obama", reverse_prompt="A man in a grey suit. Smiling.")
+    o2 = person("CHAR_02", "Obama", "obama")
+    o3 = person("CHAR_03", "Obama", "obama")
+    b = person("CHAR_04", "Biden", "biden", reverse_prompt="An older man with white hair, in a navy suit.")
+    return {
+        "o1": o1,
+        "o2": o2,
+        "o3": o3,
+        "b": b,
+        "f1": face("CHAR_05", o1, [1.0, 0.0, 0.0]),
+        "f2": face("CHAR_06", o2, [0.8, 0.6, 0.0]),
+        "f3": face("CHAR_07", o3, [0.0, 1.0, 0.0]),
+        "fb": face("CHAR_08", b, [0.0, 0.0, 1.0]),
+        "body": asset(
+            "CHAR_09",
+            "Obama person",
+            character_id="obama",
+            source="extracted",
+            source_asset_id=o1.id,
+            detection_class="person",
+            detection_confidence=0.9,
+        ),
+        "mug": asset("OBJ_01", "Mug"),
+        "style": asset("STYLE_01", "Noir"),
+    }
+
+
+def run(  # noqa: PLR0917 - a table's columns
+    assets: dict[str, PackAsset],
+    tags: list[str] | None = None,
+    text: str = "",
+    shot: str | None = "medium shot",
+    target: str = "video",
+    limit: int = 3,
+) -> Pack:
+    return pack(
+        list(assets.values()),
+        scene_tags=tags or [],
+        text=text,
+        shot_type=shot,
+        target=target,  # type: ignore[arg-type]
+        limit=limit,
+    )
+
+
+def ids(result: Pack, assets: dict[str, PackAsset]) -> list[str]:
+    names = {a.id: key for key, a in assets.items()}
+    return [names[r.asset_id] for r in result.references]
+
+
+def test_every_character_gets_one_image_before_any_gets_a_second() -> None:
+    a = two_people()
+    result = run(a, tags=["CHAR_01", "CHAR_04"])
+    assert [r.handle for r in result.references] == ["CHAR_01", "CHAR_04", "CHAR_01"]
+    assert result.uncovered == [] and result.unresolved == []
+    assert all(r.role == "character" for r in result.references)
+    assert {x.handle for x in result.left_out} == {"CHAR_01", "CHAR_04"}  # their other images
+    assert all("the pack holds 3 images for the video model" in x.why for x in result.left_out)
+
+
+def test_a_close_shot_takes_the_most_representative_face_not_the_first_upload() -> None:
+    a = two_people()
+    result = run(a, tags=["CHAR_01"], limit=1)
+    assert ids(result, a) == ["o2"]  # f2 sits between f1 and f3: the typical Obama
+    assert "most representative" in result.references[0].why
+
+
+def test_an_image_with_a_quality_warning_never_comes_before_one_without() -> None:
+    a = two_people()
+    a["o2"] = a["o2"].model_copy(update={"quality_warning": True})
+    assert ids(run(a, tags=["CHAR_01"], limit=2), a) == ["o1", "o3"]
+
+
+def test_a_wide_shot_takes_a_full_body_image_first() -> None:
+    a = two_people()
+    assert ids(run(a, tags=["CHAR_01"], shot="wide shot", limit=1), a) == ["body"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "unresolved"),
+    [
+        ("@obama waves at @BIDEN", ["CHAR_01", "CHAR_04"], []),
+        ("CHAR_07 alone", ["CHAR_01"], []),  # a face crop's tag means its character
+        ("CHAR_99 and @Nobody", [], ["CHAR_99", "@Nobody"]),
+    ],
+)
+def test_text_names_subjects_by_tag_or_at_name(text: str, expected: list[str], unresolved: list[str]) -> None:
+    result = run(two_people(), text=text, limit=2)
+    assert list(dict.fromkeys(r.handle for r in result.references)) == expected
+    assert result.unresolved == unresolved
+
+
+def test_a_name_two_characters_share_is_listed_not_guessed() -> None:
+    a = two_people()
+    a["b"] = a["b"].model_copy(update={"name": "Obama"})
+    result = run(a, text="@Obama enters")
+    assert result.references == [] and result.unresolved == ["@Obama (ambiguous: CHAR_01, CHAR_04)"]
+
+
+def test_objects_and_styles_take_their_own_image_where_the_target_has_a_slot() -> None:
+    a = two_people()
+    video = run(a, tags=["OBJ_01", "STYLE_01"])
+    assert [(r.role, r.manifest_tag) for r in video.references] == [("object", "OBJ_01")]
+    assert [x.why for x in video.left_out] == ["Veo's asset references have no style slot"]
+    image = run(a, tags=["OBJ_01", "STYLE_01"], target="image")
+    assert [r.role for r in image.references] == ["object", "style"]
+
+
+def test_the_prompt_spells_each_handle_out_once() -> None:
+    result = run(two_people(), text="@Biden greets CHAR_01. CHAR_01 smiles at @biden.")
+    assert result.prompt == (
+        "CHAR_04 (Biden: An older man with white hair, in a navy suit) greets "
+        "CHAR_01 (Obama: A man in a grey suit). CHAR_01 smiles at CHAR_04."
+    )
+
+
+def test_a_subject_without_an_image_is_uncovered() -> None:
+    a = two_people()
+    a["mug"] = a["mug"].model_copy(update={"image_path": None})
+    result = run(a, tags=["OBJ_01", "CHAR_04"])
+    assert result.uncovered == ["OBJ_01"] and {r.handle for r in result.references} == {"CHAR_04"}
+    assert ("OBJ_01", "no stored image") in {(x.handle, x.why) for x in result.left_out}
+
+
+def test_the_same_snapshot_and_scene_give_the_same_pack() -> None:
+    a = two_people()
+    assert run(a, tags=["CHAR_01", "CHAR_04"], text="@Biden") == run(
+        a, tags=["CHAR_01", "CHAR_04"], text="@Biden"
+    )
