@@ -1,11 +1,14 @@
-"""A scene's reference pack, read from the project's snapshot (the choice itself: references.py)."""
+"""A scene's reference pack, read from the project's snapshot (the choice itself: references.py),
+and the scene fields the pipeline leaves empty filled from it."""
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 from common.errors import Conflict, NotFound
 from common.gcp.config import settings
 from common.projects import projects, references, snapshots
-from common.projects.models import Project, Scene
+from common.projects.models import PipelineSceneUpdate, Project, Scene, SceneManifest
 from common.projects.reference_models import PackTarget
 from common.projects.references import Pack, PackAsset
 
@@ -25,18 +28,56 @@ def scene_pack(project: Project, scene_index: int, target: PackTarget) -> tuple[
     if not found.exists:
         raise NotFound("scene not found")
     scene = Scene.model_validate(found.to_dict() or {})
+    chosen = pack_for(project.snapshot_id, scene, target)
+    if chosen is None:
+        raise Conflict("the scene has no storyboard text and no asset tags: nothing to choose references for")
+    return scene, chosen
+
+
+def pack_for(snapshot_id: str, scene: Scene, target: PackTarget) -> Pack | None:
+    """The scene's pack from that snapshot; None when the scene names nothing (no text, no tags)."""
     manifest = scene.scene_manifest
     tags = manifest.asset_tags if manifest else []
     text = scene.storyboard_text or ""
     if not text.strip() and not tags:
-        raise Conflict("the scene has no storyboard text and no asset tags: nothing to choose references for")
-    _, stored = snapshots.read(project.snapshot_id)
-    chosen = references.pack(
-        [PackAsset.model_validate(a) for a in stored],
+        return None
+    return references.pack(
+        list(_snapshot_assets(snapshot_id)),
         scene_tags=tags,
         text=text,
         shot_type=manifest.composition_shot_type if manifest else None,
         target=target,
         limit=limit_for(target),
     )
-    return scene, chosen
+
+
+@lru_cache(maxsize=16)
+def _snapshot_assets(snapshot_id: str) -> tuple[PackAsset, ...]:
+    """A snapshot never changes after it is written: each instance reads and parses it once."""
+    _, stored = snapshots.read(snapshot_id)
+    return tuple(PackAsset.model_validate(a) for a in stored)
+
+
+def record_scene(project_id: str, index: int, update: PipelineSceneUpdate) -> Scene:
+    """The pipeline's scene, recorded; on a project with a snapshot, the scene manifest's
+    `selected_reference_tags`, `rewritten_keyframe_prompt` and `rewritten_video_prompt` that it
+    holds no value for are filled from the scene's packs (what the pipeline sends wins)."""
+    scene = projects.record_scene(project_id, index, update)
+    project = projects.get(project_id)
+    if project.snapshot_id is None:
+        return scene
+    video, image = (pack_for(project.snapshot_id, scene, t) for t in ("video", "image"))
+    if video is None or image is None:
+        return scene
+    held = scene.scene_manifest or SceneManifest()
+    filled = {
+        "selected_reference_tags": held.selected_reference_tags
+        or list(dict.fromkeys(r.manifest_tag for r in video.references)),
+        "rewritten_keyframe_prompt": held.rewritten_keyframe_prompt or image.prompt,
+        "rewritten_video_prompt": held.rewritten_video_prompt or video.prompt,
+    }
+    changes = {f"scene_manifest.{k}": v for k, v in filled.items() if getattr(held, k) != v}
+    if not changes:
+        return scene
+    projects.scene_ref(project_id, index).update(changes)
+    return scene.model_copy(update={"scene_manifest": held.model_copy(update=filled)})

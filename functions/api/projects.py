@@ -3,7 +3,7 @@ progress reports (/api/pipeline/..., for the pipeline's service identity only)."
 
 from __future__ import annotations
 
-from common.projects import forks
+from common.projects import forks, scene_references
 from common.projects import projects as ops
 from common.projects.models import (
     ForkOut,
@@ -123,7 +123,8 @@ def pipeline_project(call: Call) -> ProjectOut:
     pipeline=True,
 )
 def pipeline_scene(call: Call) -> Scene:
-    return ops.record_scene(call.params["project_id"], call.params["scene_index"], call.body)
+    # Scene manifest fields the pipeline leaves empty are filled from the scene's reference packs.
+    return scene_references.record_scene(call.params["project_id"], call.params["scene_index"], call.body)
 
 
 @route(

@@ -181,7 +181,12 @@ def test_fork_refuses_bad_requests_and_creates_nothing(
 def test_new_uploads_are_processed_incrementally_and_join_inherited_faces(
     alice: Api, pipeline: Api, photos: Path
 ) -> None:
-    manifest = manifest_of_photos(alice, [("Obama", photos / "obama.jpg"), ("Biden", photos / "biden.jpg")])
+    manifest = manifest_of_photos(alice, [("Obama", photos / "obama.jpg")])
+    alice.asset(manifest["id"], name="Stand-in")  # CHAR_02, which scene 2 uses: no image yet
+    biden_asset = alice.asset(manifest["id"], name="Biden", asset_type="CHARACTER")  # CHAR_03: no scene
+    assert (
+        alice.upload(biden_asset["id"], (photos / "biden.jpg").read_bytes(), "biden.jpg").status_code == 200
+    )
     processed = process(alice, manifest["id"])
     parent = finished_project(alice, pipeline, manifest["id"])
     image = base64.b64encode((photos / "obama2.jpg").read_bytes()).decode()
@@ -240,9 +245,12 @@ def test_new_uploads_are_processed_incrementally_and_join_inherited_faces(
     numbers = sorted(int(a["manifest_tag"].split("_")[1]) for a in assets)
     assert len(numbers) == len(set(numbers))  # never a collision with inherited tags
     highest_inherited = max(int(a["manifest_tag"].split("_")[1]) for a in inherited)
-    assert all(
-        int(a["manifest_tag"].split("_")[1]) > highest_inherited for a in assets if not a["is_inherited"]
+    assert all(  # what the fork added; the recast Biden keeps its handle (tags never move)
+        int(a["manifest_tag"].split("_")[1]) > highest_inherited
+        for a in assets
+        if not a["is_inherited"] and a["inherited_from_asset"] is None
     )
+    assert recast_biden["manifest_tag"] == biden["manifest_tag"] == "CHAR_03"
     project = wait_for(
         lambda: (p := alice.get(f"/api/projects/{fork['project_id']}").json())["snapshot_id"] and p,
         timeout=30,

@@ -52,6 +52,18 @@ def test_a_scene_gets_its_cast_as_references(alice: Api, mallory: Api, pipeline:
     ]
     assert alice.get(url, params={"target": "image"}).json()["target"] == "image"
 
+    # The pipeline recorded neither references nor rewritten prompts: filled from the packs.
+    held = alice.get(f"/api/projects/{pid}").json()["scenes"][0]["scene_manifest"]
+    assert held["selected_reference_tags"] == list(
+        dict.fromkeys(r["manifest_tag"] for r in pack["references"])
+    )
+    assert held["rewritten_video_prompt"] == held["rewritten_keyframe_prompt"] == pack["prompt"]
+    mine = {"storyboard_text": "CHAR_03 alone", "scene_manifest": {"selected_reference_tags": ["CHAR_02"]}}
+    assert pipeline.put(f"/api/pipeline/projects/{pid}/scenes/2", json=mine).status_code == 200
+    kept = alice.get(f"/api/projects/{pid}").json()["scenes"][2]["scene_manifest"]
+    assert kept["selected_reference_tags"] == ["CHAR_02"]  # what the pipeline sends wins
+    assert kept["rewritten_video_prompt"].startswith("CHAR_03 (Biden: ")
+
     assert pipeline.get(url).status_code == 200  # the pipeline reads any project's packs
     assert mallory.get(url).status_code == 404
     assert alice.get(url, params={"target": "audio"}).status_code == 422
