@@ -60,6 +60,8 @@ class WorkerSettings(BaseSettings):
     image_price_input_per_mtok: Price = 0.30
     image_price_output_per_mtok: Price = 30.0
     video_model: str = "veo-3.0-fast-generate-001"
+    # A chunk regenerated with the scene's reference images (asset references: Veo 3.1).
+    video_reference_model: str = "veo-3.1-generate-preview"
     video_price_per_s: Price = 0.40
     video_poll_s: Positive = 10  # Veo runs as a long-running operation, polled this often
     video_timeout_s: Positive = 900

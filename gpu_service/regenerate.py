@@ -9,16 +9,22 @@ from a delivery presumed dead), only one version is written and the loser's obje
 
 from __future__ import annotations
 
+import mimetypes
 from typing import Any
 
 from common.checkpoints import checkpoints, media
 from common.checkpoints.models import Artifact, ArtifactType
 from common.checkpoints.regeneration import ARTIFACT_OF
 from common.continuity import checks as continuity
+from common.gcp import storage
 from common.ids import new_id
 from common.jobs.models import RegenerationJob
+from common.projects import projects, references, scene_references
+from common.projects.models import Scene
+from common.projects.reference_models import PackTarget
+from common.records import utcnow
 from gpu_service.config import worker_settings
-from gpu_service.generate.generated import GenerationFailed
+from gpu_service.generate.generated import GenerationFailed, ReferenceImage
 from gpu_service.generate.generators import generator
 from gpu_service.jobs import claims
 
@@ -57,12 +63,18 @@ def run_regeneration(job: RegenerationJob) -> int:
 
 def _generate(job: RegenerationJob, current: Artifact, artifact_type: ArtifactType) -> int:
     previous = media.load(current.media_path or "")
-    prompt = job.prompt_override or current.prompt or DEFAULT_PROMPT
+    checkpoint = checkpoints.get(job.checkpoint_id)
+    asked = job.prompt_override or current.prompt or DEFAULT_PROMPT
+    target: PackTarget = "image" if artifact_type == ArtifactType.BEAT_IMAGE else "video"
+    prompt, chosen = _with_references(checkpoint.project_id, job.artifact_key, asked, target)
+    images = [
+        ReferenceImage(storage.download(r.image_path), _mime(r.image_path), r.handle, r.role) for r in chosen
+    ]
     make = generator()
     if artifact_type == ArtifactType.BEAT_IMAGE:
-        out = make.beat(previous, prompt)
+        out = make.beat(previous, prompt, images)
     else:
-        out = make.chunk(previous, prompt, job.model_override)
+        out = make.chunk(previous, prompt, job.model_override, images)
     stored = media.Media(out.data, out.mime_type, out.extension)
     # Each delivery stores under its own name: the losing one removes only its own object.
     path = media.object_path(
@@ -77,10 +89,13 @@ def _generate(job: RegenerationJob, current: Artifact, artifact_type: ArtifactTy
             "mime_type": stored.mime_type,
             "digest": stored.digest,
             "prompt": prompt,
+            "references": [
+                {"asset_id": r.asset_id, "manifest_tag": r.manifest_tag, "handle": r.handle, "why": r.why}
+                for r in chosen
+            ],
             "cost": out.cost,
         }
 
-    checkpoint = checkpoints.get(job.checkpoint_id)
     checked = continuity.checked(checkpoint, artifact_type)
     written, created = checkpoints.add_version(
         job.checkpoint_id, artifact_type, job.artifact_key, version, job_id=job.id, checked=checked
@@ -90,3 +105,23 @@ def _generate(job: RegenerationJob, current: Artifact, artifact_type: ArtifactTy
         return checkpoints.applied_version(job.checkpoint_id, job.id) or written.version
     continuity.queue(checkpoint, written)
     return written.version
+
+
+def _with_references(
+    project_id: str, artifact_key: str, asked: str, target: PackTarget
+) -> tuple[str, list[references.Reference]]:
+    """The prompt with each handle spelled out, and the scene's pack (beat or chunk n is scene n):
+    none for a project without a snapshot, or a key that is no scene's."""
+    project = projects.get(project_id)
+    if project.snapshot_id is None or not artifact_key.isdigit():
+        return asked, []
+    found = projects.scene_ref(project_id, int(artifact_key)).get()
+    scene = Scene.model_validate(found.to_dict() or {"index": int(artifact_key), "updated_at": utcnow()})
+    chosen = scene_references.pack_for(project.snapshot_id, scene, target, prompt=asked)
+    if chosen is None:
+        return asked, []
+    return chosen.prompt, chosen.references
+
+
+def _mime(path: str) -> str:
+    return mimetypes.guess_type(path)[0] or "image/jpeg"

@@ -159,12 +159,22 @@ class Continuation(Model):
     handed_off: bool = False  # the pipeline's task is queued
 
 
+class VersionReference(Model):
+    """A reference image a generation was given (the scene's pack, common/projects/references.py)."""
+
+    asset_id: str
+    manifest_tag: str
+    handle: str
+    why: str
+
+
 class ArtifactVersionPublic(Record):
     version: int
     generator: Generator
     content: dict[str, Any] | None = None
     mime_type: str | None = None
-    prompt: str | None = None
+    prompt: str | None = None  # for a regeneration: the prompt as sent, each handle spelled out
+    references: list[VersionReference] = Field(default_factory=list)  # in the order they were sent
     cost: float = 0.0
     job_id: str | None = None
     created_at: datetime

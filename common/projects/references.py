@@ -99,8 +99,12 @@ def pack(
     shot_type: str | None,
     target: Target,
     limit: int,
+    prompt: str | None = None,
 ) -> Pack:
-    subjects, unresolved, mentions = _subjects(assets, scene_tags, text)
+    """`prompt`: the words to send instead of the scene's text (a regeneration's), spelled out the
+    same way; whom they name is expected too, after the scene's own subjects."""
+    said = text if prompt is None else f"{text}\n{prompt}"
+    subjects, unresolved, mentions = _subjects(assets, scene_tags, said)
     wide = any(word in (shot_type or "").casefold() for word in WIDE_SHOTS)
     by_character = _by_character(assets)
     for subject in subjects:
@@ -118,7 +122,7 @@ def pack(
         left_out=left_out,
         uncovered=[s.handle for s in subjects if s.handle not in covered],
         unresolved=unresolved,
-        prompt=_expanded(text, mentions),
+        prompt=_expanded(text if prompt is None else prompt, mentions),
     )
 
 

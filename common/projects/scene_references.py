@@ -34,12 +34,13 @@ def scene_pack(project: Project, scene_index: int, target: PackTarget) -> tuple[
     return scene, chosen
 
 
-def pack_for(snapshot_id: str, scene: Scene, target: PackTarget) -> Pack | None:
-    """The scene's pack from that snapshot; None when the scene names nothing (no text, no tags)."""
+def pack_for(snapshot_id: str, scene: Scene, target: PackTarget, prompt: str | None = None) -> Pack | None:
+    """The scene's pack from that snapshot; None when the scene names nothing (no text, no tags).
+    `prompt`: a regeneration's words, spelled out instead of the scene's text (references.pack)."""
     manifest = scene.scene_manifest
     tags = manifest.asset_tags if manifest else []
     text = scene.storyboard_text or ""
-    if not text.strip() and not tags:
+    if not text.strip() and not tags and not prompt:
         return None
     return references.pack(
         list(_snapshot_assets(snapshot_id)),
@@ -48,6 +49,7 @@ def pack_for(snapshot_id: str, scene: Scene, target: PackTarget) -> Pack | None:
         shot_type=manifest.composition_shot_type if manifest else None,
         target=target,
         limit=limit_for(target),
+        prompt=prompt,
     )
 
 

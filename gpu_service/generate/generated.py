@@ -13,6 +13,16 @@ class GenerationFailed(Permanent):
 
 
 @dataclass(frozen=True)
+class ReferenceImage:
+    """One image of a scene's reference pack, as a model is given it."""
+
+    data: bytes
+    mime_type: str
+    handle: str  # how the prompt names it (CHAR_04)
+    role: str  # character, object, environment or style
+
+
+@dataclass(frozen=True)
 class Generated:
     data: bytes
     mime_type: str

@@ -1,11 +1,15 @@
 """Regenerating checkpoint media: beat images and chunk clips, from a prompt and the previous version.
 
 With Gemini configured, beats come from a Gemini image model (google-genai `generate_content`
-with an IMAGE response, the previous image given as the starting point) and chunks from Veo
-(`generate_videos`, a long-running operation polled until done, conditioned on the previous
-clip's first frame). Without credentials, the offline generator derives a real image or clip from
-the previous version and the prompt (a prompt-seeded grade, reframing and caption) and marks it
-`offline`, so the local stack behaves end to end without a paid API.
+with an IMAGE response, the previous image given as the starting point, then the scene's reference
+images, each introduced by its handle and role) and chunks from Veo (`generate_videos`, a
+long-running operation polled until done). A chunk with references is made from the prompt and
+up to three `reference_images` of type asset on VIDEO_REFERENCE_MODEL: the API takes no starting
+frame beside them ("the image, video, or last_frame field are not supported" with reference
+images), so the references win over the previous clip's first frame; a chunk without references is
+conditioned on that frame, as before. Without credentials, the offline generator derives a real
+image or clip from the previous version, the prompt and the references (generate/offline.py) and
+marks it `offline`, so the local stack behaves end to end without a paid API.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import io
 import logging
 import time
+from collections.abc import Sequence
 from functools import cache
 from typing import Protocol
 
@@ -20,7 +25,7 @@ from PIL import Image
 
 from gpu_service.config import worker_settings
 from gpu_service.describe import gemini, pricing
-from gpu_service.generate.generated import Generated, GenerationFailed
+from gpu_service.generate.generated import Generated, GenerationFailed, ReferenceImage
 from gpu_service.generate.offline import OfflineGenerator
 from gpu_service.vision import clips
 from gpu_service.vision.imaging import png
@@ -31,9 +36,17 @@ VEO_SECONDS = (4, 6, 8)  # the clip lengths Veo generates
 
 
 class Generator(Protocol):
-    def beat(self, previous: bytes, prompt: str) -> Generated: ...
+    def beat(self, previous: bytes, prompt: str, references: Sequence[ReferenceImage] = ()) -> Generated: ...
 
-    def chunk(self, previous: bytes, prompt: str, model: str | None) -> Generated: ...
+    def chunk(
+        self, previous: bytes, prompt: str, model: str | None, references: Sequence[ReferenceImage] = ()
+    ) -> Generated: ...
+
+
+def introduced(references: Sequence[ReferenceImage], first: int) -> str:
+    """How the prompt names the reference images: "image 2 is CHAR_04 (character), ..."."""
+    named = [f"image {n} is {r.handle} ({r.role})" for n, r in enumerate(references, start=first)]
+    return f" The reference images: {', '.join(named)}; draw each as it looks there." if named else ""
 
 
 @cache
@@ -45,14 +58,16 @@ def generator() -> Generator:
 
 
 class GoogleGenerator:
-    def beat(self, previous: bytes, prompt: str) -> Generated:
+    def beat(self, previous: bytes, prompt: str, references: Sequence[ReferenceImage] = ()) -> Generated:
         from google.genai import errors, types
 
         cfg = worker_settings()
         config = types.GenerateContentConfig(response_modalities=["IMAGE"])
         contents: list[types.PartUnionDict] = [
             types.Part.from_bytes(data=previous, mime_type=_image_mime(previous)),
-            f"Redraw this storyboard frame: {prompt}. Keep the characters, framing and style consistent.",
+            *(types.Part.from_bytes(data=r.data, mime_type=r.mime_type) for r in references),
+            f"Redraw this storyboard frame (image 1): {prompt}. Keep the characters, framing and style "
+            f"consistent.{introduced(references, first=2)}",
         ]
         try:
             response = gemini.client().models.generate_content(
@@ -72,21 +87,37 @@ class GoogleGenerator:
         checked.load()
         return Generated(png(checked), "image/png", "png", "gemini", round(cost, 6))
 
-    def chunk(self, previous: bytes, prompt: str, model: str | None) -> Generated:
+    def chunk(
+        self, previous: bytes, prompt: str, model: str | None, references: Sequence[ReferenceImage] = ()
+    ) -> Generated:
         from google.genai import errors, types
 
         cfg = worker_settings()
         before = clips.read(previous)
         seconds = min(VEO_SECONDS, key=lambda s: abs(s - before.seconds))
         client = gemini.client(vertex=True)
-        source = types.GenerateVideosSource(
-            prompt=prompt, image=types.Image(image_bytes=png(before.frames[0]), mime_type="image/png")
-        )
-        config = types.GenerateVideosConfig(number_of_videos=1, duration_seconds=seconds)
-        try:
-            operation = client.models.generate_videos(
-                model=model or cfg.video_model, source=source, config=config
+        if references:  # the pack instead of the starting frame: Veo takes one or the other
+            source = types.GenerateVideosSource(prompt=f"{prompt}{introduced(references, first=1)}")
+            config = types.GenerateVideosConfig(
+                number_of_videos=1,
+                duration_seconds=seconds,
+                reference_images=[
+                    types.VideoGenerationReferenceImage(
+                        image=types.Image(image_bytes=r.data, mime_type=r.mime_type),
+                        reference_type=types.VideoGenerationReferenceType.ASSET,
+                    )
+                    for r in references
+                ],
             )
+            chosen = model or cfg.video_reference_model
+        else:
+            source = types.GenerateVideosSource(
+                prompt=prompt, image=types.Image(image_bytes=png(before.frames[0]), mime_type="image/png")
+            )
+            config = types.GenerateVideosConfig(number_of_videos=1, duration_seconds=seconds)
+            chosen = model or cfg.video_model
+        try:
+            operation = client.models.generate_videos(model=chosen, source=source, config=config)
             deadline = time.monotonic() + cfg.video_timeout_s
             while not operation.done:
                 if time.monotonic() > deadline:

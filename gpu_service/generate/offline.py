@@ -1,14 +1,17 @@
 """The offline generator: a real image or clip derived from the previous version and the prompt
-(a prompt-seeded grade, reframing and caption), marked `offline`; deterministic and free."""
+(a prompt-seeded grade, reframing and caption) with the reference images it was given placed in
+the frame at a person's scale, side by side, marked `offline`; deterministic and free. So the
+local stack runs a regeneration (and the continuity check of its result) end to end."""
 
 from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Sequence
 
 from PIL import Image, ImageDraw, ImageOps
 
-from gpu_service.generate.generated import Generated
+from gpu_service.generate.generated import Generated, ReferenceImage
 from gpu_service.vision import clips
 from gpu_service.vision.imaging import png
 
@@ -16,16 +19,39 @@ from gpu_service.vision.imaging import png
 class OfflineGenerator:
     """Deterministic for a given previous version and prompt; free."""
 
-    def beat(self, previous: bytes, prompt: str) -> Generated:
+    def beat(self, previous: bytes, prompt: str, references: Sequence[ReferenceImage] = ()) -> Generated:
         image = ImageOps.exif_transpose(Image.open(io.BytesIO(previous))).convert("RGB")
-        return Generated(png(_restyle(image, prompt, progress=1.0)), "image/png", "png", "offline")
+        placed = _placed(references)
+        frame = _with(placed, _restyle(image, prompt, progress=1.0))
+        return Generated(png(frame), "image/png", "png", "offline")
 
-    def chunk(self, previous: bytes, prompt: str, model: str | None) -> Generated:
+    def chunk(
+        self, previous: bytes, prompt: str, model: str | None, references: Sequence[ReferenceImage] = ()
+    ) -> Generated:
         before = clips.read(previous)
         start = before.frames[0]
         count = len(before.frames)
-        frames = (_restyle(start, prompt, progress=i / max(1, count - 1)) for i in range(count))
+        placed = _placed(references)
+        frames = (
+            _with(placed, _restyle(start, prompt, progress=i / max(1, count - 1))) for i in range(count)
+        )
         return Generated(clips.write(frames, before.fps, start.size), "video/mp4", "mp4", "offline")
+
+
+def _placed(references: Sequence[ReferenceImage]) -> list[Image.Image]:
+    return [ImageOps.exif_transpose(Image.open(io.BytesIO(r.data))).convert("RGB") for r in references]
+
+
+def _with(references: list[Image.Image], frame: Image.Image) -> Image.Image:
+    """The references standing in the frame: each up to 80 % of its height, side by side."""
+    if not references:
+        return frame
+    w, h = frame.size
+    slot = w // len(references)
+    for n, reference in enumerate(references):
+        person = ImageOps.contain(reference, (max(1, slot - 8), round(h * 0.8)))
+        frame.paste(person, (n * slot + (slot - person.width) // 2, h - person.height - max(12, h // 12)))
+    return frame
 
 
 def _restyle(image: Image.Image, prompt: str, progress: float) -> Image.Image:

@@ -147,7 +147,11 @@ class SsdDetector(_Loaded):
     def _load(self) -> Any:
         import onnxruntime
 
-        return onnxruntime.InferenceSession(str(self.weights), providers=self.providers)
+        from gpu_service.vision.runtime import session_options
+
+        return onnxruntime.InferenceSession(
+            str(self.weights), sess_options=session_options(), providers=self.providers
+        )
 
     def _predict(self, model: Any, image_bgr: np.ndarray, min_confidence: float) -> list[Box]:
         height, width = image_bgr.shape[:2]

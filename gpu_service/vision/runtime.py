@@ -13,7 +13,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gpu_service.config import worker_settings
 
@@ -53,6 +53,18 @@ def onnx_providers() -> list[str]:
         onnxruntime.preload_dlls()
     providers = [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available]
     return providers or ["CPUExecutionProvider"]
+
+
+def session_options() -> Any:
+    """What every onnxruntime session here runs with. Its intra-op threads do not spin while they
+    wait: on a CPU, each image alternates ultralytics (torch) and onnxruntime models, and threads
+    spinning for one slowed the other by ~29 % (measured: 30 images, 10.5 s interleaved vs 8.2 s
+    phased; 7.8 s interleaved without spinning)."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return options
 
 
 def models() -> Models:
@@ -105,6 +117,7 @@ def _load() -> Models:
         root=str(pack_root),
         allowed_modules=["detection", "recognition"],
         providers=providers,
+        sess_options=session_options(),
     )
     on_gpu = providers[0] == "CUDAExecutionProvider"
     faces.prepare(ctx_id=0 if on_gpu else -1, det_size=(640, 640), det_thresh=cfg.face_min_score)

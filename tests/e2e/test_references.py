@@ -9,7 +9,9 @@ import pytest
 import requests
 
 from tests.support.api import Api
+from tests.support.checkpoints import artifact, checkpoint, wait_for_job
 from tests.support.engine import manifest_of_photos, process
+from tests.support.gemini_standin import GeminiStandIn, decode_bytes
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -77,3 +79,55 @@ def test_a_project_without_a_snapshot_has_no_pack(alice: Api, pipeline: Api) -> 
     scene(pipeline, project["project_id"], 0, "CHAR_01 runs", ["CHAR_01"], None)
     response = alice.get(f"/api/projects/{project['project_id']}/scenes/0/references")
     assert response.status_code == 409 and "snapshot" in response.json()["error"]["message"]
+
+
+def _inline(part: dict) -> bytes | None:
+    data = part.get("inlineData") or part.get("inline_data")
+    return decode_bytes(data["data"]) if data else None
+
+
+def test_regenerations_send_the_scene_pack(
+    alice: Api, pipeline: Api, photos: Path, gemini: GeminiStandIn
+) -> None:
+    manifest = manifest_of_photos(alice, [("Obama", photos / "obama.jpg"), ("Biden", photos / "biden.jpg")])
+    process(alice, manifest["id"])
+    pid = alice.post("/api/generate", json={"prompt": "a talk", "manifest_id": manifest["id"]}).json()[
+        "project_id"
+    ]
+    scene(pipeline, pid, 0, "CHAR_01 listens to @biden", ["CHAR_01"], "close-up")
+    beats, chunks = checkpoint(pipeline, pid, 2), checkpoint(pipeline, pid, 3)
+
+    runs = (
+        ("image", beats, "beat", {"beat_index": 0, "prompt_override": "@biden waves at CHAR_01"}),
+        ("video", chunks, "chunk", {"chunk_index": 0}),
+    )
+    for target, cid, kind, request in runs:
+        pack = alice.get(f"/api/projects/{pid}/scenes/0/references", params={"target": target}).json()
+        stored = [requests.get(r["image_url"], timeout=10).content for r in pack["references"]]
+        assert [r["handle"] for r in pack["references"]] == ["CHAR_01", "CHAR_02", "CHAR_01"]
+        gemini.reset()
+        accepted = alice.post(f"/api/checkpoints/{cid}/regenerate-{kind}", json=request)
+        assert accepted.status_code == 202, accepted.text
+        assert wait_for_job(alice, accepted.json()["task_id"])["status"] == "DONE"
+        made = artifact(alice, cid, f"{kind}_{'image' if kind == 'beat' else 'clip'}", "0")
+        assert [r["asset_id"] for r in made["references"]] == [r["asset_id"] for r in pack["references"]]
+        if kind == "beat":  # the previous version, then exactly the stored references, in order
+            (body,) = [b for m, b in gemini.requests if m == "generateContent"]
+            parts = body["contents"][0]["parts"]
+            images = [data for data in map(_inline, parts) if data is not None]
+            assert images[1:] == stored
+            # the override's handles spelled out once, each reference introduced by handle and role
+            assert made["prompt"].startswith("CHAR_02 (Biden: ")
+            assert " waves at CHAR_01 (Obama: " in made["prompt"]
+            assert made["prompt"] in parts[-1]["text"]
+            assert "image 3 is CHAR_02 (character)" in parts[-1]["text"]
+        else:  # Veo: the references as asset images instead of a starting frame
+            (body,) = [b for m, b in gemini.requests if m == "predictLongRunning"]
+            instance = body["instances"][0]
+            assert "image" not in instance
+            sent = [decode_bytes(r["image"]["bytesBase64Encoded"]) for r in instance["referenceImages"]]
+            assert sent == stored
+            assert {r["referenceType"].lower() for r in instance["referenceImages"]} == {"asset"}
+            assert made["prompt"] == "chunk 0: Dawn over the lighthouse"  # its own prompt: no handle in it
+            assert instance["prompt"].startswith(made["prompt"])
+            assert "image 2 is CHAR_02 (character)" in instance["prompt"]

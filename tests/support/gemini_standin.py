@@ -176,7 +176,10 @@ class GeminiStandIn:
             return _json({"name": name, "done": False})
         if operation["fault"] == "refused":
             return _json({"name": name, "done": True, "error": {"code": 3, "message": "prompt refused"}})
-        image = _decode_image(operation["instance"]["image"]["bytesBase64Encoded"])
+        # A starting frame, or (with asset references, which Veo takes instead of one) the first reference.
+        instance = operation["instance"]
+        start = instance.get("image") or instance["referenceImages"][0]["image"]
+        image = _decode_image(start["bytesBase64Encoded"])
         clip = _clip_from(ImageOps.invert(image), operation["seconds"])
         video = {"bytesBase64Encoded": base64.b64encode(clip).decode(), "mimeType": "video/mp4"}
         return _json({"name": name, "done": True, "response": {"videos": [video]}})
@@ -251,9 +254,13 @@ def _image_answer(body: dict[str, Any]) -> dict[str, Any]:
     return {"candidates": [candidate]}
 
 
+def decode_bytes(data: str) -> bytes:
+    """Bytes as the client sends them: base64, standard or URL-safe, padded or not."""
+    return base64.urlsafe_b64decode(data.replace("+", "-").replace("/", "_") + "=" * (-len(data) % 4))
+
+
 def _decode_image(data: str) -> Image.Image:
-    raw = base64.urlsafe_b64decode(data.replace("+", "-").replace("/", "_") + "=" * (-len(data) % 4))
-    return Image.open(io.BytesIO(raw)).convert("RGB")
+    return Image.open(io.BytesIO(decode_bytes(data))).convert("RGB")
 
 
 def _clip_from(image: Image.Image, seconds: int) -> bytes:

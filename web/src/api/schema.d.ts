@@ -742,6 +742,8 @@ export interface components {
              * @default null
              */
             prompt?: string | null;
+            /** References */
+            references?: components["schemas"]["VersionReference"][];
             /**
              * Cost
              * @default 0
@@ -829,6 +831,8 @@ export interface components {
              * @default null
              */
             prompt?: string | null;
+            /** References */
+            references?: components["schemas"]["VersionReference"][];
             /**
              * Cost
              * @default 0
@@ -2897,6 +2901,20 @@ export interface components {
              * @default upload
              */
             filename?: string;
+        };
+        /**
+         * VersionReference
+         * @description A reference image a generation was given (the scene's pack, common/projects/references.py).
+         */
+        VersionReference: {
+            /** Asset Id */
+            asset_id: string;
+            /** Manifest Tag */
+            manifest_tag: string;
+            /** Handle */
+            handle: string;
+            /** Why */
+            why: string;
         };
         /**
          * VideoSpec
