@@ -42,6 +42,9 @@ locals {
     PROCESSING_LEASE_S      = "600"
     SWEEP_RETENTION_DAYS    = tostring(var.sweep_retention_days)
     SWEEP_GRACE_S           = "3600"
+    # A scene's reference pack (docs/api.md): Veo's asset references; the image model's images a prompt.
+    REFERENCE_LIMIT_VIDEO = "3"
+    REFERENCE_LIMIT_IMAGE = "3"
     # Quality check thresholds: empty means the code's own, with its sources (docs/processing.md).
     QUALITY_MIN_SIDE       = ""
     QUALITY_MIN_SHARPNESS  = ""
@@ -91,6 +94,7 @@ locals {
     IMAGE_PRICE_INPUT_PER_MTOK   = "0.30"
     IMAGE_PRICE_OUTPUT_PER_MTOK  = "30.0"
     VIDEO_MODEL                  = var.video_model
+    VIDEO_REFERENCE_MODEL        = var.video_reference_model # a chunk made with asset references
     VIDEO_PRICE_PER_S            = var.video_price_per_s
     VIDEO_POLL_S                 = "10"
     VIDEO_TIMEOUT_S              = "900"

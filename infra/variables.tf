@@ -106,6 +106,12 @@ variable "video_model" {
   default     = "veo-3.0-fast-generate-001"
 }
 
+variable "video_reference_model" {
+  description = "Veo model that regenerates a chunk with its scene's asset reference images (a Veo 3.1 feature)."
+  type        = string
+  default     = "veo-3.1-generate-preview"
+}
+
 variable "video_price_per_s" {
   description = "Dollars per generated second of video_model, recorded as the regeneration's cost."
   type        = string

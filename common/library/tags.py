@@ -104,38 +104,38 @@ def claim_block(manifest_ref: DocumentReference, asset_type: AssetType, count: i
     raise Conflict("too many concurrent tag claims; retry the request")
 
 
-def renumber(manifest_ref: DocumentReference, ordered: dict[AssetType, list[tuple[str, str]]]) -> int:
-    """Give each type's assets the tags 01..n in the given order: [(asset_id, current tag)].
+def place(
+    manifest_ref: DocumentReference, asset_type: AssetType, ordered: list[tuple[str, str]], first: int
+) -> dict[str, str]:
+    """Give these assets of one type the tags first, first + 1, … in the given order
+    ([(asset_id, current tag)]); returns the tags that changed, by asset id.
 
-    Every number handed out stays claimed, and `tag_high` only grows, so an asset created while this
-    runs takes a number above all of these: never a collision. Returns the number of assets retagged.
+    The caller vouches that no other asset holds those numbers (a run's own crops, placed right
+    after every other asset of their type). Each number is claimed (again) and `tag_high` only
+    grows, so an asset created meanwhile takes a number above them: never a collision.
     """
-    writes: db.Writes = []
     claims = manifest_ref.collection(db.TAG_CLAIMS)
-    manifest_changes: dict[str, Any] = {}
-    for asset_type, assets in ordered.items():
-        if not assets:
-            continue
-        claimed = {s.id for s in claims.where(filter=_type_filter(asset_type)).select([]).stream()}
-        for number, (asset_id, current) in enumerate(assets, start=1):
-            tag = format_tag(asset_type, number)
-            if tag not in claimed:
-                writes.append((claims.document(tag), _claim_doc(asset_type, number)))
-            if tag != current:
-                writes.append((db.assets().document(asset_id), {"manifest_tag": tag}))
-        manifest_changes[f"tag_high.{asset_type.value}"] = Maximum(len(assets))
-    retagged = sum(1 for ref, _ in writes if ref.parent.id == db.ASSETS)
-    for start in range(0, max(len(writes), 1), db.BATCH_LIMIT - 1):
+    changed: dict[str, str] = {}
+    writes: db.Writes = []
+    for number, (asset_id, current) in enumerate(ordered, start=first):
+        tag = format_tag(asset_type, number)
+        if tag != current:
+            changed[asset_id] = tag
+            writes += [
+                (claims.document(tag), _claim_doc(asset_type, number)),
+                (db.assets().document(asset_id), {"manifest_tag": tag}),
+            ]
+    for start in range(0, len(writes), db.BATCH_LIMIT - 2):  # a swap of two tags lands in one batch
         batch = db.client().batch()
-        for ref, doc in writes[start : start + db.BATCH_LIMIT - 1]:
+        for ref, doc in writes[start : start + db.BATCH_LIMIT - 2]:
             if ref.parent.id == db.ASSETS:
                 batch.update(ref, doc)  # an asset deleted meanwhile fails the batch: never resurrected
             else:
                 batch.set(ref, doc)
-        if start == 0 and manifest_changes:
-            batch.update(manifest_ref, manifest_changes)
+        if start == 0:
+            batch.update(manifest_ref, {f"tag_high.{asset_type.value}": Maximum(first + len(ordered) - 1)})
         batch.commit(retry=db.CONTENDED)
-    return retagged
+    return changed
 
 
 def _type_filter(asset_type: AssetType) -> FieldFilter:

@@ -3,20 +3,25 @@
 Nothing that had a tag before the run is renumbered: uploads and the assets a person made keep the
 tags their prompts may already use, and so do the crops an earlier run cut (same image, same ids).
 The crops this run cut claimed the next free numbers of their type as they were stored (in whatever
-order the I/O threads stored them); here they trade those numbers among themselves into the seeds'
-order: their parent's display order, then detection confidence. Every number stays claimed, so
-tags stay unique and are never reused in a lineage.
+order the I/O threads stored them, and with gaps where a second delivery claimed numbers for the
+same crops); here they take the numbers right after every other asset of their type, in the seeds'
+order: their parent's display order, then detection confidence. Every number stays claimed, so tags
+stay unique and are never reused in a lineage. If an asset is deleted under it, the assets are read
+again (the only time this step reads them).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from google.api_core import exceptions
+
 from common.jobs.models import Step
+from common.library import assets as asset_ops
+from common.library import manifests as manifest_ops
 from common.library import tags
 from common.library.models import Asset, AssetType
-from gpu_service.run.state import Run
-from gpu_service.store import registry
+from gpu_service.run.state import Assets, Run
 
 
 def tag_order(assets: list[Asset]) -> dict[AssetType, list[tuple[str, str]]]:
@@ -44,14 +49,21 @@ def tag_order(assets: list[Asset]) -> dict[AssetType, list[tuple[str, str]]]:
 
 def tags_step(run: Run) -> None:
     run.progress.start(Step.TAGS, 1)
+    manifest_ref = manifest_ops.manifest_ref(run.job.manifest_id)
     made_now = {a.id for a in run.assets if a.source == "extracted" and a.created_at >= run.started}
     updates: dict[str, dict[str, Any]] = {}
-    for asset_type, ordered in tag_order(list(run.assets)).items():
-        mine = [(asset_id, tag) for asset_id, tag in ordered if asset_id in made_now]
-        numbers = sorted(tags.tag_number(tag) for _, tag in mine)
-        for (asset_id, tag), number in zip(mine, numbers, strict=True):
-            if (wanted := tags.format_tag(asset_type, number)) != tag:
-                updates[asset_id] = {"manifest_tag": wanted}
-    registry.update_assets(updates)  # one batch: a swap of two tags is never half done
+    for attempt in range(3):
+        try:
+            for asset_type, ordered in tag_order(list(run.assets)).items():
+                mine = [(asset_id, tag) for asset_id, tag in ordered if asset_id in made_now]
+                held = [tags.tag_number(tag) for asset_id, tag in ordered if asset_id not in made_now]
+                if mine:  # right after everything else of their type: no gap, whatever was claimed
+                    placed = tags.place(manifest_ref, asset_type, mine, max(held, default=0) + 1)
+                    updates.update({i: {"manifest_tag": tag} for i, tag in placed.items()})
+            break
+        except exceptions.NotFound:
+            if attempt == 2:
+                raise  # assets keep disappearing under us: let the task retry later
+            run.assets = Assets(asset_ops.list_for_manifest(run.job.manifest_id))
     run.assets.apply(updates)
     run.progress.advance()
