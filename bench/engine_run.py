@@ -23,11 +23,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from timing import Inside  # bench/timing.py (this file runs as a script from bench/)
+
 OWNER = f"bench-{uuid.uuid4().hex[:12]}"  # each run its own library: face search reads stay comparable
 counts: Counter[str] = Counter()
 by_collection: Counter[str] = Counter()  # documents read, by collection
 downloads: Counter[str] = Counter()
-inference_s = 0.0
+inference = Inside()  # time inside the models
 
 
 def count_firestore() -> None:
@@ -98,22 +100,9 @@ def count_downloads() -> None:
 def time_inference() -> None:
     from gpu_service.vision import detection, faces
 
-    def timed(module: object, name: str) -> None:
-        original = getattr(module, name)
-
-        def wrapper(*args: object, **kwargs: object) -> object:
-            global inference_s  # noqa: PLW0603 - this process's own counter
-            started = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                inference_s += time.perf_counter() - started
-
-        setattr(module, name, wrapper)
-
-    timed(faces, "detect")
-    timed(faces, "embed_aligned")  # embed() goes through it
-    timed(detection, "detect")
+    inference.wrap(faces, "detect")
+    inference.wrap(faces, "embed_aligned")  # embed() goes through it
+    inference.wrap(detection, "detect")
 
 
 def seed(images: list[tuple[str, bytes]]) -> str:
@@ -177,7 +166,7 @@ def measured_run(images: list[tuple[str, bytes]]) -> dict[str, Any]:
         "images": len(images),
         "assets": len(made),
         "wall_s": wall,
-        "inference_s": inference_s,
+        "inference_s": inference.seconds,
         "reads": counts["reads"],
         "reads_by_collection": dict(by_collection.most_common()),
         "writes": counts["writes"],
