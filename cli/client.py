@@ -108,6 +108,10 @@ class Client:
     def continuity(self, project_id: str) -> dict[str, Any]:
         return self.call("GET", f"/api/projects/{project_id}/continuity")
 
+    def references(self, project_id: str, scene_index: int, target: str) -> dict[str, Any]:
+        path = f"/api/projects/{project_id}/scenes/{scene_index}/references"
+        return self.call("GET", path, params={"target": target})
+
     def download(self, url: str) -> bytes:
         response = requests.get(url, timeout=self.timeout)
         response.raise_for_status()

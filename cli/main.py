@@ -78,6 +78,13 @@ def parser() -> argparse.ArgumentParser:
         "continuity", help="who each generated beat and clip of a project shows, worst first"
     )
     continuity.add_argument("project_id")
+
+    references = commands.add_parser(
+        "references", help="a scene's reference pack: the images a model gets for it, and why"
+    )
+    references.add_argument("project_id")
+    references.add_argument("scene_index", type=int)
+    references.add_argument("--target", default="video", help="video (Veo) or image (the image model)")
     return root
 
 
@@ -92,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         "promote": lambda: promote(client, args),
         "search": lambda: search(client, args),
         "continuity": lambda: continuity(client, args.project_id),
+        "references": lambda: references(client, args.project_id, args.scene_index, args.target),
         "contact-sheet": lambda: contact_sheet(client, args.manifest_id, args.output),
     }
     try:
@@ -226,6 +234,23 @@ def search(client: Client, args: argparse.Namespace) -> int:
     return 0
 
 
+def references(client: Client, project_id: str, scene_index: int, target: str) -> int:
+    pack = client.references(project_id, scene_index, target)
+    chosen = pack["references"]
+    print(f"scene {pack['scene_index']} for the {pack['target']} model: {len(chosen)} of {pack['limit']}")
+    rows: list[tuple[Any, ...]] = [("#", "HANDLE", "NAME", "ROLE", "IMAGE OF", "WHY")]
+    for n, ref in enumerate(chosen, start=1):
+        rows.append((n, ref["handle"], ref["name"], ref["role"], ref["manifest_tag"], ref["why"]))
+    _table(rows)
+    for left in pack["left_out"]:
+        print(f"left out: {left['handle']}: {left['why']}")
+    for words, handles in (("no image in the pack", pack["uncovered"]), ("names nobody", pack["unresolved"])):
+        if handles:
+            print(f"{words}: {', '.join(handles)}")
+    print(f"prompt: {pack['prompt']}")
+    return 0
+
+
 def continuity(client: Client, project_id: str) -> int:
     found = client.continuity(project_id)
     counts = ", ".join(f"{n} {status}" for status, n in found["counts"].items()) or "nothing checked yet"
@@ -246,7 +271,9 @@ def continuity(client: Client, project_id: str) -> int:
                     slot,
                     artifact["version"],
                     seen or "-",
-                    " ".join(report.get("missing", [])) or "-",
+                    # unconfirmed (a face nobody could tell may be them) marked with "?"
+                    " ".join([*report.get("missing", []), *(f"{h}?" for h in report.get("unsure", []))])
+                    or "-",
                     report.get("unknown_faces", 0),
                     report.get("error") or "",
                 )

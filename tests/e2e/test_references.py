@@ -10,6 +10,7 @@ import requests
 
 from tests.support.api import Api
 from tests.support.checkpoints import artifact, checkpoint, wait_for_job
+from tests.support.cli import vidpipe
 from tests.support.engine import manifest_of_photos, process
 from tests.support.gemini_standin import GeminiStandIn, decode_bytes
 
@@ -23,7 +24,9 @@ def scene(  # noqa: PLR0917 - a scene as the pipeline records it
     assert pipeline.put(f"/api/pipeline/projects/{project_id}/scenes/{index}", json=body).status_code == 200
 
 
-def test_a_scene_gets_its_cast_as_references(alice: Api, mallory: Api, pipeline: Api, photos: Path) -> None:
+def test_a_scene_gets_its_cast_as_references(
+    alice: Api, mallory: Api, pipeline: Api, photos: Path, base_url: str
+) -> None:
     people = [
         ("Obama", photos / "obama.jpg"),
         ("Obama", photos / "obama2.jpg"),
@@ -65,6 +68,13 @@ def test_a_scene_gets_its_cast_as_references(alice: Api, mallory: Api, pipeline:
     kept = alice.get(f"/api/projects/{pid}").json()["scenes"][2]["scene_manifest"]
     assert kept["selected_reference_tags"] == ["CHAR_02"]  # what the pipeline sends wins
     assert kept["rewritten_video_prompt"].startswith("CHAR_03 (Biden: ")
+
+    printed = vidpipe(base_url, alice.uid, "references", pid, "0")  # the same pack, as a table
+    assert printed.returncode == 0, printed.stderr
+    assert "3 of 3" in printed.stdout and "prompt: CHAR_03 (Biden: " in printed.stdout
+    assert [line.split()[1] for line in printed.stdout.splitlines()[2:5]] == ["CHAR_01", "CHAR_03", "CHAR_01"]
+    refused = vidpipe(base_url, alice.uid, "references", pid, "0", "--target", "audio")
+    assert refused.returncode == 1 and "422" in refused.stderr
 
     assert pipeline.get(url).status_code == 200  # the pipeline reads any project's packs
     assert mallory.get(url).status_code == 404
