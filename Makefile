@@ -89,6 +89,7 @@ bench: $(MODELS) web
 	$(BIN)/python bench/identity.py
 	$(BIN)/python bench/cast_attribution.py
 	$(BIN)/python bench/continuity.py
+	$(BIN)/python bench/references.py
 	$(BIN)/python bench/studio.py
 	$(BIN)/python -m bench.reverse_prompt_tokens
 

@@ -53,7 +53,7 @@ def pack_for(snapshot_id: str, scene: Scene, target: PackTarget, prompt: str | N
     )
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=4)  # a 1,000-asset snapshot with its embeddings is a few MB parsed
 def _snapshot_assets(snapshot_id: str) -> tuple[PackAsset, ...]:
     """A snapshot never changes after it is written: each instance reads and parses it once."""
     _, stored = snapshots.read(snapshot_id)
