@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from common.library import quality
 from common.library.images import thumbnail
 from common.library.models import Asset, AssetType
 from gpu_service.store import registry
 from gpu_service.vision import detection, identity, imaging
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 FACE_MARGIN = 0.25  # face crops keep some hair and chin around the detector's box
 
@@ -24,7 +29,7 @@ def child(
 ) -> registry.Child:
     """An extracted asset: a person or object cut by the detector, or a face (with some margin)."""
     is_face = kind == "face"
-    image = imaging.crop(picture, bbox, margin=FACE_MARGIN if is_face else 0.0)
+    image = cut(picture, bbox, is_face=is_face)
     return registry.Child(
         id=registry.child_id(source, kind, rank),
         asset_type=detection.asset_type_of(label) or AssetType.OBJECT,
@@ -34,7 +39,6 @@ def child(
         confidence=confidence,
         bbox=bbox,
         is_face_crop=is_face,
-        image=image,
         image_jpeg=imaging.jpeg(image),
         thumbnail_jpeg=thumbnail(image),
         width=image.width,
@@ -44,3 +48,16 @@ def child(
         quality_checks=quality.image_checks(image)
         + quality.border_checks(bbox, (picture.width, picture.height)),
     )
+
+
+def cut(
+    picture: imaging.Picture, bbox: tuple[int, int, int, int] | list[int], *, is_face: bool
+) -> Image.Image:
+    """A crop's image as the run cuts it from its source picture: the box, a face with its margin."""
+    x1, y1, x2, y2 = bbox
+    return imaging.crop(picture, (x1, y1, x2, y2), margin=FACE_MARGIN if is_face else 0.0)
+
+
+def picture_of(crop: Asset, source: imaging.Picture) -> Image.Image:
+    """An extracted asset's image cut again from its source picture in memory (not read back)."""
+    return cut(source, crop.crop_bbox or (0, 0, source.width, source.height), is_face=crop.is_face_crop)

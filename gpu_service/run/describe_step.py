@@ -23,6 +23,7 @@ from gpu_service.config import worker_settings
 from gpu_service.describe.describer import describer
 from gpu_service.describe.subject import DescribeFailed, Subject
 from gpu_service.jobs import claims
+from gpu_service.run.crops import picture_of
 from gpu_service.run.state import Run, finish_all
 from gpu_service.store import registry
 from gpu_service.store.pictures import fingerprint
@@ -55,22 +56,17 @@ class Describing:
         self.work: list[Future[None]] = []
         run.progress.open(Step.REVERSE_PROMPTING, 0)
 
-    def queue(
-        self,
-        source: Asset,
-        images: dict[str, Image.Image],
-        crops: Callable[[], list[tuple[Asset, Image.Image]]],
-    ) -> None:
-        """Describe `source` (its picture in `images`) and its crops (`crops()`: as stored, with
-        their pictures, waited for on the describing thread) where their descriptions are missing
-        or stale."""
+    def queue(self, source: Asset, picture: imaging.Picture, crops: Callable[[], list[Asset]]) -> None:
+        """Describe `source` and its crops (`crops()`: as stored, waited for on the describing
+        thread) where their descriptions are missing or stale, from `picture`, the source's, in
+        memory: the crops are cut from it again here."""
         self.room.acquire()
 
         def work() -> None:
             try:
                 made = crops()
-                images.update((asset.id, picture) for asset, picture in made)
-                members = [a for a in [source, *(a for a, _ in made)] if needs_description(self.run, a)]
+                images = {source.id: picture.rgb, **{a.id: picture_of(a, picture) for a in made}}
+                members = [a for a in [source, *made] if needs_description(self.run, a)]
                 self.run.progress.add_total(Step.REVERSE_PROMPTING, len(members))
                 if members:
                     self._describe(source, members, images)
@@ -82,18 +78,18 @@ class Describing:
     def rest(self, visited: set[str]) -> None:
         """Describe what the image pass did not visit, then wait for every description."""
         self.run.progress.start(Step.REVERSE_PROMPTING)  # what is left of it now holds the run
-        by_id = {a.id: a for a in self.run.assets}
-        todo = [a for a in self.run.assets.in_display_order() if a.id not in visited]
+        assets = self.run.assets
+        todo = [a for a in assets.in_display_order() if a.id not in visited]
         todo = [a for a in todo if needs_description(self.run, a)]
         paid = describer().paid
         groups: dict[str, list[Asset]] = defaultdict(list)
         for asset in todo:
-            source = by_id.get(asset.source_asset_id or "") if paid else None
+            source = assets.get(asset.source_asset_id) if paid else None
             groups[source.id if source and source.image_path else asset.id].append(asset)
         self.run.progress.add_total(Step.REVERSE_PROMPTING, len(todo))
         for key, members in groups.items():
             self.room.acquire()
-            self.work.append(self.pool.submit(self._rest_group, by_id[key], members))
+            self.work.append(self.pool.submit(self._rest_group, assets[key], members))
         finish_all(self.work)
 
     def close(self) -> None:

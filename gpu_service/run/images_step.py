@@ -4,9 +4,10 @@ Every image is downloaded and decoded once for the whole run. While the picture 
 searched by every detector (each person or object becomes an asset) and for faces (the face
 pipeline, vision/seen.py: each face becomes an asset; those that can be identified keep their
 embedding for grouping), its views are judged against its face (views.py), and its description,
-with its crops', is queued (describe_step.py): the crops are described from the picture in memory,
-never read back. The writes of one image go to the I/O threads; the image's own fields (what fills
-it, its checks, a cleared failure) are one write.
+with its crops', is queued (describe_step.py): the crops are cut again from the picture in memory
+to be described, never read back (and never held past their description). The writes of one
+image go to the I/O threads; the image's own fields (what fills it, its checks, a cleared failure)
+are one write.
 
 Two things are not cut out: a detection that is the whole picture labels the upload itself
 (`detection_class`, and a `type_mismatch` warning when it contradicts the asset's type), and a
@@ -18,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from common.jobs.models import Step
 from common.library import quality
@@ -30,9 +31,6 @@ from gpu_service.run.describe_step import Describing
 from gpu_service.run.state import Run, finish_all
 from gpu_service.store import registry
 from gpu_service.vision import detection, faces, imaging, seen
-
-if TYPE_CHECKING:
-    from PIL import Image
 
 
 @dataclass(frozen=True)
@@ -46,7 +44,6 @@ class Saved:
     removed: list[str]
     thumbnails: dict[str, bytes]
     faces: list[str]
-    described: list[tuple[Asset, Image.Image]]  # its crops with their pictures, for describing
 
 
 def images_step(run: Run, sources: list[Asset], describing: Describing) -> None:
@@ -126,7 +123,7 @@ def _one_image(run: Run, source: Asset, picture: imaging.Picture, describing: De
     saving = run.io.submit(_save, run, source, fields, cut, vectors, judged)
     # Described as soon as its crops exist, from the picture and the crops in memory.
     labelled = source.model_copy(update=fields)
-    describing.queue(labelled, {source.id: picture.rgb}, crops=lambda: saving.result().described)
+    describing.queue(labelled, picture, crops=lambda: saving.result().children)
     return saving
 
 
@@ -162,14 +159,11 @@ def _save(  # noqa: PLR0917 - one image's pieces, handed to an I/O thread
     registry.store_embeddings(source.manifest_id, source.owner_id, rows, drop=unidentified)
     run.progress.advance()
     run.progress.advance(step=Step.FACES)
-    crops = {c.id: c for c in detections + face_crops}
-    children = detected.assets + cropped.assets
     return Saved(
         source.id,
         fields,
-        children,
+        detected.assets + cropped.assets,
         detected.removed + cropped.removed,
-        {c.id: c.thumbnail_jpeg for c in crops.values()},
+        {c.id: c.thumbnail_jpeg for c in detections + face_crops},
         [c.id for c in face_crops],
-        [(a, crops[a.id].image) for a in children],
     )

@@ -27,8 +27,6 @@ from common.records import utcnow
 from gpu_service.store.pictures import fingerprint
 
 if TYPE_CHECKING:
-    from PIL import Image
-
     from gpu_service.describe.subject import Description
 
 Kind = Literal["detection", "face"]
@@ -40,8 +38,7 @@ def child_id(source: Asset, kind: Kind, rank: int) -> str:
 
 @dataclass
 class Child:
-    """An extracted asset to exist: its document fields and its crop image (decoded, for describing
-    it without reading it back, and encoded, for storing it)."""
+    """An extracted asset to exist: its document fields and its crop image."""
 
     id: str
     asset_type: AssetType
@@ -51,7 +48,6 @@ class Child:
     confidence: float
     bbox: tuple[int, int, int, int]
     is_face_crop: bool
-    image: Image.Image
     image_jpeg: bytes
     thumbnail_jpeg: bytes
     width: int
@@ -218,12 +214,7 @@ def write_description(asset_id: str, fields: dict[str, Any], run_started: dateti
         snapshot = ref.get()
         if not snapshot.exists:
             return False
-        asset = asset_ops.read_asset(snapshot)
-        update = dict(fields)
-        for name, edited_at in asset.text_edits.items():
-            if edited_at > run_started:
-                update.pop(name, None)
-        update["updated_at"] = utcnow()
+        update = {**_unedited(asset_ops.read_asset(snapshot), fields, run_started), "updated_at": utcnow()}
         try:
             ref.update(
                 update,
@@ -246,9 +237,7 @@ def write_descriptions(items: dict[str, dict[str, Any]], run_started: datetime) 
     for snapshot in db.client().get_all(refs):
         if not snapshot.exists:
             continue  # deleted meanwhile: nothing to describe
-        asset = asset_ops.read_asset(snapshot)
-        edited = {name for name, at in asset.text_edits.items() if at > run_started}  # a person's: kept
-        update = {k: v for k, v in items[asset.id].items() if k not in edited}
+        update = _unedited(asset_ops.read_asset(snapshot), items[snapshot.id], run_started)
         option = db.client().write_option(last_update_time=snapshot.update_time)
         batch.update(snapshot.reference, {**update, "updated_at": utcnow()}, option=option)
     try:
@@ -256,6 +245,12 @@ def write_descriptions(items: dict[str, dict[str, Any]], run_started: datetime) 
     except (exceptions.FailedPrecondition, exceptions.NotFound):
         for asset_id, fields in items.items():
             write_description(asset_id, fields, run_started)
+
+
+def _unedited(asset: Asset, fields: dict[str, Any], run_started: datetime) -> dict[str, Any]:
+    """`fields` less those a person edited after the run began (their text wins)."""
+    edited = {name for name, at in asset.text_edits.items() if at > run_started}
+    return {k: v for k, v in fields.items() if k not in edited}
 
 
 def description_fields(asset: Asset, result: Description) -> dict[str, Any]:
