@@ -10,10 +10,11 @@ from a delivery presumed dead), only one version is written and the loser's obje
 from __future__ import annotations
 
 import mimetypes
+from dataclasses import asdict
 from typing import Any
 
 from common.checkpoints import checkpoints, media
-from common.checkpoints.models import Artifact, ArtifactType
+from common.checkpoints.models import Artifact, ArtifactType, VersionReference
 from common.checkpoints.regeneration import ARTIFACT_OF
 from common.continuity import checks as continuity
 from common.gcp import storage
@@ -89,10 +90,7 @@ def _generate(job: RegenerationJob, current: Artifact, artifact_type: ArtifactTy
             "mime_type": stored.mime_type,
             "digest": stored.digest,
             "prompt": prompt,
-            "references": [
-                {"asset_id": r.asset_id, "manifest_tag": r.manifest_tag, "handle": r.handle, "why": r.why}
-                for r in chosen
-            ],
+            "references": [VersionReference.model_validate(asdict(r)).model_dump() for r in chosen],
             "cost": out.cost,
         }
 

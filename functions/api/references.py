@@ -3,6 +3,8 @@ project's owner and for the video pipeline (common/projects/references.py choose
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from common.gcp import cdn
 from common.projects import projects
 from common.projects.reference_models import PackLeftOut, PackQuery, PackReference, ReferencePack
@@ -30,21 +32,14 @@ def scene_references(call: Call) -> ReferencePack:
         scene_index=scene.index,
         target=target,
         limit=limit_for(target),
-        references=[
+        references=[  # the stored image's path becomes a URL the client can read
             PackReference(
-                asset_id=r.asset_id,
-                manifest_tag=r.manifest_tag,
-                character_id=r.character_id,
-                handle=r.handle,
-                name=r.name,
-                role=r.role,
+                **{k: v for k, v in asdict(r).items() if k != "image_path"},
                 image_url=cdn.read_url(r.image_path or None),
-                view_id=r.view_id,
-                why=r.why,
             )
             for r in chosen.references
         ],
-        left_out=[PackLeftOut(asset_id=x.asset_id, handle=x.handle, why=x.why) for x in chosen.left_out],
+        left_out=[PackLeftOut(**asdict(x)) for x in chosen.left_out],
         uncovered=chosen.uncovered,
         unresolved=chosen.unresolved,
         prompt=chosen.prompt,

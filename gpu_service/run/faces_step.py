@@ -47,7 +47,7 @@ def faces_step(run: Run) -> None:
     registry.update_assets({i: f for i, f in updates.items() if i not in described})
     marking = []
     for asset_id, fields in described.items():
-        primary = run.assets.get(fields.get("duplicate_of", run.assets[asset_id].duplicate_of))
+        primary = run.assets.get(fields["duplicate_of"])  # group fields come whole (grouping.py)
         marking.append(run.io.submit(_mark, asset_id, fields, primary.name if primary else None))
     for fields, written in zip(described.values(), finish_all(marking), strict=True):
         fields["description"] = written

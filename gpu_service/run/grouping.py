@@ -42,7 +42,7 @@ def group_faces(current: list[Asset], stored: Mapping[str, StoredFace]) -> dict[
     for asset_id, asset in assets.items():
         primary = assets.get(primary_of.get(asset_id, ""))
         fields = membership(asset, primary, primary.id) if primary is not None else ungrouped(asset)
-        if any(getattr(asset, k) != v for k, v in fields.items()):
+        if _changes(asset, fields):
             updates[asset_id] = fields
     return updates
 
@@ -79,7 +79,7 @@ def join_groups(
         # A group whose primary is gone (removed from a fork) still names it: the new face leads.
         primary = assets.get(group_id) or assets[face_id]
         fields = membership(assets[face_id], primary, group_id)
-        if any(getattr(assets[face_id], k) != v for k, v in fields.items()):
+        if _changes(assets[face_id], fields):
             updates[face_id] = fields
     return updates
 
@@ -94,6 +94,10 @@ def links(face_assets: dict[str, Asset], everything: dict[str, Asset]) -> dict[s
         if link:
             out[face_id] = link
     return out
+
+
+def _changes(asset: Asset, fields: dict[str, Any]) -> bool:
+    return any(getattr(asset, k) != v for k, v in fields.items())
 
 
 def _face(asset: Asset, stored: StoredFace) -> clustering.Face:

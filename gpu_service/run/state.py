@@ -6,7 +6,7 @@ meanwhile is read again only where it matters, inside the write that needs it: d
 duplicate marks are written under a check of the stored document.
 
 The I/O threads never write into the run: what their work yields (a crop's thumbnail, the assets
-as stored) comes back through their futures and is added here on the run's own thread (`collect`).
+as stored) comes back through their futures and is added here on the run's own thread.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from gpu_service.jobs.progress import RunProgress
 from gpu_service.store.pictures import Pictures
 
 IO_THREADS = 8
-TRANSFORMS = "google.cloud.firestore_v1.transforms"  # Increment, ArrayUnion, DELETE_FIELD…
 T = TypeVar("T")
 
 
@@ -38,12 +37,6 @@ class Assets:
 
     def __iter__(self) -> Iterator[Asset]:
         return iter(list(self._by_id.values()))
-
-    def __len__(self) -> int:
-        return len(self._by_id)
-
-    def __contains__(self, asset_id: object) -> bool:
-        return asset_id in self._by_id
 
     def __getitem__(self, asset_id: str) -> Asset:
         return self._by_id[asset_id]
@@ -60,12 +53,11 @@ class Assets:
             self._by_id.pop(asset_id, None)
 
     def apply(self, updates: dict[str, dict[str, Any]]) -> None:
-        """Fields written on assets; server-side transforms (an Increment) are left to the store."""
+        """Fields the run wrote on assets (plain values: labels, checks, groups, tags)."""
         for asset_id, fields in updates.items():
             asset = self._by_id.get(asset_id)
-            plain = {k: v for k, v in fields.items() if type(v).__module__ != TRANSFORMS}
-            if asset is not None and plain:
-                self._by_id[asset_id] = asset.model_copy(update=plain)
+            if asset is not None and fields:
+                self._by_id[asset_id] = asset.model_copy(update=fields)
 
     def in_display_order(self) -> list[Asset]:
         """As `common.library.assets.in_display_order` sorts them."""
