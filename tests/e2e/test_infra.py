@@ -6,8 +6,6 @@ from __future__ import annotations
 import ast
 import os
 import re
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ import pytest
 
 from common.gcp.config import LOCAL_ONLY
 from tests.support import terraform
+from tests.support.fresh import fresh_python
 from tests.support.terraform import INFRA, ROOT, RUNTIME_PROVIDED, env_names_read, resource
 
 
@@ -93,28 +92,14 @@ def _merged_keys(text: str, name: str) -> set[str]:
 def test_a_deployment_refuses_emulator_settings() -> None:
     env = {**os.environ, "K_SERVICE": "vidpipe-api", "FIREBASE_AUTH_EMULATOR_HOST": "127.0.0.1:9099"}
     for module in ("functions.main", "gpu_service.main"):
-        run = subprocess.run(
-            [sys.executable, "-c", f"import {module}"],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        run = fresh_python(f"import {module}", env)
         assert run.returncode != 0
         assert (
             "refusing to start: local-only settings" in run.stderr
             and "FIREBASE_AUTH_EMULATOR_HOST" in run.stderr
         )
     clean = {k: v for k, v in env.items() if k not in LOCAL_ONLY and not k.endswith("_EMULATOR_HOST")}
-    ok = subprocess.run(
-        [sys.executable, "-c", "import functions.main"],
-        env=clean,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    ok = fresh_python("import functions.main", clean)
     assert ok.returncode == 0, ok.stderr
 
 
@@ -176,9 +161,9 @@ def test_the_functions_archive_holds_every_module_they_import() -> None:
         "from common.library import uploads, views\nfrom common.maintenance import sweep\n"
         "for m in list(sys.modules.values()): print(getattr(m, '__file__', ''))"
     )
-    loaded = subprocess.run(
-        [sys.executable, "-c", show_files], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.split()
+    shown = fresh_python(show_files)
+    assert shown.returncode == 0, shown.stderr
+    loaded = shown.stdout.split()
     files = [Path(f).resolve() for f in loaded if f and f != "None"]
     ours = {
         str(f.relative_to(ROOT))

@@ -5,12 +5,10 @@ that happens to read it."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 
-from tests.support.terraform import ROOT
+from tests.support.fresh import fresh_python
 
 MESSAGE = "MAX_UPLOAD_BYTES: expected an integer number of bytes (1 or more), got '20MB'"
 
@@ -18,14 +16,7 @@ MESSAGE = "MAX_UPLOAD_BYTES: expected an integer number of bytes (1 or more), go
 @pytest.mark.parametrize("module", ["functions.main", "gpu_service.main"])
 def test_a_malformed_setting_stops_the_entry_point_on_import(module: str) -> None:
     env = {**os.environ, "MAX_UPLOAD_BYTES": "20MB"}
-    run = subprocess.run(
-        [sys.executable, "-c", f"import {module}"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    run = fresh_python(f"import {module}", env)
     assert run.returncode != 0
     assert run.stderr.strip().splitlines()[-1] == f"common.gcp.env.BadSettings: {MESSAGE}"
 
@@ -34,8 +25,6 @@ def test_the_runtime_does_not_build_the_function() -> None:
     """functions-framework, as Cloud Functions runs it: building the app fails, nothing serves."""
     build = "from functions_framework import create_app; create_app('api', 'functions/main.py', 'http')"
     env = {**os.environ, "MAX_UPLOAD_BYTES": "20MB"}
-    run = subprocess.run(
-        [sys.executable, "-c", build], env=env, cwd=ROOT, capture_output=True, text=True, check=False
-    )
+    run = fresh_python(build, env)
     assert run.returncode != 0
     assert MESSAGE in run.stderr
