@@ -112,6 +112,15 @@ class Client:
         path = f"/api/projects/{project_id}/scenes/{scene_index}/references"
         return self.call("GET", path, params={"target": target})
 
+    def repair(self, checkpoint_id: str, artifact_key: str, max_attempts: int | None) -> dict[str, Any]:
+        body: dict[str, Any] = {"artifact_key": artifact_key}
+        if max_attempts is not None:
+            body["max_attempts"] = max_attempts
+        return dict(self.call("POST", f"/api/checkpoints/{checkpoint_id}/repair", json=body))
+
+    def job(self, task_id: str) -> dict[str, Any]:
+        return dict(self.call("GET", f"/api/jobs/{task_id}"))
+
     def download(self, url: str) -> bytes:
         response = requests.get(url, timeout=self.timeout)
         response.raise_for_status()

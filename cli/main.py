@@ -85,6 +85,15 @@ def parser() -> argparse.ArgumentParser:
     references.add_argument("project_id")
     references.add_argument("scene_index", type=int)
     references.add_argument("--target", default="video", help="video (Veo) or image (the image model)")
+
+    repair = commands.add_parser(
+        "repair", help="regenerate a beat or clip with its references until its continuity check holds"
+    )
+    repair.add_argument("checkpoint_id")
+    repair.add_argument("artifact_key", help="the beat's or chunk's index")
+    repair.add_argument("--max-attempts", type=int, help="1 to 4 (default: the server's, 3)")
+    repair.add_argument("--wait", action="store_true", help="a line per attempt until the repair ends")
+    repair.add_argument("--interval", type=float, default=1.0, help=argparse.SUPPRESS)
     return root
 
 
@@ -100,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         "search": lambda: search(client, args),
         "continuity": lambda: continuity(client, args.project_id),
         "references": lambda: references(client, args.project_id, args.scene_index, args.target),
+        "repair": lambda: repair(client, args),
         "contact-sheet": lambda: contact_sheet(client, args.manifest_id, args.output),
     }
     try:
@@ -249,6 +259,53 @@ def references(client: Client, project_id: str, scene_index: int, target: str) -
             print(f"{words}: {', '.join(handles)}")
     print(f"prompt: {pack['prompt']}")
     return 0
+
+
+def repair(client: Client, args: argparse.Namespace) -> int:
+    started = client.repair(args.checkpoint_id, args.artifact_key, args.max_attempts)
+    print(
+        f"repairing {args.artifact_key} of {args.checkpoint_id} (task {started['task_id']})", file=sys.stderr
+    )
+    if not args.wait:
+        return 0
+    shown = 0
+    while True:
+        job = client.job(started["task_id"])
+        for attempt in job["repair_attempts"][shown:]:
+            print(_attempt_line(attempt), flush=True)
+        shown = len(job["repair_attempts"])
+        if job["status"] in ("DONE", "ERROR"):
+            break
+        time.sleep(args.interval)
+    if job["status"] == "ERROR":
+        print(f"ERROR: {job['error']}", file=sys.stderr)
+        return 1
+    result = job["result"]
+    held = result["outcome"] in ("ok", "no_faces")
+    verdict = "repaired" if held else "not repaired"
+    print(
+        f"{verdict}: {result['outcome']} after {result['attempts']} attempt(s); best is version "
+        f"{result['best_version']}",
+        file=sys.stderr,
+    )
+    return 0 if held else 2
+
+
+def _attempt_line(attempt: dict[str, Any]) -> str:
+    problems = [
+        *(f"missing {h}" for h in attempt["missing"]),
+        *(f"unsure {h}" for h in attempt["unsure"]),
+        *(f"unexpected {h}" for h in attempt["unexpected"]),
+    ]
+    if attempt["unknown_faces"]:
+        problems.append(f"{attempt['unknown_faces']} unknown face(s)")
+    told = f" | asked: {attempt['steer']}" if attempt["steer"] else ""
+    found = f" ({', '.join(problems)})" if problems else ""
+    made_with = ", ".join(attempt["references"]) or "no references"
+    return (
+        f"attempt {attempt['attempt']}: version {attempt['version']} {attempt['status']}{found} "
+        f"with {made_with}, ${attempt['cost']:.4f}{told}"
+    )
 
 
 def continuity(client: Client, project_id: str) -> int:

@@ -56,13 +56,11 @@ class WorkerSettings(BaseSettings):
     price_input_per_mtok: Price = Field(0.30, validation_alias="GEMINI_PRICE_INPUT_PER_MTOK")
     price_output_per_mtok: Price = Field(2.50, validation_alias="GEMINI_PRICE_OUTPUT_PER_MTOK")
     # Regenerations: beat images from a Gemini image model, chunk clips from Veo (prices in dollars).
+    # Their prices are shared settings (common/gcp/config.py): the api quotes repairs with them.
     image_model: str = "gemini-2.5-flash-image"
-    image_price_input_per_mtok: Price = 0.30
-    image_price_output_per_mtok: Price = 30.0
     video_model: str = "veo-3.0-fast-generate-001"
     # A chunk regenerated with the scene's reference images (asset references: Veo 3.1).
     video_reference_model: str = "veo-3.1-generate-preview"
-    video_price_per_s: Price = 0.40
     video_poll_s: Positive = 10  # Veo runs as a long-running operation, polled this often
     video_timeout_s: Positive = 900
     gpu_price_per_s: Price = (

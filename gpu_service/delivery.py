@@ -16,8 +16,9 @@ from google.api_core import exceptions
 from common.errors import NotFound
 from common.jobs import lifecycle
 from common.jobs.lifecycle import Superseded
-from common.jobs.models import ContinuityJob, Job, JobStatus, ManifestJob, ReprocessJob
+from common.jobs.models import ContinuityJob, Job, JobStatus, ManifestJob, RepairJob, ReprocessJob
 from common.library.models import ManifestStatus
+from gpu_service import repair
 from gpu_service.continuity import check as continuity
 from gpu_service.errors import Permanent
 from gpu_service.jobs.progress import RunProgress
@@ -35,16 +36,8 @@ def handle(job_id: str, *, last_attempt: bool) -> str:
     if lifecycle.finished(job):
         return f"already {job.status.value.lower()}"
     lifecycle.mark_running(job)
-    result: dict[str, Any] = {}
     try:
-        if isinstance(job, ManifestJob):
-            run_manifest(job)
-        elif isinstance(job, ReprocessJob):
-            run_reprocess(job)
-        elif isinstance(job, ContinuityJob):
-            continuity.run_continuity(job)
-        else:
-            result["result_version"] = run_regeneration(job)
+        result = _run(job)
     except Superseded as exc:
         current = lifecycle.read_job(job.id)
         if current is not None and current.status == JobStatus.DONE:
@@ -54,6 +47,8 @@ def handle(job_id: str, *, last_attempt: bool) -> str:
     except (Permanent, exceptions.NotFound, NotFound) as exc:
         # The input's own problem (recorded on the asset, or gone): retrying cannot help.
         lifecycle.mark_failed(job, str(exc))
+        if isinstance(job, RepairJob):
+            repair.abandon(job)
         return "input failed"
     except Exception as exc:
         if not last_attempt:
@@ -66,10 +61,27 @@ def handle(job_id: str, *, last_attempt: bool) -> str:
     return "done"
 
 
+def _run(job: Job) -> dict[str, Any]:
+    """Do the job's work; returns what its document records when it is done."""
+    if isinstance(job, ManifestJob):
+        run_manifest(job)
+    elif isinstance(job, ReprocessJob):
+        run_reprocess(job)
+    elif isinstance(job, ContinuityJob):
+        continuity.run_continuity(job)
+    elif isinstance(job, RepairJob):
+        return {"result": repair.run_repair(job).model_dump(mode="python")}
+    else:
+        return {"result_version": run_regeneration(job)}
+    return {}
+
+
 def _fail(job: Job, message: str) -> None:
     lifecycle.mark_failed(job, message)
     if isinstance(job, ContinuityJob):
         continuity.fail(job, message)
+    if isinstance(job, RepairJob):
+        repair.abandon(job)
     if isinstance(job, ManifestJob):
         with contextlib.suppress(Superseded):
             RunProgress(job.manifest_id, job.id).finish(ManifestStatus.ERROR, message)

@@ -45,6 +45,10 @@ locals {
     # A scene's reference pack (docs/api.md): Veo's asset references; the image model's images a prompt.
     REFERENCE_LIMIT_VIDEO = "3"
     REFERENCE_LIMIT_IMAGE = "3"
+    # Generation prices: the GPU service charges regenerations, the api quotes repairs (docs/continuity.md).
+    IMAGE_PRICE_INPUT_PER_MTOK  = "0.30"
+    IMAGE_PRICE_OUTPUT_PER_MTOK = "30.0"
+    VIDEO_PRICE_PER_S           = var.video_price_per_s
     # Quality check thresholds: empty means the code's own, with its sources (docs/processing.md).
     QUALITY_MIN_SIDE       = ""
     QUALITY_MIN_SHARPNESS  = ""
@@ -91,11 +95,8 @@ locals {
     GEMINI_PRICE_INPUT_PER_MTOK  = "0.30"
     GEMINI_PRICE_OUTPUT_PER_MTOK = "2.50"
     IMAGE_MODEL                  = var.image_model
-    IMAGE_PRICE_INPUT_PER_MTOK   = "0.30"
-    IMAGE_PRICE_OUTPUT_PER_MTOK  = "30.0"
     VIDEO_MODEL                  = var.video_model
     VIDEO_REFERENCE_MODEL        = var.video_reference_model # a chunk made with asset references
-    VIDEO_PRICE_PER_S            = var.video_price_per_s
     VIDEO_POLL_S                 = "10"
     VIDEO_TIMEOUT_S              = "900"
     TASK_MAX_ATTEMPTS            = tostring(local.task_max_attempts)

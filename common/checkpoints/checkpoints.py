@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from google.api_core import exceptions
+from google.cloud import firestore
 from google.cloud.firestore import FieldFilter, Increment
 
 from common.checkpoints.models import (
@@ -187,17 +188,22 @@ def add_version(
     make: Callable[[Artifact], dict[str, Any]],
     *,
     job_id: str | None = None,
+    marker: str | None = None,
     checked: bool = False,
 ) -> tuple[Artifact, bool]:
     """Write the artifact's next version from `make(current)`; returns (artifact, written).
 
     `make` returns the version's fields (generator, content or media, prompt, cost, digest) and
     is called again whenever a concurrent writer got there first. With a `job_id`, a second write
-    for the same job writes nothing and returns the artifact as it is. `checked`: the version starts
-    with a pending continuity report (its check is queued by the caller: common/continuity/checks.py).
+    for the same job (or the same `marker`: a repair's job and attempt) writes nothing and returns
+    the artifact as it is. `checked`: the version starts with a pending continuity report (its
+    check is queued or run by the caller: common/continuity/checks.py).
     """
     ref = artifact_ref(checkpoint_id, artifact_type, key)
-    marker = checkpoint_ref(checkpoint_id).collection(db.APPLIED_JOBS).document(job_id) if job_id else None
+    applied = marker or job_id
+    marker_ref = (
+        checkpoint_ref(checkpoint_id).collection(db.APPLIED_JOBS).document(applied) if applied else None
+    )
     for attempt in range(MAX_VERSION_ATTEMPTS):
         snapshot = ref.get()
         if not snapshot.exists:
@@ -225,12 +231,12 @@ def add_version(
         batch.create(version_ref(checkpoint_id, artifact_type, key, version.version), fields)
         tally = {"revision": Increment(1), "total_cost": Increment(version.cost), "updated_at": now}
         batch.update(checkpoint_ref(checkpoint_id), tally)
-        if marker is not None:
-            batch.create(marker, {"version": version.version, "at": now})
+        if marker_ref is not None:
+            batch.create(marker_ref, {"version": version.version, "at": now})
         try:
             batch.commit(retry=db.CONTENDED)
         except (exceptions.FailedPrecondition, exceptions.AlreadyExists):
-            if marker is not None and marker.get().exists:
+            if marker_ref is not None and marker_ref.get().exists:
                 return get_artifact(checkpoint_id, artifact_type, key), False
             time.sleep(random.uniform(0, 0.02 * min(attempt + 1, 10)))  # noqa: S311 - jitter, not security
             continue
@@ -238,10 +244,34 @@ def add_version(
     raise Conflict("the artifact kept changing while this edit was written; try again")
 
 
-def applied_version(checkpoint_id: str, job_id: str) -> int | None:
-    """The version a regeneration job wrote, or None if it has not written one."""
-    snapshot = checkpoint_ref(checkpoint_id).collection(db.APPLIED_JOBS).document(job_id).get()
+def applied_version(checkpoint_id: str, marker: str) -> int | None:
+    """The version a regeneration job (or a repair's attempt) wrote, or None if it has not written one."""
+    snapshot = checkpoint_ref(checkpoint_id).collection(db.APPLIED_JOBS).document(marker).get()
     return int((snapshot.to_dict() or {})["version"]) if snapshot.exists else None
+
+
+def get_version(checkpoint_id: str, artifact_type: ArtifactType, key: str, version: int) -> ArtifactVersion:
+    snapshot = version_ref(checkpoint_id, artifact_type, key, version).get()
+    if not snapshot.exists:
+        raise NotFound(f"this checkpoint has no version {version} of {artifact_type.value} {key}")
+    return ArtifactVersion.model_validate(snapshot.to_dict() or {})
+
+
+def mark_repair_outcome(
+    checkpoint_id: str, artifact_type: ArtifactType, key: str, version: int, outcome: str
+) -> None:
+    """A repair attempt's version learns what its check said (on the artifact too while it is the latest)."""
+    at_version = version_ref(checkpoint_id, artifact_type, key, version)
+    at_artifact = artifact_ref(checkpoint_id, artifact_type, key)
+
+    @firestore.transactional
+    def put(transaction: firestore.Transaction) -> None:
+        latest = at_artifact.get(transaction=transaction)
+        transaction.update(at_version, {"repair.outcome": outcome})
+        if latest.exists and (latest.to_dict() or {}).get("version") == version:
+            transaction.update(at_artifact, {"repair.outcome": outcome})
+
+    put(db.client().transaction())
 
 
 # ---------------------------------------------------------------- reads

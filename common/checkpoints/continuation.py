@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from google.cloud.firestore_v1.field_path import FieldPath
 
 from common.checkpoints import checkpoints as ops
+from common.checkpoints import repair
 from common.checkpoints.models import NEXT_STEP, Checkpoint, CheckpointStatus, Continuation
 from common.gcp import db, tasks
 from common.gcp.config import settings
@@ -49,7 +50,11 @@ def on_ready(checkpoint_id: str) -> Checkpoint:
     """The pipeline has recorded every artifact: people may edit now, and a project in YOLO mode
     (`auto_continue`) continues at once, without waiting for approval."""
     checkpoint = ops.mark_ready(checkpoint_id)
-    if project_ops.get(checkpoint.project_id).auto_continue and not checkpoint.continuations:
+    project = project_ops.get(checkpoint.project_id)
+    if project.auto_repair:  # the reports already in start their repairs now
+        for artifact in ops.artifacts_of(checkpoint.id):
+            repair.start_auto(checkpoint, artifact)
+    if project.auto_continue and not checkpoint.continuations:
         continue_checkpoint(checkpoint)
         checkpoint = ops.get(checkpoint.id)
     return checkpoint

@@ -151,6 +151,21 @@ class RegenerateChunk(Input):
     prompt_override: LongText | None = None
 
 
+class RepairRequest(Input):
+    """Regenerate an artifact with its scene's references until its continuity check holds."""
+
+    artifact_key: ArtifactKey
+    max_attempts: Annotated[int, Field(ge=1, le=4), WholeNumber] = 3
+
+
+class RepairMark(Model):
+    """A version made by a repair: which job, which attempt, and what its check said."""
+
+    job_id: str
+    attempt: int
+    outcome: str | None = None  # the attempt's continuity status, once checked
+
+
 class Continuation(Model):
     branch: str
     new_branch: bool
@@ -177,6 +192,7 @@ class ArtifactVersionPublic(Record):
     references: list[VersionReference] = Field(default_factory=list)  # in the order they were sent
     cost: float = 0.0
     job_id: str | None = None
+    repair: RepairMark | None = None  # made by a repair job
     created_at: datetime
     continuity: ContinuityReport | None = None  # beat images and clips of a project with a manifest
 
@@ -231,6 +247,10 @@ class RegenerateAccepted(Model):
     status: JobStatus
     checkpoint_id: str
     artifact_key: str
+
+
+class RepairAccepted(RegenerateAccepted):
+    """A repair job: GET /api/jobs/{task_id} follows its attempts to the result."""
 
 
 class Checkpoint(CheckpointPublic):

@@ -110,6 +110,12 @@ class Settings(BaseSettings):
     # (Vertex AI's model page, "Maximum images per prompt: 3"). A different IMAGE_MODEL: its own.
     reference_limit_video: Count = 3
     reference_limit_image: Count = 3
+    # What a regeneration costs, in dollars: the image model's tokens (gemini-2.5-flash-image: $0.30 a
+    # million in, $30 out; an image out is 1290 tokens) and Veo by the second. The GPU service
+    # charges generations with them; the api quotes a repair's attempts before it starts.
+    image_price_input_per_mtok: NonNegative = 0.30
+    image_price_output_per_mtok: NonNegative = 30.0
+    video_price_per_s: NonNegative = 0.40
 
     @property
     def deployed(self) -> bool:

@@ -116,7 +116,7 @@ def submit(job: Job, *, repeatable: bool = False) -> None:
         existing = read_job(job.id)
         if not repeatable or existing is None or finished(existing):
             raise
-    _enqueue(job)
+    enqueue(job)
 
 
 def start_run(job: ManifestJob, prepare: Prepare | None = None) -> ManifestJob:
@@ -152,11 +152,11 @@ def start_run(job: ManifestJob, prepare: Prepare | None = None) -> ManifestJob:
         transaction.create(job_ref(job.id), job_doc(job))
 
     claim(db.client().transaction())
-    _enqueue(job, manifest_ref=ref)
+    enqueue(job, manifest_ref=ref)
     return job
 
 
-def _enqueue(job: Job, manifest_ref: DocumentReference | None = None) -> None:
+def enqueue(job: Job, manifest_ref: DocumentReference | None = None) -> None:
     try:
         tasks.enqueue(job.id, TaskPayload.of(job).fields())
     except Exception as exc:

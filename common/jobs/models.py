@@ -1,9 +1,9 @@
 """Engine jobs: the job documents a Cloud Task points at, the steps of a run, and the API's shapes.
 
-A job is one of four kinds, told apart by `kind` (a discriminated union): a manifest run, one
-asset's reprocess, the regeneration of one checkpoint artifact, or the continuity check of one
-artifact version. Each kind carries exactly the
-ids its work needs.
+A job is one of five kinds, told apart by `kind` (a discriminated union): a manifest run, one
+asset's reprocess, the regeneration of one checkpoint artifact, the continuity check of one
+artifact version, or the repair of one (regenerations checked until continuity holds). Each kind
+carries exactly the ids its work needs.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ class JobKind(StrEnum):
     REGENERATE_BEAT = "regenerate_beat"
     REGENERATE_CHUNK = "regenerate_chunk"
     CHECK_CONTINUITY = "check_continuity"
+    REPAIR = "repair"
 
 
 class JobStatus(StrEnum):
@@ -107,7 +108,50 @@ class ContinuityJob(JobRecord):
     version: int
 
 
-Job = Annotated[ManifestJob | ReprocessJob | RegenerationJob | ContinuityJob, Field(discriminator="kind")]
+class RepairAttempt(Model):
+    """One attempt of a repair: the version it made and what its continuity check said."""
+
+    attempt: int
+    version: int
+    status: str  # the version's continuity status (common/continuity/report.py: ok, missing, ...)
+    missing: list[str] = Field(default_factory=list)
+    unsure: list[str] = Field(default_factory=list)
+    unexpected: list[str] = Field(default_factory=list)
+    unknown_faces: int = 0
+    steer: str = ""  # what the attempt asked beyond the artifact's prompt, from the report before it
+    references: list[str] = Field(default_factory=list)  # the handles of the images it was given, in order
+    cost: float = 0.0  # its generation and its check, in dollars
+    at: datetime
+
+
+class RepairResult(Model):
+    attempts: int
+    best_version: int | None  # the first ok version, else the attempt whose report is least severe
+    outcome: str  # that version's continuity status: ok (or no_faces) means repaired
+
+
+class RepairJob(JobRecord):
+    """Regenerate one beat image or chunk clip with its scene's pack, steered by its continuity
+    report, and check each attempt in the same job until one holds (common/checkpoints/repair.py
+    starts it, gpu_service/repair.py runs it)."""
+
+    kind: Literal[JobKind.REPAIR] = JobKind.REPAIR
+    project_id: str
+    checkpoint_id: str
+    artifact_type: Literal["beat_image", "chunk_clip"]
+    artifact_key: str
+    from_version: int  # the version repaired: every attempt starts from it
+    max_attempts: int
+    reserved: float  # dollars held on the project's repair budget until the job settles
+    auto: bool = False  # started by the project's auto_repair, not by a person
+    repair_attempts: list[RepairAttempt] = Field(default_factory=list)
+    result: RepairResult | None = None
+    settled: bool = False  # the reservation was replaced by what the attempts cost
+
+
+Job = Annotated[
+    ManifestJob | ReprocessJob | RegenerationJob | ContinuityJob | RepairJob, Field(discriminator="kind")
+]
 
 
 class JobOut(Model):
@@ -120,6 +164,10 @@ class JobOut(Model):
     artifact_key: str | None = None
     result_version: int | None = None  # a regeneration's output
     version: int | None = None  # the artifact version a continuity check looks at
+    from_version: int | None = None  # the artifact version a repair starts from
+    max_attempts: int | None = None  # a repair's
+    repair_attempts: list[RepairAttempt] = Field(default_factory=list)  # a repair's, so far
+    result: RepairResult | None = None  # a repair's, once it is done
     created_at: datetime
     started_at: datetime | None = None
     finished_at: datetime | None = None

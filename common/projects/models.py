@@ -90,6 +90,11 @@ class ProjectPublic(Record):
     status: ProjectStatus = ProjectStatus.PENDING
     error: str | None = None
     auto_continue: bool = False
+    # Repairs (common/checkpoints/repair.py): what they may spend in all, what they have spent (with
+    # what running ones hold), and whether a pipeline version whose check fails starts one by itself.
+    repair_budget: float = 1.0
+    repair_spent: float = 0.0
+    auto_repair: bool = False
     created_at: datetime
     updated_at: datetime
 
@@ -212,6 +217,12 @@ class ForkOut(Model):
     branch: str
 
 
+# Dollars a project lets repairs spend (common/checkpoints/repair.py).
+Dollars = Annotated[float, Field(ge=0, le=10_000)]
+
+
 class ProjectUpdate(Patch):
     title: Name | None = None
     auto_continue: bool | None = None
+    repair_budget: Dollars | None = None
+    auto_repair: bool | None = None

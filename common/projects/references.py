@@ -15,7 +15,8 @@ ambiguous and listed as unresolved, never guessed). Per subject, the images rank
   crops by confidence), then the other uploads, views and faces;
 - an object, environment or style asset: its own image (a style image only where the target has a
   slot for one).
-The pack is filled round robin, so every subject has one image before any has a second.
+The pack is filled round robin, so every subject has one image before any has a second. Spelling
+out is idempotent: a handle already followed by its spelled-out name is left as it is.
 """
 
 from __future__ import annotations
@@ -100,16 +101,22 @@ def pack(
     target: Target,
     limit: int,
     prompt: str | None = None,
+    focus: Sequence[str] = (),
 ) -> Pack:
     """`prompt`: the words to send instead of the scene's text (a regeneration's), spelled out the
-    same way; whom they name is expected too, after the scene's own subjects."""
+    same way; whom they name is expected too, after the scene's own subjects. `focus`: handles whose
+    identity must show (a repair's, common/continuity/steering.py): their subjects come first, each
+    ranked by its most representative face whatever the shot."""
     said = text if prompt is None else f"{text}\n{prompt}"
     subjects, unresolved, mentions = _subjects(assets, scene_tags, said)
+    first = {handle: n for n, handle in enumerate(focus)}
+    subjects.sort(key=lambda s: first.get(s.handle, len(first)))  # stable: the rest keep their order
     wide = any(word in (shot_type or "").casefold() for word in WIDE_SHOTS)
     by_character = _by_character(assets)
     for subject in subjects:
         if subject.character_id is not None:
-            subject.candidates = _character_images(subject, by_character[subject.character_id], wide)
+            images = by_character[subject.character_id]
+            subject.candidates = _character_images(subject, images, wide and subject.handle not in first)
         else:
             own = next(a for a in assets if a.id == subject.key)
             subject.candidates = (
@@ -301,6 +308,8 @@ def _expanded(text: str, mentions: dict[str, _Subject]) -> str:
         if subject is None or subject.key in done:
             return subject.handle if subject is not None else match.group(0)
         done.add(subject.key)
+        if text.startswith(f" ({subject.name}", match.end()):
+            return subject.handle  # already spelled out (a prompt composed before): once is enough
         words = f"{subject.name}: {subject.description}" if subject.description else subject.name
         return f"{subject.handle} ({words})"
 

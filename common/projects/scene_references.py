@@ -34,9 +34,16 @@ def scene_pack(project: Project, scene_index: int, target: PackTarget) -> tuple[
     return scene, chosen
 
 
-def pack_for(snapshot_id: str, scene: Scene, target: PackTarget, prompt: str | None = None) -> Pack | None:
+def pack_for(
+    snapshot_id: str,
+    scene: Scene,
+    target: PackTarget,
+    prompt: str | None = None,
+    focus: tuple[str, ...] = (),
+) -> Pack | None:
     """The scene's pack from that snapshot; None when the scene names nothing (no text, no tags).
-    `prompt`: a regeneration's words, spelled out instead of the scene's text (references.pack)."""
+    `prompt`: a regeneration's words, spelled out instead of the scene's text; `focus`: a repair's
+    handles to put first (references.pack)."""
     manifest = scene.scene_manifest
     tags = manifest.asset_tags if manifest else []
     text = scene.storyboard_text or ""
@@ -50,6 +57,7 @@ def pack_for(snapshot_id: str, scene: Scene, target: PackTarget, prompt: str | N
         target=target,
         limit=limit_for(target),
         prompt=prompt,
+        focus=focus,
     )
 
 

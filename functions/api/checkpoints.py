@@ -4,7 +4,7 @@ and the pipeline's own recording endpoints (/api/pipeline/..., its service ident
 from __future__ import annotations
 
 from common.checkpoints import checkpoints as ops
-from common.checkpoints import continuation, promotion, regeneration
+from common.checkpoints import continuation, promotion, regeneration, repair
 from common.checkpoints import edits as artifact_edits
 from common.checkpoints.models import (
     ArtifactOut,
@@ -18,6 +18,8 @@ from common.checkpoints.models import (
     RegenerateAccepted,
     RegenerateBeat,
     RegenerateChunk,
+    RepairAccepted,
+    RepairRequest,
     SpecPatch,
 )
 from common.errors import ValidationFailed
@@ -28,6 +30,7 @@ from functions.api.present.checkpoints import (
     checkpoint_out,
     continue_out,
     regeneration_accepted,
+    repair_accepted,
 )
 from functions.api.present.library import asset_out
 from functions.api.router import Call, route
@@ -122,6 +125,22 @@ def regenerate_beat(call: Call) -> RegenerateAccepted:
 def regenerate_chunk(call: Call) -> RegenerateAccepted:
     checkpoint = ops.get_owned(call.uid, call.params["checkpoint_id"])
     return regeneration_accepted(regeneration.regenerate_chunk(checkpoint, call.body))
+
+
+@route(
+    "POST",
+    "/api/checkpoints/{checkpoint_id}/repair",
+    summary="Regenerate a beat image or clip with its scene's references until its continuity check holds "
+    "(a job; each attempt is a version; its quote must fit the project's repair_budget)",
+    tag=TAG,
+    status=202,
+    response=RepairAccepted,
+    body=RepairRequest,
+    errors=(404, 409, 503),
+)
+def repair_artifact(call: Call) -> RepairAccepted:
+    checkpoint = ops.get_owned(call.uid, call.params["checkpoint_id"])
+    return repair_accepted(repair.start(checkpoint, call.body))
 
 
 @route(

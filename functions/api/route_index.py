@@ -21,6 +21,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("POST", "/api/checkpoints/{checkpoint_id}/promote", "checkpoints"),
     ("POST", "/api/checkpoints/{checkpoint_id}/regenerate-beat", "checkpoints"),
     ("POST", "/api/checkpoints/{checkpoint_id}/regenerate-chunk", "checkpoints"),
+    ("POST", "/api/checkpoints/{checkpoint_id}/repair", "checkpoints"),
     ("PATCH", "/api/checkpoints/{checkpoint_id}/spec", "checkpoints"),
     ("POST", "/api/checkpoints/{checkpoint_id}/upload-image", "checkpoints"),
     ("GET", "/api/docs", "docs"),

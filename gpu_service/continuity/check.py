@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from common.checkpoints import checkpoints, media
+from common.checkpoints import checkpoints, media, repair
 from common.checkpoints.models import ArtifactType, ArtifactVersion
 from common.continuity import reports
 from common.continuity.report import CharacterSeen, ContinuityReport, ContinuityStatus
@@ -77,7 +77,13 @@ def run_continuity(job: ContinuityJob) -> None:
         snapshot_id=project.snapshot_id,
         seconds=seconds,
     )
-    reports.write(job.checkpoint_id, artifact_type, job.artifact_key, job.version, report, replaces=job.id)
+    written = reports.write(
+        job.checkpoint_id, artifact_type, job.artifact_key, job.version, report, replaces=job.id
+    )
+    if written and version.generator == "pipeline" and project.auto_repair:
+        artifact = checkpoints.get_artifact(job.checkpoint_id, artifact_type, job.artifact_key)
+        if artifact.version == job.version:
+            repair.start_auto(checkpoints.get(job.checkpoint_id), artifact)
 
 
 def fail(job: ContinuityJob, message: str) -> None:

@@ -23,6 +23,8 @@ from typing import Protocol
 
 from PIL import Image
 
+from common.checkpoints.prices import VEO_SECONDS
+from common.gcp.config import settings
 from gpu_service.config import worker_settings
 from gpu_service.describe import gemini, pricing
 from gpu_service.generate.generated import Generated, GenerationFailed, ReferenceImage
@@ -31,8 +33,6 @@ from gpu_service.vision import clips
 from gpu_service.vision.imaging import png
 
 log = logging.getLogger(__name__)
-
-VEO_SECONDS = (4, 6, 8)  # the clip lengths Veo generates
 
 
 class Generator(Protocol):
@@ -80,8 +80,9 @@ class GoogleGenerator:
         )
         if image is None or image.data is None:
             raise GenerationFailed("the image model returned no image (it may have declined the prompt)")
+        prices = settings()
         cost = pricing.usage(
-            response, cfg.image_price_input_per_mtok, cfg.image_price_output_per_mtok
+            response, prices.image_price_input_per_mtok, prices.image_price_output_per_mtok
         ).dollars
         checked = Image.open(io.BytesIO(image.data))  # an undecodable answer fails here, not for the user
         checked.load()
@@ -138,7 +139,7 @@ class GoogleGenerator:
             )
         data = videos[0].video.video_bytes
         clips.read(data, max_frames=1)  # decodable, or it is not stored
-        return Generated(data, "video/mp4", "mp4", "veo", round(seconds * cfg.video_price_per_s, 6))
+        return Generated(data, "video/mp4", "mp4", "veo", round(seconds * settings().video_price_per_s, 6))
 
 
 def _image_mime(data: bytes) -> str:

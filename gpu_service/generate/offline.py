@@ -1,7 +1,12 @@
 """The offline generator: a real image or clip derived from the previous version and the prompt
 (a prompt-seeded grade, reframing and caption) with the reference images it was given placed in
-the frame at a person's scale, side by side, marked `offline`; deterministic and free. So the
-local stack runs a regeneration (and the continuity check of its result) end to end."""
+the frame at a person's scale, side by side (each subject once, by its first image), marked
+`offline`; deterministic and free. So the local stack runs a regeneration (and the continuity
+check of its result, and a repair) end to end.
+
+Given references, the previous frame is the setting only: it is softened, so the people in it give
+way to the references as a model redraws them (a stranger the frame showed does not stay).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ import hashlib
 import io
 from collections.abc import Sequence
 
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from gpu_service.generate.generated import Generated, ReferenceImage
 from gpu_service.vision import clips
@@ -39,14 +44,30 @@ class OfflineGenerator:
 
 
 def _placed(references: Sequence[ReferenceImage]) -> list[Image.Image]:
-    return [ImageOps.exif_transpose(Image.open(io.BytesIO(r.data))).convert("RGB") for r in references]
+    return _subjects([(r.handle, r.data) for r in references])
+
+
+def _subjects(references: Sequence[tuple[str, bytes]]) -> list[Image.Image]:
+    """Each subject once, by its first image (the pack's best of it), as a model draws a person once
+    however many images of them it is given."""
+    first = dict(reversed(references))  # handle -> its first image
+    return [
+        ImageOps.exif_transpose(Image.open(io.BytesIO(first[h]))).convert("RGB")
+        for h in dict.fromkeys(h for h, _ in references)
+    ]
+
+
+def standing(frame: Image.Image, references: Sequence[tuple[str, bytes]]) -> Image.Image:
+    """The subjects of (handle, image) references standing in a softened copy of the frame (as _with)."""
+    return _with(_subjects(references), frame)
 
 
 def _with(references: list[Image.Image], frame: Image.Image) -> Image.Image:
-    """The references standing in the frame: each up to 80 % of its height, side by side."""
+    """The references standing in the frame, softened: each up to 80 % of its height, side by side."""
     if not references:
         return frame
     w, h = frame.size
+    frame = frame.filter(ImageFilter.GaussianBlur(max(4, h // 40)))
     slot = w // len(references)
     for n, reference in enumerate(references):
         person = ImageOps.contain(reference, (max(1, slot - 8), round(h * 0.8)))

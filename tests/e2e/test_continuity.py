@@ -8,11 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from PIL import Image, ImageOps
 
-from common.gcp.config import settings
-from common.gcp.tasks import LOCAL_SECRET_HEADER
 from common.jobs import lifecycle
 from devstack.emulators import Stack
 from devstack.testdata import stranger_photo
@@ -20,7 +17,7 @@ from gpu_service.vision import clips
 from tests.support.api import Api, wait_for
 from tests.support.checkpoints import b64, detail, project
 from tests.support.cli import vidpipe
-from tests.support.engine import manifest_of_photos, process
+from tests.support.engine import deliver, manifest_of_photos, process
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -195,12 +192,7 @@ def test_a_redelivered_check_writes_one_report(
     owner, pipeline = cast_project["owner"], cast_project["pipeline"]
     checkpoint_id = record(pipeline, cast_project["project"]["project_id"], 2, [jpeg(photos / "obama2.jpg")])
     first = reports(owner, checkpoint_id)["0"]
-    again = requests.post(
-        f"{worker.worker_url}/tasks",
-        json={"job_id": first["job_id"], "kind": "check_continuity"},
-        headers={LOCAL_SECRET_HEADER: settings().local_task_secret or ""},
-        timeout=120,
-    )
+    again = deliver(worker.worker_url, first["job_id"], kind="check_continuity")
     assert again.status_code == 200 and again.json()["outcome"] == "already done", again.text
     beat = detail(owner, checkpoint_id)["artifacts"][0]
     assert beat["continuity"] == first and beat["cost"] == first["cost"]  # the cost was added once

@@ -14,7 +14,6 @@ from common.checkpoints import checkpoints
 from common.checkpoints.models import ArtifactType
 from common.gcp import storage
 from common.gcp.config import settings
-from common.gcp.tasks import LOCAL_SECRET_HEADER
 from common.ids import new_id
 from common.jobs.lifecycle import job_ref
 from common.jobs.models import JobKind, RegenerationJob
@@ -24,6 +23,7 @@ from gpu_service.generate.offline import OfflineGenerator
 from gpu_service.vision import clips
 from tests.support.api import Api
 from tests.support.checkpoints import artifact, checkpoint, mp4, png, project, wait_for_job
+from tests.support.engine import deliver
 from tests.support.gemini_standin import IMAGE_TOKENS, GeminiStandIn
 
 
@@ -110,15 +110,6 @@ def test_a_refused_generation_fails_its_job_and_changes_nothing(
     assert alice.get(f"/api/checkpoints/{cid}").json()["revision"] == 0
 
 
-def deliver(worker: Stack, job_id: str, kind: str) -> requests.Response:
-    return requests.post(
-        f"{worker.worker_url}/tasks",
-        json={"job_id": job_id, "kind": kind},
-        headers={LOCAL_SECRET_HEADER: settings().local_task_secret or ""},
-        timeout=120,
-    )
-
-
 def test_a_job_delivered_twice_writes_one_version_and_pays_once(
     alice: Api, pipeline: Api, worker: Stack, gemini: GeminiStandIn
 ) -> None:
@@ -138,12 +129,14 @@ def test_a_job_delivered_twice_writes_one_version_and_pays_once(
     gemini.latency_s = 0.5  # the two deliveries overlap while the image is generated
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
-            answers = list(pool.map(lambda _: deliver(worker, job.id, "regenerate_beat"), range(2)))
+            answers = list(
+                pool.map(lambda _: deliver(worker.worker_url, job.id, kind="regenerate_beat"), range(2))
+            )
     finally:
         gemini.latency_s = 0.05
     assert [r.status_code for r in answers] == [200, 200], [r.text for r in answers]
     assert len(gemini.usage) == 1  # one generation paid: the other delivery waited for it
-    assert deliver(worker, job.id, "regenerate_beat").json()["outcome"] == "already done"
+    assert deliver(worker.worker_url, job.id, kind="regenerate_beat").json()["outcome"] == "already done"
 
     beat = artifact(alice, cid, "beat_image", "0")
     assert [v["version"] for v in beat["versions"]] == [1, 2]

@@ -57,12 +57,17 @@ def process(api: Api, manifest_id: str) -> dict[str, Any]:
 
 
 def deliver(
-    worker_url: str, job_id: str, manifest_id: str, kind: str = "process_manifest", **headers: str
+    worker_url: str,
+    job_id: str,
+    manifest_id: str | None = None,
+    kind: str = "process_manifest",
+    **headers: str,
 ) -> requests.Response:
     """Deliver a task to the GPU service the way Cloud Tasks does (used to deliver one again)."""
+    ids = {"manifest_id": manifest_id} if manifest_id else {}
     return requests.post(
         f"{worker_url}/tasks",
-        json={"job_id": job_id, "kind": kind, "manifest_id": manifest_id},
+        json={"job_id": job_id, "kind": kind, **ids},
         headers={LOCAL_SECRET_HEADER: settings().local_task_secret or "", **headers},
         timeout=300,
     )

@@ -14,8 +14,10 @@ ceil(h / unit) tiles of 258 tokens each; text by the documented approximation of
 token; a generated image is 1290 output tokens. Every call's counts are kept in `usage`.
 
 It speaks three methods: `generateContent` (structured text, or an IMAGE response: the input image
-inverted), and Vertex AI's `predictLongRunning` + `fetchPredictOperation` (Veo: an MP4 made from the
-input frame, ready on the second poll), on the Gemini API and Vertex AI express paths.
+inverted; given reference images too, the offline generator's picture of them standing in the
+frame, so a repair can succeed through the real client), and Vertex AI's `predictLongRunning` +
+`fetchPredictOperation` (Veo: an MP4 made from the input frame, or of the asset references standing
+on a grey set; ready on the second poll), on the Gemini API and Vertex AI express paths.
 """
 
 from __future__ import annotations
@@ -35,8 +37,10 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from devstack.emulators import free_port
+from gpu_service.generate.offline import standing
 
 IMAGE_TOKENS = 1290  # what Gemini bills for one generated image
+VEO_FRAME = (640, 360)  # a clip made from asset references alone
 TILE_TOKENS = 258
 SMALL_IMAGE_PX = 384
 CHARS_PER_TOKEN = 4
@@ -178,9 +182,12 @@ class GeminiStandIn:
             return _json({"name": name, "done": True, "error": {"code": 3, "message": "prompt refused"}})
         # A starting frame, or (with asset references, which Veo takes instead of one) the first reference.
         instance = operation["instance"]
-        start = instance.get("image") or instance["referenceImages"][0]["image"]
-        image = _decode_image(start["bytesBase64Encoded"])
-        clip = _clip_from(ImageOps.invert(image), operation["seconds"])
+        if "referenceImages" in instance:
+            sent = [decode_bytes(r["image"]["bytesBase64Encoded"]) for r in instance["referenceImages"]]
+            image = standing(Image.new("RGB", VEO_FRAME, (90, 90, 90)), _named(instance["prompt"], sent, 1))
+        else:
+            image = ImageOps.invert(_decode_image(instance["image"]["bytesBase64Encoded"]))
+        clip = _clip_from(image, operation["seconds"])
         video = {"bytesBase64Encoded": base64.b64encode(clip).decode(), "mimeType": "video/mp4"}
         return _json({"name": name, "done": True, "response": {"videos": [video]}})
 
@@ -243,15 +250,24 @@ def _described(label: str, image: Image.Image) -> dict[str, Any]:
 
 def _image_answer(body: dict[str, Any]) -> dict[str, Any]:
     parts = body["contents"][0]["parts"]
-    inline = next(
+    inlines = [
         p.get("inlineData") or p.get("inline_data") for p in parts if "inlineData" in p or "inline_data" in p
-    )
-    image = ImageOps.invert(_decode_image(inline["data"]))
+    ]
+    frame = _decode_image(inlines[0]["data"])
+    references = [decode_bytes(i["data"]) for i in inlines[1:]]
+    prompt = " ".join(p.get("text", "") for p in parts)
+    image = standing(frame, _named(prompt, references, 2)) if references else ImageOps.invert(frame)
     out = io.BytesIO()
     image.save(out, "PNG")
     data = {"mimeType": "image/png", "data": base64.b64encode(out.getvalue()).decode()}
     candidate = {"content": {"role": "model", "parts": [{"inlineData": data}]}, "finishReason": "STOP"}
     return {"candidates": [candidate]}
+
+
+def _named(prompt: str, images: list[bytes], first: int) -> list[tuple[str, bytes]]:
+    """Each reference image with the handle the prompt gives it ("image 2 is CHAR_04 (character)")."""
+    handles = dict(re.findall(r"image (\d+) is (\S+) \(", prompt))
+    return [(handles.get(str(n), f"image {n}"), data) for n, data in enumerate(images, start=first)]
 
 
 def decode_bytes(data: str) -> bytes:

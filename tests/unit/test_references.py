@@ -181,3 +181,25 @@ def test_the_same_snapshot_and_scene_give_the_same_pack() -> None:
     assert run(a, tags=["CHAR_01", "CHAR_04"], text="@Biden") == run(
         a, tags=["CHAR_01", "CHAR_04"], text="@Biden"
     )
+
+
+def test_spelling_out_a_composed_prompt_again_changes_nothing() -> None:
+    once = run(two_people(), text="@Biden greets CHAR_01.").prompt
+    assert run(two_people(), text=once).prompt == once
+
+
+def test_a_repair_focus_puts_its_characters_first_by_their_most_telling_face() -> None:
+    a = two_people()
+    plain = run(a, tags=["CHAR_01", "CHAR_04"], shot="wide shot", limit=2)
+    assert ids(plain, a) == ["body", "b"]
+    focused = pack(
+        list(a.values()),
+        scene_tags=["CHAR_01", "CHAR_04"],
+        text="",
+        shot_type="wide shot",
+        target="video",
+        limit=2,
+        focus=("CHAR_04", "CHAR_01"),
+    )
+    # Biden first; Obama's most representative face instead of his body, even in a wide shot
+    assert ids(focused, a) == ["b", "o2"]

@@ -19,8 +19,9 @@ from common.checkpoints.models import (
     Continuation,
     ContinueOut,
     RegenerateAccepted,
+    RepairAccepted,
 )
-from common.jobs.models import RegenerationJob
+from common.jobs.models import RegenerationJob, RepairJob
 
 _VERSION_FIELDS = set(ArtifactVersionPublic.model_fields)
 _CHECKPOINT_FIELDS = set(CheckpointPublic.model_fields)
@@ -74,5 +75,11 @@ def continue_out(checkpoint: Checkpoint, done: Continuation) -> ContinueOut:
 
 def regeneration_accepted(job: RegenerationJob) -> RegenerateAccepted:
     return RegenerateAccepted(
+        task_id=job.id, status=job.status, checkpoint_id=job.checkpoint_id, artifact_key=job.artifact_key
+    )
+
+
+def repair_accepted(job: RepairJob) -> RepairAccepted:
+    return RepairAccepted(
         task_id=job.id, status=job.status, checkpoint_id=job.checkpoint_id, artifact_key=job.artifact_key
     )

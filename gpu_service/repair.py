@@ -1,0 +1,170 @@
+"""Run one repair: regenerate an artifact with its scene's pack, steered by its latest continuity
+report, check each attempt here, and stop at the first whose report holds (ok, or no_faces where
+nobody is expected).
+
+Every attempt is a version of its own, marked `repair: {job_id, attempt, outcome}`, written under
+the marker `<job>-<attempt>`, so a redelivered job resumes where the last delivery stopped: an
+attempt already written is checked (if it is not yet) and recorded, not generated again. Every
+attempt starts from the version repaired, so attempts do not compound each other's faults. When
+the job ends, what its attempts cost replaces the quote held on the project's repair budget
+(common/checkpoints/repair.py).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from google.cloud import firestore
+
+from common.checkpoints import checkpoints
+from common.checkpoints import repair as repairs
+from common.checkpoints.models import ArtifactType, ArtifactVersion, RepairMark
+from common.continuity import checks
+from common.continuity.report import SEVERITY, ContinuityReport, ContinuityStatus
+from common.continuity.steering import steer
+from common.gcp import db
+from common.jobs import lifecycle
+from common.jobs.models import ContinuityJob, RepairAttempt, RepairJob, RepairResult
+from common.records import utcnow
+from gpu_service.continuity import check
+from gpu_service.errors import Permanent
+from gpu_service.regenerate import DEFAULT_PROMPT, Order, generate
+
+log = logging.getLogger(__name__)
+CHECK_TRIES = 3  # a check asked for again meanwhile replaces the pending one: check that one
+
+
+def run_repair(job: RepairJob) -> RepairResult:
+    artifact_type = ArtifactType(job.artifact_type)
+    base = checkpoints.get_version(job.checkpoint_id, artifact_type, job.artifact_key, job.from_version)
+    done = {a.attempt: a for a in job.repair_attempts}
+    report = base.continuity
+    for attempt in range(1, job.max_attempts + 1):
+        if report is not None and report.status in repairs.HOLDS:
+            break
+        if attempt in done:
+            report = _report(job, done[attempt].version)
+            continue
+        steering = steer(report)
+        order = Order(
+            checkpoint_id=job.checkpoint_id,
+            artifact_type=artifact_type,
+            artifact_key=job.artifact_key,
+            base=base,
+            asked=_steered(base.prompt or DEFAULT_PROMPT, steering.words),
+            job_id=job.id,
+            marker=f"{job.id}-{attempt}",
+            focus=steering.focus,
+            repair=RepairMark(job_id=job.id, attempt=attempt),
+            check_here=True,
+        )
+        number = generate(order)
+        report = _checked(job, number)
+        checkpoints.mark_repair_outcome(
+            job.checkpoint_id, artifact_type, job.artifact_key, number, report.status.value
+        )
+        made = checkpoints.get_version(job.checkpoint_id, artifact_type, job.artifact_key, number)
+        done[attempt] = _record(job, _attempt(attempt, made, report, steering.words))
+    result = _result(job, list(done.values()))
+    repairs.settle(job.id, spent=sum(a.cost for a in done.values()))
+    return result
+
+
+def _steered(prompt: str, words: str) -> str:
+    """The artifact's prompt, then what the report asks for, as a sentence of its own."""
+    if not words:
+        return prompt
+    prompt = prompt.rstrip()
+    return f"{prompt}{'' if prompt.endswith(('.', '!', '?')) else '.'} {words}"
+
+
+def abandon(job: RepairJob) -> None:
+    """The job failed for good: settle what it spent, and hand the checks it did not make to the queue."""
+    artifact_type = ArtifactType(job.artifact_type)
+    spent = 0.0
+    for attempt in range(1, job.max_attempts + 1):
+        number = checkpoints.applied_version(job.checkpoint_id, f"{job.id}-{attempt}")
+        if number is None:
+            continue
+        spent += checkpoints.get_version(job.checkpoint_id, artifact_type, job.artifact_key, number).cost
+        checks.queue_version(job.checkpoint_id, artifact_type, job.artifact_key, number)
+    repairs.settle(job.id, spent=spent)
+
+
+def _checked(job: RepairJob, number: int) -> ContinuityReport:
+    """Check the version here (its report starts pending; nothing else is queued to check it)."""
+    for _ in range(CHECK_TRIES):
+        report = _report(job, number)
+        if report.status != ContinuityStatus.PENDING:
+            return report
+        check.run_continuity(
+            ContinuityJob(
+                id=report.job_id,
+                owner_id=job.owner_id,
+                project_id=job.project_id,
+                checkpoint_id=job.checkpoint_id,
+                artifact_type=job.artifact_type,
+                artifact_key=job.artifact_key,
+                version=number,
+                created_at=utcnow(),
+            )
+        )
+    return _report(job, number)
+
+
+def _report(job: RepairJob, number: int) -> ContinuityReport:
+    version = checkpoints.get_version(
+        job.checkpoint_id, ArtifactType(job.artifact_type), job.artifact_key, number
+    )
+    if version.continuity is None:  # the project lost its manifest: nothing can be checked
+        raise Permanent("the repaired version has no continuity report")
+    return version.continuity
+
+
+def _attempt(attempt: int, made: ArtifactVersion, report: ContinuityReport, words: str) -> RepairAttempt:
+    return RepairAttempt(
+        attempt=attempt,
+        version=made.version,
+        status=report.status.value,
+        missing=report.missing,
+        unsure=report.unsure,
+        unexpected=report.unexpected,
+        unknown_faces=report.unknown_faces,
+        steer=words,
+        references=[r.handle for r in made.references],
+        cost=made.cost,
+        at=utcnow(),
+    )
+
+
+def _record(job: RepairJob, attempt: RepairAttempt) -> RepairAttempt:
+    """Add the attempt to the job (once: a redelivery's second record of it changes nothing)."""
+    ref = lifecycle.job_ref(job.id)
+
+    @firestore.transactional
+    def put(transaction: firestore.Transaction) -> RepairAttempt:
+        current = RepairJob.model_validate(
+            {**(ref.get(transaction=transaction).to_dict() or {}), "id": job.id}
+        )
+        kept = next((a for a in current.repair_attempts if a.attempt == attempt.attempt), None)
+        if kept is not None:
+            return kept
+        listed = [a.model_dump(mode="python") for a in [*current.repair_attempts, attempt]]
+        transaction.update(ref, {"repair_attempts": listed})
+        return attempt
+
+    return put(db.client().transaction())
+
+
+def _result(job: RepairJob, attempts: list[RepairAttempt]) -> RepairResult:
+    if not attempts:  # the version held before any attempt (it was checked again meanwhile)
+        base = checkpoints.get_version(
+            job.checkpoint_id, ArtifactType(job.artifact_type), job.artifact_key, job.from_version
+        )
+        status = base.continuity.status.value if base.continuity else ContinuityStatus.ERROR.value
+        return RepairResult(attempts=0, best_version=job.from_version, outcome=status)
+    rank = {s.value: n for n, s in enumerate(reversed(SEVERITY))}  # ok ranks 0... error last
+    ordered = sorted(attempts, key=lambda a: a.attempt)
+    held = [a for a in ordered if a.status in {s.value for s in repairs.HOLDS}]
+    best = held[0] if held else min(ordered, key=lambda a: (rank.get(a.status, len(rank)), a.attempt))
+    return RepairResult(attempts=len(ordered), best_version=best.version, outcome=best.status)
