@@ -18,6 +18,7 @@ export const keys = {
   snapshot: (projectId: string, snapshotId: string) => ["project", projectId, "snapshot", snapshotId] as const,
   continuity: (projectId: string, asOf: string) => ["project", projectId, "continuity", asOf] as const,
   checkpoints: (projectId: string) => ["project", projectId, "checkpoints"] as const,
+  pack: (projectId: string, sceneIndex: number, snapshotId: string) => ["project", projectId, "pack", sceneIndex, snapshotId] as const,
   forkPreview: (projectId: string, body: unknown) => ["project", projectId, "fork-preview", body] as const,
   checkpoint: (checkpointId: string) => ["checkpoint", checkpointId] as const,
   job: (taskId: string) => ["job", taskId] as const,

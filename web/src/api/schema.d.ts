@@ -244,6 +244,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/checkpoints/{checkpoint_id}/repair": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Regenerate a beat image or clip with its scene's references until its continuity check holds (a job; each attempt is a version; its quote must fit the project's repair_budget) */
+        post: operations["repair_artifact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/checkpoints/{checkpoint_id}/spec": {
         parameters: {
             query?: never;
@@ -754,6 +771,8 @@ export interface components {
              * @default null
              */
             job_id?: string | null;
+            /** @default null */
+            repair?: components["schemas"]["RepairMark"] | null;
             /**
              * Created At
              * Format: date-time
@@ -843,6 +862,8 @@ export interface components {
              * @default null
              */
             job_id?: string | null;
+            /** @default null */
+            repair?: components["schemas"]["RepairMark"] | null;
             /**
              * Created At
              * Format: date-time
@@ -1660,7 +1681,7 @@ export interface components {
          * JobKind
          * @enum {string}
          */
-        JobKind: "process_manifest" | "reprocess_asset" | "regenerate_beat" | "regenerate_chunk" | "check_continuity";
+        JobKind: "process_manifest" | "reprocess_asset" | "regenerate_beat" | "regenerate_chunk" | "check_continuity" | "repair";
         /** JobOut */
         JobOut: {
             /** Task Id */
@@ -1697,6 +1718,20 @@ export interface components {
              * @default null
              */
             version?: number | null;
+            /**
+             * From Version
+             * @default null
+             */
+            from_version?: number | null;
+            /**
+             * Max Attempts
+             * @default null
+             */
+            max_attempts?: number | null;
+            /** Repair Attempts */
+            repair_attempts?: components["schemas"]["RepairAttempt"][];
+            /** @default null */
+            result?: components["schemas"]["RepairResult"] | null;
             /**
              * Created At
              * Format: date-time
@@ -2220,6 +2255,21 @@ export interface components {
              */
             auto_continue?: boolean;
             /**
+             * Repair Budget
+             * @default 1
+             */
+            repair_budget?: number;
+            /**
+             * Repair Spent
+             * @default 0
+             */
+            repair_spent?: number;
+            /**
+             * Auto Repair
+             * @default false
+             */
+            auto_repair?: boolean;
+            /**
              * Created At
              * Format: date-time
              */
@@ -2293,6 +2343,21 @@ export interface components {
              */
             auto_continue?: boolean;
             /**
+             * Repair Budget
+             * @default 1
+             */
+            repair_budget?: number;
+            /**
+             * Repair Spent
+             * @default 0
+             */
+            repair_spent?: number;
+            /**
+             * Auto Repair
+             * @default false
+             */
+            auto_repair?: boolean;
+            /**
              * Created At
              * Format: date-time
              */
@@ -2321,6 +2386,10 @@ export interface components {
             title?: string;
             /** Auto Continue */
             auto_continue?: boolean;
+            /** Repair Budget */
+            repair_budget?: number;
+            /** Auto Repair */
+            auto_repair?: boolean;
         };
         /**
          * PromoteRequest
@@ -2441,6 +2510,96 @@ export interface components {
              * @default null
              */
             prompt_override?: string | null;
+        };
+        /**
+         * RepairAccepted
+         * @description A repair job: GET /api/jobs/{task_id} follows its attempts to the result.
+         */
+        RepairAccepted: {
+            /** Task Id */
+            task_id: string;
+            status: components["schemas"]["JobStatus"];
+            /** Checkpoint Id */
+            checkpoint_id: string;
+            /** Artifact Key */
+            artifact_key: string;
+        };
+        /**
+         * RepairAttempt
+         * @description One attempt of a repair: the version it made and what its continuity check said.
+         */
+        RepairAttempt: {
+            /** Attempt */
+            attempt: number;
+            /** Version */
+            version: number;
+            /** Status */
+            status: string;
+            /** Missing */
+            missing?: string[];
+            /** Unsure */
+            unsure?: string[];
+            /** Unexpected */
+            unexpected?: string[];
+            /**
+             * Unknown Faces
+             * @default 0
+             */
+            unknown_faces?: number;
+            /**
+             * Steer
+             * @default
+             */
+            steer?: string;
+            /** References */
+            references?: string[];
+            /**
+             * Cost
+             * @default 0
+             */
+            cost?: number;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+        };
+        /**
+         * RepairMark
+         * @description A version made by a repair: which job, which attempt, and what its check said.
+         */
+        RepairMark: {
+            /** Job Id */
+            job_id: string;
+            /** Attempt */
+            attempt: number;
+            /**
+             * Outcome
+             * @default null
+             */
+            outcome?: string | null;
+        };
+        /**
+         * RepairRequest
+         * @description Regenerate an artifact with its scene's references until its continuity check holds.
+         */
+        RepairRequest: {
+            /** Artifact Key */
+            artifact_key: string;
+            /**
+             * Max Attempts
+             * @default 3
+             */
+            max_attempts?: number;
+        };
+        /** RepairResult */
+        RepairResult: {
+            /** Attempts */
+            attempts: number;
+            /** Best Version */
+            best_version: number | null;
+            /** Outcome */
+            outcome: string;
         };
         /** ReprocessAccepted */
         ReprocessAccepted: {
@@ -4071,6 +4230,104 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RegenerateAccepted"];
+                };
+            };
+            /** @description Malformed request (e.g. the body is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid ID token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such record for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with the record's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A backing service is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    repair_artifact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                checkpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RepairRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepairAccepted"];
                 };
             };
             /** @description Malformed request (e.g. the body is not JSON) */

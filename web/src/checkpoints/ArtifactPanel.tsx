@@ -6,6 +6,7 @@ import { acceptedImages, useRules } from "../api/config";
 import { keys } from "../api/keys";
 import { multipart } from "../api/multipart";
 import { ContinuityBadge } from "../continuity/ContinuityBadge";
+import { RepairControl } from "../repair/RepairControl";
 import { jobEnded, jobQuery } from "./queries";
 import { ErrorNote } from "../ui/ErrorNote";
 
@@ -57,7 +58,7 @@ export function ArtifactPanel({ checkpointId, artifact }: { checkpointId: string
       <div className="versions" role="group" aria-label="Versions">
         {versions.map((v) => (
           <button key={v.version} type="button" aria-pressed={v.version === version.version} onClick={() => setShown(v.version)}>
-            v{v.version} · {v.generator}
+            v{v.version} · {v.repair ? `repair ${v.repair.attempt}` : v.generator}
           </button>
         ))}
       </div>
@@ -68,6 +69,16 @@ export function ArtifactPanel({ checkpointId, artifact }: { checkpointId: string
           <video className="clip" src={version.media_url} controls preload="metadata" aria-label={`Chunk ${artifact.artifact_key}, version ${version.version}`} />
         ))}
       {version.prompt && <p className="note">{version.prompt}</p>}
+      {(version.references ?? []).length > 0 && (
+        <p className="chips" aria-label="Made with">
+          Made with:{" "}
+          {(version.references ?? []).map((r, n) => (
+            <span key={`${r.asset_id}-${n}`} className="chip character" title={r.why}>
+              {r.handle} <small>{r.why}</small>
+            </span>
+          ))}
+        </p>
+      )}
       <p>
         Continuity: <ContinuityBadge report={version.continuity} />
       </p>
@@ -84,6 +95,7 @@ export function ArtifactPanel({ checkpointId, artifact }: { checkpointId: string
         {following && <span aria-live="polite">Job {job ? job.status.toLowerCase() : "queued"}…</span>}
       </div>
       <ErrorNote message={problem} />
+      <RepairControl checkpointId={checkpointId} artifact={artifact} />
     </article>
   );
 }

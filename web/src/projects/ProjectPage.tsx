@@ -8,6 +8,8 @@ import { ForkPanel } from "../forks/ForkPanel";
 import { ProcessingPanel } from "../manifest/ProcessingPanel";
 import { useRunStatus } from "../manifest/queries";
 import { sceneChips } from "./characters";
+import { RepairSettings } from "./RepairSettings";
+import { ScenePack } from "./ScenePack";
 import { continuityQuery, projectQuery, snapshotQuery } from "./queries";
 import { Loading, Unavailable } from "../ui/PageStates";
 
@@ -78,6 +80,9 @@ export function ProjectPage() {
                     Beat: <ContinuityBadge report={checked.beat?.report} /> Clip: <ContinuityBadge report={checked.chunk?.report} />
                   </p>
                 )}
+                {project.snapshot_id && (scene.storyboard_text || (scene.scene_manifest?.asset_tags ?? []).length > 0) && (
+                  <ScenePack projectId={project.project_id} sceneIndex={scene.index} snapshotId={project.snapshot_id} />
+                )}
               </li>
             );
           })}
@@ -93,6 +98,7 @@ export function ProjectPage() {
         </>
       )}
       <BranchTree projectId={project.project_id} />
+      {project.manifest_id && <RepairSettings project={project} />}
       {snapshot && (
         <section aria-label="Snapshot">
           <h2>The manifest as it was</h2>

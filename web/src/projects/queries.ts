@@ -51,3 +51,17 @@ export function checkpointsQuery(projectId: string) {
     queryFn: ({ signal }) => must(api.GET("/api/projects/{project_id}/checkpoints", { ...path(projectId), signal })),
   });
 }
+
+/** A scene's reference pack for the video model; `snapshotId`: the pack is the snapshot's, fixed with it. */
+export function packQuery(projectId: string, sceneIndex: number, snapshotId: string) {
+  return queryOptions({
+    queryKey: keys.pack(projectId, sceneIndex, snapshotId),
+    queryFn: ({ signal }) =>
+      must(
+        api.GET("/api/projects/{project_id}/scenes/{scene_index}/references", {
+          params: { path: { project_id: projectId, scene_index: sceneIndex }, query: { target: "video" } },
+          signal,
+        }),
+      ),
+  });
+}
