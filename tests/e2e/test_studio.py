@@ -284,6 +284,15 @@ def test_a_project_from_a_manifest_shows_its_scenes_characters_snapshot_and_cont
     assert "ok" in first.locator("[data-status]").first.inner_text()
     snapshot = page.get_by_role("list", name="Cast as it was")
     assert snapshot.get_by_role("listitem").count() == 2
+    # Scene 1's reference pack: both men, each with why, before either has a second image.
+    second.get_by_text("References for this scene").click()
+    pack = second.get_by_role("list", name="References of scene 1")
+    pack.get_by_role("img").first.wait_for(timeout=20_000)
+    names = [
+        pack.get_by_role("listitem").nth(n).inner_text() for n in range(pack.get_by_role("listitem").count())
+    ]
+    assert len(names) == 3 and handles["Obama"] in names[0] and handles["Biden"] in names[1], names
+    assert "Spent $0.0000 of $1.00" in page.get_by_role("region", name="Repairs").inner_text()
     _shot(page, "project", tmp_path)
 
     # The spec (phase 1): edited in place, a bad value refused at its field, then continued on a new branch.
@@ -316,6 +325,13 @@ def test_a_project_from_a_manifest_shows_its_scenes_characters_snapshot_and_cont
     beat.get_by_text(f"missing {handles['Biden']}").wait_for()
     assert "missing" in beat.locator("[data-status]").inner_text()
     _shot(page, "checkpoint-beats", tmp_path)
+    # Beat 1 repaired: generated again with both men's references until Biden is seen.
+    beat.get_by_role("button", name="Repair").click()
+    beat.get_by_role("status").get_by_text("Repaired: v2 is ok").wait_for(timeout=120_000)
+    assert "Attempt 1: v2 ok" in beat.get_by_label("Repair attempts").inner_text()
+    assert handles["Biden"] in beat.get_by_label("Made with").inner_text()
+    beat.get_by_role("button", name="v2 · repair 1").wait_for()
+    _shot(page, "checkpoint-repaired", tmp_path)
     # Beat 0 generated again: the job is followed, and its result is the next version.
     first_beat = page.get_by_role("article", name="Beat 0")
     first_beat.get_by_role("button", name="Regenerate").click()
