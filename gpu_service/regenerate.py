@@ -47,6 +47,7 @@ class Order:
     marker: str  # names the version's write: the job, or a repair's job and attempt
     model_override: str | None = None
     focus: tuple[str, ...] = ()  # a repair's handles to put first in the pack
+    setback: tuple[str, ...] = ()  # a repair's images to put behind their subject's others
     repair: RepairMark | None = None
     check_here: bool = False  # the caller checks the version's continuity itself (a repair)
 
@@ -104,9 +105,7 @@ def _generate(order: Order) -> int:
     previous = media.load(order.base.media_path or "")
     checkpoint = checkpoints.get(order.checkpoint_id)
     target: PackTarget = "image" if order.artifact_type == ArtifactType.BEAT_IMAGE else "video"
-    prompt, chosen = _with_references(
-        checkpoint.project_id, order.artifact_key, order.asked, target, order.focus
-    )
+    prompt, chosen = _with_references(checkpoint.project_id, order, target)
     images = [
         ReferenceImage(storage.download(r.image_path), _mime(r.image_path), r.handle, r.role) for r in chosen
     ]
@@ -154,16 +153,19 @@ def _generate(order: Order) -> int:
 
 
 def _with_references(
-    project_id: str, artifact_key: str, asked: str, target: PackTarget, focus: tuple[str, ...]
+    project_id: str, order: Order, target: PackTarget
 ) -> tuple[str, list[references.Reference]]:
     """The prompt with each handle spelled out, and the scene's pack (beat or chunk n is scene n):
     none for a project without a snapshot, or a key that is no scene's."""
     project = projects.get(project_id)
-    if project.snapshot_id is None or not artifact_key.isdigit():
+    key, asked = order.artifact_key, order.asked
+    if project.snapshot_id is None or not key.isdigit():
         return asked, []
-    found = projects.scene_ref(project_id, int(artifact_key)).get()
-    scene = Scene.model_validate(found.to_dict() or {"index": int(artifact_key), "updated_at": utcnow()})
-    chosen = scene_references.pack_for(project.snapshot_id, scene, target, prompt=asked, focus=focus)
+    found = projects.scene_ref(project_id, int(key)).get()
+    scene = Scene.model_validate(found.to_dict() or {"index": int(key), "updated_at": utcnow()})
+    chosen = scene_references.pack_for(
+        project.snapshot_id, scene, target, prompt=asked, focus=order.focus, setback=order.setback
+    )
     if chosen is None:
         return asked, []
     return chosen.prompt, chosen.references

@@ -5,7 +5,9 @@ nobody is expected).
 Every attempt is a version of its own, marked `repair: {job_id, attempt, outcome}`, written under
 the marker `<job>-<attempt>`, so a redelivered job resumes where the last delivery stopped: an
 attempt already written is checked (if it is not yet) and recorded, not generated again. Every
-attempt starts from the version repaired, so attempts do not compound each other's faults. When
+attempt starts from the version repaired, so attempts do not compound each other's faults; an
+image a subject led with in an attempt that still could not confirm them goes behind that
+subject's other images in the next. When
 the job ends, what its attempts cost replaces the quote held on the project's repair budget
 (common/checkpoints/repair.py).
 """
@@ -39,35 +41,49 @@ def run_repair(job: RepairJob) -> RepairResult:
     base = checkpoints.get_version(job.checkpoint_id, artifact_type, job.artifact_key, job.from_version)
     done = {a.attempt: a for a in job.repair_attempts}
     report = base.continuity
+    setback: list[str] = []  # images led with for a subject the check still could not confirm
     for attempt in range(1, job.max_attempts + 1):
         if report is not None and report.status in repairs.HOLDS:
             break
-        if attempt in done:
-            report = _report(job, done[attempt].version)
-            continue
         steering = steer(report)
-        order = Order(
-            checkpoint_id=job.checkpoint_id,
-            artifact_type=artifact_type,
-            artifact_key=job.artifact_key,
-            base=base,
-            asked=_steered(base.prompt or DEFAULT_PROMPT, steering.words),
-            job_id=job.id,
-            marker=f"{job.id}-{attempt}",
-            focus=steering.focus,
-            repair=RepairMark(job_id=job.id, attempt=attempt),
-            check_here=True,
-        )
-        number = generate(order)
-        report = _checked(job, number)
-        checkpoints.mark_repair_outcome(
-            job.checkpoint_id, artifact_type, job.artifact_key, number, report.status.value
-        )
-        made = checkpoints.get_version(job.checkpoint_id, artifact_type, job.artifact_key, number)
-        done[attempt] = _record(job, _attempt(attempt, made, report, steering.words))
+        if attempt in done:  # a redelivery: this attempt is written and recorded
+            made = checkpoints.get_version(
+                job.checkpoint_id, artifact_type, job.artifact_key, done[attempt].version
+            )
+        else:
+            order = Order(
+                checkpoint_id=job.checkpoint_id,
+                artifact_type=artifact_type,
+                artifact_key=job.artifact_key,
+                base=base,
+                asked=_steered(base.prompt or DEFAULT_PROMPT, steering.words),
+                job_id=job.id,
+                marker=f"{job.id}-{attempt}",
+                focus=steering.focus,
+                setback=tuple(setback),
+                repair=RepairMark(job_id=job.id, attempt=attempt),
+                check_here=True,
+            )
+            number = generate(order)
+            checked = _checked(job, number)
+            checkpoints.mark_repair_outcome(
+                job.checkpoint_id, artifact_type, job.artifact_key, number, checked.status.value
+            )
+            made = checkpoints.get_version(job.checkpoint_id, artifact_type, job.artifact_key, number)
+            done[attempt] = _record(job, _attempt(attempt, made, checked, steering.words))
+        report = made.continuity
+        setback += _led_with(made, steer(report).focus)
     result = _result(job, list(done.values()))
     repairs.settle(job.id, spent=sum(a.cost for a in done.values()))
     return result
+
+
+def _led_with(made: ArtifactVersion, handles: tuple[str, ...]) -> list[str]:
+    """The image each of these subjects led with in the version (its first reference of them)."""
+    first: dict[str, str] = {}
+    for reference in made.references:
+        first.setdefault(reference.handle, reference.asset_id)
+    return [first[h] for h in handles if h in first]
 
 
 def _steered(prompt: str, words: str) -> str:

@@ -10,9 +10,10 @@ ambiguous and listed as unresolved, never guessed). Per subject, the images rank
 (an image with a quality warning never before one without):
 - a character in a close or medium shot: its uploads by how representative their face is of the
   character (the highest median cosine to its other identifiable faces), then its face crops the
-  same way, then its person crops, then its uploads' views (other angles);
+  same way, then uploads with other people in them (a group photo: a model may draw them too), then
+  its person crops, then its uploads' views (other angles);
 - a character in a wide shot: full-body images first (an upload that is a person, then person
-  crops by confidence), then the other uploads, views and faces;
+  crops by confidence), then the other uploads, views and faces, group photos last;
 - an object, environment or style asset: its own image (a style image only where the target has a
   slot for one).
 The pack is filled round robin, so every subject has one image before any has a second. Spelling
@@ -23,7 +24,8 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -102,26 +104,32 @@ def pack(
     limit: int,
     prompt: str | None = None,
     focus: Sequence[str] = (),
+    setback: Collection[str] = (),
 ) -> Pack:
     """`prompt`: the words to send instead of the scene's text (a regeneration's), spelled out the
     same way; whom they name is expected too, after the scene's own subjects. `focus`: handles whose
     identity must show (a repair's, common/continuity/steering.py): their subjects come first, each
-    ranked by its most representative face whatever the shot."""
+    ranked by its most representative face whatever the shot. `setback`: asset ids a repair already
+    led a subject with while the check could not confirm them: after that subject's other images."""
     said = text if prompt is None else f"{text}\n{prompt}"
     subjects, unresolved, mentions = _subjects(assets, scene_tags, said)
     first = {handle: n for n, handle in enumerate(focus)}
     subjects.sort(key=lambda s: first.get(s.handle, len(first)))  # stable: the rest keep their order
     wide = any(word in (shot_type or "").casefold() for word in WIDE_SHOTS)
     by_character = _by_character(assets)
+    crowded = _crowded(assets)
     for subject in subjects:
         if subject.character_id is not None:
             images = by_character[subject.character_id]
-            subject.candidates = _character_images(subject, images, wide and subject.handle not in first)
+            close = not wide or subject.handle in first
+            subject.candidates = _character_images(subject, images, crowded, wide=not close)
         else:
             own = next(a for a in assets if a.id == subject.key)
             subject.candidates = (
                 [_reference(subject, own, f"{subject.handle}'s own image")] if own.image_path else []
             )
+        later = [c for c in subject.candidates if c.asset_id in setback]
+        subject.candidates = [c for c in subject.candidates if c.asset_id not in setback] + later
     references, left_out = _fill(subjects, target, limit)
     covered = {r.handle for r in references}
     return Pack(
@@ -197,10 +205,20 @@ def _by_character(assets: Sequence[PackAsset]) -> dict[str, list[PackAsset]]:
     return out
 
 
-def _character_images(subject: _Subject, own: list[PackAsset], wide: bool) -> list[Reference]:
+def _crowded(assets: Sequence[PackAsset]) -> set[str]:
+    """Images that show more than one face (a group photo): a model given one may draw the others."""
+    cut = Counter(a.source_asset_id for a in assets if a.is_face_crop and a.source_asset_id)
+    return {source for source, faces in cut.items() if faces > 1}
+
+
+def _character_images(
+    subject: _Subject, own: list[PackAsset], crowded: set[str], *, wide: bool
+) -> list[Reference]:
     faces = [a for a in own if a.is_face_crop and a.face_embedding]
     likeness = _representative(faces)
-    uploads = [a for a in own if a.source != "extracted" and a.image_path]
+    alone = [a for a in own if a.source != "extracted" and a.image_path and a.id not in crowded]
+    shared = [a for a in own if a.source != "extracted" and a.image_path and a.id in crowded]
+    uploads = alone + shared
     people = [a for a in own if a.source == "extracted" and not a.is_face_crop and a.image_path]
 
     def face_of(image: PackAsset) -> float:
@@ -216,7 +234,11 @@ def _character_images(subject: _Subject, own: list[PackAsset], wide: bool) -> li
         _reference(subject, a, f"{subject.handle}'s most representative face ({upload_score[a.id]:.2f})")
         if upload_score[a.id] >= 0
         else _reference(subject, a, f"an upload of {subject.handle}")
-        for a in ranked(uploads, upload_score)
+        for a in ranked(alone, upload_score)
+    ]
+    with_others = [
+        _reference(subject, a, f"an upload of {subject.handle} with other people in it")
+        for a in ranked(shared, upload_score)
     ]
     faces_ranked = [
         _reference(subject, f, f"a face of {subject.handle} ({face_score[f.id]:.2f} to its others)")
@@ -230,11 +252,11 @@ def _character_images(subject: _Subject, own: list[PackAsset], wide: bool) -> li
         if view.identity in (None, "same")
     ]
     if not wide:
-        return by_face + faces_ranked + bodies + angles
-    whole = [a for a in ranked(uploads, upload_score) if a.detection_class == "person"]
+        return by_face + faces_ranked + with_others + bodies + angles
+    whole = [a for a in ranked(alone, upload_score) if a.detection_class == "person"]
     standing = [_reference(subject, a, f"{subject.handle} full body (the whole upload)") for a in whole]
     rest = [r for r in by_face if r.asset_id not in {a.id for a in whole}]
-    return standing + bodies + rest + angles + faces_ranked
+    return standing + bodies + rest + angles + faces_ranked + with_others
 
 
 def _representative(faces: list[PackAsset]) -> dict[str, float]:

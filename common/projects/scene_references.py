@@ -38,12 +38,14 @@ def pack_for(
     snapshot_id: str,
     scene: Scene,
     target: PackTarget,
+    *,
     prompt: str | None = None,
     focus: tuple[str, ...] = (),
+    setback: tuple[str, ...] = (),
 ) -> Pack | None:
     """The scene's pack from that snapshot; None when the scene names nothing (no text, no tags).
-    `prompt`: a regeneration's words, spelled out instead of the scene's text; `focus`: a repair's
-    handles to put first (references.pack)."""
+    `prompt`: a regeneration's words, spelled out instead of the scene's text; `focus` and
+    `setback`: a repair's steering (references.pack)."""
     manifest = scene.scene_manifest
     tags = manifest.asset_tags if manifest else []
     text = scene.storyboard_text or ""
@@ -58,6 +60,7 @@ def pack_for(
         limit=limit_for(target),
         prompt=prompt,
         focus=focus,
+        setback=setback,
     )
 
 

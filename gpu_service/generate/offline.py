@@ -20,6 +20,8 @@ from gpu_service.generate.generated import Generated, ReferenceImage
 from gpu_service.vision import clips
 from gpu_service.vision.imaging import png
 
+MAX_ENLARGE = 2.0  # a model draws a person at the frame's scale; past this it would be inventing them
+
 
 class OfflineGenerator:
     """Deterministic for a given previous version and prompt; free."""
@@ -63,14 +65,19 @@ def standing(frame: Image.Image, references: Sequence[tuple[str, bytes]]) -> Ima
 
 
 def _with(references: list[Image.Image], frame: Image.Image) -> Image.Image:
-    """The references standing in the frame, softened: each up to 80 % of its height, side by side."""
+    """The references standing in the frame, softened: each up to 80 % of its height (a small one
+    enlarged at most MAX_ENLARGE times), side by side."""
     if not references:
         return frame
     w, h = frame.size
     frame = frame.filter(ImageFilter.GaussianBlur(max(4, h // 40)))
     slot = w // len(references)
     for n, reference in enumerate(references):
-        person = ImageOps.contain(reference, (max(1, slot - 8), round(h * 0.8)))
+        box = (max(1, slot - 8), round(h * 0.8))
+        fit = min(box[0] / reference.width, box[1] / reference.height, MAX_ENLARGE)
+        person = reference.resize(
+            (max(1, round(reference.width * fit)), max(1, round(reference.height * fit))), Image.LANCZOS
+        )
         frame.paste(person, (n * slot + (slot - person.width) // 2, h - person.height - max(12, h // 12)))
     return frame
 

@@ -203,3 +203,27 @@ def test_a_repair_focus_puts_its_characters_first_by_their_most_telling_face() -
     )
     # Biden first; Obama's most representative face instead of his body, even in a wide shot
     assert ids(focused, a) == ["b", "o2"]
+
+
+def test_a_group_photo_comes_after_the_faces_of_one_person() -> None:
+    a = two_people()
+    # o2 (the most typical Obama) is a group photo: another face was cut from it too
+    a["stranger"] = face("CHAR_10", a["o2"], [0.0, 0.0, -1.0]).model_copy(update={"character_id": None})
+    result = run(a, tags=["CHAR_01"], limit=6)
+    assert ids(result, a)[:2] == ["o1", "o3"]  # the uploads showing Obama alone first
+    assert ids(result, a).index("o2") > ids(result, a).index("f3")  # after his own face crops
+    assert "with other people in it" in next(r.why for r in result.references if r.asset_id == a["o2"].id)
+
+
+def test_a_setback_image_goes_behind_its_subjects_others() -> None:
+    a = two_people()
+    tried = pack(
+        list(a.values()),
+        scene_tags=["CHAR_01"],
+        text="",
+        shot_type="close-up",
+        target="video",
+        limit=2,
+        setback={a["o2"].id},
+    )
+    assert ids(tried, a) == ["o1", "o3"]  # o2 led the last attempt and Obama was still unconfirmed
