@@ -30,6 +30,7 @@ import random
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -86,8 +87,19 @@ def on_frame(piece: np.ndarray, rng: random.Random) -> tuple[np.ndarray, tuple[i
     return frame, (x, y)
 
 
-def build_cast(pool: dict, cast_people: list[str]) -> tuple[str, list[dict]]:
-    """A manifest of one reference per cast member, processed; a project's snapshot of it."""
+def one_reference(image: np.ndarray, box: tuple[int, int, int, int]) -> list[bytes]:
+    piece, _ = labelled.crop(image, box, margin=0.6)
+    return [jpeg_bgr(piece)]
+
+
+def build_cast(
+    pool: dict,
+    cast_people: list[str],
+    uploads_of: Callable[[np.ndarray, tuple[int, int, int, int]], list[bytes]] = one_reference,
+    owner: str = OWNER,
+) -> tuple[str, list[dict]]:
+    """A manifest of each cast member's reference photos (one each unless `uploads_of` says more),
+    processed; a project's snapshot of it."""
     from common.ids import new_id
     from common.jobs import lifecycle
     from common.jobs.models import ManifestJob
@@ -98,25 +110,26 @@ def build_cast(pool: dict, cast_people: list[str]) -> tuple[str, list[dict]]:
     from common.records import utcnow
     from gpu_service.run import pipeline
 
-    manifest = manifests.create(OWNER, ManifestCreate(name="continuity cast", category=Category.CHARACTERS))
-    for order, person in enumerate(cast_people):
-        image, box = pool[person]
-        piece, _ = labelled.crop(image, box, margin=0.6)
-        asset = assets.create(
-            OWNER,
-            manifest.id,
-            AssetCreate(name=person.replace("#", " "), asset_type=AssetType.CHARACTER, sort_order=order),
-        )
-        uploads.upload(OWNER, asset.id, f"{order}.jpg", jpeg_bgr(piece))
+    manifest = manifests.create(owner, ManifestCreate(name="continuity cast", category=Category.CHARACTERS))
+    order = 0
+    for person in cast_people:
+        for data in uploads_of(*pool[person]):
+            asset = assets.create(
+                owner,
+                manifest.id,
+                AssetCreate(name=person.replace("#", " "), asset_type=AssetType.CHARACTER, sort_order=order),
+            )
+            uploads.upload(owner, asset.id, f"{order}.jpg", data)
+            order += 1
     now = utcnow()
-    job = ManifestJob(id=new_id(), owner_id=OWNER, manifest_id=manifest.id, created_at=now)
+    job = ManifestJob(id=new_id(), owner_id=owner, manifest_id=manifest.id, created_at=now)
     lifecycle.job_ref(job.id).create(job.model_dump(exclude={"id"}))
     lease = {"job_id": job.id, "started_at": now, "lease_expires_at": now + timedelta(minutes=30)}
     manifests.manifest_ref(manifest.id).update(
         {"status": "PROCESSING", "processing": {**lease, "finished_at": None}}
     )
     pipeline.run_manifest(job)
-    project = projects.generate(OWNER, GenerateRequest(prompt="a continuity bench", manifest_id=manifest.id))
+    project = projects.generate(owner, GenerateRequest(prompt="a continuity bench", manifest_id=manifest.id))
     _, snapshot_assets = snapshots.read(project.snapshot_id or "")
     return project.id, snapshot_assets
 
