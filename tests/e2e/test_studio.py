@@ -294,6 +294,10 @@ def test_a_project_from_a_manifest_shows_its_scenes_characters_snapshot_and_cont
     assert len(names) == 3 and handles["Obama"] in names[0] and handles["Biden"] in names[1], names
     assert "Spent $0.0000 of $1.00" in page.get_by_role("region", name="Repairs").inner_text()
     _shot(page, "project", tmp_path)
+    page.set_viewport_size({"width": 390, "height": 844})
+    second.scroll_into_view_if_needed()
+    _shot(page, "project-390", tmp_path)
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # The spec (phase 1): edited in place, a bad value refused at its field, then continued on a new branch.
     checkpoint(pipeline, project_id, 1)
@@ -331,7 +335,12 @@ def test_a_project_from_a_manifest_shows_its_scenes_characters_snapshot_and_cont
     assert "Attempt 1: v2 ok" in beat.get_by_label("Repair attempts").inner_text()
     assert handles["Biden"] in beat.get_by_label("Made with").inner_text()
     beat.get_by_role("button", name="v2 · repair 1").wait_for()
+    beat.scroll_into_view_if_needed()
     _shot(page, "checkpoint-repaired", tmp_path)
+    page.set_viewport_size({"width": 390, "height": 844})
+    beat.get_by_role("status").scroll_into_view_if_needed()
+    _shot(page, "checkpoint-repaired-390", tmp_path)
+    page.set_viewport_size({"width": 1280, "height": 900})
     # Beat 0 generated again: the job is followed, and its result is the next version.
     first_beat = page.get_by_role("article", name="Beat 0")
     first_beat.get_by_role("button", name="Regenerate").click()
