@@ -281,7 +281,7 @@ def repair(client: Client, args: argparse.Namespace) -> int:
         print(f"ERROR: {job['error']}", file=sys.stderr)
         return 1
     result = job["result"]
-    held = result["outcome"] in ("ok", "no_faces")
+    held = result["repaired"]
     verdict = "repaired" if held else "not repaired"
     print(
         f"{verdict}: {result['outcome']} after {result['attempts']} attempt(s); best is version "

@@ -46,9 +46,9 @@ def handle(job_id: str, *, last_attempt: bool) -> str:
         return "superseded"
     except (Permanent, exceptions.NotFound, NotFound) as exc:
         # The input's own problem (recorded on the asset, or gone): retrying cannot help.
-        lifecycle.mark_failed(job, str(exc))
         if isinstance(job, RepairJob):
-            repair.abandon(job)
+            repair.abandon(job)  # first: should it fail, the retry finds the job unfinished
+        lifecycle.mark_failed(job, str(exc))
         return "input failed"
     except Exception as exc:
         if not last_attempt:
@@ -77,11 +77,11 @@ def _run(job: Job) -> dict[str, Any]:
 
 
 def _fail(job: Job, message: str) -> None:
+    if isinstance(job, RepairJob):
+        repair.abandon(job)  # first: should it fail, the retry finds the job unfinished
     lifecycle.mark_failed(job, message)
     if isinstance(job, ContinuityJob):
         continuity.fail(job, message)
-    if isinstance(job, RepairJob):
-        repair.abandon(job)
     if isinstance(job, ManifestJob):
         with contextlib.suppress(Superseded):
             RunProgress(job.manifest_id, job.id).finish(ManifestStatus.ERROR, message)

@@ -22,7 +22,7 @@ from common.checkpoints import checkpoints
 from common.checkpoints import repair as repairs
 from common.checkpoints.models import ArtifactType, ArtifactVersion, RepairMark
 from common.continuity import checks
-from common.continuity.report import SEVERITY, ContinuityReport, ContinuityStatus
+from common.continuity.report import HOLDS, SEVERITY, ContinuityReport, ContinuityStatus
 from common.continuity.steering import steer
 from common.gcp import db
 from common.jobs import lifecycle
@@ -43,7 +43,7 @@ def run_repair(job: RepairJob) -> RepairResult:
     report = base.continuity
     setback: list[str] = []  # images led with for a subject the check still could not confirm
     for attempt in range(1, job.max_attempts + 1):
-        if report is not None and report.status in repairs.HOLDS:
+        if report is not None and report.status in HOLDS:
             break
         steering = steer(report)
         if attempt in done:  # a redelivery: this attempt is written and recorded
@@ -74,7 +74,7 @@ def run_repair(job: RepairJob) -> RepairResult:
         report = made.continuity
         setback += _led_with(made, steer(report).focus)
     result = _result(job, list(done.values()))
-    repairs.settle(job.id, spent=sum(a.cost for a in done.values()))
+    repairs.settle(job.id, spent=sum(a.generation_cost for a in done.values()))
     return result
 
 
@@ -95,16 +95,26 @@ def _steered(prompt: str, words: str) -> str:
 
 
 def abandon(job: RepairJob) -> None:
-    """The job failed for good: settle what it spent, and hand the checks it did not make to the queue."""
+    """The job failed for good: settle what its generations spent, then hand the checks it did not
+    make to the queue."""
     artifact_type = ArtifactType(job.artifact_type)
-    spent = 0.0
+    written = []
     for attempt in range(1, job.max_attempts + 1):
         number = checkpoints.applied_version(job.checkpoint_id, f"{job.id}-{attempt}")
-        if number is None:
-            continue
-        spent += checkpoints.get_version(job.checkpoint_id, artifact_type, job.artifact_key, number).cost
-        checks.queue_version(job.checkpoint_id, artifact_type, job.artifact_key, number)
-    repairs.settle(job.id, spent=spent)
+        if number is not None:
+            written.append(
+                checkpoints.get_version(job.checkpoint_id, artifact_type, job.artifact_key, number)
+            )
+    repairs.settle(job.id, spent=sum(_generation_cost(v) for v in written))
+    for version in written:
+        checks.queue_version(job.checkpoint_id, artifact_type, job.artifact_key, version.version)
+
+
+def _generation_cost(version: ArtifactVersion) -> float:
+    """The version's cost without its check's (a final report's GPU time is added to it)."""
+    report = version.continuity
+    checked = report.cost if report is not None and report.status != ContinuityStatus.PENDING else 0.0
+    return round(version.cost - checked, 6)
 
 
 def _checked(job: RepairJob, number: int) -> ContinuityReport:
@@ -149,6 +159,7 @@ def _attempt(attempt: int, made: ArtifactVersion, report: ContinuityReport, word
         steer=words,
         references=[r.handle for r in made.references],
         cost=made.cost,
+        generation_cost=_generation_cost(made),
         at=utcnow(),
     )
 
@@ -173,14 +184,19 @@ def _record(job: RepairJob, attempt: RepairAttempt) -> RepairAttempt:
 
 
 def _result(job: RepairJob, attempts: list[RepairAttempt]) -> RepairResult:
+    holds = {s.value for s in HOLDS}
     if not attempts:  # the version held before any attempt (it was checked again meanwhile)
         base = checkpoints.get_version(
             job.checkpoint_id, ArtifactType(job.artifact_type), job.artifact_key, job.from_version
         )
         status = base.continuity.status.value if base.continuity else ContinuityStatus.ERROR.value
-        return RepairResult(attempts=0, best_version=job.from_version, outcome=status)
-    rank = {s.value: n for n, s in enumerate(reversed(SEVERITY))}  # ok ranks 0... error last
+        return RepairResult(
+            attempts=0, best_version=job.from_version, outcome=status, repaired=status in holds
+        )
+    # Least severe first; an attempt whose check did not finish ranks with the errors.
+    rank = {s.value: n for n, s in enumerate(reversed(SEVERITY)) if s != ContinuityStatus.PENDING}
     ordered = sorted(attempts, key=lambda a: a.attempt)
-    held = [a for a in ordered if a.status in {s.value for s in repairs.HOLDS}]
-    best = held[0] if held else min(ordered, key=lambda a: (rank.get(a.status, len(rank)), a.attempt))
-    return RepairResult(attempts=len(ordered), best_version=best.version, outcome=best.status)
+    best = min(ordered, key=lambda a: (a.status not in holds, rank.get(a.status, len(rank)), a.attempt))
+    return RepairResult(
+        attempts=len(ordered), best_version=best.version, outcome=best.status, repaired=best.status in holds
+    )

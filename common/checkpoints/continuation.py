@@ -51,7 +51,9 @@ def on_ready(checkpoint_id: str) -> Checkpoint:
     (`auto_continue`) continues at once, without waiting for approval."""
     checkpoint = ops.mark_ready(checkpoint_id)
     project = project_ops.get(checkpoint.project_id)
-    if project.auto_repair:  # the reports already in start their repairs now
+    # The reports already in start their repairs now; not where the pipeline goes on at once from
+    # the versions as they are (auto_continue), which a repair would come too late for.
+    if project.auto_repair and not project.auto_continue:
         for artifact in ops.artifacts_of(checkpoint.id):
             repair.start_auto(checkpoint, artifact)
     if project.auto_continue and not checkpoint.continuations:

@@ -53,6 +53,10 @@ PHASE_OF = {
 }
 
 
+# The media each phase makes (phase 1's spec is no picture).
+ARTIFACT_OF_PHASE = {phase: kind for kind, phase in PHASE_OF.items() if kind != ArtifactType.SPEC}
+
+
 SPEC_KEY = "spec"
 
 

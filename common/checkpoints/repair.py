@@ -2,13 +2,13 @@
 
 A repair regenerates one beat image or chunk clip with its scene's reference pack, checks each
 attempt's continuity in the same job, and stops at the first that holds (gpu_service/repair.py).
-Starting one is a transaction on the project: the repair's quote (max_attempts times what one
-regeneration costs at most, prices.py) must fit in what is left of `repair_budget`, and is held on
+Starting one is a transaction: an artifact has at most one repair at a time (the lock
+`checkpoints/{id}/repairs/{artifact}` names it: asking again while it runs answers that job, queued
+again in case its task was lost), and the repair's quote (max_attempts times what one generation
+costs at most, prices.py) must fit in what is left of the project's `repair_budget`; it is held on
 `repair_spent` while the job runs, so two repairs started at once cannot pass the budget together.
-When the job ends (done or failed), `settle` replaces the quote with what its attempts cost, once.
-
-The job's id is derived from the version it repairs: asking again while it runs gets the same job;
-after a repair that failed, the next one gets the next id.
+When the job ends (done or failed), `settle` replaces the quote with what its generations cost,
+once; the checks' GPU seconds are on the versions and the checkpoint like any check's.
 """
 
 from __future__ import annotations
@@ -20,30 +20,34 @@ from google.cloud import firestore
 
 from common.checkpoints import checkpoints as ops
 from common.checkpoints import prices
-from common.checkpoints.models import PHASE_OF, Artifact, ArtifactType, Checkpoint, Phase, RepairRequest
-from common.continuity.report import ContinuityStatus
+from common.checkpoints.models import (
+    ARTIFACT_OF_PHASE,
+    PHASE_OF,
+    Artifact,
+    Checkpoint,
+    CheckpointStatus,
+    RepairRequest,
+)
+from common.continuity.report import HOLDS, REPAIRABLE, ContinuityStatus
 from common.errors import ApiError, Conflict, NotFound, ValidationFailed
 from common.gcp import db
-from common.ids import derived_id
+from common.ids import new_id
 from common.jobs import lifecycle
 from common.jobs.models import JobStatus, RepairJob
 from common.projects import projects
 from common.records import utcnow
 
 if TYPE_CHECKING:
-    from common.projects.models import Project
+    from google.cloud.firestore import DocumentReference
 
 log = logging.getLogger(__name__)
-ARTIFACT_OF_PHASE = {Phase.STORYBOARD: ArtifactType.BEAT_IMAGE, Phase.CHUNKS: ArtifactType.CHUNK_CLIP}
-HOLDS = (ContinuityStatus.OK, ContinuityStatus.NO_FACES)  # a report a repair stops at
 # What an automatic repair starts on (a pipeline version's report); `unsure` waits for a person.
 AUTO_ON = (ContinuityStatus.MISSING, ContinuityStatus.UNKNOWN, ContinuityStatus.DRIFT)
-MAX_RESTARTS = 50  # repairs of one version that failed before this one
 
 
 def start(checkpoint: Checkpoint, request: RepairRequest, *, auto: bool = False) -> RepairJob:
-    """Check the request, hold its quote on the project's budget and queue the job (the running
-    one for the same version, if there is one)."""
+    """Check the request, hold its quote on the project's budget and queue the job (or answer the
+    repair already running on the artifact)."""
     artifact_type = ARTIFACT_OF_PHASE.get(checkpoint.phase)
     if artifact_type is None:
         raise Conflict("repairs make beat images (phase 2) and chunk clips (phase 3); this is phase 1 (spec)")
@@ -58,31 +62,26 @@ def start(checkpoint: Checkpoint, request: RepairRequest, *, auto: bool = False)
     project = projects.get(checkpoint.project_id)
     if project.snapshot_id is None:
         raise Conflict("the project has no manifest snapshot: there is no cast to repair towards")
+    running = _running(checkpoint.id, artifact)
+    if running is not None:
+        return _queued(running)
     _require_repairable(artifact)
-    quote = round(request.max_attempts * prices.per_call(artifact_type), 6)
-    for restart in range(MAX_RESTARTS):
-        job = RepairJob(
-            id=derived_id(
-                "repair", checkpoint.id, artifact_type.value, artifact.artifact_key, artifact.version, restart
-            ),
-            owner_id=checkpoint.owner_id,
-            project_id=checkpoint.project_id,
-            checkpoint_id=checkpoint.id,
-            artifact_type=artifact_type.value,  # type: ignore[arg-type]  # beat_image or chunk_clip
-            artifact_key=artifact.artifact_key,
-            from_version=artifact.version,
-            max_attempts=request.max_attempts,
-            reserved=quote,
-            auto=auto,
-            created_at=utcnow(),
-        )
-        existing = _reserve(project, job, request.max_attempts)
-        if existing is None:
-            break
-        if existing.status != JobStatus.ERROR:
-            return existing  # running (or done: its versions are the artifact's latest)
-    else:
-        raise Conflict("this version has failed to repair too often; regenerate it instead")
+    job = RepairJob(
+        id=new_id(),
+        owner_id=checkpoint.owner_id,
+        project_id=checkpoint.project_id,
+        checkpoint_id=checkpoint.id,
+        artifact_type=artifact_type.value,  # type: ignore[arg-type]  # beat_image or chunk_clip
+        artifact_key=artifact.artifact_key,
+        from_version=artifact.version,
+        max_attempts=request.max_attempts,
+        reserved=round(request.max_attempts * prices.per_call(artifact_type), 6),
+        auto=auto,
+        created_at=utcnow(),
+    )
+    running = _reserve(job, _lock(checkpoint.id, artifact))
+    if running is not None:  # another request started one meanwhile
+        return _queued(running)
     try:
         lifecycle.enqueue(job)
     except lifecycle.QueueUnavailable:
@@ -93,12 +92,13 @@ def start(checkpoint: Checkpoint, request: RepairRequest, *, auto: bool = False)
 
 def start_auto(checkpoint: Checkpoint, artifact: Artifact) -> RepairJob | None:
     """A project with `auto_repair` repairs a pipeline version whose report came back missing,
-    unknown or drift, once the checkpoint is ready (called when its check is written, and for the
-    reports already in when the checkpoint becomes ready). A repair the budget cannot cover is
-    logged, not started."""
+    unknown or drift, while its checkpoint waits for approval (called when its check is written, and
+    for the reports already in when the checkpoint becomes ready). A repair the budget cannot cover,
+    or that cannot start, is logged, not started: the owner can still ask for one."""
     report = artifact.continuity
     if (
         not checkpoint.ready
+        or checkpoint.status != CheckpointStatus.PENDING
         or artifact.generator != "pipeline"
         or report is None
         or report.status not in AUTO_ON
@@ -119,6 +119,26 @@ def start_auto(checkpoint: Checkpoint, artifact: Artifact) -> RepairJob | None:
         return None
 
 
+def _lock(checkpoint_id: str, artifact: Artifact) -> DocumentReference:
+    name = ops.artifact_id(artifact.artifact_type, artifact.artifact_key)
+    return ops.checkpoint_ref(checkpoint_id).collection(db.REPAIRS).document(name)
+
+
+def _running(checkpoint_id: str, artifact: Artifact) -> RepairJob | None:
+    """The repair the lock names, while it has not finished."""
+    held = _lock(checkpoint_id, artifact).get()
+    job = lifecycle.read_job((held.to_dict() or {}).get("job_id", "")) if held.exists else None
+    return job if isinstance(job, RepairJob) and not lifecycle.finished(job) else None
+
+
+def _queued(job: RepairJob) -> RepairJob:
+    """A running repair asked for again: queued again while it waits (its task may have been lost
+    between its making and its queueing; the task is named after the job, so this is one task)."""
+    if job.status == JobStatus.QUEUED:
+        lifecycle.enqueue(job)
+    return job
+
+
 def _require_repairable(artifact: Artifact) -> None:
     report = artifact.continuity
     name = f"version {artifact.version} of {artifact.artifact_type.value} {artifact.artifact_key}"
@@ -128,50 +148,64 @@ def _require_repairable(artifact: Artifact) -> None:
         raise Conflict(f"{name} is still being checked; repair it once its report is in")
     if report.status == ContinuityStatus.ERROR:
         raise Conflict(f"{name} could not be checked ({report.error}); check it again first")
-    if report.status in HOLDS:
+    if report.status in HOLDS or report.status not in REPAIRABLE:
         raise Conflict(f"{name} already holds ({report.status.value}): there is nothing to repair")
 
 
-def _reserve(project: Project, job: RepairJob, attempts: int) -> RepairJob | None:
-    """Create the job and hold its quote on the budget, in one transaction; or the job already
-    made for this version (nothing held again)."""
-    project_ref = projects.project_ref(project.id)
+def _reserve(job: RepairJob, lock: DocumentReference) -> RepairJob | None:
+    """Take the artifact's lock, create the job and hold its quote on the budget, in one
+    transaction; or the repair that took the lock first (nothing held again)."""
+    project_ref = projects.project_ref(job.project_id)
     job_ref = lifecycle.job_ref(job.id)
 
     @firestore.transactional
     def hold(transaction: firestore.Transaction) -> RepairJob | None:
-        found = job_ref.get(transaction=transaction)
-        if found.exists:
-            return RepairJob.model_validate({**(found.to_dict() or {}), "id": found.id})
+        held = lock.get(transaction=transaction)
+        holder_id = (held.to_dict() or {}).get("job_id") if held.exists else None
+        if holder_id:
+            found = lifecycle.job_ref(holder_id).get(transaction=transaction)
+            holder = (
+                RepairJob.model_validate({**(found.to_dict() or {}), "id": holder_id})
+                if found.exists
+                else None
+            )
+            if holder is not None and not lifecycle.finished(holder):
+                return holder
         current = projects.read_project(project_ref.get(transaction=transaction))
         left = round(current.repair_budget - current.repair_spent, 6)
         if job.reserved > left + 1e-9:
-            per_call = job.reserved / attempts
-            raise ValidationFailed(
-                f"this repair may cost ${job.reserved:.4f} ({attempts} attempts at ${per_call:.4f} a "
-                f"{job.artifact_type.replace('_', ' ')}), more than the ${max(left, 0):.4f} left of the "
-                f"project's repair budget (${current.repair_budget:.2f}); raise repair_budget "
-                "(PATCH /api/projects/{id}) or ask for fewer attempts",
-                {
-                    "quote": job.reserved,
-                    "max_attempts": attempts,
-                    "price_per_call": round(per_call, 6),
-                    "repair_budget": current.repair_budget,
-                    "repair_spent": current.repair_spent,
-                    "left": max(left, 0.0),
-                },
-            )
+            raise _over_budget(job, current.repair_budget, current.repair_spent, left)
         transaction.update(
             project_ref, {"repair_spent": firestore.Increment(job.reserved), "updated_at": utcnow()}
         )
         transaction.create(job_ref, lifecycle.job_doc(job))
+        transaction.set(lock, {"job_id": job.id, "at": utcnow()})
         return None
 
     return hold(db.client().transaction())
 
 
+def _over_budget(job: RepairJob, budget: float, spent: float, left: float) -> ValidationFailed:
+    per_call = job.reserved / job.max_attempts
+    return ValidationFailed(
+        f"this repair may cost ${job.reserved:.4f} ({job.max_attempts} attempts at ${per_call:.4f} a "
+        f"{job.artifact_type.replace('_', ' ')}), more than the ${max(left, 0):.4f} left of the "
+        f"project's repair budget (${budget:.2f}); raise repair_budget (PATCH /api/projects/{{id}}) "
+        "or ask for fewer attempts",
+        {
+            "quote": job.reserved,
+            "max_attempts": job.max_attempts,
+            "price_per_call": round(per_call, 6),
+            "repair_budget": budget,
+            "repair_spent": spent,
+            "left": max(left, 0.0),
+        },
+    )
+
+
 def settle(job_id: str, spent: float) -> None:
-    """Replace the job's held quote with what it spent, once (a repeated call changes nothing)."""
+    """Replace the job's held quote with what its generations cost, once (a repeated call changes
+    nothing)."""
     job_ref = lifecycle.job_ref(job_id)
 
     @firestore.transactional
@@ -182,9 +216,10 @@ def settle(job_id: str, spent: float) -> None:
         job = RepairJob.model_validate({**(found.to_dict() or {}), "id": found.id})
         if job.settled:
             return
-        project_ref = projects.project_ref(job.project_id)
         change = round(spent - job.reserved, 6)
-        transaction.update(project_ref, {"repair_spent": firestore.Increment(change)})
-        transaction.update(job_ref, {"settled": True})
+        transaction.update(
+            projects.project_ref(job.project_id), {"repair_spent": firestore.Increment(change)}
+        )
+        transaction.update(job_ref, {"settled": True, "spent": round(spent, 6)})
 
     put(db.client().transaction())

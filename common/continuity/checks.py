@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING
 from google.api_core import exceptions
 
 from common.checkpoints import checkpoints as ops
-from common.checkpoints.models import PHASE_NAMES, Artifact, ArtifactType, ArtifactVersion, Checkpoint, Phase
+from common.checkpoints.models import (
+    ARTIFACT_OF_PHASE,
+    PHASE_NAMES,
+    Artifact,
+    ArtifactType,
+    ArtifactVersion,
+    Checkpoint,
+    Phase,
+)
 from common.continuity import reports
 from common.continuity.models import (
     ArtifactCheck,
@@ -100,9 +108,7 @@ def recheck(checkpoint: Checkpoint, request: RecheckRequest) -> RecheckAccepted:
         )
     if not _uses_a_manifest(project_ops.get(checkpoint.project_id)):
         raise Conflict("this project was generated without a manifest: there is no cast to check against")
-    artifact_type = (
-        ArtifactType.BEAT_IMAGE if checkpoint.phase == Phase.STORYBOARD else ArtifactType.CHUNK_CLIP
-    )
+    artifact_type = ARTIFACT_OF_PHASE[checkpoint.phase]
     if request.artifact_key is not None:
         targets = [ops.get_artifact(checkpoint.id, artifact_type, request.artifact_key)]
     else:

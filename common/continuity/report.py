@@ -38,6 +38,16 @@ SEVERITY = (
 )
 
 
+# What a repair stops at, and the reports it acts on (pending and error need a check first).
+HOLDS = (ContinuityStatus.OK, ContinuityStatus.NO_FACES)
+REPAIRABLE = (
+    ContinuityStatus.MISSING,
+    ContinuityStatus.UNSURE,
+    ContinuityStatus.UNKNOWN,
+    ContinuityStatus.DRIFT,
+)
+
+
 def worst(statuses: list[ContinuityStatus]) -> ContinuityStatus | None:
     return min(statuses, key=SEVERITY.index) if statuses else None
 

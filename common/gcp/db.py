@@ -46,6 +46,7 @@ ARTIFACTS = "artifacts"  # under a checkpoint: the latest version of each artifa
 VERSIONS = "versions"  # under a checkpoint: every version ever written
 APPLIED_JOBS = "applied_jobs"  # under a checkpoint: one marker per regeneration job whose version was written
 CONTINUED = "continued"  # under a checkpoint: one marker per revision continued
+REPAIRS = "repairs"  # under a checkpoint: per artifact, the repair job that may run on it
 
 # Writes that lost a lock to a concurrent transaction (Aborted) are safe to send again: nothing of
 # theirs was applied. The client's default retry does not cover that case for plain commits.

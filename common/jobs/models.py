@@ -121,13 +121,15 @@ class RepairAttempt(Model):
     steer: str = ""  # what the attempt asked beyond the artifact's prompt, from the report before it
     references: list[str] = Field(default_factory=list)  # the handles of the images it was given, in order
     cost: float = 0.0  # its generation and its check, in dollars
+    generation_cost: float = 0.0  # of which its generation: what the repair budget counts
     at: datetime
 
 
 class RepairResult(Model):
     attempts: int
     best_version: int | None  # the first ok version, else the attempt whose report is least severe
-    outcome: str  # that version's continuity status: ok (or no_faces) means repaired
+    outcome: str  # that version's continuity status
+    repaired: bool  # the outcome holds (ok, or no_faces where nobody is expected)
 
 
 class RepairJob(JobRecord):
@@ -147,6 +149,7 @@ class RepairJob(JobRecord):
     repair_attempts: list[RepairAttempt] = Field(default_factory=list)
     result: RepairResult | None = None
     settled: bool = False  # the reservation was replaced by what the attempts cost
+    spent: float | None = None  # what its generations cost, once settled
 
 
 Job = Annotated[

@@ -11,6 +11,7 @@ web/ or cli/: a client built before a rule changed still follows the server it t
 
 from __future__ import annotations
 
+from common.continuity.report import REPAIRABLE, ContinuityStatus
 from common.gcp.config import settings
 from common.jobs.models import STEPS, Step
 from common.library.models import (
@@ -39,6 +40,7 @@ class StudioRules(Model):
     category_asset_types: dict[Category, AssetType]  # the asset type a category suggests for uploads
     image_types: list[ImageTypeOut]  # the images the service takes (judged by content)
     terminal_project_statuses: list[ProjectStatus]  # a project in one of these has finished (and forks)
+    repairable_statuses: list[ContinuityStatus]  # a version whose report is one of these can be repaired
 
 
 class StudioConfig(Model):
@@ -58,6 +60,7 @@ def studio_rules() -> StudioRules:
             for content_type, extension in IMAGE_TYPES.items()
         ],
         terminal_project_statuses=[s for s in ProjectStatus if s in TERMINAL_STATUSES],
+        repairable_statuses=list(REPAIRABLE),
     )
 
 

@@ -9,6 +9,7 @@ media cannot be decoded is reported as an error at once (retrying cannot decode 
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 
+log = logging.getLogger(__name__)
 _UNIDENTIFIABLE = Sighting(None, 0.0, identifiable=False)
 
 
@@ -81,9 +83,20 @@ def run_continuity(job: ContinuityJob) -> None:
         job.checkpoint_id, artifact_type, job.artifact_key, job.version, report, replaces=job.id
     )
     if written and version.generator == "pipeline" and project.auto_repair:
-        artifact = checkpoints.get_artifact(job.checkpoint_id, artifact_type, job.artifact_key)
+        _auto_repair(job)
+
+
+def _auto_repair(job: ContinuityJob) -> None:
+    """The project repairs a pipeline version whose report fails by itself (best effort: the report
+    is written; an owner can still ask for the repair)."""
+    try:
+        artifact = checkpoints.get_artifact(
+            job.checkpoint_id, ArtifactType(job.artifact_type), job.artifact_key
+        )
         if artifact.version == job.version:
             repair.start_auto(checkpoints.get(job.checkpoint_id), artifact)
+    except Exception:
+        log.exception("automatic repair not started", extra={"job_id": job.id})
 
 
 def fail(job: ContinuityJob, message: str) -> None:

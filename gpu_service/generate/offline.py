@@ -76,7 +76,8 @@ def _with(references: list[Image.Image], frame: Image.Image) -> Image.Image:
         box = (max(1, slot - 8), round(h * 0.8))
         fit = min(box[0] / reference.width, box[1] / reference.height, MAX_ENLARGE)
         person = reference.resize(
-            (max(1, round(reference.width * fit)), max(1, round(reference.height * fit))), Image.LANCZOS
+            (max(1, round(reference.width * fit)), max(1, round(reference.height * fit))),
+            Image.Resampling.LANCZOS,
         )
         frame.paste(person, (n * slot + (slot - person.width) // 2, h - person.height - max(12, h // 12)))
     return frame

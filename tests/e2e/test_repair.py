@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 import requests
+from google.cloud.firestore import FieldFilter
 from PIL import Image, ImageOps
 
+from common.gcp import db
 from common.jobs import lifecycle
 from devstack.emulators import Stack
 from devstack.testdata import stranger_photo
@@ -104,7 +106,7 @@ def test_a_beat_missing_a_character_is_repaired_to_ok(
     assert repaired["repair"]["attempt"] == 1 and repaired["repair"]["outcome"] == "ok"
     job = owner.get(f"/api/jobs/{repaired['repair']['job_id']}").json()
     assert job["kind"] == "repair" and job["status"] == "DONE" and job["from_version"] == 1
-    assert job["result"] == {"attempts": 1, "best_version": 2, "outcome": "ok"}
+    assert job["result"] == {"attempts": 1, "best_version": 2, "outcome": "ok", "repaired": True}
     (attempt,) = job["repair_attempts"]
     assert attempt["missing"] == [] and attempt["references"][0] == biden
     assert attempt["steer"].startswith(f"{biden} must appear")
@@ -116,9 +118,10 @@ def test_a_beat_missing_a_character_is_repaired_to_ok(
     )
     assert original["repair"] is None
 
-    # What it cost replaced the quote it held: the generation and the check, nothing more.
+    # What its generation cost replaced the quote it held; the check's GPU time is on the version.
     spent = owner.get(f"/api/projects/{project_id}").json()["repair_spent"]
-    assert spent == pytest.approx(attempt["cost"]) and 0 < spent < 0.05
+    assert spent == pytest.approx(attempt["generation_cost"]) and 0 < spent < 0.05
+    assert attempt["cost"] == pytest.approx(spent + repaired["continuity"]["cost"])
 
     # Asked again for the version that now holds: nothing to repair.
     again = owner.post(f"/api/checkpoints/{checkpoint_id}/repair", json={"artifact_key": "0"})
@@ -141,8 +144,13 @@ def test_a_stranger_in_the_frame_is_replaced_and_a_redelivery_adds_nothing(
     twice = owner.post(
         f"/api/checkpoints/{checkpoint_id}/repair", json={"artifact_key": "0", "max_attempts": 2}
     )
-    assert twice.json()["task_id"] == task["task_id"]  # the same version's repair: the same job
     job = wait_for_job(owner, task["task_id"])
+    # Asked again: the running repair's own job, or (if it was done already) nothing to repair.
+    assert twice.json().get("task_id") == task["task_id"] or (
+        twice.status_code == 409 and "already holds" in twice.text
+    ), twice.text
+    repairs = db.jobs().where(filter=FieldFilter("checkpoint_id", "==", checkpoint_id)).stream()
+    assert [j.id for j in repairs if (j.to_dict() or {}).get("kind") == "repair"] == [task["task_id"]]
     assert job["status"] == "DONE" and job["result"]["outcome"] == "ok", json.dumps(job, indent=1)
     versions = beat(owner, checkpoint_id)["versions"]
 

@@ -62,6 +62,7 @@ BODIES_BY_SUFFIX = {
     "/upload-image": {"files": {"file": ("x.jpg", jpeg())}, "data": {"beat_index": "0"}},
     "/regenerate-beat": {"json": {"beat_index": 0}},
     "/regenerate-chunk": {"json": {"chunk_index": 0}},
+    "/repair": {"json": {"artifact_key": "0"}},
     "/spec": {"json": {"title": "taken over"}},
     "/upload-url": {"json": {"content_type": "image/jpeg"}},
     "/promote": {"json": {"artifact_key": "0", "name": "taken over", "asset_type": "CHARACTER"}},

@@ -22,6 +22,7 @@ export const SERVED_CONFIG: Schemas["StudioConfig"] = {
       { content_type: "image/webp", name: "WebP", extension: "webp" },
     ],
     terminal_project_statuses: ["complete", "failed", "stopped"],
+    repairable_statuses: ["missing", "unsure", "unknown", "drift"],
   },
 };
 

@@ -4,7 +4,8 @@ import { must, problemOf } from "../api/answers";
 import { api, type Schemas } from "../api/client";
 import { jobEnded, jobQuery } from "../checkpoints/queries";
 import { ErrorNote } from "../ui/ErrorNote";
-import { attemptLine, outcomeLine, repairable } from "./words";
+import { useRules } from "../api/config";
+import { attemptLine, outcomeLine } from "./words";
 
 type Artifact = Schemas["ArtifactOut"];
 
@@ -12,6 +13,8 @@ type Artifact = Schemas["ArtifactOut"];
  * its scene's references until continuity holds; each attempt is listed as it is checked. */
 export function RepairControl({ checkpointId, artifact }: { checkpointId: string; artifact: Artifact }) {
   const [taskId, setTaskId] = useState<string | null>(null);
+  const status = artifact.continuity?.status;
+  const repairable = Boolean(status && useRules().repairable_statuses.includes(status));
   const start = useMutation({
     mutationFn: () =>
       must(
@@ -24,11 +27,11 @@ export function RepairControl({ checkpointId, artifact }: { checkpointId: string
   });
   const { data: job } = useQuery({ ...jobQuery(taskId ?? "", checkpointId), enabled: Boolean(taskId) });
   const following = Boolean(taskId) && !jobEnded(job);
-  if (!taskId && !repairable(artifact.continuity?.status)) return null;
+  if (!taskId && !repairable) return null;
   const attempts = job?.repair_attempts ?? [];
   return (
     <div className="repair" aria-label="Repair">
-      {repairable(artifact.continuity?.status) && (
+      {repairable && (
         <button type="button" onClick={() => start.mutate()} disabled={start.isPending || following}>
           Repair
         </button>

@@ -1,11 +1,6 @@
-// How a repair reads to a person: which reports it acts on, each attempt in a line, its outcome.
+// How a repair reads to a person: each attempt in a line, and its outcome. Which reports a repair
+// acts on is the server's rule (its config's repairable_statuses).
 import type { Schemas } from "../api/client";
-
-/** The reports a repair acts on (ok and no_faces hold; pending and error need a check first). */
-export const REPAIRABLE: readonly Schemas["ContinuityStatus"][] = ["missing", "unsure", "unknown", "drift"];
-export const HOLDS = ["ok", "no_faces"];
-
-export const repairable = (status: Schemas["ContinuityStatus"] | undefined) => Boolean(status && REPAIRABLE.includes(status));
 
 export function attemptLine(a: Schemas["RepairAttempt"]): string {
   const problems = [
@@ -20,7 +15,7 @@ export function attemptLine(a: Schemas["RepairAttempt"]): string {
 
 export function outcomeLine(r: Schemas["RepairResult"]): string {
   const tries = `${r.attempts} attempt${r.attempts === 1 ? "" : "s"}`;
-  return HOLDS.includes(r.outcome)
+  return r.repaired
     ? `Repaired: v${r.best_version} is ${r.outcome} after ${tries}.`
     : `Not repaired after ${tries}: the best is v${r.best_version} (${r.outcome}). Every attempt is kept as a version.`;
 }
