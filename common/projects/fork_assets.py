@@ -40,8 +40,12 @@ class AssetEdits:
 
     @property
     def removed(self) -> set[str]:
-        """The removed assets and what was cut from them: crops follow their source."""
-        gone = set(self.changes.removed_asset_ids)
+        """The removed assets, every asset of a removed character, and what was cut from them:
+        crops follow their source."""
+        characters = set(self.changes.removed_character_ids)
+        gone = set(self.changes.removed_asset_ids) | {
+            a["id"] for a in self.inherited if a.get("character_id") in characters
+        }
         return gone | self._crops_of(gone)
 
     @property
@@ -76,6 +80,11 @@ def validate(source: dict[str, Any], inherited: list[dict[str, Any]], changes: A
     )
     if unknown:
         raise ValidationFailed("unknown asset ids: not in the project's manifest", {"asset_ids": unknown})
+    cast = {a.get("character_id") for a in inherited}
+    if strangers := sorted(set(changes.removed_character_ids) - cast):
+        raise ValidationFailed(
+            "removed_character_ids: not characters of the project's manifest", {"character_ids": strangers}
+        )
     new_images = {
         asset_id: _image(edit.changes.reference_image, f"modified_assets.{asset_id}.reference_image")
         for asset_id, edit in changes.modified_assets.items()

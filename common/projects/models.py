@@ -181,6 +181,9 @@ class AssetChanges(Input):
         default_factory=dict, max_length=500, json_schema_extra={"additionalProperties": False}
     )
     removed_asset_ids: Annotated[list[RecordId], Field(max_length=1000)] = Field(default_factory=list)
+    # A removed character takes every asset of it (uploads, crops, faces, with their views) and
+    # what was cut from them: the same rule for every client.
+    removed_character_ids: Annotated[list[RecordId], Field(max_length=500)] = Field(default_factory=list)
     new_uploads: Annotated[list[NewUpload], Field(max_length=20)] = Field(default_factory=list)
 
 

@@ -173,6 +173,20 @@ def test_crops_follow_their_source(alice: Api, pipeline: Api, photos: Path) -> N
     reimaged = fork(alice, project["project_id"], {"asset_changes": {"modified_assets": recast}})
     assert (reimaged["resume_stage"], reimaged["scene_copy_boundary"]) == ("keyframing", 2)
 
+    # A character removed as a whole: every asset of it goes, with what was cut from them, and the
+    # scenes that used any of their tags are redone.
+    character = biden["character_id"]
+    theirs = {a["id"] for a in assets if a["character_id"] == character}
+    theirs |= {a["id"] for a in assets if a["source_asset_id"] in theirs}
+    assert character and {biden["id"], biden_crop["id"]} <= theirs
+    gone = fork(alice, project["project_id"], {"asset_changes": {"removed_character_ids": [character]}})
+    assert (gone["resume_stage"], gone["scene_copy_boundary"]) == ("keyframing", 2)
+    left = alice.get(f"/api/manifests/{gone['manifest_id']}").json()["assets"]
+    assert left and {a["inherited_from_asset"] for a in left}.isdisjoint(theirs)
+    stranger = {"asset_changes": {"removed_character_ids": ["f" * 32]}}
+    refused = alice.post(f"/api/projects/{project['project_id']}/fork", json=stranger)
+    assert refused.status_code == 422 and "not characters" in refused.json()["error"]["message"], refused.text
+
 
 def test_a_fork_whose_run_fails_recovers(
     alice: Api, pipeline: Api, photos: Path, monkeypatch: pytest.MonkeyPatch

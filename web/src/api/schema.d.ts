@@ -885,6 +885,8 @@ export interface components {
             };
             /** Removed Asset Ids */
             removed_asset_ids?: string[];
+            /** Removed Character Ids */
+            removed_character_ids?: string[];
             /** New Uploads */
             new_uploads?: components["schemas"]["NewUpload"][];
         };
@@ -2559,6 +2561,11 @@ export interface components {
              */
             cost?: number;
             /**
+             * Generation Cost
+             * @default 0
+             */
+            generation_cost?: number;
+            /**
              * At
              * Format: date-time
              */
@@ -2600,6 +2607,8 @@ export interface components {
             best_version: number | null;
             /** Outcome */
             outcome: string;
+            /** Repaired */
+            repaired: boolean;
         };
         /** ReprocessAccepted */
         ReprocessAccepted: {
@@ -3013,6 +3022,8 @@ export interface components {
             image_types: components["schemas"]["ImageTypeOut"][];
             /** Terminal Project Statuses */
             terminal_project_statuses: components["schemas"]["ProjectStatus"][];
+            /** Repairable Statuses */
+            repairable_statuses: components["schemas"]["ContinuityStatus"][];
         };
         /** UploadError */
         UploadError: {
