@@ -42,7 +42,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 # What an automatic repair starts on (a pipeline version's report); `unsure` waits for a person.
-AUTO_ON = (ContinuityStatus.MISSING, ContinuityStatus.UNKNOWN, ContinuityStatus.DRIFT)
+AUTO_ON = (
+    ContinuityStatus.MISSING,
+    ContinuityStatus.UNKNOWN,
+    ContinuityStatus.UNEXPECTED,
+    ContinuityStatus.DRIFT,
+)
 
 
 def start(checkpoint: Checkpoint, request: RepairRequest, *, auto: bool = False) -> RepairJob:

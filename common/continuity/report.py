@@ -19,17 +19,21 @@ class ContinuityStatus(StrEnum):
     MISSING = "missing"  # a character the scene asks for was not seen, and no face could have been them
     UNSURE = "unsure"  # an expected character not seen while a face nobody could tell was there
     UNKNOWN = "unknown"  # an identifiable face that is nobody of the cast
+    UNEXPECTED = "unexpected"  # a character of the cast the scene did not ask for
     DRIFT = "drift"  # a clip's character whose likeness falls below the match over a stretch of frames
     NO_FACES = "no_faces"  # no identifiable face, and none was asked for
     PENDING = "pending"  # queued or being checked
     ERROR = "error"  # the check could not be made (`error` says why)
 
 
+MAX_FACES_PER_FRAME = 12  # a report's faces stay bounded: 48 sampled frames x 12 faces at most
+
 # Worst first: a project's summary lists scenes in this order.
 SEVERITY = (
     ContinuityStatus.ERROR,
     ContinuityStatus.MISSING,
     ContinuityStatus.UNKNOWN,
+    ContinuityStatus.UNEXPECTED,
     ContinuityStatus.UNSURE,
     ContinuityStatus.DRIFT,
     ContinuityStatus.PENDING,
@@ -44,6 +48,7 @@ REPAIRABLE = (
     ContinuityStatus.MISSING,
     ContinuityStatus.UNSURE,
     ContinuityStatus.UNKNOWN,
+    ContinuityStatus.UNEXPECTED,
     ContinuityStatus.DRIFT,
 )
 
@@ -63,6 +68,17 @@ class CharacterSeen(Model):
     lowest_similarity: float | None = None  # the weakest likeness of it in the clip, drift stretches included
 
 
+class FaceInFrame(Model):
+    """One face a check found in one of the frames it looked at, for drawing over that frame."""
+
+    frame: int  # the checked frame's index (0 for a beat image; see frames_at_s for a clip's)
+    box: list[int]  # [x1, y1, x2, y2] in the frame's pixels
+    character_id: str | None  # whom it resembles (at or above the drift floor); None: nobody of the cast
+    matched: bool  # at or above the match threshold: it is that character
+    similarity: float  # cosine to that character (to the closest one when None)
+    identifiable: bool  # False: too small, unsure or blurred to tell who
+
+
 class ContinuityReport(Model):
     status: ContinuityStatus
     characters: list[CharacterSeen] = Field(default_factory=list)  # expected first, then by frames seen
@@ -77,6 +93,9 @@ class ContinuityReport(Model):
     unknown_faces: int = 0  # most identifiable faces of nobody in the cast in one frame
     unidentifiable_faces: int = 0  # most faces too small, unsure or blurred to tell who, in one frame
     frames_checked: int = 0
+    frames_at_s: list[float] = Field(default_factory=list)  # when each checked frame is (a clip's)
+    # every face found, frame by frame (at most MAX_FACES_PER_FRAME a frame, the surest first)
+    faces: list[FaceInFrame] = Field(default_factory=list)
     snapshot_id: str | None = None  # the cast it was measured against
     job_id: str  # the check that wrote (or will write) this report
     requested_at: datetime

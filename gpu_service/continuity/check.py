@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING
 from common.checkpoints import checkpoints, media, repair
 from common.checkpoints.models import ArtifactType, ArtifactVersion
 from common.continuity import reports
-from common.continuity.report import CharacterSeen, ContinuityReport, ContinuityStatus
+from common.continuity.report import (
+    MAX_FACES_PER_FRAME,
+    CharacterSeen,
+    ContinuityReport,
+    ContinuityStatus,
+    FaceInFrame,
+)
 from common.jobs.models import ContinuityJob
 from common.library.identity_rules import thresholds
 from common.projects import projects, snapshots
@@ -56,22 +62,39 @@ def run_continuity(job: ContinuityJob) -> None:
     scene = projects.scene_ref(project.id, int(job.artifact_key)).get()
     scene_tags = ((scene.to_dict() or {}).get("scene_manifest") or {}).get("asset_tags") or []
     try:
-        pictures = _frames(artifact_type, media.load(version.media_path or ""))
+        pictures, at_s = _frames(artifact_type, media.load(version.media_path or ""))
     except Permanent as exc:
         fail(job, str(exc))
         raise
     cast = Cast(assets)
     expected, unchecked = cast.expected(scene_tags)
+    in_frames = seen.faces_of(pictures)
     sightings = [
         [cast.closest(f.embedding) if f.embedding is not None else _UNIDENTIFIABLE for f in faces]
-        for faces in seen.faces_of(pictures)
+        for faces in in_frames
     ]
     limits = thresholds()
+    faces = [
+        FaceInFrame(
+            frame=n,
+            box=list(face.face.bbox),
+            character_id=sight.character_id
+            if sight.identifiable and sight.similarity >= limits.drift_floor
+            else None,
+            matched=sight.identifiable and sight.similarity >= limits.match,
+            similarity=round(sight.similarity, 4),
+            identifiable=sight.identifiable,
+        )
+        for n, (in_frame, sights) in enumerate(zip(in_frames, sightings, strict=True))
+        for face, sight in list(zip(in_frame, sights, strict=True))[:MAX_FACES_PER_FRAME]
+    ]
     rules = Rules(limits.match, limits.drift_floor, worker_settings().continuity_drift_frames)
     verdict = judge(sightings, expected, rules, clip=artifact_type == ArtifactType.CHUNK_CLIP)
     seconds = round(time.monotonic() - started, 3)
     report = _report(
         verdict,
+        faces=faces,
+        at_s=at_s,
         cast=cast,
         expected=expected,
         unchecked=unchecked,
@@ -112,17 +135,21 @@ def fail(job: ContinuityJob, message: str) -> None:
     reports.write(job.checkpoint_id, artifact_type, job.artifact_key, job.version, report, replaces=job.id)
 
 
-def _frames(artifact_type: ArtifactType, data: bytes) -> list[np.ndarray]:
+def _frames(artifact_type: ArtifactType, data: bytes) -> tuple[list[np.ndarray], list[float]]:
+    """The frames to check and when each is (seconds into the clip)."""
     if artifact_type == ArtifactType.BEAT_IMAGE:
-        return [imaging.decode(data).bgr]
+        return [imaging.decode(data).bgr], [0.0]
     cfg = worker_settings()
     clip = clips.sample(data, cfg.continuity_fps, cfg.continuity_max_frames)
-    return [imaging.Picture(frame).bgr for frame in clip.frames]
+    at_s = [round(n / clip.fps, 3) for n in range(len(clip.frames))]
+    return [imaging.Picture(frame).bgr for frame in clip.frames], at_s
 
 
 def _report(
     verdict: Verdict,
     *,
+    faces: list[FaceInFrame],
+    at_s: list[float],
     cast: Cast,
     expected: list[str],
     unchecked: list[str],
@@ -156,6 +183,8 @@ def _report(
         unknown_faces=verdict.unknown_faces,
         unidentifiable_faces=verdict.unidentifiable_faces,
         frames_checked=verdict.frames_checked,
+        frames_at_s=at_s,
+        faces=faces,
         snapshot_id=snapshot_id,
         job_id=pending.job_id,
         requested_at=pending.requested_at,

@@ -11,8 +11,10 @@ character and that likeness. With the pack's rules (common/library/identity_rule
 Faces too small, unsure or blurred to tell who (identity.py) are counted apart and match nobody;
 but any of them could be an expected character that was not seen, so such a character is **unsure**
 (not confirmed), not missing: missing means no face in the picture could have been them.
-The status is the worst finding: missing, then unknown, then unsure, then drift; no identifiable
-face and none asked for is no_faces; else ok.
+A character of the cast the scene did not ask for is **unexpected** (where the scene asked for
+somebody; a scene that names nobody only reports who appears). The status is the worst finding:
+missing, then unknown, then unexpected, then unsure, then drift; no identifiable face and none asked
+for is no_faces; else ok.
 """
 
 from __future__ import annotations
@@ -98,7 +100,8 @@ def judge(
     could_be_them = any(unidentifiable)  # a face that cannot be told apart may be any of them
     missing, unsure = ([], not_seen) if could_be_them else (not_seen, [])
     unexpected = [c for c in seen if c not in expected]
-    status = _status(missing, max(unknown, default=0), unsure, seen)
+    # Where the scene asked for nobody, everyone seen is only reported, not held against it.
+    status = _status(missing, max(unknown, default=0), unexpected if expected else [], unsure, seen)
     return Verdict(
         status=status,
         seen=dict(seen),
@@ -112,12 +115,18 @@ def judge(
 
 
 def _status(
-    missing: Collection[str], unknown: int, unsure: Collection[str], seen: dict[str, Seen]
+    missing: Collection[str],
+    unknown: int,
+    unexpected: Collection[str],
+    unsure: Collection[str],
+    seen: dict[str, Seen],
 ) -> ContinuityStatus:
     if missing:
         return ContinuityStatus.MISSING
     if unknown:
         return ContinuityStatus.UNKNOWN
+    if unexpected:
+        return ContinuityStatus.UNEXPECTED
     if unsure:
         return ContinuityStatus.UNSURE
     if any(s.drift_frames for s in seen.values()):

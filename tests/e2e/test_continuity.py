@@ -101,11 +101,25 @@ def test_beats_report_who_they_show_against_the_snapshot_cast(
     assert [(c["handle"], c["expected"], c["frames_seen"]) for c in ok["characters"]] == [(obama, True, 1)]
     assert ok["characters"][0]["similarity"] >= 0.6 and ok["missing"] == [] and ok["unknown_faces"] == 0
     assert ok["frames_checked"] == 1 and ok["snapshot_id"] == cast_project["project"]["snapshot_id"]
+    # Each face found, with its box in the frame's pixels, to draw over the frame.
+    width, height = Image.open(photos / "obama2.jpg").size
+    (face,) = ok["faces"]
+    x1, y1, x2, y2 = face["box"]
+    assert 0 <= x1 < x2 <= width and 0 <= y1 < y2 <= height and ok["frames_at_s"] == [0.0]
+    assert (face["frame"], face["character_id"], face["matched"], face["identifiable"]) == (
+        0,
+        ok["characters"][0]["character_id"],
+        True,
+        True,
+    )
+    assert face["similarity"] == ok["characters"][0]["similarity"]
     assert ok["gpu_seconds"] > 0 and ok["cost"] > 0
 
     stranger = found["1"]
     assert stranger["status"] == "missing", stranger
     assert stranger["missing"] == [obama] and stranger["unknown_faces"] == 1 and stranger["characters"] == []
+    (face,) = stranger["faces"]
+    assert face["identifiable"] and not face["matched"] and face["similarity"] < 0.6
 
     partial = found["2"]
     assert partial["status"] == "missing" and partial["missing"] == [obama], partial
@@ -150,6 +164,10 @@ def test_a_clip_that_changes_person_reports_both(cast_project: dict[str, Any], p
     (seen,) = report["characters"]
     assert (seen["handle"], seen["frames_seen"], seen["expected"]) == (cast_project["obama"], 4, True)
     assert report["unknown_faces"] == 1 and report["missing"] == []
+    assert report["frames_at_s"] == [n / 2 for n in range(8)]  # sampled at 2 a second
+    named = [f["frame"] for f in report["faces"] if f["matched"]]
+    strangers = [f["frame"] for f in report["faces"] if f["identifiable"] and not f["matched"]]
+    assert named == [0, 1, 2, 3] and strangers == [4, 5, 6, 7]  # who is where, frame by frame
 
 
 def face_square(path: Path, side: int = 256) -> Image.Image:

@@ -30,7 +30,7 @@ CASES = [
         [[face(A, 0.9), face(B, 0.7)]],
         [A],
         False,
-        ("ok", {A: 1, B: 1}, [], [B], 0),
+        ("unexpected", {A: 1, B: 1}, [], [B], 0),
     ),
     ("a resembling face in a still is not named", [[face(A, 0.5)]], [A], False, ("missing", {}, [A], [], 1)),
     ("a face too small to tell may be them: unsure", [[BLURRED]], [A], False, ("unsure", {}, [], [], 0)),
