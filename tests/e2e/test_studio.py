@@ -328,12 +328,17 @@ def test_a_project_from_a_manifest_shows_its_scenes_characters_snapshot_and_cont
     beat = page.get_by_role("article", name="Beat 1")
     beat.get_by_text(f"missing {handles['Biden']}").wait_for()
     assert "missing" in beat.locator("[data-status]").inner_text()
+    # The faces the check found are named on the frame: Obama, asked for, with a box.
+    assert beat.get_by_label("Faces in the frame").inner_text() == f"Obama ({handles['Obama']})"
+    assert beat.locator("svg.face-boxes rect.cast").count() == 1
     _shot(page, "checkpoint-beats", tmp_path)
     # Beat 1 repaired: generated again with both men's references until Biden is seen.
     beat.get_by_role("button", name="Repair").click()
     beat.get_by_role("status").get_by_text("Repaired: v2 is ok").wait_for(timeout=120_000)
     assert "Attempt 1: v2 ok" in beat.get_by_label("Repair attempts").inner_text()
     assert handles["Biden"] in beat.get_by_label("Made with").inner_text()
+    named = beat.get_by_label("Faces in the frame").inner_text()
+    assert f"Obama ({handles['Obama']})" in named and f"Biden ({handles['Biden']})" in named, named
     beat.get_by_role("button", name="v2 · repair 1").wait_for()
     beat.scroll_into_view_if_needed()
     _shot(page, "checkpoint-repaired", tmp_path)

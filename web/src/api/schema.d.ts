@@ -1440,6 +1440,10 @@ export interface components {
              * @default 0
              */
             frames_checked?: number;
+            /** Frames At S */
+            frames_at_s?: number[];
+            /** Faces */
+            faces?: components["schemas"]["FaceInFrame"][];
             /**
              * Snapshot Id
              * @default null
@@ -1477,7 +1481,7 @@ export interface components {
          * ContinuityStatus
          * @enum {string}
          */
-        ContinuityStatus: "ok" | "missing" | "unsure" | "unknown" | "drift" | "no_faces" | "pending" | "error";
+        ContinuityStatus: "ok" | "missing" | "unsure" | "unknown" | "unexpected" | "drift" | "no_faces" | "pending" | "error";
         /** DeletedOut */
         DeletedOut: {
             /**
@@ -1510,6 +1514,24 @@ export interface components {
         /** ErrorOut */
         ErrorOut: {
             error: components["schemas"]["ErrorDetail"];
+        };
+        /**
+         * FaceInFrame
+         * @description One face a check found in one of the frames it looked at, for drawing over that frame.
+         */
+        FaceInFrame: {
+            /** Frame */
+            frame: number;
+            /** Box */
+            box: number[];
+            /** Character Id */
+            character_id: string | null;
+            /** Matched */
+            matched: boolean;
+            /** Similarity */
+            similarity: number;
+            /** Identifiable */
+            identifiable: boolean;
         };
         /** FaceMatchOut */
         FaceMatchOut: {

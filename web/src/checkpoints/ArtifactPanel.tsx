@@ -6,6 +6,7 @@ import { acceptedImages, useRules } from "../api/config";
 import { keys } from "../api/keys";
 import { multipart } from "../api/multipart";
 import { ContinuityBadge } from "../continuity/ContinuityBadge";
+import { FrameFaces } from "../continuity/FrameFaces";
 import { RepairControl } from "../repair/RepairControl";
 import { jobEnded, jobQuery } from "./queries";
 import { ErrorNote } from "../ui/ErrorNote";
@@ -64,7 +65,7 @@ export function ArtifactPanel({ checkpointId, artifact }: { checkpointId: string
       </div>
       {version.media_url &&
         (beat ? (
-          <img className="keyframe" src={version.media_url} alt={`Beat ${artifact.artifact_key}, version ${version.version}`} />
+          <FrameFaces src={version.media_url} alt={`Beat ${artifact.artifact_key}, version ${version.version}`} report={version.continuity} />
         ) : (
           <video className="clip" src={version.media_url} controls preload="metadata" aria-label={`Chunk ${artifact.artifact_key}, version ${version.version}`} />
         ))}

@@ -7,6 +7,7 @@ const WORDS: Record<Schemas["ContinuityStatus"], string> = {
   missing: "a character is missing",
   unsure: "a face could not be told: an expected character is unconfirmed",
   unknown: "a face that is nobody in the cast",
+  unexpected: "someone the scene did not ask for is there",
   drift: "a likeness drifts",
   no_faces: "no faces",
   pending: "being checked",
@@ -32,6 +33,11 @@ export function ContinuityBadge({ report }: { report: Report | null | undefined 
       {(report.unsure ?? []).map((h) => (
         <span key={h} className="chip unsure" title="a face in the frame was too small, unsure or blurred to tell">
           unconfirmed {h}
+        </span>
+      ))}
+      {(report.unexpected ?? []).map((h) => (
+        <span key={h} className="chip unknown" title="seen, but the scene did not ask for them">
+          unexpected {h}
         </span>
       ))}
       {(report.unknown_faces ?? 0) > 0 && <span className="chip unknown">{report.unknown_faces} unknown</span>}
