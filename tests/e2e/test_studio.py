@@ -380,6 +380,10 @@ def test_a_project_from_a_manifest_shows_its_scenes_characters_snapshot_and_cont
     cast = page.get_by_role("list", name="Cast as it was")
     cast.get_by_role("listitem").first.wait_for(timeout=30_000)
     assert cast.inner_text().count("Biden") == 0 and "Obama" in cast.inner_text()
+    # Biden was removed as a character: his upload and every crop and face of him are gone.
+    forked = owner.get(f"/api/projects/{page.url.rsplit('/', 1)[-1]}").json()
+    left = owner.get(f"/api/manifests/{forked['manifest_id']}").json()["assets"]
+    assert left and not [a["name"] for a in left if "biden" in a["name"].lower()]
     assert "branch main-" in page.locator("p.meta").first.inner_text()  # a branch of its own, under main
     # Chromium logs the refused spec (422) itself, and a fork's snapshot read while its run settles (409).
     assert [p for p in problems if not re.search(r"status of (422|409)", p)] == []

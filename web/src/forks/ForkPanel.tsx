@@ -23,9 +23,12 @@ function initialDraft(project: Project, snapshot: Snapshot | null): ForkDraft {
     assets: Object.fromEntries(
       (snapshot?.assets ?? []).map((a) => [a.id, { mode: "lock" as AssetMode, name: a.name, reversePrompt: a.reverse_prompt ?? "", newViews: [], removedViewIds: [] }]),
     ),
+    removedCharacters: [],
     uploads: [],
   };
 }
+
+type CharacterMode = "keep" | "edit" | "remove";
 
 /** Fork a finished project (EditForkPanel): what changes, and before submitting what the fork will
  * redo (the server computes it exactly as the fork will). The draft starts from the project and its
@@ -41,6 +44,8 @@ export function ForkPanel({ project, snapshot }: { project: Project; snapshot: S
     [project, snapshot],
   );
   const body = useMemo(() => forkRequest(parent, draft), [parent, draft]);
+  const byId = useMemo(() => new Map((snapshot?.assets ?? []).map((a) => [a.id, a])), [snapshot]);
+  const others = (snapshot?.assets ?? []).filter((a) => !a.character_id); // objects, places, styles
   const projectId = project.project_id;
   const { data: preview, error: previewError } = useQuery(forkPreviewQuery(projectId, body));
   const fork = useMutation({
@@ -96,9 +101,43 @@ export function ForkPanel({ project, snapshot }: { project: Project; snapshot: S
       ))}
       {snapshot && (
         <>
-          <h3>Assets</h3>
-          <ul className="fork-assets">
-            {snapshot.assets.map((a) => {
+          <h3>Characters</h3>
+          <ul className="fork-assets" aria-label="Characters">
+            {(snapshot.cast ?? []).map((member) => {
+              const own = snapshot.assets.find((a) => a.id === member.asset_ids?.find((id) => byId.get(id)?.manifest_tag === member.handle));
+              const face = byId.get(member.best_reference_asset_id);
+              if (!own) return null;
+              const d = draft.assets[own.id];
+              const mode: CharacterMode = draft.removedCharacters.includes(member.character_id) ? "remove" : d?.mode === "edit" ? "edit" : "keep";
+              const choose = (m: CharacterMode) =>
+                setDraft((current) => ({
+                  ...current,
+                  removedCharacters:
+                    m === "remove"
+                      ? [...new Set([...current.removedCharacters, member.character_id])]
+                      : current.removedCharacters.filter((c) => c !== member.character_id),
+                  assets: { ...current.assets, [own.id]: { ...current.assets[own.id], mode: m === "edit" ? "edit" : "lock" } },
+                }));
+              return (
+                <li key={member.character_id} aria-label={`${member.handle} ${member.name}`}>
+                  {face?.thumbnail_url && <img src={face.thumbnail_url} alt={member.name} />}
+                  <strong>{member.handle}</strong> {member.name} <small>{member.asset_ids?.length ?? 0} images</small>
+                  <span role="radiogroup" aria-label={`What happens to ${member.name}`}>
+                    {(["keep", "edit", "remove"] as CharacterMode[]).map((m) => (
+                      <label key={m} className="check">
+                        <input type="radio" name={`character-${member.character_id}`} checked={mode === m} onChange={() => choose(m)} /> {m}
+                      </label>
+                    ))}
+                  </span>
+                  {mode === "remove" && <p className="note">Every image of {member.name} goes: uploads, crops and faces.</p>}
+                  {mode === "edit" && d && <AssetEditor asset={own} draft={d} accept={accept} onChange={(patch) => setAsset(own.id, patch)} />}
+                </li>
+              );
+            })}
+          </ul>
+          {others.length > 0 && <h3>Other assets</h3>}
+          <ul className="fork-assets" aria-label="Other assets">
+            {others.map((a) => {
               const d = draft.assets[a.id];
               if (!d) return null;
               return (
@@ -112,51 +151,7 @@ export function ForkPanel({ project, snapshot }: { project: Project; snapshot: S
                       </label>
                     ))}
                   </span>
-                  {d.mode === "edit" && (
-                    <div className="fork-edit">
-                      <label>
-                        Name
-                        <input value={d.name} onChange={(e) => setAsset(a.id, { name: e.target.value })} />
-                      </label>
-                      <label>
-                        Reverse prompt
-                        <textarea rows={2} value={d.reversePrompt} onChange={(e) => setAsset(a.id, { reversePrompt: e.target.value })} />
-                      </label>
-                      <label className="pick">
-                        New reference image
-                        <input
-                          type="file"
-                          accept={accept}
-                          onChange={async (e) => e.target.files?.[0] && setAsset(a.id, { referenceImage: await base64Of(e.target.files[0]) })}
-                        />
-                      </label>
-                      {(a.views ?? []).map((v) => (
-                        <label key={v.id} className="check">
-                          <input
-                            type="checkbox"
-                            checked={d.removedViewIds.includes(v.id)}
-                            onChange={(e) =>
-                              setAsset(a.id, {
-                                removedViewIds: e.target.checked ? [...d.removedViewIds, v.id] : d.removedViewIds.filter((id) => id !== v.id),
-                              })
-                            }
-                          />{" "}
-                          Remove the {v.view} view
-                        </label>
-                      ))}
-                      <label className="pick">
-                        Add a view
-                        <input
-                          type="file"
-                          accept={accept}
-                          onChange={async (e) =>
-                            e.target.files?.[0] &&
-                            setAsset(a.id, { newViews: [...d.newViews, { view: "other", image_data: await base64Of(e.target.files[0]) }] })
-                          }
-                        />
-                      </label>
-                    </div>
-                  )}
+                  {d.mode === "edit" && <AssetEditor asset={a} draft={d} accept={accept} onChange={(patch) => setAsset(a.id, patch)} />}
                 </li>
               );
             })}
@@ -179,5 +174,66 @@ export function ForkPanel({ project, snapshot }: { project: Project; snapshot: S
         Fork
       </button>
     </section>
+  );
+}
+
+type AssetDraftOf = ForkDraft["assets"][string];
+
+/** An inherited asset's edits in a fork: name, reverse prompt, a new reference image, its views. */
+function AssetEditor({
+  asset,
+  draft,
+  accept,
+  onChange,
+}: {
+  asset: Snapshot["assets"][number];
+  draft: AssetDraftOf;
+  accept: string;
+  onChange: (patch: Partial<AssetDraftOf>) => void;
+}) {
+  return (
+    <div className="fork-edit">
+      <label>
+        Name
+        <input value={draft.name} onChange={(e) => onChange({ name: e.target.value })} />
+      </label>
+      <label>
+        Reverse prompt
+        <textarea rows={2} value={draft.reversePrompt} onChange={(e) => onChange({ reversePrompt: e.target.value })} />
+      </label>
+      <label className="pick">
+        New reference image
+        <input
+          type="file"
+          accept={accept}
+          onChange={async (e) => e.target.files?.[0] && onChange({ referenceImage: await base64Of(e.target.files[0]) })}
+        />
+      </label>
+      {(asset.views ?? []).map((v) => (
+        <label key={v.id} className="check">
+          <input
+            type="checkbox"
+            checked={draft.removedViewIds.includes(v.id)}
+            onChange={(e) =>
+              onChange({
+                removedViewIds: e.target.checked ? [...draft.removedViewIds, v.id] : draft.removedViewIds.filter((id) => id !== v.id),
+              })
+            }
+          />{" "}
+          Remove the {v.view} view
+        </label>
+      ))}
+      <label className="pick">
+        Add a view
+        <input
+          type="file"
+          accept={accept}
+          onChange={async (e) =>
+            e.target.files?.[0] &&
+            onChange({ newViews: [...draft.newViews, { view: "other", image_data: await base64Of(e.target.files[0]) }] })
+          }
+        />
+      </label>
+    </div>
   );
 }

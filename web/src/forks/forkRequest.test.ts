@@ -9,8 +9,8 @@ const parent: Parent = {
     { index: 1, storyboard_text: "scene 1" },
   ],
   assets: [
-    { id: "a", name: "Obama", reverse_prompt: "a man" },
-    { id: "b", name: "Biden", reverse_prompt: "another man" },
+    { id: "a", name: "Obama", reverse_prompt: "a man", character_id: "obama" },
+    { id: "b", name: "Biden", reverse_prompt: "another man", character_id: "biden" },
     { id: "c", name: "Podium", reverse_prompt: null },
   ],
 };
@@ -24,10 +24,17 @@ const untouched = (): ForkDraft => ({
     b: { mode: "lock", name: "Biden", reversePrompt: "another man", newViews: [], removedViewIds: [] },
     c: { mode: "lock", name: "Podium", reversePrompt: "", newViews: [], removedViewIds: [] },
   },
+  removedCharacters: [],
   uploads: [],
 });
 
 describe("forkRequest", () => {
+  it("removes a character as a whole, and sends no edit of its assets", () => {
+    const draft = untouched();
+    draft.removedCharacters = ["biden"];
+    draft.assets.b = { ...draft.assets.b, mode: "edit", name: "Joe" }; // edited, then its character removed
+    expect(forkRequest(parent, draft)).toEqual({ asset_changes: { removed_character_ids: ["biden"] } });
+  });
   it("sends nothing when nothing changed: everything is inherited", () => {
     expect(forkRequest(parent, untouched())).toEqual({});
   });

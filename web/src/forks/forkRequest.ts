@@ -24,6 +24,7 @@ export interface ForkDraft {
   clearKeyframes: boolean;
   scenes: Record<number, SceneDraft>;
   assets: Record<string, AssetDraft>;
+  removedCharacters: string[]; // character ids: each takes every asset of it (the server's rule)
   uploads: Schemas["NewUpload"][];
 }
 
@@ -31,7 +32,7 @@ export interface Parent {
   prompt: string;
   style?: string | null;
   scenes: { index: number; storyboard_text?: string | null }[];
-  assets: { id: string; name: string; reverse_prompt?: string | null }[];
+  assets: { id: string; name: string; reverse_prompt?: string | null; character_id?: string | null }[];
 }
 
 export function forkRequest(parent: Parent, draft: ForkDraft): Schemas["ForkRequest"] {
@@ -52,9 +53,10 @@ export function forkRequest(parent: Parent, draft: ForkDraft): Schemas["ForkRequ
 
   const modified: Record<string, Schemas["ModifiedAsset"]> = {};
   const removed: string[] = [];
+  const gone = new Set(draft.removedCharacters);
   for (const asset of parent.assets) {
     const d = draft.assets[asset.id];
-    if (!d || d.mode === "lock") continue;
+    if (!d || d.mode === "lock" || (asset.character_id && gone.has(asset.character_id))) continue;
     if (d.mode === "remove") {
       removed.push(asset.id);
       continue;
@@ -67,10 +69,11 @@ export function forkRequest(parent: Parent, draft: ForkDraft): Schemas["ForkRequ
     if (d.removedViewIds.length) changes.removed_view_ids = d.removedViewIds;
     if (Object.keys(changes).length) modified[asset.id] = { changes };
   }
-  if (Object.keys(modified).length || removed.length || draft.uploads.length) {
+  if (Object.keys(modified).length || removed.length || gone.size || draft.uploads.length) {
     request.asset_changes = {
       ...(Object.keys(modified).length ? { modified_assets: modified } : {}),
       ...(removed.length ? { removed_asset_ids: removed } : {}),
+      ...(gone.size ? { removed_character_ids: [...gone] } : {}),
       ...(draft.uploads.length ? { new_uploads: draft.uploads } : {}),
     };
   }
