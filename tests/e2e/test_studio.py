@@ -33,6 +33,29 @@ def _shot(page: Any, name: str, folder: Path) -> None:
     target = Path(SHOTS) if SHOTS else folder
     target.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(target / f"{name}.png"))
+    _fits(page, name)
+
+
+# The page's elements that reach past the window's right edge (what makes it scroll sideways).
+PAST_THE_EDGE = """() => {
+  const edge = document.documentElement.clientWidth + 1;
+  const past = (e) => e && e.getBoundingClientRect().right > edge;
+  return [...document.querySelectorAll('body *')]
+    .filter((e) => past(e) && !past(e.parentElement))
+    .slice(0, 5)
+    .map((e) => `${e.tagName}.${[...e.classList].join(".")} ${e.getBoundingClientRect().right}`);
+}"""
+
+
+def _fits(page: Any, name: str) -> None:
+    """No screen is wider than a phone's (390 px) or a laptop's (1280 px) window: nothing scrolls sideways."""
+    before = page.viewport_size
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 844})
+        page.wait_for_timeout(250)  # layouts that follow the window's size settle first
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= width, f"{name} at {width} px is {wide} px wide: {page.evaluate(PAST_THE_EDGE)}"
+    page.set_viewport_size(before)
 
 
 @pytest.fixture(scope="module")

@@ -37,6 +37,7 @@ export function ProcessingPanel({ manifestId }: { manifestId: string }) {
         {running && progress?.current_step && <> · now: {progress.current_step}</>}
       </p>
       {steps.length > 0 && (
+        <div className="table-wrap">
         <table className="steps">
           <thead>
             <tr>
@@ -61,6 +62,7 @@ export function ProcessingPanel({ manifestId }: { manifestId: string }) {
             ))}
           </tbody>
         </table>
+        </div>
       )}
       {progress?.status === "ERROR" && progress.error && (
         <p role="alert" className="error">
