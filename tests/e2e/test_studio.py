@@ -34,6 +34,7 @@ def _shot(page: Any, name: str, folder: Path) -> None:
     target.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(target / f"{name}.png"))
     _fits(page, name)
+    _accessible(page, name)
 
 
 # The page's elements that reach past the window's right edge (what makes it scroll sideways).
@@ -45,6 +46,24 @@ PAST_THE_EDGE = """() => {
     .slice(0, 5)
     .map((e) => `${e.tagName}.${[...e.classList].join(".")} ${e.getBoundingClientRect().right}`);
 }"""
+
+
+AXE = WEB / "node_modules" / "axe-core" / "axe.min.js"  # the studio's dev dependency (npm ci)
+# WCAG 2.2 A and AA, as axe-core tags them.
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def _accessible(page: Any, name: str) -> None:
+    """axe-core finds no WCAG 2.2 A or AA violation on the screen as it is."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        # Evaluated by the browser's devtools protocol: the app's CSP (script-src 'self') stays on.
+        page.evaluate(f"() => {{ {AXE.read_text()}\n }}")
+    found = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG)
+    broken = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+        for v in found["violations"]
+    ]
+    assert broken == [], f"{name}: {broken}"
 
 
 def _fits(page: Any, name: str) -> None:

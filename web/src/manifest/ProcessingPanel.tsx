@@ -37,7 +37,7 @@ export function ProcessingPanel({ manifestId }: { manifestId: string }) {
         {running && progress?.current_step && <> · now: {progress.current_step}</>}
       </p>
       {steps.length > 0 && (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="The run's steps">
         <table className="steps">
           <thead>
             <tr>
