@@ -13,6 +13,7 @@ locals {
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data: blob: https://${var.images_domain} https://storage.googleapis.com",
+    "media-src 'self' blob: https://${var.images_domain} https://storage.googleapis.com",
     "connect-src 'self' https://storage.googleapis.com https://identitytoolkit.googleapis.com https://securetoken.googleapis.com",
     "frame-src https://*.firebaseapp.com",
     "object-src 'none'",

@@ -15,9 +15,9 @@ import pytest
 import requests
 
 from common.gcp.config import settings
-from devstack.testdata import photos_dir
+from devstack.testdata import photos_dir, stranger_photo
 from functions.api.studio import studio_config
-from tests.e2e.test_continuity import jpeg, record, reports
+from tests.e2e.test_continuity import clip_of, jpeg, record, reports
 from tests.e2e.test_docs import CHROMIUM, FLAGS
 from tests.support.api import Api
 from tests.support.checkpoints import checkpoint
@@ -398,6 +398,21 @@ def test_a_project_from_a_manifest_shows_its_scenes_characters_snapshot_and_cont
     promote.get_by_label("Asset name").fill("Obama at the podium")
     promote.get_by_role("button", name="Make it a reference").click()
     promote.get_by_text("Added as CHAR_").wait_for()
+
+    # A clip (phase 3) of Obama, then a stranger: its presence strip shows who is in which frame,
+    # and choosing a frame shows that moment of the clip.
+    clips = record(pipeline, project_id, 3, [clip_of(photos / "obama2.jpg", stranger_photo())])
+    assert reports(owner, clips)["0"]["status"] == "unknown"
+    page.goto(f"{base_url}/checkpoints/{clips}")
+    strip = page.get_by_role("figure", name="Who is in the clip, frame by frame")
+    strip.wait_for(timeout=30_000)
+    frames = strip.get_by_role("group", name="Show a checked frame").get_by_role("button")
+    assert frames.count() == 8
+    assert frames.nth(0).get_attribute("aria-label").startswith(f"0 s: Obama ({handles['Obama']})")
+    assert "a face of nobody in the cast" in (frames.nth(6).get_attribute("aria-label") or "")
+    frames.nth(6).click()
+    assert page.evaluate("document.querySelector('video.clip').currentTime") == 3
+    _shot(page, "checkpoint-clip", tmp_path)
 
     # Finished, the project forks: Biden removed, Obama's prompt edited, a new photo uploaded.
     finished = pipeline.put(f"/api/pipeline/projects/{project_id}", json={"status": "complete"})

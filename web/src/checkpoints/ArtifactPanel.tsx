@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { must, problemOf } from "../api/answers";
 import { api, type Schemas } from "../api/client";
 import { acceptedImages, useRules } from "../api/config";
@@ -7,6 +7,7 @@ import { keys } from "../api/keys";
 import { multipart } from "../api/multipart";
 import { ContinuityBadge } from "../continuity/ContinuityBadge";
 import { FrameFaces } from "../continuity/FrameFaces";
+import { PresenceStrip } from "../continuity/PresenceStrip";
 import { RepairControl } from "../repair/RepairControl";
 import { jobEnded, jobQuery } from "./queries";
 import { ErrorNote } from "../ui/ErrorNote";
@@ -19,6 +20,7 @@ export function ArtifactPanel({ checkpointId, artifact }: { checkpointId: string
   const versions = artifact.versions?.length ? artifact.versions : [artifact];
   const [shown, setShown] = useState<number | null>(null); // null: the latest
   const [taskId, setTaskId] = useState<string | null>(null); // the regeneration followed, if any
+  const player = useRef<HTMLVideoElement>(null);
   const accept = acceptedImages(useRules());
   const client = useQueryClient();
   const version = versions.find((v) => v.version === shown) ?? versions[versions.length - 1];
@@ -67,7 +69,10 @@ export function ArtifactPanel({ checkpointId, artifact }: { checkpointId: string
         (beat ? (
           <FrameFaces src={version.media_url} alt={`Beat ${artifact.artifact_key}, version ${version.version}`} report={version.continuity} />
         ) : (
-          <video className="clip" src={version.media_url} controls preload="metadata" aria-label={`Chunk ${artifact.artifact_key}, version ${version.version}`} />
+          <>
+            <video ref={player} className="clip" src={version.media_url} controls preload="metadata" aria-label={`Chunk ${artifact.artifact_key}, version ${version.version}`} />
+            <PresenceStrip report={version.continuity} onSeek={(s) => player.current && (player.current.currentTime = s)} />
+          </>
         ))}
       {version.prompt && <p className="note">{version.prompt}</p>}
       {(version.references ?? []).length > 0 && (
