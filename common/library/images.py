@@ -65,7 +65,7 @@ def validate(data: bytes) -> ValidImage:
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         if signature(data) is not None:  # a JPEG, PNG or WebP whose body is cut or broken
             raise InvalidImage("the image is truncated or corrupt") from exc
-        raise UnsupportedMediaType(f"the file is not a {IMAGE_TYPES_IN_WORDS} image") from exc
+        raise UnsupportedMediaType(f"this file is not a photo ({IMAGE_TYPES_IN_WORDS})") from exc
     if img.format not in FORMATS:
         raise UnsupportedMediaType(f"{img.format} images are not accepted; use {IMAGE_TYPES_IN_WORDS}")
     width, height = img.size

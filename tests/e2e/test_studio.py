@@ -219,7 +219,7 @@ def test_a_creator_drops_photos_processes_them_and_edits_the_registry(
     uploads.get_by_text("added").nth(2).wait_for(timeout=60_000)
     refusal = uploads.get_by_role("alert")
     refusal.wait_for(timeout=60_000)
-    assert "image" in refusal.inner_text().lower()  # the trigger's reason for the bad file
+    assert "this file is not a photo (JPEG, PNG or WebP)" in refusal.inner_text()  # the trigger's reason
     assert uploads.get_by_text("added").count() == 3
     page.get_by_text("3 assets").wait_for()  # the refused file left no asset behind
 
@@ -282,6 +282,11 @@ def test_a_creator_drops_photos_processes_them_and_edits_the_registry(
     )
     stranger.get_by_role("alert").wait_for()
     assert "not found" in stranger.get_by_role("alert").inner_text().lower()
+    # An address that is no page of the studio: an in-app page with a way back.
+    stranger.goto(f"{base_url}/no/such/page")
+    stranger.get_by_role("heading", name="Nothing here").wait_for()
+    stranger.get_by_role("link", name="Back to the library").click()
+    stranger.get_by_role("heading", name="Library", level=1).wait_for()
 
 
 @pytest.mark.usefixtures("worker")
@@ -297,6 +302,7 @@ def test_a_project_from_a_manifest_shows_its_scenes_characters_snapshot_and_cont
     page, problems = _signed_in(browser, base_url, uid, path="/projects")
     form = page.get_by_role("form", name="New project")
     form.get_by_label("Prompt").fill("two men debate at dawn")
+    assert form.get_by_label("Manifest").input_value() == manifest["id"]  # the READY one, preselected
     form.get_by_label("Manifest").select_option(
         label=f"Cast · v{ready['version']} · {ready['asset_count']} assets"
     )
@@ -315,20 +321,20 @@ def test_a_project_from_a_manifest_shows_its_scenes_characters_snapshot_and_cont
     assert reports(owner, beats)["1"]["status"] == "missing"
 
     page.reload()
-    second = page.get_by_role("listitem", name="Scene 1")
+    second = page.get_by_role("listitem", name="Scene 2")
     second.get_by_text("missing", exact=True).wait_for(timeout=30_000)
     chips = second.get_by_label("Characters").inner_text()
     assert f"{handles['Obama']} · Obama" in chips and f"{handles['Biden']} · Biden" in chips
     assert f"missing {handles['Biden']}" in second.inner_text()
     summary = page.get_by_label("Continuity summary").inner_text()
     assert "1 missing" in summary and "1 ok" in summary, summary
-    first = page.get_by_role("listitem", name="Scene 0")
+    first = page.get_by_role("listitem", name="Scene 1")
     assert "ok" in first.locator("[data-status]").first.inner_text()
     snapshot = page.get_by_role("list", name="Cast as it was")
     assert snapshot.get_by_role("listitem").count() == 2
     # Scene 1's reference pack: both men, each with why, before either has a second image.
     second.get_by_text("References for this scene").click()
-    pack = second.get_by_role("list", name="References of scene 1")
+    pack = second.get_by_role("list", name="References of scene 2")
     pack.get_by_role("img").first.wait_for(timeout=20_000)
     names = [
         pack.get_by_role("listitem").nth(n).inner_text() for n in range(pack.get_by_role("listitem").count())
@@ -367,7 +373,7 @@ def test_a_project_from_a_manifest_shows_its_scenes_characters_snapshot_and_cont
     # The beats (phase 2): every version with its continuity; the missing character is named.
     main = page.get_by_role("listitem", name="Branch main", exact=True)
     main.get_by_role("link", name="2. ").click()
-    beat = page.get_by_role("article", name="Beat 1")
+    beat = page.get_by_role("article", name="Beat 2")
     beat.get_by_text(f"missing {handles['Biden']}").wait_for()
     assert "missing" in beat.locator("[data-status]").inner_text()
     # The faces the check found are named on the frame: Obama, asked for, with a box.
@@ -389,12 +395,12 @@ def test_a_project_from_a_manifest_shows_its_scenes_characters_snapshot_and_cont
     _shot(page, "checkpoint-repaired-390", tmp_path)
     page.set_viewport_size({"width": 1280, "height": 900})
     # Beat 0 generated again: the job is followed, and its result is the next version.
-    first_beat = page.get_by_role("article", name="Beat 0")
+    first_beat = page.get_by_role("article", name="Beat 1")
     first_beat.get_by_role("button", name="Regenerate").click()
     first_beat.get_by_role("button", name=re.compile(r"^v2 · ")).wait_for(timeout=120_000)
     # And made a reference asset of the manifest it came from.
     promote = page.get_by_role("form", name="Make it a reference")
-    promote.get_by_label("Frame of").select_option(label="beat 1")
+    promote.get_by_label("Frame of").select_option(label="beat 2")
     promote.get_by_label("Asset name").fill("Obama at the podium")
     promote.get_by_role("button", name="Make it a reference").click()
     promote.get_by_text("Added as CHAR_").wait_for()

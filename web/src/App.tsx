@@ -9,6 +9,7 @@ import { LibraryPage } from "./library/LibraryPage";
 import { ManifestPage } from "./manifest/ManifestPage";
 import { ProjectPage } from "./projects/ProjectPage";
 import { ProjectsPage } from "./projects/ProjectsPage";
+import { NotFound } from "./ui/PageStates";
 
 type State = { phase: "starting" } | { phase: "failed"; message: string } | { phase: "ready"; user: User | null };
 
@@ -64,7 +65,8 @@ export function App() {
         <Route path="/projects" element={<ProjectsPage />} />
         <Route path="/projects/:projectId" element={<ProjectPage />} />
         <Route path="/checkpoints/:checkpointId" element={<CheckpointPage />} />
-        <Route path="*" element={<LibraryPage />} />
+        <Route path="/" element={<LibraryPage />} />
+        <Route path="*" element={<NotFound />} />
       </Routes>
     </BrowserRouter>
   );

@@ -11,6 +11,7 @@ import { PresenceStrip } from "../continuity/PresenceStrip";
 import { RepairControl } from "../repair/RepairControl";
 import { jobEnded, jobQuery } from "./queries";
 import { ErrorNote } from "../ui/ErrorNote";
+import { counted } from "../ui/words";
 
 type Artifact = Schemas["ArtifactOut"];
 
@@ -54,9 +55,9 @@ export function ArtifactPanel({ checkpointId, artifact }: { checkpointId: string
   const problem = problemOf(regenerate.error) ?? problemOf(replace.error) ?? failed;
 
   return (
-    <article className="artifact" aria-label={`${beat ? "Beat" : "Chunk"} ${artifact.artifact_key}`}>
+    <article className="artifact" aria-label={`${beat ? "Beat" : "Chunk"} ${counted(artifact.artifact_key)}`}>
       <h3>
-        {beat ? "Beat" : "Chunk"} {artifact.artifact_key}
+        {beat ? "Beat" : "Chunk"} {counted(artifact.artifact_key)}
       </h3>
       <div className="versions" role="group" aria-label="Versions">
         {versions.map((v) => (
@@ -67,10 +68,10 @@ export function ArtifactPanel({ checkpointId, artifact }: { checkpointId: string
       </div>
       {version.media_url &&
         (beat ? (
-          <FrameFaces src={version.media_url} alt={`Beat ${artifact.artifact_key}, version ${version.version}`} report={version.continuity} />
+          <FrameFaces src={version.media_url} alt={`Beat ${counted(artifact.artifact_key)}, version ${version.version}`} report={version.continuity} />
         ) : (
           <>
-            <video ref={player} className="clip" src={version.media_url} controls preload="metadata" aria-label={`Chunk ${artifact.artifact_key}, version ${version.version}`} />
+            <video ref={player} className="clip" src={version.media_url} controls preload="metadata" aria-label={`Chunk ${counted(artifact.artifact_key)}, version ${version.version}`} />
             <PresenceStrip report={version.continuity} onSeek={(s) => player.current && (player.current.currentTime = s)} />
           </>
         ))}

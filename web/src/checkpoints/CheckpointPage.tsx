@@ -8,6 +8,7 @@ import { PromoteForm } from "./PromoteForm";
 import { checkpointQuery } from "./queries";
 import { SpecEditor } from "./SpecEditor";
 import { ErrorNote } from "../ui/ErrorNote";
+import { checkpointState } from "../ui/words";
 import { Loading, Unavailable } from "../ui/PageStates";
 
 /** One checkpoint of a phase on a branch: its artifacts with every version, edited in place;
@@ -47,7 +48,7 @@ export function CheckpointPage() {
         Phase {checkpoint.phase}: {checkpoint.phase_name}
       </h1>
       <p className="meta">
-        branch {checkpoint.branch} · {checkpoint.status} · revision {checkpoint.revision ?? 0}
+        branch {checkpoint.branch} · {checkpointState(checkpoint.status, checkpoint.revision ?? 0)}
         {checkpoint.edited && " · edited"} · ${(checkpoint.total_cost ?? 0).toFixed(4)}
       </p>
       <div className="actions">

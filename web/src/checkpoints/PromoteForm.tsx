@@ -8,6 +8,7 @@ import { useManifestChanged } from "../manifest/queries";
 import { ASSET_TYPES, type AssetType } from "../manifest/upload";
 import { ErrorNote } from "../ui/ErrorNote";
 import { Choice } from "../ui/Choice";
+import { counted } from "../ui/words";
 
 /** Make a storyboard image (or a clip's frame) a reference asset of one of the caller's manifests. */
 export function PromoteForm({ checkpointId, artifacts }: { checkpointId: string; artifacts: Schemas["ArtifactOut"][] }) {
@@ -43,7 +44,7 @@ export function PromoteForm({ checkpointId, artifacts }: { checkpointId: string;
         <select value={artifactKey} onChange={(e) => setArtifactKey(e.target.value)}>
           {artifacts.map((a) => (
             <option key={a.artifact_key} value={a.artifact_key}>
-              {a.artifact_type === "beat_image" ? "beat" : "chunk"} {a.artifact_key}
+              {a.artifact_type === "beat_image" ? "beat" : "chunk"} {counted(a.artifact_key)}
             </option>
           ))}
         </select>

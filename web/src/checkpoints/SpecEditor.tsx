@@ -5,6 +5,7 @@ import { api, type Schemas } from "../api/client";
 import { keys } from "../api/keys";
 import { fieldErrors } from "./fieldErrors";
 import { Choice } from "../ui/Choice";
+import { counted } from "../ui/words";
 
 type Spec = Schemas["VideoSpec"];
 const ASPECT_RATIOS: NonNullable<Spec["aspect_ratio"]>[] = ["16:9", "9:16", "1:1"];
@@ -83,12 +84,12 @@ export function SpecEditor({ checkpointId, spec, version }: { checkpointId: stri
         {draft.beats.map((beat, i) => (
           <div key={i} className="beat">
             <label>
-              Beat {i} description
+              Beat {counted(i)} description
               <input value={beat.description} onChange={(e) => setBeat(i, { description: e.target.value })} />
               {at(`beats.${i}.description`)}
             </label>
             <label>
-              Beat {i} seconds
+              Beat {counted(i)} seconds
               <input type="number" value={beat.duration_s} onChange={(e) => setBeat(i, { duration_s: Number(e.target.value) })} />
               {at(`beats.${i}.duration_s`)}
             </label>

@@ -9,6 +9,7 @@ import { ASSET_TYPES, type AssetType, assetNameFromFile } from "../manifest/uplo
 import { type AssetMode, type ForkDraft, base64Of, forkRequest, previewSentence } from "./forkRequest";
 import { forkPreviewQuery } from "./preview";
 import { ErrorNote } from "../ui/ErrorNote";
+import { counted } from "../ui/words";
 import { Choice } from "../ui/Choice";
 
 type Project = Schemas["ProjectDetail"];
@@ -90,12 +91,12 @@ export function ForkPanel({ project, snapshot }: { project: Project; snapshot: S
       {project.scenes.map((s) => (
         <div key={s.index} className="fork-scene">
           <label>
-            Scene {s.index} storyboard
+            Scene {counted(s.index)} storyboard
             <textarea rows={2} value={draft.scenes[s.index]?.text ?? ""} onChange={(e) => setScene(s.index, { text: e.target.value })} />
           </label>
           <label className="check">
             <input type="checkbox" checked={draft.scenes[s.index]?.deleted ?? false} onChange={(e) => setScene(s.index, { deleted: e.target.checked })} /> Delete
-            scene {s.index}
+            scene {counted(s.index)}
           </label>
         </div>
       ))}

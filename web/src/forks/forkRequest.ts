@@ -96,6 +96,6 @@ export function previewSentence(preview: Schemas["ForkPreview"]): string {
   const kept =
     preview.scene_copy_boundary === 0
       ? "keeping no scene as it is"
-      : `keeping scenes 0–${preview.scene_copy_boundary - 1} of ${preview.scene_count} as they are`;
+      : `keeping scenes 1–${preview.scene_copy_boundary} of ${preview.scene_count} as they are`; // counted from one
   return `The fork resumes at ${preview.resume_stage}, ${kept}.`;
 }

@@ -11,8 +11,11 @@ import { ErrorNote } from "../ui/ErrorNote";
 export function GenerateForm() {
   const [prompt, setPrompt] = useState("");
   const [style, setStyle] = useState("");
-  const [manifestId, setManifestId] = useState("");
+  const [chosen, setManifestId] = useState<string | null>(null); // null: nothing chosen yet
   const { data: ready = [] } = useQuery(manifestListQuery({ status: "READY", sort: "name", limit: 100 }));
+  // Until one is chosen, the READY manifest used most recently (or, never used, changed most recently).
+  const recent = (m: (typeof ready)[number]) => m.last_used_at ?? m.updated_at ?? "";
+  const manifestId = chosen ?? [...ready].sort((a, b) => recent(b).localeCompare(recent(a)))[0]?.id ?? "";
   const navigate = useNavigate();
   const client = useQueryClient();
   const generate = useMutation({

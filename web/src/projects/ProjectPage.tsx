@@ -12,6 +12,7 @@ import { RepairSettings } from "./RepairSettings";
 import { ScenePack } from "./ScenePack";
 import { continuityQuery, projectQuery, snapshotQuery } from "./queries";
 import { Loading, Unavailable } from "../ui/PageStates";
+import { PROJECT_STAGE, PROJECT_STATUS, counted } from "../ui/words";
 
 /** A project: its scenes (storyboard, keyframe, clip, the characters each asks for, continuity),
  * and the manifest as it was when the project started (its snapshot). */
@@ -42,7 +43,8 @@ export function ProjectPage() {
       </p>
       <h1>{project.title || project.prompt}</h1>
       <p className="meta">
-        {project.status} · {project.stage} · branch {project.branch}
+        {PROJECT_STATUS[project.status ?? "pending"] ?? project.status} · {PROJECT_STAGE[project.stage ?? ""] ?? project.stage} · branch{" "}
+        {project.branch}
         {project.style && <> · style: {project.style}</>}
         {project.error && <span className="error"> · {project.error}</span>}
       </p>
@@ -63,8 +65,8 @@ export function ProjectPage() {
           {project.scenes.map((scene) => {
             const checked = sceneStatus.get(scene.index);
             return (
-              <li key={scene.index} className="scene" aria-label={`Scene ${scene.index}`}>
-                <h3>Scene {scene.index}</h3>
+              <li key={scene.index} className="scene" aria-label={`Scene ${counted(scene.index)}`}>
+                <h3>Scene {counted(scene.index)}</h3>
                 {scene.storyboard_text && <p>{scene.storyboard_text}</p>}
                 <p className="chips" aria-label="Characters">
                   {sceneChips(scene.scene_manifest?.asset_tags ?? [], snapshot).map((chip) => (
@@ -73,8 +75,8 @@ export function ProjectPage() {
                     </span>
                   ))}
                 </p>
-                {scene.keyframe_url && <img className="keyframe" src={scene.keyframe_url} alt={`Keyframe of scene ${scene.index}`} />}
-                {scene.clip_url && <video className="clip" src={scene.clip_url} controls preload="metadata" aria-label={`Clip of scene ${scene.index}`} />}
+                {scene.keyframe_url && <img className="keyframe" src={scene.keyframe_url} alt={`Keyframe of scene ${counted(scene.index)}`} />}
+                {scene.clip_url && <video className="clip" src={scene.clip_url} controls preload="metadata" aria-label={`Clip of scene ${counted(scene.index)}`} />}
                 {checked && (
                   <p className="scene-continuity">
                     Beat: <ContinuityBadge report={checked.beat?.report} /> Clip: <ContinuityBadge report={checked.chunk?.report} />

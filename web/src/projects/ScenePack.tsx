@@ -1,6 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { problemOf } from "../api/answers";
+import { counted } from "../ui/words";
 import { packQuery } from "./queries";
 
 /** The images a video model gets for one scene (its reference pack), each with why; read when opened. */
@@ -14,7 +15,7 @@ export function ScenePack({ projectId, sceneIndex, snapshotId }: { projectId: st
       {error && <p className="note">{problemOf(error)}</p>}
       {pack && (
         <>
-          <ul className="pack-images" aria-label={`References of scene ${sceneIndex}`}>
+          <ul className="pack-images" aria-label={`References of scene ${counted(sceneIndex)}`}>
             {pack.references?.map((r, n) => (
               <li key={`${r.asset_id}-${r.view_id ?? ""}-${n}`}>
                 {r.image_url && <img src={r.image_url} alt={`${r.name} (${r.handle})`} loading="lazy" />}

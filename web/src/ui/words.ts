@@ -1,3 +1,28 @@
+/** How a person counts scenes, beats and chunks: from one (the API's indexes count from zero). */
+export const counted = (index: number | string): number => Number(index) + 1;
+
+/** A project's status and stage, as a person says them. */
+export const PROJECT_STATUS: Record<string, string> = {
+  pending: "Draft",
+  running: "In progress",
+  complete: "Ready",
+  failed: "Failed",
+  stopped: "Stopped",
+};
+export const PROJECT_STAGE: Record<string, string> = {
+  storyboarding: "storyboard",
+  keyframing: "keyframes",
+  video_generation: "video",
+  stitching: "stitching",
+  complete: "done",
+};
+
+/** A checkpoint's state: approved or waiting, and how many edits it has had. */
+export function checkpointState(status: string | undefined, revision: number): string {
+  const edits = revision === 0 ? "no edits" : revision === 1 ? "1 edit" : `${revision} edits`;
+  return `${status === "approved" ? "Approved" : "Waiting for approval"} · ${edits}`;
+}
+
 /** ["JPEG", "PNG", "WebP"] -> "JPEG, PNG or WebP". */
 export function inWords(items: string[]): string {
   const last = items.at(-1) ?? "";
