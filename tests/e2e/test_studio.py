@@ -233,8 +233,15 @@ def test_a_creator_drops_photos_processes_them_and_edits_the_registry(
     page.set_viewport_size({"width": 390, "height": 844})
     _shot(page, "registry-390", tmp_path)
     page.set_viewport_size({"width": 1280, "height": 900})
+    page.reload()  # at 1280 afresh: after a resize from 390 px the registry can lag until a scroll (known)
 
-    first = page.get_by_role("article").filter(has_text="CHAR_01").first
+    # The registry's card of CHAR_01 (the cast's cards name CHAR_01 too, without its fields).
+    first = (
+        page.get_by_role("article")
+        .filter(has=page.get_by_label("Reverse prompt"))
+        .filter(has_text="CHAR_01")
+        .first
+    )
     prompt = first.get_by_label("Reverse prompt")
     prompt.fill("a tall man in a dark suit, studio light")
     first.get_by_role("button", name="Save reverse prompt").click()
@@ -380,6 +387,18 @@ def test_a_project_from_a_manifest_shows_its_scenes_characters_snapshot_and_cont
     assert beat.get_by_label("Faces in the frame").inner_text() == f"Obama ({handles['Obama']})"
     assert beat.locator("svg.face-boxes rect.cast").count() == 1
     _shot(page, "checkpoint-beats", tmp_path)
+    # Dark where the system asks for it (axe checks its contrast too), or where the person chose
+    # it: kept across a reload, and back to the system's with "System".
+    page.emulate_media(color_scheme="dark")
+    _shot(page, "checkpoint-beats-dark", tmp_path)
+    page.emulate_media(color_scheme="light")
+    page.get_by_label("Theme").select_option("dark")
+    page.reload()
+    page.get_by_role("article", name="Beat 2").wait_for()
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    assert page.evaluate("getComputedStyle(document.documentElement).backgroundColor") == "rgb(20, 20, 24)"
+    page.get_by_label("Theme").select_option("system")
+    assert page.evaluate("document.documentElement.dataset.theme") is None
     # Beat 1 repaired: generated again with both men's references until Biden is seen.
     beat.get_by_role("button", name="Repair").click()
     beat.get_by_role("status").get_by_text("Repaired: v2 is ok").wait_for(timeout=120_000)

@@ -10,6 +10,7 @@ import { ManifestPage } from "./manifest/ManifestPage";
 import { ProjectPage } from "./projects/ProjectPage";
 import { ProjectsPage } from "./projects/ProjectsPage";
 import { NotFound } from "./ui/PageStates";
+import { ThemeSwitch } from "./ui/theme";
 
 type State = { phase: "starting" } | { phase: "failed"; message: string } | { phase: "ready"; user: User | null };
 
@@ -52,6 +53,7 @@ export function App() {
           <Link to="/projects">Projects</Link>
           <Link to="/faces">Face search</Link>
         </nav>
+        <ThemeSwitch />
         <span className="who">
           Signed in as <span data-testid="uid">{state.user.email ?? state.user.uid}</span>
         </span>
