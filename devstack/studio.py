@@ -24,7 +24,8 @@ DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 
 def security_headers(connect: list[str], images: list[str]) -> dict[str, str]:
     """The studio's CSP: its own scripts and styles only; images and clips from the CDN and signed
-    storage URLs; requests to the API (same origin), to Cloud Storage for signed uploads and to Firebase Auth."""
+    storage URLs; requests to the API (same origin), to Cloud Storage for signed uploads and to
+    Firebase Auth."""
     firebase = ["https://identitytoolkit.googleapis.com", "https://securetoken.googleapis.com"]
     policy = {
         "default-src": ["'self'"],
