@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from google.api_core import exceptions
 
 from common.checkpoints import checkpoints as ops
+from common.checkpoints import media
 from common.checkpoints.models import (
     ARTIFACT_OF_PHASE,
     PHASE_NAMES,
@@ -143,6 +144,7 @@ def summary(owner_id: str, project_id: str) -> ProjectContinuity:
                 checkpoint_id=checkpoint.id,
                 artifact_key=artifact.artifact_key,
                 version=artifact.version,
+                media_url=media.url(artifact.media_path),
                 report=artifact.continuity,
             )
     rows = [

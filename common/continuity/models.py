@@ -30,6 +30,7 @@ class ArtifactContinuity(Model):
     checkpoint_id: str
     artifact_key: str
     version: int
+    media_url: str | None = None  # the version's image or clip (signed), to show beside its report
     report: ContinuityReport | None = None  # None: not checked (made before continuity existed)
 
 

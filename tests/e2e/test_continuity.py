@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from PIL import Image, ImageOps
 
 from common.jobs import lifecycle
@@ -143,6 +144,8 @@ def test_beats_report_who_they_show_against_the_snapshot_cast(
         (0, "ok"),
     ]
     assert summary["counts"] == {"missing": 2, "ok": 1}
+    shown = [requests.get(s["beat"]["media_url"], timeout=10) for s in summary["scenes"]]
+    assert all(r.status_code == 200 and r.headers["Content-Type"].startswith("image/") for r in shown)
     printed = vidpipe(cast_project["owner"].base_url, owner.uid or "", "continuity", project_id)
     assert printed.returncode == 0, printed.stderr
     rows = [line.split() for line in printed.stdout.splitlines()[2:]]

@@ -333,6 +333,9 @@ def test_a_project_from_a_manifest_shows_its_scenes_characters_snapshot_and_cont
     chips = second.get_by_label("Characters").inner_text()
     assert f"{handles['Obama']} · Obama" in chips and f"{handles['Biden']} · Biden" in chips
     assert f"missing {handles['Biden']}" in second.inner_text()
+    # Pictures first: each scene shows its latest beat, its faces named on it.
+    assert second.get_by_label("Faces in the frame").inner_text() == f"Obama ({handles['Obama']})"
+    assert second.get_by_role("img", name="Scene 2, its latest beat").is_visible()
     summary = page.get_by_label("Continuity summary").inner_text()
     assert "1 missing" in summary and "1 ok" in summary, summary
     first = page.get_by_role("listitem", name="Scene 1")

@@ -730,6 +730,11 @@ export interface components {
             artifact_key: string;
             /** Version */
             version: number;
+            /**
+             * Media Url
+             * @default null
+             */
+            media_url?: string | null;
             /** @default null */
             report?: components["schemas"]["ContinuityReport"] | null;
         };

@@ -3,7 +3,9 @@ import { Link, useParams } from "react-router";
 import { problemOf } from "../api/answers";
 import { useRules } from "../api/config";
 import { BranchTree } from "../checkpoints/BranchTree";
+import type { Schemas } from "../api/client";
 import { ContinuityBadge } from "../continuity/ContinuityBadge";
+import { FrameFaces } from "../continuity/FrameFaces";
 import { ForkPanel } from "../forks/ForkPanel";
 import { ProcessingPanel } from "../manifest/ProcessingPanel";
 import { useRunStatus } from "../manifest/queries";
@@ -66,20 +68,26 @@ export function ProjectPage() {
             const checked = sceneStatus.get(scene.index);
             return (
               <li key={scene.index} className="scene" aria-label={`Scene ${counted(scene.index)}`}>
+                <SceneFrame scene={scene} checked={checked} />
                 <h3>Scene {counted(scene.index)}</h3>
                 {scene.storyboard_text && <p>{scene.storyboard_text}</p>}
                 <p className="chips" aria-label="Characters">
                   {sceneChips(scene.scene_manifest?.asset_tags ?? [], snapshot).map((chip) => (
                     <span key={chip.key} className={`chip${chip.character ? " character" : ""}`}>
+                      {chip.face && <img className="avatar" src={chip.face} alt="" />}
                       {chip.label}
                     </span>
                   ))}
                 </p>
-                {scene.keyframe_url && <img className="keyframe" src={scene.keyframe_url} alt={`Keyframe of scene ${counted(scene.index)}`} />}
-                {scene.clip_url && <video className="clip" src={scene.clip_url} controls preload="metadata" aria-label={`Clip of scene ${counted(scene.index)}`} />}
                 {checked && (
                   <p className="scene-continuity">
                     Beat: <ContinuityBadge report={checked.beat?.report} /> Clip: <ContinuityBadge report={checked.chunk?.report} />
+                  </p>
+                )}
+                {checked && (
+                  <p className="scene-links">
+                    {checked.beat && <Link to={`/checkpoints/${checked.beat.checkpoint_id}`}>Open its beats</Link>}{" "}
+                    {checked.chunk && <Link to={`/checkpoints/${checked.chunk.checkpoint_id}`}>Open its clips</Link>}
                   </p>
                 )}
                 {project.snapshot_id && (scene.storyboard_text || (scene.scene_manifest?.asset_tags ?? []).length > 0) && (
@@ -136,4 +144,15 @@ export function ProjectPage() {
       )}
     </main>
   );
+}
+
+/** A scene's picture: its latest beat with the faces its check named, else its clip, else the
+ * pipeline's keyframe or clip; none yet says so. */
+function SceneFrame({ scene, checked }: { scene: Schemas["Scene"]; checked: Schemas["SceneContinuity"] | undefined }) {
+  const n = counted(scene.index);
+  if (checked?.beat?.media_url) return <FrameFaces src={checked.beat.media_url} alt={`Scene ${n}, its latest beat`} report={checked.beat.report} />;
+  const clip = checked?.chunk?.media_url ?? scene.clip_url;
+  if (clip) return <video className="clip" src={clip} controls preload="metadata" aria-label={`Clip of scene ${n}`} />;
+  if (scene.keyframe_url) return <img className="keyframe" src={scene.keyframe_url} alt={`Keyframe of scene ${n}`} />;
+  return <div className="keyframe no-frame">No frame yet</div>;
 }

@@ -6,11 +6,13 @@ export interface Chip {
   key: string;
   label: string;
   character: boolean;
+  face?: string | null; // the character's best reference, small
 }
 
 export function sceneChips(tags: string[], snapshot: Schemas["SnapshotOut"] | null): Chip[] {
   const byTag = new Map((snapshot?.assets ?? []).map((a) => [a.manifest_tag, a]));
   const byCharacter = new Map((snapshot?.cast ?? []).map((c) => [c.character_id, c]));
+  const byId = new Map((snapshot?.assets ?? []).map((a) => [a.id, a]));
   const seen = new Set<string>();
   const chips: Chip[] = [];
   for (const tag of tags) {
@@ -19,7 +21,8 @@ export function sceneChips(tags: string[], snapshot: Schemas["SnapshotOut"] | nu
     const key = member ? member.character_id : tag;
     if (seen.has(key)) continue;
     seen.add(key);
-    chips.push(member ? { key, label: `${member.handle} · ${member.name}`, character: true } : { key, label: tag, character: false });
+    const face = member ? byId.get(member.best_reference_asset_id)?.thumbnail_url : null;
+    chips.push(member ? { key, label: `${member.handle} · ${member.name}`, character: true, face } : { key, label: tag, character: false });
   }
   return chips;
 }
