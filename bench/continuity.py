@@ -251,8 +251,7 @@ def speed(project_id: str, pool: dict) -> None:
 
     from common.checkpoints import checkpoints, edits
     from common.checkpoints.models import ArtifactRecord, ArtifactType, CheckpointCreate, Phase
-    from common.jobs.models import ContinuityJob
-    from common.records import utcnow
+    from common.continuity import checks
     from gpu_service.config import worker_settings
     from gpu_service.continuity import check
     from gpu_service.vision import clips, faces
@@ -274,17 +273,8 @@ def speed(project_id: str, pool: dict) -> None:
         artifact_type=ArtifactType.CHUNK_CLIP, artifact_key="0", media_data=base64.b64encode(data).decode()
     )
     artifact, _ = edits.record(checkpoint.id, record)
-    assert artifact.continuity is not None
-    job = ContinuityJob(
-        id=artifact.continuity.job_id,
-        owner_id=OWNER,
-        project_id=project_id,
-        checkpoint_id=checkpoint.id,
-        artifact_type="chunk_clip",
-        artifact_key="0",
-        version=1,
-        created_at=utcnow(),
-    )
+    job = checks.check_job(OWNER, project_id, checkpoint.id, artifact)
+    assert job is not None
     inference.wrap(faces, "detect")
     inference.wrap(faces, "embed_aligned")
     started = time.perf_counter()

@@ -93,10 +93,9 @@ def recorded(pool: dict, cases: list[Case], project_id: str, handles: dict[str, 
     checkpoint's id (ready)."""
     from common.checkpoints import checkpoints, edits
     from common.checkpoints.models import ArtifactRecord, ArtifactType, CheckpointCreate, Phase
-    from common.jobs.models import ContinuityJob
+    from common.continuity import checks
     from common.projects import projects
     from common.projects.models import PipelineSceneUpdate, SceneManifest
-    from common.records import utcnow
     from gpu_service.continuity import check
 
     rng = random.Random(SEED)
@@ -111,17 +110,8 @@ def recorded(pool: dict, cases: list[Case], project_id: str, handles: dict[str, 
         data = base64.b64encode(frame_of(pool, shown, rng)).decode()
         beat = ArtifactRecord(artifact_type=ArtifactType.BEAT_IMAGE, artifact_key=str(index), media_data=data)
         artifact, _ = edits.record(checkpoint.id, beat)
-        assert artifact.continuity is not None
-        job = ContinuityJob(
-            id=artifact.continuity.job_id,
-            owner_id=OWNER,
-            project_id=project_id,
-            checkpoint_id=checkpoint.id,
-            artifact_type="beat_image",
-            artifact_key=str(index),
-            version=1,
-            created_at=utcnow(),
-        )
+        job = checks.check_job(OWNER, project_id, checkpoint.id, artifact)
+        assert job is not None
         check.run_continuity(job)
     return checkpoints.mark_ready(checkpoint.id).id
 

@@ -26,7 +26,7 @@ from common.continuity.report import HOLDS, SEVERITY, ContinuityReport, Continui
 from common.continuity.steering import steer
 from common.gcp import db
 from common.jobs import lifecycle
-from common.jobs.models import ContinuityJob, RepairAttempt, RepairJob, RepairResult
+from common.jobs.models import RepairAttempt, RepairJob, RepairResult
 from common.records import utcnow
 from gpu_service.continuity import check
 from gpu_service.errors import Permanent
@@ -120,21 +120,13 @@ def _generation_cost(version: ArtifactVersion) -> float:
 def _checked(job: RepairJob, number: int) -> ContinuityReport:
     """Check the version here (its report starts pending; nothing else is queued to check it)."""
     for _ in range(CHECK_TRIES):
-        report = _report(job, number)
-        if report.status != ContinuityStatus.PENDING:
-            return report
-        check.run_continuity(
-            ContinuityJob(
-                id=report.job_id,
-                owner_id=job.owner_id,
-                project_id=job.project_id,
-                checkpoint_id=job.checkpoint_id,
-                artifact_type=job.artifact_type,
-                artifact_key=job.artifact_key,
-                version=number,
-                created_at=utcnow(),
-            )
+        version = checkpoints.get_version(
+            job.checkpoint_id, ArtifactType(job.artifact_type), job.artifact_key, number
         )
+        pending = checks.check_job(job.owner_id, job.project_id, job.checkpoint_id, version)
+        if pending is None:
+            break
+        check.run_continuity(pending)
     return _report(job, number)
 
 

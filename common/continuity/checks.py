@@ -56,21 +56,31 @@ def _uses_a_manifest(project: Project) -> bool:
     return project.manifest_id is not None
 
 
-def queue(checkpoint: Checkpoint, artifact: Artifact) -> None:
-    """Queue the check the artifact's pending report names (a repeated call queues it once)."""
-    report = artifact.continuity
+def check_job(
+    owner_id: str, project_id: str, checkpoint_id: str, version: ArtifactVersion
+) -> ContinuityJob | None:
+    """The job that answers the version's pending report (None when its report is not pending)."""
+    report = version.continuity
     if report is None or report.status != ContinuityStatus.PENDING:
-        return
-    job = ContinuityJob(
+        return None
+    return ContinuityJob(
         id=report.job_id,
-        owner_id=checkpoint.owner_id,
-        project_id=checkpoint.project_id,
-        checkpoint_id=checkpoint.id,
-        artifact_type=artifact.artifact_type.value,  # type: ignore[arg-type]  # CHECKED types only
-        artifact_key=artifact.artifact_key,
-        version=artifact.version,
+        owner_id=owner_id,
+        project_id=project_id,
+        checkpoint_id=checkpoint_id,
+        artifact_type=version.artifact_type.value,  # type: ignore[arg-type]  # CHECKED types only
+        artifact_key=version.artifact_key,
+        version=version.version,
         created_at=utcnow(),
     )
+
+
+def queue(checkpoint: Checkpoint, artifact: Artifact) -> None:
+    """Queue the check the artifact's pending report names (a repeated call queues it once)."""
+    job = check_job(checkpoint.owner_id, checkpoint.project_id, checkpoint.id, artifact)
+    report = artifact.continuity
+    if job is None or report is None:
+        return
     try:
         lifecycle.submit(job, repeatable=True)
     except exceptions.AlreadyExists:
