@@ -2,24 +2,44 @@
 
 The owner's face index (face_index.py) ranks faces by similarity; this keeps what is still there
 (the asset exists, its manifest is live, both are the caller's), at or above the match threshold
-of the face pack (identity_rules.py), and says where each face lives.
+of the face pack (identity_rules.py), and says where each face lives. A search answers the faces
+and the characters they show (face_characters.py), each named as its manifest's cast names it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from google.cloud.firestore import FieldFilter
+
 from common.errors import Conflict
 from common.gcp import db
 from common.library import assets as asset_ops
-from common.library import embeddings, face_index
+from common.library import embeddings, face_characters, face_index
 from common.library import manifests as manifest_ops
-from common.library.face_models import FaceMatch
+from common.library.face_models import MAX_LIMIT, FaceMatch, FaceSearchResult, FoundCharacter
 from common.library.identity_rules import thresholds
 from common.library.models import Asset, IdentitySuggestion, Manifest
 
 OVERFETCH = 3  # candidates per wanted match: some may be deleted since they were indexed
 MAX_SUGGESTIONS = 3
+IN_LIMIT = 30  # Firestore's cap on the values of one `in` filter
+# What the cast's rules (cast.cast_of) read of a character's assets, and the shown face's thumbnail.
+CAST_FIELDS = (
+    "owner_id",
+    "manifest_id",
+    "name",
+    "asset_type",
+    "manifest_tag",
+    "source",
+    "is_face_crop",
+    "character_id",
+    "sort_order",
+    "quality_score",
+    "thumbnail_path",
+    "created_at",
+    "updated_at",
+)
 
 
 def matches(
@@ -52,6 +72,14 @@ def matches(
     return out
 
 
+def search(
+    owner_id: str, vector: Sequence[float], limit: int, min_similarity: float | None
+) -> FaceSearchResult:
+    """The owner's live faces most like this one, and the characters they show."""
+    (found,) = matches(owner_id, [vector], _wider(limit), min_similarity=min_similarity)
+    return _with_characters(owner_id, found, limit)
+
+
 def _match(asset: Asset, manifest: Manifest, similarity: float) -> FaceMatch:
     return FaceMatch(
         asset_id=asset.id,
@@ -62,6 +90,7 @@ def _match(asset: Asset, manifest: Manifest, similarity: float) -> FaceMatch:
         similarity=round(similarity, 4),
         source_asset_id=asset.source_asset_id,
         face_group_id=asset.face_group_id,
+        character_id=asset.character_id,
         thumbnail_path=asset.thumbnail_path,
     )
 
@@ -75,9 +104,9 @@ def faces_of(asset: Asset) -> dict[str, list[float]]:
     return {i: f.embedding for i, f in stored.items() if f.source_asset_id == asset.id}
 
 
-def similar_to(owner_id: str, asset_id: str, limit: int, min_similarity: float | None) -> list[FaceMatch]:
+def similar_to(owner_id: str, asset_id: str, limit: int, min_similarity: float | None) -> FaceSearchResult:
     """Faces in the caller's library like this asset's faces (an uploaded image may have several:
-    each match keeps its best similarity), the asset's own faces left out."""
+    each match keeps its best similarity), the asset's own faces left out, and their characters."""
     asset = asset_ops.get_owned(owner_id, asset_id)
     faces = faces_of(asset)
     if not faces:
@@ -87,11 +116,51 @@ def similar_to(owner_id: str, asset_id: str, limit: int, min_similarity: float |
         )
     best: dict[str, FaceMatch] = {}
     found = matches(
-        owner_id, list(faces.values()), limit, min_similarity=min_similarity, exclude_assets=frozenset(faces)
+        owner_id,
+        list(faces.values()),
+        _wider(limit),
+        min_similarity=min_similarity,
+        exclude_assets=frozenset(faces),
     )
     for match in (m for per_face in found for m in per_face if m.asset_id != asset.id):
         _keep_best(best, match.asset_id, match)
-    return sorted(best.values(), key=lambda m: -m.similarity)[:limit]
+    return _with_characters(owner_id, sorted(best.values(), key=lambda m: -m.similarity), limit)
+
+
+def _wider(limit: int) -> int:
+    """Face hits to fetch for `limit` characters: several hits may be one person's."""
+    return min(limit * face_characters.WIDER, MAX_LIMIT)
+
+
+def _with_characters(owner_id: str, found: list[FaceMatch], limit: int) -> FaceSearchResult:
+    """The best `limit` of these matches (best first), and the best `limit` characters they show."""
+    groups = face_characters.group(found, limit)
+    wanted = {g[0].character_id for g in groups if g[0].character_id}
+    assets = _of_characters(owner_id, wanted)
+    members = face_characters.members_of(assets)
+    thumbnails = {a.id: a.thumbnail_path for a in assets if a.is_face_crop}
+    characters: list[FoundCharacter] = []
+    for matched in groups:
+        best = matched[0]
+        member = members.get((best.manifest_id, best.character_id)) if best.character_id else None
+        characters.append(face_characters.describe(matched, member, thumbnails))
+    return FaceSearchResult(matches=found[:limit], characters=characters)
+
+
+def _of_characters(owner_id: str, character_ids: set[str]) -> list[Asset]:
+    """Every asset the owner holds of these characters (the fields the cast's rules read): one query
+    per 30 characters. A character id names one manifest's person (copies get new ids)."""
+    ids = sorted(character_ids)
+    found: list[Asset] = []
+    for start in range(0, len(ids), IN_LIMIT):
+        query = (
+            db.assets()
+            .where(filter=FieldFilter("owner_id", "==", owner_id))
+            .where(filter=FieldFilter("character_id", "in", ids[start : start + IN_LIMIT]))
+            .select(CAST_FIELDS)
+        )
+        found.extend(Asset.model_validate(row) for row in db.rows(query))
+    return found
 
 
 def suggestions(

@@ -5,7 +5,16 @@ from __future__ import annotations
 from common.errors import ValidationFailed
 from common.gcp import cdn
 from common.library import face_embedder, face_search, images
-from common.library.face_models import FaceMatch, FaceMatchOut, FaceSearchOut, FaceSearchRequest, SimilarQuery
+from common.library.face_models import (
+    CharacterMatch,
+    FaceMatch,
+    FaceMatchOut,
+    FaceSearchOut,
+    FaceSearchRequest,
+    FaceSearchResult,
+    FoundCharacter,
+    SimilarQuery,
+)
 from common.library.identity_rules import thresholds
 from functions.api.router import Call, route
 
@@ -34,9 +43,7 @@ def search_faces(call: Call) -> FaceSearchOut:
     if lead is None or lead.embedding is None:
         reason = answer.faces[0].identity_note if answer.faces else "no face was found in the image"
         raise ValidationFailed(f"no face to search for: {reason}", {"faces_found": len(answer.faces)})
-    (found,) = face_search.matches(
-        call.uid, [lead.embedding], query.limit, min_similarity=query.min_similarity
-    )
+    found = face_search.search(call.uid, lead.embedding, query.limit, query.min_similarity)
     return _out(found, query, len(answer.faces))
 
 
@@ -55,9 +62,22 @@ def similar_assets(call: Call) -> FaceSearchOut:
     return _out(found, query, 1)
 
 
-def _out(found: list[FaceMatch], query: SimilarQuery, faces_in_query: int) -> FaceSearchOut:
+def _out(found: FaceSearchResult, query: SimilarQuery, faces_in_query: int) -> FaceSearchOut:
     return FaceSearchOut(
-        matches=[FaceMatchOut(**m.model_dump(), thumbnail_url=cdn.read_url(m.thumbnail_path)) for m in found],
+        matches=[_match_out(m) for m in found.matches],
+        characters=[_character_out(c) for c in found.characters],
         min_similarity=thresholds().match if query.min_similarity is None else query.min_similarity,
         faces_in_query=faces_in_query,
+    )
+
+
+def _match_out(match: FaceMatch) -> FaceMatchOut:
+    return FaceMatchOut(**match.model_dump(), thumbnail_url=cdn.read_url(match.thumbnail_path))
+
+
+def _character_out(character: FoundCharacter) -> CharacterMatch:
+    return CharacterMatch(
+        **character.model_dump(exclude={"matches"}),
+        thumbnail_url=cdn.read_url(character.thumbnail_path),
+        matches=[_match_out(m) for m in character.matches],
     )

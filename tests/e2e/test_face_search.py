@@ -1,16 +1,20 @@
 """Characters across the library: face search, identity suggestions, linked identities.
 
 Real photos through the real engine on the emulators: the same person in two manifests is found,
-a different person is not, and another owner's library is never searched.
+a different person is not, a person with several images answers as one character, and another
+owner's library is never searched.
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from google.cloud.firestore import FieldFilter
+from PIL import Image
 
 from common.gcp import db
 from tests.support.api import Api, jpeg
@@ -65,11 +69,21 @@ def test_the_same_person_is_found_across_manifests_and_a_different_one_is_not(
     assert match["manifest_name"] == villains["name"] and match["manifest_tag"] == double["manifest_tag"]
     assert match["similarity"] >= similar["min_similarity"] == 0.6
     assert match["thumbnail_url"]
+    assert match["character_id"] == double["character_id"] is not None
+    # ... and as characters: Double's, named as the Villains' cast names it.
+    (character,) = similar["characters"]
+    (member,) = [m for m in villains["cast"] if m["character_id"] == double["character_id"]]
+    assert (character["handle"], character["name"], character["manifest_id"]) == (
+        member["handle"],
+        "Double",
+        villains["id"],
+    )
+    assert [m["asset_id"] for m in character["matches"]] == [double["id"]]
     # An uploaded character stands for the faces cut from it.
     by_source = alice.post("/api/faces/search", json={"asset_id": asset_named(heroes, "Barack")["id"]})
     assert [m["asset_id"] for m in by_source.json()["matches"]] == [double["id"]]
     biden = alice.get(f"/api/assets/{joe['id']}/similar").json()
-    assert biden["matches"] == []
+    assert biden["matches"] == [] and biden["characters"] == []
     # With the bar lowered, everyone comes back ranked, the other person last.
     everyone = alice.get(f"/api/assets/{joe['id']}/similar?min_similarity=-1").json()["matches"]
     assert {m["asset_id"] for m in everyone} == {barack["id"], double["id"]}
@@ -86,10 +100,74 @@ def test_the_same_person_is_found_across_manifests_and_a_different_one_is_not(
         (m["similarity"] for m in found["matches"]), reverse=True
     )
 
+    # Each manifest's Obama is a character of its own there.
+    assert {(c["manifest_id"], c["character_id"]) for c in found["characters"]} == {
+        (heroes["id"], barack["character_id"]),
+        (villains["id"], double["character_id"]),
+    }
+
     # Another owner's library is never searched, and alice's assets are not theirs to name.
     assert search_image(mallory, photos / "obama3.jpg")["matches"] == []
+    assert search_image(mallory, photos / "obama3.jpg")["characters"] == []
     assert mallory.post("/api/faces/search", json={"asset_id": barack["id"]}).status_code == 404
     assert mallory.get(f"/api/assets/{barack['id']}/similar").status_code == 404
+
+
+def image_at(url: str) -> Image.Image:
+    r = requests.get(url, timeout=10)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("image/")
+    return Image.open(io.BytesIO(r.content))
+
+
+def test_a_person_with_several_images_answers_as_one_character(alice: Api, photos: Path) -> None:
+    """Two photos of Obama in one manifest: a search finds both faces, and answers one character
+    for them (the cast's handle, name and primary face) with both images under it."""
+    cast = manifest_of_photos(
+        alice,
+        [
+            ("Obama", photos / "obama.jpg"),
+            ("Obama again", photos / "obama2.jpg"),
+            ("Biden", photos / "biden.jpg"),
+        ],
+    )
+    cast = process(alice, cast["id"])
+    obama = next(m for m in cast["cast"] if m["name"] == "Obama")
+    faces = {face_of(cast, "Obama")["id"], face_of(cast, "Obama again")["id"]}
+
+    def check(character: dict[str, Any], faces: set[str]) -> None:
+        assert (character["character_id"], character["handle"], character["name"]) == (
+            obama["character_id"],
+            obama["handle"],
+            "Obama",
+        )
+        assert (character["manifest_id"], character["manifest_name"]) == (cast["id"], cast["name"])
+        assert character["face_asset_id"] == obama["primary_face_asset_id"]
+        assert image_at(character["thumbnail_url"]).size[0] > 0
+        found = character["matches"]
+        assert {m["asset_id"] for m in found} == faces and len(found) == len(faces)
+        assert [m["similarity"] for m in found] == sorted((m["similarity"] for m in found), reverse=True)
+        assert character["similarity"] == found[0]["similarity"]
+        assert all(m["character_id"] == obama["character_id"] and m["thumbnail_url"] for m in found)
+
+    answer = search_image(alice, photos / "obama3.jpg")
+    assert {m["asset_id"] for m in answer["matches"]} == faces
+    (character,) = answer["characters"]  # Biden is nobody's match
+    check(character, faces)
+    # `limit` counts characters: one face among the matches, still both under the character.
+    narrow = search_image(alice, photos / "obama3.jpg", limit=1)
+    assert len(narrow["matches"]) == 1 and len(narrow["characters"]) == 1
+    check(narrow["characters"][0], faces)
+
+    # The same from another manifest's face, by asset: its own face left out, Obama grouped.
+    newcomer = process(alice, manifest_of_photos(alice, [("Newcomer", photos / "obama3.jpg")])["id"])
+    query_face = face_of(newcomer, "Newcomer")
+    similar = alice.get(f"/api/assets/{query_face['id']}/similar").json()
+    assert {m["asset_id"] for m in similar["matches"]} == faces
+    (character,) = similar["characters"]
+    check(character, faces)
+    by_asset = alice.post("/api/faces/search", json={"asset_id": asset_named(newcomer, "Newcomer")["id"]})
+    assert by_asset.status_code == 200, by_asset.text
+    assert [c["character_id"] for c in by_asset.json()["characters"]] == [obama["character_id"]]
 
 
 def test_a_deleted_face_or_manifest_leaves_the_search_at_once(
