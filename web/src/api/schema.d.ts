@@ -1235,6 +1235,33 @@ export interface components {
          * @enum {string}
          */
         Category: "CHARACTERS" | "ENVIRONMENTS" | "OBJECTS" | "STYLES" | "MIXED";
+        /** CharacterMatch */
+        CharacterMatch: {
+            /**
+             * Character Id
+             * @default null
+             */
+            character_id?: string | null;
+            /** Handle */
+            handle: string;
+            /** Name */
+            name: string;
+            /** Manifest Id */
+            manifest_id: string;
+            /** Manifest Name */
+            manifest_name: string;
+            /** Similarity */
+            similarity: number;
+            /** Face Asset Id */
+            face_asset_id: string;
+            /**
+             * Thumbnail Url
+             * @default null
+             */
+            thumbnail_url?: string | null;
+            /** Matches */
+            matches: components["schemas"]["FaceMatchOut"][];
+        };
         /** CharacterSeen */
         CharacterSeen: {
             /** Character Id */
@@ -1563,6 +1590,11 @@ export interface components {
              */
             face_group_id?: string | null;
             /**
+             * Character Id
+             * @default null
+             */
+            character_id?: string | null;
+            /**
              * Thumbnail Url
              * @default null
              */
@@ -1572,6 +1604,8 @@ export interface components {
         FaceSearchOut: {
             /** Matches */
             matches: components["schemas"]["FaceMatchOut"][];
+            /** Characters */
+            characters: components["schemas"]["CharacterMatch"][];
             /** Min Similarity */
             min_similarity: number;
             /** Faces In Query */
@@ -2310,6 +2344,11 @@ export interface components {
             updated_at: string;
             /** Project Id */
             project_id: string;
+            /**
+             * Cover Url
+             * @default null
+             */
+            cover_url?: string | null;
             /** Scenes */
             scenes: components["schemas"]["Scene"][];
         };
@@ -2398,6 +2437,11 @@ export interface components {
             updated_at: string;
             /** Project Id */
             project_id: string;
+            /**
+             * Cover Url
+             * @default null
+             */
+            cover_url?: string | null;
         };
         /**
          * ProjectStage

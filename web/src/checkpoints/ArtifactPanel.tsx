@@ -6,6 +6,7 @@ import { acceptedImages, useRules } from "../api/config";
 import { keys } from "../api/keys";
 import { multipart } from "../api/multipart";
 import { ContinuityBadge } from "../continuity/ContinuityBadge";
+import type { Person } from "../projects/characters";
 import { FrameFaces } from "../continuity/FrameFaces";
 import { PresenceStrip } from "../continuity/PresenceStrip";
 import { RepairControl } from "../repair/RepairControl";
@@ -17,7 +18,7 @@ type Artifact = Schemas["ArtifactOut"];
 
 /** A beat image or chunk clip with every version (the latest first shown), its continuity per
  * version, and what can be done to it: a new image (beats), a regeneration, making it a reference. */
-export function ArtifactPanel({ checkpointId, artifact }: { checkpointId: string; artifact: Artifact }) {
+export function ArtifactPanel({ checkpointId, artifact, people }: { checkpointId: string; artifact: Artifact; people?: Map<string, Person> }) {
   const versions = artifact.versions?.length ? artifact.versions : [artifact];
   const [shown, setShown] = useState<number | null>(null); // null: the latest
   const [taskId, setTaskId] = useState<string | null>(null); // the regeneration followed, if any
@@ -87,7 +88,7 @@ export function ArtifactPanel({ checkpointId, artifact }: { checkpointId: string
         </p>
       )}
       <p>
-        Continuity: <ContinuityBadge report={version.continuity} />
+        Continuity: <ContinuityBadge report={version.continuity} people={people} />
       </p>
       <div className="actions">
         <button type="button" onClick={() => regenerate.mutate()} disabled={regenerate.isPending || following}>

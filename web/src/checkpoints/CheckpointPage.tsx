@@ -2,7 +2,9 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
 import { must, problemOf } from "../api/answers";
 import { api, type Schemas } from "../api/client";
+import { useRules } from "../api/config";
 import { keys } from "../api/keys";
+import { useProjectPeople } from "../projects/queries";
 import { ArtifactPanel } from "./ArtifactPanel";
 import { PromoteForm } from "./PromoteForm";
 import { checkpointQuery } from "./queries";
@@ -18,6 +20,7 @@ export function CheckpointPage() {
   const path = { params: { path: { checkpoint_id: checkpointId } } };
   const client = useQueryClient();
   const { data: checkpoint, error } = useQuery(checkpointQuery(checkpointId));
+  const people = useProjectPeople(checkpoint?.project_id, useRules().terminal_project_statuses);
   // Continuing or checking again changes the checkpoint, and continuing its project's branch tree.
   const changed = () =>
     Promise.all([
@@ -72,7 +75,7 @@ export function CheckpointPage() {
       )}
       <div className="artifacts">
         {media.map((a) => (
-          <ArtifactPanel key={`${a.artifact_type}/${a.artifact_key}`} checkpointId={checkpoint.checkpoint_id} artifact={a} />
+          <ArtifactPanel key={`${a.artifact_type}/${a.artifact_key}`} checkpointId={checkpoint.checkpoint_id} artifact={a} people={people} />
         ))}
       </div>
       {media.length > 0 && (

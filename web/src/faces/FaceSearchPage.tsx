@@ -7,7 +7,8 @@ import { multipart } from "../api/multipart";
 import { ErrorNote } from "../ui/ErrorNote";
 import { DropZone } from "../ui/DropZone";
 
-/** Drop a photo of someone: every asset across the caller's library that shows that face. */
+/** Drop a photo of someone: who it is across the caller's library, as characters (their face, name,
+ * manifest and the images of them that match), most alike first. */
 export function FaceSearchPage() {
   const accept = acceptedImages(useRules());
   // A search sends a photo (the route takes JSON or a multipart upload; this is the upload), so it
@@ -31,19 +32,35 @@ export function FaceSearchPage() {
       </DropZone>
       <ErrorNote message={problemOf(search.error)} />
       {found && (
-        <section aria-label="Matches">
+        <section aria-label="Who it is">
           <p>
-            {found.matches.length} matches at {Math.round(found.min_similarity * 100)}% likeness or more
-            {found.faces_in_query > 1 && ` (the largest of ${found.faces_in_query} faces in the photo)`}.
+            {found.characters.length === 0
+              ? "Nobody in your library looks like this person"
+              : found.characters.length === 1
+                ? "One person in your library looks like this"
+                : `${found.characters.length} people in your library look like this, most alike first`}{" "}
+            ({Math.round(found.min_similarity * 100)}% likeness or more
+            {found.faces_in_query > 1 && `; the largest of the ${found.faces_in_query} faces in the photo was searched`}).
           </p>
-          <ul className="matches">
-            {found.matches.map((m) => (
-              <li key={m.asset_id} aria-label={`${m.manifest_name} ${m.manifest_tag}`}>
-                {m.thumbnail_url && <img src={m.thumbnail_url} alt={`${m.manifest_tag} ${m.name}`} />}
-                <span>
-                  <strong>{Math.round(m.similarity * 100)}%</strong> · <Link to={`/manifests/${m.manifest_id}`}>{m.manifest_name}</Link> ·{" "}
-                  {m.manifest_tag} {m.name}
-                </span>
+          <ul className="found-people">
+            {found.characters.map((c) => (
+              <li key={`${c.manifest_id}/${c.character_id ?? c.face_asset_id}`} aria-label={`${c.name} in ${c.manifest_name}`}>
+                {c.thumbnail_url ? <img className="face" src={c.thumbnail_url} alt={c.name} /> : <span className="face empty" aria-hidden="true" />}
+                <div>
+                  <p>
+                    <strong>{c.name}</strong> <span className="handle">{c.handle}</span> · {Math.round(c.similarity * 100)}% alike
+                  </p>
+                  <p className="meta">
+                    in <Link to={`/manifests/${c.manifest_id}?q=${encodeURIComponent(c.handle)}`}>{c.manifest_name}</Link>
+                  </p>
+                  <ul className="photos small" aria-label={`The images of ${c.name} that match`}>
+                    {c.matches.map((m) => (
+                      <li key={m.asset_id}>
+                        {m.thumbnail_url && <img className="thumb-square" src={m.thumbnail_url} alt={`${c.name}: ${m.name}, ${Math.round(m.similarity * 100)}% alike`} loading="lazy" />}
+                      </li>
+                    ))}
+                  </ul>
+                </div>
               </li>
             ))}
           </ul>

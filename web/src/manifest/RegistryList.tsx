@@ -1,50 +1,56 @@
 import { useWindowVirtualizer } from "@tanstack/react-virtual";
 import { useLayoutEffect, useMemo, useRef, useState } from "react";
-import type { Schemas } from "../api/client";
-import { AssetCard } from "./AssetCard";
-import { ASSET_TYPES } from "./upload";
+import { AssetTile } from "./AssetTile";
+import { CharacterCard } from "./CharacterCard";
+import type { Character, Section, Tile } from "./registry";
 
-type Asset = Schemas["AssetOut"];
-export type Row = { kind: "heading"; type: string; count: number } | { kind: "cards"; items: { asset: Asset; source?: Asset }[] };
+export type Row =
+  | { kind: "heading"; title: string; count: number }
+  | { kind: "characters"; items: Character[] }
+  | { kind: "tiles"; items: Tile[] };
 
-const CARD_MIN_PX = 320;
+const CHARACTER_MIN_PX = 340;
+const TILE_MIN_PX = 170;
 
-/** Sources first in their display order, each followed by the crops cut from it. */
-export function withCropsUnderSources(assets: Asset[]): { asset: Asset; source?: Asset }[] {
-  const byId = new Map(assets.map((a) => [a.id, a]));
-  const children = new Map<string, Asset[]>();
-  const roots: Asset[] = [];
-  for (const a of assets) {
-    const source = a.source_asset_id ? byId.get(a.source_asset_id) : undefined;
-    if (source) children.set(source.id, [...(children.get(source.id) ?? []), a]);
-    else roots.push(a);
-  }
-  return roots.flatMap((root) => [{ asset: root }, ...(children.get(root.id) ?? []).map((c) => ({ asset: c, source: root }))]);
+export interface Columns {
+  characters: number;
+  tiles: number;
 }
 
-/** The registry as rows: a heading per asset type, then its cards `columns` to a row. */
-export function registryRows(assets: Asset[], columns: number): Row[] {
-  return ASSET_TYPES.flatMap((type) => {
-    const ordered = withCropsUnderSources(assets.filter((a) => a.asset_type === type));
-    if (ordered.length === 0) return [];
-    const rows: Row[] = [{ kind: "heading", type, count: ordered.length }];
-    for (let i = 0; i < ordered.length; i += columns) rows.push({ kind: "cards", items: ordered.slice(i, i + columns) });
+export function columnsFor(width: number): Columns {
+  return { characters: Math.max(1, Math.floor(width / CHARACTER_MIN_PX)), tiles: Math.max(1, Math.floor(width / TILE_MIN_PX)) };
+}
+
+/** The sections as rows: a heading per section, then its cards so many to a row. */
+export function registryRows(sections: Section[], columns: Columns): Row[] {
+  return sections.flatMap((section): Row[] => {
+    const items = section.kind === "cast" ? section.characters : section.tiles;
+    const per = section.kind === "cast" ? columns.characters : columns.tiles;
+    const rows: Row[] = [{ kind: "heading", title: section.title, count: items.length }];
+    for (let i = 0; i < items.length; i += per) {
+      rows.push(section.kind === "cast" ? { kind: "characters", items: section.characters.slice(i, i + per) } : { kind: "tiles", items: section.tiles.slice(i, i + per) });
+    }
     return rows;
   });
 }
 
-/** Every asset, by type, in a window: only the rows on screen (and a few around) are in the page,
- * so a 1,000-asset registry shows its first cards as fast as a small one. */
-export function RegistryList({ assets }: { assets: Asset[] }) {
+/** The registry in a window: only the rows on screen (and a few around) are in the page, so a
+ * 1,000-asset manifest shows its first cards as fast as a small one. Which cards have their details
+ * open is kept here, so scrolling one away and back keeps it open. */
+export function RegistryList({ sections }: { sections: Section[] }) {
   const container = useRef<HTMLDivElement>(null);
-  const [columns, setColumns] = useState(3);
+  const [columns, setColumns] = useState<Columns>({ characters: 3, tiles: 5 });
   const [offset, setOffset] = useState(0);
+  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  const toggle = (id: string) => (isOpen: boolean) =>
+    setOpen((before) => (before.has(id) === isOpen ? before : isOpen ? new Set(before).add(id) : new Set([...before].filter((o) => o !== id))));
 
   useLayoutEffect(() => {
     const node = container.current;
     if (!node) return;
     const fit = () => {
-      setColumns(Math.max(1, Math.floor(node.clientWidth / CARD_MIN_PX)));
+      const next = columnsFor(node.clientWidth);
+      setColumns((before) => (before.characters === next.characters && before.tiles === next.tiles ? before : next));
       setOffset(node.getBoundingClientRect().top + window.scrollY);
     };
     fit();
@@ -53,10 +59,12 @@ export function RegistryList({ assets }: { assets: Asset[] }) {
     return () => watcher.disconnect();
   }, []);
 
-  const rows = useMemo(() => registryRows(assets, columns), [assets, columns]);
+  const rows = useMemo(() => registryRows(sections, columns), [sections, columns]);
   const virtualizer = useWindowVirtualizer({
     count: rows.length,
-    estimateSize: (i) => (rows[i].kind === "heading" ? 56 : 520),
+    estimateSize: (i) => (rows[i].kind === "heading" ? 56 : rows[i].kind === "characters" ? 300 : 320),
+    // A row's size is measured per layout: new columns make new rows, not stale sizes of old ones.
+    getItemKey: (i) => `${columns.characters}-${columns.tiles}-${i}`,
     overscan: 2,
     scrollMargin: offset,
   });
@@ -73,14 +81,22 @@ export function RegistryList({ assets }: { assets: Asset[] }) {
             className="registry-row"
             style={{ position: "absolute", top: 0, left: 0, width: "100%", transform: `translateY(${item.start - virtualizer.options.scrollMargin}px)` }}
           >
-            {row.kind === "heading" ? (
+            {row.kind === "heading" && (
               <h2>
-                {row.type} · {row.count}
+                {row.title} <span className="count">{row.count}</span>
               </h2>
-            ) : (
-              <div className="assets" style={{ gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))` }}>
-                {row.items.map(({ asset, source }) => (
-                  <AssetCard key={asset.id} asset={asset} sourceTag={source?.manifest_tag} />
+            )}
+            {row.kind === "characters" && (
+              <div className="cards" style={{ gridTemplateColumns: `repeat(${columns.characters}, minmax(0, 1fr))` }}>
+                {row.items.map((c) => (
+                  <CharacterCard key={c.member.character_id} character={c} open={open.has(c.member.character_id)} onToggle={toggle(c.member.character_id)} />
+                ))}
+              </div>
+            )}
+            {row.kind === "tiles" && (
+              <div className="cards" style={{ gridTemplateColumns: `repeat(${columns.tiles}, minmax(0, 1fr))` }}>
+                {row.items.map((t) => (
+                  <AssetTile key={t.asset.id} tile={t} open={open.has(t.asset.id)} onToggle={toggle(t.asset.id)} />
                 ))}
               </div>
             )}

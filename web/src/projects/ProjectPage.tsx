@@ -1,4 +1,5 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useMemo } from "react";
 import { Link, useParams } from "react-router";
 import { problemOf } from "../api/answers";
 import { useRules } from "../api/config";
@@ -9,7 +10,7 @@ import { FrameFaces } from "../continuity/FrameFaces";
 import { ForkPanel } from "../forks/ForkPanel";
 import { ProcessingPanel } from "../manifest/ProcessingPanel";
 import { useRunStatus } from "../manifest/queries";
-import { sceneChips } from "./characters";
+import { faceOf, peopleByHandle, sceneChips } from "./characters";
 import { RepairSettings } from "./RepairSettings";
 import { ScenePack } from "./ScenePack";
 import { continuityQuery, projectQuery, snapshotQuery } from "./queries";
@@ -32,6 +33,8 @@ export function ProjectPage() {
     enabled: Boolean(snapshotId),
     placeholderData: keepPreviousData, // the last report stays up while the next is read
   });
+
+  const people = useMemo(() => peopleByHandle(snapshot), [snapshot]);
 
   if (error && !project) return <Unavailable message={problemOf(error) ?? ""} back={{ to: "/projects", label: "Back to the projects" }} />;
   if (!project) return <Loading />;
@@ -81,7 +84,8 @@ export function ProjectPage() {
                 </p>
                 {checked && (
                   <p className="scene-continuity">
-                    Beat: <ContinuityBadge report={checked.beat?.report} /> Clip: <ContinuityBadge report={checked.chunk?.report} />
+                    Beat: <ContinuityBadge report={checked.beat?.report} people={people} /> Clip:{" "}
+                    <ContinuityBadge report={checked.chunk?.report} people={people} />
                   </p>
                 )}
                 {checked && (
@@ -125,10 +129,10 @@ export function ProjectPage() {
           </p>
           <ul className="cast-row" aria-label="Cast as it was">
             {(snapshot.cast ?? []).map((member) => {
-              const best = snapshot.assets.find((a) => a.id === member.best_reference_asset_id);
+              const face = faceOf(member, new Map(snapshot.assets.map((a) => [a.id, a])));
               return (
                 <li key={member.character_id}>
-                  {best?.thumbnail_url && <img className="face" src={best.thumbnail_url} alt={member.name} />}
+                  {face && <img className="face" src={face} alt={member.name} />}
                   <span>
                     {member.handle} · {member.name}
                   </span>

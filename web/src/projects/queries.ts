@@ -1,9 +1,11 @@
 // A project's reads: the project (polled until it finishes), its snapshot (written once, never
 // changed), its continuity (read again whenever the project changes) and its checkpoints.
-import { queryOptions } from "@tanstack/react-query";
+import { queryOptions, useQuery } from "@tanstack/react-query";
+import { useMemo } from "react";
 import { ApiError, must } from "../api/answers";
 import { api, type Schemas } from "../api/client";
 import { keys } from "../api/keys";
+import { type Person, peopleByHandle } from "./characters";
 
 export const PROJECT_POLL_MS = 3000;
 
@@ -64,4 +66,13 @@ export function packQuery(projectId: string, sceneIndex: number, snapshotId: str
         }),
       ),
   });
+}
+
+/** The cast of a project's snapshot by handle (name and face), for chips on any of its pages: the
+ * project and its snapshot are the project page's own reads (shared in the cache). */
+export function useProjectPeople(projectId: string | undefined, finished: readonly Schemas["ProjectStatus"][]): Map<string, Person> {
+  const { data: project } = useQuery({ ...projectQuery(projectId ?? "", finished), enabled: Boolean(projectId) });
+  const snapshotId = project?.snapshot_id ?? "";
+  const { data: snapshot } = useQuery({ ...snapshotQuery(projectId ?? "", snapshotId), enabled: Boolean(projectId && snapshotId) });
+  return useMemo(() => peopleByHandle(snapshot), [snapshot]);
 }

@@ -28,3 +28,19 @@ export function inWords(items: string[]): string {
   const last = items.at(-1) ?? "";
   return items.length > 1 ? `${items.slice(0, -1).join(", ")} or ${last}` : last;
 }
+
+/** A manifest's status, as a person says it. */
+export const MANIFEST_STATUS: Record<string, string> = {
+  DRAFT: "Draft",
+  PROCESSING: "Processing",
+  READY: "Ready",
+  ERROR: "Failed",
+};
+
+/** What each asset type holds, in the plural a filter offers. */
+export const TYPE_WORDS: Record<string, string> = {
+  CHARACTER: "People",
+  OBJECT: "Objects",
+  ENVIRONMENT: "Environments",
+  STYLE: "Styles",
+};

@@ -1,0 +1,124 @@
+import { useMutation } from "@tanstack/react-query";
+import { type FormEvent, useState } from "react";
+import { must, problemOf } from "../api/answers";
+import { api, type Schemas } from "../api/client";
+import { useManifestChanged } from "./queries";
+import { ASSET_TYPES } from "./upload";
+import { Views } from "./Views";
+import { ErrorNote } from "../ui/ErrorNote";
+import { Choice } from "../ui/Choice";
+
+type Asset = Schemas["AssetOut"];
+type AssetUpdate = Schemas["AssetUpdate"];
+type Answer = Promise<{ data?: unknown; error?: unknown; response: Response }>;
+type Field = "name" | "asset_type" | "reverse_prompt" | "visual_description";
+
+/** Everything a creator edits on one asset, saved at once, and the run's machinery beside it: what
+ * it found, what it cost, the asset's other angles, reprocess and delete. What is typed is kept apart
+ * from the server's values (no copy of them in state): once saved, the fields show the server's. */
+export function AssetEditor({ asset, sourceName }: { asset: Asset; sourceName?: string }) {
+  const [draft, setDraft] = useState<AssetUpdate>({});
+  const [state, setState] = useState<"idle" | "saving" | "saved">("idle");
+  const [problem, setProblem] = useState<string | null>(null);
+  const changed = useManifestChanged();
+  const path = { params: { path: { asset_id: asset.id } } };
+  // A save counts as done once the registry shows it: the manifest is read again before it settles.
+  const edit = useMutation({
+    mutationFn: (body: AssetUpdate) => must(api.PUT("/api/assets/{asset_id}", { ...path, body })),
+    onSuccess: () => changed(asset.manifest_id),
+  });
+  const act = useMutation({ mutationFn: (run: () => Answer) => must(run()), onSettled: () => changed(asset.manifest_id) });
+
+  const shown = (field: Field): string => (draft[field] as string | undefined) ?? asset[field] ?? "";
+  const edits = Object.fromEntries(Object.entries(draft).filter(([field, v]) => v !== (asset[field as Field] ?? ""))) as AssetUpdate;
+  const dirty = Object.keys(edits).length > 0;
+  const type = (field: Field) => (value: string) => {
+    setDraft((d) => ({ ...d, [field]: value }));
+    setState("idle");
+  };
+
+  function save(event: FormEvent) {
+    event.preventDefault();
+    setState("saving");
+    edit.mutateAsync(edits).then(
+      () => {
+        setDraft({});
+        setProblem(null);
+        setState("saved");
+      },
+      (e: unknown) => {
+        setProblem(problemOf(e));
+        setState("idle");
+      },
+    );
+  }
+  function perform(run: () => Answer, confirmText?: string) {
+    if (confirmText && !window.confirm(confirmText)) return;
+    act.mutateAsync(run).then(() => setProblem(null), (e: unknown) => setProblem(problemOf(e)));
+  }
+  const checks = asset.quality_checks ?? [];
+
+  return (
+    <section className="asset-editor" aria-label={`Edit ${asset.manifest_tag} ${asset.name}`}>
+      <div className="editor-head">
+        {asset.thumbnail_url && <img src={asset.thumbnail_url} alt="" loading="lazy" />}
+        <p className="meta">
+          <strong>{asset.name}</strong> ·
+          {asset.manifest_tag} · {asset.source === "extracted" ? `cut from ${sourceName ?? "a photo"}` : "upload"}
+          {asset.detection_class && ` · ${asset.detection_class} ${Math.round((asset.detection_confidence ?? 0) * 100)}%`}
+          {asset.quality_score != null && ` · quality ${Math.round(asset.quality_score * 100)}%`}
+          {` · processing $${(asset.processing_cost ?? 0).toFixed(4)}`}
+          {asset.duplicate_of && " · duplicate"}
+        </p>
+      </div>
+      <form onSubmit={save} className="asset-form">
+        <label>
+          Name
+          <input value={shown("name")} onChange={(e) => type("name")(e.target.value)} required maxLength={200} />
+        </label>
+        <Choice label="Type" value={shown("asset_type") as Schemas["AssetType"]} options={ASSET_TYPES} onChange={type("asset_type")} />
+        <label className="wide">
+          Reverse prompt
+          <textarea value={shown("reverse_prompt")} rows={3} onChange={(e) => type("reverse_prompt")(e.target.value)} />
+        </label>
+        <label className="wide">
+          Visual description
+          <textarea value={shown("visual_description")} rows={2} onChange={(e) => type("visual_description")(e.target.value)} />
+        </label>
+        <p className="wide">
+          <button type="submit" disabled={!dirty || state === "saving"}>
+            Save
+          </button>{" "}
+          <span aria-live="polite" className="save-state">
+            {state === "saving" ? "Saving…" : state === "saved" && !dirty ? "Saved" : dirty ? "Unsaved changes" : ""}
+          </span>
+        </p>
+      </form>
+      {checks.map((c) => (
+        <p key={c.code} className={c.severity === "warning" ? "warning" : "note"}>
+          {c.severity === "warning" && "⚠ "}
+          {c.message}
+        </p>
+      ))}
+      {asset.identity_note && <p className="note">{asset.identity_note}</p>}
+      {(asset.identity_suggestions ?? []).map((s) => (
+        <p key={s.asset_id} className="note">
+          Looks like {s.manifest_tag} ({Math.round(s.similarity * 100)}% alike){" "}
+          <button type="button" onClick={() => perform(() => api.PUT("/api/assets/{asset_id}", { ...path, body: { identity_of: s.asset_id } }))}>
+            Same person
+          </button>
+        </p>
+      ))}
+      {!asset.source_asset_id && <Views asset={asset} />}
+      <div className="actions">
+        <button type="button" onClick={() => perform(() => api.POST("/api/assets/{asset_id}/reprocess", path))}>
+          Reprocess
+        </button>
+        <button type="button" className="danger" onClick={() => perform(() => api.DELETE("/api/assets/{asset_id}", path), `Delete ${asset.manifest_tag} ${asset.name}?`)}>
+          Delete
+        </button>
+      </div>
+      <ErrorNote message={problem} />
+    </section>
+  );
+}

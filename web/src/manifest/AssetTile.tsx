@@ -1,0 +1,30 @@
+import { AssetEditor } from "./AssetEditor";
+import type { Tile } from "./registry";
+
+/** An object, place, style, or a person the run could not make a character of: the whole image
+ * (never cut to fit), its name and tag; editing behind "Details". */
+export function AssetTile({ tile, open, onToggle }: { tile: Tile; open: boolean; onToggle: (open: boolean) => void }) {
+  const { asset, source } = tile;
+  const warned = (asset.quality_checks ?? []).some((c) => c.severity === "warning") || Boolean(asset.upload_error);
+  return (
+    <article className="asset" aria-label={`${asset.manifest_tag} ${asset.name}`}>
+      {asset.thumbnail_url ? (
+        <img className="thumb" src={asset.thumbnail_url} alt={asset.name} loading="lazy" />
+      ) : (
+        <div className="thumb empty" role="img" aria-label={`${asset.name}: no image yet`}>
+          …
+        </div>
+      )}
+      <h3>{asset.name}</h3>
+      <p className="meta">
+        <span className="handle">{asset.manifest_tag}</span>
+        {source && <> · cut from {source.name}</>}
+        {warned && <span className="badge">needs a look</span>}
+      </p>
+      <details className="details" open={open} onToggle={(e) => onToggle(e.currentTarget.open)}>
+        <summary>Details</summary>
+        {open && <AssetEditor asset={asset} sourceName={source?.name} />}
+      </details>
+    </article>
+  );
+}
