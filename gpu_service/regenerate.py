@@ -138,7 +138,7 @@ def _generate(order: Order) -> int:
         }
 
     written, created = checkpoints.add_version(
-        order.checkpoint_id,
+        checkpoint,
         order.artifact_type,
         order.artifact_key,
         version,

@@ -8,7 +8,9 @@ An artifact changes in place: a new version is one commit that updates the artif
 condition that it is still what was read (optimistic concurrency: a concurrent edit makes the
 loser read again and take the next number), creates the version document (a number is never
 written twice) and bumps the checkpoint's revision. Regenerations add a marker named after their
-job in the same commit, so a job delivered twice adds one version.
+job in the same commit, so a job delivered twice adds one version. Every version of every artifact
+is written here (`first_version`, `add_version`): an image version moves its project's cover in
+the same commit when the cover rule says so (common/projects/covers.py).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from common.continuity.report import first_check
 from common.errors import Conflict, NotFound
 from common.gcp import db
 from common.ids import derived_id
-from common.projects import branches
+from common.projects import branches, covers
 from common.projects import projects as project_ops
 from common.projects.models import Project
 from common.records import utcnow
@@ -161,28 +163,46 @@ def first_version(checkpoint: Checkpoint, version: ArtifactVersion) -> tuple[Art
     ref = artifact_ref(checkpoint.id, version.artifact_type, version.artifact_key)
     now = utcnow()
     artifact = Artifact(**version.model_dump(), checkpoint_id=checkpoint.id, updated_at=now)
-    batch = db.client().batch()
-    batch.create(ref, artifact.model_dump(mode="python"))
-    batch.create(
-        version_ref(checkpoint.id, version.artifact_type, version.artifact_key, 1),
-        version.model_dump(mode="python"),
-    )
-    try:
-        batch.commit(retry=db.CONTENDED)
-    except exceptions.AlreadyExists:
-        existing = get_artifact(checkpoint.id, version.artifact_type, version.artifact_key)
-        if existing.version == 1 and existing.digest == version.digest:
-            return existing, False
-        raise Conflict(
-            f"{version.artifact_type.value} {version.artifact_key} is already recorded on this checkpoint; "
-            "artifacts change through edits"
-        ) from None
-    return artifact, True
+    for attempt in range(MAX_VERSION_ATTEMPTS):
+        batch = db.client().batch()
+        batch.create(ref, artifact.model_dump(mode="python"))
+        batch.create(
+            version_ref(checkpoint.id, version.artifact_type, version.artifact_key, 1),
+            version.model_dump(mode="python"),
+        )
+        _stage_cover(batch, checkpoint, version)
+        try:
+            batch.commit(retry=db.CONTENDED)
+        except exceptions.AlreadyExists:
+            existing = get_artifact(checkpoint.id, version.artifact_type, version.artifact_key)
+            if existing.version == 1 and existing.digest == version.digest:
+                return existing, False
+            raise Conflict(
+                f"{version.artifact_type.value} {version.artifact_key} is already recorded on this "
+                "checkpoint; artifacts change through edits"
+            ) from None
+        except exceptions.FailedPrecondition:  # the project changed since its cover was read
+            _jitter(attempt)
+            continue
+        return artifact, True
+    raise Conflict("the project kept changing while this artifact was recorded; try again")
+
+
+def _stage_cover(batch: firestore.WriteBatch, checkpoint: Checkpoint, version: ArtifactVersion) -> None:
+    """A beat image's version (beat n is scene n) may become its project's cover, in this commit."""
+    if version.artifact_type != ArtifactType.BEAT_IMAGE or not version.media_path:
+        return
+    if version.artifact_key.isdigit():
+        covers.stage(batch, checkpoint.project_id, int(version.artifact_key), version.media_path)
+
+
+def _jitter(attempt: int) -> None:
+    time.sleep(random.uniform(0, 0.02 * min(attempt + 1, 10)))  # noqa: S311 - jitter, not security
 
 
 # ---------------------------------------------------------------- versions
 def add_version(
-    checkpoint_id: str,
+    checkpoint: Checkpoint,
     artifact_type: ArtifactType,
     key: str,
     make: Callable[[Artifact], dict[str, Any]],
@@ -194,11 +214,13 @@ def add_version(
     """Write the artifact's next version from `make(current)`; returns (artifact, written).
 
     `make` returns the version's fields (generator, content or media, prompt, cost, digest) and
-    is called again whenever a concurrent writer got there first. With a `job_id`, a second write
+    is called again whenever a concurrent writer got there first (or the project changed while an
+    image moved its cover: common/projects/covers.py). With a `job_id`, a second write
     for the same job (or the same `marker`: a repair's job and attempt) writes nothing and returns
     the artifact as it is. `checked`: the version starts with a pending continuity report (its
     check is queued or run by the caller: common/continuity/checks.py).
     """
+    checkpoint_id = checkpoint.id
     ref = artifact_ref(checkpoint_id, artifact_type, key)
     applied = marker or job_id
     marker_ref = (
@@ -233,12 +255,13 @@ def add_version(
         batch.update(checkpoint_ref(checkpoint_id), tally)
         if marker_ref is not None:
             batch.create(marker_ref, {"version": version.version, "at": now})
+        _stage_cover(batch, checkpoint, version)
         try:
             batch.commit(retry=db.CONTENDED)
         except (exceptions.FailedPrecondition, exceptions.AlreadyExists):
             if marker_ref is not None and marker_ref.get().exists:
                 return get_artifact(checkpoint_id, artifact_type, key), False
-            time.sleep(random.uniform(0, 0.02 * min(attempt + 1, 10)))  # noqa: S311 - jitter, not security
+            _jitter(attempt)
             continue
         return Artifact(**fields, checkpoint_id=checkpoint_id, updated_at=now), True
     raise Conflict("the artifact kept changing while this edit was written; try again")

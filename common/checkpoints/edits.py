@@ -99,7 +99,7 @@ def edit_spec(checkpoint: Checkpoint, patch: SpecPatch) -> Artifact:
         content = spec.model_dump(mode="json")
         return {"generator": "edit", "content": content, "digest": spec_digest(content), "prompt": None}
 
-    artifact, _ = ops.add_version(checkpoint.id, ArtifactType.SPEC, SPEC_KEY, merged)
+    artifact, _ = ops.add_version(checkpoint, ArtifactType.SPEC, SPEC_KEY, merged)
     return artifact
 
 
@@ -124,7 +124,7 @@ def upload_beat_image(checkpoint: Checkpoint, beat_index: int, data: bytes) -> A
 
     checked = checks.checked(checkpoint, ArtifactType.BEAT_IMAGE)
     try:
-        artifact, _ = ops.add_version(checkpoint.id, ArtifactType.BEAT_IMAGE, key, uploaded, checked=checked)
+        artifact, _ = ops.add_version(checkpoint, ArtifactType.BEAT_IMAGE, key, uploaded, checked=checked)
     except Exception:
         media.discard(path)
         raise

@@ -96,7 +96,10 @@ def plan(now: datetime | None = None) -> Plan:
         s.id: s.to_dict() or {} for s in db.manifests().select(["deleted_at", "contact_sheet_path"]).stream()
     }
     found.expired_manifests = [i for i, m in manifests.items() if _expired(m, now)]
-    projects = {s.id: s.to_dict() or {} for s in db.projects().select(["deleted_at", "snapshot_id"]).stream()}
+    projects = {
+        s.id: s.to_dict() or {}
+        for s in db.projects().select(["deleted_at", "snapshot_id", "cover_path"]).stream()
+    }
     found.expired_projects = [i for i, p in projects.items() if _expired(p, now)]
 
     assets = {
@@ -143,7 +146,13 @@ def plan(now: datetime | None = None) -> Plan:
         if s.id not in needed and _before((s.to_dict() or {}).get("pinned_at"), settled_before)
     ]
     staying = {s.id for s in pinned} - {folder for folder, _ in found.stale_pins}
-    found.orphan_objects = _orphan_objects(assets, manifests, found, staying, settled_before)
+    # A fork's cover may be its parent's checkpoint media: it stays while the fork lives.
+    covers = {
+        p["cover_path"]
+        for i, p in projects.items()
+        if p.get("cover_path") and i not in found.expired_projects
+    }
+    found.orphan_objects = _orphan_objects(assets, manifests, found, staying, settled_before, covers=covers)
     return found
 
 
@@ -171,9 +180,12 @@ def _orphan_objects(
     found: Plan,
     staying_pins: set[str],
     settled_before: datetime,
+    *,
+    covers: set[str],
 ) -> list[tuple[str, str]]:
     """Objects older than the grace period that no record references (records the plan removes do
-    not count) and that no pin that stays protects."""
+    not count; `covers`: the cover_path of every project that stays) and that no pin that stays
+    protects."""
     cfg = settings()
     going_assets = set(found.orphan_assets) | {
         i for i, a in assets.items() if a.get("manifest_id") in found.expired_manifests
@@ -184,6 +196,7 @@ def _orphan_objects(
         m.get("contact_sheet_path") for i, m in manifests.items() if i not in found.expired_manifests
     }
     referenced |= _checkpoint_media(exclude_projects=set(found.expired_projects))
+    referenced |= covers
     out = []
     places = (
         (cfg.uploads_bucket, "manifests/"),
@@ -329,6 +342,8 @@ def referenced(bucket_name: str, path: str) -> bool:
     if path.startswith("manifests/"):
         query = db.manifests().where(filter=FieldFilter("contact_sheet_path", "==", path)).limit(1)
         return any(True for _ in query.stream())
+    if any(True for _ in db.projects().where(filter=FieldFilter("cover_path", "==", path)).limit(1).stream()):
+        return True  # a project's cover (a fork's may be media of its parent's checkpoint)
     checkpoint_id = path.split("/")[1] if path.count("/") >= 2 else ""
     versions = (
         db.checkpoints().document(checkpoint_id).collection(db.VERSIONS).select(["media_path"]).stream()

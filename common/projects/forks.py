@@ -26,7 +26,7 @@ from common.ids import new_id
 from common.jobs import lifecycle
 from common.jobs.models import ManifestJob
 from common.library import manifests as manifest_ops
-from common.projects import branches, fork_assets, projects, snapshots
+from common.projects import branches, covers, fork_assets, projects, snapshots
 from common.projects.invalidation import Invalidation, invalidate
 from common.projects.models import (
     TERMINAL_STATUSES,
@@ -135,7 +135,10 @@ def _invalidation(
 
 # ---------------------------------------------------------------- 2. build
 def _new_project(parent: Project, request: ForkRequest, result: Invalidation) -> Project:
+    """The fork's record; it shows its parent's cover (the same object) while it inherits the
+    scene the cover is of, until it records an image that replaces it."""
     now = utcnow()
+    inherited = covers.inherits(parent.cover_scene, result.scene_copy_boundary)
     return Project(
         id=new_id(),
         owner_id=parent.owner_id,
@@ -147,6 +150,8 @@ def _new_project(parent: Project, request: ForkRequest, result: Invalidation) ->
         stage=result.resume_stage,
         status=ProjectStatus.PENDING,
         auto_continue=parent.auto_continue,
+        cover_path=parent.cover_path if inherited else None,
+        cover_scene=parent.cover_scene if inherited else None,
         created_at=now,
         updated_at=now,
     )

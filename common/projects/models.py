@@ -103,10 +103,15 @@ class Project(ProjectPublic):
     id: str
     owner_id: str
     deleted_at: datetime | None = None
+    # The cover (common/projects/covers.py): the latest image of the first scene that has one, in
+    # the derived bucket (a fork's may be its parent's object), and that scene's index.
+    cover_path: str | None = None
+    cover_scene: int | None = None
 
 
 class ProjectOut(ProjectPublic):
     project_id: str
+    cover_url: str | None = None  # the signed URL of the cover image; None until a scene has an image
 
 
 class ProjectDetail(ProjectOut):

@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+import requests
 from google.cloud.firestore import FieldFilter
 
 from common.gcp import cdn, db, storage
@@ -24,6 +25,7 @@ from common.maintenance import sweep
 from common.records import utcnow
 from tests.support.api import Api, jpeg
 from tests.support.checkpoints import checkpoint, detail
+from tests.support.forks import finished_project
 
 
 def later() -> datetime:
@@ -178,6 +180,38 @@ def test_records_written_during_the_sweep_keep_what_they_reference(
     assert db.object_pins().document(folder).get().exists
     assert outcome.kept["assets"] >= 1 and outcome.kept["objects"] >= 1 and outcome.kept["pins"] >= 1
     assert alice.get(f"/api/manifests/{copy_id}").json()["assets"][0]["id"] == copied[0].id
+
+
+def test_a_forks_cover_outlives_its_parent(alice: Api, pipeline: Api) -> None:
+    """A fork's inherited cover is its parent's checkpoint media (never copied): when the deleted
+    parent goes with its checkpoints, that one object stays while the fork lives; the rest goes."""
+    parent = finished_project(alice, pipeline, None)
+    parent_checkpoint = checkpoint(pipeline, parent["project_id"], 2)
+    media = {
+        a["artifact_key"]: object_of(a["media_url"]) for a in detail(alice, parent_checkpoint)["artifacts"]
+    }
+    body = {"scene_edits": {"2": {"storyboard_text": "a new ending"}}}
+    fork = alice.post(f"/api/projects/{parent['project_id']}/fork", json=body).json()
+    assert alice.delete(f"/api/projects/{parent['project_id']}").status_code == 200
+
+    found = sweep.plan(now=later())
+    assert parent["project_id"] in found.expired_projects
+    objects = {path for _, path in found.orphan_objects}
+    assert media["0"] not in objects and {media["1"], media["2"]} <= objects
+    assert sweep.referenced(settings().derived_bucket, media["0"])
+    sweep.apply(found)
+    assert not db.checkpoints().document(parent_checkpoint).get().exists
+    derived = settings().derived_bucket
+    assert exists(media["0"], derived) and not exists(media["1"], derived)
+    cover = alice.get(f"/api/projects/{fork['project_id']}").json()["cover_url"]
+    assert object_of(cover) == media["0"]
+    fetched = requests.get(cover, timeout=10)
+    assert fetched.status_code == 200 and fetched.headers["content-type"].startswith("image/")
+
+
+def object_of(url: str) -> str:
+    """The derived bucket's object a signed URL opens."""
+    return unquote(url.split(f"/{cdn.bucket_alias(settings().derived_bucket)}/", 1)[1].partition("?")[0])
 
 
 @pytest.mark.after_suite

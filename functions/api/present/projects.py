@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from common.checkpoints import media
 from common.gcp import cdn
 from common.gcp.config import settings
 from common.library import cast
@@ -25,7 +26,12 @@ _PROJECT_FIELDS = set(ProjectPublic.model_fields)
 
 
 def project_out(project: Project) -> ProjectOut:
-    return ProjectOut(project_id=project.id, **project.model_dump(include=_PROJECT_FIELDS))
+    """Signing the cover's URL is an HMAC, no read: a page of projects costs its query alone."""
+    return ProjectOut(
+        project_id=project.id,
+        cover_url=media.url(project.cover_path),
+        **project.model_dump(include=_PROJECT_FIELDS),
+    )
 
 
 def project_detail(project: Project, scenes: list[Scene]) -> ProjectDetail:
