@@ -337,8 +337,18 @@ def test_a_project_from_a_manifest_shows_its_scenes_characters_snapshot_and_cont
 
     page, problems = _signed_in(browser, base_url, uid, path="/projects")
     form = page.get_by_role("form", name="New project")
-    form.get_by_label("Prompt").fill("two men debate at dawn")
+    form.get_by_label("Manifest").locator(f"option[value='{manifest['id']}']").wait_for(state="attached")
     assert form.get_by_label("Manifest").input_value() == manifest["id"]  # the READY one, preselected
+    # "@" offers the manifest's cast by face and name; Enter writes the one chosen as the server reads it.
+    prompt = form.get_by_label("Prompt")
+    prompt.press_sequentially("@Bi")
+    offered = form.get_by_role("listbox", name="Characters to name").get_by_role("option")
+    offered.first.wait_for()
+    assert [" ".join(t.split()) for t in offered.all_inner_texts()] == [f"Biden {handles['Biden']}"]
+    _shot(page, "new-project", tmp_path)
+    prompt.press("Enter")
+    assert prompt.input_value() == "@Biden "
+    prompt.fill("two men debate at dawn")
     form.get_by_label("Manifest").select_option(
         label=f"Cast · v{ready['version']} · {ready['asset_count']} assets"
     )
@@ -374,6 +384,22 @@ def test_a_project_from_a_manifest_shows_its_scenes_characters_snapshot_and_cont
     assert "ok" in first.locator("[data-status]").first.inner_text()
     snapshot = page.get_by_role("list", name="Cast as it was")
     assert snapshot.get_by_role("listitem").count() == 2
+    # The result on the first screen, at 1280 and 390 px: scene 1's frame, not a form.
+    for width, height in ((1280, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(250)
+        box = first.get_by_role("img", name="Scene 1, its latest beat").bounding_box()
+        assert box["y"] < height, f"scene 1's frame starts below the first screen at {width} px"
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # The projects list shows each project by its first frame (scene 1's latest beat).
+    page.get_by_role("navigation", name="Studio").get_by_role("link", name="Projects").click()
+    cover = page.get_by_role("img", name="two men debate at dawn: its first frame")
+    cover.wait_for()
+    assert cover.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
+    _shot(page, "projects", tmp_path)
+    page.go_back()
+    page.get_by_role("heading", name="two men debate at dawn", level=1).wait_for()
     # Scene 1's reference pack: both men, each with why, before either has a second image.
     second.get_by_text("References for this scene").click()
     pack = second.get_by_role("list", name="References of scene 2")

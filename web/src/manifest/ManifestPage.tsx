@@ -71,7 +71,7 @@ function ManifestView({ manifest }: { manifest: Schemas["ManifestDetail"] }) {
         )}
       </p>
       <ProcessingPanel manifestId={manifest.id} />
-      <details className="add-photos" open={adding} onToggle={(e) => setAdding(e.currentTarget.open)}>
+      <details className="opener add-photos" open={adding} onToggle={(e) => setAdding(e.currentTarget.open)}>
         <summary>Add photos</summary>
         <Uploader manifestId={manifest.id} category={manifest.category} />
       </details>

@@ -5,6 +5,8 @@ import { must, problemOf } from "../api/answers";
 import { api } from "../api/client";
 import { keys } from "../api/keys";
 import { manifestListQuery } from "../library/queries";
+import { manifestQuery } from "../manifest/queries";
+import { PromptField } from "./PromptField";
 import { ErrorNote } from "../ui/ErrorNote";
 
 /** Start a project, on a READY manifest of the caller's (an immutable snapshot of it) or none. */
@@ -16,6 +18,8 @@ export function GenerateForm() {
   // Until one is chosen, the READY manifest used most recently (or, never used, changed most recently).
   const recent = (m: (typeof ready)[number]) => m.last_used_at ?? m.updated_at ?? "";
   const manifestId = chosen ?? [...ready].sort((a, b) => recent(b).localeCompare(recent(a)))[0]?.id ?? "";
+  // The chosen manifest's cast, for "@" in the prompt: read once one is typed, not for every visit.
+  const { data: manifest } = useQuery({ ...manifestQuery(manifestId), enabled: Boolean(manifestId) && prompt.includes("@") });
   const navigate = useNavigate();
   const client = useQueryClient();
   const generate = useMutation({
@@ -35,10 +39,7 @@ export function GenerateForm() {
 
   return (
     <form className="create generate" onSubmit={submit} aria-label="New project">
-      <label className="wide">
-        Prompt
-        <textarea value={prompt} onChange={(e) => setPrompt(e.target.value)} required rows={2} />
-      </label>
+      <PromptField value={prompt} onChange={setPrompt} manifest={manifest} mentionable={Boolean(manifestId)} />
       <label>
         Style
         <input value={style} onChange={(e) => setStyle(e.target.value)} maxLength={2000} />

@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import { Link } from "react-router";
 import { problemOf } from "../api/answers";
 import { GenerateForm } from "./GenerateForm";
@@ -6,28 +7,46 @@ import { projectsQuery } from "./queries";
 import { ErrorNote } from "../ui/ErrorNote";
 import { PROJECT_STAGE, PROJECT_STATUS } from "../ui/words";
 
+/** The caller's projects, each by its first frame; a new project is one line away ("New project"),
+ * open at once when there is none yet. */
 export function ProjectsPage() {
   const { data: projects, error } = useQuery(projectsQuery);
   return (
     <main>
       <h1>Projects</h1>
-      <h2>New project</h2>
-      <GenerateForm />
-      <h2>Your projects</h2>
+      {/* Mounted once the list is read: a first project's form is open, others' folded. */}
+      {projects && <NewProject open={projects.length === 0} />}
       <ErrorNote message={problemOf(error)} />
       {projects?.length === 0 && <p className="empty-note">No projects yet: write a prompt above, pick a manifest so its characters stay the same in every shot, and Generate.</p>}
-      <ul className="projects" aria-label="Projects">
-        {(projects ?? []).map((p) => (
-          <li key={p.project_id}>
-            <Link to={`/projects/${p.project_id}`}>{p.title || p.prompt}</Link>
-            <span className="meta">
-              {" "}
-              · {PROJECT_STATUS[p.status ?? "pending"] ?? p.status} · {PROJECT_STAGE[p.stage ?? ""] ?? p.stage} · {p.branch}
-              {p.parent_project_id && " · fork"}
-            </span>
-          </li>
-        ))}
+      <ul className="project-cards" aria-label="Projects">
+        {(projects ?? []).map((p) => {
+          const title = p.title || p.prompt;
+          return (
+            <li key={p.project_id}>
+              {p.cover_url ? (
+                <img className="cover" src={p.cover_url} alt={`${title}: its first frame`} loading="lazy" />
+              ) : (
+                <span className="cover empty">No frame yet</span>
+              )}
+              <Link to={`/projects/${p.project_id}`}>{title}</Link>
+              <span className="meta">
+                {PROJECT_STATUS[p.status ?? "pending"] ?? p.status} · {PROJECT_STAGE[p.stage ?? ""] ?? p.stage} · {p.branch}
+                {p.parent_project_id && " · fork"}
+              </span>
+            </li>
+          );
+        })}
       </ul>
     </main>
+  );
+}
+
+function NewProject({ open: first }: { open: boolean }) {
+  const [open, setOpen] = useState(first);
+  return (
+    <details className="opener new-project" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>New project</summary>
+      <GenerateForm />
+    </details>
   );
 }

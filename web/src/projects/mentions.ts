@@ -1,0 +1,39 @@
+// Naming a character in a prompt: "@Ob" offers the manifest's cast members whose name or handle
+// starts so, and picking one writes how the server's reference pack reads a name (common/projects/
+// references.py: a tag like CHAR_01, or @Name where the name is one word no one else in the cast has).
+import type { Schemas } from "../api/client";
+
+type Member = Schemas["CastMember"];
+
+/** The "@…" being typed just before the caret: where it starts and what follows the @. */
+export function mentionAt(text: string, caret: number): { start: number; query: string } | null {
+  const found = /(?:^|[^\w@])@([\w-]*)$/.exec(text.slice(0, caret));
+  if (!found) return null;
+  return { start: caret - found[1].length - 1, query: found[1] };
+}
+
+const ONE_WORD = /^[^\W\d_][\w-]*$/u;
+
+/** How a prompt names this member so the server finds them: @Name when that names only them, else
+ * their handle (which always does). */
+export function mentionOf(member: Member, cast: Member[]): string {
+  const same = cast.filter((m) => m.name.toLowerCase() === member.name.toLowerCase());
+  return ONE_WORD.test(member.name) && same.length === 1 ? `@${member.name}` : member.handle;
+}
+
+/** The cast members a query may mean, names starting so first, then handles; at most `limit`. */
+export function candidates(cast: Member[], query: string, limit = 6): Member[] {
+  const q = query.toLowerCase();
+  const byName = cast.filter((m) => m.name.toLowerCase().startsWith(q));
+  const byHandle = cast.filter((m) => !byName.includes(m) && m.handle.toLowerCase().startsWith(q));
+  const inside = cast.filter((m) => !byName.includes(m) && !byHandle.includes(m) && q && m.name.toLowerCase().includes(q));
+  return [...byName, ...byHandle, ...inside].slice(0, limit);
+}
+
+/** The text with the mention being typed replaced by `mention` and a space, and the caret after it. */
+export function insertMention(text: string, at: { start: number; query: string }, mention: string): { text: string; caret: number } {
+  const end = at.start + 1 + at.query.length;
+  const rest = text.slice(end);
+  const spaced = rest.startsWith(" ") ? mention : `${mention} `;
+  return { text: text.slice(0, at.start) + spaced + rest, caret: at.start + spaced.length + (rest.startsWith(" ") ? 1 : 0) };
+}
