@@ -59,11 +59,26 @@ def _accessible(page: Any, name: str) -> None:
         # Evaluated by the browser's devtools protocol: the app's CSP (script-src 'self') stays on.
         page.evaluate(f"() => {{ {AXE.read_text()}\n }}")
     found = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG)
+    ran = {
+        rule["id"] for kind in ("passes", "violations", "incomplete", "inapplicable") for rule in found[kind]
+    }
+    assert "target-size" in ran, "axe ran without WCAG 2.2's target size rule"
     broken = [
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
         for v in found["violations"]
     ]
     assert broken == [], f"{name}: {broken}"
+
+
+# Controls smaller than 24 x 24 px (WCAG 2.5.8's minimum): buttons, fields, disclosures, options.
+SMALL_TARGETS = """() => [...document.querySelectorAll(
+    'button, select, summary, textarea, [role="option"], '
+    + 'input:not([type="checkbox"]):not([type="radio"]):not([type="hidden"])')]
+  .filter((e) => e.getClientRects().length > 0)
+  .map((e) => [e, e.getBoundingClientRect()])
+  .filter(([, r]) => r.width < 24 || r.height < 24)
+  .slice(0, 5)
+  .map(([e, r]) => `${e.tagName} "${e.textContent.trim().slice(0, 30)}" ${r.width}x${r.height}`)"""
 
 
 def _fits(page: Any, name: str) -> None:
@@ -74,6 +89,7 @@ def _fits(page: Any, name: str) -> None:
         page.wait_for_timeout(250)  # layouts that follow the window's size settle first
         wide = page.evaluate("document.documentElement.scrollWidth")
         assert wide <= width, f"{name} at {width} px is {wide} px wide: {page.evaluate(PAST_THE_EDGE)}"
+        assert page.evaluate(SMALL_TARGETS) == [], f"{name} at {width} px: controls under 24 px"
     page.set_viewport_size(before)
 
 
@@ -447,6 +463,11 @@ def test_a_project_from_a_manifest_shows_its_scenes_characters_snapshot_and_cont
     # The faces the check found are named on the frame: Obama, asked for, with a box.
     assert beat.get_by_label("Faces in the frame").inner_text() == f"Obama ({handles['Obama']})"
     assert beat.locator("svg.face-boxes rect.cast").count() == 1
+    # Named on the frame and in its alt text; the keyboard reaches each name, which lights its box.
+    assert beat.locator("svg.face-boxes text").all_text_contents() == ["Obama"]
+    assert beat.get_by_role("img", name=f"Beat 2, version 1: Obama ({handles['Obama']})").count() == 1
+    beat.get_by_label("Faces in the frame").get_by_role("button").first.focus()
+    assert beat.locator("g.face-box-group.lit rect.cast").count() == 1
     _shot(page, "checkpoint-beats", tmp_path)
     # Dark where the system asks for it (axe checks its contrast too), or where the person chose
     # it: kept across a reload, and back to the system's with "System".

@@ -28,19 +28,45 @@ export function namedFaces(report: Report | null | undefined, frame: number): Na
     });
 }
 
-/** A beat image with a box on every face its continuity check found, and the faces named below. */
+/** An image's natural size and the width its picture takes on screen (object-fit: contain). */
+function shownSize(img: HTMLImageElement): [number, number, number] {
+  const [w, h] = [img.naturalWidth, img.naturalHeight];
+  return [w, h, Math.min(img.clientWidth, (img.clientHeight * w) / Math.max(1, h))];
+}
+
+/** A word over a face's box: the character's name, or what is wrong with the face. */
+function shortLabel({ face, tone, label }: NamedFace, report: Report | null | undefined): string {
+  const character = (report?.characters ?? []).find((c) => c.character_id === face.character_id);
+  if (tone === "cast") return character?.name ?? label;
+  if (tone === "unsure") return "?";
+  return character ? `${character.name}?` : "unknown";
+}
+
+/** A beat image with a box and a name on every face its continuity check found, and the faces
+ * named below it (in its alt text too): each name, focused or pointed at, lights its box. */
 export function FrameFaces({ src, alt, report }: { src: string; alt: string; report: Report | null | undefined }) {
-  const [size, setSize] = useState<[number, number] | null>(null);
+  const [size, setSize] = useState<[number, number, number] | null>(null); // natural width, height; shown width
+  const [lit, setLit] = useState<number | null>(null);
   const faces = namedFaces(report, 0);
+  const described = faces.length ? `${alt}: ${faces.map((f) => f.label).join("; ")}` : alt;
+  // A label about 13 px high as shown, in the image's own pixels (the boxes' coordinates).
+  const type = size ? Math.round((13 * size[0]) / Math.max(1, size[2])) : 13;
   return (
     <figure className="framed">
       <div className="frame">
-        <img className="keyframe" src={src} alt={alt} onLoad={(e) => setSize([e.currentTarget.naturalWidth, e.currentTarget.naturalHeight])} />
+        <img className="keyframe" src={src} alt={described} onLoad={(e) => setSize(shownSize(e.currentTarget))} />
         {size && faces.length > 0 && (
           <svg className="face-boxes" viewBox={`0 0 ${size[0]} ${size[1]}`} preserveAspectRatio="xMidYMid meet" aria-hidden="true">
-            {faces.map(({ face, tone }, n) => {
-              const [x1, y1, x2, y2] = face.box;
-              return <rect key={n} className={`face-box ${tone}`} x={x1} y={y1} width={x2 - x1} height={y2 - y1} />;
+            {faces.map((named, n) => {
+              const [x1, y1, x2, y2] = named.face.box;
+              return (
+                <g key={n} className={`face-box-group ${named.tone}${lit === n ? " lit" : ""}`}>
+                  <rect className={`face-box ${named.tone}`} x={x1} y={y1} width={x2 - x1} height={y2 - y1} />
+                  <text className="face-label" x={x1} y={y1 > type * 1.4 ? y1 - type * 0.35 : y2 + type} fontSize={type}>
+                    {shortLabel(named, report)}
+                  </text>
+                </g>
+              );
             })}
           </svg>
         )}
@@ -49,8 +75,19 @@ export function FrameFaces({ src, alt, report }: { src: string; alt: string; rep
         <figcaption>
           <ul className="face-list" aria-label="Faces in the frame">
             {faces.map(({ label, tone }, n) => (
-              <li key={n} className={`face-name ${tone}`}>
-                {label}
+              <li key={n}>
+                <button
+                  type="button"
+                  className={`face-name ${tone}`}
+                  aria-pressed={lit === n}
+                  onFocus={() => setLit(n)}
+                  onBlur={() => setLit(null)}
+                  onMouseEnter={() => setLit(n)}
+                  onMouseLeave={() => setLit(null)}
+                  onClick={() => setLit(lit === n ? null : n)}
+                >
+                  {label}
+                </button>
               </li>
             ))}
           </ul>
