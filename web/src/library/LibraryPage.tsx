@@ -30,6 +30,13 @@ export function LibraryPage() {
   );
   const { items, loading, error, done, more } = useManifestPages(query);
   const sentinel = useRef<HTMLDivElement>(null);
+  // "New manifest" starts open on an empty library, folded over one with manifests: decided once,
+  // when the first page is read (a filter that finds nothing later does not open it).
+  const [startOpen, setStartOpen] = useState<boolean | null>(null);
+  const firstRead = items.length > 0 || done;
+  useEffect(() => {
+    if (startOpen === null && firstRead) setStartOpen(items.length === 0);
+  }, [startOpen, firstRead, items.length]);
 
   useEffect(() => {
     // Endless scrolling: the next page is read when the end of the list comes into view.
@@ -43,9 +50,7 @@ export function LibraryPage() {
   return (
     <main>
       <h1>Library</h1>
-      <h2>New manifest</h2>
-      <CreateManifestForm />
-      <h2>Your manifests</h2>
+      {startOpen !== null && <NewManifest open={startOpen} />}
       <section aria-label="Filters" className="filters">
         <Choice label="Category" value={category} options={categories} onChange={setCategory} none="All" />
         <Choice label="Status" value={status} options={STATUSES} onChange={setStatus} none="All" />
@@ -66,7 +71,13 @@ export function LibraryPage() {
           <ManifestCard key={m.id} manifest={m} />
         ))}
       </section>
-      {!loading && done && items.length === 0 && <p className="empty-note">No manifests here yet: create one above.</p>}
+      {!loading && done && items.length === 0 && (
+        <p className="empty-note">
+          {category || status
+            ? "No manifest here matches these filters."
+            : "No manifests yet. Create one above and add photos of your characters, their objects and places: the studio turns them into a cast every shot can use."}
+        </p>
+      )}
       <div ref={sentinel} aria-hidden="true" />
       {!done && (
         <button type="button" onClick={more} disabled={loading}>
@@ -74,5 +85,15 @@ export function LibraryPage() {
         </button>
       )}
     </main>
+  );
+}
+
+function NewManifest({ open: first }: { open: boolean }) {
+  const [open, setOpen] = useState(first);
+  return (
+    <details className="opener" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>New manifest</summary>
+      <CreateManifestForm />
+    </details>
   );
 }

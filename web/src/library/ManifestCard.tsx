@@ -5,6 +5,7 @@ import { api, type Manifest } from "../api/client";
 import { deleteRefusal } from "../api/errors";
 import { keys } from "../api/keys";
 import { ErrorNote } from "../ui/ErrorNote";
+import { MANIFEST_STATUS } from "../ui/words";
 
 const when = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleDateString() : "never");
 
@@ -46,7 +47,7 @@ export function ManifestCard({ manifest }: { manifest: Manifest }) {
         <Link to={`/manifests/${manifest.id}`}>{manifest.name}</Link>
       </h3>
       <p className="meta">
-        <span>{manifest.category}</span> · <span className={`status ${manifest.status}`}>{manifest.status}</span>
+        <span>{manifest.category}</span> · <span className={`status ${manifest.status}`}>{MANIFEST_STATUS[manifest.status ?? "DRAFT"] ?? manifest.status}</span>
       </p>
       <dl className="counts">
         <dt>Assets</dt>

@@ -51,6 +51,9 @@ describe("sections", () => {
     expect(outline(sections(assets, cast, { text: "", type: "OBJECT" }))).toEqual(["Objects: lamp"]);
     expect(outline(sections(assets, cast, { text: "", type: "CHARACTER" })).length).toBe(2);
   });
+  it("calls the uploaded people just people while there is no cast", () => {
+    expect(outline(sections([obama, biden], []))).toEqual(["People: obama biden"]);
+  });
   it("has no sections for an empty registry", () => {
     expect(sections([], [])).toEqual([]);
   });

@@ -75,7 +75,9 @@ export function sections(assets: Asset[], cast: Member[], filter: Filter = { tex
     if (!wanted(type)) continue;
     const rest = assets.filter((a) => a.asset_type === type && !inCast.has(a.id) && (!words.length || assetMatches(a, words)));
     const tiles = withCropsUnderSources(rest, byId);
-    if (tiles.length) out.push({ kind: "tiles", type, title: TITLES[type], tiles });
+    // People are "other" people only beside a cast (before a run, every uploaded person is here).
+    const title = type === "CHARACTER" && characters.length === 0 ? "People" : TITLES[type];
+    if (tiles.length) out.push({ kind: "tiles", type, title, tiles });
   }
   return out;
 }
