@@ -284,8 +284,9 @@ def test_a_creator_drops_photos_processes_them_and_edits_the_registry(
     search.fill("")
     characters.nth(1).wait_for()
 
-    # Edits wait behind his card's details: one form per image, one Save.
-    obama.get_by_text("Details", exact=True).click()
+    # Edits wait behind his card's details (opened from the keyboard): one form per image, one Save.
+    obama.get_by_text("Details", exact=True).focus()
+    page.keyboard.press("Enter")
     editor = obama.get_by_role("region", name=f"Edit {handle} {name}", exact=True)
     editor.get_by_label("Reverse prompt").fill("a tall man in a dark suit, studio light")
     editor.get_by_role("button", name="Save", exact=True).click()
@@ -489,7 +490,7 @@ def test_a_project_from_a_manifest_shows_its_scenes_characters_snapshot_and_cont
     beat.get_by_role("button", name="Repair").click()
     beat.get_by_role("status").get_by_text("Repaired: v2 is ok").wait_for(timeout=120_000)
     assert "Attempt 1: v2 ok" in beat.get_by_label("Repair attempts").inner_text()
-    assert handles["Biden"] in beat.get_by_label("Made with").inner_text()
+    assert "Biden" in beat.get_by_label("Made with").inner_text()
     named = beat.get_by_label("Faces in the frame").inner_text()
     assert f"Obama ({handles['Obama']})" in named and f"Biden ({handles['Biden']})" in named, named
     beat.get_by_role("button", name="v2 · repair 1").wait_for()

@@ -80,11 +80,15 @@ export function ArtifactPanel({ checkpointId, artifact, people }: { checkpointId
       {(version.references ?? []).length > 0 && (
         <p className="chips" aria-label="Made with">
           Made with:{" "}
-          {(version.references ?? []).map((r, n) => (
-            <span key={`${r.asset_id}-${n}`} className="chip character" title={r.why}>
-              {r.handle} <small>{r.why}</small>
-            </span>
-          ))}
+          {(version.references ?? []).map((r, n) => {
+            const person = people?.get(r.handle); // a character by face and name; an object by its tag
+            return (
+              <span key={`${r.asset_id}-${n}`} className="chip person character" title={`${r.handle}: ${r.why}`}>
+                {person?.face && <img className="avatar" src={person.face} alt="" />}
+                {person?.name ?? r.handle} <small>{r.why}</small>
+              </span>
+            );
+          })}
         </p>
       )}
       <p>
