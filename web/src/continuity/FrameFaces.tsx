@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useId, useState } from "react";
 import type { Schemas } from "../api/client";
 
 type Report = Schemas["ContinuityReport"];
@@ -34,20 +34,24 @@ function shownSize(img: HTMLImageElement): [number, number, number] {
   return [w, h, Math.min(img.clientWidth, (img.clientHeight * w) / Math.max(1, h))];
 }
 
-/** A word over a face's box: the character's name, or what is wrong with the face. */
-function shortLabel({ face, tone, label }: NamedFace, report: Report | null | undefined): string {
-  const character = (report?.characters ?? []).find((c) => c.character_id === face.character_id);
-  if (tone === "cast") return character?.name ?? label;
-  if (tone === "unsure") return "?";
-  return character ? `${character.name}?` : "unknown";
+/** A word over a face's box: whom it shows (the colour says whether they belong), "Name?" for a
+ * likeness too weak to tell, "?" for a face that cannot be told, "unknown" for nobody of the cast. */
+function shortLabel({ face, tone }: NamedFace, report: Report | null | undefined): string {
+  const character = face.character_id ? (report?.characters ?? []).find((c) => c.character_id === face.character_id) : undefined;
+  if (!face.identifiable) return "?";
+  if (character) return face.matched ? character.name : `${character.name}?`;
+  return tone === "wrong" ? "unknown" : "?";
 }
 
 /** A beat image with a box and a name on every face its continuity check found, and the faces
- * named below it (in its alt text too): each name, focused or pointed at, lights its box. */
+ * named below it (in its alt text too): each name, focused or pointed at, lights its box, and
+ * pressed keeps it lit. */
 export function FrameFaces({ src, alt, report }: { src: string; alt: string; report: Report | null | undefined }) {
   const [size, setSize] = useState<[number, number, number] | null>(null); // natural width, height; shown width
-  const [lit, setLit] = useState<number | null>(null);
+  const [lit, setLit] = useState<number | null>(null); // pointed at or focused
+  const [pinned, setPinned] = useState<number | null>(null); // pressed: stays lit
   const faces = namedFaces(report, 0);
+  const hintId = useId();
   const described = faces.length ? `${alt}: ${faces.map((f) => f.label).join("; ")}` : alt;
   // A label about 13 px high as shown, in the image's own pixels (the boxes' coordinates).
   const type = size ? Math.round((13 * size[0]) / Math.max(1, size[2])) : 13;
@@ -60,7 +64,7 @@ export function FrameFaces({ src, alt, report }: { src: string; alt: string; rep
             {faces.map((named, n) => {
               const [x1, y1, x2, y2] = named.face.box;
               return (
-                <g key={n} className={`face-box-group ${named.tone}${lit === n ? " lit" : ""}`}>
+                <g key={n} className={`face-box-group ${named.tone}${(lit ?? pinned) === n ? " lit" : ""}`}>
                   <rect className={`face-box ${named.tone}`} x={x1} y={y1} width={x2 - x1} height={y2 - y1} />
                   <text className="face-label" x={x1} y={y1 > type * 1.4 ? y1 - type * 0.35 : y2 + type} fontSize={type}>
                     {shortLabel(named, report)}
@@ -79,18 +83,22 @@ export function FrameFaces({ src, alt, report }: { src: string; alt: string; rep
                 <button
                   type="button"
                   className={`face-name ${tone}`}
-                  aria-pressed={lit === n}
+                  aria-pressed={pinned === n}
+                  aria-describedby={`${hintId}`}
                   onFocus={() => setLit(n)}
                   onBlur={() => setLit(null)}
                   onMouseEnter={() => setLit(n)}
                   onMouseLeave={() => setLit(null)}
-                  onClick={() => setLit(lit === n ? null : n)}
+                  onClick={() => setPinned(pinned === n ? null : n)}
                 >
                   {label}
                 </button>
               </li>
             ))}
           </ul>
+          <span id={hintId} className="sr-only">
+            Marks this face's box on the frame; pressed, the mark stays.
+          </span>
         </figcaption>
       )}
     </figure>

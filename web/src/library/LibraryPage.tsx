@@ -30,10 +30,10 @@ export function LibraryPage() {
   );
   const { items, loading, error, done, more } = useManifestPages(query);
   const sentinel = useRef<HTMLDivElement>(null);
-  // "New manifest" starts open on an empty library, folded over one with manifests: decided once,
-  // when the first page is read (a filter that finds nothing later does not open it).
+  // "New manifest" starts open on an empty library (or one that could not be read), folded over one
+  // with manifests: decided once, at the first page (a filter that finds nothing later does not open it).
   const [startOpen, setStartOpen] = useState<boolean | null>(null);
-  const firstRead = items.length > 0 || done;
+  const firstRead = items.length > 0 || done || Boolean(error);
   useEffect(() => {
     if (startOpen === null && firstRead) setStartOpen(items.length === 0);
   }, [startOpen, firstRead, items.length]);

@@ -2,6 +2,7 @@ import { useMutation } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { must, problemOf } from "../api/answers";
 import { api, type Schemas } from "../api/client";
+import { useDraft } from "./drafts";
 import { useManifestChanged } from "./queries";
 import { ASSET_TYPES } from "./upload";
 import { Views } from "./Views";
@@ -15,9 +16,10 @@ type Field = "name" | "asset_type" | "reverse_prompt" | "visual_description";
 
 /** Everything a creator edits on one asset, saved at once, and the run's machinery beside it: what
  * it found, what it cost, the asset's other angles, reprocess and delete. What is typed is kept apart
- * from the server's values (no copy of them in state): once saved, the fields show the server's. */
+ * from the server's values (no copy of them in state; drafts.tsx holds it while the card is away):
+ * once saved, the fields show the server's. */
 export function AssetEditor({ asset, sourceName }: { asset: Asset; sourceName?: string }) {
-  const [draft, setDraft] = useState<AssetUpdate>({});
+  const [draft, setDraft] = useDraft(asset.id);
   const [state, setState] = useState<"idle" | "saving" | "saved">("idle");
   const [problem, setProblem] = useState<string | null>(null);
   const changed = useManifestChanged();
@@ -40,9 +42,11 @@ export function AssetEditor({ asset, sourceName }: { asset: Asset; sourceName?: 
   function save(event: FormEvent) {
     event.preventDefault();
     setState("saving");
-    edit.mutateAsync(edits).then(
+    const sent = edits;
+    edit.mutateAsync(sent).then(
       () => {
-        setDraft({});
+        // What was sent is saved; what was typed meanwhile stays a draft.
+        setDraft((now) => Object.fromEntries(Object.entries(now).filter(([field, v]) => sent[field as keyof AssetUpdate] !== v)));
         setProblem(null);
         setState("saved");
       },

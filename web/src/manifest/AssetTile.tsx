@@ -3,7 +3,7 @@ import type { Tile } from "./registry";
 
 /** An object, place, style, or a person the run could not make a character of: the whole image
  * (never cut to fit), its name and tag; editing behind "Details". */
-export function AssetTile({ tile, open, onToggle }: { tile: Tile; open: boolean; onToggle: (open: boolean) => void }) {
+export function AssetTile({ tile, opened, onToggle }: { tile: Tile; opened: (part: string) => boolean; onToggle: (part: string) => (open: boolean) => void }) {
   const { asset, source } = tile;
   const warned = (asset.quality_checks ?? []).some((c) => c.severity === "warning") || Boolean(asset.upload_error);
   return (
@@ -21,9 +21,9 @@ export function AssetTile({ tile, open, onToggle }: { tile: Tile; open: boolean;
         {source && <> · cut from {source.name}</>}
         {warned && <span className="badge">needs a look</span>}
       </p>
-      <details className="details" open={open} onToggle={(e) => onToggle(e.currentTarget.open)}>
+      <details className="details" open={opened("details")} onToggle={(e) => onToggle("details")(e.currentTarget.open)}>
         <summary>Details</summary>
-        {open && <AssetEditor asset={asset} sourceName={source?.name} />}
+        {opened("details") && <AssetEditor asset={asset} sourceName={source?.name} />}
       </details>
     </article>
   );

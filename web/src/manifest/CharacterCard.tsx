@@ -7,14 +7,14 @@ type Asset = Schemas["AssetOut"];
 /** A character: the face (the face the run found, not a centre crop), the name and the handle
  * prompts use, its photos with their other angles, and what the run cut from each photo folded
  * under it. Editing and the run's machinery wait behind "Details". */
-export function CharacterCard({ character, open, onToggle }: { character: Character; open: boolean; onToggle: (open: boolean) => void }) {
+export function CharacterCard({ character, opened, onToggle }: { character: Character; opened: (part: string) => boolean; onToggle: (part: string) => (open: boolean) => void }) {
   const { member, face, uploads, cuts } = character;
   const faces = cuts.flatMap((g) => g.crops);
   const who = member.name;
   return (
     <article className="character-card" aria-label={`${member.handle} ${who}`}>
       <header>
-        {face?.thumbnail_url ? <img className="face" src={face.thumbnail_url} alt={who} /> : <div className="face empty" aria-hidden="true" />}
+        {face ? <img className="face" src={face} alt={who} /> : <div className="face empty" aria-hidden="true" />}
         <div>
           <h3>{who}</h3>
           <p className="meta">
@@ -36,10 +36,10 @@ export function CharacterCard({ character, open, onToggle }: { character: Charac
         ))}
       </ul>
       {cuts.length > 0 && (
-        <details className="cuts">
+        <details className="cuts" open={opened("cuts")} onToggle={(e) => onToggle("cuts")(e.currentTarget.open)}>
           <summary>Cut by the run ({faces.length})</summary>
           {cuts.map(({ source, crops }) => (
-            <div key={source?.id ?? "elsewhere"} className="cut-group">
+            <div key={crops[0].source_asset_id ?? crops[0].id} className="cut-group">
               <p className="meta">from {source?.name ?? "another photo"}</p>
               <ul className="photos small" aria-label={`Cut from ${source?.name ?? "another photo"}`}>
                 {crops.map((crop) => (
@@ -52,9 +52,9 @@ export function CharacterCard({ character, open, onToggle }: { character: Charac
           ))}
         </details>
       )}
-      <details className="details" open={open} onToggle={(e) => onToggle(e.currentTarget.open)}>
+      <details className="details" open={opened("details")} onToggle={(e) => onToggle("details")(e.currentTarget.open)}>
         <summary>Details</summary>
-        {open &&
+        {opened("details") &&
           [...uploads, ...faces].map((a) => (
             <AssetEditor key={a.id} asset={a} sourceName={uploads.find((u) => u.id === a.source_asset_id)?.name} />
           ))}

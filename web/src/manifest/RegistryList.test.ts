@@ -12,7 +12,7 @@ const member = (id: string, handle: string, asset_ids: string[], primary = asset
 // Two people: obama (an upload, its face and a figure cut from it), biden (an upload, its face);
 // a lamp, a room, and a photo the run could make nobody of.
 const obama = asset("obama", { manifest_tag: "CHAR_01", image_width: 400, image_height: 800, reverse_prompt: "a tall man in a dark suit" });
-const obamaFace = asset("obama-face", { source: "extracted", is_face_crop: true, source_asset_id: "obama", crop_bbox: [100, 80, 300, 240] });
+const obamaFace = asset("obama-face", { source: "extracted", is_face_crop: true, source_asset_id: "obama", crop_bbox: [100, 80, 300, 240], thumbnail_url: "/obama-face.jpg" });
 const obamaFigure = asset("obama-figure", { source: "extracted", source_asset_id: "obama" });
 const biden = asset("biden", { manifest_tag: "CHAR_02" });
 const bidenFace = asset("biden-face", { source: "extracted", is_face_crop: true, source_asset_id: "biden" });
@@ -32,7 +32,7 @@ describe("sections", () => {
   });
   it("gives each character its face, the upload that names it, its photos and what was cut from each", () => {
     const [first] = (sections(assets, cast)[0] as Extract<ReturnType<typeof sections>[number], { kind: "cast" }>).characters;
-    expect(first.face?.id).toBe("obama-face");
+    expect(first.face).toBe("/obama-face.jpg");
     expect(first.named?.id).toBe("obama");
     expect(first.uploads.map((a) => a.id)).toEqual(["obama"]);
     expect(first.cuts.map((g) => [g.source?.id, g.crops.map((c) => c.id)])).toEqual([["obama", ["obama-face", "obama-figure"]]]);
@@ -44,6 +44,7 @@ describe("sections", () => {
     ["dark suit", ["Cast: CHAR_01"]], // what one of its images says
     ["brass", ["Objects: lamp"]], // a tag a creator gave
     ["nothing like this", []],
+    ["char_0", []], // a tag-shaped word is a whole tag: CHAR_0 is not CHAR_01
   ])("keeps what a search for %j names", (text, expected) => {
     expect(outline(sections(assets, cast, { text, type: "" }))).toEqual(expected);
   });
@@ -53,6 +54,7 @@ describe("sections", () => {
   });
   it("calls the uploaded people just people while there is no cast", () => {
     expect(outline(sections([obama, biden], []))).toEqual(["People: obama biden"]);
+    expect(outline(sections(assets, cast, { text: "crowd", type: "" }))).toEqual(["Other people: crowd crowd-face"]); // a cast, filtered away
   });
   it("has no sections for an empty registry", () => {
     expect(sections([], [])).toEqual([]);

@@ -2,6 +2,7 @@
 // what the run cut from each upload folded under it), then everyone and everything else by type.
 // Plain functions over the manifest's answer; the page only draws them.
 import type { Schemas } from "../api/client";
+import { faceOf } from "../projects/characters";
 import { ASSET_TYPES, type AssetType } from "./upload";
 
 type Asset = Schemas["AssetOut"];
@@ -10,7 +11,7 @@ type Member = Schemas["CastMember"];
 /** A character as its card shows it. */
 export interface Character {
   member: Member;
-  face?: Asset; // its primary face: a face crop, so the card leads with the face itself
+  face?: string | null; // its primary face's thumbnail (a face crop: the card leads with the face itself)
   named?: Asset; // the upload that names it (its handle's asset): renaming it renames the character
   uploads: Asset[]; // in display order; their views are the character's other angles
   cuts: { source?: Asset; crops: Asset[] }[]; // what the run cut, under the photo it came from
@@ -40,13 +41,20 @@ export interface Filter {
 
 const extracted = (a: Asset) => a.source === "extracted";
 
+const TAG = /^[a-z]+_\d+$/; // a word shaped like a tag (char_10) means that tag, not char_100
+
+/** Whether a word is said in a text, or, shaped like a tag, is one of `tags`. */
+function says(text: string, tags: string[], word: string): boolean {
+  return TAG.test(word) ? tags.some((t) => t.toLowerCase() === word) : text.includes(word);
+}
+
 /** Whether an asset answers a search (every word somewhere in what describes it). */
 export function assetMatches(asset: Asset, words: string[]): boolean {
   const said = [asset.name, asset.manifest_tag, asset.description, asset.reverse_prompt, asset.visual_description, ...(asset.user_tags ?? [])]
     .filter(Boolean)
     .join(" ")
     .toLowerCase();
-  return words.every((w) => said.includes(w));
+  return words.every((w) => says(said, [asset.manifest_tag], w));
 }
 
 const wordsOf = (text: string) => text.toLowerCase().split(/\s+/).filter(Boolean);
@@ -66,7 +74,7 @@ export function sections(assets: Asset[], cast: Member[], filter: Filter = { tex
     own.forEach((a) => inCast.add(a.id));
     const named = own.find((a) => a.manifest_tag === member.handle);
     const said = `${member.name} ${member.handle}`.toLowerCase();
-    if (words.length && !words.every((w) => said.includes(w)) && !own.some((a) => assetMatches(a, words))) continue;
+    if (words.length && !words.every((w) => says(said, [member.handle], w)) && !own.some((a) => assetMatches(a, words))) continue;
     characters.push(characterOf(member, own, named, byId));
   }
   if (wanted("CHARACTER") && characters.length) out.push({ kind: "cast", title: "Cast", characters });
@@ -76,7 +84,7 @@ export function sections(assets: Asset[], cast: Member[], filter: Filter = { tex
     const rest = assets.filter((a) => a.asset_type === type && !inCast.has(a.id) && (!words.length || assetMatches(a, words)));
     const tiles = withCropsUnderSources(rest, byId);
     // People are "other" people only beside a cast (before a run, every uploaded person is here).
-    const title = type === "CHARACTER" && characters.length === 0 ? "People" : TITLES[type];
+    const title = type === "CHARACTER" && cast.length === 0 ? "People" : TITLES[type];
     if (tiles.length) out.push({ kind: "tiles", type, title, tiles });
   }
   return out;
@@ -91,7 +99,7 @@ function characterOf(member: Member, own: Asset[], named: Asset | undefined, byI
   }
   return {
     member,
-    face: byId.get(member.primary_face_asset_id),
+    face: faceOf(member, byId),
     named,
     uploads,
     cuts: [...cuts].map(([from, crops]) => ({ source: byId.get(from), crops })),

@@ -9,11 +9,10 @@ import { ContinuityBadge } from "../continuity/ContinuityBadge";
 import { FrameFaces } from "../continuity/FrameFaces";
 import { ForkPanel } from "../forks/ForkPanel";
 import { ProcessingPanel } from "../manifest/ProcessingPanel";
-import { useRunStatus } from "../manifest/queries";
 import { faceOf, peopleByHandle, sceneChips } from "./characters";
 import { RepairSettings } from "./RepairSettings";
 import { ScenePack } from "./ScenePack";
-import { continuityQuery, projectQuery, snapshotQuery } from "./queries";
+import { continuityQuery, projectQuery, useSnapshot } from "./queries";
 import { Loading, Unavailable } from "../ui/PageStates";
 import { PROJECT_STAGE, PROJECT_STATUS, counted } from "../ui/words";
 
@@ -23,11 +22,7 @@ export function ProjectPage() {
   const { projectId = "" } = useParams();
   const finished = useRules().terminal_project_statuses;
   const { data: project, error } = useQuery(projectQuery(projectId, finished));
-  const isFork = Boolean(project?.parent_project_id && project?.manifest_id);
-  // A fork's snapshot is written when its manifest's run finishes: read it only then.
-  const runStatus = useRunStatus(isFork ? project?.manifest_id : null);
-  const snapshotId = isFork && (runStatus === undefined || runStatus === "PROCESSING") ? null : project?.snapshot_id;
-  const { data: snapshot = null } = useQuery({ ...snapshotQuery(projectId, snapshotId ?? ""), enabled: Boolean(snapshotId) });
+  const { snapshot, snapshotId, isFork } = useSnapshot(project);
   const { data: continuity = null } = useQuery({
     ...continuityQuery(projectId, project?.updated_at ?? ""),
     enabled: Boolean(snapshotId),

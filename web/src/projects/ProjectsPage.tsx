@@ -14,8 +14,8 @@ export function ProjectsPage() {
   return (
     <main>
       <h1>Projects</h1>
-      {/* Mounted once the list is read: a first project's form is open, others' folded. */}
-      {projects && <NewProject open={projects.length === 0} />}
+      {/* Mounted once the list is read (or could not be): open for a first project, folded over others. */}
+      {(projects || error) && <NewProject open={!projects?.length} />}
       <ErrorNote message={problemOf(error)} />
       {projects?.length === 0 && <p className="empty-note">No projects yet: write a prompt above, pick a manifest so its characters stay the same in every shot, and Generate.</p>}
       <ul className="project-cards" aria-label="Projects">

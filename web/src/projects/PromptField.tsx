@@ -3,8 +3,9 @@ import type { Schemas } from "../api/client";
 import { faceOf } from "./characters";
 import { candidates, insertMention, mentionAt, mentionOf } from "./mentions";
 
-/** The prompt, where "@" offers the manifest's cast: arrows move, Enter or Tab writes the one
- * chosen (as the server reads names), Escape closes; a click works too. */
+/** The prompt, where "@" offers the manifest's cast while the prompt has the focus: arrows move,
+ * Enter or Tab writes the one chosen (as the server reads names), Escape closes; a click works too.
+ * The textarea points at the chosen option (aria-activedescendant), so a screen reader follows. */
 export function PromptField({
   value,
   onChange,
@@ -20,12 +21,16 @@ export function PromptField({
   const [caret, setCaret] = useState(0);
   const [active, setActive] = useState(0);
   const [closed, setClosed] = useState(false);
+  const [focused, setFocused] = useState(false);
   const listId = useId();
   const cast = manifest?.cast ?? [];
-  const at = mentionAt(value, caret);
-  const offered = at && !closed ? candidates(cast, at.query) : [];
+  const at = focused && !closed ? mentionAt(value, caret) : null;
+  const offered = at ? candidates(cast, at.query) : [];
+  // What is typed already names someone exactly: Enter and Tab keep their usual work.
+  const written = at !== null && offered.some((m) => mentionOf(m, cast) === `@${at.query}`);
   const byId = new Map((manifest?.assets ?? []).map((a) => [a.id, a]));
   const chosen = Math.min(active, Math.max(0, offered.length - 1));
+  const optionId = (i: number) => `${listId}-${i}`;
 
   function pick(member: Schemas["CastMember"]) {
     if (!at) return;
@@ -35,13 +40,13 @@ export function PromptField({
     requestAnimationFrame(() => field.current?.setSelectionRange(next.caret, next.caret));
   }
   function keys(event: KeyboardEvent<HTMLTextAreaElement>) {
-    if (offered.length === 0) return;
+    const plain = !(event.shiftKey || event.altKey || event.ctrlKey || event.metaKey || event.nativeEvent.isComposing);
+    if (offered.length === 0 || !plain) return;
     const moves: Record<string, () => void> = {
       ArrowDown: () => setActive((chosen + 1) % offered.length),
       ArrowUp: () => setActive((chosen - 1 + offered.length) % offered.length),
-      Enter: () => pick(offered[chosen]),
-      Tab: () => pick(offered[chosen]),
       Escape: () => setClosed(true),
+      ...(written ? {} : { Enter: () => pick(offered[chosen]), Tab: () => pick(offered[chosen]) }),
     };
     const move = moves[event.key];
     if (move) {
@@ -66,12 +71,15 @@ export function PromptField({
           rows={2}
           aria-describedby={`${listId}-hint`}
           aria-controls={offered.length ? listId : undefined}
+          aria-activedescendant={offered.length ? optionId(chosen) : undefined}
           onChange={(e) => {
             onChange(e.target.value);
             follow(e.target);
           }}
           onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
           onKeyDown={keys}
+          onFocus={() => setFocused(true)}
+          onBlur={() => setFocused(false)}
         />
       </label>
       <span id={`${listId}-hint`} className="hint">
@@ -84,6 +92,7 @@ export function PromptField({
             return (
               <li
                 key={m.character_id}
+                id={optionId(i)}
                 role="option"
                 aria-selected={i === chosen}
                 onMouseDown={(e) => {
@@ -99,7 +108,7 @@ export function PromptField({
         </ul>
       )}
       <span className="sr-only" aria-live="polite">
-        {offered.length > 0 ? `${offered.length} characters: ${offered[chosen].name}, Enter to name them` : ""}
+        {offered.length > 0 ? `${offered.length} ${offered.length === 1 ? "character matches" : "characters match"}` : ""}
       </span>
     </div>
   );

@@ -11,6 +11,8 @@ describe("mentionAt", () => {
     ["@", 1, { start: 0, query: "" }],
     ["(@bi", 4, { start: 1, query: "bi" }],
     ["mail me@example", 15, null], // an address, not a mention
+    ["café@Ob", 7, null], // after a letter (any script's), the server reads no mention
+    ["李 @李", 4, { start: 2, query: "李" }],
     ["@Obama walks", 12, null], // the caret is past it
     ["no mention", 10, null],
   ])("%j with the caret at %i", (text, caret, expected) => {
@@ -19,10 +21,14 @@ describe("mentionAt", () => {
 });
 
 describe("mentionOf", () => {
-  it("writes @Name when the name is one word and names only them, else the handle", () => {
+  it("writes @Name when that names only them (as the server keys names), else the handle", () => {
     expect(mentionOf(cast[1], cast)).toBe("@Biden");
     expect(mentionOf(cast[0], cast)).toBe("CHAR_01"); // two Obamas (the server compares names casefolded)
-    expect(mentionOf(cast[2], cast)).toBe("CHAR_03"); // not one word
+    expect(mentionOf(cast[2], cast)).toBe("@Jean-LucPicard"); // the server also keys a name without its spaces
+    const twins = [member("CHAR_05", "Mary Ann"), member("CHAR_06", "MaryAnn")];
+    expect(twins.map((m) => mentionOf(m, twins))).toEqual(["CHAR_05", "CHAR_06"]); // both are "maryann" there
+    expect(mentionOf(member("CHAR_07", "Zoë"), [member("CHAR_07", "Zoë")])).toBe("@Zoë");
+    expect(mentionOf(member("CHAR_08", "2Pac"), [member("CHAR_08", "2Pac")])).toBe("CHAR_08"); // a name must start with a letter
   });
 });
 

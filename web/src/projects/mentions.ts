@@ -5,20 +5,29 @@ import type { Schemas } from "../api/client";
 
 type Member = Schemas["CastMember"];
 
+// Python's \w is Unicode's letters, digits and _ (JavaScript's \w is ASCII only): "Zoë", "李".
+const WORD = "\\p{L}\\p{N}\\p{M}_";
+const TYPING = new RegExp(`(?:^|[^${WORD}@])@([${WORD}-]*)$`, "u");
+const ONE_WORD = new RegExp(`^[\\p{L}\\p{M}][${WORD}-]*$`, "u");
+
 /** The "@…" being typed just before the caret: where it starts and what follows the @. */
 export function mentionAt(text: string, caret: number): { start: number; query: string } | null {
-  const found = /(?:^|[^\w@])@([\w-]*)$/.exec(text.slice(0, caret));
+  const found = TYPING.exec(text.slice(0, caret));
   if (!found) return null;
   return { start: caret - found[1].length - 1, query: found[1] };
 }
 
-const ONE_WORD = /^[^\W\d_][\w-]*$/u;
+/** The keys the server finds a name under: the name, and the name without its spaces, casefolded
+ * (lower-cased here: the same for every name but a few like "Straße"). */
+const keysOf = (name: string) => new Set([name.toLowerCase(), name.toLowerCase().replaceAll(" ", "")]);
 
-/** How a prompt names this member so the server finds them: @Name when that names only them, else
- * their handle (which always does). */
+/** How a prompt names this member so the server finds them: @Name (its spaces left out) when that
+ * names only them, else their handle (which always does). */
 export function mentionOf(member: Member, cast: Member[]): string {
-  const same = cast.filter((m) => m.name.toLowerCase() === member.name.toLowerCase());
-  return ONE_WORD.test(member.name) && same.length === 1 ? `@${member.name}` : member.handle;
+  const word = member.name.replaceAll(" ", "");
+  const key = word.toLowerCase();
+  const named = cast.filter((m) => keysOf(m.name).has(key));
+  return ONE_WORD.test(word) && named.length === 1 ? `@${word}` : member.handle;
 }
 
 /** The cast members a query may mean, names starting so first, then handles; at most `limit`. */

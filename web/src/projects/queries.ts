@@ -5,6 +5,7 @@ import { useMemo } from "react";
 import { ApiError, must } from "../api/answers";
 import { api, type Schemas } from "../api/client";
 import { keys } from "../api/keys";
+import { useRunStatus } from "../manifest/queries";
 import { type Person, peopleByHandle } from "./characters";
 
 export const PROJECT_POLL_MS = 3000;
@@ -68,11 +69,20 @@ export function packQuery(projectId: string, sceneIndex: number, snapshotId: str
   });
 }
 
+/** A project's snapshot, read once it exists: a fork's is written when its manifest's run finishes
+ * (until then it is not asked for). */
+export function useSnapshot(project: Schemas["ProjectOut"] | undefined) {
+  const isFork = Boolean(project?.parent_project_id && project?.manifest_id);
+  const runStatus = useRunStatus(isFork ? project?.manifest_id : null);
+  const snapshotId = isFork && (runStatus === undefined || runStatus === "PROCESSING") ? null : project?.snapshot_id;
+  const { data: snapshot = null } = useQuery({ ...snapshotQuery(project?.project_id ?? "", snapshotId ?? ""), enabled: Boolean(snapshotId) });
+  return { snapshot, snapshotId: snapshotId ?? null, isFork };
+}
+
 /** The cast of a project's snapshot by handle (name and face), for chips on any of its pages: the
  * project and its snapshot are the project page's own reads (shared in the cache). */
 export function useProjectPeople(projectId: string | undefined, finished: readonly Schemas["ProjectStatus"][]): Map<string, Person> {
   const { data: project } = useQuery({ ...projectQuery(projectId ?? "", finished), enabled: Boolean(projectId) });
-  const snapshotId = project?.snapshot_id ?? "";
-  const { data: snapshot } = useQuery({ ...snapshotQuery(projectId ?? "", snapshotId), enabled: Boolean(projectId && snapshotId) });
+  const { snapshot } = useSnapshot(project);
   return useMemo(() => peopleByHandle(snapshot), [snapshot]);
 }
