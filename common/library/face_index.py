@@ -126,7 +126,8 @@ class OwnerIndex:
         for gone in [i for i in self.segments if i not in current]:
             del self.segments[gone]
         stale = [i for i, v in current.items() if i not in self.segments or self.segments[i].version != v]
-        for snapshot in db.client().get_all([db.face_index().document(i) for i in stale]):
+        # An empty get_all is still a round trip: a warm index with nothing changed makes none.
+        for snapshot in db.client().get_all([db.face_index().document(i) for i in stale]) if stale else []:
             doc = snapshot.to_dict()
             if doc is None or doc.get("owner_id") != owner_id:  # deleted, or never the caller's
                 self.segments.pop(snapshot.id, None)
