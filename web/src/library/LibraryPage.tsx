@@ -5,6 +5,7 @@ import { CreateManifestForm } from "./CreateManifestForm";
 import { ManifestCard } from "./ManifestCard";
 import { type LibraryQuery, useManifestPages } from "./useManifestPages";
 import { ErrorNote } from "../ui/ErrorNote";
+import { Opener } from "../ui/Opener";
 import { Choice } from "../ui/Choice";
 
 const STATUSES: Schemas["ManifestStatus"][] = ["DRAFT", "PROCESSING", "READY", "ERROR"];
@@ -50,7 +51,11 @@ export function LibraryPage() {
   return (
     <main>
       <h1>Library</h1>
-      {startOpen !== null && <NewManifest open={startOpen} />}
+      {startOpen !== null && (
+        <Opener label="New manifest" open={startOpen}>
+          <CreateManifestForm />
+        </Opener>
+      )}
       <section aria-label="Filters" className="filters">
         <Choice label="Category" value={category} options={categories} onChange={setCategory} none="All" />
         <Choice label="Status" value={status} options={STATUSES} onChange={setStatus} none="All" />
@@ -85,15 +90,5 @@ export function LibraryPage() {
         </button>
       )}
     </main>
-  );
-}
-
-function NewManifest({ open: first }: { open: boolean }) {
-  const [open, setOpen] = useState(first);
-  return (
-    <details className="opener" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
-      <summary>New manifest</summary>
-      <CreateManifestForm />
-    </details>
   );
 }

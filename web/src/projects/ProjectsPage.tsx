@@ -1,10 +1,10 @@
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
 import { Link } from "react-router";
 import { problemOf } from "../api/answers";
 import { GenerateForm } from "./GenerateForm";
 import { projectsQuery } from "./queries";
 import { ErrorNote } from "../ui/ErrorNote";
+import { Opener } from "../ui/Opener";
 import { PROJECT_STAGE, PROJECT_STATUS } from "../ui/words";
 
 /** The caller's projects, each by its first frame; a new project is one line away ("New project"),
@@ -15,7 +15,11 @@ export function ProjectsPage() {
     <main>
       <h1>Projects</h1>
       {/* Mounted once the list is read (or could not be): open for a first project, folded over others. */}
-      {(projects || error) && <NewProject open={!projects?.length} />}
+      {(projects || error) && (
+        <Opener label="New project" open={!projects?.length}>
+          <GenerateForm />
+        </Opener>
+      )}
       <ErrorNote message={problemOf(error)} />
       {projects?.length === 0 && <p className="empty-note">No projects yet: write a prompt above, pick a manifest so its characters stay the same in every shot, and Generate.</p>}
       <ul className="project-cards" aria-label="Projects">
@@ -38,15 +42,5 @@ export function ProjectsPage() {
         })}
       </ul>
     </main>
-  );
-}
-
-function NewProject({ open: first }: { open: boolean }) {
-  const [open, setOpen] = useState(first);
-  return (
-    <details className="opener new-project" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
-      <summary>New project</summary>
-      <GenerateForm />
-    </details>
   );
 }
