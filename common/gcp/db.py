@@ -32,6 +32,7 @@ MANIFESTS = "manifests"
 ASSETS = "assets"
 FACES = "faces"  # one document per face crop asset (same id): its 512-d embedding, kept off the asset
 FACE_INDEX = "face_index"  # an owner's searchable faces, packed one segment per manifest (face_index.py)
+FACE_INDEX_HEADS = "face_index_heads"  # per owner: a version moved after every change of their segments
 PROJECTS = "projects"
 SNAPSHOTS = "snapshots"  # immutable manifest snapshots of projects
 OBJECT_PINS = "object_pins"  # manifest object folders a snapshot points into: never garbage-collected
@@ -152,6 +153,10 @@ def faces() -> CollectionReference:
 
 def face_index() -> CollectionReference:
     return collection(FACE_INDEX)
+
+
+def face_index_heads() -> CollectionReference:
+    return collection(FACE_INDEX_HEADS)
 
 
 def projects() -> CollectionReference:

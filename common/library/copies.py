@@ -49,7 +49,7 @@ def duplicate(owner_id: str, manifest_id: str, name: str | None) -> Manifest:
     )
     for claim in source_ref.collection(db.TAG_CLAIMS).stream():
         writes.append((copy_ref.collection(db.TAG_CLAIMS).document(claim.id), claim.to_dict() or {}))
-    db.set_all(writes)
+    face_index.commit(writes, owner_id)  # the copies' faces searchable before the copy is
     copy_ref.create(manifest_ops.to_doc(copy))
     return copy
 

@@ -6,8 +6,12 @@ fit Firestore's 1 MiB document). A segment has one writer, the manifest's proces
 copy that made the manifest), so owners' runs never contend for a document; each write carries a
 new `version`.
 
-A search holds the owner's segments in memory as float32 matrices and revalidates them with one
-small query (ids and versions only) before answering: only segments written since are read again.
+A search holds the owner's segments in memory as float32 matrices and revalidates them before
+answering with one document read: the owner's **head**, whose version every writer moves after its
+segments are committed (`commit`, `rebuild`, the drops). Only when the head moved does the search
+list the segments (ids and versions: a read per segment, which production bills) and read again
+those written since. A head is moved after the segments it announces, so a search that sees the new
+head sees them; one that sees the old head answers as if the write had not happened yet.
 Exact cosine search over them in numpy then costs milliseconds at 50,000 faces, where Firestore's
 `find_nearest` on the emulator scans each vector in ~14 µs plus a fixed ~165 ms
 (bench/face_search.py measures both). Results are checked against live assets by the caller
@@ -48,7 +52,20 @@ def rebuild(manifest_id: str, owner_id: str, faces: Mapping[str, embeddings.Stor
     writes = segment_writes(manifest_id, owner_id, entries)
     db.set_all(writes)
     _drop_segments(manifest_id, keep=len(writes))
+    touch(owner_id)
     return sum(len(doc["ids"]) for _, doc in writes)
+
+
+def commit(writes: db.Writes, owner_id: str) -> None:
+    """Commit writes that hold segments (`segment_writes`, with whatever goes with them), then move
+    the owner's head: warm searches read them from their next search on."""
+    db.set_all(writes)
+    touch(owner_id)
+
+
+def touch(owner_id: str) -> None:
+    """Move the owner's head: the next search of every warm process lists the segments again."""
+    db.face_index_heads().document(owner_id).set({"version": new_id(), "updated_at": utcnow()})
 
 
 Entry = tuple[str, str | None, Sequence[float]]  # face asset id, the image it was cut from, embedding
@@ -82,10 +99,14 @@ def drop_manifest(manifest_id: str) -> None:
 
 def _drop_segments(manifest_id: str, keep: int) -> None:
     wanted = {segment_id(manifest_id, part) for part in range(keep)}
-    query = db.face_index().where(filter=FieldFilter("manifest_id", "==", manifest_id)).select([])
+    query = db.face_index().where(filter=FieldFilter("manifest_id", "==", manifest_id)).select(["owner_id"])
+    owners = set()
     for snapshot in query.stream():
         if snapshot.id not in wanted:
             snapshot.reference.delete()
+            owners.add((snapshot.to_dict() or {}).get("owner_id") or "")
+    for owner_id in owners - {""}:
+        touch(owner_id)
 
 
 @dataclass(frozen=True)
@@ -112,15 +133,21 @@ class OwnerIndex:
 
     segments: dict[str, _Segment] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    head: str | None = None  # the owner's head version the segments were listed at
 
     @property
     def nbytes(self) -> int:
         return sum(int(s.vectors.nbytes) for s in self.segments.values())
 
     def refresh(self, owner_id: str) -> None:
-        """Bring the segments up to date: one query for ids and versions, then only what changed."""
+        """Bring the segments up to date: the owner's head (one read); if it moved, one query for ids
+        and versions, then only what changed. No head yet (an owner whose segments predate heads):
+        list every time."""
         import numpy as np
 
+        head = (db.face_index_heads().document(owner_id).get().to_dict() or {}).get("version")
+        if head is not None and head == self.head:
+            return
         listing = db.face_index().where(filter=FieldFilter("owner_id", "==", owner_id))
         current = {row["id"]: row["version"] for row in db.rows(listing.select(["version"]))}
         for gone in [i for i in self.segments if i not in current]:
@@ -136,6 +163,7 @@ class OwnerIndex:
             self.segments[snapshot.id] = _Segment(
                 doc["version"], doc["manifest_id"], doc["ids"], doc["sources"], vectors
             )
+        self.head = head  # read before the listing: a write after it moves the head again
 
     def nearest(self, query: np.ndarray, limit: int, exclude_manifests: frozenset[str]) -> list[Hit]:
         import numpy as np

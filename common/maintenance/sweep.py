@@ -294,10 +294,12 @@ def _remove_orphan_face(face_id: str, _at: datetime) -> bool:
 
 def _remove_orphan_segment(segment_id: str, _at: datetime) -> bool:
     ref = db.face_index().document(segment_id)
-    manifest_id = (ref.get().to_dict() or {}).get("manifest_id") or ""
-    if db.manifests().document(manifest_id).get().exists:
+    doc = ref.get().to_dict() or {}
+    if db.manifests().document(doc.get("manifest_id") or "").get().exists:
         return False  # its manifest was committed since: a duplicate that finished
     ref.delete()
+    if doc.get("owner_id"):
+        face_index.touch(doc["owner_id"])  # warm searches drop it from memory too
     return True
 
 

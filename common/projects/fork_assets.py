@@ -17,7 +17,7 @@ from common.errors import ApiError, ValidationFailed
 from common.gcp import db
 from common.ids import new_id
 from common.library import assets as asset_ops
-from common.library import embeddings, images, uploads, views
+from common.library import embeddings, face_index, images, uploads, views
 from common.library import manifests as manifest_ops
 from common.library.copies import clone_assets
 from common.library.models import MAX_VIEWS, Asset, AssetView, Manifest, ManifestStatus, ViewAngle
@@ -201,7 +201,10 @@ def _add_views(
 def write_manifest(forked: ForkedManifest) -> None:
     """Write the copies and the manifest, then store new images and add the new uploads."""
     manifest, edits = forked.manifest, forked.edits
-    db.set_all([*forked.writes, (manifest_ops.manifest_ref(manifest.id), manifest_ops.to_doc(manifest))])
+    face_index.commit(
+        [*forked.writes, (manifest_ops.manifest_ref(manifest.id), manifest_ops.to_doc(manifest))],
+        manifest.owner_id,
+    )
     replaced = {
         "is_inherited": False,
         "reverse_prompt": None,

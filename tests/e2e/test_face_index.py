@@ -67,3 +67,34 @@ def test_segments_split_refresh_and_keep_owners_apart(stack, monkeypatch: pytest
     face_index.drop_manifest(manifest)
     assert face_index.nearest(alice, [vectors[0]], limit=3) == [[]]
     assert len(face_index.nearest(bob, [vectors[0]], limit=10)[0]) == 3
+
+
+def test_a_warm_search_reads_only_the_head_until_a_writer_moves_it(
+    stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Production bills a read per segment listed: a warm index with nothing changed lists none."""
+    face_index.forget_all()
+    rng = np.random.default_rng(11)
+    owner, first, second = new_id(), new_id(), new_id()
+    vectors = unit(rng, 6)
+    face_index.rebuild(first, owner, stored_of(first, set(store(first, owner, vectors[:3]))))
+    face_index.nearest(owner, [vectors[0]])  # cold: lists and reads every segment
+
+    listings = []
+    real = db.face_index
+    monkeypatch.setattr(db, "face_index", lambda: listings.append(1) or real())
+    for vector in vectors[:3]:
+        assert face_index.nearest(owner, [vector], limit=1)[0][0].similarity == pytest.approx(1.0, abs=2e-3)
+    assert listings == []  # three warm searches: the head only
+
+    # A writer's segments (a copy's, committed with the rest) are seen at the next search...
+    copied = store(second, owner, vectors[3:])
+    writes = face_index.segment_writes(
+        second, owner, [(i, None, v.tolist()) for i, v in zip(copied, vectors[3:], strict=True)]
+    )
+    face_index.commit(writes, owner)
+    assert face_index.nearest(owner, [vectors[4]], limit=1)[0][0].asset_id == copied[1]
+    assert listings  # the head moved: listed again
+    # ... and a drop too.
+    face_index.drop_manifest(second)
+    assert {h.manifest_id for h in face_index.nearest(owner, [vectors[4]], limit=10)[0]} == {first}
