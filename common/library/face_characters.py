@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from common.library import cast
 from common.library.cast_models import CastMember
 from common.library.face_models import FaceMatch, FoundCharacter
-from common.library.models import AssetPublic
+from common.library.models import AssetPublic, display_key
 
 PER_CHARACTER = 3  # a character's best matching images shown under it
 WIDER = 3  # face hits fetched per wanted character: several may be one person's
@@ -50,7 +50,7 @@ def members_of(assets: Sequence[AssetPublic]) -> dict[tuple[str, str], CastMembe
     manifest's own cast (cast.cast_of): give each character all its assets and the entry is the one
     its manifest lists (a character's handle, name and primary face depend on its assets alone)."""
     by_manifest: dict[str, list[AssetPublic]] = {}
-    for asset in sorted(assets, key=lambda a: (a.sort_order, a.created_at, a.id)):  # display order
+    for asset in sorted(assets, key=display_key):
         by_manifest.setdefault(asset.manifest_id, []).append(asset)
     return {
         (manifest_id, member.character_id): member

@@ -323,6 +323,12 @@ class AssetPublic(Record):
     updated_at: datetime
 
 
+def display_key(asset: AssetPublic) -> tuple[int, datetime, str]:
+    """Where an asset stands in its manifest's display order: by sort_order, then creation, then id
+    (the order assets.in_display_order asks Firestore for)."""
+    return (asset.sort_order, asset.created_at, asset.id)
+
+
 class Asset(AssetPublic):
     owner_id: str
     image_path: str | None = None

@@ -32,7 +32,7 @@ from typing import Literal
 import numpy as np
 
 from common.library import cast as cast_rules
-from common.library.models import Asset, AssetType
+from common.library.models import Asset, AssetType, display_key
 
 Target = Literal["video", "image"]
 Role = Literal["character", "object", "environment", "style"]
@@ -346,4 +346,4 @@ def _short(asset: PackAsset) -> str:
 
 
 def _in_display_order(assets: Sequence[PackAsset]) -> list[PackAsset]:
-    return sorted(assets, key=lambda a: (a.sort_order, a.created_at, a.id))
+    return sorted(assets, key=display_key)
