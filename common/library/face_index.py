@@ -94,10 +94,13 @@ def segment_writes(manifest_id: str, owner_id: str, entries: Sequence[Entry]) ->
 
 def drop_manifest(manifest_id: str) -> None:
     """Remove the manifest from its owner's index (it is gone for good)."""
-    _drop_segments(manifest_id, keep=0)
+    for owner_id in _drop_segments(manifest_id, keep=0):
+        touch(owner_id)
 
 
-def _drop_segments(manifest_id: str, keep: int) -> None:
+def _drop_segments(manifest_id: str, keep: int) -> set[str]:
+    """Delete the manifest's segments past the first `keep`; returns the owners of those deleted
+    (whose heads the caller moves)."""
     wanted = {segment_id(manifest_id, part) for part in range(keep)}
     query = db.face_index().where(filter=FieldFilter("manifest_id", "==", manifest_id)).select(["owner_id"])
     owners = set()
@@ -105,8 +108,7 @@ def _drop_segments(manifest_id: str, keep: int) -> None:
         if snapshot.id not in wanted:
             snapshot.reference.delete()
             owners.add((snapshot.to_dict() or {}).get("owner_id") or "")
-    for owner_id in owners - {""}:
-        touch(owner_id)
+    return owners - {""}
 
 
 @dataclass(frozen=True)
