@@ -9,7 +9,7 @@ type Asset = Schemas["AssetOut"];
  * under it. Editing and the run's machinery wait behind "Details". */
 export function CharacterCard({ character, opened, onToggle }: { character: Character; opened: (part: string) => boolean; onToggle: (part: string) => (open: boolean) => void }) {
   const { member, face, uploads, cuts } = character;
-  const faces = cuts.flatMap((g) => g.crops);
+  const cut = cuts.flatMap((g) => g.crops); // faces and figures
   const who = member.name;
   return (
     <article className="character-card" aria-label={`${member.handle} ${who}`}>
@@ -25,7 +25,7 @@ export function CharacterCard({ character, opened, onToggle }: { character: Char
       <ul className="photos" aria-label={`Photos of ${who}`}>
         {uploads.map((photo) => (
           <li key={photo.id}>
-            <Thumb asset={photo} alt={`${who}: ${photo.name}`} position={facePosition(photo, faces)} />
+            <Thumb asset={photo} alt={`${who}: ${photo.name}`} position={facePosition(photo, cut)} />
             {(photo.views ?? []).map((v) => (
               <figure key={v.id} className="angle">
                 {v.thumbnail_url && <img src={v.thumbnail_url} alt={`${who}, ${v.view} view`} loading="lazy" />}
@@ -37,7 +37,7 @@ export function CharacterCard({ character, opened, onToggle }: { character: Char
       </ul>
       {cuts.length > 0 && (
         <details className="cuts" open={opened("cuts")} onToggle={(e) => onToggle("cuts")(e.currentTarget.open)}>
-          <summary>Cut by the run ({faces.length})</summary>
+          <summary>Cut by the run ({cut.length})</summary>
           {cuts.map(({ source, crops }) => (
             <div key={crops[0].source_asset_id ?? crops[0].id} className="cut-group">
               <p className="meta">from {source?.name ?? "another photo"}</p>
@@ -55,7 +55,7 @@ export function CharacterCard({ character, opened, onToggle }: { character: Char
       <details className="details" open={opened("details")} onToggle={(e) => onToggle("details")(e.currentTarget.open)}>
         <summary>Details</summary>
         {opened("details") &&
-          [...uploads, ...faces].map((a) => (
+          [...uploads, ...cut].map((a) => (
             <AssetEditor key={a.id} asset={a} sourceName={uploads.find((u) => u.id === a.source_asset_id)?.name} />
           ))}
       </details>

@@ -9,7 +9,7 @@ import { ContinuityBadge } from "../continuity/ContinuityBadge";
 import { FrameFaces } from "../continuity/FrameFaces";
 import { ForkPanel } from "../forks/ForkPanel";
 import { ProcessingPanel } from "../manifest/ProcessingPanel";
-import { faceOf, peopleByHandle, sceneChips } from "./characters";
+import { peopleByHandle, sceneChips } from "./characters";
 import { RepairSettings } from "./RepairSettings";
 import { ScenePack } from "./ScenePack";
 import { continuityQuery, projectQuery, useSnapshot } from "./queries";
@@ -124,7 +124,7 @@ export function ProjectPage() {
           </p>
           <ul className="cast-row" aria-label="Cast as it was">
             {(snapshot.cast ?? []).map((member) => {
-              const face = faceOf(member, new Map(snapshot.assets.map((a) => [a.id, a])));
+              const face = people.get(member.handle)?.face;
               return (
                 <li key={member.character_id}>
                   {face && <img className="face" src={face} alt={member.name} />}

@@ -1,4 +1,4 @@
-import { type KeyboardEvent, useId, useRef, useState } from "react";
+import { type KeyboardEvent, useId, useMemo, useRef, useState } from "react";
 import type { Schemas } from "../api/client";
 import { faceOf } from "./characters";
 import { candidates, insertMention, mentionAt, mentionOf } from "./mentions";
@@ -28,7 +28,7 @@ export function PromptField({
   const offered = at ? candidates(cast, at.query) : [];
   // What is typed already names someone exactly: Enter and Tab keep their usual work.
   const written = at !== null && offered.some((m) => mentionOf(m, cast) === `@${at.query}`);
-  const byId = new Map((manifest?.assets ?? []).map((a) => [a.id, a]));
+  const byId = useMemo(() => new Map((manifest?.assets ?? []).map((a) => [a.id, a])), [manifest]);
   const chosen = Math.min(active, Math.max(0, offered.length - 1));
   const optionId = (i: number) => `${listId}-${i}`;
 
