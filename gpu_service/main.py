@@ -78,7 +78,8 @@ def _task(request: Request) -> Response:
 
 
 def _embed(request: Request) -> Response:
-    """The faces of an image the api has already checked (images.validate), largest first."""
+    """The faces of an image the api has already checked (images.validate), in the detector's order
+    (vision/seen.py: most confident first), and the index of its lead face."""
     if (request.content_length or 0) > settings().max_upload_bytes:
         return _json(413, {"error": "image too large"})
     try:

@@ -1,6 +1,7 @@
 """A continuity report: who a generated beat or clip shows, measured against the project's snapshot cast.
 
-Imports nothing of the project but its records: every checkpoint version carries one.
+Imports nothing of the project but its base modules (common.records, common.ids): every checkpoint
+version carries one.
 """
 
 from __future__ import annotations
