@@ -147,7 +147,7 @@ class SsdDetector(_Loaded):
     def _load(self) -> Any:
         import onnxruntime
 
-        from gpu_service.vision.runtime import session_options
+        from gpu_service.vision.sessions import session_options
 
         return onnxruntime.InferenceSession(
             str(self.weights), sess_options=session_options(), providers=self.providers

@@ -16,13 +16,11 @@ from insightface.utils import face_align
 
 from gpu_service.config import worker_settings
 from gpu_service.vision.clustering import normalize
-from gpu_service.vision.runtime import models
+from gpu_service.vision.runtime import DET_SIZE, RETRIES, models
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-DET_SIZE = 640
-RETRIES = ((0.5, 640), (0.5, 320))  # (padding per side as a share of the longer side, input size)
 EMBED_SIZE = 112
 
 

@@ -13,9 +13,10 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gpu_service.config import worker_settings
+from gpu_service.vision.sessions import onnx_providers, session_options
 
 if TYPE_CHECKING:
     from insightface.app import FaceAnalysis
@@ -43,28 +44,11 @@ class Models:
 _lock = threading.Lock()
 _models: Models | None = None
 
-
-def onnx_providers() -> list[str]:
-    import onnxruntime
-
-    available = onnxruntime.get_available_providers()
-    if "CUDAExecutionProvider" in available:
-        # onnxruntime-gpu: load the CUDA/cuDNN libraries that torch's wheels installed.
-        onnxruntime.preload_dlls()
-    providers = [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available]
-    return providers or ["CPUExecutionProvider"]
-
-
-def session_options() -> Any:
-    """What every onnxruntime session here runs with. Its intra-op threads do not spin while they
-    wait: on a CPU, each image alternates ultralytics (torch) and onnxruntime models, and threads
-    spinning for one slowed the other by ~29 % (measured: 30 images, 10.5 s interleaved vs 8.2 s
-    phased; 7.8 s interleaved without spinning)."""
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return options
+# The input sizes face detection runs at (faces.py): the plain pass, then the close-up retries, each
+# (padding per side as a share of the longer side, input size). Here, below faces.py, because the
+# face model is prepared at the first and warmed up at every one.
+DET_SIZE = 640
+RETRIES = ((0.5, 640), (0.5, 320))
 
 
 def models() -> Models:
@@ -79,8 +63,6 @@ def _warm_up(found: list[Detector], faces: FaceAnalysis, min_confidence: float) 
     """One inference of each model on a blank frame: the first call of a session allocates its
     buffers (and ultralytics fuses its layers), which must not land on the first user's image."""
     import numpy as np
-
-    from gpu_service.vision.faces import DET_SIZE, RETRIES
 
     frame = np.full((480, 640, 3), 127, dtype=np.uint8)
     for detector in found:
@@ -120,7 +102,7 @@ def _load() -> Models:
         sess_options=session_options(),
     )
     on_gpu = providers[0] == "CUDAExecutionProvider"
-    faces.prepare(ctx_id=0 if on_gpu else -1, det_size=(640, 640), det_thresh=cfg.face_min_score)
+    faces.prepare(ctx_id=0 if on_gpu else -1, det_size=(DET_SIZE, DET_SIZE), det_thresh=cfg.face_min_score)
     _warm_up(found, faces, cfg.detection_confidence)
     used = faces.models["detection"].session.get_providers()
     if device.startswith("cuda") and "CUDAExecutionProvider" not in used:
