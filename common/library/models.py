@@ -1,164 +1,51 @@
-"""Manifests and assets: what Firestore holds and the API's request/response shapes.
+"""Manifests and assets: what Firestore holds and the API's response shapes.
 
 Stored records carry owner and storage fields that never leave the service; the `*Out` models are
-the public contract (field names follow the frontend's existing API).
+the public contract (field names follow the frontend's existing API). The words they use are in
+vocabulary.py and what callers send is in inputs.py; both stay importable from here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
-from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import Field
 
 from common.library.cast_models import CastMember
-from common.library.progress_models import ProcessingCost, ProcessingLease, StepProgress
-from common.records import (
-    Description,
-    Input,
-    Labels,
-    LongText,
-    Model,
-    Name,
-    Patch,
-    Record,
-    RecordId,
-    SortOrder,
+
+# What callers send and the words the records use have modules of their own (inputs.py,
+# vocabulary.py); their names stay importable from here, where most callers import them.
+from common.library.inputs import (  # noqa: F401
+    AssetCreate,
+    AssetListQuery,
+    AssetUpdate,
+    DuplicateQuery,
+    ManifestCreate,
+    ManifestListQuery,
+    ManifestSort,
+    ManifestUpdate,
+    UploadUrlRequest,
+    ViewQuery,
+    ViewUploadUrlRequest,
 )
-
-
-class Category(StrEnum):
-    CHARACTERS = "CHARACTERS"
-    ENVIRONMENTS = "ENVIRONMENTS"
-    OBJECTS = "OBJECTS"
-    STYLES = "STYLES"
-    MIXED = "MIXED"
-
-
-class ManifestStatus(StrEnum):
-    DRAFT = "DRAFT"
-    PROCESSING = "PROCESSING"
-    READY = "READY"
-    ERROR = "ERROR"
-
-
-# Why a face cannot be identified (gpu_service/vision/identity.py).
-IdentityStatus = Literal["too_small", "unsure", "blurry"]
-
-ViewAngle = Literal["front", "left", "right", "back", "other"]
-MAX_VIEWS = 4  # extra views beside the reference image, as reference-library tools allow
-# What processing found in a view, against the asset's own face (gpu_service/run/views.py).
-ViewIdentity = Literal["same", "different", "no_face", "unidentified", "no_reference"]
-
-
-class AssetType(StrEnum):
-    CHARACTER = "CHARACTER"
-    OBJECT = "OBJECT"
-    ENVIRONMENT = "ENVIRONMENT"
-    STYLE = "STYLE"
-
-
-# The asset type a manifest's category suggests for its uploads (served to the studio and the CLI
-# by GET /api/studio/config; a mixed manifest starts with characters).
-CATEGORY_ASSET_TYPES = {
-    Category.CHARACTERS: AssetType.CHARACTER,
-    Category.ENVIRONMENTS: AssetType.ENVIRONMENT,
-    Category.OBJECTS: AssetType.OBJECT,
-    Category.STYLES: AssetType.STYLE,
-    Category.MIXED: AssetType.CHARACTER,
-}
-
-
-class ManifestCreate(Input):
-    name: Name
-    description: Description = ""
-    category: Category
-    tags: Labels = Field(default_factory=list)
-
-
-class ManifestUpdate(Patch):
-    name: Name | None = None
-    description: Description | None = None
-    category: Category | None = None
-    tags: Labels | None = None
-
-
-ManifestSort = Literal["updated_at", "name", "times_used", "asset_count"]
-
-
-class ManifestListQuery(Model):
-    model_config = ConfigDict(extra="ignore")  # query strings carry cache-busters; ignore unknowns
-
-    category: Category | None = None
-    status: ManifestStatus | None = None
-    sort: ManifestSort = "updated_at"
-    limit: int = Field(50, ge=1, le=100)
-    cursor: Annotated[str, StringConstraints(max_length=1000)] | None = None
-
-
-class AssetListQuery(Model):
-    model_config = ConfigDict(extra="ignore")
-
-    limit: int = Field(50, ge=1, le=100)
-    cursor: Annotated[str, StringConstraints(max_length=1000)] | None = None
-
-
-class DuplicateQuery(Model):
-    model_config = ConfigDict(extra="ignore")
-
-    name: Name | None = None
-
-
-class AssetCreate(Input):
-    name: Name
-    asset_type: AssetType
-    description: Description = ""
-    user_tags: Labels = Field(default_factory=list)
-    sort_order: SortOrder = 0
-
-
-class AssetUpdate(Patch):
-    CLEARABLE = frozenset({"identity_of"})
-
-    name: Name | None = None
-    description: Description | None = None
-    user_tags: Labels | None = None
-    sort_order: SortOrder | None = None
-    asset_type: AssetType | None = None
-    reverse_prompt: LongText | None = None
-    visual_description: LongText | None = None
-    # "Same person as": another of the caller's assets (an accepted identity suggestion); null unlinks.
-    identity_of: RecordId | None = None
-
-
-# The image types the service takes, with the extension each is stored under. A signed upload URL
-# is made for these content types only (415); the studio and the CLI read them from GET
-# /api/studio/config.
-IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
-# How a person reads each (upper-cased: Pillow's format name, images.FORMATS), in the same order.
-IMAGE_TYPE_NAMES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP"}
-
-
-def in_words(items: Iterable[str]) -> str:
-    """["JPEG", "PNG", "WebP"] -> "JPEG, PNG or WebP"."""
-    *others, last = items
-    return f"{', '.join(others)} or {last}" if others else last
-
-
-IMAGE_TYPES_IN_WORDS = in_words(IMAGE_TYPE_NAMES.values())  # for messages
-ImageContentType = Annotated[str, Field(json_schema_extra={"enum": list(IMAGE_TYPES)})]
-
-
-class UploadUrlRequest(Input):
-    content_type: ImageContentType
-    filename: Annotated[str, StringConstraints(min_length=1, max_length=255)] = "upload"
-
-
-class ViewUploadUrlRequest(Input):
-    content_type: ImageContentType
-    view: ViewAngle = "other"
+from common.library.progress_models import ProcessingCost, ProcessingLease, StepProgress
+from common.library.vocabulary import (  # noqa: F401
+    CATEGORY_ASSET_TYPES,
+    IMAGE_TYPE_NAMES,
+    IMAGE_TYPES,
+    IMAGE_TYPES_IN_WORDS,
+    MAX_VIEWS,
+    AssetType,
+    Category,
+    IdentityStatus,
+    ImageContentType,
+    ManifestStatus,
+    ViewAngle,
+    ViewIdentity,
+    in_words,
+)
+from common.records import Model, Record
 
 
 class ManifestPublic(Record):
@@ -236,12 +123,6 @@ class IdentitySuggestion(Model):
     manifest_id: str
     manifest_tag: str
     similarity: float
-
-
-class ViewQuery(Model):
-    model_config = ConfigDict(extra="ignore")
-
-    view: ViewAngle = "other"
 
 
 class PendingView(Model):
