@@ -1,6 +1,7 @@
-"""Record ids: random (uuid4) or derived from the work they name, always 32 lower-case hex digits.
+"""Record ids: random (uuid4) or derived from the work they name, always 32 lower-case hex digits;
+and the range of a position (a scene's, beat's or chunk's index).
 
-Imports nothing: the api's router matches ids in paths before any model module is loaded.
+Imports nothing: the api's router matches ids and indexes in paths before any model module is loaded.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from uuid import uuid4
 
 ID_PATTERN = "[0-9a-f]{32}"  # every record id: uuid4 hex, or derived_id's hex
 RECORD_ID = re.compile(ID_PATTERN)
+# A scene's, beat's or chunk's position, wherever it is sent: records.Index, a path's `{..._index}`,
+# a multipart field, the OpenAPI document.
+INDEX_MAX = 9999
 
 
 def new_id() -> str:

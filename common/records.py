@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from common.errors import ValidationFailed
-from common.ids import ID_PATTERN
+from common.ids import ID_PATTERN, INDEX_MAX
 
 
 def utcnow() -> datetime:
@@ -89,7 +89,7 @@ Description = Annotated[str, StringConstraints(max_length=5000)]
 Labels = Annotated[list[Label], Field(max_length=50)]
 LongText = Annotated[str, StringConstraints(max_length=20000)]
 SortOrder = Annotated[int, Field(ge=-1_000_000, le=1_000_000), WholeNumber]
-Index = Annotated[int, Field(ge=0, le=9999), WholeNumber]  # a scene's, beat's or chunk's position
+Index = Annotated[int, Field(ge=0, le=INDEX_MAX), WholeNumber]  # a scene's, beat's or chunk's position
 RecordId = Annotated[str, StringConstraints(pattern=f"^{ID_PATTERN}$")]
 ShortText = Annotated[str, StringConstraints(max_length=2000)]
 TagList = Annotated[list[Annotated[str, StringConstraints(max_length=32)]], Field(max_length=200)]

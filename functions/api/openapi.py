@@ -9,11 +9,15 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from common.ids import ID_PATTERN
+from common.ids import ID_PATTERN, INDEX_MAX
 from common.records import ErrorOut
 from functions.api.router import Call, Route, declared_routes, route
 
 ID_SCHEMA = {"type": "string", "pattern": f"^{ID_PATTERN}$"}
+STRING = {"type": "string"}
+INDEX_SCHEMA = {"type": "integer", "minimum": 0, "maximum": INDEX_MAX}
+# An index sent as a multipart field is text: its digits are bounded here, its value by the handler.
+INDEX_FIELD_SCHEMA = {"type": "string", "pattern": f"^[0-9]{{1,{len(str(INDEX_MAX))}}}$"}
 ERROR_TEXT = {
     400: "Malformed request (e.g. the body is not JSON)",
     401: "Missing or invalid ID token",
@@ -65,15 +69,21 @@ def spec() -> dict[str, Any]:
 
 
 def _operation(r: Route, refs: dict[Any, Any], components: dict[str, Any]) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": r.summary, "tags": [r.tag], "operationId": r.handler.__name__}
+    if params := _parameters(r, refs, components):
+        op["parameters"] = params
+    if body := _request_body(r, refs):
+        op["requestBody"] = body
+    if not r.public:
+        op["security"] = [{"bearerAuth": []}]
+    op["responses"] = _responses(r, refs)
+    return op
+
+
+def _parameters(r: Route, refs: dict[Any, Any], components: dict[str, Any]) -> list[dict[str, Any]]:
+    """The path's ids and indexes, the query model's fields, and If-None-Match where an ETag is sent."""
     params: list[dict[str, Any]] = [
-        {
-            "name": name,
-            "in": "path",
-            "required": True,
-            "schema": {"type": "integer", "minimum": 0, "maximum": 9999}
-            if name.endswith("index")
-            else ID_SCHEMA,
-        }
+        {"name": name, "in": "path", "required": True, "schema": _path_schema(name)}
         for name in re.findall(r"\{(\w+)\}", r.path)
     ]
     if r.query:
@@ -83,22 +93,28 @@ def _operation(r: Route, refs: dict[Any, Any], components: dict[str, Any]) -> di
             {"name": name, "in": "query", "required": name in required, "schema": prop}
             for name, prop in schema["properties"].items()
         ]
-    op: dict[str, Any] = {"summary": r.summary, "tags": [r.tag], "operationId": r.handler.__name__}
-    if params:
-        op["parameters"] = params
+    if r.etag:
+        params.append({"name": "If-None-Match", "in": "header", "required": False, "schema": STRING})
+    return params
+
+
+def _path_schema(name: str) -> dict[str, Any]:
+    """`{..._index}` is a position (as the router's converter takes it); every other name an id."""
+    return INDEX_SCHEMA if name.endswith("index") else ID_SCHEMA
+
+
+def _request_body(r: Route, refs: dict[Any, Any]) -> dict[str, Any] | None:
+    """A JSON body (its model), or multipart fields: files, and indexes sent as text."""
+    content: dict[str, Any] = {}
     if r.body:
-        op["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": refs[(r.body, "validation")]}},
-        }
+        content["application/json"] = {"schema": refs[(r.body, "validation")]}
     if r.multipart:
         properties = {
-            name: {"type": "string", "pattern": "^[0-9]{1,4}$"}
+            name: INDEX_FIELD_SCHEMA
             if name.endswith("_index")
             else {"type": "string", "contentMediaType": "application/octet-stream"}
             for name in r.multipart
         }
-        content = op.setdefault("requestBody", {"required": True, "content": {}})["content"]
         content["multipart/form-data"] = {
             "schema": {
                 "type": "object",
@@ -107,6 +123,11 @@ def _operation(r: Route, refs: dict[Any, Any], components: dict[str, Any]) -> di
                 "additionalProperties": False,  # the router refuses other fields (422)
             }
         }
+    return {"required": True, "content": content} if content else None
+
+
+def _responses(r: Route, refs: dict[Any, Any]) -> dict[str, Any]:
+    """Success (its model and headers), 304 where an ETag is sent, and every error the route can give."""
     ok: dict[str, Any] = {"description": "Success"}
     if (model := _response_model(r)) is not None:
         ref = refs[(model, "serialization")]
@@ -114,28 +135,16 @@ def _operation(r: Route, refs: dict[Any, Any], components: dict[str, Any]) -> di
         ok["content"] = {"application/json": {"schema": schema}}
     if r.response_headers:
         ok["headers"] = {
-            h: {"schema": {"type": "string"}, "description": "Cursor of the next page, when there is one"}
+            h: {"schema": STRING, "description": "Cursor of the next page, when there is one"}
             for h in r.response_headers
         }
     if r.etag:
-        ok.setdefault("headers", {})["ETag"] = {"schema": {"type": "string"}, "description": "Of the content"}
-        header = {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"}}
-        op["parameters"] = [*op.get("parameters", []), header]
-    codes = set(r.errors)
-    if not r.public:
-        codes.add(401)
-        op["security"] = [{"bearerAuth": []}]
-    if r.body:
-        codes |= {400, 413, 415, 422}
-    if r.query:
-        codes.add(422)
-    if r.multipart:
-        codes |= {413, 415, 422}
-    error_ref = refs[(ErrorOut, "serialization")]
+        ok.setdefault("headers", {})["ETag"] = {"schema": STRING, "description": "Of the content"}
     not_modified = (
         {"304": {"description": "Not modified: the If-None-Match ETag is current"}} if r.etag else {}
     )
-    op["responses"] = (
+    error_ref = refs[(ErrorOut, "serialization")]
+    return (
         {str(r.status): ok}
         | not_modified
         | {
@@ -143,10 +152,23 @@ def _operation(r: Route, refs: dict[Any, Any], components: dict[str, Any]) -> di
                 "description": ERROR_TEXT[code],
                 "content": {"application/json": {"schema": error_ref}},
             }
-            for code in sorted(codes)
+            for code in sorted(_error_codes(r))
         }
     )
-    return op
+
+
+def _error_codes(r: Route) -> set[int]:
+    """The errors a route declares, and those the router itself gives for what it checks."""
+    codes = set(r.errors)
+    if not r.public:
+        codes.add(401)
+    if r.body:
+        codes |= {400, 413, 415, 422}
+    if r.query:
+        codes.add(422)
+    if r.multipart:
+        codes |= {413, 415, 422}
+    return codes
 
 
 @route("GET", "/api/openapi.json", summary="This document", tag="meta", public=True)

@@ -37,7 +37,7 @@ from common.errors import (
     problems,
 )
 from common.gcp.config import settings
-from common.ids import ID_PATTERN
+from common.ids import ID_PATTERN, INDEX_MAX
 from functions.api import route_index
 from functions.api.auth import PIPELINE_ROLE, authenticate
 
@@ -165,7 +165,7 @@ _loading = threading.Lock()
 def _converter(match: re.Match[str]) -> str:
     """`{scene_index}` is a number; every other path parameter is a record id."""
     name = match.group(1)
-    return f"<int(max=9999):{name}>" if name.endswith("index") else f"<id:{name}>"
+    return f"<int(max={INDEX_MAX}):{name}>" if name.endswith("index") else f"<id:{name}>"
 
 
 def url_map() -> Map:

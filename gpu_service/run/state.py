@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from common.ids import new_id
 from common.jobs.models import ManifestJob
 from common.library.embeddings import StoredFace
-from common.library.models import Asset
+from common.library.models import Asset, display_key
 from gpu_service.jobs.progress import RunProgress
 from gpu_service.store.pictures import Pictures
 
@@ -61,7 +61,7 @@ class Assets:
 
     def in_display_order(self) -> list[Asset]:
         """As `common.library.assets.in_display_order` sorts them."""
-        return sorted(self._by_id.values(), key=lambda a: (a.sort_order, a.created_at, a.id))
+        return sorted(self._by_id.values(), key=display_key)
 
 
 @dataclass
