@@ -84,6 +84,7 @@ def cast_of(assets: Sequence[AssetPublic]) -> list[CastMember]:
                     character_id=character_id,
                     handle=named.manifest_tag,
                     name=named.name,
+                    named_asset_id=named.id,
                     primary_face_asset_id=primary.id,
                     asset_ids=[a.id for a in own],
                     best_reference_asset_id=best.id,

@@ -18,6 +18,7 @@ class CastMember(Model):
     character_id: str
     handle: str  # the tag prompts use for this person: any tag of theirs means them
     name: str
+    named_asset_id: str  # the asset whose tag is `handle` and whose name is `name` (its first upload)
     primary_face_asset_id: str
     asset_ids: list[str] = Field(default_factory=list)  # in display order
     best_reference_asset_id: str

@@ -158,7 +158,7 @@ def _subjects(
 
     def character(character_id: str) -> _Subject:
         member = members[character_id]
-        named = by_id[next(i for i in member.asset_ids if by_id[i].manifest_tag == member.handle)]
+        named = by_id[member.named_asset_id]
         return subjects.setdefault(
             character_id,
             _Subject(character_id, member.handle, member.name, "character", _short(named), character_id),

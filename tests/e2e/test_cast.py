@@ -32,6 +32,9 @@ def test_one_character_per_person_with_every_image_of_them(base_url: str, alice:
     barack, joe = cast
     assert barack["handle"] == uploads["Obama"]["manifest_tag"]
     assert joe["handle"] == uploads["Biden"]["manifest_tag"]
+    # the asset that names each: its first upload, whose tag is the handle and whose name is the name
+    assert barack["named_asset_id"] == uploads["Obama"]["id"]
+    assert joe["named_asset_id"] == uploads["Biden"]["id"]
     for member, names in ((barack, {"Obama", "Obama again"}), (joe, {"Biden"})):
         own = [by_id[i] for i in member["asset_ids"]]
         assert {a["name"] for a in own if a["source"] != "extracted"} == names
@@ -79,6 +82,12 @@ def test_one_character_per_person_with_every_image_of_them(base_url: str, alice:
     after = alice.get(f"/api/manifests/{manifest['id']}").json()["cast"]
     assert gone not in after[0]["asset_ids"] and after[0]["counts"]["person_crops"] == 1
     assert alice.get(f"/api/projects/{made.json()['project_id']}/snapshot").json()["cast"] == cast
+
+
+def test_the_document_gives_every_cast_member_the_asset_that_names_it(anonymous: Api) -> None:
+    member = anonymous.get("/api/openapi.json").json()["components"]["schemas"]["CastMember"]
+    assert member["properties"]["named_asset_id"]["type"] == "string"
+    assert "named_asset_id" in member["required"]  # always sent: the studio need not guard it
 
 
 def test_a_manifest_without_faces_has_an_empty_cast(alice: Api) -> None:

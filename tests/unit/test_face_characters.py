@@ -65,7 +65,12 @@ def test_matches_are_grouped_by_person(found: list[FaceMatch], limit: int, expec
 
 
 ANN = CastMember(
-    character_id="a1", handle="CHAR_01", name="Ann", primary_face_asset_id="a9", best_reference_asset_id="up"
+    character_id="a1",
+    handle="CHAR_01",
+    name="Ann",
+    named_asset_id="up",
+    primary_face_asset_id="a9",
+    best_reference_asset_id="up",
 )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from common.library import cast
 from common.library.models import AssetType
 from common.projects.references import Pack, PackAsset, pack
 from common.records import utcnow
@@ -227,3 +228,13 @@ def test_a_setback_image_goes_behind_its_subjects_others() -> None:
         setback={a["o2"].id},
     )
     assert ids(tried, a) == ["o1", "o3"]  # o2 led the last attempt and Obama was still unconfirmed
+
+
+def test_the_cast_names_the_asset_whose_tag_is_its_handle() -> None:
+    a = two_people()
+    members = {m.character_id: m for m in cast.cast_of(list(a.values()))}
+    assert members["obama"].named_asset_id == a["o1"].id  # its first upload, whose tag is the handle
+    assert members["biden"].named_asset_id == a["b"].id
+    for member in members.values():
+        named = next(x for x in a.values() if x.id == member.named_asset_id)
+        assert (named.manifest_tag, named.name) == (member.handle, member.name)
