@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, computed_field
 
 from common.library.cast_models import CastMember
 from common.library.models import MAX_VIEWS, AssetPublic, AssetType, AssetViewOut, ManifestOut, ViewAngle
@@ -74,6 +74,14 @@ class Scene(Record):
     # storyboard inherited (a fork resuming at keyframing: keyframe and clip to be made again)
     source: Literal["generated", "inherited", "edited", "storyboard"] = "generated"
     updated_at: datetime
+
+    @computed_field  # type: ignore[prop-decorator]  # mypy allows no decorator above @property
+    @property
+    def packable(self) -> bool:
+        """Whether the scene names anyone to choose reference images for: it has storyboard text
+        or asset tags (the scene's reference pack is a 409 otherwise)."""
+        tags = self.scene_manifest.asset_tags if self.scene_manifest else []
+        return bool((self.storyboard_text or "").strip() or tags)
 
 
 class ProjectPublic(Record):

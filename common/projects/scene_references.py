@@ -29,7 +29,7 @@ def scene_pack(project: Project, scene_index: int, target: PackTarget) -> tuple[
         raise NotFound("scene not found")
     scene = Scene.model_validate(found.to_dict() or {})
     chosen = pack_for(project.snapshot_id, scene, target)
-    if chosen is None:
+    if chosen is None:  # the scene is not packable
         raise Conflict("the scene has no storyboard text and no asset tags: nothing to choose references for")
     return scene, chosen
 
@@ -43,18 +43,16 @@ def pack_for(
     focus: tuple[str, ...] = (),
     setback: tuple[str, ...] = (),
 ) -> Pack | None:
-    """The scene's pack from that snapshot; None when the scene names nothing (no text, no tags).
-    `prompt`: a regeneration's words, spelled out instead of the scene's text; `focus` and
-    `setback`: a repair's steering (references.pack)."""
-    manifest = scene.scene_manifest
-    tags = manifest.asset_tags if manifest else []
-    text = scene.storyboard_text or ""
-    if not text.strip() and not tags and not prompt:
+    """The scene's pack from that snapshot; None when the scene names nothing (it is not
+    `packable`) and no prompt is given. `prompt`: a regeneration's words, spelled out instead of the
+    scene's text; `focus` and `setback`: a repair's steering (references.pack)."""
+    if not scene.packable and not prompt:
         return None
+    manifest = scene.scene_manifest
     return references.pack(
         list(_snapshot_assets(snapshot_id)),
-        scene_tags=tags,
-        text=text,
+        scene_tags=manifest.asset_tags if manifest else [],
+        text=scene.storyboard_text or "",
         shot_type=manifest.composition_shot_type if manifest else None,
         target=target,
         limit=limit_for(target),

@@ -182,3 +182,10 @@ def test_the_pipeline_records_stages_and_scenes(alice: Api, pipeline: Api) -> No
     first = detail["scenes"][0]
     assert (first["storyboard_text"], first["clip_url"]) == ("They run.", "gs://b/c0.mp4")
     assert first["scene_manifest"]["asset_tags"] == ["CHAR_01", "ENV_01"] and first["source"] == "generated"
+    assert [s["packable"] for s in detail["scenes"]] == [True, True]  # text and tags; text alone
+
+
+def test_the_document_says_whether_a_scene_is_packable(anonymous: Api) -> None:
+    scene = anonymous.get("/api/openapi.json").json()["components"]["schemas"]["Scene"]
+    assert scene["properties"]["packable"]["type"] == "boolean"
+    assert "packable" in scene["required"] and scene["properties"]["packable"]["readOnly"] is True

@@ -82,6 +82,8 @@ def test_a_scene_gets_its_cast_as_references(
     assert alice.get(f"/api/projects/{pid}/scenes/7/references").status_code == 404
     empty = alice.get(f"/api/projects/{pid}/scenes/1/references")
     assert empty.status_code == 409 and "nothing to choose" in empty.json()["error"]["message"]
+    # the project says so before anyone asks: scene 1 names nobody, scene 0 has text and tags
+    assert [s["packable"] for s in alice.get(f"/api/projects/{pid}").json()["scenes"][:2]] == [True, False]
 
 
 def test_a_project_without_a_snapshot_has_no_pack(alice: Api, pipeline: Api) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from common.library import cast
 from common.library.models import AssetType
+from common.projects.models import Scene, SceneManifest
 from common.projects.references import Pack, PackAsset, pack
 from common.records import utcnow
 
@@ -238,3 +239,25 @@ def test_the_cast_names_the_asset_whose_tag_is_its_handle() -> None:
     for member in members.values():
         named = next(x for x in a.values() if x.id == member.named_asset_id)
         assert (named.manifest_tag, named.name) == (member.handle, member.name)
+
+
+@pytest.mark.parametrize(
+    ("text", "tags", "packable"),
+    [
+        (None, None, False),  # nothing yet: no storyboard, no scene manifest
+        ("", [], False),
+        (" \n\t", [], False),  # blank text names nobody
+        ("Ann walks in.", None, True),
+        ("Ann walks in.", [], True),
+        (None, ["CHAR_01"], True),  # tags alone
+        ("  ", ["OBJ_01"], True),
+        ("@Ann at the door", ["CHAR_01"], True),
+    ],
+)
+def test_a_scene_is_packable_when_it_has_storyboard_text_or_asset_tags(
+    text: str | None, tags: list[str] | None, packable: bool
+) -> None:
+    manifest = None if tags is None else SceneManifest(asset_tags=tags)
+    scene = Scene(index=0, storyboard_text=text, scene_manifest=manifest, updated_at=T0)
+    assert scene.packable is packable
+    assert scene.model_dump(mode="json")["packable"] is packable  # the API shows it
