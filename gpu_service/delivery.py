@@ -1,87 +1,138 @@
 """Run one delivered job to its end, and decide what Cloud Tasks should do next.
 
-Answering 2xx acknowledges the task; anything else makes Cloud Tasks retry it with backoff. Jobs
-already finished, superseded or gone are acknowledged without work. An unexpected failure is retried,
-except on the queue's last attempt, which records the error where the client looks instead.
+Every kind of job is in one table, `KINDS`: the model its document is read as, the work it runs
+(whose return value the job's document records when it is done), and what is done when it fails
+for good. Answering 2xx acknowledges the task; anything else makes Cloud Tasks retry it with
+backoff. Jobs already finished, superseded or gone are acknowledged without work. An unexpected
+failure is retried, except on the queue's last attempt, which records the error where the client
+looks instead.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from google.api_core import exceptions
 
+from common.checkpoints.jobs import RegenerationJob, RepairJob
+from common.continuity.jobs import ContinuityJob
 from common.errors import NotFound
 from common.jobs import lifecycle
 from common.jobs.lifecycle import Superseded
-from common.jobs.models import ContinuityJob, Job, JobStatus, ManifestJob, RepairJob, ReprocessJob
+from common.jobs.models import JobKind, JobRecord, JobStatus, ManifestJob, ReprocessJob
 from common.library.models import ManifestStatus
 from gpu_service import repair
 from gpu_service.continuity import check as continuity
-from gpu_service.errors import Permanent
+from gpu_service.errors import Busy, Permanent
 from gpu_service.jobs.progress import RunProgress
 from gpu_service.regenerate import run_regeneration
 from gpu_service.reprocess import run_reprocess
 from gpu_service.run.pipeline import run_manifest
 
 log = logging.getLogger(__name__)
+J = TypeVar("J", bound=JobRecord)
+
+
+@dataclass(frozen=True)
+class Kind(Generic[J]):
+    model: type[J]
+    run: Callable[[J], dict[str, Any]]  # the fields its document records when it is done
+    abandon: Callable[[J, str], None]  # it failed for good: settle or record what it holds
+
+
+def _manifest(job: ManifestJob) -> dict[str, Any]:
+    run_manifest(job)
+    return {}
+
+
+def _reprocess(job: ReprocessJob) -> dict[str, Any]:
+    run_reprocess(job)
+    return {}
+
+
+def _regeneration(job: RegenerationJob) -> dict[str, Any]:
+    return {"result_version": run_regeneration(job)}
+
+
+def _continuity(job: ContinuityJob) -> dict[str, Any]:
+    continuity.run_continuity(job)
+    return {}
+
+
+def _repair(job: RepairJob) -> dict[str, Any]:
+    return {"result": repair.run_repair(job).model_dump(mode="python")}
+
+
+def _nothing_held(_job: JobRecord, _message: str) -> None:
+    """Nothing to undo: the job's document says why it failed."""
+
+
+def _manifest_failed(job: ManifestJob, message: str) -> None:
+    with contextlib.suppress(Superseded):
+        RunProgress(job.manifest_id, job.id).finish(ManifestStatus.ERROR, message)
+
+
+def _repair_failed(job: RepairJob, _message: str) -> None:
+    repair.abandon(job)
+
+
+KINDS: dict[JobKind, Kind[Any]] = {
+    JobKind.PROCESS_MANIFEST: Kind(ManifestJob, _manifest, _manifest_failed),
+    JobKind.REPROCESS_ASSET: Kind(ReprocessJob, _reprocess, _nothing_held),
+    JobKind.REGENERATE_BEAT: Kind(RegenerationJob, _regeneration, _nothing_held),
+    JobKind.REGENERATE_CHUNK: Kind(RegenerationJob, _regeneration, _nothing_held),
+    JobKind.CHECK_CONTINUITY: Kind(ContinuityJob, _continuity, continuity.fail),
+    JobKind.REPAIR: Kind(RepairJob, _repair, _repair_failed),
+}
+
+
+def read(job_id: str) -> tuple[Kind[Any], JobRecord] | None:
+    """The job and its kind's entry, or None when there is no such job (or its kind is unknown)."""
+    doc = lifecycle.read_doc(job_id)
+    kind = KINDS.get(doc.get("kind", "")) if doc is not None else None  # a StrEnum key is its string
+    if doc is None or kind is None:
+        return None
+    return kind, kind.model.model_validate(doc)
 
 
 def handle(job_id: str, *, last_attempt: bool) -> str:
-    job = lifecycle.read_job(job_id)
-    if job is None:
+    found = read(job_id)
+    if found is None:
         return "unknown job"
+    kind, job = found
     if lifecycle.finished(job):
         return f"already {job.status.value.lower()}"
     lifecycle.mark_running(job)
     try:
-        result = _run(job)
+        result = kind.run(job)
     except Superseded as exc:
-        current = lifecycle.read_job(job.id)
-        if current is not None and current.status == JobStatus.DONE:
+        current = read(job.id)
+        if current is not None and current[1].status == JobStatus.DONE:
             return "already done"  # a concurrent delivery of this job finished it first
         lifecycle.mark_failed(job, f"superseded: {exc}")
         return "superseded"
+    except Busy:
+        raise  # another delivery is working it: this one changes nothing
     except (Permanent, exceptions.NotFound, NotFound) as exc:
         # The input's own problem (recorded on the asset, or gone): retrying cannot help.
-        if isinstance(job, RepairJob):
-            repair.abandon(job)  # first: should it fail, the retry finds the job unfinished
-        lifecycle.mark_failed(job, str(exc))
+        _fail(kind, job, str(exc))
         return "input failed"
     except Exception as exc:
         if not last_attempt:
             raise
         log.exception("job failed on its last attempt", extra={"job_id": job.id})
-        message = f"processing failed: {exc.__class__.__name__}: {exc}"[:1000]
-        _fail(job, message)
+        _fail(kind, job, f"processing failed: {exc.__class__.__name__}: {exc}"[:1000])
         return "failed"
     lifecycle.mark_done(job, result)
     return "done"
 
 
-def _run(job: Job) -> dict[str, Any]:
-    """Do the job's work; returns what its document records when it is done."""
-    if isinstance(job, ManifestJob):
-        run_manifest(job)
-    elif isinstance(job, ReprocessJob):
-        run_reprocess(job)
-    elif isinstance(job, ContinuityJob):
-        continuity.run_continuity(job)
-    elif isinstance(job, RepairJob):
-        return {"result": repair.run_repair(job).model_dump(mode="python")}
-    else:
-        return {"result_version": run_regeneration(job)}
-    return {}
-
-
-def _fail(job: Job, message: str) -> None:
-    if isinstance(job, RepairJob):
-        repair.abandon(job)  # first: should it fail, the retry finds the job unfinished
+def _fail(kind: Kind[Any], job: JobRecord, message: str) -> None:
+    """Fail the job for good: its kind undoes or records what it holds first (should that fail,
+    the retry finds the job unfinished), then the job says why."""
+    kind.abandon(job, message)
     lifecycle.mark_failed(job, message)
-    if isinstance(job, ContinuityJob):
-        continuity.fail(job, message)
-    if isinstance(job, ManifestJob):
-        with contextlib.suppress(Superseded):
-            RunProgress(job.manifest_id, job.id).finish(ManifestStatus.ERROR, message)

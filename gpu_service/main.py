@@ -21,6 +21,7 @@ from common.gcp.config import refuse_local_settings, settings
 from common.jobs.task_wire import TaskPayload
 from gpu_service import auth, delivery, face_query
 from gpu_service.config import worker_settings
+from gpu_service.errors import Busy
 from gpu_service.vision.imaging import UnreadableImage
 from gpu_service.vision.runtime import models
 
@@ -68,6 +69,11 @@ def _task(request: Request) -> Response:
     last_attempt = retry_count + 1 >= worker_settings().task_max_attempts
     try:
         outcome = delivery.handle(task.job_id, last_attempt=last_attempt)
+    except Busy as exc:
+        log.info(
+            "task busy; Cloud Tasks will deliver it again", extra={"job_id": task.job_id, "reason": str(exc)}
+        )
+        return _json(503, {"error": "busy", "message": str(exc)})
     except Exception:
         log.exception(
             "task failed; Cloud Tasks will retry it", extra={"job_id": task.job_id, "retry": retry_count}

@@ -1,37 +1,53 @@
-"""Run one regeneration job: the artifact's previous version and a prompt in, its next version out.
+"""Generating an artifact's next version: a regeneration job, and the generations a repair makes.
 
-`generate` is one generation, shared with repairs (repair.py): claimed first (claims.py), so of two
-deliveries of one job at once one generates (and pays) and the other waits for its version. The
-output is stored under a name made of the job id and a per-delivery suffix, then written as the
-next version together with a marker named after the job (or the repair's attempt:
-common/checkpoints.add_version): should two deliveries still both generate (a claim taken over from
-a delivery presumed dead), only one version is written and the loser's object is removed.
+A generation has three parts. `workbench` reads what every generation of one artifact needs, once:
+its checkpoint, project and scene, the version it starts from (its bytes) and, as they are first
+asked for, the reference images. `make` asks the generator for the new bytes with the scene's pack
+(no writes). `write` stores the output under a name of its own and writes it as the next version in
+one commit (common/checkpoints/versions.add_version) together with a marker named after the job (or the
+repair's attempt), so a job delivered twice writes one version; a caller that judged the output
+already (a repair) hands its final report and its own writes for that commit.
+
+A regeneration job (`run_regeneration`) is claimed first (claims.py), so of two deliveries at once
+one generates (and pays) and the other waits for its version; its version starts with a pending
+continuity report whose check is queued.
 """
 
 from __future__ import annotations
 
 import mimetypes
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from common.checkpoints import checkpoints, media
-from common.checkpoints.models import Artifact, ArtifactType, ArtifactVersion, RepairMark, VersionReference
-from common.checkpoints.regeneration import ARTIFACT_OF
+from google.cloud import firestore
+
+from common.checkpoints import checkpoints, media, versions
+from common.checkpoints.jobs import RegenerationJob
+from common.checkpoints.models import (
+    Artifact,
+    ArtifactType,
+    ArtifactVersion,
+    Checkpoint,
+    VersionReference,
+)
+from common.checkpoints.repair_models import RepairMark
+from common.checkpoints.report import ContinuityReport
 from common.continuity import checks as continuity
 from common.gcp import storage
 from common.ids import new_id
-from common.jobs.models import RegenerationJob
 from common.projects import projects, references, scene_references
-from common.projects.models import Scene
+from common.projects.models import Project, Scene
 from common.projects.reference_models import PackTarget
 from common.records import utcnow
 from gpu_service.config import worker_settings
-from gpu_service.generate.generated import GenerationFailed, ReferenceImage
+from gpu_service.generate.generated import Generated, GenerationFailed, ReferenceImage
 from gpu_service.generate.generators import generator
 from gpu_service.jobs import claims
 
 DEFAULT_PROMPT = "the same shot, generated again"
 CLAIM_MARGIN_S = 60  # a claim outlives the longest generation (a Veo clip) by this much
+Stage = Callable[[firestore.WriteBatch, ArtifactVersion], None]
 
 
 @dataclass(frozen=True)
@@ -49,16 +65,39 @@ class Order:
     focus: tuple[str, ...] = ()  # a repair's handles to put first in the pack
     setback: tuple[str, ...] = ()  # a repair's images to put behind their subject's others
     repair: RepairMark | None = None
-    check_here: bool = False  # the caller checks the version's continuity itself (a repair)
+
+
+@dataclass
+class Workbench:
+    """What every generation of one artifact reads, read once."""
+
+    checkpoint: Checkpoint
+    project: Project
+    scene: Scene | None  # None: the key is no scene's (or the project has no snapshot)
+    previous: bytes  # the media of the version generations start from
+    images: dict[str, bytes] = field(default_factory=dict)  # reference images by path, as fetched
+
+    def image(self, path: str) -> bytes:
+        if path not in self.images:
+            self.images[path] = storage.download(path)
+        return self.images[path]
+
+
+@dataclass(frozen=True)
+class Made:
+    """A generation's output, before it is written."""
+
+    output: Generated
+    prompt: str  # as the model was given it, handles spelled out
+    chosen: list[references.Reference]  # the pack the model was given, in order
 
 
 def run_regeneration(job: RegenerationJob) -> int:
     """Returns the artifact's version that holds this job's output."""
-    artifact_type = ARTIFACT_OF[job.kind]
-    current = checkpoints.get_artifact(job.checkpoint_id, artifact_type, job.artifact_key)
+    current = checkpoints.get_artifact(job.checkpoint_id, job.artifact_type, job.artifact_key)
     order = Order(
         checkpoint_id=job.checkpoint_id,
-        artifact_type=artifact_type,
+        artifact_type=job.artifact_type,
         artifact_key=job.artifact_key,
         base=current,
         asked=job.prompt_override or current.prompt or DEFAULT_PROMPT,
@@ -66,31 +105,25 @@ def run_regeneration(job: RegenerationJob) -> int:
         marker=job.id,
         model_override=job.model_override,
     )
-    return generate(order)
-
-
-def generate(order: Order) -> int:
-    """The version that holds the order's output (written now, or by an earlier delivery)."""
-    applied = checkpoints.applied_version(order.checkpoint_id, order.marker)
+    applied = versions.applied_version(order.checkpoint_id, order.marker)
     if applied is None:
         applied = _claimed(order)
-    if not order.check_here:  # again for a redelivery: its check may not be queued yet
-        continuity.queue_version(order.checkpoint_id, order.artifact_type, order.artifact_key, applied)
+    # Again for a redelivery: its check may not be queued yet.
+    continuity.queue_version(order.checkpoint_id, order.artifact_type, order.artifact_key, applied)
     return applied
 
 
 def _claimed(order: Order) -> int:
-    if not order.base.media_path:
-        raise GenerationFailed("the artifact has no media to start from")
     claim, holder = claims.key("regenerate", order.marker), new_id()
     ttl = worker_settings().video_timeout_s + CLAIM_MARGIN_S
     if not claims.take(claim, holder, ttl) and not claims.wait_for([claim], holder, ttl):
-        applied = checkpoints.applied_version(order.checkpoint_id, order.marker)  # the other delivery's
+        applied = versions.applied_version(order.checkpoint_id, order.marker)  # the other delivery's
         if applied is None:
             raise GenerationFailed("another delivery of this job could not generate it")
         return applied
     try:
-        version = _generate(order)
+        bench = workbench(order.checkpoint_id, order.artifact_key, order.base)
+        version = write(order, bench, make(order, bench))
     except GenerationFailed:
         claims.finish([claim])  # final: the other delivery reports the same failure
         raise
@@ -101,19 +134,45 @@ def _claimed(order: Order) -> int:
     return version
 
 
-def _generate(order: Order) -> int:
-    previous = media.load(order.base.media_path or "")
-    checkpoint = checkpoints.get(order.checkpoint_id)
+def workbench(checkpoint_id: str, key: str, base: ArtifactVersion) -> Workbench:
+    if not base.media_path:
+        raise GenerationFailed("the artifact has no media to start from")
+    checkpoint = checkpoints.get(checkpoint_id)
+    project = projects.get(checkpoint.project_id)
+    scene = None
+    if project.snapshot_id is not None and key.isdigit():
+        found = projects.scene_ref(project.id, int(key)).get()
+        scene = Scene.model_validate(found.to_dict() or {"index": int(key), "updated_at": utcnow()})
+    return Workbench(checkpoint, project, scene, media.load(base.media_path))
+
+
+def make(order: Order, bench: Workbench) -> Made:
+    """The generator's output for the order, with the scene's pack (nothing written)."""
     target: PackTarget = "image" if order.artifact_type == ArtifactType.BEAT_IMAGE else "video"
-    prompt, chosen = _with_references(checkpoint.project_id, order, target)
+    prompt, chosen = _with_references(bench, order, target)
     images = [
-        ReferenceImage(storage.download(r.image_path), _mime(r.image_path), r.handle, r.role) for r in chosen
+        ReferenceImage(bench.image(r.image_path), _mime(r.image_path), r.handle, r.role) for r in chosen
     ]
     make = generator()
     if order.artifact_type == ArtifactType.BEAT_IMAGE:
-        out = make.beat(previous, prompt, images)
+        out = make.beat(bench.previous, prompt, images)
     else:
-        out = make.chunk(previous, prompt, order.model_override, images)
+        out = make.chunk(bench.previous, prompt, order.model_override, images)
+    return Made(out, prompt, chosen)
+
+
+def write(
+    order: Order,
+    bench: Workbench,
+    made: Made,
+    *,
+    report: ContinuityReport | None = None,
+    stage: Stage | None = None,
+) -> int:
+    """Store the output and write it as the artifact's next version, in one commit with `stage`'s
+    writes; `report`: its final continuity report (else it starts pending where checks apply).
+    Returns the version that holds the order's output (another delivery's, should it have won)."""
+    out = made.output
     stored = media.Media(out.data, out.mime_type, out.extension)
     # Each delivery stores under its own name: the losing one removes only its own object.
     path = media.object_path(
@@ -131,43 +190,42 @@ def _generate(order: Order) -> int:
             "media_path": path,
             "mime_type": stored.mime_type,
             "digest": stored.digest,
-            "prompt": prompt,
-            "references": [VersionReference.model_validate(asdict(r)).model_dump() for r in chosen],
+            "prompt": made.prompt,
+            "references": [VersionReference.model_validate(asdict(r)).model_dump() for r in made.chosen],
             "repair": order.repair.model_dump() if order.repair else None,
-            "cost": out.cost,
+            "cost": round(out.cost + (report.cost if report is not None else 0.0), 6),
         }
 
-    written, created = checkpoints.add_version(
-        checkpoint,
+    written, created = versions.add_version(
+        bench.checkpoint,
         order.artifact_type,
         order.artifact_key,
         version,
         job_id=order.job_id,
         marker=order.marker,
-        checked=continuity.checked(checkpoint, order.artifact_type),
+        checked=report is None and versions.checked(bench.project, order.artifact_type),
+        report=report,
+        stage=stage,
     )
     if not created:
         media.discard(path)  # the other delivery's output is the version
-        return checkpoints.applied_version(order.checkpoint_id, order.marker) or written.version
+        return versions.applied_version(order.checkpoint_id, order.marker) or written.version
     return written.version
 
 
 def _with_references(
-    project_id: str, order: Order, target: PackTarget
+    bench: Workbench, order: Order, target: PackTarget
 ) -> tuple[str, list[references.Reference]]:
     """The prompt with each handle spelled out, and the scene's pack (beat or chunk n is scene n):
     none for a project without a snapshot, or a key that is no scene's."""
-    project = projects.get(project_id)
-    key, asked = order.artifact_key, order.asked
-    if project.snapshot_id is None or not key.isdigit():
-        return asked, []
-    found = projects.scene_ref(project_id, int(key)).get()
-    scene = Scene.model_validate(found.to_dict() or {"index": int(key), "updated_at": utcnow()})
+    snapshot_id = bench.project.snapshot_id
+    if snapshot_id is None or bench.scene is None:
+        return order.asked, []
     chosen = scene_references.pack_for(
-        project.snapshot_id, scene, target, prompt=asked, focus=order.focus, setback=order.setback
+        snapshot_id, bench.scene, target, prompt=order.asked, focus=order.focus, setback=order.setback
     )
     if chosen is None:
-        return asked, []
+        return order.asked, []
     return chosen.prompt, chosen.references
 
 

@@ -1,89 +1,173 @@
 """Run one repair: regenerate an artifact with its scene's pack, steered by its latest continuity
-report, check each attempt here, and stop at the first whose report holds (ok, or no_faces where
-nobody is expected).
+report, judge each attempt in memory, and stop at the first whose report holds (ok, or no_faces
+where nobody is expected).
 
-Every attempt is a version of its own, marked `repair: {job_id, attempt, outcome}`, written under
-the marker `<job>-<attempt>`, so a redelivered job resumes where the last delivery stopped: an
-attempt already written is checked (if it is not yet) and recorded, not generated again. Every
-attempt starts from the version repaired, so attempts do not compound each other's faults; an
-image a subject led with in an attempt that still could not confirm them goes behind that
-subject's other images in the next. When
-the job ends, what its attempts cost replaces the quote held on the project's repair budget
-(common/checkpoints/repair.py).
+One pass: the job reads the version repaired, its checkpoint, project, scene, the snapshot's cast
+and the pack's images once (regenerate.workbench, continuity.check.expectation). Each attempt then
+generates (the generator hands back the bytes), judges them through the continuity check's own
+`assess`, and writes the version with its final report, its repair mark and the job's record of the
+attempt in one commit (the marker `<job>-<attempt>` makes a second write of it a no-op). The verdict
+is stored once, on the version; the attempt's status and words are derived where they are read
+(common/checkpoints/repair_view.py). A redelivered job resumes after the attempts its document
+records. Every attempt starts from the version repaired, so attempts do not compound each other's
+faults; an image a subject led with in an attempt that still could not confirm them goes behind
+that subject's other images in the next. One delivery works a repair at a time (a claim on the
+job); when it ends, what its generations cost replaces the quote held on the project's repair
+budget (common/checkpoints/repair.py).
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Sequence
 
 from google.cloud import firestore
 
 from common.checkpoints import checkpoints
 from common.checkpoints import repair as repairs
-from common.checkpoints.models import ArtifactType, ArtifactVersion, RepairMark
-from common.continuity import checks
-from common.continuity.report import HOLDS, SEVERITY, ContinuityReport, ContinuityStatus
-from common.continuity.steering import steer
-from common.gcp import db
+from common.checkpoints.jobs import RepairJob
+from common.checkpoints.models import ArtifactVersion, VersionReference
+from common.checkpoints.repair_models import RepairAttempt, RepairAttemptOut, RepairMark, RepairResult
+from common.checkpoints.repair_view import attempt_out, best_of
+from common.checkpoints.report import HOLDS, ContinuityReport, ContinuityStatus
+from common.continuity.steering import Steer, steer
+from common.ids import derived_id, new_id
 from common.jobs import lifecycle
-from common.jobs.models import RepairAttempt, RepairJob, RepairResult
+from common.projects.references import Reference
 from common.records import utcnow
+from gpu_service.config import worker_settings
 from gpu_service.continuity import check
-from gpu_service.errors import Permanent
-from gpu_service.regenerate import DEFAULT_PROMPT, Order, generate
-
-log = logging.getLogger(__name__)
-CHECK_TRIES = 3  # a check asked for again meanwhile replaces the pending one: check that one
+from gpu_service.errors import Busy
+from gpu_service.jobs import claims
+from gpu_service.regenerate import (
+    CLAIM_MARGIN_S,
+    DEFAULT_PROMPT,
+    Made,
+    Order,
+    Workbench,
+    make,
+    workbench,
+    write,
+)
 
 
 def run_repair(job: RepairJob) -> RepairResult:
-    artifact_type = ArtifactType(job.artifact_type)
-    base = checkpoints.get_version(job.checkpoint_id, artifact_type, job.artifact_key, job.from_version)
-    done = {a.attempt: a for a in job.repair_attempts}
+    claim, holder = claims.key("repair", job.id), new_id()
+    ttl = job.max_attempts * (worker_settings().video_timeout_s + CLAIM_MARGIN_S)
+    if not claims.take(claim, holder, ttl):
+        raise Busy("another delivery of this repair is running it")
+    try:
+        with claims.kept([claim], ttl):
+            return _repair(job)
+    finally:
+        claims.release([claim])  # a mutex, not a receipt: each attempt's marker is the receipt
+
+
+def _repair(job: RepairJob) -> RepairResult:
+    base = checkpoints.get_version(job.checkpoint_id, job.artifact_type, job.artifact_key, job.from_version)
+    written = _written(job)  # the attempts an earlier delivery wrote
+    judged = {n: attempt_out(a, written[n].continuity) for n, a in _recorded(job, written).items()}
+    firsts = {n: _firsts(v.references) for n, v in written.items()}
     report = base.continuity
+    bench: Workbench | None = None
+    expected: check.Expectation | None = None
     setback: list[str] = []  # images led with for a subject the check still could not confirm
     for attempt in range(1, job.max_attempts + 1):
         if report is not None and report.status in HOLDS:
             break
         steering = steer(report)
-        if attempt in done:  # a redelivery: this attempt is written and recorded
-            made = checkpoints.get_version(
-                job.checkpoint_id, artifact_type, job.artifact_key, done[attempt].version
-            )
+        if attempt in judged:
+            report = written[attempt].continuity
         else:
-            order = Order(
-                checkpoint_id=job.checkpoint_id,
-                artifact_type=artifact_type,
-                artifact_key=job.artifact_key,
+            if bench is None or expected is None:
+                bench = workbench(job.checkpoint_id, job.artifact_key, base)
+                expected = check.expectation(bench.project, job.artifact_key)
+            record, report, made = _attempt(
+                job,
+                attempt,
                 base=base,
-                asked=_steered(base.prompt or DEFAULT_PROMPT, steering.words),
-                job_id=job.id,
-                marker=f"{job.id}-{attempt}",
-                focus=steering.focus,
+                steering=steering,
                 setback=tuple(setback),
-                repair=RepairMark(job_id=job.id, attempt=attempt),
-                check_here=True,
+                bench=bench,
+                expected=expected,
             )
-            number = generate(order)
-            checked = _checked(job, number)
-            checkpoints.mark_repair_outcome(
-                job.checkpoint_id, artifact_type, job.artifact_key, number, checked.status.value
-            )
-            made = checkpoints.get_version(job.checkpoint_id, artifact_type, job.artifact_key, number)
-            done[attempt] = _record(job, _attempt(attempt, made, checked, steering.words))
-        report = made.continuity
-        setback += _led_with(made, steer(report).focus)
-    result = _result(job, list(done.values()))
-    repairs.settle(job.id, spent=sum(a.generation_cost for a in done.values()))
-    return result
+            judged[attempt], firsts[attempt] = attempt_out(record, report), _firsts(made.chosen)
+        led = firsts[attempt]
+        setback += [led[h] for h in steer(report).focus if h in led]
+    repairs.settle(job.id, spent=sum(a.generation_cost for a in judged.values()))
+    return _result(job, base, list(judged.values()))
 
 
-def _led_with(made: ArtifactVersion, handles: tuple[str, ...]) -> list[str]:
-    """The image each of these subjects led with in the version (its first reference of them)."""
+def _attempt(
+    job: RepairJob,
+    attempt: int,
+    *,
+    base: ArtifactVersion,
+    steering: Steer,
+    setback: tuple[str, ...],
+    bench: Workbench,
+    expected: check.Expectation,
+) -> tuple[RepairAttempt, ContinuityReport, Made]:
+    """Generate, judge in memory, and write the version, its report, its mark and the job's record
+    of it in one commit."""
+    order = Order(
+        checkpoint_id=job.checkpoint_id,
+        artifact_type=job.artifact_type,
+        artifact_key=job.artifact_key,
+        base=base,
+        asked=_steered(base.prompt or DEFAULT_PROMPT, steering.words),
+        job_id=job.id,
+        marker=f"{job.id}-{attempt}",
+        focus=steering.focus,
+        setback=setback,
+        repair=RepairMark(job_id=job.id, attempt=attempt),
+    )
+    made = make(order, bench)
+    pending = check.Pending(derived_id("repair-check", job.id, attempt), utcnow())
+    report = check.assess(job.artifact_type, made.output.data, expected, pending)
+    record = RepairAttempt(
+        attempt=attempt,
+        version=0,  # set from the version the commit writes
+        steer=steering.words,
+        references=[r.handle for r in made.chosen],
+        cost=round(made.output.cost + report.cost, 6),
+        generation_cost=made.output.cost,
+        at=utcnow(),
+    )
+
+    def recorded(batch: firestore.WriteBatch, version: ArtifactVersion) -> None:
+        nonlocal record
+        record = record.model_copy(update={"version": version.version})
+        entry = record.model_dump(mode="python")
+        batch.update(lifecycle.job_ref(job.id), {"repair_attempts": firestore.ArrayUnion([entry])})
+
+    number = write(order, bench, made, report=report, stage=recorded)
+    if record.version != number:  # another delivery wrote this attempt: its version is the one
+        record = record.model_copy(update={"version": number})
+    return record, report, made
+
+
+def _written(job: RepairJob) -> dict[int, ArtifactVersion]:
+    """The versions of the attempts the job's document records, by attempt (one read, on a
+    redelivery only)."""
+    numbers = {a.attempt: a.version for a in job.repair_attempts}
+    if not numbers:
+        return {}
+    found = checkpoints.get_versions(
+        job.checkpoint_id, job.artifact_type, job.artifact_key, list(numbers.values())
+    )
+    return {n: found[v] for n, v in numbers.items() if v in found}
+
+
+def _recorded(job: RepairJob, written: dict[int, ArtifactVersion]) -> dict[int, RepairAttempt]:
+    return {a.attempt: a for a in job.repair_attempts if a.attempt in written}
+
+
+def _firsts(references: Sequence[VersionReference | Reference]) -> dict[str, str]:
+    """The image each subject led with: its first reference, by handle."""
     first: dict[str, str] = {}
-    for reference in made.references:
+    for reference in references:
         first.setdefault(reference.handle, reference.asset_id)
-    return [first[h] for h in handles if h in first]
+    return first
 
 
 def _steered(prompt: str, words: str) -> str:
@@ -95,100 +179,19 @@ def _steered(prompt: str, words: str) -> str:
 
 
 def abandon(job: RepairJob) -> None:
-    """The job failed for good: settle what its generations spent, then hand the checks it did not
-    make to the queue."""
-    artifact_type = ArtifactType(job.artifact_type)
-    written = []
-    for attempt in range(1, job.max_attempts + 1):
-        number = checkpoints.applied_version(job.checkpoint_id, f"{job.id}-{attempt}")
-        if number is not None:
-            written.append(
-                checkpoints.get_version(job.checkpoint_id, artifact_type, job.artifact_key, number)
-            )
-    repairs.settle(job.id, spent=sum(_generation_cost(v) for v in written))
-    for version in written:
-        checks.queue_version(job.checkpoint_id, artifact_type, job.artifact_key, version.version)
+    """The job failed for good: settle what the attempts it wrote spent (its document, read again,
+    records each with the version in one commit)."""
+    current = lifecycle.read_job(job.id, RepairJob) or job
+    repairs.settle(job.id, spent=sum(a.generation_cost for a in current.repair_attempts))
 
 
-def _generation_cost(version: ArtifactVersion) -> float:
-    """The version's cost without its check's (a final report's GPU time is added to it)."""
-    report = version.continuity
-    checked = report.cost if report is not None and report.status != ContinuityStatus.PENDING else 0.0
-    return round(version.cost - checked, 6)
-
-
-def _checked(job: RepairJob, number: int) -> ContinuityReport:
-    """Check the version here (its report starts pending; nothing else is queued to check it)."""
-    for _ in range(CHECK_TRIES):
-        version = checkpoints.get_version(
-            job.checkpoint_id, ArtifactType(job.artifact_type), job.artifact_key, number
-        )
-        pending = checks.check_job(job.owner_id, job.project_id, job.checkpoint_id, version)
-        if pending is None:
-            break
-        check.run_continuity(pending)
-    return _report(job, number)
-
-
-def _report(job: RepairJob, number: int) -> ContinuityReport:
-    version = checkpoints.get_version(
-        job.checkpoint_id, ArtifactType(job.artifact_type), job.artifact_key, number
-    )
-    if version.continuity is None:  # the project lost its manifest: nothing can be checked
-        raise Permanent("the repaired version has no continuity report")
-    return version.continuity
-
-
-def _attempt(attempt: int, made: ArtifactVersion, report: ContinuityReport, words: str) -> RepairAttempt:
-    return RepairAttempt(
-        attempt=attempt,
-        version=made.version,
-        status=report.status.value,
-        missing=report.missing,
-        unsure=report.unsure,
-        unexpected=report.unexpected,
-        unknown_faces=report.unknown_faces,
-        steer=words,
-        references=[r.handle for r in made.references],
-        cost=made.cost,
-        generation_cost=_generation_cost(made),
-        at=utcnow(),
-    )
-
-
-def _record(job: RepairJob, attempt: RepairAttempt) -> RepairAttempt:
-    """Add the attempt to the job (once: a redelivery's second record of it changes nothing)."""
-    ref = lifecycle.job_ref(job.id)
-
-    @firestore.transactional
-    def put(transaction: firestore.Transaction) -> RepairAttempt:
-        current = RepairJob.model_validate(
-            {**(ref.get(transaction=transaction).to_dict() or {}), "id": job.id}
-        )
-        kept = next((a for a in current.repair_attempts if a.attempt == attempt.attempt), None)
-        if kept is not None:
-            return kept
-        listed = [a.model_dump(mode="python") for a in [*current.repair_attempts, attempt]]
-        transaction.update(ref, {"repair_attempts": listed})
-        return attempt
-
-    return put(db.client().transaction())
-
-
-def _result(job: RepairJob, attempts: list[RepairAttempt]) -> RepairResult:
-    holds = {s.value for s in HOLDS}
-    if not attempts:  # the version held before any attempt (it was checked again meanwhile)
-        base = checkpoints.get_version(
-            job.checkpoint_id, ArtifactType(job.artifact_type), job.artifact_key, job.from_version
-        )
-        status = base.continuity.status.value if base.continuity else ContinuityStatus.ERROR.value
+def _result(job: RepairJob, base: ArtifactVersion, judged: list[RepairAttemptOut]) -> RepairResult:
+    best = best_of(judged)
+    if best is None:  # the version held before any attempt (it was checked again meanwhile)
+        status = base.continuity.status if base.continuity else ContinuityStatus.ERROR
         return RepairResult(
-            attempts=0, best_version=job.from_version, outcome=status, repaired=status in holds
+            attempts=0, best_version=job.from_version, outcome=status, repaired=status in HOLDS
         )
-    # Least severe first; an attempt whose check did not finish ranks with the errors.
-    rank = {s.value: n for n, s in enumerate(reversed(SEVERITY)) if s != ContinuityStatus.PENDING}
-    ordered = sorted(attempts, key=lambda a: a.attempt)
-    best = min(ordered, key=lambda a: (a.status not in holds, rank.get(a.status, len(rank)), a.attempt))
     return RepairResult(
-        attempts=len(ordered), best_version=best.version, outcome=best.status, repaired=best.status in holds
+        attempts=len(judged), best_version=best.version, outcome=best.status, repaired=best.status in HOLDS
     )

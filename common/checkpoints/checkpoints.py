@@ -4,25 +4,17 @@
     checkpoints/{id}/artifacts/{type}:{key}           the latest version of each artifact
     checkpoints/{id}/versions/{type}:{key}:{version}  every version ever written, the latest included
 
-An artifact changes in place: a new version is one commit that updates the artifact on the
-condition that it is still what was read (optimistic concurrency: a concurrent edit makes the
-loser read again and take the next number), creates the version document (a number is never
-written twice) and bumps the checkpoint's revision. Regenerations add a marker named after their
-job in the same commit, so a job delivered twice adds one version. Every version of every artifact
-is written here (`first_version`, `add_version`): an image version moves its project's cover in
-the same commit when the cover rule says so (common/projects/covers.py).
+An artifact changes in place, a version at a time; every version of every artifact is written by
+versions.py (`first_version`, `add_version`). This module holds the documents' references, the
+checkpoints' records and the reads.
 """
 
 from __future__ import annotations
 
-import random
-import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from google.api_core import exceptions
-from google.cloud import firestore
-from google.cloud.firestore import FieldFilter, Increment
+from google.cloud.firestore import FieldFilter
 
 from common.checkpoints.models import (
     PHASE_NAMES,
@@ -33,19 +25,16 @@ from common.checkpoints.models import (
     CheckpointCreate,
     Phase,
 )
-from common.continuity.report import first_check
 from common.errors import Conflict, NotFound
 from common.gcp import db
 from common.ids import derived_id
-from common.projects import branches, covers
+from common.projects import branches
 from common.projects import projects as project_ops
 from common.projects.models import Project
 from common.records import utcnow
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference, DocumentSnapshot
-
-MAX_VERSION_ATTEMPTS = 60  # 20 people editing one artifact at once all get through
 
 
 def checkpoint_ref(checkpoint_id: str) -> DocumentReference:
@@ -157,122 +146,7 @@ def mark_ready(checkpoint_id: str) -> Checkpoint:
     return checkpoint.model_copy(update=changes)
 
 
-def first_version(checkpoint: Checkpoint, version: ArtifactVersion) -> tuple[Artifact, bool]:
-    """Create an artifact at version 1. Returns (artifact, created); recording the same content
-    again is a no-op, different content is a 409 (changes are edits, with versions)."""
-    ref = artifact_ref(checkpoint.id, version.artifact_type, version.artifact_key)
-    now = utcnow()
-    artifact = Artifact(**version.model_dump(), checkpoint_id=checkpoint.id, updated_at=now)
-    for attempt in range(MAX_VERSION_ATTEMPTS):
-        batch = db.client().batch()
-        batch.create(ref, artifact.model_dump(mode="python"))
-        batch.create(
-            version_ref(checkpoint.id, version.artifact_type, version.artifact_key, 1),
-            version.model_dump(mode="python"),
-        )
-        _stage_cover(batch, checkpoint, version)
-        try:
-            batch.commit(retry=db.CONTENDED)
-        except exceptions.AlreadyExists:
-            existing = get_artifact(checkpoint.id, version.artifact_type, version.artifact_key)
-            if existing.version == 1 and existing.digest == version.digest:
-                return existing, False
-            raise Conflict(
-                f"{version.artifact_type.value} {version.artifact_key} is already recorded on this "
-                "checkpoint; artifacts change through edits"
-            ) from None
-        except exceptions.FailedPrecondition:  # the project changed since its cover was read
-            _jitter(attempt)
-            continue
-        return artifact, True
-    raise Conflict("the project kept changing while this artifact was recorded; try again")
-
-
-def _stage_cover(batch: firestore.WriteBatch, checkpoint: Checkpoint, version: ArtifactVersion) -> None:
-    """A beat image's version (beat n is scene n) may become its project's cover, in this commit."""
-    if version.artifact_type != ArtifactType.BEAT_IMAGE or not version.media_path:
-        return
-    if version.artifact_key.isdigit():
-        covers.stage(batch, checkpoint.project_id, int(version.artifact_key), version.media_path)
-
-
-def _jitter(attempt: int) -> None:
-    time.sleep(random.uniform(0, 0.02 * min(attempt + 1, 10)))  # noqa: S311 - jitter, not security
-
-
-# ---------------------------------------------------------------- versions
-def add_version(
-    checkpoint: Checkpoint,
-    artifact_type: ArtifactType,
-    key: str,
-    make: Callable[[Artifact], dict[str, Any]],
-    *,
-    job_id: str | None = None,
-    marker: str | None = None,
-    checked: bool = False,
-) -> tuple[Artifact, bool]:
-    """Write the artifact's next version from `make(current)`; returns (artifact, written).
-
-    `make` returns the version's fields (generator, content or media, prompt, cost, digest) and
-    is called again whenever a concurrent writer got there first (or the project changed while an
-    image moved its cover: common/projects/covers.py). With a `job_id`, a second write
-    for the same job (or the same `marker`: a repair's job and attempt) writes nothing and returns
-    the artifact as it is. `checked`: the version starts with a pending continuity report (its
-    check is queued or run by the caller: common/continuity/checks.py).
-    """
-    checkpoint_id = checkpoint.id
-    ref = artifact_ref(checkpoint_id, artifact_type, key)
-    applied = marker or job_id
-    marker_ref = (
-        checkpoint_ref(checkpoint_id).collection(db.APPLIED_JOBS).document(applied) if applied else None
-    )
-    for attempt in range(MAX_VERSION_ATTEMPTS):
-        snapshot = ref.get()
-        if not snapshot.exists:
-            raise NotFound(f"this checkpoint has no {artifact_type.value} {key}")
-        current = read_artifact(snapshot)
-        now = utcnow()
-        written = {
-            "artifact_type": artifact_type,
-            "artifact_key": key,
-            "version": current.version + 1,
-            "job_id": job_id,
-            "created_at": now,
-        }
-        if checked:
-            number = current.version + 1
-            written["continuity"] = first_check(checkpoint_id, artifact_id(artifact_type, key), number)
-        version = ArtifactVersion.model_validate({**make(current), **written})
-        fields = version.model_dump(mode="python")
-        batch = db.client().batch()
-        batch.update(
-            ref,
-            {**fields, "updated_at": now},
-            option=db.client().write_option(last_update_time=snapshot.update_time),
-        )
-        batch.create(version_ref(checkpoint_id, artifact_type, key, version.version), fields)
-        tally = {"revision": Increment(1), "total_cost": Increment(version.cost), "updated_at": now}
-        batch.update(checkpoint_ref(checkpoint_id), tally)
-        if marker_ref is not None:
-            batch.create(marker_ref, {"version": version.version, "at": now})
-        _stage_cover(batch, checkpoint, version)
-        try:
-            batch.commit(retry=db.CONTENDED)
-        except (exceptions.FailedPrecondition, exceptions.AlreadyExists):
-            if marker_ref is not None and marker_ref.get().exists:
-                return get_artifact(checkpoint_id, artifact_type, key), False
-            _jitter(attempt)
-            continue
-        return Artifact(**fields, checkpoint_id=checkpoint_id, updated_at=now), True
-    raise Conflict("the artifact kept changing while this edit was written; try again")
-
-
-def applied_version(checkpoint_id: str, marker: str) -> int | None:
-    """The version a regeneration job (or a repair's attempt) wrote, or None if it has not written one."""
-    snapshot = checkpoint_ref(checkpoint_id).collection(db.APPLIED_JOBS).document(marker).get()
-    return int((snapshot.to_dict() or {})["version"]) if snapshot.exists else None
-
-
+# ---------------------------------------------------------------- versions (writing them: versions.py)
 def get_version(checkpoint_id: str, artifact_type: ArtifactType, key: str, version: int) -> ArtifactVersion:
     snapshot = version_ref(checkpoint_id, artifact_type, key, version).get()
     if not snapshot.exists:
@@ -280,21 +154,14 @@ def get_version(checkpoint_id: str, artifact_type: ArtifactType, key: str, versi
     return ArtifactVersion.model_validate(snapshot.to_dict() or {})
 
 
-def mark_repair_outcome(
-    checkpoint_id: str, artifact_type: ArtifactType, key: str, version: int, outcome: str
-) -> None:
-    """A repair attempt's version learns what its check said (on the artifact too while it is the latest)."""
-    at_version = version_ref(checkpoint_id, artifact_type, key, version)
-    at_artifact = artifact_ref(checkpoint_id, artifact_type, key)
-
-    @firestore.transactional
-    def put(transaction: firestore.Transaction) -> None:
-        latest = at_artifact.get(transaction=transaction)
-        transaction.update(at_version, {"repair.outcome": outcome})
-        if latest.exists and (latest.to_dict() or {}).get("version") == version:
-            transaction.update(at_artifact, {"repair.outcome": outcome})
-
-    put(db.client().transaction())
+def get_versions(
+    checkpoint_id: str, artifact_type: ArtifactType, key: str, numbers: list[int]
+) -> dict[int, ArtifactVersion]:
+    """These versions of the artifact, in one round trip (a number it does not have is left out)."""
+    refs = [version_ref(checkpoint_id, artifact_type, key, n) for n in numbers]
+    found = db.client().get_all(refs) if refs else []
+    versions = [ArtifactVersion.model_validate(s.to_dict() or {}) for s in found if s.exists]
+    return {v.version: v for v in versions}
 
 
 # ---------------------------------------------------------------- reads

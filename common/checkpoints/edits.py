@@ -2,7 +2,9 @@
 
 Edits are restricted to their phase: the spec on phase 1, beat images on phase 2 (chunk clips on
 phase 3 change only by regeneration). Media is stored before its version is written; if the
-version cannot be written, the object is removed again, so nothing is left behind.
+version cannot be written, the object is removed again, so nothing is left behind. A beat or clip
+version starts with a pending continuity report; its writer's caller queues the check
+(common/continuity/checks.queue), since checking sits above checkpoints.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from common.checkpoints import checkpoints as ops
-from common.checkpoints import media
+from common.checkpoints import media, versions
 from common.checkpoints.models import (
     PHASE_OF,
     SPEC_KEY,
@@ -27,11 +29,11 @@ from common.checkpoints.models import (
     SpecPatch,
     VideoSpec,
 )
-from common.continuity import checks
-from common.continuity.report import first_check
+from common.checkpoints.report import first_check
 from common.errors import ApiError, Conflict, ValidationFailed, problems
 from common.ids import new_id
 from common.library import images
+from common.projects import projects as project_ops
 from common.records import decode_base64, utcnow
 
 
@@ -39,9 +41,8 @@ def spec_digest(spec: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
 
 
-def record(checkpoint_id: str, request: ArtifactRecord) -> tuple[Artifact, bool]:
+def record(checkpoint: Checkpoint, request: ArtifactRecord) -> tuple[Artifact, bool]:
     """The pipeline records an artifact of the checkpoint's phase (version 1)."""
-    checkpoint = ops.get(checkpoint_id)
     ops.require_phase(
         checkpoint, PHASE_OF[request.artifact_type], f"recording a {request.artifact_type.value}"
     )
@@ -60,7 +61,7 @@ def record(checkpoint_id: str, request: ArtifactRecord) -> tuple[Artifact, bool]
             raise ValidationFailed("a spec is recorded with artifact_key 'spec' and the spec as content")
         content = request.content.model_dump(mode="json")
         version = ArtifactVersion(**fields, content=content, digest=spec_digest(content))
-        return ops.first_version(checkpoint, version)
+        return versions.first_version(checkpoint, version)
     if not request.artifact_key.isdigit() or request.media_data is None or request.content is not None:
         raise ValidationFailed(
             f"a {request.artifact_type.value} is recorded with a numeric artifact_key and media_data"
@@ -74,17 +75,16 @@ def record(checkpoint_id: str, request: ArtifactRecord) -> tuple[Artifact, bool]
         stored.extension,
     )
     media.store(path, stored)
-    if checks.checked(checkpoint, request.artifact_type):
+    if versions.checked(project_ops.get(checkpoint.project_id), request.artifact_type):
         fields["continuity"] = first_check(
             checkpoint.id, ops.artifact_id(request.artifact_type, request.artifact_key), 1
         )
     version = ArtifactVersion(**fields, media_path=path, mime_type=stored.mime_type, digest=stored.digest)
     try:
-        artifact, created = ops.first_version(checkpoint, version)
+        artifact, created = versions.first_version(checkpoint, version)
     except ApiError:
         media.discard(path)  # a different recording already exists: this object is nobody's
         raise
-    checks.queue(checkpoint, artifact)  # again for a repeated recording: its check may not be queued yet
     return artifact, created
 
 
@@ -99,7 +99,7 @@ def edit_spec(checkpoint: Checkpoint, patch: SpecPatch) -> Artifact:
         content = spec.model_dump(mode="json")
         return {"generator": "edit", "content": content, "digest": spec_digest(content), "prompt": None}
 
-    artifact, _ = ops.add_version(checkpoint, ArtifactType.SPEC, SPEC_KEY, merged)
+    artifact, _ = versions.add_version(checkpoint, ArtifactType.SPEC, SPEC_KEY, merged)
     return artifact
 
 
@@ -122,11 +122,12 @@ def upload_beat_image(checkpoint: Checkpoint, beat_index: int, data: bytes) -> A
             "prompt": current.prompt,
         }
 
-    checked = checks.checked(checkpoint, ArtifactType.BEAT_IMAGE)
+    checked = versions.checked(project_ops.get(checkpoint.project_id), ArtifactType.BEAT_IMAGE)
     try:
-        artifact, _ = ops.add_version(checkpoint, ArtifactType.BEAT_IMAGE, key, uploaded, checked=checked)
+        artifact, _ = versions.add_version(
+            checkpoint, ArtifactType.BEAT_IMAGE, key, uploaded, checked=checked
+        )
     except Exception:
         media.discard(path)
         raise
-    checks.queue(checkpoint, artifact)
     return artifact

@@ -8,7 +8,8 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
-from common.continuity.report import ContinuityReport
+from common.checkpoints.repair_models import LatestRepair, RepairMark, RepairMarkOut
+from common.checkpoints.report import ContinuityReport
 from common.jobs.models import JobStatus
 from common.library.models import AssetType
 from common.records import (
@@ -45,6 +46,9 @@ class ArtifactType(StrEnum):
     BEAT_IMAGE = "beat_image"  # phase 2: one image per beat, keyed by the beat's index
     CHUNK_CLIP = "chunk_clip"  # phase 3: one clip per chunk, keyed by the chunk's index
 
+
+# What a continuity check looks at: who a beat image or a chunk clip shows (a spec shows nobody).
+CHECKED = (ArtifactType.BEAT_IMAGE, ArtifactType.CHUNK_CLIP)
 
 PHASE_OF = {
     ArtifactType.SPEC: Phase.SPEC,
@@ -162,14 +166,6 @@ class RepairRequest(Input):
     max_attempts: Annotated[int, Field(ge=1, le=4), WholeNumber] = 3
 
 
-class RepairMark(Model):
-    """A version made by a repair: which job, which attempt, and what its check said."""
-
-    job_id: str
-    attempt: int
-    outcome: str | None = None  # the attempt's continuity status, once checked
-
-
 class Continuation(Model):
     branch: str
     new_branch: bool
@@ -203,6 +199,7 @@ class ArtifactVersionPublic(Record):
 
 class ArtifactVersionOut(ArtifactVersionPublic):
     media_url: str | None = None
+    repair: RepairMarkOut | None = None  # made by a repair job: which, and what its check said
 
 
 class ArtifactOut(ArtifactVersionOut):
@@ -211,6 +208,7 @@ class ArtifactOut(ArtifactVersionOut):
     artifact_key: str
     updated_at: datetime
     versions: list[ArtifactVersionOut] = Field(default_factory=list)
+    latest_repair: LatestRepair | None = None  # the artifact's latest repair, running or done
 
 
 class CheckpointPublic(Record):

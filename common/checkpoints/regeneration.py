@@ -8,17 +8,12 @@ the artifact's next version (gpu_service/regenerate.py).
 from __future__ import annotations
 
 from common.checkpoints import checkpoints as ops
-from common.checkpoints.models import PHASE_OF, ArtifactType, Checkpoint, RegenerateBeat, RegenerateChunk
+from common.checkpoints.jobs import ARTIFACT_OF, RegenerationJob, RegenerationKind
+from common.checkpoints.models import PHASE_OF, Checkpoint, RegenerateBeat, RegenerateChunk
 from common.ids import new_id
 from common.jobs import lifecycle
-from common.jobs.models import JobKind, RegenerationJob, RegenerationKind
+from common.jobs.models import JobKind
 from common.records import utcnow
-
-# What each kind of regeneration makes a new version of.
-ARTIFACT_OF = {
-    JobKind.REGENERATE_BEAT: ArtifactType.BEAT_IMAGE,
-    JobKind.REGENERATE_CHUNK: ArtifactType.CHUNK_CLIP,
-}
 
 
 def regenerate_beat(checkpoint: Checkpoint, request: RegenerateBeat) -> RegenerationJob:

@@ -20,6 +20,7 @@ from google.cloud import firestore
 
 from common.checkpoints import checkpoints as ops
 from common.checkpoints import prices
+from common.checkpoints.jobs import RepairJob
 from common.checkpoints.models import (
     ARTIFACT_OF_PHASE,
     PHASE_OF,
@@ -28,12 +29,12 @@ from common.checkpoints.models import (
     CheckpointStatus,
     RepairRequest,
 )
-from common.continuity.report import HOLDS, REPAIRABLE, ContinuityStatus
+from common.checkpoints.report import AUTO_REPAIRABLE, HOLDS, REPAIRABLE, ContinuityStatus
 from common.errors import ApiError, Conflict, NotFound, ValidationFailed
 from common.gcp import db
 from common.ids import new_id
 from common.jobs import lifecycle
-from common.jobs.models import JobStatus, RepairJob
+from common.jobs.models import JobStatus
 from common.projects import projects
 from common.records import utcnow
 
@@ -41,13 +42,6 @@ if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference
 
 log = logging.getLogger(__name__)
-# What an automatic repair starts on (a pipeline version's report); `unsure` waits for a person.
-AUTO_ON = (
-    ContinuityStatus.MISSING,
-    ContinuityStatus.UNKNOWN,
-    ContinuityStatus.UNEXPECTED,
-    ContinuityStatus.DRIFT,
-)
 
 
 def start(checkpoint: Checkpoint, request: RepairRequest, *, auto: bool = False) -> RepairJob:
@@ -76,7 +70,7 @@ def start(checkpoint: Checkpoint, request: RepairRequest, *, auto: bool = False)
         owner_id=checkpoint.owner_id,
         project_id=checkpoint.project_id,
         checkpoint_id=checkpoint.id,
-        artifact_type=artifact_type.value,  # type: ignore[arg-type]  # beat_image or chunk_clip
+        artifact_type=artifact_type,
         artifact_key=artifact.artifact_key,
         from_version=artifact.version,
         max_attempts=request.max_attempts,
@@ -106,7 +100,7 @@ def start_auto(checkpoint: Checkpoint, artifact: Artifact) -> RepairJob | None:
         or checkpoint.status != CheckpointStatus.PENDING
         or artifact.generator != "pipeline"
         or report is None
-        or report.status not in AUTO_ON
+        or report.status not in AUTO_REPAIRABLE
         or not projects.get(checkpoint.project_id).auto_repair
     ):
         return None
@@ -132,8 +126,8 @@ def _lock(checkpoint_id: str, artifact: Artifact) -> DocumentReference:
 def _running(checkpoint_id: str, artifact: Artifact) -> RepairJob | None:
     """The repair the lock names, while it has not finished."""
     held = _lock(checkpoint_id, artifact).get()
-    job = lifecycle.read_job((held.to_dict() or {}).get("job_id", "")) if held.exists else None
-    return job if isinstance(job, RepairJob) and not lifecycle.finished(job) else None
+    job = lifecycle.read_job((held.to_dict() or {}).get("job_id", ""), RepairJob) if held.exists else None
+    return job if job is not None and not lifecycle.finished(job) else None
 
 
 def _queued(job: RepairJob) -> RepairJob:
@@ -194,7 +188,7 @@ def _over_budget(job: RepairJob, budget: float, spent: float, left: float) -> Va
     per_call = job.reserved / job.max_attempts
     return ValidationFailed(
         f"this repair may cost ${job.reserved:.4f} ({job.max_attempts} attempts at ${per_call:.4f} a "
-        f"{job.artifact_type.replace('_', ' ')}), more than the ${max(left, 0):.4f} left of the "
+        f"{job.artifact_type.value.replace('_', ' ')}), more than the ${max(left, 0):.4f} left of the "
         f"project's repair budget (${budget:.2f}); raise repair_budget (PATCH /api/projects/{{id}}) "
         "or ask for fewer attempts",
         {

@@ -16,6 +16,7 @@ from common.checkpoints import checkpoints as ops
 from common.checkpoints import media
 from common.checkpoints.models import (
     ARTIFACT_OF_PHASE,
+    CHECKED,
     PHASE_NAMES,
     Artifact,
     ArtifactType,
@@ -23,7 +24,9 @@ from common.checkpoints.models import (
     Checkpoint,
     Phase,
 )
+from common.checkpoints.report import ContinuityReport, ContinuityStatus, severity, worst
 from common.continuity import reports
+from common.continuity.jobs import ContinuityJob
 from common.continuity.models import (
     ArtifactCheck,
     ArtifactContinuity,
@@ -32,24 +35,16 @@ from common.continuity.models import (
     RecheckRequest,
     SceneContinuity,
 )
-from common.continuity.report import SEVERITY, ContinuityReport, ContinuityStatus, worst
 from common.errors import Conflict, NotFound
 from common.ids import new_id
 from common.jobs import lifecycle
-from common.jobs.models import ContinuityJob
 from common.projects import projects as project_ops
 from common.records import utcnow
 
 if TYPE_CHECKING:
     from common.projects.models import Project
 
-CHECKED = (ArtifactType.BEAT_IMAGE, ArtifactType.CHUNK_CLIP)
 NOT_QUEUED = "the check could not be queued; ask for it again (POST /api/checkpoints/{id}/continuity)"
-
-
-def checked(checkpoint: Checkpoint, artifact_type: ArtifactType) -> bool:
-    """Beat images and clips of a project that uses a manifest are checked (others have no cast)."""
-    return artifact_type in CHECKED and _uses_a_manifest(project_ops.get(checkpoint.project_id))
 
 
 def _uses_a_manifest(project: Project) -> bool:
@@ -68,7 +63,7 @@ def check_job(
         owner_id=owner_id,
         project_id=project_id,
         checkpoint_id=checkpoint_id,
-        artifact_type=version.artifact_type.value,  # type: ignore[arg-type]  # CHECKED types only
+        artifact_type=version.artifact_type,
         artifact_key=version.artifact_key,
         version=version.version,
         created_at=utcnow(),
@@ -166,14 +161,7 @@ def summary(owner_id: str, project_id: str) -> ProjectContinuity:
         )
         for (branch, index), found in scenes.items()
     ]
-    rank = {status: n for n, status in enumerate(SEVERITY)}
-    rows.sort(
-        key=lambda r: (
-            rank.get(r.status, len(SEVERITY)) if r.status else len(SEVERITY),
-            r.branch,
-            r.scene_index,
-        )
-    )
+    rows.sort(key=lambda r: (severity(r.status), r.branch, r.scene_index))
     counts: dict[str, int] = defaultdict(int)
     for row in rows:
         counts[row.status.value if row.status else "unchecked"] += 1

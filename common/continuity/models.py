@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from common.checkpoints.models import ArtifactKey
-from common.continuity.report import ContinuityReport, ContinuityStatus
+from common.checkpoints.report import ContinuityReport, ContinuityStatus
 from common.records import Input, Model
 
 

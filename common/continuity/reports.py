@@ -15,7 +15,7 @@ from google.cloud import firestore
 
 from common.checkpoints import checkpoints as ops
 from common.checkpoints.models import ArtifactType, ArtifactVersion
-from common.continuity.report import ContinuityReport, ContinuityStatus
+from common.checkpoints.report import ContinuityReport, ContinuityStatus
 from common.errors import NotFound
 from common.gcp import db
 from common.records import utcnow

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from common.continuity.report import ContinuityReport
+from common.checkpoints.report import ContinuityReport
 
 
 @dataclass(frozen=True)

@@ -13,18 +13,16 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 from google.api_core import exceptions
 from google.cloud import firestore
-from pydantic import TypeAdapter
 
 from common import owned
 from common.errors import ApiError, Conflict, NotFound
 from common.gcp import db, tasks
 from common.gcp.config import settings
-from common.jobs.models import Job, JobStatus, ManifestJob
+from common.jobs.models import JobRecord, JobStatus, ManifestJob
 from common.jobs.task_wire import TaskPayload
 from common.library import manifests as manifest_ops
 from common.library.models import Manifest, ManifestStatus
@@ -35,6 +33,7 @@ if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference
 
 Prepare = Callable[[firestore.Transaction, Manifest], ManifestJob]
+J = TypeVar("J", bound=JobRecord)
 EXPIRED = "processing stopped responding (its lease expired); start it again"
 NOT_QUEUED = "the job could not be queued; try again"
 
@@ -53,26 +52,33 @@ def job_ref(job_id: str) -> DocumentReference:
     return db.jobs().document(job_id)
 
 
-@cache
-def _job_adapter() -> TypeAdapter[Job]:
-    return TypeAdapter(Job)  # built on first use: the functions' cold start does not pay for it
-
-
-def read_job(job_id: str) -> Job | None:
-    snapshot = job_ref(job_id).get()
-    if not snapshot.exists:
+def read_doc(job_id: str) -> dict[str, Any] | None:
+    """A job's stored fields and its id, whatever its kind (its domain's model reads them)."""
+    snapshot = job_ref(job_id).get() if job_id else None
+    if snapshot is None or not snapshot.exists:
         return None
-    return _job_adapter().validate_python({**(snapshot.to_dict() or {}), "id": snapshot.id})
+    return {**(snapshot.to_dict() or {}), "id": snapshot.id}
 
 
-def get_owned_job(owner_id: str, job_id: str) -> Job:
-    job = read_job(job_id)
-    if job is None or job.owner_id != owner_id:
+def read_job(job_id: str, model: type[J]) -> J | None:
+    """The job as its kind's model, or None when there is no such job of that kind."""
+    doc = read_doc(job_id)
+    return model.model_validate(doc) if doc is not None and doc.get("kind") in kinds_of(model) else None
+
+
+def kinds_of(model: type[JobRecord]) -> set[str]:
+    """The kinds a job model reads: its `kind` field's Literal values."""
+    return {str(k) for k in get_args(model.model_fields["kind"].annotation)}
+
+
+def get_owned_doc(owner_id: str, job_id: str) -> dict[str, Any]:
+    doc = read_doc(job_id)
+    if doc is None or doc.get("owner_id") != owner_id:
         raise NotFound("job not found")
-    return job
+    return doc
 
 
-def job_doc(job: Job) -> dict[str, Any]:
+def job_doc(job: JobRecord) -> dict[str, Any]:
     return job.model_dump(exclude={"id"})
 
 
@@ -82,7 +88,7 @@ def mark(job_id: str, changes: dict[str, Any]) -> None:
         job_ref(job_id).update(changes)
 
 
-def mark_running(job: Job) -> None:
+def mark_running(job: JobRecord) -> None:
     mark(
         job.id,
         {
@@ -93,27 +99,27 @@ def mark_running(job: Job) -> None:
     )
 
 
-def mark_done(job: Job, result: dict[str, Any] | None = None) -> None:
+def mark_done(job: JobRecord, result: dict[str, Any] | None = None) -> None:
     mark(job.id, {"status": JobStatus.DONE.value, "error": None, "finished_at": utcnow(), **(result or {})})
 
 
-def mark_failed(job: Job, message: str) -> None:
+def mark_failed(job: JobRecord, message: str) -> None:
     mark(job.id, {"status": JobStatus.ERROR.value, "error": message, "finished_at": utcnow()})
 
 
-def finished(job: Job) -> bool:
+def finished(job: JobRecord) -> bool:
     return job.status in (JobStatus.DONE, JobStatus.ERROR)
 
 
 # ---------------------------------------------------------------- queueing
-def submit(job: Job, *, repeatable: bool = False) -> None:
+def submit(job: JobRecord, *, repeatable: bool = False) -> None:
     """Record a job that needs no lease (one asset's reprocess, a regeneration, a check) and queue
     it. `repeatable`: the job's id is derived from its work, and submitting it again queues it again
     unless it has finished (the task is named after the job: Cloud Tasks keeps one)."""
     try:
         job_ref(job.id).create(job_doc(job))
     except exceptions.AlreadyExists:
-        existing = read_job(job.id)
+        existing = read_job(job.id, type(job))
         if not repeatable or existing is None or finished(existing):
             raise
     enqueue(job)
@@ -156,7 +162,7 @@ def start_run(job: ManifestJob, prepare: Prepare | None = None) -> ManifestJob:
     return job
 
 
-def enqueue(job: Job, manifest_ref: DocumentReference | None = None) -> None:
+def enqueue(job: JobRecord, manifest_ref: DocumentReference | None = None) -> None:
     try:
         tasks.enqueue(job.id, TaskPayload.of(job).fields())
     except Exception as exc:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pydantic import ConfigDict, Field
 
 from common.ids import ID_PATTERN
-from common.jobs.models import Job, JobKind
+from common.jobs.models import JobKind, JobRecord
 from common.records import Model
 
 ID = f"^{ID_PATTERN}$"
@@ -22,7 +22,7 @@ class TaskPayload(Model):
     manifest_id: str | None = Field(None, pattern=ID)  # engine jobs only
 
     @classmethod
-    def of(cls, job: Job) -> TaskPayload:
+    def of(cls, job: JobRecord) -> TaskPayload:
         return cls(job_id=job.id, kind=job.kind, manifest_id=getattr(job, "manifest_id", None))
 
     def fields(self) -> dict[str, str]:

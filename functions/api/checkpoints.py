@@ -22,6 +22,7 @@ from common.checkpoints.models import (
     RepairRequest,
     SpecPatch,
 )
+from common.continuity import checks
 from common.errors import ValidationFailed
 from common.library.models import AssetOut
 from functions.api.present.checkpoints import (
@@ -94,7 +95,9 @@ def upload_beat_image(call: Call) -> ArtifactOut:
     index = call.request.form.get("beat_index", "")
     if not index.isdigit() or len(index) > 4:
         raise ValidationFailed("send the beat's index (0-9999) in the multipart field 'beat_index'")
-    return artifact_out(artifact_edits.upload_beat_image(checkpoint, int(index), file.read()))
+    artifact = artifact_edits.upload_beat_image(checkpoint, int(index), file.read())
+    checks.queue(checkpoint, artifact)
+    return artifact_out(artifact)
 
 
 @route(
@@ -201,7 +204,9 @@ def record_checkpoint(call: Call) -> CheckpointOut:
     body_limit=MEDIA_BODY_BYTES,
 )
 def record_artifact(call: Call) -> ArtifactOut:
-    artifact, _ = artifact_edits.record(call.params["checkpoint_id"], call.body)
+    checkpoint = ops.get(call.params["checkpoint_id"])
+    artifact, _ = artifact_edits.record(checkpoint, call.body)
+    checks.queue(checkpoint, artifact)  # again for a repeated recording: its check may not be queued yet
     return artifact_out(artifact)
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from common.jobs import lifecycle
 from common.jobs import processing as ops
-from common.jobs.models import JobOut, ProcessAccepted, ProgressOut, ReprocessAccepted
+from common.jobs.models import ProcessAccepted, ProgressOut, ReprocessAccepted
 from common.library.models import ManifestStatus
-from functions.api.present.jobs import job_out, progress_out
+from functions.api.present.jobs import JobOut, job_out, progress_out
 from functions.api.router import Call, route
 
 TAG = "processing"
@@ -56,4 +56,4 @@ def reprocess_asset(call: Call) -> ReprocessAccepted:
 
 @route("GET", "/api/jobs/{task_id}", summary="One engine job", tag=TAG, response=JobOut, errors=(404,))
 def get_job(call: Call) -> JobOut:
-    return job_out(lifecycle.get_owned_job(call.uid, call.params["task_id"]))
+    return job_out(lifecycle.get_owned_doc(call.uid, call.params["task_id"]))

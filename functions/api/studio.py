@@ -11,7 +11,7 @@ web/ or cli/: a client built before a rule changed still follows the server it t
 
 from __future__ import annotations
 
-from common.continuity.report import REPAIRABLE, ContinuityStatus
+from common.checkpoints.report import REPAIRABLE, ContinuityStatus
 from common.gcp.config import settings
 from common.jobs.models import STEPS, Step
 from common.library.models import (

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from common.library import cast
 from common.library.models import AssetType
+from common.projects import snapshots
 from common.projects.models import SnapshotAsset
 from gpu_service.continuity.judge import Sighting
 
@@ -57,3 +59,9 @@ class Cast:
         similarities = self.matrix @ embedding
         best = int(np.argmax(similarities))
         return Sighting(self.owners[best], round(float(similarities[best]), 4))
+
+
+@lru_cache(maxsize=8)  # a snapshot never changes: each instance reads and parses one once
+def cast_of(snapshot_id: str) -> Cast:
+    _, assets = snapshots.read(snapshot_id)
+    return Cast(assets)

@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from common.continuity.report import ContinuityStatus
+from common.checkpoints.report import ContinuityStatus
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import pytest
 import requests
 from PIL import Image, ImageOps
 
+from common.continuity.jobs import ContinuityJob
 from common.jobs import lifecycle
 from devstack.emulators import Stack
 from devstack.testdata import stranger_photo
@@ -255,7 +256,7 @@ def test_an_undecodable_clip_is_an_error_not_a_retry_loop(cast_project: dict[str
     assert report["status"] == "error" and "decodable" in report["error"], report
     job = owner.get(f"/api/jobs/{report['job_id']}").json()
     assert (job["kind"], job["status"], job["version"]) == ("check_continuity", "ERROR", 1), job
-    stored = lifecycle.read_job(report["job_id"])
+    stored = lifecycle.read_job(report["job_id"], ContinuityJob)
     assert stored is not None and stored.attempts == 1  # answered at once, not retried
 
 

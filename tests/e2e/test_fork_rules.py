@@ -217,7 +217,7 @@ def test_a_fork_whose_run_fails_recovers(
     monkeypatch.setattr(jobs, "run_manifest", crash)
     assert jobs.handle(job_id, last_attempt=True) == "failed"
     monkeypatch.undo()
-    assert lifecycle.read_job(job_id).status == "ERROR"
+    assert (lifecycle.read_doc(job_id) or {}).get("status") == "ERROR"
     pending = alice.get(f"/api/projects/{made['project_id']}/snapshot")
     assert pending.status_code == 409 and pending.json()["error"]["details"]["status"] == "ERROR"
 

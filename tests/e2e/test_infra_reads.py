@@ -73,7 +73,7 @@ def test_every_query_the_code_issued_has_an_index(tf: dict, alice, photos: Path)
             **job.model_dump(include={"id", "owner_id", "manifest_id", "created_at"}), asset_id=asset["id"]
         )
     )
-    lifecycle.read_job(job.id)
+    lifecycle.read_job(job.id, ManifestJob)
     # The API's list in every shape (the rest of the suite issues them too, when it runs first).
     for sort in ("updated_at", "name", "times_used", "asset_count"):
         for filters in ("", "&category=MIXED", "&status=READY", "&category=MIXED&status=READY"):

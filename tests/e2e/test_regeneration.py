@@ -11,12 +11,13 @@ import requests
 from PIL import Image, ImageChops, ImageOps
 
 from common.checkpoints import checkpoints
+from common.checkpoints.jobs import RegenerationJob
 from common.checkpoints.models import ArtifactType
 from common.gcp import storage
 from common.gcp.config import settings
 from common.ids import new_id
 from common.jobs.lifecycle import job_ref
-from common.jobs.models import JobKind, RegenerationJob
+from common.jobs.models import JobKind
 from common.records import utcnow
 from devstack.emulators import Stack
 from gpu_service.generate.offline import OfflineGenerator

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from common.continuity.report import SEVERITY, ContinuityStatus, worst
+from common.checkpoints.report import SEVERITY, ContinuityStatus, worst
 from gpu_service.continuity.judge import Rules, Sighting, judge
 
 RULES = Rules(match=0.6, drift_floor=0.35, drift_frames=2)

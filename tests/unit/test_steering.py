@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from common.continuity.report import CharacterSeen, ContinuityReport, ContinuityStatus
+from common.checkpoints.report import CharacterSeen, ContinuityReport, ContinuityStatus
 from common.continuity.steering import Steer, steer
 from common.records import utcnow
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from common.checkpoints import checkpoints as checkpoint_ops
-from common.checkpoints import media
+from common.checkpoints import media, repair_view
+from common.checkpoints.jobs import RegenerationJob, RepairJob
 from common.checkpoints.models import (
     PHASE_NAMES,
     Artifact,
@@ -21,7 +22,7 @@ from common.checkpoints.models import (
     RegenerateAccepted,
     RepairAccepted,
 )
-from common.jobs.models import RegenerationJob, RepairJob
+from common.checkpoints.repair_models import LatestRepair, RepairMarkOut
 
 _VERSION_FIELDS = set(ArtifactVersionPublic.model_fields)
 _CHECKPOINT_FIELDS = set(CheckpointPublic.model_fields)
@@ -37,12 +38,23 @@ def checkpoint_out(checkpoint: Checkpoint) -> CheckpointOut:
 
 
 def version_out(version: ArtifactVersion) -> ArtifactVersionOut:
-    return ArtifactVersionOut(
-        media_url=media.url(version.media_path), **version.model_dump(include=_VERSION_FIELDS)
-    )
+    fields = version.model_dump(include=_VERSION_FIELDS - {"repair"})
+    return ArtifactVersionOut(media_url=media.url(version.media_path), repair=_mark(version), **fields)
 
 
-def artifact_out(artifact: Artifact, versions: list[ArtifactVersion] | None = None) -> ArtifactOut:
+def _mark(version: ArtifactVersion) -> RepairMarkOut | None:
+    """A repair's version with what its check said (its report: the verdict is stored there only)."""
+    if version.repair is None:
+        return None
+    outcome = version.continuity.status if version.continuity is not None else None
+    return RepairMarkOut(**version.repair.model_dump(), outcome=outcome)
+
+
+def artifact_out(
+    artifact: Artifact,
+    versions: list[ArtifactVersion] | None = None,
+    latest_repair: LatestRepair | None = None,
+) -> ArtifactOut:
     return ArtifactOut(
         **version_out(artifact).model_dump(),
         checkpoint_id=artifact.checkpoint_id,
@@ -50,15 +62,17 @@ def artifact_out(artifact: Artifact, versions: list[ArtifactVersion] | None = No
         artifact_key=artifact.artifact_key,
         updated_at=artifact.updated_at,
         versions=[version_out(v) for v in versions or []],
+        latest_repair=latest_repair,
     )
 
 
 def checkpoint_detail(checkpoint: Checkpoint) -> CheckpointDetail:
     history = checkpoint_ops.versions_of(checkpoint.id)
-    artifacts = [
-        artifact_out(a, history.get(checkpoint_ops.artifact_id(a.artifact_type, a.artifact_key), []))
-        for a in checkpoint_ops.artifacts_of(checkpoint.id)
-    ]
+    repairs = repair_view.latest_repairs(checkpoint.id, history)
+    artifacts = []
+    for artifact in checkpoint_ops.artifacts_of(checkpoint.id):
+        name = checkpoint_ops.artifact_id(artifact.artifact_type, artifact.artifact_key)
+        artifacts.append(artifact_out(artifact, history.get(name, []), repairs.get(name)))
     return CheckpointDetail(**checkpoint_out(checkpoint).model_dump(), artifacts=artifacts)
 
 

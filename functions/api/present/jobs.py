@@ -1,9 +1,43 @@
-"""Processing jobs and a manifest's progress as the API shows them."""
+"""Jobs and a manifest's progress as the API shows them.
+
+`JobOut` is any job of any kind (GET /api/jobs/{id}): each kind's model lives in its domain, and
+this view reads the stored fields it knows; a repair's attempts carry their versions' verdicts
+(common/checkpoints/repair_view.py).
+"""
 
 from __future__ import annotations
 
-from common.jobs.models import Job, JobOut, ProgressOut
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from common.checkpoints import repair_view
+from common.checkpoints.jobs import RepairJob
+from common.checkpoints.repair_models import RepairAttemptOut, RepairResultOut
+from common.jobs.models import JobKind, JobStatus, ProgressOut
 from common.library.models import Manifest
+from common.records import Model
+
+
+class JobOut(Model):
+    task_id: str
+    kind: JobKind
+    status: JobStatus
+    manifest_id: str | None = None
+    asset_id: str | None = None
+    checkpoint_id: str | None = None
+    artifact_key: str | None = None
+    result_version: int | None = None  # a regeneration's output
+    version: int | None = None  # the artifact version a continuity check looks at
+    from_version: int | None = None  # the artifact version a repair starts from
+    max_attempts: int | None = None  # a repair's
+    repair_attempts: list[RepairAttemptOut] = Field(default_factory=list)  # a repair's, so far
+    result: RepairResultOut | None = None  # a repair's, once it is done
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str | None = None
 
 
 def progress_out(manifest: Manifest) -> ProgressOut:
@@ -24,5 +58,17 @@ def progress_out(manifest: Manifest) -> ProgressOut:
     )
 
 
-def job_out(job: Job) -> JobOut:
-    return JobOut(task_id=job.id, **job.model_dump(exclude={"id", "owner_id", "attempts"}))
+def job_out(doc: dict[str, Any]) -> JobOut:
+    """A stored job (its fields and id) as the API shows it."""
+    shown = {
+        k: v for k, v in doc.items() if k in JobOut.model_fields and k not in {"repair_attempts", "result"}
+    }
+    if doc.get("kind") != JobKind.REPAIR:
+        return JobOut(task_id=doc["id"], **shown)
+    job = RepairJob.model_validate(doc)
+    return JobOut(
+        task_id=job.id,
+        **shown,
+        repair_attempts=repair_view.attempts_of(job),
+        result=repair_view.result_out(job.result) if job.result is not None else None,
+    )

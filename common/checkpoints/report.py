@@ -52,10 +52,18 @@ REPAIRABLE = (
     ContinuityStatus.UNEXPECTED,
     ContinuityStatus.DRIFT,
 )
+# What an automatic repair acts on: every repairable report but `unsure`, which waits for a person
+# (a face nobody could tell may be the one asked for).
+AUTO_REPAIRABLE = tuple(s for s in REPAIRABLE if s != ContinuityStatus.UNSURE)
+
+
+def severity(status: ContinuityStatus | None) -> int:
+    """A status's place in SEVERITY: 0 is the worst; None (never checked) comes after them all."""
+    return SEVERITY.index(status) if status is not None else len(SEVERITY)
 
 
 def worst(statuses: list[ContinuityStatus]) -> ContinuityStatus | None:
-    return min(statuses, key=SEVERITY.index) if statuses else None
+    return min(statuses, key=severity) if statuses else None
 
 
 class CharacterSeen(Model):
