@@ -117,6 +117,12 @@ def test_a_beat_missing_a_character_is_repaired_to_ok(
     (attempt,) = job["repair_attempts"]
     assert attempt["missing"] == [] and attempt["references"][0] == biden
     assert attempt["steer"].startswith(f"{biden} must appear")
+    assert (attempt["status"], attempt["version"]) == ("ok", 2)
+    assert attempt["said"].startswith(f"Attempt 1: v2 ok with {biden}")
+    # The checkpoint carries the artifact's latest repair, so a reload follows it from there.
+    latest = repaired["latest_repair"]
+    assert (latest["task_id"], latest["status"], latest["outcome"]) == (job["task_id"], "DONE", "ok")
+    assert latest["attempts"] == job["repair_attempts"] and latest["said"] == job["result"]["said"]
     original = repaired["versions"][0]
     assert (original["version"], original["generator"], original["continuity"]["status"]) == (
         1,
