@@ -24,6 +24,7 @@ from common.checkpoints.models import (
 )
 from common.continuity import checks
 from common.errors import ValidationFailed
+from common.ids import INDEX_MAX
 from common.library.models import AssetOut
 from functions.api.present.checkpoints import (
     artifact_out,
@@ -93,8 +94,10 @@ def upload_beat_image(call: Call) -> ArtifactOut:
     checkpoint = ops.get_owned(call.uid, call.params["checkpoint_id"])
     file = call.image_file()
     index = call.request.form.get("beat_index", "")
-    if not index.isdigit() or len(index) > 4:
-        raise ValidationFailed("send the beat's index (0-9999) in the multipart field 'beat_index'")
+    if not (
+        index.isascii() and index.isdigit() and len(index) <= len(str(INDEX_MAX)) and int(index) <= INDEX_MAX
+    ):
+        raise ValidationFailed(f"send the beat's index (0-{INDEX_MAX}) in the multipart field 'beat_index'")
     artifact = artifact_edits.upload_beat_image(checkpoint, int(index), file.read())
     checks.queue(checkpoint, artifact)
     return artifact_out(artifact)
