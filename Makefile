@@ -10,7 +10,7 @@ SCHEMATHESIS := .venv-schemathesis/bin/st
 WEB_DEPS := web/node_modules/.installed-stamp
 export PYTHONUNBUFFERED := 1
 
-.PHONY: venv models browser web web-types route-index run test test-unit lint infra-check bench clean
+.PHONY: venv models browser web web-types route-index run test test-unit lint infra-check bench bench-smoke clean
 
 # torch and torchvision come from this machine's disk (pip's cap in /etc/xdg/pip names them).
 # The Cloud Tasks emulator pins protobuf<5 but runs on the current one: installed without its pins.
@@ -73,10 +73,12 @@ infra-check: $(CHECKOV)
 browser:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
-# Both tiers in one run: tests/unit (pure logic, seconds) first, then tests/e2e (the emulators).
+# Both tiers in one run: tests/unit (pure logic, seconds) first, then tests/e2e (the emulators);
+# then every bench at its smallest size (make bench-smoke), so that none stops running unseen.
 test: lint infra-check $(MODELS) browser $(SCHEMATHESIS) web
 	cd web && npm test --silent
 	$(BIN)/pytest tests/unit tests/e2e
+	$(BIN)/python bench/smoke.py
 
 # The fast tier alone: no emulator, no network, no model weights.
 test-unit: $(STAMP)
@@ -94,6 +96,10 @@ bench: $(MODELS) web
 	$(BIN)/python bench/repair.py
 	$(BIN)/python bench/studio.py
 	$(BIN)/python -m bench.reverse_prompt_tokens
+
+# Every bench in bench/ at its smallest size (BENCH_SMOKE=1): that each runs, in under 5 minutes.
+bench-smoke: $(MODELS) web browser
+	$(BIN)/python bench/smoke.py
 
 clean:
 	rm -rf web/node_modules web/dist

@@ -24,12 +24,18 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The repository (bench/sizes.py says why after PYTHONPATH's trees), so that `bench.x` imports.
+sys.path.insert(
+    1 + len([p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]),
+    str(Path(__file__).resolve().parent.parent),
+)
 os.environ.setdefault("YOLO_CONFIG_DIR", "/tmp/vidpipe-yolo")
 
+from bench.sizes import size as by_size
+
 HEIGHT = 480
-OVERLAPS = (0.0, 0.2, 0.4)
-SIZES = (2, 3, 4, 6)
+OVERLAPS = by_size((0.0, 0.2, 0.4), (0.2,))
+SIZES = by_size((2, 3, 4, 6), (3,))
 
 
 def portraits() -> list[tuple[str, object]]:

@@ -37,11 +37,18 @@ import sys
 import tempfile
 from pathlib import Path
 
+# The repository (bench/sizes.py says why after PYTHONPATH's trees), so that `bench.x` imports.
+sys.path.insert(
+    1 + len([p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]),
+    str(Path(__file__).resolve().parent.parent),
+)
+
+from bench.sizes import size
 from devstack.emulators import Stack
 from devstack.tokens import emulator_token
 
-RUNS = 9  # per variant; --runs to change
 ROOT = Path(__file__).resolve().parent.parent
+RUNS = size(9, 1)  # per variant; --runs to change
 ML_LIBRARIES = ("torch", "ultralytics", "insightface", "onnxruntime", "cv2", "tensorflow")
 
 IMPORT = r"""
@@ -200,6 +207,7 @@ def main() -> None:
     )
     parser.add_argument("--beside", action="append", default=[], metavar="NAME=DIR", help="another checkout")
     parser.add_argument("--runs", type=int, default=RUNS)
+    parser.add_argument("--smoke", action="store_true", help="one run per variant (BENCH_SMOKE=1)")
     options = parser.parse_args()
     trees = {"this tree": ROOT}
     for given in options.beside:

@@ -25,6 +25,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+# The repository (bench/sizes.py says why after PYTHONPATH's trees), so that `bench.x` imports.
+sys.path.insert(
+    1 + len([p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]),
+    str(Path(__file__).resolve().parent.parent),
+)
+
+from bench.sizes import SMOKE, size
 from devstack.emulators import Stack
 from devstack.testdata import benchmark_photos
 
@@ -72,15 +79,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--base", default=BASE)
+    parser.add_argument("--base", default=None if SMOKE else BASE, help=f"the code before (default {BASE})")
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--cache-images", type=int, default=600, help="0 skips the cache check")
+    parser.add_argument("--cache-images", type=int, default=size(600, 3), help="0 skips the cache check")
+    parser.add_argument("--smoke", action="store_true", help="2 photos, this tree alone (BENCH_SMOKE=1)")
     options = parser.parse_args()
-    trees = {"before": tree_of(options.base), "now": ROOT}
-    photos = [str(p) for p in benchmark_photos()]
+    # At smoke size the code now alone (no worktree of the code before) unless --base names one.
+    trees = {"now": ROOT} if options.base is None else {"before": tree_of(options.base), "now": ROOT}
+    photos = [str(p) for p in benchmark_photos()][: size(None, 2)]
     models = {"MODEL_DIR": str(ROOT / ".cache" / "models")}
 
-    sys.path.insert(0, str(ROOT))  # the bench's own helpers and the tests' Gemini stand-in
     from bench.latency import DelayProxy
     from tests.support.gemini_standin import GeminiStandIn
 
@@ -106,6 +114,8 @@ def main() -> None:
                         "GEMINI_BASE_URL": gemini.url,
                     },
                 }
+                if SMOKE:  # one setting: a run of the engine is what a smoke needs, not the latencies
+                    del settings["production-like"]
                 runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
                 for setting, env in settings.items():
                     for _ in range(options.rounds):
@@ -125,6 +135,9 @@ def main() -> None:
     print(
         f"engine: {len(photos)} photos (CPU, {os.cpu_count()} cores), the code before ({options.base}) "
         f"beside now, fresh processes, {options.rounds} round(s) interleaved; production-like = "
+        if "before" in trees
+        else f"engine: {len(photos)} photos (CPU, {os.cpu_count()} cores), the code now alone (smoke), "
+        f"fresh processes, {options.rounds} round(s); production-like = "
         f"+{DELAY_S * 1000:.0f} ms each way to Firestore and Cloud Storage, Gemini stand-in answering in "
         f"{GEMINI_LATENCY_S:g} s"
     )
@@ -137,16 +150,19 @@ def main() -> None:
         for name in trees:
             for r in runs[(setting, name)]:
                 print(row(setting, name, r))
-        before, now = best["before"], best["now"]
+        now = best["now"]
+        print(f"    steps now (s): {json.dumps({k: round(v, 2) for k, v in now['steps_s'].items()})}")
+        for name in trees:
+            print(f"    documents read, {name}: {json.dumps(best[name]['reads_by_collection'])}")
+        if "before" not in best:
+            continue
+        before = best["before"]
         print(
             f"  {setting}: now / before images/s x{before['wall_s'] / now['wall_s']:.2f}, "
             f"Firestore reads x{now['reads'] / before['reads']:.2f}, "
             f"writes x{now['writes'] / before['writes']:.2f}, "
             f"downloads {before['downloads']} -> {now['downloads']}"
         )
-        print(f"    steps now (s): {json.dumps({k: round(v, 2) for k, v in now['steps_s'].items()})}")
-        for name in trees:
-            print(f"    documents read, {name}: {json.dumps(best[name]['reads_by_collection'])}")
     for name, f in first.items():
         print(
             f"first detection after start, {name}: {f['first_s']:.2f} s, warm {f['warm_s']:.2f} s "

@@ -23,7 +23,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from timing import Inside  # bench/timing.py (this file runs as a script from bench/)
+if __package__:  # imported as bench.engine_run (bench/reverse_prompt_tokens.py)
+    from .timing import Inside
+else:  # a script (bench/engine.py runs it against another tree on PYTHONPATH): its folder is on the path
+    from timing import Inside  # bench/timing.py
 
 OWNER = f"bench-{uuid.uuid4().hex[:12]}"  # each run its own library: face search reads stay comparable
 counts: Counter[str] = Counter()

@@ -38,21 +38,26 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The repository (bench/sizes.py says why after PYTHONPATH's trees), so that `bench.x` imports.
+sys.path.insert(
+    1 + len([p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]),
+    str(Path(__file__).resolve().parent.parent),
+)
 
 from bench.read_latency import calls, count_firestore_reads
+from bench.sizes import size
 from devstack.emulators import Stack
 
 if TYPE_CHECKING:
     from common.library.face_models import FaceSearchResult
 
-FACES = int(os.environ.get("FACES", "50000"))
+FACES = int(os.environ.get("FACES", str(size(50_000, 500))))
 PEOPLE = int(os.environ.get("PEOPLE", str(max(1, FACES // 5))))
 PER_MANIFEST = int(os.environ.get("PER_MANIFEST", "100"))
-OTHERS = int(os.environ.get("OTHER_FACES", "2000"))
-QUERIES = int(os.environ.get("QUERIES", "60"))
-COUNTED = 10  # queries run again, counted, per path
-FIND_NEAREST_FACES = int(os.environ.get("FIND_NEAREST_FACES", "10000"))
+OTHERS = int(os.environ.get("OTHER_FACES", str(size(2_000, 50))))
+QUERIES = int(os.environ.get("QUERIES", str(size(60, 4))))
+COUNTED = size(10, 2)  # queries run again, counted, per path
+FIND_NEAREST_FACES = int(os.environ.get("FIND_NEAREST_FACES", str(size(10_000, 100))))
 DIM = 512
 TOP = 10
 

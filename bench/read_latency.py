@@ -32,15 +32,22 @@ from pathlib import Path
 import requests
 from werkzeug.serving import make_server
 
+# The repository (bench/sizes.py says why after PYTHONPATH's trees), so that `bench.x` imports.
+sys.path.insert(
+    1 + len([p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]),
+    str(Path(__file__).resolve().parent.parent),
+)
+
+from bench.sizes import size
 from devstack.emulators import Stack, free_port
 from devstack.tokens import emulator_token
 
-ASSETS = int(os.environ.get("BENCH_ASSETS", "1000"))
-MANIFESTS = 500
+ASSETS = int(os.environ.get("BENCH_ASSETS", str(size(1000, 20))))
+MANIFESTS = size(500, 10)
 IAM_LATENCY_MS = float(os.environ.get("IAM_LATENCY_MS", "40"))
-V4_SAMPLE = 50  # V4 URLs signed through IAM for the side-by-side (each costs IAM_LATENCY_MS)
-FRESH_RUNS = 5
-REPEAT = 30
+V4_SAMPLE = size(50, 2)  # V4 URLs signed through IAM for the side-by-side (each costs IAM_LATENCY_MS)
+FRESH_RUNS = size(5, 1)
+REPEAT = size(30, 2)
 OWNER = "bench-owner"
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,17 +12,27 @@ instance (a snapshot never changes; scene_references caches it).
 
 from __future__ import annotations
 
+import os
 import statistics
+import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import numpy as np
 
+# The repository (bench/sizes.py says why after PYTHONPATH's trees), so that `bench.x` imports.
+sys.path.insert(
+    1 + len([p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]),
+    str(Path(__file__).resolve().parent.parent),
+)
+
+from bench.sizes import size
 from common.projects.references import PackAsset, pack
 from common.records import utcnow
 
-CHARACTERS = 200
-CALLS = 200
+CHARACTERS = size(200, 20)
+CALLS = size(200, 5)
 
 
 def snapshot() -> list[PackAsset]:

@@ -12,9 +12,17 @@ dollars at the configured prices, and as its last line:
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
+# The repository (bench/sizes.py says why after PYTHONPATH's trees), so that `bench.x` imports.
+sys.path.insert(
+    1 + len([p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]),
+    str(Path(__file__).resolve().parent.parent),
+)
+
+from bench.sizes import size
 from devstack.emulators import Stack
 from devstack.testdata import benchmark_photos
 from tests.support.gemini_standin import GeminiStandIn
@@ -36,7 +44,7 @@ def seed(photos: list[Path], name: str) -> str:
 
 
 def run(manifest_id: str, mode: str, gemini: GeminiStandIn) -> dict[str, float]:
-    from bench.engine import start_job
+    from bench.engine_run import start_job
     from common.library import assets
     from gpu_service.config import worker_settings
     from gpu_service.run import pipeline
@@ -69,7 +77,7 @@ def run(manifest_id: str, mode: str, gemini: GeminiStandIn) -> dict[str, float]:
 
 
 def main() -> None:
-    photos = benchmark_photos()
+    photos = benchmark_photos()[: size(None, 2)]
     gemini = GeminiStandIn(latency_s=0.02)
     gemini.start()
     with tempfile.TemporaryDirectory() as state:
