@@ -17,21 +17,24 @@ labelled person is a stranger.
   attempts (goal >= 95 %), attempts per success, and cost per success: what it cost here (the
   checks' GPU seconds; offline generation is free) and at the deployment's prices (each attempt an
   image-model call at common/checkpoints/prices.py's bound, plus its check).
-- I/O per repair attempt after the first, for the code before the repair job's rewrite (BASE,
-  a git worktree made for the run and removed after it) and for this checkout, side by side: each
+- I/O per repair attempt after the first, for the code before the repair job's rewrite (BASE, a git
+  worktree made for the run and removed after it) and for this checkout, side by side: each
   measured in a fresh process with that tree first on PYTHONPATH (`--io`), counted on the client
   libraries' calls (bench/io_counts.py: Firestore documents read, writes, commits, Cloud Storage
   downloads), so that any version of the product runs under the same instrumentation. The process
-  makes its own small cast (IO_CAST, the product's way, as above) and records the same beats twice
-  (the cases of IO_CAST, frames from one seed); it repairs the first copy with max_attempts 1 and
-  the second with max_attempts 3, counting around each `run_repair` call alone (not the job's
-  start). Everything a repair does once (reading its base version, its first attempt, settling the
-  budget, the result) is in both runs of a beat alike, so (I/O of the max_attempts 3 runs - I/O of
-  the max_attempts 1 runs) / (their attempts' difference) is what an attempt after the first
-  costs, averaged over those attempts: printed as `per attempt after the first: R reads, ...`
-  with the first attempt's whole call beside it. solvay#1 is in IO_CAST because its frames never
-  confirm it (an 88 px face in the 1927 photo, see docs/benchmarks.md): its beats take every
-  attempt, so there are attempts after the first to count whatever the code.
+  makes its own small cast (IO_CAST, the product's way, as above) and records the same beats twice,
+  in two projects of that cast (the cases of IO_CAST, frames from one seed); it repairs the first
+  copy with max_attempts 1 and the second with max_attempts 3, counting around each `run_repair`
+  call alone (not the job's start). Everything a repair does once (reading its base version, its
+  first attempt, settling the budget, the result) is in both runs of a beat alike, so (I/O of the
+  max_attempts 3 runs - I/O of the max_attempts 1 runs) / (their attempts' difference) is what an
+  attempt after the first costs, averaged over those attempts: printed as `per attempt after the
+  first: R reads, ...` with the first attempt's whole call beside it. solvay#1 is in IO_CAST
+  because its frames never confirm it (an 88 px face in the 1927 photo, see docs/benchmarks.md):
+  its beats take every attempt, so there are attempts after the first to count whatever the code.
+- At smoke size (BENCH_SMOKE=1, bench/smoke.py): a cast of two, the three beats of its first member;
+  the I/O count on one beat (solvay#1's stranger) of a cast of two, both trees' counts run beside
+  the rest; the pack endpoint on a 100-asset snapshot, 5 calls.
 - Pack quality: per character with two or more identifiable faces, the median cosine of the pack's
   choice for a close shot (limit 1) to the character's other faces, beside a random choice among
   them (its expected value: the mean over the faces). Goal: never worse; the median gain.
