@@ -18,7 +18,6 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
 
 from cli import library, projects
 from cli.client import ApiFailure, Client
@@ -80,7 +79,7 @@ def repair(client: Client, args: argparse.Namespace) -> int:
     while True:
         job = client.job(started["task_id"])
         for attempt in job["repair_attempts"][shown:]:
-            print(_attempt_line(attempt), flush=True)
+            print(attempt["said"], flush=True)  # the server's words (one home for them)
         shown = len(job["repair_attempts"])
         if job["status"] in ("DONE", "ERROR"):
             break
@@ -89,31 +88,8 @@ def repair(client: Client, args: argparse.Namespace) -> int:
         print(f"ERROR: {job['error']}", file=sys.stderr)
         return 1
     result = job["result"]
-    held = result["repaired"]
-    verdict = "repaired" if held else "not repaired"
-    print(
-        f"{verdict}: {result['outcome']} after {result['attempts']} attempt(s); best is version "
-        f"{result['best_version']}",
-        file=sys.stderr,
-    )
-    return 0 if held else 2
-
-
-def _attempt_line(attempt: dict[str, Any]) -> str:
-    problems = [
-        *(f"missing {h}" for h in attempt["missing"]),
-        *(f"unsure {h}" for h in attempt["unsure"]),
-        *(f"unexpected {h}" for h in attempt["unexpected"]),
-    ]
-    if attempt["unknown_faces"]:
-        problems.append(f"{attempt['unknown_faces']} unknown face(s)")
-    told = f" | asked: {attempt['steer']}" if attempt["steer"] else ""
-    found = f" ({', '.join(problems)})" if problems else ""
-    made_with = ", ".join(attempt["references"]) or "no references"
-    return (
-        f"attempt {attempt['attempt']}: version {attempt['version']} {attempt['status']}{found} "
-        f"with {made_with}, ${attempt['cost']:.4f}{told}"
-    )
+    print(result["said"], file=sys.stderr)
+    return 0 if result["repaired"] else 2
 
 
 if __name__ == "__main__":

@@ -87,8 +87,8 @@ def test_a_beat_missing_a_character_is_repaired_to_ok(
     gemini.reset()
     printed = vidpipe(base_url, owner.uid or "", "repair", checkpoint_id, "0", "--wait")
     assert printed.returncode == 0, printed.stderr
-    assert printed.stdout.splitlines()[0].startswith("attempt 1: version 2 ok with ")
-    assert "repaired: ok after 1 attempt(s); best is version 2" in printed.stderr
+    assert printed.stdout.splitlines()[0].startswith("Attempt 1: v2 ok with ")
+    assert "Repaired: v2 is ok after 1 attempt." in printed.stderr
 
     # The image model got the frame, then the steered pack: Biden (missing) first, named in the prompt.
     (body,) = [b for m, b in gemini.requests if m == "generateContent"]
