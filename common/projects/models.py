@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, computed_field
 
 from common.library.cast_models import CastMember
-from common.library.models import MAX_VIEWS, AssetPublic, AssetType, AssetViewOut, ManifestOut, ViewAngle
+from common.library.models import MAX_VIEWS, Asset, AssetOut, AssetType, ManifestOut, ViewAngle
 from common.records import (
     Description,
     Index,
@@ -139,13 +139,21 @@ class PipelineSceneUpdate(Patch):
     scene_manifest: SceneManifest | None = None
 
 
-class SnapshotAsset(AssetPublic):
-    """An asset as it was when the project started, with everything the engine produced."""
+class FaceEmbedding(Model):
+    """A face crop's embedding, which a snapshot keeps beside the asset (the first base of the
+    models below, so that the field comes last in them)."""
 
-    face_embedding: list[float] | None = None
-    reference_image_url: str | None = None
-    thumbnail_url: str | None = None
-    views: list[AssetViewOut] = Field(default_factory=list)  # as they were, pinned with the rest
+    face_embedding: list[float] | None = None  # as the engine computed it
+
+
+class SnapshotAsset(FaceEmbedding, Asset):
+    """An asset as a snapshot holds it (common/projects/snapshots.py): everything stored when the
+    project started, its views and its face's embedding included."""
+
+
+class SnapshotAssetOut(FaceEmbedding, AssetOut):
+    """A snapshot's asset as the API shows it: everything the engine produced, embedding included,
+    with image URLs instead of paths (views as they were, pinned with the rest)."""
 
 
 class SnapshotOut(Model):
@@ -156,7 +164,7 @@ class SnapshotOut(Model):
     created_at: datetime
     manifest: ManifestOut  # with its contact_sheet_url, as the top level has it
     contact_sheet_url: str | None = None  # the sheet as it was: kept (pinned) whatever runs later
-    assets: list[SnapshotAsset]
+    assets: list[SnapshotAssetOut]
     cast: list[CastMember] = Field(default_factory=list)  # who is who, as it was
 
 

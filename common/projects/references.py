@@ -32,7 +32,8 @@ from typing import Literal
 import numpy as np
 
 from common.library import cast as cast_rules
-from common.library.models import Asset, AssetType, display_key
+from common.library.models import AssetType, display_key
+from common.projects.models import SnapshotAsset
 
 Target = Literal["video", "image"]
 Role = Literal["character", "object", "environment", "style"]
@@ -46,12 +47,8 @@ WIDE_SHOTS = ("wide", "full", "long", "establishing")
 # A tag (CHAR_04) or a name after @ (@Biden), as a prompt writes them.
 MENTION = re.compile(r"(?<![\w@])([A-Z]+_\d{2,})\b|(?<!\w)@([^\W\d_][\w-]*)")
 DESCRIPTION_CHARS = 100
-
-
-class PackAsset(Asset):
-    """An asset as the snapshot holds it: everything stored, and its face's embedding."""
-
-    face_embedding: list[float] | None = None
+# The name the benches import (bench/references.py, bench/repair.py): the snapshot's asset model.
+PackAsset = SnapshotAsset
 
 
 @dataclass(frozen=True)
@@ -95,7 +92,7 @@ class _Subject:
 
 
 def pack(
-    assets: Sequence[PackAsset],
+    assets: Sequence[SnapshotAsset],
     *,
     scene_tags: Sequence[str],
     text: str,
@@ -142,7 +139,7 @@ def pack(
 
 
 def _subjects(
-    assets: Sequence[PackAsset], scene_tags: Sequence[str], text: str
+    assets: Sequence[SnapshotAsset], scene_tags: Sequence[str], text: str
 ) -> tuple[list[_Subject], list[str], dict[str, _Subject]]:
     """The expected subjects in order, what names nobody, and each mention's subject."""
     members = {m.character_id: m for m in cast_rules.cast_of(_in_display_order(assets))}
@@ -197,22 +194,22 @@ def _handles(character_ids: list[str], members: dict[str, cast_rules.CastMember]
     return ", ".join(sorted(members[c].handle for c in character_ids))
 
 
-def _by_character(assets: Sequence[PackAsset]) -> dict[str, list[PackAsset]]:
-    out: dict[str, list[PackAsset]] = {}
+def _by_character(assets: Sequence[SnapshotAsset]) -> dict[str, list[SnapshotAsset]]:
+    out: dict[str, list[SnapshotAsset]] = {}
     for asset in _in_display_order(assets):
         if asset.character_id:
             out.setdefault(asset.character_id, []).append(asset)
     return out
 
 
-def _crowded(assets: Sequence[PackAsset]) -> set[str]:
+def _crowded(assets: Sequence[SnapshotAsset]) -> set[str]:
     """Images that show more than one face (a group photo): a model given one may draw the others."""
     cut = Counter(a.source_asset_id for a in assets if a.is_face_crop and a.source_asset_id)
     return {source for source, faces in cut.items() if faces > 1}
 
 
 def _character_images(
-    subject: _Subject, own: list[PackAsset], crowded: set[str], *, wide: bool
+    subject: _Subject, own: list[SnapshotAsset], crowded: set[str], *, wide: bool
 ) -> list[Reference]:
     faces = [a for a in own if a.is_face_crop and a.face_embedding]
     likeness = _representative(faces)
@@ -221,10 +218,10 @@ def _character_images(
     uploads = alone + shared
     people = [a for a in own if a.source == "extracted" and not a.is_face_crop and a.image_path]
 
-    def face_of(image: PackAsset) -> float:
+    def face_of(image: SnapshotAsset) -> float:
         return max((likeness[f.id] for f in faces if f.source_asset_id == image.id), default=-1.0)
 
-    def ranked(items: list[PackAsset], score: dict[str, float]) -> list[PackAsset]:
+    def ranked(items: list[SnapshotAsset], score: dict[str, float]) -> list[SnapshotAsset]:
         return sorted(items, key=lambda a: (a.quality_warning, -score[a.id], a.created_at, a.id))
 
     upload_score = {a.id: face_of(a) for a in uploads}
@@ -259,7 +256,7 @@ def _character_images(
     return standing + bodies + rest + angles + faces_ranked + with_others
 
 
-def _representative(faces: list[PackAsset]) -> dict[str, float]:
+def _representative(faces: list[SnapshotAsset]) -> dict[str, float]:
     """Each face's median cosine to the character's other identifiable faces (1.0 when alone)."""
     if len(faces) < 2:
         return {f.id: 1.0 for f in faces}
@@ -271,7 +268,7 @@ def _representative(faces: list[PackAsset]) -> dict[str, float]:
 
 
 def _reference(
-    subject: _Subject, asset: PackAsset, why: str, path: str | None = None, view_id: str | None = None
+    subject: _Subject, asset: SnapshotAsset, why: str, path: str | None = None, view_id: str | None = None
 ) -> Reference:
     return Reference(
         asset_id=asset.id,
@@ -338,12 +335,12 @@ def _expanded(text: str, mentions: dict[str, _Subject]) -> str:
     return MENTION.sub(spell, text)
 
 
-def _short(asset: PackAsset) -> str:
+def _short(asset: SnapshotAsset) -> str:
     """A short description: the reverse prompt's first sentence, cut to a phrase."""
     text = (asset.reverse_prompt or asset.description or "").strip()
     first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0].rstrip(".")
     return first if len(first) <= DESCRIPTION_CHARS else first[: DESCRIPTION_CHARS - 1].rstrip() + "…"
 
 
-def _in_display_order(assets: Sequence[PackAsset]) -> list[PackAsset]:
+def _in_display_order(assets: Sequence[SnapshotAsset]) -> list[SnapshotAsset]:
     return sorted(assets, key=display_key)

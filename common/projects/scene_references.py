@@ -8,9 +8,9 @@ from functools import lru_cache
 from common.errors import Conflict, NotFound
 from common.gcp.config import settings
 from common.projects import projects, references, snapshots
-from common.projects.models import PipelineSceneUpdate, Project, Scene, SceneManifest
+from common.projects.models import PipelineSceneUpdate, Project, Scene, SceneManifest, SnapshotAsset
 from common.projects.reference_models import PackTarget
-from common.projects.references import Pack, PackAsset
+from common.projects.references import Pack
 
 
 def limit_for(target: PackTarget) -> int:
@@ -63,10 +63,10 @@ def pack_for(
 
 
 @lru_cache(maxsize=4)  # a 1,000-asset snapshot with its embeddings is a few MB parsed
-def _snapshot_assets(snapshot_id: str) -> tuple[PackAsset, ...]:
+def _snapshot_assets(snapshot_id: str) -> tuple[SnapshotAsset, ...]:
     """A snapshot never changes after it is written: each instance reads and parses it once."""
     _, stored = snapshots.read(snapshot_id)
-    return tuple(PackAsset.model_validate(a) for a in stored)
+    return tuple(SnapshotAsset.model_validate(a) for a in stored)
 
 
 def record_scene(project_id: str, index: int, update: PipelineSceneUpdate) -> Scene:

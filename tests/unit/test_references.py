@@ -9,15 +9,15 @@ import pytest
 
 from common.library import cast
 from common.library.models import AssetType
-from common.projects.models import Scene, SceneManifest
-from common.projects.references import Pack, PackAsset, pack
+from common.projects.models import Scene, SceneManifest, SnapshotAsset
+from common.projects.references import Pack, pack
 from common.records import utcnow
 
 T0 = utcnow()
 counter = iter(range(10_000))
 
 
-def asset(tag: str, name: str, **fields: Any) -> PackAsset:
+def asset(tag: str, name: str, **fields: Any) -> SnapshotAsset:
     n = next(counter)
     kind = {"CHAR": AssetType.CHARACTER, "OBJ": AssetType.OBJECT, "ENV": AssetType.ENVIRONMENT}
     base: dict[str, Any] = {
@@ -32,14 +32,14 @@ def asset(tag: str, name: str, **fields: Any) -> PackAsset:
         "created_at": T0 + timedelta(seconds=n),
         "updated_at": T0,
     }
-    return PackAsset.model_validate({**base, **fields})
+    return SnapshotAsset.model_validate({**base, **fields})
 
 
-def person(tag: str, name: str, character: str, **fields: Any) -> PackAsset:
+def person(tag: str, name: str, character: str, **fields: Any) -> SnapshotAsset:
     return asset(tag, name, character_id=character, **fields)
 
 
-def face(tag: str, of: PackAsset, vector: list[float], **fields: Any) -> PackAsset:
+def face(tag: str, of: SnapshotAsset, vector: list[float], **fields: Any) -> SnapshotAsset:
     return asset(
         tag,
         f"{of.name} face",
@@ -52,7 +52,7 @@ def face(tag: str, of: PackAsset, vector: list[float], **fields: Any) -> PackAss
     )
 
 
-def two_people() -> dict[str, PackAsset]:
+def two_people() -> dict[str, SnapshotAsset]:
     """Obama in three uploads (the second the most typical face), Biden in one, a mug, a style."""
     o1 = person("CHAR_01", "Obama", "obama", reverse_prompt="A man in a grey suit. Smiling.")
     o2 = person("CHAR_02", "Obama", "obama")
@@ -82,7 +82,7 @@ def two_people() -> dict[str, PackAsset]:
 
 
 def run(  # noqa: PLR0917 - a table's columns
-    assets: dict[str, PackAsset],
+    assets: dict[str, SnapshotAsset],
     tags: list[str] | None = None,
     text: str = "",
     shot: str | None = "medium shot",
@@ -99,7 +99,7 @@ def run(  # noqa: PLR0917 - a table's columns
     )
 
 
-def ids(result: Pack, assets: dict[str, PackAsset]) -> list[str]:
+def ids(result: Pack, assets: dict[str, SnapshotAsset]) -> list[str]:
     names = {a.id: key for key, a in assets.items()}
     return [names[r.asset_id] for r in result.references]
 

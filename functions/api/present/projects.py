@@ -17,7 +17,7 @@ from common.projects.models import (
     ProjectOut,
     ProjectPublic,
     Scene,
-    SnapshotAsset,
+    SnapshotAssetOut,
     SnapshotOut,
 )
 from functions.api.present.library import view_out
@@ -56,10 +56,10 @@ def snapshot_out(project: Project, snapshot: dict[str, Any], assets: list[dict[s
     )
 
 
-def snapshot_asset(asset: dict[str, Any]) -> SnapshotAsset:
+def snapshot_asset(asset: dict[str, Any]) -> SnapshotAssetOut:
     """A stored asset as the pipeline sees it: every field, embedding included, and image URLs."""
     uploads = settings().uploads_bucket
-    return SnapshotAsset.model_validate(
+    return SnapshotAssetOut.model_validate(
         {
             **asset,
             "reference_image_url": cdn.read_url(asset.get("image_path"), bucket_name=uploads),
