@@ -27,16 +27,14 @@ import statistics
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 
 from common.library import cast as cast_rules
 from common.library.models import AssetType, display_key
 from common.projects.models import SnapshotAsset
+from common.projects.reference_models import Chosen, PackLeftOut, PackTarget, Role
 
-Target = Literal["video", "image"]
-Role = Literal["character", "object", "environment", "style"]
 ROLES: dict[AssetType, Role] = {
     AssetType.CHARACTER: "character",
     AssetType.OBJECT: "object",
@@ -51,30 +49,15 @@ DESCRIPTION_CHARS = 100
 PackAsset = SnapshotAsset
 
 
-@dataclass(frozen=True)
-class Reference:
-    asset_id: str
-    manifest_tag: str
-    character_id: str | None
-    handle: str
-    name: str
-    role: Role
+@dataclass(frozen=True, kw_only=True)
+class Reference(Chosen):
     image_path: str  # the stored image (the endpoint signs a URL for it)
-    why: str
-    view_id: str | None = None  # another angle: one of the asset's views
-
-
-@dataclass(frozen=True)
-class LeftOut:
-    asset_id: str
-    handle: str
-    why: str
 
 
 @dataclass(frozen=True)
 class Pack:
     references: list[Reference]
-    left_out: list[LeftOut]
+    left_out: list[PackLeftOut]
     uncovered: list[str]  # handles of expected subjects without an image in the pack
     unresolved: list[str]  # tags and @Names that name nobody (or several)
     prompt: str
@@ -97,7 +80,7 @@ def pack(
     scene_tags: Sequence[str],
     text: str,
     shot_type: str | None,
-    target: Target,
+    target: PackTarget,
     limit: int,
     prompt: str | None = None,
     focus: Sequence[str] = (),
@@ -283,19 +266,21 @@ def _reference(
     )
 
 
-def _fill(subjects: list[_Subject], target: Target, limit: int) -> tuple[list[Reference], list[LeftOut]]:
+def _fill(
+    subjects: list[_Subject], target: PackTarget, limit: int
+) -> tuple[list[Reference], list[PackLeftOut]]:
     """Round robin: each subject's best image first, then each one's second, up to `limit`."""
     taken: list[Reference] = []
-    left: list[LeftOut] = []
+    left: list[PackLeftOut] = []
     queues = []
     for subject in subjects:
         if subject.role == "style" and target == "video":
             left += [
-                LeftOut(r.asset_id, r.handle, "Veo's asset references have no style slot")
+                PackLeftOut(r.asset_id, r.handle, "Veo's asset references have no style slot")
                 for r in subject.candidates
             ]
         elif not subject.candidates:
-            left.append(LeftOut(subject.key, subject.handle, "no stored image"))
+            left.append(PackLeftOut(subject.key, subject.handle, "no stored image"))
         else:
             queues.append(list(subject.candidates))
     rank = 0
@@ -312,7 +297,7 @@ def _fill(subjects: list[_Subject], target: Target, limit: int) -> tuple[list[Re
                 if rank
                 else f"the pack holds {limit} images for the {target} model and was full"
             )
-            left.append(LeftOut(reference.asset_id, reference.handle, why))
+            left.append(PackLeftOut(reference.asset_id, reference.handle, why))
         rank += 1
     return taken, left
 

@@ -7,7 +7,7 @@ from dataclasses import asdict
 
 from common.gcp import cdn
 from common.projects import projects
-from common.projects.reference_models import PackLeftOut, PackQuery, PackReference, ReferencePack
+from common.projects.reference_models import PackQuery, PackReference, ReferencePack
 from common.projects.scene_references import limit_for, scene_pack
 from functions.api.router import Call, route
 
@@ -39,7 +39,7 @@ def scene_references(call: Call) -> ReferencePack:
             )
             for r in chosen.references
         ],
-        left_out=[PackLeftOut(**asdict(x)) for x in chosen.left_out],
+        left_out=chosen.left_out,
         uncovered=chosen.uncovered,
         unresolved=chosen.unresolved,
         prompt=chosen.prompt,

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, fields
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from common.checkpoints.models import VersionReference
 from common.library import cast
 from common.library.models import AssetType
 from common.projects.models import Scene, SceneManifest, SnapshotAsset
-from common.projects.references import Pack, pack
+from common.projects.reference_models import Chosen, PackReference
+from common.projects.references import Pack, Reference, pack
 from common.records import utcnow
 
 T0 = utcnow()
@@ -231,16 +234,6 @@ def test_a_setback_image_goes_behind_its_subjects_others() -> None:
     assert ids(tried, a) == ["o1", "o3"]  # o2 led the last attempt and Obama was still unconfirmed
 
 
-def test_the_cast_names_the_asset_whose_tag_is_its_handle() -> None:
-    a = two_people()
-    members = {m.character_id: m for m in cast.cast_of(list(a.values()))}
-    assert members["obama"].named_asset_id == a["o1"].id  # its first upload, whose tag is the handle
-    assert members["biden"].named_asset_id == a["b"].id
-    for member in members.values():
-        named = next(x for x in a.values() if x.id == member.named_asset_id)
-        assert (named.manifest_tag, named.name) == (member.handle, member.name)
-
-
 @pytest.mark.parametrize(
     ("text", "tags", "packable"),
     [
@@ -261,3 +254,22 @@ def test_a_scene_is_packable_when_it_has_storyboard_text_or_asset_tags(
     scene = Scene(index=0, storyboard_text=text, scene_manifest=manifest, updated_at=T0)
     assert scene.packable is packable
     assert scene.model_dump(mode="json")["packable"] is packable  # the API shows it
+
+
+def test_the_cast_names_the_asset_whose_tag_is_its_handle() -> None:
+    a = two_people()
+    members = {m.character_id: m for m in cast.cast_of(list(a.values()))}
+    assert members["obama"].named_asset_id == a["o1"].id  # its first upload, whose tag is the handle
+    assert members["biden"].named_asset_id == a["b"].id
+    for member in members.values():
+        named = next(x for x in a.values() if x.id == member.named_asset_id)
+        assert (named.manifest_tag, named.name) == (member.handle, member.name)
+
+
+def test_a_reference_declares_its_fields_once_and_stays_a_plain_dataclass() -> None:
+    shared = {f.name for f in fields(Chosen)}
+    assert {f.name for f in fields(Reference)} == shared | {"image_path"}
+    assert {f.name for f in fields(PackReference)} == shared | {"image_url"}
+    chosen = run(two_people(), tags=["CHAR_01"]).references[0]
+    recorded = VersionReference.model_validate(asdict(chosen))  # as a generator records it
+    assert (recorded.asset_id, recorded.handle) == (chosen.asset_id, chosen.handle)
