@@ -1,9 +1,7 @@
-import { useMutation } from "@tanstack/react-query";
 import { Link } from "react-router";
-import { must, problemOf } from "../api/answers";
-import { api } from "../api/client";
+import { problemOf } from "../api/answers";
 import { acceptedImages, useRules } from "../api/config";
-import { multipart } from "../api/multipart";
+import { useFaceSearchMutation } from "./queries";
 import { ErrorNote } from "../ui/ErrorNote";
 import { DropZone } from "../ui/DropZone";
 
@@ -11,11 +9,7 @@ import { DropZone } from "../ui/DropZone";
  * manifest and the images of them that match), most alike first. */
 export function FaceSearchPage() {
   const accept = acceptedImages(useRules());
-  // A search sends a photo (the route takes JSON or a multipart upload; this is the upload), so it
-  // is a mutation: its answer is this page's, not a cached read.
-  const search = useMutation({
-    mutationFn: (file: File) => must(api.POST("/api/faces/search", multipart<{ file: string }>({ file }))),
-  });
+  const search = useFaceSearchMutation();
   const found = search.data;
   const start = (file: File | undefined) => file && search.mutate(file);
 

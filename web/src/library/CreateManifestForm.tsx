@@ -1,10 +1,9 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { useNavigate } from "react-router";
-import { must, problemOf } from "../api/answers";
-import { api, type Schemas } from "../api/client";
+import { problemOf } from "../api/answers";
+import type { Schemas } from "../api/client";
 import { categoriesOf, useRules } from "../api/config";
-import { keys } from "../api/keys";
+import { useCreateManifestMutation } from "./queries";
 import { ErrorNote } from "../ui/ErrorNote";
 import { Choice } from "../ui/Choice";
 
@@ -19,18 +18,14 @@ export function CreateManifestForm() {
   const [category, setCategory] = useState<Schemas["Category"]>("CHARACTERS");
   const [tags, setTags] = useState("");
   const navigate = useNavigate();
-  const client = useQueryClient();
-  const create = useMutation({
-    mutationFn: () => must(api.POST("/api/manifests", { body: { name, category, tags: parseTags(tags) } })),
-    onSuccess: (created) => {
-      void client.invalidateQueries({ queryKey: keys.manifests });
-      navigate(`/manifests/${created.id}`); // next: drop its photos
-    },
-  });
+  const create = useCreateManifestMutation();
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    create.mutate();
+    create.mutate(
+      { name, category, tags: parseTags(tags) },
+      { onSuccess: (created) => navigate(`/manifests/${created.id}`) }, // next: drop its photos
+    );
   }
 
   return (

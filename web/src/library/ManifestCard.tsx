@@ -1,9 +1,8 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router";
-import { ApiError, must, problemOf } from "../api/answers";
-import { api, type Manifest } from "../api/client";
+import { ApiError, problemOf } from "../api/answers";
+import type { Manifest } from "../api/client";
 import { deleteRefusal } from "../api/errors";
-import { keys } from "../api/keys";
+import { useDeleteManifestMutation, useDuplicateManifestMutation } from "./queries";
 import { ErrorNote } from "../ui/ErrorNote";
 import { MANIFEST_STATUS } from "../ui/words";
 
@@ -15,18 +14,8 @@ function refusal(error: unknown): string | null {
 }
 
 export function ManifestCard({ manifest }: { manifest: Manifest }) {
-  const client = useQueryClient();
-  const path = { params: { path: { manifest_id: manifest.id } } };
-  // The library is the server's: after a copy or a delete its pages are read again.
-  const listsChanged = () => client.invalidateQueries({ queryKey: keys.manifests });
-  const duplicate = useMutation({
-    mutationFn: () => must(api.POST("/api/manifests/{manifest_id}/duplicate", path)),
-    onSuccess: listsChanged,
-  });
-  const remove = useMutation({
-    mutationFn: () => must(api.DELETE("/api/manifests/{manifest_id}", path)),
-    onSuccess: () => Promise.all([listsChanged(), client.invalidateQueries({ queryKey: keys.manifest(manifest.id) })]),
-  });
+  const duplicate = useDuplicateManifestMutation(manifest.id);
+  const remove = useDeleteManifestMutation(manifest.id);
   const busy = duplicate.isPending || remove.isPending;
   const problem = problemOf(duplicate.error) ?? refusal(remove.error);
 

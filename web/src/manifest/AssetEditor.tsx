@@ -1,9 +1,8 @@
-import { useMutation } from "@tanstack/react-query";
-import { type FormEvent, useState } from "react";
-import { must, problemOf } from "../api/answers";
-import { api, type Schemas } from "../api/client";
+import { type FormEvent } from "react";
+import { problemOf } from "../api/answers";
+import type { Schemas } from "../api/client";
 import { useDraft } from "./drafts";
-import { useManifestChanged } from "./queries";
+import { useAssetUpdateMutation, useDeleteAssetMutation, useReprocessAssetMutation } from "./queries";
 import { ASSET_TYPES } from "./upload";
 import { Views } from "./Views";
 import { ErrorNote } from "../ui/ErrorNote";
@@ -11,55 +10,39 @@ import { Choice } from "../ui/Choice";
 
 type Asset = Schemas["AssetOut"];
 type AssetUpdate = Schemas["AssetUpdate"];
-type Answer = Promise<{ data?: unknown; error?: unknown; response: Response }>;
 type Field = "name" | "asset_type" | "reverse_prompt" | "visual_description";
 
 /** Everything a creator edits on one asset, saved at once, and the run's machinery beside it: what
  * it found, what it cost, the asset's other angles, reprocess and delete. What is typed is kept apart
  * from the server's values (no copy of them in state; drafts.tsx holds it while the card is away):
- * once saved, the fields show the server's. */
+ * once saved, the fields show the server's. Whether a save is under way, done or refused is the
+ * save's own state (its mutation's), not a copy of it. */
 export function AssetEditor({ asset, sourceName }: { asset: Asset; sourceName?: string }) {
   const [draft, setDraft] = useDraft(asset.id);
-  const [state, setState] = useState<"idle" | "saving" | "saved">("idle");
-  const [problem, setProblem] = useState<string | null>(null);
-  const changed = useManifestChanged();
-  const path = { params: { path: { asset_id: asset.id } } };
   // A save counts as done once the registry shows it: the manifest is read again before it settles.
-  const edit = useMutation({
-    mutationFn: (body: AssetUpdate) => must(api.PUT("/api/assets/{asset_id}", { ...path, body })),
-    onSuccess: () => changed(asset.manifest_id),
-  });
-  const act = useMutation({ mutationFn: (run: () => Answer) => must(run()), onSettled: () => changed(asset.manifest_id) });
+  const edit = useAssetUpdateMutation(asset);
+  const identify = useAssetUpdateMutation(asset); // "same person as": its own state beside the form's
+  const reprocess = useReprocessAssetMutation(asset);
+  const remove = useDeleteAssetMutation(asset);
+  const problem = [edit, identify, reprocess, remove].map((m) => problemOf(m.error)).find(Boolean) ?? null;
 
   const shown = (field: Field): string => (draft[field] as string | undefined) ?? asset[field] ?? "";
   const edits = Object.fromEntries(Object.entries(draft).filter(([field, v]) => v !== (asset[field as Field] ?? ""))) as AssetUpdate;
   const dirty = Object.keys(edits).length > 0;
   const type = (field: Field) => (value: string) => {
     setDraft((d) => ({ ...d, [field]: value }));
-    setState("idle");
+    if (edit.isSuccess) edit.reset(); // "Saved" says the last save; a new edit starts the next
   };
 
   function save(event: FormEvent) {
     event.preventDefault();
-    setState("saving");
     const sent = edits;
-    edit.mutateAsync(sent).then(
-      () => {
-        // What was sent is saved; what was typed meanwhile stays a draft.
-        setDraft((now) => Object.fromEntries(Object.entries(now).filter(([field, v]) => sent[field as keyof AssetUpdate] !== v)));
-        setProblem(null);
-        setState("saved");
-      },
-      (e: unknown) => {
-        setProblem(problemOf(e));
-        setState("idle");
-      },
-    );
+    // What was sent is saved; what was typed meanwhile stays a draft.
+    edit.mutate(sent, {
+      onSuccess: () => setDraft((now) => Object.fromEntries(Object.entries(now).filter(([field, v]) => sent[field as keyof AssetUpdate] !== v))),
+    });
   }
-  function perform(run: () => Answer, confirmText?: string) {
-    if (confirmText && !window.confirm(confirmText)) return;
-    act.mutateAsync(run).then(() => setProblem(null), (e: unknown) => setProblem(problemOf(e)));
-  }
+  const removeAsked = () => window.confirm(`Delete ${asset.manifest_tag} ${asset.name}?`) && remove.mutate();
   const checks = asset.quality_checks ?? [];
 
   return (
@@ -90,11 +73,11 @@ export function AssetEditor({ asset, sourceName }: { asset: Asset; sourceName?: 
           <textarea value={shown("visual_description")} rows={2} onChange={(e) => type("visual_description")(e.target.value)} />
         </label>
         <p className="wide">
-          <button type="submit" disabled={!dirty || state === "saving"}>
+          <button type="submit" disabled={!dirty || edit.isPending}>
             Save
           </button>{" "}
           <span aria-live="polite" className="save-state">
-            {state === "saving" ? "Saving…" : state === "saved" && !dirty ? "Saved" : dirty ? "Unsaved changes" : ""}
+            {edit.isPending ? "Saving…" : edit.isSuccess && !dirty ? "Saved" : dirty ? "Unsaved changes" : ""}
           </span>
         </p>
       </form>
@@ -108,17 +91,17 @@ export function AssetEditor({ asset, sourceName }: { asset: Asset; sourceName?: 
       {(asset.identity_suggestions ?? []).map((s) => (
         <p key={s.asset_id} className="note">
           Looks like {s.manifest_tag} ({Math.round(s.similarity * 100)}% alike){" "}
-          <button type="button" onClick={() => perform(() => api.PUT("/api/assets/{asset_id}", { ...path, body: { identity_of: s.asset_id } }))}>
+          <button type="button" onClick={() => identify.mutate({ identity_of: s.asset_id })}>
             Same person
           </button>
         </p>
       ))}
       {!asset.source_asset_id && <Views asset={asset} />}
       <div className="actions">
-        <button type="button" onClick={() => perform(() => api.POST("/api/assets/{asset_id}/reprocess", path))}>
+        <button type="button" onClick={() => reprocess.mutate()}>
           Reprocess
         </button>
-        <button type="button" className="danger" onClick={() => perform(() => api.DELETE("/api/assets/{asset_id}", path), `Delete ${asset.manifest_tag} ${asset.name}?`)}>
+        <button type="button" className="danger" onClick={removeAsked}>
           Delete
         </button>
       </div>

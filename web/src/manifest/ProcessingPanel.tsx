@@ -1,9 +1,7 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { must, problemOf } from "../api/answers";
-import { api } from "../api/client";
+import { useQuery } from "@tanstack/react-query";
+import { problemOf } from "../api/answers";
 import { useRules } from "../api/config";
-import { keys } from "../api/keys";
-import { progressQuery } from "./queries";
+import { progressQuery, useProcessMutation } from "./queries";
 import { ErrorNote } from "../ui/ErrorNote";
 import { MANIFEST_STATUS } from "../ui/words";
 
@@ -20,13 +18,8 @@ export function inRunOrder<T>(progress: Record<string, T>, steps: readonly strin
  * it runs and wait behind "Run details" once it is done; an error says what failed. */
 export function ProcessingPanel({ manifestId }: { manifestId: string }) {
   const { steps: order } = useRules();
-  const client = useQueryClient();
   const { data: progress, error } = useQuery(progressQuery(manifestId));
-  const start = useMutation({
-    mutationFn: () => must(api.POST("/api/manifests/{manifest_id}/process", { params: { path: { manifest_id: manifestId } } })),
-    // Started or refused, the manifest and its progress are read again (its status, the run's steps).
-    onSettled: () => client.invalidateQueries({ queryKey: keys.manifest(manifestId) }),
-  });
+  const start = useProcessMutation(manifestId);
 
   const status = progress?.status;
   const running = status === "PROCESSING";

@@ -1,10 +1,8 @@
-import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
-import { must, problemOf } from "../api/answers";
-import { api, type Schemas } from "../api/client";
+import { problemOf } from "../api/answers";
+import type { Schemas } from "../api/client";
 import { acceptedImages, useRules } from "../api/config";
-import { multipart } from "../api/multipart";
-import { useManifestChanged } from "./queries";
+import { useAddViewMutation, useRemoveViewMutation } from "./queries";
 import { ErrorNote } from "../ui/ErrorNote";
 import { Choice } from "../ui/Choice";
 
@@ -16,19 +14,10 @@ export const MAX_VIEWS = 4;
 export function Views({ asset }: { asset: Schemas["AssetOut"] }) {
   const [view, setView] = useState<View>("left");
   const accept = acceptedImages(useRules());
-  const changed = useManifestChanged();
   const views = asset.views ?? [];
-  const assetPath = { asset_id: asset.id };
   // Added or refused, removed or not: the card shows the server's views next.
-  const add = useMutation({
-    mutationFn: (file: File) =>
-      must(api.POST("/api/assets/{asset_id}/views", { params: { path: assetPath, query: { view } }, ...multipart<{ file: string }>({ file }) })),
-    onSettled: () => changed(asset.manifest_id),
-  });
-  const remove = useMutation({
-    mutationFn: (viewId: string) => must(api.DELETE("/api/assets/{asset_id}/views/{view_id}", { params: { path: { ...assetPath, view_id: viewId } } })),
-    onSettled: () => changed(asset.manifest_id),
-  });
+  const add = useAddViewMutation(asset);
+  const remove = useRemoveViewMutation(asset);
   const problem = problemOf(add.error) ?? problemOf(remove.error);
 
   return (
@@ -54,7 +43,7 @@ export function Views({ asset }: { asset: Schemas["AssetOut"] }) {
           <Choice label="Angle" value={view} options={VIEWS} onChange={setView} />
           <label className="pick">
             Add a view
-            <input type="file" accept={accept} onChange={(e) => e.target.files?.[0] && add.mutate(e.target.files[0])} />
+            <input type="file" accept={accept} onChange={(e) => e.target.files?.[0] && add.mutate({ view, file: e.target.files[0] })} />
           </label>
         </div>
       )}

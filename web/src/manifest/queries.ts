@@ -1,9 +1,11 @@
 // A manifest's reads: its detail (assets, cast) and its run's progress, which is polled while the
-// run goes on; the detail is read again once, when the run ends, not polled beside it.
-import { type QueryClient, queryOptions, useQuery, useQueryClient } from "@tanstack/react-query";
+// run goes on; the detail is read again once, when the run ends, not polled beside it. And its
+// writes, each a mutation hook that reads again what it changed.
+import { type QueryClient, queryOptions, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { must } from "../api/answers";
 import { api, type Schemas } from "../api/client";
 import { keys } from "../api/keys";
+import { multipart } from "../api/multipart";
 
 export const PROGRESS_POLL_MS = 1500;
 
@@ -56,4 +58,69 @@ export function useManifestChanged() {
       client.invalidateQueries({ queryKey: keys.manifest(manifestId) }),
       client.invalidateQueries({ queryKey: keys.manifests }),
     ]);
+}
+
+/** Start (or restart) a run: started or refused, the manifest and its progress are read again (its
+ * status, the run's steps). */
+export function useProcessMutation(manifestId: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => must(api.POST("/api/manifests/{manifest_id}/process", { params: { path: { manifest_id: manifestId } } })),
+    onSettled: () => client.invalidateQueries({ queryKey: keys.manifest(manifestId) }),
+  });
+}
+
+type Asset = Pick<Schemas["AssetOut"], "id" | "manifest_id">;
+const assetPath = (asset: Asset) => ({ params: { path: { asset_id: asset.id } } });
+
+/** An asset's edits (or "same person as"): it counts as done once the registry shows it, so the
+ * manifest is read again before the save settles. */
+export function useAssetUpdateMutation(asset: Asset) {
+  const changed = useManifestChanged();
+  return useMutation({
+    mutationFn: (body: Schemas["AssetUpdate"]) => must(api.PUT("/api/assets/{asset_id}", { ...assetPath(asset), body })),
+    onSettled: () => changed(asset.manifest_id),
+  });
+}
+
+/** An asset run through the engine again: the registry shows it as the run goes. */
+export function useReprocessAssetMutation(asset: Asset) {
+  const changed = useManifestChanged();
+  return useMutation({
+    mutationFn: () => must(api.POST("/api/assets/{asset_id}/reprocess", assetPath(asset))),
+    onSettled: () => changed(asset.manifest_id),
+  });
+}
+
+export function useDeleteAssetMutation(asset: Asset) {
+  const changed = useManifestChanged();
+  return useMutation({
+    mutationFn: () => must(api.DELETE("/api/assets/{asset_id}", assetPath(asset))),
+    onSettled: () => changed(asset.manifest_id),
+  });
+}
+
+type View = Schemas["AssetViewOut"]["view"];
+
+/** Another angle of an asset; added or refused, the card shows the server's views next. */
+export function useAddViewMutation(asset: Asset) {
+  const changed = useManifestChanged();
+  return useMutation({
+    mutationFn: ({ view, file }: { view: View; file: File }) =>
+      must(
+        api.POST("/api/assets/{asset_id}/views", {
+          params: { path: { asset_id: asset.id }, query: { view } },
+          ...multipart<{ file: string }>({ file }),
+        }),
+      ),
+    onSettled: () => changed(asset.manifest_id),
+  });
+}
+
+export function useRemoveViewMutation(asset: Asset) {
+  const changed = useManifestChanged();
+  return useMutation({
+    mutationFn: (viewId: string) => must(api.DELETE("/api/assets/{asset_id}/views/{view_id}", { params: { path: { asset_id: asset.id, view_id: viewId } } })),
+    onSettled: () => changed(asset.manifest_id),
+  });
 }
