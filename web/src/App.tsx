@@ -3,12 +3,12 @@ import { useEffect, useState } from "react";
 import { BrowserRouter, Link, Route, Routes } from "react-router";
 import { errorMessage } from "./api/errors";
 import { type Session, leave, signInWithGoogle, startSession } from "./auth/session";
-import { CheckpointPage } from "./checkpoints/CheckpointPage";
-import { FaceSearchPage } from "./faces/FaceSearchPage";
-import { LibraryPage } from "./library/LibraryPage";
-import { ManifestPage } from "./manifest/ManifestPage";
-import { ProjectPage } from "./projects/ProjectPage";
-import { ProjectsPage } from "./projects/ProjectsPage";
+import { CheckpointPage } from "./checkpoints";
+import { FaceSearchPage } from "./faces";
+import { LibraryPage } from "./library";
+import { ManifestPage } from "./manifest";
+import { ProjectPage } from "./projects";
+import { ProjectsPage } from "./projects";
 import { NotFound } from "./ui/PageStates";
 import { ThemeSwitch } from "./ui/theme";
 

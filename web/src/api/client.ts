@@ -11,7 +11,7 @@ type TokenSource = () => Promise<string | null>;
 let tokenSource: TokenSource = async () => null;
 
 /** Called once signed in: every request then carries the user's Firebase ID token. */
-export function useTokens(source: TokenSource): void {
+export function sendTokensFrom(source: TokenSource): void {
   tokenSource = source;
 }
 

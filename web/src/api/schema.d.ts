@@ -777,7 +777,7 @@ export interface components {
              */
             job_id?: string | null;
             /** @default null */
-            repair?: components["schemas"]["RepairMark"] | null;
+            repair?: components["schemas"]["RepairMarkOut"] | null;
             /**
              * Created At
              * Format: date-time
@@ -802,6 +802,8 @@ export interface components {
             updated_at: string;
             /** Versions */
             versions?: components["schemas"]["ArtifactVersionOut"][];
+            /** @default null */
+            latest_repair?: components["schemas"]["LatestRepair"] | null;
         };
         /**
          * ArtifactRecord
@@ -868,7 +870,7 @@ export interface components {
              */
             job_id?: string | null;
             /** @default null */
-            repair?: components["schemas"]["RepairMark"] | null;
+            repair?: components["schemas"]["RepairMarkOut"] | null;
             /**
              * Created At
              * Format: date-time
@@ -1222,6 +1224,8 @@ export interface components {
             handle: string;
             /** Name */
             name: string;
+            /** Named Asset Id */
+            named_asset_id: string;
             /** Primary Face Asset Id */
             primary_face_asset_id: string;
             /** Asset Ids */
@@ -1792,9 +1796,9 @@ export interface components {
              */
             max_attempts?: number | null;
             /** Repair Attempts */
-            repair_attempts?: components["schemas"]["RepairAttempt"][];
+            repair_attempts?: components["schemas"]["RepairAttemptOut"][];
             /** @default null */
-            result?: components["schemas"]["RepairResult"] | null;
+            result?: components["schemas"]["RepairResultOut"] | null;
             /**
              * Created At
              * Format: date-time
@@ -1821,6 +1825,24 @@ export interface components {
          * @enum {string}
          */
         JobStatus: "QUEUED" | "RUNNING" | "DONE" | "ERROR";
+        /**
+         * LatestRepair
+         * @description An artifact's latest repair, as its checkpoint shows it: a reload follows it from here.
+         */
+        LatestRepair: {
+            /** Task Id */
+            task_id: string;
+            status: components["schemas"]["JobStatus"];
+            /** @default null */
+            outcome?: components["schemas"]["ContinuityStatus"] | null;
+            /** Attempts */
+            attempts?: components["schemas"]["RepairAttemptOut"][];
+            /**
+             * Said
+             * @default null
+             */
+            said?: string | null;
+        };
         /** ManifestCreate */
         ManifestCreate: {
             /** Name */
@@ -2070,7 +2092,10 @@ export interface components {
             /** Image Data */
             image_data: string;
         };
-        /** PackLeftOut */
+        /**
+         * PackLeftOut
+         * @description An image, or a subject, the pack has no room or no slot for, and why.
+         */
         PackLeftOut: {
             /** Asset Id */
             asset_id: string;
@@ -2088,17 +2113,17 @@ export interface components {
              */
             target?: "video" | "image";
         };
-        /** PackReference */
+        /**
+         * PackReference
+         * @description A reference of the pack as the API shows it.
+         */
         PackReference: {
             /** Asset Id */
             asset_id: string;
             /** Manifest Tag */
             manifest_tag: string;
-            /**
-             * Character Id
-             * @default null
-             */
-            character_id?: string | null;
+            /** Character Id */
+            character_id: string | null;
             /** Handle */
             handle: string;
             /** Name */
@@ -2108,18 +2133,18 @@ export interface components {
              * @enum {string}
              */
             role: "character" | "object" | "environment" | "style";
-            /**
-             * Image Url
-             * @default null
-             */
-            image_url?: string | null;
+            /** Why */
+            why: string;
             /**
              * View Id
              * @default null
              */
             view_id?: string | null;
-            /** Why */
-            why: string;
+            /**
+             * Image Url
+             * @default null
+             */
+            image_url?: string | null;
         };
         /**
          * Phase
@@ -2598,27 +2623,14 @@ export interface components {
             artifact_key: string;
         };
         /**
-         * RepairAttempt
-         * @description One attempt of a repair: the version it made and what its continuity check said.
+         * RepairAttemptOut
+         * @description An attempt as people read it: its version's verdict, and a line that says it.
          */
-        RepairAttempt: {
+        RepairAttemptOut: {
             /** Attempt */
             attempt: number;
             /** Version */
             version: number;
-            /** Status */
-            status: string;
-            /** Missing */
-            missing?: string[];
-            /** Unsure */
-            unsure?: string[];
-            /** Unexpected */
-            unexpected?: string[];
-            /**
-             * Unknown Faces
-             * @default 0
-             */
-            unknown_faces?: number;
             /**
              * Steer
              * @default
@@ -2641,21 +2653,29 @@ export interface components {
              * Format: date-time
              */
             at: string;
+            status: components["schemas"]["ContinuityStatus"];
+            /** Missing */
+            missing?: string[];
+            /** Unsure */
+            unsure?: string[];
+            /** Unexpected */
+            unexpected?: string[];
+            /**
+             * Unknown Faces
+             * @default 0
+             */
+            unknown_faces?: number;
+            /** Said */
+            said: string;
         };
-        /**
-         * RepairMark
-         * @description A version made by a repair: which job, which attempt, and what its check said.
-         */
-        RepairMark: {
+        /** RepairMarkOut */
+        RepairMarkOut: {
             /** Job Id */
             job_id: string;
             /** Attempt */
             attempt: number;
-            /**
-             * Outcome
-             * @default null
-             */
-            outcome?: string | null;
+            /** @default null */
+            outcome?: components["schemas"]["ContinuityStatus"] | null;
         };
         /**
          * RepairRequest
@@ -2670,16 +2690,17 @@ export interface components {
              */
             max_attempts?: number;
         };
-        /** RepairResult */
-        RepairResult: {
+        /** RepairResultOut */
+        RepairResultOut: {
             /** Attempts */
             attempts: number;
             /** Best Version */
             best_version: number | null;
-            /** Outcome */
-            outcome: string;
+            outcome: components["schemas"]["ContinuityStatus"];
             /** Repaired */
             repaired: boolean;
+            /** Said */
+            said: string;
         };
         /** ReprocessAccepted */
         ReprocessAccepted: {
@@ -2723,6 +2744,12 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * Packable
+             * @description Whether the scene names anyone to choose reference images for: it has storyboard text
+             *     or asset tags (the scene's reference pack is a 409 otherwise).
+             */
+            readonly packable: boolean;
         };
         /** SceneContinuity */
         SceneContinuity: {
@@ -2785,10 +2812,16 @@ export interface components {
             min_similarity?: number | null;
         };
         /**
-         * SnapshotAsset
-         * @description An asset as it was when the project started, with everything the engine produced.
+         * SnapshotAssetOut
+         * @description A snapshot's asset as the API shows it: everything the engine produced, embedding included,
+         *     with image URLs instead of paths (views as they were, pinned with the rest).
          */
-        SnapshotAsset: {
+        SnapshotAssetOut: {
+            /**
+             * Face Embedding
+             * @default null
+             */
+            face_embedding?: number[] | null;
             /** Id */
             id: string;
             /** Manifest Id */
@@ -2946,11 +2979,6 @@ export interface components {
              */
             updated_at: string;
             /**
-             * Face Embedding
-             * @default null
-             */
-            face_embedding?: number[] | null;
-            /**
              * Reference Image Url
              * @default null
              */
@@ -2985,7 +3013,7 @@ export interface components {
              */
             contact_sheet_url?: string | null;
             /** Assets */
-            assets: components["schemas"]["SnapshotAsset"][];
+            assets: components["schemas"]["SnapshotAssetOut"][];
             /** Cast */
             cast?: components["schemas"]["CastMember"][];
         };

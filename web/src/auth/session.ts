@@ -12,7 +12,7 @@ import {
   signInWithPopup,
   signOut,
 } from "firebase/auth";
-import { useTokens } from "../api/client";
+import { sendTokensFrom } from "../api/client";
 import { configQuery } from "../api/config";
 import { keys } from "../api/keys";
 import { queryClient } from "../api/queryClient";
@@ -30,7 +30,7 @@ export async function startSession(onUser: (user: User | null) => void): Promise
   const auth = getAuth(app);
   const local = Boolean(data.auth_emulator_url);
   if (data.auth_emulator_url) connectAuthEmulator(auth, data.auth_emulator_url, { disableWarnings: true });
-  useTokens(async () => (auth.currentUser ? auth.currentUser.getIdToken() : null));
+  sendTokensFrom(async () => (auth.currentUser ? auth.currentUser.getIdToken() : null));
   const uid = requestedUid(window.location.search, data.auth_emulator_url);
   if (uid) {
     await signInWithCustomToken(auth, unsignedCustomToken(uid));

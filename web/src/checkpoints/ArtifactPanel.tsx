@@ -1,16 +1,12 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState } from "react";
-import { must, problemOf } from "../api/answers";
-import { api, type Schemas } from "../api/client";
+import { problemOf } from "../api/answers";
+import type { Schemas } from "../api/client";
 import { acceptedImages, useRules } from "../api/config";
-import { keys } from "../api/keys";
-import { multipart } from "../api/multipart";
-import { ContinuityBadge } from "../continuity/ContinuityBadge";
-import type { Person } from "../projects/characters";
-import { FrameFaces } from "../continuity/FrameFaces";
-import { PresenceStrip } from "../continuity/PresenceStrip";
-import { RepairControl } from "../repair/RepairControl";
-import { jobEnded, jobQuery } from "./queries";
+import { ContinuityBadge, FrameFaces, PresenceStrip } from "../continuity";
+import type { Person } from "../manifest";
+import { RepairControl } from "../repair";
+import { MadeWith } from "./MadeWith";
+import { useRegenerateMutation, useRegeneration, useReplaceImageMutation } from "./queries";
 import { ErrorNote } from "../ui/ErrorNote";
 import { counted } from "../ui/words";
 
@@ -21,37 +17,21 @@ type Artifact = Schemas["ArtifactOut"];
 export function ArtifactPanel({ checkpointId, artifact, people }: { checkpointId: string; artifact: Artifact; people?: Map<string, Person> }) {
   const versions = artifact.versions?.length ? artifact.versions : [artifact];
   const [shown, setShown] = useState<number | null>(null); // null: the latest
-  const [taskId, setTaskId] = useState<string | null>(null); // the regeneration followed, if any
   const player = useRef<HTMLVideoElement>(null);
   const accept = acceptedImages(useRules());
-  const client = useQueryClient();
   const version = versions.find((v) => v.version === shown) ?? versions[versions.length - 1];
   const beat = artifact.artifact_type === "beat_image";
-  const index = Number(artifact.artifact_key);
-  const path = { params: { path: { checkpoint_id: checkpointId } } };
 
-  const regenerate = useMutation({
-    mutationFn: () =>
-      must(
-        beat
-          ? api.POST("/api/checkpoints/{checkpoint_id}/regenerate-beat", { ...path, body: { beat_index: index } })
-          : api.POST("/api/checkpoints/{checkpoint_id}/regenerate-chunk", { ...path, body: { chunk_index: index } }),
-      ),
-    onSuccess: (started) => {
-      setShown(null); // its result, the next version, is shown once the job ends
-      setTaskId(started.task_id);
-    },
-  });
-  const { data: job } = useQuery({ ...jobQuery(taskId ?? "", checkpointId), enabled: Boolean(taskId) });
-  const following = Boolean(taskId) && !jobEnded(job);
-  const replace = useMutation({
-    mutationFn: (file: File) =>
-      must(api.POST("/api/checkpoints/{checkpoint_id}/upload-image", { ...path, ...multipart<{ file: string; beat_index: string }>({ file, beat_index: String(index) }) })),
-    onSettled: () => {
-      setShown(null);
-      return client.invalidateQueries({ queryKey: keys.checkpoint(checkpointId) });
-    },
-  });
+  const regenerate = useRegenerateMutation(checkpointId, artifact);
+  const { job, following, follow } = useRegeneration(checkpointId, artifact);
+  const replace = useReplaceImageMutation(checkpointId, artifact);
+  const start = () =>
+    regenerate.mutate(undefined, {
+      onSuccess: (started) => {
+        setShown(null); // its result, the next version, is shown once the job ends
+        follow(started.task_id);
+      },
+    });
   const failed = job?.status === "ERROR" ? `The regeneration failed: ${job.error ?? "no reason given"}` : null;
   const problem = problemOf(regenerate.error) ?? problemOf(replace.error) ?? failed;
 
@@ -77,31 +57,18 @@ export function ArtifactPanel({ checkpointId, artifact, people }: { checkpointId
           </>
         ))}
       {version.prompt && <p className="note">{version.prompt}</p>}
-      {(version.references ?? []).length > 0 && (
-        <p className="chips" aria-label="Made with">
-          Made with:{" "}
-          {(version.references ?? []).map((r, n) => {
-            const person = people?.get(r.handle); // a character by face and name; an object by its tag
-            return (
-              <span key={`${r.asset_id}-${n}`} className="chip person character" title={`${r.handle}: ${r.why}`}>
-                {person?.face && <img className="avatar" src={person.face} alt="" />}
-                {person?.name ?? r.handle} <small>{r.why}</small>
-              </span>
-            );
-          })}
-        </p>
-      )}
+      <MadeWith references={version.references ?? []} people={people} />
       <p>
         Continuity: <ContinuityBadge report={version.continuity} people={people} />
       </p>
       <div className="actions">
-        <button type="button" onClick={() => regenerate.mutate()} disabled={regenerate.isPending || following}>
+        <button type="button" onClick={start} disabled={regenerate.isPending || following}>
           Regenerate
         </button>
         {beat && (
           <label className="pick">
             Replace the image
-            <input type="file" accept={accept} onChange={(e) => e.target.files?.[0] && replace.mutate(e.target.files[0])} />
+            <input type="file" accept={accept} onChange={(e) => e.target.files?.[0] && replace.mutate(e.target.files[0], { onSettled: () => setShown(null) })} />
           </label>
         )}
         {following && <span aria-live="polite">Job {job ? job.status.toLowerCase() : "queued"}…</span>}

@@ -1,13 +1,12 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
-import { must, problemOf } from "../api/answers";
-import { api, type Schemas } from "../api/client";
+import { problemOf } from "../api/answers";
+import type { Schemas } from "../api/client";
 import { useRules } from "../api/config";
-import { keys } from "../api/keys";
-import { useProjectPeople } from "../projects/queries";
+import { useProjectPeople } from "../projects";
 import { ArtifactPanel } from "./ArtifactPanel";
 import { PromoteForm } from "./PromoteForm";
-import { checkpointQuery } from "./queries";
+import { checkpointQuery, useContinueMutation, useRecheckMutation } from "./queries";
 import { SpecEditor } from "./SpecEditor";
 import { ErrorNote } from "../ui/ErrorNote";
 import { checkpointState } from "../ui/words";
@@ -17,24 +16,11 @@ import { Loading, Unavailable } from "../ui/PageStates";
  * continuing from an edited checkpoint opens a new branch, which is shown. */
 export function CheckpointPage() {
   const { checkpointId = "" } = useParams();
-  const path = { params: { path: { checkpoint_id: checkpointId } } };
-  const client = useQueryClient();
   const { data: checkpoint, error } = useQuery(checkpointQuery(checkpointId));
   const people = useProjectPeople(checkpoint?.project_id, useRules().terminal_project_statuses);
   // Continuing or checking again changes the checkpoint, and continuing its project's branch tree.
-  const changed = () =>
-    Promise.all([
-      client.invalidateQueries({ queryKey: keys.checkpoint(checkpointId) }),
-      checkpoint && client.invalidateQueries({ queryKey: keys.checkpoints(checkpoint.project_id) }),
-    ]);
-  const proceed = useMutation({
-    mutationFn: () => must(api.POST("/api/checkpoints/{checkpoint_id}/continue", path)),
-    onSettled: changed,
-  });
-  const recheck = useMutation({
-    mutationFn: () => must(api.POST("/api/checkpoints/{checkpoint_id}/continuity", { ...path, body: {} })),
-    onSettled: changed,
-  });
+  const proceed = useContinueMutation(checkpointId, checkpoint?.project_id);
+  const recheck = useRecheckMutation(checkpointId, checkpoint?.project_id);
   const continued = proceed.data;
   const outcome = continued && `Continued on ${continued.new_branch ? "a new branch" : "branch"} ${continued.branch}: ${continued.next_step}`;
 

@@ -1,11 +1,11 @@
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { Link } from "react-router";
-import { must, problemOf } from "../api/answers";
-import { api, type Schemas } from "../api/client";
-import { manifestListQuery } from "../library/queries";
-import { useManifestChanged } from "../manifest/queries";
-import { ASSET_TYPES, type AssetType } from "../manifest/upload";
+import { problemOf } from "../api/answers";
+import type { Schemas } from "../api/client";
+import { manifestListQuery } from "../library";
+import { ASSET_TYPES, type AssetType } from "../manifest";
+import { usePromoteMutation } from "./queries";
 import { ErrorNote } from "../ui/ErrorNote";
 import { Choice } from "../ui/Choice";
 import { counted } from "../ui/words";
@@ -18,23 +18,12 @@ export function PromoteForm({ checkpointId, artifacts }: { checkpointId: string;
   const manifestId = chosen || manifests[0]?.id || ""; // the first manifest until one is chosen
   const [name, setName] = useState("");
   const [assetType, setAssetType] = useState<AssetType>("CHARACTER");
-  const changed = useManifestChanged();
-  const promote = useMutation({
-    mutationFn: () =>
-      must(
-        api.POST("/api/checkpoints/{checkpoint_id}/promote", {
-          params: { path: { checkpoint_id: checkpointId } },
-          body: { artifact_key: artifactKey, name, asset_type: assetType, ...(manifestId ? { manifest_id: manifestId } : {}) },
-        }),
-      ),
-    // A new asset in that manifest, processed at once: it and the lists showing it are read again.
-    onSuccess: (asset) => changed(asset.manifest_id),
-  });
+  const promote = usePromoteMutation(checkpointId);
   const done = promote.data;
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    promote.mutate();
+    promote.mutate({ artifact_key: artifactKey, name, asset_type: assetType, ...(manifestId ? { manifest_id: manifestId } : {}) });
   }
 
   return (

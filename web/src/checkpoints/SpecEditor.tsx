@@ -1,9 +1,8 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { ApiError, must, problemOf } from "../api/answers";
-import { api, type Schemas } from "../api/client";
-import { keys } from "../api/keys";
+import { ApiError, problemOf } from "../api/answers";
+import type { Schemas } from "../api/client";
 import { fieldErrors } from "./fieldErrors";
+import { useSpecSaveMutation } from "./queries";
 import { Choice } from "../ui/Choice";
 import { counted } from "../ui/words";
 
@@ -16,26 +15,12 @@ export function SpecEditor({ checkpointId, spec, version }: { checkpointId: stri
   // save's, or anyone's) is what the form shows next; a re-read of the same version leaves them be.
   const [edit, setEdit] = useState<{ of: number; spec: Spec } | null>(null);
   const draft = edit && edit.of === version ? edit.spec : spec;
-  const [saved, setSaved] = useState(false);
-  const client = useQueryClient();
-  const save = useMutation({
-    mutationFn: ({ title, logline, style, aspect_ratio, duration_s, beats }: Spec) =>
-      must(
-        api.PATCH("/api/checkpoints/{checkpoint_id}/spec", {
-          params: { path: { checkpoint_id: checkpointId } },
-          body: { title, logline, aspect_ratio, duration_s, beats, ...(style ? { style } : {}) },
-        }),
-      ),
-    onSuccess: () => {
-      setSaved(true);
-      return client.invalidateQueries({ queryKey: keys.checkpoint(checkpointId) });
-    },
-  });
+  const save = useSpecSaveMutation(checkpointId); // "Saved" is its state: the last save succeeded, nothing typed since
   const errors = save.error instanceof ApiError ? fieldErrors(save.error.body) : {};
   const problem = problemOf(save.error);
   const set = (patch: Partial<Spec>) => {
     setEdit({ of: version, spec: { ...draft, ...patch } });
-    setSaved(false);
+    if (save.isSuccess) save.reset();
   };
   const setBeat = (i: number, patch: Partial<Schemas["SpecBeat"]>) =>
     set({ beats: draft.beats.map((b, j) => (j === i ? { ...b, ...patch } : b)) });
@@ -48,7 +33,6 @@ export function SpecEditor({ checkpointId, spec, version }: { checkpointId: stri
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    setSaved(false);
     save.mutate(draft);
   }
 
@@ -96,7 +80,7 @@ export function SpecEditor({ checkpointId, spec, version }: { checkpointId: stri
           </div>
         ))}
       </fieldset>
-      <button type="submit">Save spec</button> <span aria-live="polite" className="save-state">{saved ? "Saved as a new version" : ""}</span>
+      <button type="submit">Save spec</button> <span aria-live="polite" className="save-state">{save.isSuccess ? "Saved as a new version" : ""}</span>
       {problem && !Object.keys(errors).length && (
         <p role="alert" className="error">
           {problem}

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { ok } from "../api/answers.fixture";
 import { api } from "../api/client";
 import { keys } from "../api/keys";
-import { CHECKPOINT_POLL_MS, JOB_POLL_MS, checkpointQuery, jobQuery } from "./queries";
+import { CHECKPOINT_POLL_MS, JOB_POLL_MS, checkpointQuery, jobParam, jobQuery } from "./queries";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -37,5 +37,22 @@ describe("a checkpoint", () => {
     const withContinuity = (status: string) => ({ state: { data: { artifacts: [{ continuity: { status } }] } } });
     expect(interval(withContinuity("pending"))).toBe(CHECKPOINT_POLL_MS);
     expect(interval(withContinuity("ok"))).toBe(false);
+  });
+
+  it("is polled while an artifact's latest repair is queued or running, so a reload follows it", () => {
+    const interval = checkpointQuery("c1").refetchInterval as Interval;
+    const withRepair = (status: string | null) => ({
+      state: { data: { artifacts: [{ continuity: { status: "missing" }, latest_repair: status && { task_id: "t1", status, attempts: [] } }] } },
+    });
+    expect(interval(withRepair("QUEUED"))).toBe(CHECKPOINT_POLL_MS);
+    expect(interval(withRepair("RUNNING"))).toBe(CHECKPOINT_POLL_MS);
+    expect(interval(withRepair("DONE"))).toBe(false);
+    expect(interval(withRepair("ERROR"))).toBe(false);
+    expect(interval(withRepair(null))).toBe(false);
+  });
+
+  it("names the address's parameter for each artifact's regeneration apart", () => {
+    expect(jobParam({ artifact_type: "beat_image", artifact_key: "0" })).toBe("job-beat_image-0");
+    expect(jobParam({ artifact_type: "chunk_clip", artifact_key: "0" })).not.toBe(jobParam({ artifact_type: "beat_image", artifact_key: "0" }));
   });
 });

@@ -1,5 +1,5 @@
 import type { Schemas } from "../api/client";
-import type { Person } from "../projects/characters";
+import type { Person } from "../manifest";
 
 type Report = Schemas["ContinuityReport"];
 

@@ -7,7 +7,7 @@ type Asset = Schemas["AssetOut"];
 const asset = (id: string, more: Partial<Asset> = {}) =>
   ({ id, name: id, manifest_tag: id.toUpperCase(), asset_type: "CHARACTER", source_asset_id: null, ...more }) as Asset;
 const member = (id: string, handle: string, asset_ids: string[], primary = asset_ids[0]) =>
-  ({ character_id: id, handle, name: `name of ${id}`, primary_face_asset_id: primary, best_reference_asset_id: asset_ids[0], asset_ids }) as Schemas["CastMember"];
+  ({ character_id: id, handle, name: `name of ${id}`, named_asset_id: asset_ids[0], primary_face_asset_id: primary, best_reference_asset_id: asset_ids[0], asset_ids }) as Schemas["CastMember"];
 
 // Two people: obama (an upload, its face and a figure cut from it), biden (an upload, its face);
 // a lamp, a room, and a photo the run could make nobody of.

@@ -2,7 +2,7 @@
 // what the run cut from each upload folded under it), then everyone and everything else by type.
 // Plain functions over the manifest's answer; the page only draws them.
 import type { Schemas } from "../api/client";
-import { faceOf } from "../projects/characters";
+import { faceOf } from "./people";
 import { ASSET_TYPES, type AssetType } from "./upload";
 
 type Asset = Schemas["AssetOut"];
@@ -72,7 +72,7 @@ export function sections(assets: Asset[], cast: Member[], filter: Filter = { tex
   for (const member of cast) {
     const own = (member.asset_ids ?? []).map((id) => byId.get(id)).filter((a): a is Asset => Boolean(a));
     own.forEach((a) => inCast.add(a.id));
-    const named = own.find((a) => a.manifest_tag === member.handle);
+    const named = byId.get(member.named_asset_id); // the server's: the asset whose tag is the handle
     const said = `${member.name} ${member.handle}`.toLowerCase();
     if (words.length && !words.every((w) => says(said, [member.handle], w)) && !own.some((a) => assetMatches(a, words))) continue;
     characters.push(characterOf(member, own, named, byId));

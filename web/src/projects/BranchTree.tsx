@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { problemOf } from "../api/answers";
-import { checkpointsQuery } from "../projects/queries";
+import { checkpointsQuery } from "./queries";
 import { branchTree } from "./branches";
 import { ErrorNote } from "../ui/ErrorNote";
 

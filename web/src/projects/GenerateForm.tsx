@@ -1,12 +1,11 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { useNavigate } from "react-router";
-import { must, problemOf } from "../api/answers";
-import { api } from "../api/client";
-import { keys } from "../api/keys";
-import { manifestListQuery } from "../library/queries";
-import { manifestQuery } from "../manifest/queries";
+import { problemOf } from "../api/answers";
+import { manifestListQuery } from "../library";
+import { manifestQuery } from "../manifest";
 import { PromptField } from "./PromptField";
+import { useGenerateMutation } from "./queries";
 import { ErrorNote } from "../ui/ErrorNote";
 
 /** Start a project, on a READY manifest of the caller's (an immutable snapshot of it) or none. */
@@ -21,20 +20,14 @@ export function GenerateForm() {
   // The chosen manifest's cast, for "@" in the prompt: read once one is typed, not for every visit.
   const { data: manifest } = useQuery({ ...manifestQuery(manifestId), enabled: Boolean(manifestId) && prompt.includes("@") });
   const navigate = useNavigate();
-  const client = useQueryClient();
-  const generate = useMutation({
-    mutationFn: () =>
-      must(api.POST("/api/generate", { body: { prompt, ...(style.trim() ? { style } : {}), ...(manifestId ? { manifest_id: manifestId } : {}) } })),
-    onSuccess: (made) => {
-      // A new project, and its manifest's "times used" on the library's cards.
-      void Promise.all([client.invalidateQueries({ queryKey: keys.projects }), client.invalidateQueries({ queryKey: keys.manifests })]);
-      navigate(`/projects/${made.project_id}`);
-    },
-  });
+  const generate = useGenerateMutation();
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    generate.mutate();
+    generate.mutate(
+      { prompt, ...(style.trim() ? { style } : {}), ...(manifestId ? { manifest_id: manifestId } : {}) },
+      { onSuccess: (made) => navigate(`/projects/${made.project_id}`) },
+    );
   }
 
   return (

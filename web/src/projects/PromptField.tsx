@@ -1,6 +1,6 @@
 import { type KeyboardEvent, useId, useMemo, useRef, useState } from "react";
 import type { Schemas } from "../api/client";
-import { faceOf } from "./characters";
+import { faceOf } from "../manifest";
 import { candidates, insertMention, mentionAt, mentionOf } from "./mentions";
 
 /** The prompt, where "@" offers the manifest's cast while the prompt has the focus: arrows move,

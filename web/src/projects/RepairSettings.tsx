@@ -1,19 +1,13 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { must, problemOf } from "../api/answers";
-import { api, type Schemas } from "../api/client";
-import { keys } from "../api/keys";
+import { problemOf } from "../api/answers";
+import type { Schemas } from "../api/client";
+import { useProjectUpdateMutation } from "./queries";
 import { ErrorNote } from "../ui/ErrorNote";
 
 /** What repairs may spend on this project, what they have, and whether failing pipeline versions repair themselves. */
 export function RepairSettings({ project }: { project: Schemas["ProjectDetail"] }) {
-  const client = useQueryClient();
   const [budget, setBudget] = useState(String(project.repair_budget ?? 1));
-  const save = useMutation({
-    mutationFn: (body: Schemas["ProjectUpdate"]) =>
-      must(api.PATCH("/api/projects/{project_id}", { params: { path: { project_id: project.project_id } }, body })),
-    onSuccess: () => client.invalidateQueries({ queryKey: keys.project(project.project_id) }),
-  });
+  const save = useProjectUpdateMutation(project.project_id);
   const spent = project.repair_spent ?? 0;
   return (
     <section aria-label="Repairs" className="repair-settings">

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Schemas } from "../api/client";
-import { peopleByHandle, sceneChips } from "./characters";
+import { sceneChips } from "./characters";
 
 const snapshot = {
   assets: [
@@ -26,15 +26,5 @@ describe("sceneChips", () => {
   });
   it("shows bare tags without a snapshot", () => {
     expect(sceneChips(["CHAR_01"], null)).toEqual([{ key: "CHAR_01", label: "CHAR_01", character: false }]);
-  });
-});
-
-describe("peopleByHandle", () => {
-  it("gives each handle a reports names its character's name and face", () => {
-    expect([...peopleByHandle(snapshot)]).toEqual([
-      ["CHAR_01", { name: "Obama", face: "/obama-face" }],
-      ["CHAR_02", { name: "Biden", face: "/biden-photo" }],
-    ]);
-    expect(peopleByHandle(null).size).toBe(0);
   });
 });

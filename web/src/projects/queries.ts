@@ -1,12 +1,12 @@
 // A project's reads: the project (polled until it finishes), its snapshot (written once, never
-// changed), its continuity (read again whenever the project changes) and its checkpoints.
-import { queryOptions, useQuery } from "@tanstack/react-query";
+// changed), its continuity (read again whenever the project changes) and its checkpoints; and the
+// writes that start a project or change one, each reading again what it changed.
+import { queryOptions, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { ApiError, must } from "../api/answers";
 import { api, type Schemas } from "../api/client";
 import { keys } from "../api/keys";
-import { useRunStatus } from "../manifest/queries";
-import { type Person, peopleByHandle } from "./characters";
+import { type Person, peopleByHandle, useRunStatus } from "../manifest";
 
 export const PROJECT_POLL_MS = 3000;
 
@@ -85,4 +85,23 @@ export function useProjectPeople(projectId: string | undefined, finished: readon
   const { data: project } = useQuery({ ...projectQuery(projectId ?? "", finished), enabled: Boolean(projectId) });
   const { snapshot } = useSnapshot(project);
   return useMemo(() => peopleByHandle(snapshot), [snapshot]);
+}
+
+/** A new project: the list of projects, and its manifest's "times used" on the library's cards (not
+ * waited for: the creator goes on to the project). */
+export function useGenerateMutation() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: Schemas["GenerateRequest"]) => must(api.POST("/api/generate", { body })),
+    onSuccess: () => void Promise.all([client.invalidateQueries({ queryKey: keys.projects }), client.invalidateQueries({ queryKey: keys.manifests })]),
+  });
+}
+
+/** A project's settings (its repair budget, auto-repair): the project is read again. */
+export function useProjectUpdateMutation(projectId: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: Schemas["ProjectUpdate"]) => must(api.PATCH("/api/projects/{project_id}", { ...path(projectId), body })),
+    onSuccess: () => client.invalidateQueries({ queryKey: keys.project(projectId) }),
+  });
 }

@@ -1,53 +1,51 @@
-import { useMutation, useQuery } from "@tanstack/react-query";
-import { useState } from "react";
-import { must, problemOf } from "../api/answers";
-import { api, type Schemas } from "../api/client";
-import { jobEnded, jobQuery } from "../checkpoints/queries";
-import { ErrorNote } from "../ui/ErrorNote";
+import { problemOf } from "../api/answers";
+import type { Schemas } from "../api/client";
 import { useRules } from "../api/config";
-import { attemptLine, outcomeLine } from "./words";
+import { ErrorNote } from "../ui/ErrorNote";
+import { useRepairMutation } from "./queries";
 
 type Artifact = Schemas["ArtifactOut"];
+type Repair = NonNullable<Artifact["latest_repair"]>;
+
+const running = (r: Repair | null | undefined) => r?.status === "QUEUED" || r?.status === "RUNNING";
 
 /** The Repair button of an artifact whose latest version is not ok: a repair job regenerates it with
- * its scene's references until continuity holds; each attempt is listed as it is checked. */
+ * its scene's references until continuity holds. The artifact's latest repair (the server's, read with
+ * the checkpoint, which is polled while it runs) lists each attempt as it is checked and says the
+ * outcome, so a reload finds the repair where it is. The words are the server's (`said`). */
 export function RepairControl({ checkpointId, artifact }: { checkpointId: string; artifact: Artifact }) {
-  const [taskId, setTaskId] = useState<string | null>(null);
+  const { repairable_statuses } = useRules();
+  const start = useRepairMutation(checkpointId);
   const status = artifact.continuity?.status;
-  const repairable = Boolean(status && useRules().repairable_statuses.includes(status));
-  const start = useMutation({
-    mutationFn: () =>
-      must(
-        api.POST("/api/checkpoints/{checkpoint_id}/repair", {
-          params: { path: { checkpoint_id: checkpointId } },
-          body: { artifact_key: artifact.artifact_key },
-        }),
-      ),
-    onSuccess: (started) => setTaskId(started.task_id),
-  });
-  const { data: job } = useQuery({ ...jobQuery(taskId ?? "", checkpointId), enabled: Boolean(taskId) });
-  const following = Boolean(taskId) && !jobEnded(job);
-  if (!taskId && !repairable) return null;
-  const attempts = job?.repair_attempts ?? [];
+  const repairable = Boolean(status && repairable_statuses.includes(status));
+  const repair = artifact.latest_repair;
+  const following = running(repair);
+  if (!repair && !repairable) return null;
+  const attempts = repair?.attempts ?? [];
+  const failed = repair?.status === "ERROR" ? `The repair failed${repair.said ? `: ${repair.said}` : "."}` : null;
   return (
     <div className="repair" aria-label="Repair">
       {repairable && (
-        <button type="button" onClick={() => start.mutate()} disabled={start.isPending || following}>
+        <button type="button" onClick={() => start.mutate({ artifact_key: artifact.artifact_key })} disabled={start.isPending || following}>
           Repair
         </button>
       )}
-      {taskId && (
+      {repair && (
         <ol className="attempts" aria-live="polite" aria-label="Repair attempts">
           {attempts.map((a) => (
             <li key={a.attempt} data-status={a.status}>
-              {attemptLine(a)}
+              {a.said}
             </li>
           ))}
-          {following && <li className="note">Attempt {attempts.length + 1} of {job?.max_attempts ?? "…"}: generating and checking…</li>}
+          {following && <li className="note">Attempt {attempts.length + 1}: generating and checking…</li>}
         </ol>
       )}
-      {job?.status === "DONE" && job.result && <p className="outcome" role="status">{outcomeLine(job.result)}</p>}
-      <ErrorNote message={problemOf(start.error) ?? (job?.status === "ERROR" ? `The repair failed: ${job.error ?? "no reason given"}` : null)} />
+      {repair?.status === "DONE" && repair.said && (
+        <p className="outcome" role="status">
+          {repair.said}
+        </p>
+      )}
+      <ErrorNote message={problemOf(start.error) ?? failed} />
     </div>
   );
 }

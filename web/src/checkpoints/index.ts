@@ -1,0 +1,2 @@
+// The checkpoints feature's entry: a checkpoint's page.
+export { CheckpointPage } from "./CheckpointPage";

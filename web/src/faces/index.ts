@@ -1,0 +1,2 @@
+// The face search feature's entry: its page.
+export { FaceSearchPage } from "./FaceSearchPage";

@@ -1,0 +1,16 @@
+// Start a repair: a job that regenerates an artifact with its scene's references until continuity
+// holds. Its progress is the artifact's latest_repair on the checkpoint, so starting one re-reads the
+// checkpoint (which is then polled while the repair runs: checkpoints' query).
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { must } from "../api/answers";
+import { api, type Schemas } from "../api/client";
+import { keys } from "../api/keys";
+
+export function useRepairMutation(checkpointId: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: Schemas["RepairRequest"]) =>
+      must(api.POST("/api/checkpoints/{checkpoint_id}/repair", { params: { path: { checkpoint_id: checkpointId } }, body })),
+    onSettled: () => client.invalidateQueries({ queryKey: keys.checkpoint(checkpointId) }),
+  });
+}
