@@ -50,11 +50,12 @@ route-index: $(STAMP)
 run: $(MODELS) web
 	$(BIN)/python -m devstack
 
-lint: $(STAMP)
+lint: $(STAMP) $(WEB_DEPS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache --no-logo
+	cd web && npm run --silent lint
 
 $(CHECKOV):
 	$(PY) -m venv .venv-checkov
