@@ -586,7 +586,7 @@ export interface paths {
         delete: operations["delete_project"];
         options?: never;
         head?: never;
-        /** Rename a project or switch auto_continue (YOLO mode) */
+        /** Rename a project, switch auto_continue (YOLO mode) or auto_repair, set its repair_budget (409 below what its repairs have spent or hold) */
         patch: operations["update_project"];
         trace?: never;
     };
@@ -2817,11 +2817,6 @@ export interface components {
          *     with image URLs instead of paths (views as they were, pinned with the rest).
          */
         SnapshotAssetOut: {
-            /**
-             * Face Embedding
-             * @default null
-             */
-            face_embedding?: number[] | null;
             /** Id */
             id: string;
             /** Manifest Id */
@@ -2990,6 +2985,11 @@ export interface components {
             thumbnail_url?: string | null;
             /** Views */
             views?: components["schemas"]["AssetViewOut"][];
+            /**
+             * Face Embedding
+             * @default null
+             */
+            face_embedding?: number[] | null;
         };
         /** SnapshotOut */
         SnapshotOut: {
@@ -4015,6 +4015,15 @@ export interface operations {
             };
             /** @description Conflicts with the record's current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A backing service is unavailable; retry later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6106,6 +6115,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Conflicts with the record's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Body too large */
             413: {
                 headers: {
@@ -6126,6 +6144,15 @@ export interface operations {
             };
             /** @description Failed validation */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A backing service is unavailable; retry later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6313,6 +6340,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description A backing service is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     preview_fork: {
@@ -6395,6 +6431,15 @@ export interface operations {
             };
             /** @description Failed validation */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A backing service is unavailable; retry later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
