@@ -22,6 +22,11 @@ class ApiError(Exception):
         self.message = message
         self.details = details
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries besides the JSON body (none, unless a kind says so)."""
+        return {}
+
 
 class Unauthenticated(ApiError):
     status = 401
@@ -68,3 +73,20 @@ class ServiceUnavailable(ApiError):
 
     status = 503
     code = "unavailable"
+
+
+class Contention(ApiError):
+    """Other requests kept winning the transaction this one needs (the same record changed by many
+    at once), through every retry of its budget: nothing changed, and the same request may succeed
+    after `Retry-After` seconds."""
+
+    status = 503
+    code = "contention"
+
+    def __init__(self, message: str, details: Any = None, retry_after_s: int = 1) -> None:
+        super().__init__(message, details)
+        self.retry_after_s = retry_after_s
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}

@@ -58,7 +58,6 @@ def soft_delete(
     """Mark the owner's record deleted (`deleted_at`, plus `changes`), in one transaction with the
     check `refuse`, which raises to keep the record (a manifest a live project uses, say)."""
 
-    @firestore.transactional
     def run(transaction: firestore.Transaction) -> None:
         read(transaction, ref, parse, what, owner_id)
         if refuse is not None:
@@ -66,4 +65,4 @@ def soft_delete(
         now = utcnow()
         transaction.update(ref, {"deleted_at": now, **changes(now)})
 
-    run(db.client().transaction())
+    db.run_transaction(run)

@@ -9,6 +9,11 @@ costs at most, prices.py) must fit in what is left of the project's `repair_budg
 `repair_spent` while the job runs, so two repairs started at once cannot pass the budget together.
 When the job ends (done or failed), `settle` replaces the quote with what its generations cost,
 once; the checks' GPU seconds are on the versions and the checkpoint like any check's.
+
+Requests that race: a repair asked for while one runs on the same artifact (or that loses the race
+for its lock) answers that job, 202 with its `task_id`, as the first did; a quote over what is left
+is 422 with the figures; the transaction is retried with backoff while others hold the project
+(`db.run_transaction`), and contention that outlasts the request's budget is 503 with Retry-After.
 """
 
 from __future__ import annotations
@@ -42,6 +47,10 @@ if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference
 
 log = logging.getLogger(__name__)
+
+# Settling runs on the GPU service when a job ends (and in a request whose job could not be queued):
+# it may wait longer than a request for its turn on the project (a delivery that gives up retries).
+SETTLE_BUDGET_S = 30.0
 
 
 def start(checkpoint: Checkpoint, request: RepairRequest, *, auto: bool = False) -> RepairJob:
@@ -157,7 +166,6 @@ def _reserve(job: RepairJob, lock: DocumentReference) -> RepairJob | None:
     project_ref = projects.project_ref(job.project_id)
     job_ref = lifecycle.job_ref(job.id)
 
-    @firestore.transactional
     def hold(transaction: firestore.Transaction) -> RepairJob | None:
         held = lock.get(transaction=transaction)
         holder_id = (held.to_dict() or {}).get("job_id") if held.exists else None
@@ -181,7 +189,7 @@ def _reserve(job: RepairJob, lock: DocumentReference) -> RepairJob | None:
         transaction.set(lock, {"job_id": job.id, "at": utcnow()})
         return None
 
-    return hold(db.client().transaction())
+    return db.run_transaction(hold, serial_on=project_ref)
 
 
 def _over_budget(job: RepairJob, budget: float, spent: float, left: float) -> ValidationFailed:
@@ -207,7 +215,6 @@ def settle(job_id: str, spent: float) -> None:
     nothing)."""
     job_ref = lifecycle.job_ref(job_id)
 
-    @firestore.transactional
     def put(transaction: firestore.Transaction) -> None:
         found = job_ref.get(transaction=transaction)
         if not found.exists:
@@ -221,4 +228,4 @@ def settle(job_id: str, spent: float) -> None:
         )
         transaction.update(job_ref, {"settled": True, "spent": round(spent, 6)})
 
-    put(db.client().transaction())
+    db.run_transaction(put, budget_s=SETTLE_BUDGET_S)  # the project is found inside: no turns

@@ -5,7 +5,11 @@ Domain code reaches collections through the accessors below, never by a name of 
 
 from __future__ import annotations
 
+import logging
+import random
 import threading
+import time
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC
@@ -61,6 +65,121 @@ CONTENDED = Retry(
     timeout=60.0,
 )
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# A request's transaction that keeps losing to others gives up after about this long and the API
+# answers 503 with Retry-After (functions/api/router.py); a worker's may wait longer.
+REQUEST_BUDGET_S = 4.0
+TRANSACTION_ATTEMPTS = 8
+_BACKOFF_FIRST_S = 0.05
+_BACKOFF_MAX_S = 1.0
+# The client's transactional retry gives up with a ValueError of this text (its last Aborted as the
+# cause): google.cloud.firestore_v1.base_transaction._EXCEED_ATTEMPTS_TEMPLATE.
+_GAVE_UP = "Failed to commit transaction in"
+_CONTENTION = (exceptions.Aborted, exceptions.DeadlineExceeded)
+
+log = logging.getLogger(__name__)
+
+
+class Contended(Exception):
+    """A transaction lost to concurrent ones on every attempt within its budget: nothing of it was
+    applied, and the same request may succeed a moment later (the API answers 503 + Retry-After)."""
+
+    def __init__(self, attempts: int, waited_s: float) -> None:
+        super().__init__(f"gave up after {attempts} contended attempts in {waited_s:.1f} s")
+        self.attempts = attempts
+        self.waited_s = waited_s
+
+
+def is_contention(exc: BaseException) -> bool:
+    """Whether `exc` says a transaction or write lost a race, not that the request is wrong: Aborted
+    (the emulator's "Transaction lock timeout" too), a deadline passed while waiting for a lock, the
+    client's transactional retry giving up ("Failed to commit transaction in N attempts"), or
+    `Contended`. The chain is followed: a failed rollback raises over the error that caused it."""
+    seen: BaseException | None = exc
+    for _ in range(6):
+        if seen is None:
+            return False
+        if isinstance(seen, (Contended, *_CONTENTION)):
+            return True
+        if isinstance(seen, ValueError) and str(seen).startswith(_GAVE_UP):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def run_transaction(
+    fn: Callable[[firestore.Transaction], T],
+    *,
+    attempts: int = TRANSACTION_ATTEMPTS,
+    budget_s: float = REQUEST_BUDGET_S,
+    serial_on: DocumentReference | None = None,
+) -> T:
+    """Run `fn(transaction)` in a transaction; when it loses a race (see `is_contention`), run it again
+    in a new one after a jittered, doubling pause, up to `attempts` times while `budget_s` lasts,
+    then raise Contended. Whatever else `fn` raises (a domain error: 404, 409, 422) leaves at once,
+    nothing written.
+
+    Every transactional write goes through here rather than `@firestore.transactional` alone: the
+    client's own loop retries only a failed commit, at once and at most 5 times, and lets an Aborted
+    read escape; on the emulator ten requests racing on one document made 9 of them fail that way.
+    `fn` may run more than once: it must only read through the transaction and write through it.
+    One attempt that waits on a lock may outlast the budget: the budget is checked between attempts.
+
+    `serial_on`: a document that every racer of this transaction reads and then writes (a project, for
+    a repair's quote and a budget change). Such transactions lock each other out until all but one
+    give up (on the emulator each round costs its lock timeout, seconds: of ten PATCHes of one
+    project at once, two answered and eight gave up after 4 s). In this process they take turns on
+    it instead, waiting at most the budget; transactions of other processes still meet them in
+    Firestore and are retried as above.
+    """
+    started = time.monotonic()
+    if serial_on is None:
+        return _attempts(fn, attempts, budget_s, started)
+    turn = _turn(serial_on.path)
+    if not turn.acquire(timeout=budget_s):
+        raise Contended(0, time.monotonic() - started)
+    try:
+        return _attempts(fn, attempts, budget_s, started)
+    finally:
+        turn.release()
+
+
+_turns: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
+
+
+def _turn(path: str) -> threading.Lock:
+    """The process's lock for transactions on the document at `path` (dropped when none holds it)."""
+    with _lock:
+        turn = _turns.get(path)
+        if turn is None:
+            turn = _turns[path] = threading.Lock()
+        return turn
+
+
+def _attempts(fn: Callable[[firestore.Transaction], T], attempts: int, budget_s: float, started: float) -> T:
+    wrapped = firestore.transactional(fn)
+    pause = _BACKOFF_FIRST_S
+    for attempt in range(1, attempts + 1):
+        try:
+            return wrapped(client().transaction(max_attempts=1))
+        except Exception as exc:
+            if not is_contention(exc):
+                raise
+            waited = time.monotonic() - started
+            sleep = random.uniform(0, pause)  # noqa: S311 - jitter, not a secret
+            if attempt == attempts or waited + sleep > budget_s:
+                log.warning(
+                    "transaction contended: giving up",
+                    extra={"attempts": attempt, "waited_s": round(waited, 2), "error": str(exc)[:200]},
+                )
+                raise Contended(attempt, waited) from exc
+            time.sleep(sleep)
+            pause = min(pause * 2, _BACKOFF_MAX_S)
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
 # Documents to write in bulk: (where, what).
 Writes = list[tuple[DocumentReference, dict[str, Any]]]
 
@@ -75,10 +194,6 @@ def client() -> Client:
         if _client is None:
             _client = firestore.Client(project=settings().project_id)
         return _client
-
-
-P = ParamSpec("P")
-T = TypeVar("T")
 
 
 @cache

@@ -154,7 +154,6 @@ def attach(
     replaced: list[str | None] = []
     warned: list[bool] = []  # the asset's warning flag before this image (as the transaction read it)
 
-    @firestore.transactional
     def record(transaction: firestore.Transaction) -> Asset:
         asset = owned.read(transaction, ref, asset_ops.read_asset, "asset")
         warned[:] = [asset.quality_warning]
@@ -176,7 +175,7 @@ def attach(
         return Asset.model_validate({**asset.model_dump(), **changes})
 
     try:
-        asset = record(db.client().transaction())
+        asset = db.run_transaction(record)
     except NotFound:
         asset_ops.release_objects(path, thumb)
         raise

@@ -174,7 +174,6 @@ def _rewrite_views(asset_id: str, change: Any, also: dict[str, Any] | None = Non
     manifest's version."""
     ref = asset_ops.asset_ref(asset_id)
 
-    @firestore.transactional
     def write(transaction: firestore.Transaction) -> Asset:
         asset = owned.read(transaction, ref, asset_ops.read_asset, "asset")
         views = change(asset)
@@ -186,7 +185,7 @@ def _rewrite_views(asset_id: str, change: Any, also: dict[str, Any] | None = Non
         transaction.update(manifest_ops.manifest_ref(asset.manifest_id), manifest_ops.content_changed(now))
         return asset.model_copy(update={"views": views, "view_paths": paths_of(views), "updated_at": now})
 
-    return write(db.client().transaction())
+    return db.run_transaction(write)
 
 
 def view_fields(views: list[AssetView]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import logging
+import random
 import re
 import threading
 from collections.abc import Callable
@@ -30,12 +31,14 @@ from werkzeug.wrappers import Request, Response
 
 from common.errors import (
     ApiError,
+    Contention,
     Forbidden,
     PayloadTooLarge,
     UnsupportedMediaType,
     ValidationFailed,
     problems,
 )
+from common.gcp import db
 from common.gcp.config import settings
 from common.ids import ID_PATTERN, INDEX_MAX
 from functions.api import route_index
@@ -210,14 +213,30 @@ def dispatch(request: Request) -> Response:
         endpoint, params = adapter.match()
         return _run(declared(*endpoint), request, dict(params))
     except ApiError as exc:
-        return error_response(exc.status, exc.code, exc.message, exc.details)
+        return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
     except RequestEntityTooLarge:
         return error_response(413, "payload_too_large", "the request body is too large")
     except HTTPException as exc:
         return framework_error(exc)
-    except Exception:
+    except Exception as exc:
+        if db.is_contention(exc):
+            return contention_error(request, exc)
         log.exception("unhandled error", extra={"path": request.path, "method": request.method})
         return error_response(500, "internal", "internal error; the request may be retried")
+
+
+def contention_error(request: Request, exc: Exception) -> Response:
+    """A write that kept losing races for the same records (common/gcp/db.py's `run_transaction` gave
+    up, or a client call said Aborted): 503 with a jittered Retry-After, never a 500. Nothing changed."""
+    log.warning("contention", extra={"path": request.path, "method": request.method, "error": str(exc)[:200]})
+    wait = random.randint(1, 3)  # noqa: S311 - spreads the retries of racing clients apart
+    error = Contention(
+        f"too many requests are changing the same records at this moment; nothing was changed: "
+        f"retry in {wait} s",
+        {"retry_after_s": wait},
+        retry_after_s=wait,
+    )
+    return error_response(error.status, error.code, error.message, error.details, error.headers)
 
 
 def _run(matched: Route, request: Request, params: dict[str, str]) -> Response:
@@ -309,8 +328,10 @@ def framework_error(exc: HTTPException) -> Response:
     return error_response(exc.code or 400, code, exc.description or code)
 
 
-def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
+def error_response(
+    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+) -> Response:
     error: dict[str, Any] = {"code": code, "message": message}
     if details is not None:
         error["details"] = details
-    return Response(to_json({"error": error}), status, mimetype="application/json")
+    return Response(to_json({"error": error}), status, headers or {}, mimetype="application/json")
