@@ -1,0 +1,56 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Schemas } from "../api/client";
+import { SERVED_CONFIG } from "../api/config.fixture";
+import { keys } from "../api/keys";
+import { render } from "../ui/render.fixture";
+import { RepairControl } from "./RepairControl";
+
+let done: (() => void) | undefined;
+afterEach(() => done?.());
+
+type Artifact = Schemas["ArtifactOut"];
+type Repair = NonNullable<Artifact["latest_repair"]>;
+
+const attempt = (n: number, said: string) => ({ attempt: n, version: n + 1, status: "missing", at: "2026-12-07T00:00:00Z", said }) as Schemas["RepairAttemptOut"];
+
+function shown(continuity: string, latest: Repair | null) {
+  const client = new QueryClient();
+  client.setQueryData(keys.config, SERVED_CONFIG);
+  const artifact = { artifact_key: "1", artifact_type: "beat_image", continuity: { status: continuity }, latest_repair: latest } as unknown as Artifact;
+  const page = render(
+    <QueryClientProvider client={client}>
+      <RepairControl checkpointId="c1" artifact={artifact} />
+    </QueryClientProvider>,
+  );
+  done = page.unmount;
+  return page.container;
+}
+
+describe("RepairControl", () => {
+  it("offers a repair where the server says one helps, and nothing where it does not", () => {
+    expect(shown("missing", null).querySelector("button")?.textContent).toBe("Repair");
+    expect(shown("ok", null).textContent).toBe("");
+  });
+
+  it("follows a running repair from the checkpoint (after a reload too): its attempts in the server's words", () => {
+    const page = shown("missing", { task_id: "t1", status: "RUNNING", attempts: [attempt(1, "Attempt 1: v2 missing (missing CHAR_02) with CHAR_01")] });
+    const lines = [...page.querySelectorAll("ol[aria-label='Repair attempts'] li")].map((li) => li.textContent);
+    expect(lines).toEqual(["Attempt 1: v2 missing (missing CHAR_02) with CHAR_01", "Attempt 2: generating and checking…"]);
+    expect(page.querySelector("button")?.hasAttribute("disabled")).toBe(true);
+    expect(page.querySelector("[role=status]")).toBeNull();
+  });
+
+  it("says the outcome once done, even when the artifact now holds (no button then)", () => {
+    const page = shown("ok", { task_id: "t1", status: "DONE", outcome: "ok", attempts: [attempt(1, "Attempt 1: v2 ok")], said: "Repaired: v2 is ok after 1 attempt." });
+    expect(page.querySelector("[role=status]")?.textContent).toBe("Repaired: v2 is ok after 1 attempt.");
+    expect(page.querySelector("button")).toBeNull();
+    expect(page.querySelectorAll("li")).toHaveLength(1);
+  });
+
+  it("says a repair that failed", () => {
+    const page = shown("missing", { task_id: "t1", status: "ERROR", attempts: [] });
+    expect(page.querySelector("[role=alert]")?.textContent).toBe("The repair failed.");
+    expect(page.querySelector("button")?.hasAttribute("disabled")).toBe(false);
+  });
+});
