@@ -1,9 +1,8 @@
-import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import type { Schemas } from "../api/client";
 import { acceptedImages, useRules } from "../api/config";
-import { useManifestChanged } from "./queries";
-import { ASSET_TYPES, type AssetType, type UploadState, defaultType, uploadAsAsset } from "./upload";
+import { useUploadMutation } from "./queries";
+import { ASSET_TYPES, type AssetType, type UploadState, defaultType } from "./upload";
 import { DropZone } from "../ui/DropZone";
 import { Choice } from "../ui/Choice";
 
@@ -18,33 +17,23 @@ export function Uploader({ manifestId, category }: { manifestId: string; categor
   const rules = useRules();
   const [assetType, setAssetType] = useState<AssetType>(() => defaultType(rules, category));
   const [items, setItems] = useState<Item[]>([]);
-  const changed = useManifestChanged();
-  // A batch is one write as far as the cache goes: the manifest is read again once it is all in.
-  const batch = useMutation({ mutationFn: (files: File[]) => upload(files), onSettled: () => changed(manifestId) });
+  const batch = useUploadMutation(manifestId);
 
   function upload(files: File[]) {
     const added = files.map((file, i) => ({ file, key: `${Date.now()}-${i}-${file.name}` }));
     setItems((before) => [...added.map(({ file, key }) => ({ key, name: file.name, state: { phase: "uploading", fraction: 0 } as UploadState })), ...before]);
-    const queue = [...added];
-    const worker = async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) {
-        const { file, key } = next;
-        await uploadAsAsset(manifestId, file, assetType, (state) =>
-          setItems((all) => all.map((it) => (it.key === key ? { ...it, state } : it))),
-        );
-      }
-    };
-    return Promise.all([worker(), worker(), worker()]);
+    const report = (key: string, state: UploadState) => setItems((all) => all.map((it) => (it.key === key ? { ...it, state } : it)));
+    batch.mutate({ files: added, assetType, report });
   }
 
   return (
     <section aria-label="Add photos" className="uploader">
-      <DropZone label="Drop photos" onFiles={(files) => batch.mutate(files)}>
+      <DropZone label="Drop photos" onFiles={upload}>
         <p>Drop photos here: each becomes an asset named after its file.</p>
         <Choice label="Type of the new assets" value={assetType} options={ASSET_TYPES} onChange={setAssetType} />
         <label className="pick">
           Choose photos
-          <input type="file" multiple accept={acceptedImages(rules)} onChange={(e) => batch.mutate([...(e.target.files ?? [])])} />
+          <input type="file" multiple accept={acceptedImages(rules)} onChange={(e) => upload([...(e.target.files ?? [])])} />
         </label>
       </DropZone>
       {items.length > 0 && (

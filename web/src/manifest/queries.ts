@@ -6,6 +6,7 @@ import { must } from "../api/answers";
 import { api, type Schemas } from "../api/client";
 import { keys } from "../api/keys";
 import { multipart } from "../api/multipart";
+import { type AssetType, type UploadState, inParallel, uploadAsAsset } from "./upload";
 
 export const PROGRESS_POLL_MS = 1500;
 
@@ -122,5 +123,24 @@ export function useRemoveViewMutation(asset: Asset) {
   return useMutation({
     mutationFn: (viewId: string) => must(api.DELETE("/api/assets/{asset_id}/views/{view_id}", { params: { path: { asset_id: asset.id, view_id: viewId } } })),
     onSettled: () => changed(asset.manifest_id),
+  });
+}
+
+export const UPLOADS_AT_ONCE = 3;
+
+export interface UploadBatch {
+  files: { key: string; file: File }[];
+  assetType: AssetType;
+  report: (key: string, state: UploadState) => void; // each file's state as it goes
+}
+
+/** Photos dropped at once, each made an asset (upload.ts), three at a time. A batch is one write as
+ * far as the cache goes: the manifest is read again once it is all in. */
+export function useUploadMutation(manifestId: string) {
+  const changed = useManifestChanged();
+  return useMutation({
+    mutationFn: ({ files, assetType, report }: UploadBatch) =>
+      inParallel(files, UPLOADS_AT_ONCE, ({ key, file }) => uploadAsAsset(manifestId, file, assetType, (state) => report(key, state))),
+    onSettled: () => changed(manifestId),
   });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SERVED_RULES } from "../api/config.fixture";
-import { assetNameFromFile, defaultType } from "./upload";
+import { assetNameFromFile, defaultType, inParallel } from "./upload";
 
 describe("assetNameFromFile", () => {
   it.each([
@@ -27,5 +27,22 @@ describe("defaultType", () => {
     const rules = { ...SERVED_RULES, category_asset_types: { ...SERVED_RULES.category_asset_types, MIXED: "STYLE" as const } };
     expect(defaultType(rules, "MIXED")).toBe("STYLE");
     expect(defaultType({ ...SERVED_RULES, category_asset_types: {} }, "OBJECTS")).toBe("CHARACTER");
+  });
+});
+
+describe("inParallel", () => {
+  it("works on every item, never more than `parallel` at once, started in order", async () => {
+    let running = 0;
+    let most = 0;
+    const started: number[] = [];
+    await inParallel([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
+      started.push(n);
+      most = Math.max(most, ++running);
+      await new Promise((r) => setTimeout(r, n % 2 ? 5 : 1));
+      running -= 1;
+    });
+    expect(started).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(most).toBe(3);
+    await inParallel([], 3, async () => expect.unreachable());
   });
 });

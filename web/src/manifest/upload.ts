@@ -80,3 +80,12 @@ export async function uploadAsAsset(
     report({ phase: "refused", reason: e instanceof Error ? e.message : String(e) });
   }
 }
+
+/** `work` on each item, at most `parallel` at a time, started in the list's order. */
+export async function inParallel<T>(items: T[], parallel: number, work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const worker = async () => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) await work(next);
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, worker));
+}
