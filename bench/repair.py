@@ -196,6 +196,23 @@ def _outcome(job: Any, result: Any) -> tuple[bool, int, float, list[dict]]:
     return held, result.attempts, sum(a["cost"] for a in attempts), attempts
 
 
+def _said(checkpoint_id: str, key: str, attempt: dict) -> str:
+    """An attempt in a line: its version's continuity report (where the verdict is stored since the
+    repair rewrite; the job's record held a copy before it) and the references it was given."""
+    from common.checkpoints import checkpoints
+    from common.checkpoints.models import ArtifactType
+
+    report = checkpoints.get_version(
+        checkpoint_id, ArtifactType.BEAT_IMAGE, key, attempt["version"]
+    ).continuity
+    if report is None:
+        return f"no report refs={attempt.get('references')}"
+    return (
+        f"{report.status.value} missing={report.missing} unsure={report.unsure} "
+        f"unexpected={report.unexpected} unknown={report.unknown_faces} refs={attempt.get('references')}"
+    )
+
+
 def _another_project(project_id: str, owner: str) -> str:
     """A second project of the same manifest (its own snapshot of the same cast, the same tags)."""
     from common.projects import projects
@@ -246,11 +263,7 @@ def repairs(
         held, attempts, spent, tried = _outcome(job, _run_repair(job))
         outcomes[kind].append((held, attempts, spent))
         if not held:
-            said = "; ".join(
-                f"{a['status']} missing={a['missing']} unsure={a['unsure']} unexpected={a['unexpected']} "
-                f"unknown={a['unknown_faces']} refs={a['references']}"
-                for a in tried
-            )
+            said = "; ".join(_said(checkpoint_id, str(index), a) for a in tried)
             failed.append(f"    {kind} asks {asked} shows {shown}: {said}")
     wall = time.perf_counter() - started
     print(f"repair: {len(cases)} beats of {len(cast_people)} cast members, offline generator, max_attempts 3")
