@@ -10,6 +10,7 @@ import { api, type Schemas } from "../api/client";
 import { keys } from "../api/keys";
 import { multipart } from "../api/multipart";
 import { useManifestChanged } from "../manifest";
+import { repairRunning } from "../repair";
 
 export const CHECKPOINT_POLL_MS = 2000;
 export const JOB_POLL_MS = 1000;
@@ -17,7 +18,6 @@ const JOB_POLLS = 300; // five minutes: a job still not ended by then is left to
 
 type Artifact = Schemas["ArtifactOut"];
 
-export const repairRunning = (a: Pick<Artifact, "latest_repair">) => a.latest_repair?.status === "QUEUED" || a.latest_repair?.status === "RUNNING";
 const pending = (c: Schemas["CheckpointDetail"]) => c.artifacts.some((a) => a.continuity?.status === "pending" || repairRunning(a));
 
 export function checkpointQuery(checkpointId: string) {

@@ -2,12 +2,9 @@ import { problemOf } from "../api/answers";
 import type { Schemas } from "../api/client";
 import { useRules } from "../api/config";
 import { ErrorNote } from "../ui/ErrorNote";
-import { useRepairMutation } from "./queries";
+import { repairRunning, useRepairMutation } from "./queries";
 
 type Artifact = Schemas["ArtifactOut"];
-type Repair = NonNullable<Artifact["latest_repair"]>;
-
-const running = (r: Repair | null | undefined) => r?.status === "QUEUED" || r?.status === "RUNNING";
 
 /** The Repair button of an artifact whose latest version is not ok: a repair job regenerates it with
  * its scene's references until continuity holds. The artifact's latest repair (the server's, read with
@@ -19,7 +16,7 @@ export function RepairControl({ checkpointId, artifact }: { checkpointId: string
   const status = artifact.continuity?.status;
   const repairable = Boolean(status && repairable_statuses.includes(status));
   const repair = artifact.latest_repair;
-  const following = running(repair);
+  const following = repairRunning(artifact);
   if (!repair && !repairable) return null;
   const attempts = repair?.attempts ?? [];
   const failed = repair?.status === "ERROR" ? `The repair failed${repair.said ? `: ${repair.said}` : "."}` : null;

@@ -6,6 +6,10 @@ import { must } from "../api/answers";
 import { api, type Schemas } from "../api/client";
 import { keys } from "../api/keys";
 
+/** Whether an artifact's latest repair is still going (its checkpoint is polled until it is not). */
+export const repairRunning = (a: Pick<Schemas["ArtifactOut"], "latest_repair">) =>
+  a.latest_repair?.status === "QUEUED" || a.latest_repair?.status === "RUNNING";
+
 export function useRepairMutation(checkpointId: string) {
   const client = useQueryClient();
   return useMutation({
