@@ -7,14 +7,16 @@ generates never lose a count) and `last_used_at`.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from google.cloud.firestore import FieldFilter, Increment, Query
 
 from common import owned
-from common.errors import Conflict, NotFound
+from common.errors import Conflict, NotFound, ValidationFailed
 from common.gcp import db
 from common.ids import new_id
+from common.jobs.models import JobKind
 from common.library import manifests as manifest_ops
 from common.library.models import ManifestStatus
 from common.projects import snapshots
@@ -29,7 +31,7 @@ from common.projects.models import (
 from common.records import utcnow
 
 if TYPE_CHECKING:
-    from google.cloud.firestore import DocumentReference
+    from google.cloud.firestore import DocumentReference, Transaction
 
 
 def project_ref(project_id: str) -> DocumentReference:
@@ -87,10 +89,57 @@ def generate(owner_id: str, request: GenerateRequest) -> Project:
 
 
 def update(owner_id: str, project_id: str, request: ProjectUpdate) -> Project:
-    get_owned(owner_id, project_id)
+    """Apply the owner's changes. A new `repair_budget` is checked against what repairs hold now
+    (`repair_spent`: settled costs and running quotes) in the same transaction as the write, so a
+    repair reserving at the same moment cannot slip under it (both read and write the project)."""
+    changes = request.changes()
+    budget = changes.get("repair_budget")
+    if budget is not None:
+        _require_dollars("repair_budget", budget)
     ref = project_ref(project_id)
-    ref.update({**request.changes(), "updated_at": utcnow()})
-    return read_project(ref.get())
+
+    def write(transaction: Transaction) -> Project:
+        project = owned.read(transaction, ref, read_project, "project", owner_id)
+        if budget is not None and budget < project.repair_spent - 1e-9:
+            raise _below_held(project, budget)
+        fields = {**changes, "updated_at": utcnow()}
+        transaction.update(ref, fields)
+        return project.model_copy(update=fields)
+
+    return db.run_transaction(write, serial_on=ref)
+
+
+def _require_dollars(name: str, value: float) -> None:
+    """A sum of money is a finite number >= 0, and not -0.0 (which `>= 0` lets through)."""
+    if not math.isfinite(value) or value < 0 or math.copysign(1.0, value) < 0:
+        raise ValidationFailed(
+            f"{name} must be a finite number of dollars, 0 or more",
+            [{"loc": [name], "msg": "must be a finite number >= 0 (not -0.0)", "type": "dollars"}],
+        )
+
+
+def _below_held(project: Project, budget: float) -> Conflict:
+    """A budget under what repairs already spent or hold: 409 with the figures."""
+    held = _held_by_running_repairs(project.id)
+    spent = round(project.repair_spent, 6)
+    return Conflict(
+        f"a repair_budget of ${budget:.4f} is below the ${spent:.4f} this project's repairs have spent "
+        f"or hold (${held:.4f} held by running repairs); ask for ${spent:.4f} or more, or wait for "
+        "the running repairs to finish",
+        {"repair_budget": budget, "repair_spent": spent, "held": held},
+    )
+
+
+def _held_by_running_repairs(project_id: str) -> float:
+    """The quotes held by the project's repairs that have not settled yet (their part of
+    `repair_spent`), for the figures of a refusal."""
+    query = (
+        db.jobs()
+        .where(filter=FieldFilter("project_id", "==", project_id))
+        .where(filter=FieldFilter("kind", "==", JobKind.REPAIR.value))
+        .where(filter=FieldFilter("settled", "==", False))
+    )
+    return round(sum(float((s.to_dict() or {}).get("reserved", 0.0)) for s in query.stream()), 6)
 
 
 def list_owned(owner_id: str) -> list[Project]:

@@ -155,7 +155,7 @@ def repair_artifact(call: Call) -> RepairAccepted:
     summary="Approve the checkpoint and hand the next phase to the pipeline (a new branch if edited)",
     tag=TAG,
     response=ContinueOut,
-    errors=(404, 409),
+    errors=(404, 409, 503),  # 503: contention outlasted the request's retries (Retry-After)
 )
 def continue_checkpoint(call: Call) -> ContinueOut:
     checkpoint = ops.get_owned(call.uid, call.params["checkpoint_id"])

@@ -63,11 +63,12 @@ def get_project(call: Call) -> ProjectDetail:
 @route(
     "PATCH",
     "/api/projects/{project_id}",
-    summary="Rename a project or switch auto_continue (YOLO mode)",
+    summary="Rename a project, switch auto_continue (YOLO mode) or auto_repair, set its repair_budget "
+    "(409 below what its repairs have spent or hold)",
     tag=TAG,
     response=ProjectOut,
     body=ProjectUpdate,
-    errors=(404,),
+    errors=(404, 409, 503),  # 503: contention outlasted the request's retries (Retry-After)
 )
 def update_project(call: Call) -> ProjectOut:
     return project_out(ops.update(call.uid, call.params["project_id"], call.body))
@@ -135,7 +136,7 @@ def pipeline_scene(call: Call) -> Scene:
     status=201,
     response=ForkOut,
     body=ForkRequest,
-    errors=(404, 409),
+    errors=(404, 409, 503),  # 503: contention outlasted the request's retries (Retry-After)
     body_limit=FORK_BODY_BYTES,
 )
 def fork_project(call: Call) -> ForkOut:
@@ -149,7 +150,7 @@ def fork_project(call: Call) -> ForkOut:
     tag=TAG,
     response=ForkPreview,
     body=ForkRequest,
-    errors=(404, 409),
+    errors=(404, 409, 503),  # 503: contention outlasted the request's retries (Retry-After)
     body_limit=FORK_BODY_BYTES,
 )
 def preview_fork(call: Call) -> ForkPreview:
