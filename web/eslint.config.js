@@ -3,6 +3,7 @@
 // only through its entry (its index.ts), and a component never writes to the API itself (each write
 // is a mutation hook of its feature, which says what the write changed in the cache).
 import js from "@eslint/js";
+import { defineConfig } from "eslint/config";
 import { createNodeResolver, importX } from "eslint-plugin-import-x";
 import reactHooks from "eslint-plugin-react-hooks";
 import tseslint from "typescript-eslint";
@@ -10,7 +11,7 @@ import tseslint from "typescript-eslint";
 // Shared layers any feature may import file by file; every other folder of src/ is a feature.
 const SHARED = ["api", "ui", "auth"];
 
-export default tseslint.config(
+export default defineConfig(
   { ignores: ["dist/", "node_modules/", "src/api/schema.d.ts"] },
   js.configs.recommended,
   tseslint.configs.recommended,
