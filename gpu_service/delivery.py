@@ -21,14 +21,13 @@ from google.api_core import exceptions
 from common.checkpoints.jobs import RegenerationJob, RepairJob
 from common.continuity.jobs import ContinuityJob
 from common.errors import NotFound
-from common.jobs import lifecycle
-from common.jobs.lifecycle import Superseded
+from common.jobs import lease, lifecycle
+from common.jobs.lease import Busy, RunOver, Superseded
 from common.jobs.models import JobKind, JobRecord, JobStatus, ManifestJob, ReprocessJob
 from common.library.models import ManifestStatus
 from gpu_service import repair
 from gpu_service.continuity import check as continuity
-from gpu_service.errors import Busy, Permanent
-from gpu_service.jobs.progress import RunProgress
+from gpu_service.errors import Permanent
 from gpu_service.regenerate import run_regeneration
 from gpu_service.reprocess import run_reprocess
 from gpu_service.run.pipeline import run_manifest
@@ -73,7 +72,7 @@ def _nothing_held(_job: JobRecord, _message: str) -> None:
 
 def _manifest_failed(job: ManifestJob, message: str) -> None:
     with contextlib.suppress(Superseded):
-        RunProgress(job.manifest_id, job.id).finish(ManifestStatus.ERROR, message)
+        lease.end_run(job.manifest_id, job.id, ManifestStatus.ERROR, message)
 
 
 def _repair_failed(job: RepairJob, _message: str) -> None:
@@ -109,14 +108,12 @@ def handle(job_id: str, *, last_attempt: bool) -> str:
     lifecycle.mark_running(job)
     try:
         result = kind.run(job)
-    except Superseded as exc:
-        current = read(job.id)
-        if current is not None and current[1].status == JobStatus.DONE:
-            return "already done"  # a concurrent delivery of this job finished it first
-        lifecycle.mark_failed(job, f"superseded: {exc}")
-        return "superseded"
     except Busy:
         raise  # another delivery is working it: this one changes nothing
+    except RunOver as exc:
+        return _over(job, exc)
+    except Superseded as exc:
+        return _superseded(job, exc)
     except (Permanent, exceptions.NotFound, NotFound) as exc:
         # The input's own problem (recorded on the asset, or gone): retrying cannot help.
         _fail(kind, job, str(exc))
@@ -129,6 +126,23 @@ def handle(job_id: str, *, last_attempt: bool) -> str:
         return "failed"
     lifecycle.mark_done(job, result)
     return "done"
+
+
+def _over(job: JobRecord, ended: RunOver) -> str:
+    """Its run ended before the job did (a delivery between READY and the job's DONE, say)."""
+    if ended.status == ManifestStatus.READY:
+        lifecycle.mark_done(job)
+        return "already done"
+    lifecycle.mark_failed(job, ended.error or "the run ended")
+    return "already failed"
+
+
+def _superseded(job: JobRecord, exc: Superseded) -> str:
+    current = read(job.id)
+    if current is not None and current[1].status == JobStatus.DONE:
+        return "already done"  # a concurrent delivery of this job finished it first
+    lifecycle.mark_failed(job, f"superseded: {exc}")
+    return "superseded"
 
 
 def _fail(kind: Kind[Any], job: JobRecord, message: str) -> None:

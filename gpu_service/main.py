@@ -18,10 +18,10 @@ from werkzeug.wrappers import Request, Response
 
 from common.gcp import logs
 from common.gcp.config import refuse_local_settings, settings
+from common.jobs.lease import Busy
 from common.jobs.task_wire import TaskPayload
 from gpu_service import auth, delivery, face_query
 from gpu_service.config import worker_settings
-from gpu_service.errors import Busy
 from gpu_service.vision.imaging import UnreadableImage
 from gpu_service.vision.runtime import models
 

@@ -32,11 +32,11 @@ from common.checkpoints.report import HOLDS, ContinuityReport, ContinuityStatus
 from common.continuity.steering import Steer, steer
 from common.ids import derived_id, new_id
 from common.jobs import lifecycle
+from common.jobs.lease import Busy
 from common.projects.references import Reference
 from common.records import utcnow
 from gpu_service.config import worker_settings
 from gpu_service.continuity import check
-from gpu_service.errors import Busy
 from gpu_service.jobs import claims
 from gpu_service.regenerate import (
     CLAIM_MARGIN_S,

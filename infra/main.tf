@@ -39,7 +39,7 @@ locals {
     WORKER_URL              = "${local.gpu_url}/tasks"
     TASKS_SERVICE_ACCOUNT   = google_service_account.tasks.email
     API_SERVICE_ACCOUNT     = google_service_account.api.email # calls the GPU service's /faces/embed
-    PROCESSING_LEASE_S      = "600"
+    PROCESSING_LEASE_S      = "120"
     SWEEP_RETENTION_DAYS    = tostring(var.sweep_retention_days)
     SWEEP_GRACE_S           = "3600"
     # A scene's reference pack (docs/api.md): Veo's asset references; the image model's images a prompt.

@@ -19,7 +19,7 @@ from common.checkpoints import media
 from common.checkpoints.models import ArtifactType, ArtifactVersion, Checkpoint, Phase, PromoteRequest
 from common.errors import ApiError, Conflict, ValidationFailed
 from common.ids import new_id
-from common.jobs import lifecycle
+from common.jobs import lease, lifecycle
 from common.jobs.models import ManifestJob
 from common.library import assets as asset_ops
 from common.library import images, uploads
@@ -36,7 +36,7 @@ def promote(owner_id: str, checkpoint: Checkpoint, request: PromoteRequest) -> A
     if manifest_id is None:
         raise ValidationFailed("this project was generated without a manifest: name one with manifest_id")
     manifest = manifest_ops.get_owned(owner_id, manifest_id)
-    if lifecycle.lease_held(manifest, utcnow()):
+    if lease.lease_held(manifest, utcnow()):
         raise Conflict("the manifest is being processed; promote the frame when the run is done")
     image = None
     if artifact_type == ArtifactType.BEAT_IMAGE:  # checked before anything is written

@@ -75,7 +75,10 @@ class Settings(BaseSettings):
     oidc_certs_url: str = "https://www.googleapis.com/oauth2/v1/certs"
     api_service_account: str | None = None  # the api's identity, which may ask the GPU service to embed faces
     embed_timeout_s: Positive = 30.0  # how long a face search by image waits for the GPU service
-    processing_lease_s: Count = 600
+    # A run's lease: its delivery renews it with every progress write and a heartbeat every quarter
+    # of it, so a live delivery is never taken over and a dead one's run is taken over (or shown as
+    # ERROR) within one lease. Inside the queue's retries (10, 30, 70, 150 s), so a retry takes over.
+    processing_lease_s: Count = 120
     # Approved checkpoints are handed to the video pipeline by Cloud Tasks on their own queue.
     # Unset (the local stack): the continuation is recorded on the checkpoint only.
     pipeline_url: str | None = None

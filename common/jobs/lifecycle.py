@@ -1,18 +1,16 @@
-"""The life of an engine job, and of the lease a manifest run holds on its manifest.
+"""The life of an engine job: its document, its queueing, and the start of a manifest run.
 
 A job: QUEUED (its document and its Cloud Task are made together) -> RUNNING (a delivery took it)
--> DONE | ERROR. A manifest run also holds the manifest's `processing` lease: taking it is one
-transaction, refused (409) while another run holds an unexpired lease, so two requests never race
-into two runs. Every progress write renews it after checking, in a transaction, that this job
-still owns the manifest; a lapsed lease is over (the manifest says ERROR, once), so a dead worker
-never leaves a manifest PROCESSING forever, and should it come back it finds itself superseded.
+-> DONE | ERROR. A manifest run also holds the manifest's `processing` lease (lease.py): taking it
+for a new run is one transaction with the job's creation, refused (409) while another run holds an
+unexpired lease, so two requests never race into two runs.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 from google.api_core import exceptions
@@ -22,11 +20,12 @@ from common import owned
 from common.errors import ApiError, Conflict, NotFound
 from common.gcp import db, tasks
 from common.gcp.config import settings
+from common.jobs import lease
 from common.jobs.models import JobRecord, JobStatus, ManifestJob
 from common.jobs.task_wire import TaskPayload
 from common.library import manifests as manifest_ops
 from common.library.models import Manifest, ManifestStatus
-from common.library.progress_models import ProcessingCost, ProcessingLease
+from common.library.progress_models import ProcessingLease
 from common.records import utcnow
 
 if TYPE_CHECKING:
@@ -34,17 +33,12 @@ if TYPE_CHECKING:
 
 Prepare = Callable[[firestore.Transaction, Manifest], ManifestJob]
 J = TypeVar("J", bound=JobRecord)
-EXPIRED = "processing stopped responding (its lease expired); start it again"
 NOT_QUEUED = "the job could not be queued; try again"
 
 
 class QueueUnavailable(ApiError):
     status = 503
     code = "queue_unavailable"
-
-
-class Superseded(Exception):
-    """Another job owns the manifest now (or it was deleted, or its lease was ended): stop."""
 
 
 # ---------------------------------------------------------------- job documents
@@ -132,7 +126,7 @@ def start_run(job: ManifestJob, prepare: Prepare | None = None) -> ManifestJob:
     to run, or raises to refuse; returns the job queued."""
     ref = manifest_ops.manifest_ref(job.manifest_id)
     now = utcnow()
-    lease = ProcessingLease(
+    taken = ProcessingLease(
         job_id=job.id, started_at=now, lease_expires_at=now + timedelta(seconds=settings().processing_lease_s)
     )
 
@@ -142,7 +136,7 @@ def start_run(job: ManifestJob, prepare: Prepare | None = None) -> ManifestJob:
         manifest = owned.read(transaction, ref, manifest_ops.read_manifest, "manifest", job.owner_id)
         if prepare is not None:
             job = prepare(transaction, manifest)
-        if lease_held(manifest, now):
+        if lease.lease_held(manifest, now):
             raise Conflict("this manifest is being processed; wait for the run to finish")
         transaction.update(
             ref,
@@ -151,7 +145,7 @@ def start_run(job: ManifestJob, prepare: Prepare | None = None) -> ManifestJob:
                 "current_step": "queued",
                 "progress": {},
                 "error": None,
-                "processing": lease.model_dump(),
+                "processing": taken.model_dump(),
                 "updated_at": now,
             },
         )
@@ -174,79 +168,3 @@ def enqueue(job: JobRecord, manifest_ref: DocumentReference | None = None) -> No
                 {"status": ManifestStatus.ERROR.value, "error": NOT_QUEUED, "processing.finished_at": now}
             )
         raise QueueUnavailable(NOT_QUEUED) from exc
-
-
-# ---------------------------------------------------------------- the lease
-def lease_held(manifest: Manifest, now: datetime) -> bool:
-    lease = manifest.processing
-    return (
-        manifest.status == ManifestStatus.PROCESSING
-        and lease is not None
-        and lease.finished_at is None
-        and lease.lease_expires_at > now
-    )
-
-
-def renew(
-    manifest_id: str,
-    job_id: str,
-    changes: dict[str, Any],
-    *,
-    reacquire: bool = False,
-    spent: ProcessingCost | None = None,
-) -> None:
-    """Write a run's progress and extend its lease, if `job_id` still owns the manifest (else
-    Superseded). `reacquire` takes back a lapsed lease of the same job (a retried delivery)."""
-    ref = manifest_ops.manifest_ref(manifest_id)
-
-    @firestore.transactional
-    def write(transaction: firestore.Transaction) -> None:
-        snapshot = ref.get(transaction=transaction)
-        if not snapshot.exists:
-            raise Superseded("the manifest is gone")
-        manifest = manifest_ops.read_manifest(snapshot)
-        lease = manifest.processing
-        if manifest.deleted_at is not None or lease is None or lease.job_id != job_id:
-            raise Superseded("another run owns this manifest now")
-        if not reacquire and manifest.status != ManifestStatus.PROCESSING:
-            raise Superseded("the run was ended (its lease expired)")
-        now = utcnow()
-        update = {
-            **changes,
-            "processing.lease_expires_at": now + timedelta(seconds=settings().processing_lease_s),
-            "updated_at": now,
-        }
-        if reacquire:
-            update["processing.finished_at"] = None
-        if spent is not None:
-            update.update(manifest_ops.cost_increments(spent))
-        transaction.update(ref, update)
-
-    write(db.client().transaction())
-
-
-def current(manifest: Manifest) -> Manifest:
-    """The manifest as a reader should see it: a run whose lease lapsed is over, recorded as an
-    error (once) instead of PROCESSING forever."""
-    if manifest.status != ManifestStatus.PROCESSING or lease_held(manifest, utcnow()):
-        return manifest
-    ref = manifest_ops.manifest_ref(manifest.id)
-
-    @firestore.transactional
-    def expire(transaction: firestore.Transaction) -> None:
-        latest = manifest_ops.read_manifest(ref.get(transaction=transaction))
-        now = utcnow()
-        if latest.status != ManifestStatus.PROCESSING or lease_held(latest, now):
-            return
-        transaction.update(
-            ref,
-            {
-                "status": ManifestStatus.ERROR.value,
-                "error": EXPIRED,
-                "processing.finished_at": now,
-                "updated_at": now,
-            },
-        )
-
-    expire(db.client().transaction())
-    return manifest_ops.read_manifest(ref.get())

@@ -13,7 +13,7 @@ from google.cloud.firestore import FieldFilter
 from common.errors import Conflict
 from common.gcp import db
 from common.ids import new_id
-from common.jobs import lifecycle
+from common.jobs import lease, lifecycle
 from common.jobs.models import ManifestJob, ReprocessJob
 from common.library import assets as asset_ops
 from common.library import manifests as manifest_ops
@@ -46,7 +46,7 @@ def start_asset_reprocess(owner_id: str, asset_id: str) -> ReprocessJob:
     if not asset.image_path:
         raise Conflict("the asset has no image to process; upload one first")
     manifest = manifest_ops.get_owned(owner_id, asset.manifest_id)
-    if lifecycle.lease_held(manifest, utcnow()):
+    if lease.lease_held(manifest, utcnow()):
         raise Conflict("the manifest is being processed; reprocess the asset when the run is done")
     job = ReprocessJob(
         id=new_id(), owner_id=owner_id, manifest_id=asset.manifest_id, asset_id=asset.id, created_at=utcnow()
@@ -70,4 +70,4 @@ def _has_image(transaction: Transaction, manifest_id: str) -> bool:
 
 def progress(owner_id: str, manifest_id: str) -> Manifest:
     """The manifest whose run the caller watches (a lapsed run reads as over)."""
-    return lifecycle.current(manifest_ops.get_owned(owner_id, manifest_id))
+    return lease.current(manifest_ops.get_owned(owner_id, manifest_id))

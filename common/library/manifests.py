@@ -11,7 +11,13 @@ from common import cursors, owned
 from common.errors import Conflict, NotFound
 from common.gcp import db
 from common.ids import is_record_id, new_id
-from common.library.models import Manifest, ManifestCreate, ManifestListQuery, ManifestUpdate
+from common.library.models import (
+    Manifest,
+    ManifestCreate,
+    ManifestListQuery,
+    ManifestStatus,
+    ManifestUpdate,
+)
 from common.library.progress_models import ProcessingCost
 from common.records import utcnow
 
@@ -27,6 +33,9 @@ SORTS: dict[str, tuple[str, bool]] = {
     "times_used": ("times_used", True),
     "asset_count": ("asset_count", True),
 }
+
+
+STOPPED = "the manifest was deleted while it was processed: its run was stopped"
 
 
 def manifest_ref(manifest_id: str) -> DocumentReference:
@@ -75,15 +84,25 @@ def update(owner_id: str, manifest_id: str, patch: ManifestUpdate) -> Manifest:
 
 
 def soft_delete(owner_id: str, manifest_id: str) -> None:
-    """Hide the manifest; refused while a live project uses it (checked and written atomically)."""
+    """Hide the manifest; refused while a live project uses it (checked and written atomically).
+    A run in progress ends in the same commit: its next check (before each image) finds the
+    manifest deleted and stops, and the manifest never stays PROCESSING."""
+    ref = manifest_ref(manifest_id)
 
-    def refuse(transaction: firestore.Transaction) -> None:
+    @firestore.transactional
+    def delete(transaction: firestore.Transaction) -> None:
+        manifest = owned.read(transaction, ref, read_manifest, "manifest", owner_id)
         if referenced_by_live_project(manifest_id, transaction):
             raise Conflict("a project still uses this manifest; delete the project first")
+        now = utcnow()
+        fields = {"deleted_at": now, **content_changed(now)}
+        if manifest.status == ManifestStatus.PROCESSING:
+            fields.update(
+                {"status": ManifestStatus.ERROR.value, "error": STOPPED, "processing.finished_at": now}
+            )
+        transaction.update(ref, fields)
 
-    owned.soft_delete(
-        manifest_ref(manifest_id), read_manifest, "manifest", owner_id, changes=content_changed, refuse=refuse
-    )
+    delete(db.client().transaction())
 
 
 def referenced_by_live_project(manifest_id: str, transaction: Any = None) -> bool:

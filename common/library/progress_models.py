@@ -36,10 +36,12 @@ class ProcessingCost(Model):
 
 
 class ProcessingLease(Model):
-    """Who processes the manifest now. A run renews `lease_expires_at` as it goes; once it lapses,
+    """Who processes the manifest now: which job, and which delivery of it (Cloud Tasks may deliver
+    a task twice; one delivery runs it). A run renews `lease_expires_at` as it goes; once it lapses,
     a retry or a new request may take over, so a dead worker never leaves the manifest stuck."""
 
     job_id: str
+    delivery_id: str | None = None  # the delivery running the job; None until one takes it
     started_at: datetime
     lease_expires_at: datetime
     finished_at: datetime | None = None

@@ -5,24 +5,27 @@ per step and priced at GPU_PRICE_PER_S; each step shows its own seconds and doll
 the running totals (ProcessingCost).
 
 Writes are throttled (Firestore sustains about one write per second per document) except at step
-boundaries. Each write renews the lease (common/jobs/lifecycle.renew, which first checks that this
-job still owns the manifest): a run that was taken over stops at its next write instead of fighting
-the new one.
+boundaries. Each write renews the lease (common/jobs/lease.renew, which first checks that this
+delivery of the job still holds it): a run that was taken over, deleted or ended stops at its next
+write instead of fighting the new one; `check` asks the same between writes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from google.api_core import exceptions
 
-from common.jobs import lifecycle
+from common.gcp.config import settings
+from common.ids import new_id
+from common.jobs import lease
 from common.library.models import ManifestStatus
 from common.library.progress_models import ProcessingCost, StepProgress
 from common.records import utcnow
@@ -58,6 +61,7 @@ class RunProgress:
     def __init__(self, manifest_id: str, job_id: str) -> None:
         self.manifest_id = manifest_id
         self.job_id = job_id
+        self.delivery_id = new_id()  # this delivery of the job: one holds the run at a time
         self.step_name: str | None = None
         self.steps: dict[str, StepProgress] = {}
         self.pending = ProcessingCost()  # spent, not yet added to the manifest
@@ -66,8 +70,34 @@ class RunProgress:
         self.lock = threading.Lock()
 
     def acquire(self) -> None:
-        """Take (or keep) the lease for this job; a lapsed lease of the same job is taken back."""
-        self._write({"status": ManifestStatus.PROCESSING.value, "error": None}, reacquire=True)
+        """Take the lease for this delivery (lease.acquire: Busy while another delivery holds it,
+        RunOver when the run has ended, Superseded when another job owns the manifest)."""
+        self._contended(lambda: lease.acquire(self.manifest_id, self.job_id, self.delivery_id))
+        self.throttle.mark()
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Keep the lease alive while the run works between progress writes: a heartbeat every
+        quarter lease, so a live delivery is never taken over and a dead one lapses in one lease."""
+        stop = threading.Event()
+        every = settings().processing_lease_s / 4
+
+        def beat() -> None:
+            while not stop.wait(every):
+                with contextlib.suppress(ValueError, exceptions.Aborted, lease.Superseded):
+                    self._contended(lambda: lease.renew(self.manifest_id, self.job_id, self.delivery_id, {}))
+
+        heart = threading.Thread(target=beat, name="lease-heartbeat", daemon=True)
+        heart.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            heart.join()
+
+    def check(self) -> None:
+        """Superseded unless this delivery still holds the run (one read)."""
+        lease.still_holds(self.manifest_id, self.job_id, self.delivery_id)
 
     def start(self, step: str, total: int | None = None) -> None:
         """`step` holds the run from now (the one before it is closed: its seconds end here). A step
@@ -139,26 +169,36 @@ class RunProgress:
             changes[f"progress.{name}"] = counts.model_dump()
         self._write(changes)
 
-    def _write(self, changes: dict[str, Any], *, reacquire: bool = False, critical: bool = True) -> None:
+    def _write(self, changes: dict[str, Any], *, critical: bool = True) -> None:
         with self.lock:
             spent, self.pending = self.pending, ProcessingCost()
-        # Concurrent deliveries of one job contend for this document. A progress update may simply
-        # wait for the next one; taking the lease and finishing must land, so they back off and retry.
-        for attempt in range(CONTENDED_ATTEMPTS):
-            try:
-                lifecycle.renew(self.manifest_id, self.job_id, changes, reacquire=reacquire, spent=spent)
-                break
-            except (ValueError, exceptions.Aborted):
-                if not critical or attempt == CONTENDED_ATTEMPTS - 1:
-                    self._unspend(spent)
-                    if critical:
-                        raise
-                    return
-                time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))  # noqa: S311 - jitter, not crypto
-            except BaseException:
-                self._unspend(spent)
+        try:
+            self._contended(
+                lambda: lease.renew(self.manifest_id, self.job_id, self.delivery_id, changes, spent=spent),
+                attempts=CONTENDED_ATTEMPTS if critical else 1,
+            )
+        except (ValueError, exceptions.Aborted):
+            self._unspend(spent)
+            if critical:
                 raise
+            return  # a progress update may simply wait for the next one
+        except BaseException:
+            self._unspend(spent)
+            raise
         self.throttle.mark()
+
+    @staticmethod
+    def _contended(write: Callable[[], None], attempts: int = CONTENDED_ATTEMPTS) -> None:
+        """The write, tried again with jittered backoff while the manifest document is contended
+        (the API's edits and reads of it; taking the lease and finishing must land)."""
+        for attempt in range(attempts):
+            try:
+                write()
+                return
+            except (ValueError, exceptions.Aborted):
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))  # noqa: S311 - jitter, not crypto
 
     def _unspend(self, spent: ProcessingCost) -> None:
         """A write that did not land: what it carried goes with the next one (counted in its step

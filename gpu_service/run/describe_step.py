@@ -159,6 +159,7 @@ def _describe(
         found = run.found.get(asset.id, [])
         subjects.append(Subject.of(asset, image, detections=found, faces=run.face_counts.get(asset.id, 0)))
         readable.append(asset)
+    run.progress.check()  # a stopped run pays for no description
     results = describer().describe_group(source_image, subjects)
     written = {}
     for asset, result in zip(readable, results, strict=True):
@@ -167,6 +168,7 @@ def _describe(
             continue
         run.progress.add_cost(result.spent, step=Step.REVERSE_PROMPTING)
         written[asset.id] = registry.description_fields(asset, result)
+    run.progress.check()
     registry.write_descriptions(written, run.started)  # the image's descriptions in one commit
     described = sum(1 for r in results if not isinstance(r, DescribeFailed))
     return described, len(members) - described

@@ -9,6 +9,9 @@ to be described, never read back (and never held past their description). The wr
 image go to the I/O threads; the image's own fields (what fills it, its checks, a cleared failure)
 are one write.
 
+Before each image, and again before each image's writes, the pass asks whether this delivery still
+holds the run (lease.still_holds: one read): a delete or a newer run stops it within one image.
+
 Two things are not cut out: a detection that is the whole picture labels the upload itself
 (`detection_class`, and a `type_mismatch` warning when it contradicts the asset's type), and a
 person sliver at the border with no face of its own (vision/detection.py) is dropped.
@@ -51,6 +54,7 @@ def images_step(run: Run, sources: list[Asset], describing: Describing) -> None:
     run.progress.open(Step.FACES, len(sources))
     saving = []
     for source, picture in run.pictures.stream(sources, run.io):
+        run.progress.check()  # a delete or a newer run stops the pass here, within one image
         if isinstance(picture, imaging.UnreadableImage):
             run.failed.add(source.id)
             registry.record_failure(source.id, Step.DETECTION, str(picture))
@@ -149,6 +153,7 @@ def _save(  # noqa: PLR0917 - one image's pieces, handed to an I/O thread
     judged: views.Judged,
 ) -> Saved:
     detections, face_crops = cut()
+    run.progress.check()  # nothing of this image is written once the run is no longer this delivery's
     registry.update_assets({source.id: fields})
     if judged.findings and views.changed(source, judged.findings):
         views.record(source.id, judged.findings)

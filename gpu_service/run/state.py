@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from common.ids import new_id
 from common.jobs.models import ManifestJob
 from common.library.embeddings import StoredFace
 from common.library.models import Asset, display_key
@@ -80,12 +79,16 @@ class Run:
     # Each face this run embedded (its identity vector, views averaged in), as stored: grouping and
     # the face index use these instead of reading them back.
     vectors: dict[str, StoredFace] = field(default_factory=dict)
-    holder: str = field(default_factory=new_id)  # this delivery, in the claims it makes (jobs/claims.py)
     publishing: list[Future[None]] = field(default_factory=list)  # library.publish, in the background
 
     @property
     def started(self) -> datetime:
         return self.job.created_at
+
+    @property
+    def holder(self) -> str:
+        """This delivery, in the lease and in the claims it makes (jobs/claims.py)."""
+        return self.progress.delivery_id
 
 
 def finish_all(futures: list[Future[T]]) -> list[T]:

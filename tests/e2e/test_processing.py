@@ -157,7 +157,8 @@ def test_the_same_task_twice_and_concurrently_gives_the_same_assets(
         alice, [("Street", street_photos / "bus.jpg"), ("Obama", photos / "obama.jpg")]
     )
     job_id = start(alice, manifest["id"])
-    # The emulator delivers it once; deliver it twice more at the same time, as Cloud Tasks may.
+    # The emulator delivers it once; deliver it twice more at the same time, as Cloud Tasks may: a
+    # delivery while another holds the run is answered 503 (delivered again later), one runs it.
     answers: list[int] = []
 
     def deliver_again() -> None:
@@ -168,7 +169,7 @@ def test_the_same_task_twice_and_concurrently_gives_the_same_assets(
         thread.start()
     for thread in threads:
         thread.join()
-    assert answers == [200, 200]
+    assert set(answers) <= {200, 503}, answers
     assert wait_until_done(alice, manifest["id"])["status"] == "READY"
     first = alice.get(f"/api/manifests/{manifest['id']}").json()
     assert_consistent(first)
@@ -232,7 +233,7 @@ def test_a_lapsed_lease_lets_a_new_request_take_over(alice: Api, worker, photos:
             "status": "PROCESSING",
             "processing.job_id": dead_job,
             "processing.finished_at": None,
-            "processing.lease_expires_at": utcnow() - timedelta(seconds=1),
+            "processing.lease_expires_at": utcnow() - timedelta(hours=1),  # lapsed, and no retry took it
         }
     )
     progress = alice.get(f"/api/manifests/{manifest['id']}/progress").json()

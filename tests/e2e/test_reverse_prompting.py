@@ -83,7 +83,7 @@ def test_two_deliveries_at_once_pay_for_each_description_once(
             thread.join()
     finally:
         gemini.latency_s = 0.05
-    assert answers == [200, 200]
+    assert set(answers) <= {200, 503}, answers  # 503: another delivery holds the run
     assert wait_until_done(alice, manifest["id"])["status"] == "READY"
     done = alice.get(f"/api/manifests/{manifest['id']}").json()
     assert all(a["reverse_prompt_source"] == "gemini" for a in done["assets"])

@@ -107,6 +107,7 @@ def worker_env(gemini: GeminiStandIn) -> dict[str, str]:
         "GEMINI_RETRY_INITIAL_DELAY_S": "0.05",
         "VIDEO_POLL_S": "0.05",
         "TASK_MAX_ATTEMPTS": "1000",  # the emulator retries at once, without backoff
+        "PROCESSING_LEASE_S": "8",  # a killed worker's run is taken over in seconds, not minutes
     }
 
 

@@ -1,0 +1,202 @@
+"""The lease a manifest run holds on its manifest (`processing`), and which delivery holds it.
+
+Starting a run takes the lease for its job (lifecycle.start_run). Cloud Tasks delivers at least
+once: each delivery takes the lease for itself (`acquire`, one transaction) and a second delivery
+while the first is alive does nothing (Busy: the GPU service answers 503, and the task is delivered
+again later); a delivery of a run that has ended does nothing at any moment (RunOver). Every progress
+write renews the lease after checking, in a transaction, that this delivery still holds it; the
+image pass checks before each image and each image's writes (`still_holds`), so a delete or a
+newer run stops it within one image. A lapsed lease is over (the manifest says ERROR, once), so a
+dead worker never leaves a manifest PROCESSING forever, and should it come back it finds itself
+superseded.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from google.cloud import firestore
+
+from common.gcp import db
+from common.gcp.config import settings
+from common.library import manifests as manifest_ops
+from common.library.models import Manifest, ManifestStatus
+from common.library.progress_models import ProcessingCost, ProcessingLease
+from common.records import utcnow
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import DocumentSnapshot
+
+EXPIRED = "processing stopped responding (its lease expired); start it again"
+
+
+class Superseded(Exception):
+    """Another job owns the manifest now (or it was deleted, or its lease was ended): stop."""
+
+
+class Busy(Exception):
+    """Another delivery of this job holds it: this one does nothing and is delivered again later
+    (the GPU service answers 503, and Cloud Tasks retries with backoff)."""
+
+
+class RunOver(Exception):
+    """This job's run has ended: a delivery of it does nothing but say how it ended."""
+
+    def __init__(self, status: ManifestStatus, error: str | None) -> None:
+        super().__init__(f"the run has ended: {status.value}")
+        self.status = status
+        self.error = error
+
+
+def lease_held(manifest: Manifest, now: datetime) -> bool:
+    lease = manifest.processing
+    return (
+        manifest.status == ManifestStatus.PROCESSING
+        and lease is not None
+        and lease.finished_at is None
+        and lease.lease_expires_at > now
+    )
+
+
+def acquire(manifest_id: str, job_id: str, delivery_id: str) -> None:
+    """Take the run's lease for this delivery of its job. Superseded when another job owns the
+    manifest (or it was deleted); RunOver when this job's run has ended (a delivery of a finished
+    job does nothing, between READY and the job's DONE too); Busy while another delivery of the job
+    holds a live lease. A lapsed lease (its delivery died) is taken over."""
+    ref = manifest_ops.manifest_ref(manifest_id)
+
+    @firestore.transactional
+    def take(transaction: firestore.Transaction) -> None:
+        manifest, lease = _owned(ref.get(transaction=transaction), job_id)
+        now = utcnow()
+        if lease.finished_at is not None and manifest.error != EXPIRED:
+            raise RunOver(manifest.status, manifest.error)
+        alive = lease.finished_at is None and lease.lease_expires_at > now
+        if alive and lease.delivery_id not in (None, delivery_id):
+            raise Busy(
+                f"another delivery of this run holds its lease until {lease.lease_expires_at:%H:%M:%S}"
+            )
+        transaction.update(
+            ref,
+            {
+                "status": ManifestStatus.PROCESSING.value,
+                "error": None,
+                "processing.delivery_id": delivery_id,
+                "processing.finished_at": None,
+                "processing.lease_expires_at": now + timedelta(seconds=settings().processing_lease_s),
+                "updated_at": now,
+            },
+        )
+
+    take(db.client().transaction())
+
+
+def renew(
+    manifest_id: str,
+    job_id: str,
+    delivery_id: str,
+    changes: dict[str, Any],
+    *,
+    spent: ProcessingCost | None = None,
+) -> None:
+    """Write a run's progress and extend its lease, if this delivery of `job_id` still holds it
+    (else Superseded: the run stops at its next write instead of fighting the one that owns it)."""
+    ref = manifest_ops.manifest_ref(manifest_id)
+
+    @firestore.transactional
+    def write(transaction: firestore.Transaction) -> None:
+        manifest, lease = _owned(ref.get(transaction=transaction), job_id)
+        if lease.delivery_id != delivery_id:
+            raise Superseded("another delivery of this run took it over")
+        if manifest.status != ManifestStatus.PROCESSING:
+            raise Superseded("the run was ended (its lease expired)")
+        now = utcnow()
+        update = {
+            **changes,
+            "processing.lease_expires_at": now + timedelta(seconds=settings().processing_lease_s),
+            "updated_at": now,
+        }
+        if spent is not None:
+            update.update(manifest_ops.cost_increments(spent))
+        transaction.update(ref, update)
+
+    write(db.client().transaction())
+
+
+def still_holds(manifest_id: str, job_id: str, delivery_id: str) -> None:
+    """Superseded unless this delivery still holds the run (one read: checked before each image
+    and each image's writes, so a delete or a newer run stops it within one image)."""
+    manifest, lease = _owned(manifest_ops.manifest_ref(manifest_id).get(), job_id)
+    if lease.delivery_id != delivery_id or manifest.status != ManifestStatus.PROCESSING:
+        raise Superseded("another delivery of this run took it over, or the run was ended")
+
+
+def end_run(manifest_id: str, job_id: str, status: ManifestStatus, error: str | None) -> None:
+    """The job's run ends for good (its last delivery failed): recorded whichever delivery held it."""
+    ref = manifest_ops.manifest_ref(manifest_id)
+
+    @firestore.transactional
+    def end(transaction: firestore.Transaction) -> None:
+        manifest, lease = _owned(ref.get(transaction=transaction), job_id)
+        if lease.finished_at is not None and manifest.status != ManifestStatus.PROCESSING:
+            return
+        now = utcnow()
+        fields = {"status": status.value, "error": error, "processing.finished_at": now, "updated_at": now}
+        transaction.update(ref, fields)
+
+    end(db.client().transaction())
+
+
+def _owned(snapshot: DocumentSnapshot, job_id: str) -> tuple[Manifest, ProcessingLease]:
+    """The manifest and its lease, if `job_id`'s run owns it (else Superseded)."""
+    if not snapshot.exists:
+        raise Superseded("the manifest is gone")
+    manifest = manifest_ops.read_manifest(snapshot)
+    lease = manifest.processing
+    if manifest.deleted_at is not None:
+        raise Superseded("the manifest was deleted")
+    if lease is None or lease.job_id != job_id:
+        raise Superseded("another run owns this manifest now")
+    return manifest, lease
+
+
+def stuck(manifest: Manifest, now: datetime) -> bool:
+    """A run whose lease lapsed more than one lease ago: its delivery died, and the queue's retry
+    had a whole lease to take it over (a retry that does shows PROCESSING throughout, never a
+    passing ERROR)."""
+    lease = manifest.processing
+    grace = timedelta(seconds=settings().processing_lease_s)
+    return (
+        manifest.status == ManifestStatus.PROCESSING
+        and lease is not None
+        and lease.finished_at is None
+        and lease.lease_expires_at + grace <= now
+    )
+
+
+def current(manifest: Manifest) -> Manifest:
+    """The manifest as a reader should see it: a run that is stuck is over, recorded as an error
+    (once) instead of PROCESSING forever."""
+    if not stuck(manifest, utcnow()):
+        return manifest
+    ref = manifest_ops.manifest_ref(manifest.id)
+
+    @firestore.transactional
+    def expire(transaction: firestore.Transaction) -> None:
+        latest = manifest_ops.read_manifest(ref.get(transaction=transaction))
+        now = utcnow()
+        if not stuck(latest, now):
+            return
+        transaction.update(
+            ref,
+            {
+                "status": ManifestStatus.ERROR.value,
+                "error": EXPIRED,
+                "processing.finished_at": now,
+                "updated_at": now,
+            },
+        )
+
+    expire(db.client().transaction())
+    return manifest_ops.read_manifest(ref.get())
