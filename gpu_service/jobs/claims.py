@@ -26,6 +26,7 @@ from common.ids import derived_id
 from common.records import utcnow
 
 POLL_S = 0.25
+DONE_KEPT = timedelta(days=2)  # the queues retry a task for at most a day (infra/tasks.tf)
 
 
 def key(*parts: object) -> str:
@@ -56,7 +57,10 @@ def take(claim: str, holder: str, ttl_s: float) -> bool:
 
 def free_for(current: dict[str, Any], holder: str, now: datetime) -> bool:
     """Whether `holder` may take a claim as it stands (`current`, {} when there is none): it is
-    gone, already this holder's, or its holder's time ran out."""
+    gone, already this holder's, or its holder's time ran out. A finished claim is never taken
+    again, however late: its call was made (and paid)."""
+    if current.get("done"):
+        return False
     return not current or current.get("holder") == holder or current["expires_at"] <= now
 
 
@@ -84,10 +88,13 @@ def kept(claims: list[str], ttl_s: float) -> Iterator[None]:
 
 
 def finish(claims: list[str]) -> None:
-    """The work of these claims is done (described or failed): whoever waits on them stops."""
+    """The work of these claims is done (described or failed): whoever waits on them stops. A
+    finished claim is kept for DONE_KEPT (its TTL then deletes it), longer than the queue retries a
+    task, so no later delivery pays for the call again."""
     batch = db.client().batch()
+    expires = utcnow() + DONE_KEPT
     for claim in claims:
-        batch.set(db.paid_claims().document(claim), {"done": True}, merge=True)
+        batch.set(db.paid_claims().document(claim), {"done": True, "expires_at": expires}, merge=True)
     batch.commit(retry=db.CONTENDED)
 
 

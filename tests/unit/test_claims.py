@@ -21,6 +21,11 @@ NOW = utcnow()
         ({"holder": "other", "expires_at": NOW}, True),  # its time is up this instant: taken over
         ({"holder": "other", "expires_at": NOW - timedelta(seconds=1)}, True),  # its holder died
         ({"holder": "other", "expires_at": NOW + timedelta(minutes=5), "done": True}, False),
+        (
+            {"holder": "other", "expires_at": NOW - timedelta(hours=1), "done": True},
+            False,
+        ),  # done: never again
+        ({"holder": "me", "expires_at": NOW - timedelta(hours=1), "done": True}, False),
     ],
 )
 def test_a_claim_is_taken_only_when_free_or_lapsed(current: dict, may: bool) -> None:
