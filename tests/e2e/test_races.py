@@ -341,3 +341,26 @@ def test_a_contention_answer_is_documented_json(spec: dict[str, Any]) -> None:
         ("patch", "/api/projects/{project_id}"),
     ):
         assert "503" in spec["paths"][template][method]["responses"], (method, template)
+
+
+def test_contention_that_persists_is_503_with_retry_after_and_changes_nothing(alice: Api) -> None:
+    """Another instance's transaction holds the project (read, not yet committed) for longer than a
+    request's retries last: the PATCH answers 503 with Retry-After, as JSON, and writes nothing."""
+    project_id = project(alice)["project_id"]
+    path = f"/api/projects/{project_id}"
+    held = db.client().transaction()
+    held._begin()  # a transaction of this process: another instance, as far as the api can tell
+    try:
+        db.projects().document(project_id).get(transaction=held)
+        started = time.monotonic()
+        answer = alice.patch(path, json={"repair_budget": 2.5})
+        took = time.monotonic() - started
+    finally:
+        held._rollback()
+    print(f"held PATCH: {answer.status_code} after {took:.1f} s")  # the figure the docs quote
+    assert answer.status_code == 503, answer.text
+    assert answer.json()["error"]["code"] == "contention"
+    assert 1 <= int(answer.headers["Retry-After"]) <= 3
+    assert took < 15  # bounded: the budget, plus one attempt's wait for the lock
+    assert alice.get(path).json()["repair_budget"] == 1.0
+    assert alice.patch(path, json={"repair_budget": 2.5}).status_code == 200  # once it is let go
