@@ -21,6 +21,7 @@ from google.api_core.retry import Retry, if_exception_type
 from google.cloud import firestore
 from google.cloud.firestore import Client, CollectionReference, DocumentReference
 from google.cloud.firestore_v1 import _helpers
+from google.cloud.firestore_v1.transaction import _Transactional
 from google.cloud.firestore_v1.types.document import Value
 
 from common.gcp.config import settings
@@ -118,8 +119,9 @@ def run_transaction(
 ) -> T:
     """Run `fn(transaction)` in a transaction; when it loses a race (see `is_contention`), run it again
     in a new one after a jittered, doubling pause, up to `attempts` times while `budget_s` lasts,
-    then raise Contended. Whatever else `fn` raises (a domain error: 404, 409, 422) leaves at once,
-    nothing written.
+    then raise Contended. Each new one begins as a retry of the first, keeping its place in line (ten
+    repairs of one beat from other processes: 9 x 503 without it, 0 with). Whatever else `fn` raises
+    (a domain error: 404, 409, 422) leaves at once, nothing written.
 
     Every transactional write goes through here rather than `@firestore.transactional` alone: the
     client's own loop retries only a failed commit, at once and at most 5 times, and lets an Aborted
@@ -158,8 +160,18 @@ def _turn(path: str) -> threading.Lock:
         return turn
 
 
+class _KeepsPlace(_Transactional):
+    """The client's transactional wrapper, except that every attempt after the first begins as a retry
+    of the first (`retry_transaction`), which keeps its place in line at the database."""
+
+    def _reset(self) -> None:
+        retry_id = self.retry_id
+        super()._reset()
+        self.retry_id = retry_id
+
+
 def _attempts(fn: Callable[[firestore.Transaction], T], attempts: int, budget_s: float, started: float) -> T:
-    wrapped = firestore.transactional(fn)
+    wrapped = _KeepsPlace(fn)
     pause = _BACKOFF_FIRST_S
     for attempt in range(1, attempts + 1):
         try:

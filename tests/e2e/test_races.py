@@ -6,7 +6,8 @@ forks on distinct branches.
 
 How many 503s the emulator produced is printed per test (`pytest -s`) and noted beside each test;
 on 2 shared cores (2026-12-07): 0 in every test, racers on one project taking turns in the process.
-With the turns switched off (the retries alone) the repair and budget races got 8-9 x 503 of 10.
+With the turns switched off (the retries alone) the repair and budget races got 7-9 x 503 of 10
+(the one-beat race 0).
 """
 
 from __future__ import annotations

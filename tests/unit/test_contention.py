@@ -86,7 +86,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         clock["now"] += seconds
 
     monkeypatch.setattr(db, "client", lambda: clock["client"])
-    monkeypatch.setattr(db.firestore, "transactional", lambda fn: fn)
+    monkeypatch.setattr(db, "_KeepsPlace", lambda fn: fn)
     monkeypatch.setattr(db.time, "sleep", sleep)
     monkeypatch.setattr(db.time, "monotonic", lambda: clock["now"])
     return clock
@@ -127,6 +127,33 @@ def test_contention_that_persists_gives_up_within_the_budget(fake: dict[str, Any
     assert max(fake["slept"]) <= 1.0  # pauses double up to a second, no more
 
 
+def test_each_attempt_after_the_first_is_a_retry_of_the_first() -> None:
+    """A new attempt begins with `retry_transaction` = the first attempt's id (its place in line)."""
+    begun: list[bytes | None] = []
+
+    class Transaction:
+        _read_only = False
+        _max_attempts = 1
+        in_progress = False
+
+        def _clean_up(self) -> None: ...
+
+        def _begin(self, retry_id: bytes | None = None) -> None:
+            begun.append(retry_id)
+            self._id = f"t{len(begun)}".encode()
+
+        def _commit(self) -> None:
+            raise exceptions.Aborted("lock")
+
+        def _rollback(self) -> None: ...
+
+    wrapped = db._KeepsPlace(lambda transaction: None)
+    for _ in range(3):
+        with pytest.raises(ValueError, match="Failed to commit transaction in 1 attempts"):
+            wrapped(Transaction())
+    assert begun == [None, b"t1", b"t1"]
+
+
 def test_attempts_are_bounded_too(fake: dict[str, Any]) -> None:
     def fn(transaction: object) -> None:
         raise exceptions.Aborted("lock")
@@ -138,7 +165,7 @@ def test_attempts_are_bounded_too(fake: dict[str, Any]) -> None:
 
 def test_transactions_on_one_document_take_turns_in_a_process(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(db, "client", FakeClient)
-    monkeypatch.setattr(db.firestore, "transactional", lambda fn: fn)
+    monkeypatch.setattr(db, "_KeepsPlace", lambda fn: fn)
     inside = 0
     most = 0
     guard = threading.Lock()
