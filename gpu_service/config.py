@@ -9,6 +9,8 @@ docs/processing.md explains them.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -88,6 +90,20 @@ class WorkerSettings(BaseSettings):
     @property
     def gemini_configured(self) -> bool:
         return bool(self.gemini_api_key) or self.use_vertex
+
+    @property
+    def inference_version(self) -> str:
+        """What an image's detections and faces depend on besides the image: the weights and the
+        settings that pick what is kept. A run resumes after an image only while this is the same."""
+        parts = [
+            *self.detector_weights,
+            self.face_model_pack,
+            self.detection_confidence,
+            self.detection_max_coverage,
+            self.face_min_score,
+            self.min_crop_px,
+        ]
+        return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
 
     @property
     def face_model_pack(self) -> str:

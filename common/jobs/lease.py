@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from google.cloud.firestore import DocumentSnapshot
 
 EXPIRED = "processing stopped responding (its lease expired); start it again"
+# The GPU service's lease writes may wait longer for a contended manifest than a request does.
+WORKER_BUDGET_S = 30.0
 
 
 class Superseded(Exception):
@@ -66,7 +68,6 @@ def acquire(manifest_id: str, job_id: str, delivery_id: str) -> None:
     holds a live lease. A lapsed lease (its delivery died) is taken over."""
     ref = manifest_ops.manifest_ref(manifest_id)
 
-    @firestore.transactional
     def take(transaction: firestore.Transaction) -> None:
         manifest, lease = _owned(ref.get(transaction=transaction), job_id)
         now = utcnow()
@@ -89,7 +90,7 @@ def acquire(manifest_id: str, job_id: str, delivery_id: str) -> None:
             },
         )
 
-    take(db.client().transaction())
+    db.run_transaction(take, budget_s=WORKER_BUDGET_S)
 
 
 def renew(
@@ -99,12 +100,12 @@ def renew(
     changes: dict[str, Any],
     *,
     spent: ProcessingCost | None = None,
+    attempts: int = db.TRANSACTION_ATTEMPTS,
 ) -> None:
     """Write a run's progress and extend its lease, if this delivery of `job_id` still holds it
     (else Superseded: the run stops at its next write instead of fighting the one that owns it)."""
     ref = manifest_ops.manifest_ref(manifest_id)
 
-    @firestore.transactional
     def write(transaction: firestore.Transaction) -> None:
         manifest, lease = _owned(ref.get(transaction=transaction), job_id)
         if lease.delivery_id != delivery_id:
@@ -121,7 +122,7 @@ def renew(
             update.update(manifest_ops.cost_increments(spent))
         transaction.update(ref, update)
 
-    write(db.client().transaction())
+    db.run_transaction(write, attempts=attempts, budget_s=WORKER_BUDGET_S)
 
 
 def still_holds(manifest_id: str, job_id: str, delivery_id: str) -> None:
@@ -136,7 +137,6 @@ def end_run(manifest_id: str, job_id: str, status: ManifestStatus, error: str | 
     """The job's run ends for good (its last delivery failed): recorded whichever delivery held it."""
     ref = manifest_ops.manifest_ref(manifest_id)
 
-    @firestore.transactional
     def end(transaction: firestore.Transaction) -> None:
         manifest, lease = _owned(ref.get(transaction=transaction), job_id)
         if lease.finished_at is not None and manifest.status != ManifestStatus.PROCESSING:
@@ -145,7 +145,7 @@ def end_run(manifest_id: str, job_id: str, status: ManifestStatus, error: str | 
         fields = {"status": status.value, "error": error, "processing.finished_at": now, "updated_at": now}
         transaction.update(ref, fields)
 
-    end(db.client().transaction())
+    db.run_transaction(end, budget_s=WORKER_BUDGET_S)
 
 
 def _owned(snapshot: DocumentSnapshot, job_id: str) -> tuple[Manifest, ProcessingLease]:
@@ -182,7 +182,6 @@ def current(manifest: Manifest) -> Manifest:
         return manifest
     ref = manifest_ops.manifest_ref(manifest.id)
 
-    @firestore.transactional
     def expire(transaction: firestore.Transaction) -> None:
         latest = manifest_ops.read_manifest(ref.get(transaction=transaction))
         now = utcnow()
@@ -198,5 +197,5 @@ def current(manifest: Manifest) -> Manifest:
             },
         )
 
-    expire(db.client().transaction())
+    db.run_transaction(expire)
     return manifest_ops.read_manifest(ref.get())

@@ -130,7 +130,6 @@ def start_run(job: ManifestJob, prepare: Prepare | None = None) -> ManifestJob:
         job_id=job.id, started_at=now, lease_expires_at=now + timedelta(seconds=settings().processing_lease_s)
     )
 
-    @firestore.transactional
     def claim(transaction: firestore.Transaction) -> None:
         nonlocal job
         manifest = owned.read(transaction, ref, manifest_ops.read_manifest, "manifest", job.owner_id)
@@ -151,7 +150,7 @@ def start_run(job: ManifestJob, prepare: Prepare | None = None) -> ManifestJob:
         )
         transaction.create(job_ref(job.id), job_doc(job))
 
-    claim(db.client().transaction())
+    db.run_transaction(claim)
     enqueue(job, manifest_ref=ref)
     return job
 

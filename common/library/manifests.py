@@ -89,7 +89,6 @@ def soft_delete(owner_id: str, manifest_id: str) -> None:
     manifest deleted and stops, and the manifest never stays PROCESSING."""
     ref = manifest_ref(manifest_id)
 
-    @firestore.transactional
     def delete(transaction: firestore.Transaction) -> None:
         manifest = owned.read(transaction, ref, read_manifest, "manifest", owner_id)
         if referenced_by_live_project(manifest_id, transaction):
@@ -102,7 +101,7 @@ def soft_delete(owner_id: str, manifest_id: str) -> None:
             )
         transaction.update(ref, fields)
 
-    delete(db.client().transaction())
+    db.run_transaction(delete)
 
 
 def referenced_by_live_project(manifest_id: str, transaction: Any = None) -> bool:

@@ -222,6 +222,9 @@ class Asset(AssetPublic):
     # What the current reverse prompt was made from (image object + generation): unchanged input,
     # no second paid call.
     described_from: str | None = None
+    # The run, image (object + generation) and models whose detections and faces are stored for this
+    # upload: a later delivery of that run resumes after it (gpu_service/run/images_step.py).
+    inferred_by: str | None = None
     views: list[AssetView] = Field(default_factory=list)
     # Every view's stored objects, for the one query that asks "does any asset still use it?"
     view_paths: list[str] = Field(default_factory=list)

@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import math
-import random
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from google.api_core import exceptions
-
+from common.gcp import db
 from common.gcp.config import settings
 from common.ids import new_id
 from common.jobs import lease
@@ -32,7 +30,6 @@ from common.records import utcnow
 from gpu_service.config import worker_settings
 
 FLUSH_EVERY_S = 1.0
-CONTENDED_ATTEMPTS = 8
 
 
 @dataclass
@@ -72,7 +69,7 @@ class RunProgress:
     def acquire(self) -> None:
         """Take the lease for this delivery (lease.acquire: Busy while another delivery holds it,
         RunOver when the run has ended, Superseded when another job owns the manifest)."""
-        self._contended(lambda: lease.acquire(self.manifest_id, self.job_id, self.delivery_id))
+        lease.acquire(self.manifest_id, self.job_id, self.delivery_id)
         self.throttle.mark()
 
     @contextlib.contextmanager
@@ -84,8 +81,8 @@ class RunProgress:
 
         def beat() -> None:
             while not stop.wait(every):
-                with contextlib.suppress(ValueError, exceptions.Aborted, lease.Superseded):
-                    self._contended(lambda: lease.renew(self.manifest_id, self.job_id, self.delivery_id, {}))
+                with contextlib.suppress(db.Contended, lease.Superseded):  # the next beat tries again
+                    lease.renew(self.manifest_id, self.job_id, self.delivery_id, {}, attempts=1)
 
         heart = threading.Thread(target=beat, name="lease-heartbeat", daemon=True)
         heart.start()
@@ -170,35 +167,29 @@ class RunProgress:
         self._write(changes)
 
     def _write(self, changes: dict[str, Any], *, critical: bool = True) -> None:
+        """Renew the lease with these changes. Concurrent writers contend for the manifest document:
+        taking the lease and finishing must land (retried with backoff, lease.renew); a progress
+        update may simply wait for the next one."""
         with self.lock:
             spent, self.pending = self.pending, ProcessingCost()
         try:
-            self._contended(
-                lambda: lease.renew(self.manifest_id, self.job_id, self.delivery_id, changes, spent=spent),
-                attempts=CONTENDED_ATTEMPTS if critical else 1,
+            lease.renew(
+                self.manifest_id,
+                self.job_id,
+                self.delivery_id,
+                changes,
+                spent=spent,
+                attempts=db.TRANSACTION_ATTEMPTS if critical else 1,
             )
-        except (ValueError, exceptions.Aborted):
+        except db.Contended:
             self._unspend(spent)
             if critical:
                 raise
-            return  # a progress update may simply wait for the next one
+            return
         except BaseException:
             self._unspend(spent)
             raise
         self.throttle.mark()
-
-    @staticmethod
-    def _contended(write: Callable[[], None], attempts: int = CONTENDED_ATTEMPTS) -> None:
-        """The write, tried again with jittered backoff while the manifest document is contended
-        (the API's edits and reads of it; taking the lease and finishing must land)."""
-        for attempt in range(attempts):
-            try:
-                write()
-                return
-            except (ValueError, exceptions.Aborted):
-                if attempt == attempts - 1:
-                    raise
-                time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))  # noqa: S311 - jitter, not crypto
 
     def _unspend(self, spent: ProcessingCost) -> None:
         """A write that did not land: what it carried goes with the next one (counted in its step

@@ -9,6 +9,10 @@ to be described, never read back (and never held past their description). The wr
 image go to the I/O threads; the image's own fields (what fills it, its checks, a cleared failure)
 are one write.
 
+A run resumes: an upload whose results an earlier delivery of the same run stored, for the same
+image and models (`inferred_by`, written last among its writes), is neither inferred nor written
+again; the later steps take what they need of it from the assets the run read.
+
 Before each image, and again before each image's writes, the pass asks whether this delivery still
 holds the run (lease.still_holds: one read): a delete or a newer run stops it within one image.
 
@@ -25,14 +29,16 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from common.jobs.models import Step
-from common.library import quality
+from common.library import embeddings, quality
 from common.library.embeddings import StoredFace
 from common.library.models import Asset
+from gpu_service.config import worker_settings
 from gpu_service.run import views
 from gpu_service.run.crops import child
 from gpu_service.run.describe_step import Describing
 from gpu_service.run.state import Run, finish_all
 from gpu_service.store import registry
+from gpu_service.store.pictures import fingerprint
 from gpu_service.vision import detection, faces, imaging, seen
 
 
@@ -52,8 +58,12 @@ class Saved:
 def images_step(run: Run, sources: list[Asset], describing: Describing) -> None:
     run.progress.start(Step.DETECTION, len(sources))
     run.progress.open(Step.FACES, len(sources))
+    stored = [s for s in sources if s.inferred_by == inferred_by(run, s)]
+    if stored:  # an earlier delivery of this run finished them: neither inferred nor written again
+        _resume(run, stored)
+    todo = [s for s in sources if s.inferred_by != inferred_by(run, s)]
     saving = []
-    for source, picture in run.pictures.stream(sources, run.io):
+    for source, picture in run.pictures.stream(todo, run.io):
         run.progress.check()  # a delete or a newer run stops the pass here, within one image
         if isinstance(picture, imaging.UnreadableImage):
             run.failed.add(source.id)
@@ -68,6 +78,28 @@ def images_step(run: Run, sources: list[Asset], describing: Describing) -> None:
         run.assets.put(*saved.children)
         run.thumbnails.update(saved.thumbnails)
         run.new_faces.extend(saved.faces)
+
+
+def inferred_by(run: Run, source: Asset) -> str:
+    """The mark an upload's results carry once stored: this run, the image, the models."""
+    return f"{run.job.id}:{fingerprint(source)}:{worker_settings().inference_version}"
+
+
+def _resume(run: Run, stored: list[Asset]) -> None:
+    """What the later steps need of images whose results are stored, from the assets the run read
+    and the stored embeddings (one read): their crops' labels, their faces and the faces' vectors
+    (descriptions not made yet are made by describing.rest, from the stored images)."""
+    vectors = embeddings.of_manifest(run.job.manifest_id)
+    for source in stored:
+        children = [a for a in run.assets if a.source_asset_id == source.id and a.source == "extracted"]
+        faces = [a.id for a in children if a.is_face_crop]
+        run.found[source.id] = [a.detection_class or "" for a in children if not a.is_face_crop]
+        run.face_counts[source.id] = len(faces)
+        run.new_faces.extend(faces)
+        run.resumed.add(source.id)
+        run.vectors.update({i: vectors[i] for i in faces if i in vectors})
+    run.progress.advance(count=len(stored))
+    run.progress.advance(count=len(stored), step=Step.FACES)
 
 
 def _one_image(run: Run, source: Asset, picture: imaging.Picture, describing: Describing) -> Future[Saved]:
@@ -154,7 +186,6 @@ def _save(  # noqa: PLR0917 - one image's pieces, handed to an I/O thread
 ) -> Saved:
     detections, face_crops = cut()
     run.progress.check()  # nothing of this image is written once the run is no longer this delivery's
-    registry.update_assets({source.id: fields})
     if judged.findings and views.changed(source, judged.findings):
         views.record(source.id, judged.findings)
     detected = registry.sync_children(source, "detection", detections, run.assets)
@@ -162,6 +193,8 @@ def _save(  # noqa: PLR0917 - one image's pieces, handed to an I/O thread
     unidentified = [c.id for c in face_crops if c.id not in vectors]
     rows = [(face_id, source.id, v.score, v.embedding) for face_id, v in vectors.items()]
     registry.store_embeddings(source.manifest_id, source.owner_id, rows, drop=unidentified)
+    # Last, with the image's own fields: the mark that its results are all stored.
+    registry.update_assets({source.id: {**fields, "inferred_by": inferred_by(run, source)}})
     run.progress.advance()
     run.progress.advance(step=Step.FACES)
     return Saved(

@@ -49,7 +49,8 @@ def run_manifest(job: ManifestJob) -> None:
             describing = Describing(run)
             images_step(run, sources, describing)
             faces_step(run)
-            visited = {s.id for s in sources if s.id not in run.failed}
+            # What the image pass described as it went (a resumed upload's are left to `rest`).
+            visited = {s.id for s in sources if s.id not in run.failed and s.id not in run.resumed}
             describing.rest(visited | {a.id for a in run.assets if a.source_asset_id in visited})
             if not job.incremental:
                 tags_step(run)  # new assets' tags were claimed after the inherited ones: nothing to renumber

@@ -76,6 +76,7 @@ class Run:
     face_counts: dict[str, int] = field(default_factory=dict)
     thumbnails: dict[str, bytes] = field(default_factory=dict)  # crops made in this run, for the sheet
     new_faces: list[str] = field(default_factory=list)  # face assets this run made or saw again
+    resumed: set[str] = field(default_factory=set)  # uploads whose results an earlier delivery stored
     # Each face this run embedded (its identity vector, views averaged in), as stored: grouping and
     # the face index use these instead of reading them back.
     vectors: dict[str, StoredFace] = field(default_factory=dict)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from google.cloud.firestore import FieldFilter
 
@@ -26,12 +27,12 @@ from tests.support.engine import assert_consistent, deliver, hold_lease, manifes
 from tests.support.gemini_standin import GeminiStandIn
 
 
-def recorded_run(api: Api, manifest_id: str) -> str:
+def recorded_run(api: Api, manifest_id: str) -> ManifestJob:
     """A run's job and lease, as POST /process leaves them, but no task: the test delivers it."""
     job = ManifestJob(id=new_id(), owner_id=api.uid or "", manifest_id=manifest_id, created_at=utcnow())
     lifecycle.job_ref(job.id).create(lifecycle.job_doc(job))
     hold_lease(manifest_id, job.id, expires_in=timedelta(minutes=10))
-    return job.id
+    return job
 
 
 def manifest_doc(manifest_id: str) -> dict[str, Any]:
@@ -42,7 +43,7 @@ def test_two_deliveries_at_once_make_one_run_and_progress_never_goes_back(
     alice: Api, worker: Stack, photos: Path, gemini: GeminiStandIn
 ) -> None:
     manifest = manifest_of_photos(alice, [(p.stem, p) for p in sorted(photos.glob("*.jpg"))])
-    job_id = recorded_run(alice, manifest["id"])
+    job_id = recorded_run(alice, manifest["id"]).id
     answers: list[requests.Response] = []
     seen: list[int] = []
     done = threading.Event()
@@ -83,7 +84,7 @@ def test_a_delivery_of_an_ended_run_does_nothing_at_any_moment(
     alice: Api, worker: Stack, photos: Path
 ) -> None:
     manifest = manifest_of_photos(alice, [("Obama", photos / "obama.jpg")])
-    job_id = recorded_run(alice, manifest["id"])
+    job_id = recorded_run(alice, manifest["id"]).id
     assert deliver(worker.worker_url, job_id, manifest["id"]).json()["outcome"] == "done"
     ended = manifest_doc(manifest["id"])
     assert ended["status"] == "READY"
@@ -142,13 +143,56 @@ def test_a_delete_stops_the_run_within_one_image(
     job = alice.get(f"/api/jobs/{job_id}").json()
     assert job["status"] == "ERROR" and "superseded" in job["error"], job
     stopped = manifest_doc(manifest["id"])
-    assert stopped["status"] == "ERROR" and "deleted" in stopped["error"]  # never left PROCESSING
+    assert stopped["status"] == "ERROR" and "deleted" in stopped["error"], stopped  # never PROCESSING
     assert stopped["processing"]["finished_at"] is not None
     detection = stopped["progress"]["detection"]
-    assert detection["done"] < detection["total"] == 20  # it did not go on with the rest
+    assert detection["done"] < detection["total"] == 20, detection  # it did not go on with the rest
     # At most the writes of the images already past their last check when the delete committed
     # (their check and their writes are milliseconds apart); before, 34 assets came after it.
     late = written_after(manifest["id"], answered)
-    print(f"written after the delete: {len(late)}; descriptions asked after it: {gemini.calls - calls_then}")
-    assert len(late) <= 6, late
-    assert gemini.calls - calls_then <= 2  # at most the descriptions already asked for
+    asked = gemini.calls - calls_then
+    print(f"written after the delete: {len(late)}; descriptions asked after it: {asked}")
+    assert len(late) <= 8, late  # measured 0-3 on a quiet machine
+    assert asked <= 5, asked  # at most those in flight (DESCRIBE_CONCURRENCY), each checked first
+
+
+def test_a_delivery_resumes_after_the_images_an_earlier_one_stored(
+    alice: Api, photos: Path, street_photos: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In process: a run's first delivery stores every image's results and dies before the end (its
+    lease lapses); the next delivery infers nothing again and ends with the same manifest."""
+    from gpu_service.run import images_step, pipeline
+    from gpu_service.vision import detection
+
+    manifest = manifest_of_photos(
+        alice, [("Obama", photos / "obama.jpg"), ("Street", street_photos / "bus.jpg")]
+    )
+    job = recorded_run(alice, manifest["id"])
+    pipeline.run_manifest(job)
+    first = alice.get(f"/api/manifests/{manifest['id']}").json()
+    assert first["status"] == "READY"
+    # As if that delivery had died after its image pass: the run is PROCESSING, its lease lapsed.
+    db.collection(db.MANIFESTS).document(manifest["id"]).update(
+        {
+            "status": "PROCESSING",
+            "processing.finished_at": None,
+            "processing.lease_expires_at": utcnow() - timedelta(seconds=1),
+        }
+    )
+    scanned: list[int] = []
+    real_scan = detection.scan
+    monkeypatch.setattr(images_step.detection, "scan", lambda bgr: scanned.append(1) or real_scan(bgr))
+    pipeline.run_manifest(job)
+    assert scanned == []  # no image inferred again
+    again = alice.get(f"/api/manifests/{manifest['id']}").json()
+    assert again["status"] == "READY"
+    tagged = {(a["id"], a["manifest_tag"]) for a in first["assets"]}
+    assert {(a["id"], a["manifest_tag"]) for a in again["assets"]} == tagged
+    assert again["cast"] == first["cast"]
+    assert_consistent(again)
+    progress = manifest_doc(manifest["id"])["progress"]
+    assert progress["detection"]["done"] == progress["detection"]["total"] == 2
+
+    # A new run of the manifest (another job) looks at every image again.
+    pipeline.run_manifest(recorded_run(alice, manifest["id"]))
+    assert len(scanned) == 2
