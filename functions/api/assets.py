@@ -19,7 +19,7 @@ TAG = "assets"
     status=201,
     response=AssetOut,
     body=AssetCreate,
-    errors=(404,),
+    errors=(404, 503),
 )
 def create_asset(call: Call) -> AssetOut:
     return asset_out(ops.create(call.uid, call.params["manifest_id"], call.body))

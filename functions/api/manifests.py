@@ -79,7 +79,7 @@ def update_manifest(call: Call) -> ManifestOut:
     summary="Soft-delete a manifest no live project uses",
     tag=TAG,
     response=DeletedOut,
-    errors=(404, 409),
+    errors=(404, 409, 503),
 )
 def delete_manifest(call: Call) -> DeletedOut:
     ops.soft_delete(call.uid, call.params["manifest_id"])

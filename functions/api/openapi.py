@@ -27,7 +27,13 @@ ERROR_TEXT = {
     413: "Body too large",
     415: "Unsupported content type",
     422: "Failed validation",
-    503: "A backing service is unavailable; retry later",
+    503: "A backing service is unavailable, or the request lost to concurrent ones; retry later",
+}
+RETRY_AFTER = {
+    "Retry-After": {
+        "schema": STRING,
+        "description": "Seconds to wait before trying again (sent when the request lost to concurrent ones)",
+    }
 }
 
 
@@ -151,6 +157,7 @@ def _responses(r: Route, refs: dict[Any, Any]) -> dict[str, Any]:
             str(code): {
                 "description": ERROR_TEXT[code],
                 "content": {"application/json": {"schema": error_ref}},
+                **({"headers": RETRY_AFTER} if code == 503 else {}),
             }
             for code in sorted(_error_codes(r))
         }

@@ -80,7 +80,7 @@ def update_project(call: Call) -> ProjectOut:
     summary="Soft-delete a project (releases its manifest)",
     tag=TAG,
     response=DeletedOut,
-    errors=(404,),
+    errors=(404, 503),
 )
 def delete_project(call: Call) -> DeletedOut:
     ops.soft_delete(call.uid, call.params["project_id"])
