@@ -28,20 +28,21 @@ sys.path.insert(
 )
 
 from bench.sizes import size
-from common.projects.references import PackAsset, pack
+from common.projects.models import SnapshotAsset
+from common.projects.references import pack
 from common.records import utcnow
 
 CHARACTERS = size(200, 20)
 CALLS = size(200, 5)
 
 
-def snapshot() -> list[PackAsset]:
+def snapshot() -> list[SnapshotAsset]:
     rng = np.random.default_rng(7)
     now = utcnow()
-    out: list[PackAsset] = []
+    out: list[SnapshotAsset] = []
     n = 0
 
-    def asset(**fields: object) -> PackAsset:
+    def asset(**fields: object) -> SnapshotAsset:
         nonlocal n
         n += 1
         base = {
@@ -55,7 +56,7 @@ def snapshot() -> list[PackAsset]:
             "created_at": now + timedelta(seconds=n),
             "updated_at": now,
         }
-        return PackAsset.model_validate({**base, **fields})
+        return SnapshotAsset.model_validate({**base, **fields})
 
     for c in range(CHARACTERS):
         who = f"c{c}"

@@ -47,10 +47,8 @@ labelled person is a stranger.
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -60,7 +58,6 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -72,173 +69,31 @@ sys.path.insert(
 os.environ.setdefault("YOLO_CONFIG_DIR", "/tmp/vidpipe-yolo")
 
 from bench import continuity as frames  # labelled people, frames, the cast builder
-from bench import identity as labelled  # the labelled photos
-from bench import io_counts
 from bench import references as big  # a 1,000-asset snapshot
+from bench.repair_cases import (
+    OWNER,
+    _first_report,
+    _handles,
+    _needs_repair,
+    _outcome,
+    _run_repair,
+    _said,
+    _set_budget,
+    _start_repair,
+    cases_of,
+    recorded,
+    three_uploads,
+)
+from bench.repair_io import drop, io_line, io_measure, io_of, worktree
 from bench.sizes import SMOKE, size
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-OWNER = "bench-repair"
-SEED = 13
-FACE_PX = 150  # the face of a frame standing in for a generated beat
 CALLS = size(200, 5)
 BASE = "23eb335"  # the code before the repair job's rewrite (issue 40 part 1)
-# The I/O count's cast (solvay#1: see the docstring); at smoke size its "stranger" beat alone.
-IO_CAST = size(("biden", "obama", "solvay#1"), ("biden", "solvay#1"))
-
-
-def three_uploads(image: np.ndarray, box: tuple[int, int, int, int]) -> list[bytes]:
-    """A tight crop, a loose one, and a dim, soft one: the photos a creator has of someone."""
-    import cv2
-
-    tight, _ = labelled.crop(image, box, margin=0.4)
-    loose, _ = labelled.crop(image, box, margin=1.2)
-    dim, _ = labelled.crop(image, box, margin=0.7)
-    dim = cv2.GaussianBlur((dim * 0.55).astype(np.uint8), (0, 0), 1.6)
-    return [frames.jpeg_bgr(tight), frames.jpeg_bgr(loose), frames.jpeg_bgr(dim, quality=70)]
-
-
-def frame_of(pool: dict, person: str, rng: random.Random) -> bytes:
-    image, box = pool[person]
-    piece, face = labelled.crop(image, box, margin=0.8)
-    piece, _ = labelled.scaled(piece, face, FACE_PX)
-    framed, _ = frames.on_frame(piece, rng)
-    return frames.jpeg_bgr(framed)
-
-
-Case = tuple[str, list[str], str]  # (kind, who the scene asks for, who the frame shows)
-
-
-def cases_of(pool: dict, cast_people: list[str]) -> list[Case]:
-    strangers = [*sorted(set(pool) - set(cast_people) - {"hanks"}), "hanks"]
-    cases: list[Case] = []
-    for n, a in enumerate(cast_people):
-        b = cast_people[(n + 1) % len(cast_people)]
-        stranger = strangers[n % len(strangers)]
-        cases += [("missing", [a, b], a), ("stranger", [a], stranger), ("swapped", [a], b)]
-    return cases
-
-
-def recorded(pool: dict, cases: list[Case], project_id: str, handles: dict[str, str]) -> str:
-    """Each case a scene and its beat, recorded as the pipeline records them and checked; the
-    checkpoint's id (ready)."""
-    from common.checkpoints import checkpoints
-    from common.checkpoints.models import ArtifactRecord, ArtifactType, CheckpointCreate, Phase
-    from common.projects import projects
-    from common.projects.models import PipelineSceneUpdate, SceneManifest
-    from gpu_service.continuity import check
-
-    rng = random.Random(SEED)
-    checkpoint, _ = checkpoints.record(project_id, CheckpointCreate(phase=Phase.STORYBOARD))
-    for index, (kind, asked, shown) in enumerate(cases):
-        tags = [handles[p] for p in asked]
-        scene = PipelineSceneUpdate(
-            storyboard_text=f"{' and '.join(tags)} in the square ({kind})",
-            scene_manifest=SceneManifest(asset_tags=tags, composition_shot_type="medium shot"),
-        )
-        projects.record_scene(project_id, index, scene)
-        data = base64.b64encode(frame_of(pool, shown, rng)).decode()
-        beat = ArtifactRecord(artifact_type=ArtifactType.BEAT_IMAGE, artifact_key=str(index), media_data=data)
-        _, job = frames.record_artifact(checkpoint, beat)
-        assert job is not None
-        check.run_continuity(job)
-    return checkpoints.mark_ready(checkpoint.id).id
-
 
 # The product's repair calls, all in one place: where the repair job's API moves, adapt these.
 # Each bench process (this checkout, or the code before on PYTHONPATH) runs them against its tree.
-
-
-def _needs_repair(checkpoint_id: str, key: str) -> bool:
-    """Whether the beat's report calls for a repair: not one that holds (ok, or no_faces where
-    nobody is expected), nor one not made (pending, error)."""
-    from common.checkpoints import checkpoints
-    from common.checkpoints import repair as starting
-    from common.checkpoints.models import ArtifactType
-
-    artifact = checkpoints.get_artifact(checkpoint_id, ArtifactType.BEAT_IMAGE, key)
-    status = artifact.continuity.status if artifact.continuity else None
-    return status is not None and status not in starting.HOLDS and status.value not in ("pending", "error")
-
-
-def _first_report(checkpoint_id: str, key: str) -> str:
-    from common.checkpoints import checkpoints
-    from common.checkpoints.models import ArtifactType
-
-    artifact = checkpoints.get_artifact(checkpoint_id, ArtifactType.BEAT_IMAGE, key)
-    return artifact.continuity.status.value if artifact.continuity else "error"
-
-
-def _start_repair(checkpoint_id: str, key: str, max_attempts: int) -> Any:
-    from common.checkpoints import checkpoints
-    from common.checkpoints import repair as starting
-    from common.checkpoints.models import RepairRequest
-
-    checkpoint = checkpoints.get(checkpoint_id)
-    return starting.start(checkpoint, RepairRequest(artifact_key=key, max_attempts=max_attempts))
-
-
-def _run_repair(job: Any) -> Any:
-    """The repair itself (the GPU service's entry point): all that the I/O count counts."""
-    from gpu_service.repair import run_repair
-
-    return run_repair(job)
-
-
-def _outcome(job: Any, result: Any) -> tuple[bool, int, float, list[dict]]:
-    """(held, attempts, what its attempts cost, the attempts as the job's document records them)."""
-    from common.checkpoints import repair as starting
-    from common.jobs import lifecycle
-
-    attempts = (lifecycle.job_ref(job.id).get().to_dict() or {}).get("repair_attempts", [])
-    held = result.outcome in {s.value for s in starting.HOLDS}
-    return held, result.attempts, sum(a["cost"] for a in attempts), attempts
-
-
-def _said(checkpoint_id: str, key: str, attempt: dict) -> str:
-    """An attempt in a line: its version's continuity report (where the verdict is stored since the
-    repair rewrite; the job's record held a copy before it) and the references it was given."""
-    from common.checkpoints import checkpoints
-    from common.checkpoints.models import ArtifactType
-
-    report = checkpoints.get_version(
-        checkpoint_id, ArtifactType.BEAT_IMAGE, key, attempt["version"]
-    ).continuity
-    if report is None:
-        return f"no report refs={attempt.get('references')}"
-    return (
-        f"{report.status.value} missing={report.missing} unsure={report.unsure} "
-        f"unexpected={report.unexpected} unknown={report.unknown_faces} refs={attempt.get('references')}"
-    )
-
-
-def _another_project(project_id: str, owner: str) -> str:
-    """A second project of the same manifest (its own snapshot of the same cast, the same tags)."""
-    from common.projects import projects
-    from common.projects.models import GenerateRequest
-
-    manifest_id = projects.get(project_id).manifest_id
-    return projects.generate(owner, GenerateRequest(prompt="a repair bench", manifest_id=manifest_id)).id
-
-
-def _set_budget(project_id: str) -> None:
-    from common.projects import projects
-
-    projects.project_ref(project_id).update({"repair_budget": 10_000.0})
-
-
-def _handles(snapshot_assets: list[dict]) -> tuple[int, dict[str, str]]:
-    """How many characters the cast has, and each person's handle (a person split into two
-    characters: the first, their upload's)."""
-    from common.library import cast as cast_rules
-    from common.projects.references import PackAsset
-
-    members = cast_rules.cast_of([PackAsset.model_validate(a) for a in snapshot_assets])
-    by_name: dict[str, str] = {}
-    for member in members:
-        by_name.setdefault(member.name.replace(" ", "#"), member.handle)
-    return len(members), by_name
 
 
 def repairs(
@@ -280,110 +135,6 @@ def repairs(
     print(f"  goal: >= 95 % within 3 attempts; {len(every)} repairs took {wall:.0f} s ({each:.1f} s each)")
 
 
-def io_line(m: dict) -> str:
-    """`per attempt after the first: R reads, W writes, C commits, D downloads` and how it was had."""
-    extra = m["attempts"]["3"] - m["attempts"]["1"]
-    repaired = m["repairs"]
-    first = ", ".join(f"{m['io']['1'][k] / max(1, repaired):.1f} {k}" for k in io_counts.KINDS)
-    if extra <= 0:
-        figures = "n/a (no repair took a second attempt)"
-    else:
-        figures = ", ".join(f"{(m['io']['3'][k] - m['io']['1'][k]) / extra:.1f} {k}" for k in io_counts.KINDS)
-    return (
-        f"per attempt after the first: {figures} ({extra} such attempts in {repaired} repairs of "
-        f"{m['cast']}; a whole repair of one attempt: {first})"
-    )
-
-
-def io_measure() -> dict:
-    """`--io`: in this process, with whichever tree is first on the path, the I/O of repairs with
-    max_attempts 1 and 3 on the same beats (see the docstring). Printed as one JSON line."""
-    from gpu_service.vision import runtime
-
-    io_counts.install()
-    runtime.models()
-    owner = f"{OWNER}-io-{os.getpid()}"
-    pool = frames.people()
-    cast_people = sorted(IO_CAST)
-    project_id, snapshot_assets = frames.build_cast(pool, cast_people, three_uploads, owner=owner)
-    _, by_name = _handles(snapshot_assets)
-    handles = {p: by_name[p] for p in cast_people if p in by_name}
-    cases = cases_of(pool, [p for p in cast_people if p in handles])
-    if SMOKE:  # one beat of the cast member that never confirms: every attempt taken
-        cases = [c for c in cases if c[0] == "stranger" and c[1] == ["solvay#1"]] or cases[:1]
-    totals: dict[str, dict[str, int]] = {}
-    attempts: dict[str, int] = {}
-    repaired = 0
-    for most in (1, 3):  # each in a project of its own (a project's storyboard checkpoint is one)
-        project = project_id if most == 1 else _another_project(project_id, owner)
-        _set_budget(project)
-        checkpoint_id = recorded(pool, cases, project, handles)
-        spent = io_counts.Counts()
-        tries = repaired = 0
-        for index in range(len(cases)):
-            if not _needs_repair(checkpoint_id, str(index)):
-                continue
-            job = _start_repair(checkpoint_id, str(index), most)
-            with io_counts.counting() as counted:
-                result = _run_repair(job)
-            spent += counted
-            tries += result.attempts
-            repaired += 1
-        totals[str(most)] = {k: getattr(spent, k) for k in io_counts.KINDS}
-        attempts[str(most)] = tries
-    return {
-        "cast": "+".join(cast_people),
-        "repairs": repaired,
-        "attempts": attempts,
-        "io": totals,
-    }
-
-
-def io_of(trees: dict[str, Path]) -> Callable[[], dict[str, dict]]:
-    """Each tree's `--io` figures, each in a fresh process with that tree first on PYTHONPATH
-    (against this process's emulators: their addresses are in the environment). At full size one
-    after the other, before anything else runs (the repairs' timings stay this process's alone); at
-    smoke size side by side with the rest (counts do not depend on timing). Returns the wait."""
-
-    def start(tree: Path) -> tuple[subprocess.Popen[bytes], Any, Any]:
-        env = {**os.environ, "PYTHONPATH": str(tree), "BENCH_SMOKE": "1" if SMOKE else "0"}
-        out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115  # read in result
-        command = [sys.executable, str(HERE / "repair.py"), "--io"]
-        return subprocess.Popen(command, cwd=tree, env=env, stdout=out, stderr=err), out, err
-
-    def result(name: str, started: tuple[subprocess.Popen[bytes], Any, Any]) -> dict:
-        child, out, err = started
-        child.wait()
-        out.seek(0)
-        err.seek(0)
-        printed, said = out.read().decode(errors="replace"), err.read().decode(errors="replace")
-        out.close()
-        err.close()
-        line = next((s for s in printed.splitlines() if s.startswith("RESULT ")), None)
-        if child.returncode != 0 or line is None:
-            raise RuntimeError(f"{name} ({trees[name]}): the I/O count failed:\n{said[-3000:]}")
-        return dict(json.loads(line.removeprefix("RESULT ")))
-
-    if SMOKE:
-        children = {name: start(tree) for name, tree in trees.items()}
-        return lambda: {name: result(name, child) for name, child in children.items()}
-    done = {name: result(name, start(tree)) for name, tree in trees.items()}
-    return lambda: done
-
-
-def worktree(rev: str, folder: Path) -> Path:
-    """A checkout of `rev` in `folder` (git worktree, removed by `drop`), sharing this checkout's
-    .cache (models, photos)."""
-    path = folder / f"vidpipe-{rev}"
-    subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(path), rev], cwd=ROOT, check=True)
-    (path / ".cache").symlink_to(ROOT / ".cache")
-    return path
-
-
-def drop(path: Path) -> None:
-    subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=ROOT, check=False)
-
-
 def _row(kind: str, found: list[tuple[bool, int, float]], note: str) -> None:
     from common.checkpoints import prices
     from common.checkpoints.models import ArtifactType
@@ -402,9 +153,10 @@ def _row(kind: str, found: list[tuple[bool, int, float]], note: str) -> None:
 
 def pack_quality(snapshot_assets: list[dict]) -> None:
     from common.library import cast as cast_rules
-    from common.projects.references import PackAsset, pack
+    from common.projects.models import SnapshotAsset
+    from common.projects.references import pack
 
-    assets = [PackAsset.model_validate(a) for a in snapshot_assets]
+    assets = [SnapshotAsset.model_validate(a) for a in snapshot_assets]
     gains: list[float] = []
     sizes: list[int] = []
     rows = 0

@@ -17,7 +17,17 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-HELPERS = {"__init__", "smoke", "sizes", "timing", "latency", "engine_run", "io_counts"}  # not benches
+HELPERS = {
+    "__init__",
+    "smoke",
+    "sizes",
+    "timing",
+    "latency",
+    "engine_run",
+    "io_counts",
+    "repair_cases",
+    "repair_io",
+}
 LIMIT_S = 600  # one bench (a hang); the whole takes under 5 minutes on a quiet 2-core machine
 TAIL = 6  # lines of each bench's output shown
 

@@ -45,8 +45,6 @@ WIDE_SHOTS = ("wide", "full", "long", "establishing")
 # A tag (CHAR_04) or a name after @ (@Biden), as a prompt writes them.
 MENTION = re.compile(r"(?<![\w@])([A-Z]+_\d{2,})\b|(?<!\w)@([^\W\d_][\w-]*)")
 DESCRIPTION_CHARS = 100
-# The name the benches import (bench/references.py, bench/repair.py): the snapshot's asset model.
-PackAsset = SnapshotAsset
 
 
 @dataclass(frozen=True, kw_only=True)
