@@ -3496,9 +3496,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description A backing service is unavailable; retry later */
+            /** @description A backing service is unavailable, or the request lost to concurrent ones; retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again (sent when the request lost to concurrent ones) */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4022,9 +4024,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description A backing service is unavailable; retry later */
+            /** @description A backing service is unavailable, or the request lost to concurrent ones; retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again (sent when the request lost to concurrent ones) */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4120,9 +4124,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description A backing service is unavailable; retry later */
+            /** @description A backing service is unavailable, or the request lost to concurrent ones; retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again (sent when the request lost to concurrent ones) */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4218,9 +4224,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description A backing service is unavailable; retry later */
+            /** @description A backing service is unavailable, or the request lost to concurrent ones; retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again (sent when the request lost to concurrent ones) */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4316,9 +4324,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description A backing service is unavailable; retry later */
+            /** @description A backing service is unavailable, or the request lost to concurrent ones; retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again (sent when the request lost to concurrent ones) */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4414,9 +4424,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description A backing service is unavailable; retry later */
+            /** @description A backing service is unavailable, or the request lost to concurrent ones; retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again (sent when the request lost to concurrent ones) */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4512,9 +4524,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description A backing service is unavailable; retry later */
+            /** @description A backing service is unavailable, or the request lost to concurrent ones; retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again (sent when the request lost to concurrent ones) */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4786,9 +4800,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description A backing service is unavailable; retry later */
+            /** @description A backing service is unavailable, or the request lost to concurrent ones; retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again (sent when the request lost to concurrent ones) */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5217,6 +5233,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description A backing service is unavailable, or the request lost to concurrent ones; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again (sent when the request lost to concurrent ones) */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     list_assets: {
@@ -5362,6 +5389,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description A backing service is unavailable, or the request lost to concurrent ones; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again (sent when the request lost to concurrent ones) */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     duplicate_manifest: {
@@ -5471,9 +5509,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description A backing service is unavailable; retry later */
+            /** @description A backing service is unavailable, or the request lost to concurrent ones; retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again (sent when the request lost to concurrent ones) */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6062,6 +6102,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description A backing service is unavailable, or the request lost to concurrent ones; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again (sent when the request lost to concurrent ones) */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     update_project: {
@@ -6151,9 +6202,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description A backing service is unavailable; retry later */
+            /** @description A backing service is unavailable, or the request lost to concurrent ones; retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again (sent when the request lost to concurrent ones) */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6340,9 +6393,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description A backing service is unavailable; retry later */
+            /** @description A backing service is unavailable, or the request lost to concurrent ones; retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again (sent when the request lost to concurrent ones) */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6438,9 +6493,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description A backing service is unavailable; retry later */
+            /** @description A backing service is unavailable, or the request lost to concurrent ones; retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again (sent when the request lost to concurrent ones) */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
