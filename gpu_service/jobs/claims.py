@@ -12,7 +12,6 @@ TTL policy deletes (infra/firestore.tf).
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -24,6 +23,7 @@ from google.cloud import firestore
 from common.gcp import db
 from common.ids import derived_id
 from common.records import utcnow
+from gpu_service.jobs.heartbeat import beating
 
 POLL_S = 0.25
 DONE_KEPT = timedelta(days=2)  # the queues retry a task for at most a day (infra/tasks.tf)
@@ -67,24 +67,17 @@ def free_for(current: dict[str, Any], holder: str, now: datetime) -> bool:
 @contextlib.contextmanager
 def kept(claims: list[str], ttl_s: float) -> Iterator[None]:
     """Keep `claims` alive while the work in the `with` block runs."""
-    stop = threading.Event()
 
     def renew() -> None:
-        while not stop.wait(ttl_s / 3):
-            batch = db.client().batch()
-            for claim in claims:
-                expires = utcnow() + timedelta(seconds=ttl_s)
-                batch.set(db.paid_claims().document(claim), {"expires_at": expires}, merge=True)
-            with contextlib.suppress(GoogleAPICallError):  # the next beat tries again
-                batch.commit()
+        batch = db.client().batch()
+        for claim in claims:
+            expires = utcnow() + timedelta(seconds=ttl_s)
+            batch.set(db.paid_claims().document(claim), {"expires_at": expires}, merge=True)
+        with contextlib.suppress(GoogleAPICallError):  # the next beat tries again
+            batch.commit()
 
-    beat = threading.Thread(target=renew, name="claims-heartbeat", daemon=True)
-    beat.start()
-    try:
+    with beating(ttl_s / 3, renew, "claims-heartbeat"):
         yield
-    finally:
-        stop.set()
-        beat.join()
 
 
 def finish(claims: list[str]) -> None:

@@ -28,6 +28,7 @@ from common.library.models import ManifestStatus
 from common.library.progress_models import ProcessingCost, StepProgress
 from common.records import utcnow
 from gpu_service.config import worker_settings
+from gpu_service.jobs.heartbeat import beating
 
 FLUSH_EVERY_S = 1.0
 
@@ -76,21 +77,13 @@ class RunProgress:
     def held(self) -> Iterator[None]:
         """Keep the lease alive while the run works between progress writes: a heartbeat every
         quarter lease, so a live delivery is never taken over and a dead one lapses in one lease."""
-        stop = threading.Event()
-        every = settings().processing_lease_s / 4
 
-        def beat() -> None:
-            while not stop.wait(every):
-                with contextlib.suppress(db.Contended, lease.Superseded):  # the next beat tries again
-                    lease.renew(self.manifest_id, self.job_id, self.delivery_id, {}, attempts=1)
+        def renew() -> None:
+            with contextlib.suppress(db.Contended, lease.Superseded):  # the next beat tries again
+                lease.renew(self.manifest_id, self.job_id, self.delivery_id, {}, attempts=1)
 
-        heart = threading.Thread(target=beat, name="lease-heartbeat", daemon=True)
-        heart.start()
-        try:
+        with beating(settings().processing_lease_s / 4, renew, "lease-heartbeat"):
             yield
-        finally:
-            stop.set()
-            heart.join()
 
     def check(self) -> None:
         """Superseded unless this delivery still holds the run (one read)."""
