@@ -65,6 +65,8 @@ class LatestRepair(Model):
 
     task_id: str
     status: JobStatus
+    max_attempts: int
     outcome: ContinuityStatus | None = None  # the best attempt's status, once the repair is done
     attempts: list[RepairAttemptOut] = Field(default_factory=list)
     said: str | None = None  # the outcome in a sentence, once done
+    error: str | None = None  # why it failed, when it did

@@ -106,8 +106,10 @@ def latest_repairs(
         out[artifact] = LatestRepair(
             task_id=job.id,
             status=job.status,
+            max_attempts=job.max_attempts,
             outcome=result.outcome if result else None,
             attempts=attempts_of(job, versions),
             said=result.said if result else None,
+            error=job.error,
         )
     return out

@@ -123,6 +123,7 @@ def test_a_beat_missing_a_character_is_repaired_to_ok(
     latest = repaired["latest_repair"]
     assert (latest["task_id"], latest["status"], latest["outcome"]) == (job["task_id"], "DONE", "ok")
     assert latest["attempts"] == job["repair_attempts"] and latest["said"] == job["result"]["said"]
+    assert (latest["max_attempts"], latest["error"]) == (job["max_attempts"], None)
     original = repaired["versions"][0]
     assert (original["version"], original["generator"], original["continuity"]["status"]) == (
         1,

@@ -1833,6 +1833,8 @@ export interface components {
             /** Task Id */
             task_id: string;
             status: components["schemas"]["JobStatus"];
+            /** Max Attempts */
+            max_attempts: number;
             /** @default null */
             outcome?: components["schemas"]["ContinuityStatus"] | null;
             /** Attempts */
@@ -1842,6 +1844,11 @@ export interface components {
              * @default null
              */
             said?: string | null;
+            /**
+             * Error
+             * @default null
+             */
+            error?: string | null;
         };
         /** ManifestCreate */
         ManifestCreate: {

@@ -34,23 +34,24 @@ describe("RepairControl", () => {
   });
 
   it("follows a running repair from the checkpoint (after a reload too): its attempts in the server's words", () => {
-    const page = shown("missing", { task_id: "t1", status: "RUNNING", attempts: [attempt(1, "Attempt 1: v2 missing (missing CHAR_02) with CHAR_01")] });
+    const page = shown("missing", { task_id: "t1", status: "RUNNING", max_attempts: 3, attempts: [attempt(1, "Attempt 1: v2 missing (missing CHAR_02) with CHAR_01")] });
     const lines = [...page.querySelectorAll("ol[aria-label='Repair attempts'] li")].map((li) => li.textContent);
-    expect(lines).toEqual(["Attempt 1: v2 missing (missing CHAR_02) with CHAR_01", "Attempt 2: generating and checking…"]);
+    expect(lines).toEqual(["Attempt 1: v2 missing (missing CHAR_02) with CHAR_01", "Attempt 2 of 3: generating and checking…"]);
     expect(page.querySelector("button")?.hasAttribute("disabled")).toBe(true);
     expect(page.querySelector("[role=status]")).toBeNull();
   });
 
   it("says the outcome once done, even when the artifact now holds (no button then)", () => {
-    const page = shown("ok", { task_id: "t1", status: "DONE", outcome: "ok", attempts: [attempt(1, "Attempt 1: v2 ok")], said: "Repaired: v2 is ok after 1 attempt." });
+    const page = shown("ok", { task_id: "t1", status: "DONE", max_attempts: 3, outcome: "ok", attempts: [attempt(1, "Attempt 1: v2 ok")], said: "Repaired: v2 is ok after 1 attempt." });
     expect(page.querySelector("[role=status]")?.textContent).toBe("Repaired: v2 is ok after 1 attempt.");
     expect(page.querySelector("button")).toBeNull();
     expect(page.querySelectorAll("li")).toHaveLength(1);
   });
 
-  it("says a repair that failed", () => {
-    const page = shown("missing", { task_id: "t1", status: "ERROR", attempts: [] });
-    expect(page.querySelector("[role=alert]")?.textContent).toBe("The repair failed.");
+  it("says a repair that failed, and why", () => {
+    const page = shown("missing", { task_id: "t1", status: "ERROR", max_attempts: 3, attempts: [], error: "the image model answered 400: refused" });
+    expect(page.querySelector("[role=alert]")?.textContent).toBe("The repair failed: the image model answered 400: refused");
+    expect(shown("missing", { task_id: "t2", status: "ERROR", max_attempts: 3, attempts: [] }).querySelector("[role=alert]")?.textContent).toBe("The repair failed.");
     expect(page.querySelector("button")?.hasAttribute("disabled")).toBe(false);
   });
 });

@@ -19,7 +19,7 @@ export function RepairControl({ checkpointId, artifact }: { checkpointId: string
   const following = repairRunning(artifact);
   if (!repair && !repairable) return null;
   const attempts = repair?.attempts ?? [];
-  const failed = repair?.status === "ERROR" ? `The repair failed${repair.said ? `: ${repair.said}` : "."}` : null;
+  const failed = repair?.status === "ERROR" ? `The repair failed${repair.error ? `: ${repair.error}` : "."}` : null;
   return (
     <div className="repair" aria-label="Repair">
       {repairable && (
@@ -34,7 +34,11 @@ export function RepairControl({ checkpointId, artifact }: { checkpointId: string
               {a.said}
             </li>
           ))}
-          {following && <li className="note">Attempt {attempts.length + 1}: generating and checking…</li>}
+          {following && (
+            <li className="note">
+              Attempt {attempts.length + 1} of {repair.max_attempts}: generating and checking…
+            </li>
+          )}
         </ol>
       )}
       {repair?.status === "DONE" && repair.said && (
