@@ -193,7 +193,7 @@ def _copy_scenes(project: Project, scenes: list[Scene], result: Invalidation, re
     writes: db.Writes = []
     for scene in scenes:
         if scene.index < result.scene_copy_boundary:
-            doc = {**scene.model_dump(), "source": "inherited"}
+            doc = {**scene.model_dump(exclude={"packable"}), "source": "inherited"}  # derived, not stored
         elif keeps_story and scene.storyboard_text is not None:
             doc = story_of(scene)
         else:
