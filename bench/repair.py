@@ -92,8 +92,9 @@ ROOT = HERE.parent
 CALLS = size(200, 5)
 BASE = "23eb335"  # the code before the repair job's rewrite (issue 40 part 1)
 
-# The product's repair calls, all in one place: where the repair job's API moves, adapt these.
-# Each bench process (this checkout, or the code before on PYTHONPATH) runs them against its tree.
+# The product's repair calls are in bench/repair_cases.py, in one block: where the repair job's API
+# moves, adapt them there. Each bench process (this checkout, or the code before on PYTHONPATH) runs
+# them against its tree.
 
 
 def repairs(

@@ -16,11 +16,8 @@ continuity report whose check is queued.
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
-
-from google.cloud import firestore
 
 from common.checkpoints import checkpoints, media, versions
 from common.checkpoints.jobs import RegenerationJob
@@ -47,7 +44,6 @@ from gpu_service.jobs import claims
 
 DEFAULT_PROMPT = "the same shot, generated again"
 CLAIM_MARGIN_S = 60  # a claim outlives the longest generation (a Veo clip) by this much
-Stage = Callable[[firestore.WriteBatch, ArtifactVersion], None]
 
 
 @dataclass(frozen=True)
@@ -140,9 +136,8 @@ def workbench(checkpoint_id: str, key: str, base: ArtifactVersion) -> Workbench:
     checkpoint = checkpoints.get(checkpoint_id)
     project = projects.get(checkpoint.project_id)
     scene = None
-    if project.snapshot_id is not None and key.isdigit():
-        found = projects.scene_ref(project.id, int(key)).get()
-        scene = Scene.model_validate(found.to_dict() or {"index": int(key), "updated_at": utcnow()})
+    if project.snapshot_id is not None and key.isdigit():  # a scene not written yet packs from the prompt
+        scene = projects.scene_at(project.id, int(key)) or Scene(index=int(key), updated_at=utcnow())
     return Workbench(checkpoint, project, scene, media.load(base.media_path))
 
 
@@ -167,7 +162,7 @@ def write(
     made: Made,
     *,
     report: ContinuityReport | None = None,
-    stage: Stage | None = None,
+    stage: versions.Stage | None = None,
 ) -> int:
     """Store the output and write it as the artifact's next version, in one commit with `stage`'s
     writes; `report`: its final continuity report (else it starts pending where checks apply).

@@ -80,7 +80,7 @@ def _repair(job: RepairJob) -> RepairResult:
         else:
             if bench is None or expected is None:
                 bench = workbench(job.checkpoint_id, job.artifact_key, base)
-                expected = check.expectation(bench.project, job.artifact_key)
+                expected = check.expectation(bench.project, bench.scene)
             record, report, made = _attempt(
                 job,
                 attempt,

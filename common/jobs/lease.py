@@ -107,11 +107,7 @@ def renew(
     ref = manifest_ops.manifest_ref(manifest_id)
 
     def write(transaction: firestore.Transaction) -> None:
-        manifest, lease = _owned(ref.get(transaction=transaction), job_id)
-        if lease.delivery_id != delivery_id:
-            raise Superseded("another delivery of this run took it over")
-        if manifest.status != ManifestStatus.PROCESSING:
-            raise Superseded("the run was ended (its lease expired)")
+        _held(ref.get(transaction=transaction), job_id, delivery_id)
         now = utcnow()
         update = {
             **changes,
@@ -128,9 +124,16 @@ def renew(
 def still_holds(manifest_id: str, job_id: str, delivery_id: str) -> None:
     """Superseded unless this delivery still holds the run (one read: checked before each image
     and each image's writes, so a delete or a newer run stops it within one image)."""
-    manifest, lease = _owned(manifest_ops.manifest_ref(manifest_id).get(), job_id)
-    if lease.delivery_id != delivery_id or manifest.status != ManifestStatus.PROCESSING:
-        raise Superseded("another delivery of this run took it over, or the run was ended")
+    _held(manifest_ops.manifest_ref(manifest_id).get(), job_id, delivery_id)
+
+
+def _held(snapshot: DocumentSnapshot, job_id: str, delivery_id: str) -> None:
+    """Superseded unless `job_id`'s run owns the manifest, runs, and this delivery holds it."""
+    manifest, lease = _owned(snapshot, job_id)
+    if lease.delivery_id != delivery_id:
+        raise Superseded("another delivery of this run took it over")
+    if manifest.status != ManifestStatus.PROCESSING:
+        raise Superseded("the run was ended (its lease expired, or it was stopped)")
 
 
 def end_run(manifest_id: str, job_id: str, status: ManifestStatus, error: str | None) -> None:

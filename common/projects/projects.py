@@ -153,6 +153,12 @@ def list_owned(owner_id: str) -> list[Project]:
     return [read_project(s) for s in query.stream()]
 
 
+def scene_at(project_id: str, index: int) -> Scene | None:
+    """One scene of the project (None when the pipeline has not written it)."""
+    found = scene_ref(project_id, index).get()
+    return Scene.model_validate(found.to_dict() or {}) if found.exists else None
+
+
 def scenes_of(project_id: str) -> list[Scene]:
     stream = project_ref(project_id).collection(db.SCENES).order_by("index").stream()
     return [Scene.model_validate(s.to_dict() or {}) for s in stream]

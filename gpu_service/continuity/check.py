@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
     import numpy as np
 
-    from common.projects.models import Project
+    from common.projects.models import Project, Scene
 
 
 log = logging.getLogger(__name__)
@@ -72,15 +72,12 @@ class Pending:
     requested_at: datetime
 
 
-def expectation(project: Project, artifact_key: str) -> Expectation:
-    """The project's cast (its snapshot, read once per instance) and the scene's tags (beat or
-    chunk n is scene n)."""
+def expectation(project: Project, scene: Scene | None) -> Expectation:
+    """The project's cast (its snapshot, read once per instance) and whom the artifact's scene asks
+    for (beat or chunk n is scene n; None: a key that is no scene's, or a scene not written)."""
     if project.snapshot_id is None:
         raise SnapshotNotReady("the project's snapshot is not written yet (its manifest's run is not done)")
-    tags: list[str] = []
-    if artifact_key.isdigit():
-        scene = projects.scene_ref(project.id, int(artifact_key)).get()
-        tags = ((scene.to_dict() or {}).get("scene_manifest") or {}).get("asset_tags") or []
+    tags = scene.scene_manifest.asset_tags if scene is not None and scene.scene_manifest else []
     return Expectation(project.snapshot_id, cast_of(project.snapshot_id), tuple(tags))
 
 
@@ -93,7 +90,8 @@ def run_continuity(job: ContinuityJob) -> None:
     if pending.status != ContinuityStatus.PENDING:
         return  # a redelivery: this check has answered
     project = projects.get(job.project_id)
-    expected = expectation(project, job.artifact_key)
+    key = job.artifact_key
+    expected = expectation(project, projects.scene_at(project.id, int(key)) if key.isdigit() else None)
     try:
         report = assess(
             job.artifact_type,

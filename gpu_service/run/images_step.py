@@ -58,10 +58,12 @@ class Saved:
 def images_step(run: Run, sources: list[Asset], describing: Describing) -> None:
     run.progress.start(Step.DETECTION, len(sources))
     run.progress.open(Step.FACES, len(sources))
-    stored = [s for s in sources if s.inferred_by == inferred_by(run, s)]
-    if stored:  # an earlier delivery of this run finished them: neither inferred nor written again
+    stored: list[Asset] = []
+    todo: list[Asset] = []
+    for source in sources:  # stored: an earlier delivery of this run finished them
+        (stored if source.inferred_by == inferred_by(run, source) else todo).append(source)
+    if stored:  # neither inferred nor written again
         _resume(run, stored)
-    todo = [s for s in sources if s.inferred_by != inferred_by(run, s)]
     saving = []
     for source, picture in run.pictures.stream(todo, run.io):
         run.progress.check()  # a delete or a newer run stops the pass here, within one image
