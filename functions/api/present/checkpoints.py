@@ -67,12 +67,17 @@ def artifact_out(
 
 
 def checkpoint_detail(checkpoint: Checkpoint) -> CheckpointDetail:
+    # The artifacts first: a version is written in the commit that moves its artifact, so every
+    # version an artifact names is in the history read after it (a version written between the two
+    # reads is left for the next read, so an artifact's history never runs past it).
+    latest = checkpoint_ops.artifacts_of(checkpoint.id)
     history = checkpoint_ops.versions_of(checkpoint.id)
     repairs = repair_view.latest_repairs(checkpoint.id, history)
     artifacts = []
-    for artifact in checkpoint_ops.artifacts_of(checkpoint.id):
+    for artifact in latest:
         name = checkpoint_ops.artifact_id(artifact.artifact_type, artifact.artifact_key)
-        artifacts.append(artifact_out(artifact, history.get(name, []), repairs.get(name)))
+        versions = [v for v in history.get(name, []) if v.version <= artifact.version]
+        artifacts.append(artifact_out(artifact, versions, repairs.get(name)))
     return CheckpointDetail(**checkpoint_out(checkpoint).model_dump(), artifacts=artifacts)
 
 
