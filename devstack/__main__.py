@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 
 from devstack.emulators import Stack
 from devstack.models import ensure as ensure_models
+from devstack.processes import reserve
 
 STATE_DIR = Path(os.environ.get("DEVSTACK_DIR", ".devstack"))
 ENV_FILE = STATE_DIR / "env.json"
@@ -40,6 +41,7 @@ def main() -> None:
     for signum in STOP_SIGNALS:
         signal.signal(signum, _begin_stopping)
     port = int(os.environ.get("PORT", "8080"))
+    reserve(port)  # bound last, once everything is up: no child may pick it meanwhile
     stack = Stack(state_dir=STATE_DIR.resolve(), auth_emulator=True)
     try:
         print(

@@ -19,11 +19,26 @@ from pathlib import Path
 
 import requests
 
+_handed_out: set[int] = set()
+
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port nothing listens on now that this process has not handed out before. A child binds
+    its port seconds after the pick (the GPU service after its models load), and the kernel may give
+    a just-released port again: two children picked the same one, the second to bind died while a
+    readiness probe found the first listening there (a stack whose /healthz stayed 503)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
+
+
+def reserve(port: int) -> None:
+    """A port chosen elsewhere (the API's $PORT) that free_port must not hand out."""
+    _handed_out.add(port)
 
 
 @dataclass

@@ -88,7 +88,7 @@ class Run:
         deadline = time.monotonic() + START_S
         while not self._healthy():
             assert self.make.poll() is None, f"make run exited: {self._tail()}"
-            assert time.monotonic() < deadline, f"make run did not come up: {self._tail()}"
+            assert time.monotonic() < deadline, f"make run did not come up: {self._why()}"
             time.sleep(1)
         stack_env = json.loads((self.state_dir / "env.json").read_text())
         self.ports = {self.port} | {
@@ -114,6 +114,20 @@ class Run:
             return requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=2).status_code == 200
         except requests.RequestException:
             return False
+
+    def _why(self) -> str:
+        """Which components /healthz finds down, and the end of each one's log."""
+        try:
+            components = requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=5).json()["components"]
+        except (requests.RequestException, ValueError, KeyError):
+            return self._tail()
+        down = [name for name, ok in components.items() if not ok]
+        tails = []
+        for name in down:
+            log = self.state_dir / f"{'worker' if name == 'gpu_service' else name}.log"
+            if log.exists():
+                tails.append(f"--- {log.name}\n{log.read_text(errors='replace')[-1500:]}")
+        return f"down: {down}\n" + "\n".join(tails)
 
     def _tail(self) -> str:
         self.log.flush()
