@@ -29,7 +29,7 @@ def run_reprocess(job: ReprocessJob) -> bool:
     try:
         picture = Pictures().get(asset)
     except imaging.UnreadableImage as exc:
-        registry.record_failure(asset.id, Step.DETECTION, str(exc))
+        registry.record_failure(asset.id, Step.DETECTION, str(exc), None)
         raise
     found_faces = faces.detect(picture.bgr)
     face = found_faces[0] if found_faces else None
@@ -54,10 +54,10 @@ def run_reprocess(job: ReprocessJob) -> bool:
     try:
         result = describer().describe(subject)
     except DescribeFailed as exc:
-        registry.record_failure(asset.id, Step.REVERSE_PROMPTING, str(exc))
-        registry.write_description(asset.id, fields, job.created_at)
+        registry.record_failure(asset.id, Step.REVERSE_PROMPTING, str(exc), None)
+        registry.write_descriptions({asset.id: fields}, job.created_at, None)
         raise
     fields.update(registry.description_fields(asset, result))
-    registry.write_description(asset.id, fields, job.created_at)
+    registry.write_descriptions({asset.id: fields}, job.created_at, None)
     registry.add_cost(asset.manifest_id, result.spent)
     return True

@@ -5,30 +5,45 @@ once: each delivery takes the lease for itself (`acquire`, one transaction) and 
 while the first is alive does nothing (Busy: the GPU service answers 503, and the task is delivered
 again later); a delivery of a run that has ended does nothing at any moment (RunOver). Every progress
 write renews the lease after checking, in a transaction, that this delivery still holds it; the
-image pass checks before each image and each image's writes (`still_holds`), so a delete or a
-newer run stops it within one image. A lapsed lease is over (the manifest says ERROR, once), so a
-dead worker never leaves a manifest PROCESSING forever, and should it come back it finds itself
-superseded.
+image pass checks before each image (`still_holds`), so a delete or a newer run stops it within
+one image.
+
+What a delivery writes into the manifest goes through its `Fence`: each commit reads the job's
+document in its own transaction and lands only while the job runs and names this delivery. Whatever
+ends a run (a delete, a newer run, another delivery taking over a lapsed lease) writes the job's
+document in the same commit, so it lands wholly before the delivery's write (which then writes
+nothing) or after it: nothing is written for a run after it ended. The job's document, not the
+manifest's, is the gate because a run writes the manifest's progress every second: gated on it,
+every image's commit would wait behind those writes.
+
+A lapsed lease is over (the manifest says ERROR, once), so a dead worker never leaves a manifest
+PROCESSING forever, and should it come back it finds itself superseded.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from google.cloud import firestore
 
 from common.gcp import db
 from common.gcp.config import settings
+from common.jobs.models import JobStatus
 from common.library import manifests as manifest_ops
 from common.library.models import Manifest, ManifestStatus
 from common.library.progress_models import ProcessingCost, ProcessingLease
 from common.records import utcnow
 
 if TYPE_CHECKING:
-    from google.cloud.firestore import DocumentSnapshot
+    from google.cloud.firestore import DocumentReference, DocumentSnapshot
+
+T = TypeVar("T")
 
 EXPIRED = "processing stopped responding (its lease expired); start it again"
+ENDED = (JobStatus.DONE.value, JobStatus.ERROR.value)
 # The GPU service's lease writes may wait longer for a contended manifest than a request does.
 WORKER_BUDGET_S = 30.0
 
@@ -89,6 +104,8 @@ def acquire(manifest_id: str, job_id: str, delivery_id: str) -> None:
                 "updated_at": now,
             },
         )
+        # The gate of this delivery's writes: a delivery it took over from writes nothing more.
+        transaction.update(_job(job_id), {"delivery_id": delivery_id})
 
     db.run_transaction(take, budget_s=WORKER_BUDGET_S)
 
@@ -162,6 +179,66 @@ def _owned(snapshot: DocumentSnapshot, job_id: str) -> tuple[Manifest, Processin
     if lease is None or lease.job_id != job_id:
         raise Superseded("another run owns this manifest now")
     return manifest, lease
+
+
+def stop(
+    transaction: firestore.Transaction, manifest: Manifest, reason: str, now: datetime
+) -> dict[str, Any]:
+    """A run ends from outside (its manifest deleted, a newer run started): its job says why, in
+    the transaction that ends it (its delivery's fenced writes land before it or not at all).
+    Returns what the manifest's document writes for it (nothing when no run holds it)."""
+    lease = manifest.processing
+    if lease is None or lease.finished_at is not None:
+        return {}
+    job = _job(lease.job_id)
+    if job.get(transaction=transaction).exists:
+        stopped = {"status": JobStatus.ERROR.value, "error": f"superseded: {reason}", "finished_at": now}
+        transaction.update(job, stopped)
+    fields: dict[str, Any] = {"processing.finished_at": now}
+    if manifest.status == ManifestStatus.PROCESSING:
+        fields.update({"status": ManifestStatus.ERROR.value, "error": reason})
+    return fields
+
+
+@dataclass(frozen=True)
+class Fence:
+    """Where one delivery of a job may write: `commit` runs `write` in a transaction that first
+    reads the job's document (`gate`), so it lands only while the job runs and this delivery holds
+    it (else Superseded, nothing written). `parent`: a shard's run, which must be running too."""
+
+    job_id: str
+    delivery_id: str
+    parent_id: str | None = None
+
+    def gate(self, transaction: firestore.Transaction) -> None:
+        refs = [_job(self.job_id)] + ([_job(self.parent_id)] if self.parent_id else [])
+        docs = {s.id: s.to_dict() for s in transaction.get_all(refs) if s.exists}
+        own = docs.get(self.job_id)
+        if own is None or own.get("status") in ENDED:
+            raise Superseded(str((own or {}).get("error") or "the job has ended"))
+        if own.get("delivery_id") != self.delivery_id:
+            raise Superseded("another delivery of this run took it over")
+        if self.parent_id is not None and (docs.get(self.parent_id) or {}).get("status", ENDED[0]) in ENDED:
+            raise Superseded("its run has ended")
+
+    def commit(self, write: Callable[[firestore.Transaction], T]) -> T:
+        def fenced(transaction: firestore.Transaction) -> T:
+            self.gate(transaction)
+            return write(transaction)
+
+        return db.run_transaction(fenced, budget_s=WORKER_BUDGET_S)
+
+
+def commit(fence: Fence | None, write: Callable[[firestore.Transaction], T]) -> T:
+    """`write` in a transaction, behind `fence` when there is one (work outside a run, a reprocess
+    of one asset, has none)."""
+    if fence is not None:
+        return fence.commit(write)
+    return db.run_transaction(write, budget_s=WORKER_BUDGET_S)
+
+
+def _job(job_id: str) -> DocumentReference:
+    return db.jobs().document(job_id)
 
 
 def stuck(manifest: Manifest, now: datetime) -> bool:

@@ -137,6 +137,7 @@ def start_run(job: ManifestJob, prepare: Prepare | None = None) -> ManifestJob:
             job = prepare(transaction, manifest)
         if lease.lease_held(manifest, now):
             raise Conflict("this manifest is being processed; wait for the run to finish")
+        lease.stop(transaction, manifest, "a newer run of the manifest started", now)  # one that lapsed
         transaction.update(
             ref,
             {

@@ -1,7 +1,7 @@
 """Jobs: what every job document records, the kinds there are, and the manifest's own jobs.
 
-A job is one of six kinds, told apart by `kind`; each lives in its domain and carries exactly the
-ids its work needs: a manifest run and one asset's reprocess here, the regeneration and the repair
+A job is one of seven kinds, told apart by `kind`; each lives in its domain and carries exactly the
+ids its work needs: a manifest run, a shard of a big one and one asset's reprocess here, the regeneration and the repair
 of a checkpoint artifact in common/checkpoints/jobs.py, the continuity check of an artifact version
 in common/continuity/jobs.py. The worker dispatches each kind from one table (gpu_service/delivery.py).
 """
@@ -26,6 +26,7 @@ class JobKind(StrEnum):
     REGENERATE_CHUNK = "regenerate_chunk"
     CHECK_CONTINUITY = "check_continuity"
     REPAIR = "repair"
+    PROCESS_SHARD = "process_shard"
 
 
 class JobStatus(StrEnum):
@@ -72,6 +73,19 @@ class ManifestJob(JobRecord):
     incremental: bool = False
     project_id: str | None = None
     sources: list[str] | None = None  # only these assets are processed (a promoted frame)
+
+
+class ShardJob(JobRecord):
+    """One shard of a big manifest run (common/jobs/shards.py): these uploads' detection, faces and
+    descriptions, under a lease of its own (`delivery_id` holds it until `lease_expires_at`)."""
+
+    kind: Literal[JobKind.PROCESS_SHARD] = JobKind.PROCESS_SHARD
+    manifest_id: str
+    run_id: str  # the manifest run's job
+    index: int
+    sources: list[str]
+    delivery_id: str | None = None
+    lease_expires_at: datetime | None = None
 
 
 class ReprocessJob(JobRecord):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from google.cloud import firestore
@@ -15,7 +16,6 @@ from common.library.models import (
     Manifest,
     ManifestCreate,
     ManifestListQuery,
-    ManifestStatus,
     ManifestUpdate,
 )
 from common.library.progress_models import ProcessingCost
@@ -36,6 +36,8 @@ SORTS: dict[str, tuple[str, bool]] = {
 
 
 STOPPED = "the manifest was deleted while it was processed: its run was stopped"
+# Ends the manifest's run, if one holds it, inside the transaction that deletes or restarts it.
+EndRun = Callable[[firestore.Transaction, Manifest, str, "datetime"], dict[str, Any]]
 
 
 def manifest_ref(manifest_id: str) -> DocumentReference:
@@ -83,10 +85,10 @@ def update(owner_id: str, manifest_id: str, patch: ManifestUpdate) -> Manifest:
     return read_manifest(ref.get())
 
 
-def soft_delete(owner_id: str, manifest_id: str) -> None:
+def soft_delete(owner_id: str, manifest_id: str, end_run: EndRun) -> None:
     """Hide the manifest; refused while a live project uses it (checked and written atomically).
-    A run in progress ends in the same commit: its next check (before each image) finds the
-    manifest deleted and stops, and the manifest never stays PROCESSING."""
+    A run in progress ends in the same commit (`end_run`, common/jobs: what the manifest's document
+    writes for it), so it writes nothing after the delete and the manifest never stays PROCESSING."""
     ref = manifest_ref(manifest_id)
 
     def delete(transaction: firestore.Transaction) -> None:
@@ -94,12 +96,8 @@ def soft_delete(owner_id: str, manifest_id: str) -> None:
         if referenced_by_live_project(manifest_id, transaction):
             raise Conflict("a project still uses this manifest; delete the project first")
         now = utcnow()
-        fields = {"deleted_at": now, **content_changed(now)}
-        if manifest.status == ManifestStatus.PROCESSING:
-            fields.update(
-                {"status": ManifestStatus.ERROR.value, "error": STOPPED, "processing.finished_at": now}
-            )
-        transaction.update(ref, fields)
+        ended = end_run(transaction, manifest, STOPPED, now)
+        transaction.update(ref, {"deleted_at": now, **content_changed(now), **ended})
 
     db.run_transaction(delete)
 

@@ -45,3 +45,5 @@ class ProcessingLease(Model):
     started_at: datetime
     lease_expires_at: datetime
     finished_at: datetime | None = None
+    shards: int = 0  # a big run's shards (common/jobs/shards.py); 0: one task
+    shards_done: int = 0

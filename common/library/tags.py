@@ -23,7 +23,7 @@ from common.library.models import AssetType
 from common.records import utcnow
 
 if TYPE_CHECKING:
-    from google.cloud.firestore import DocumentReference, WriteBatch
+    from google.cloud.firestore import DocumentReference, Transaction, WriteBatch
 
 PREFIX = {
     AssetType.CHARACTER: "CHAR",
@@ -83,25 +83,19 @@ def _high(manifest_ref: DocumentReference, asset_type: AssetType) -> int:
     return int((snapshot.to_dict() or {}).get("tag_high", {}).get(asset_type.value, 0))
 
 
-def claim_block(manifest_ref: DocumentReference, asset_type: AssetType, count: int) -> list[str]:
-    """Claim `count` consecutive new tags of a type at once (the engine's extracted assets)."""
-    if count <= 0:
-        return []
-    claims = manifest_ref.collection(db.TAG_CLAIMS)
-    start = _high(manifest_ref, asset_type) + 1
-    for _ in range(MAX_ATTEMPTS):
-        numbers = range(start, start + count)
-        batch = db.client().batch()
-        for number in numbers:
-            batch.create(claims.document(format_tag(asset_type, number)), _claim_doc(asset_type, number))
-        batch.update(manifest_ref, {f"tag_high.{asset_type.value}": Maximum(numbers[-1])})
-        try:
-            batch.commit(retry=db.CONTENDED)
-        except exceptions.AlreadyExists:
-            start = max(start + 1, _high(manifest_ref, asset_type) + 1)
-            continue
-        return [format_tag(asset_type, n) for n in numbers]
-    raise Conflict("too many concurrent tag claims; retry the request")
+def next_free(manifest_ref: DocumentReference, asset_type: AssetType) -> int:
+    """Where to start looking for a new tag of a type (`tag_high` is a hint: a claim decides)."""
+    return _high(manifest_ref, asset_type) + 1
+
+
+def claim_in(
+    transaction: Transaction, manifest_ref: DocumentReference, asset_type: AssetType, number: int
+) -> str:
+    """Claim tag `number` of a type in the caller's transaction (its commit fails with AlreadyExists
+    if the tag was issued meanwhile); the caller raises `tag_high` to the highest it claims."""
+    tag = format_tag(asset_type, number)
+    transaction.create(manifest_ref.collection(db.TAG_CLAIMS).document(tag), _claim_doc(asset_type, number))
+    return tag
 
 
 def place(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from common.jobs import lease
 from common.library import assets as asset_ops
 from common.library import copies as manifest_copy
 from common.library import manifests as ops
@@ -82,7 +83,7 @@ def update_manifest(call: Call) -> ManifestOut:
     errors=(404, 409, 503),
 )
 def delete_manifest(call: Call) -> DeletedOut:
-    ops.soft_delete(call.uid, call.params["manifest_id"])
+    ops.soft_delete(call.uid, call.params["manifest_id"], end_run=lease.stop)
     return DeletedOut()
 
 

@@ -60,6 +60,7 @@ class RunProgress:
         self.manifest_id = manifest_id
         self.job_id = job_id
         self.delivery_id = new_id()  # this delivery of the job: one holds the run at a time
+        self.fence = lease.Fence(job_id, self.delivery_id)
         self.step_name: str | None = None
         self.steps: dict[str, StepProgress] = {}
         self.pending = ProcessingCost()  # spent, not yet added to the manifest

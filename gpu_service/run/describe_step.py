@@ -147,14 +147,14 @@ def _describe(
         source_image = _picture(run, source, images)
     except imaging.UnreadableImage as exc:
         for asset in members:
-            registry.record_failure(asset.id, Step.REVERSE_PROMPTING, str(exc))
+            registry.record_failure(asset.id, Step.REVERSE_PROMPTING, str(exc), run.fence)
         return 0, len(members)
     subjects, readable = [], []
     for asset in members:
         try:
             image = source_image if asset.id == source.id else _picture(run, asset, images)  # source: once
         except imaging.UnreadableImage as exc:
-            registry.record_failure(asset.id, Step.REVERSE_PROMPTING, str(exc))
+            registry.record_failure(asset.id, Step.REVERSE_PROMPTING, str(exc), run.fence)
             continue
         found = run.found.get(asset.id, [])
         subjects.append(Subject.of(asset, image, detections=found, faces=run.face_counts.get(asset.id, 0)))
@@ -164,11 +164,10 @@ def _describe(
     written = {}
     for asset, result in zip(readable, results, strict=True):
         if isinstance(result, DescribeFailed):
-            registry.record_failure(asset.id, Step.REVERSE_PROMPTING, str(result))
+            registry.record_failure(asset.id, Step.REVERSE_PROMPTING, str(result), run.fence)
             continue
         run.progress.add_cost(result.spent, step=Step.REVERSE_PROMPTING)
         written[asset.id] = registry.description_fields(asset, result)
-    run.progress.check()
-    registry.write_descriptions(written, run.started)  # the image's descriptions in one commit
+    registry.write_descriptions(written, run.started, run.fence)  # in one commit, behind the fence
     described = sum(1 for r in results if not isinstance(r, DescribeFailed))
     return described, len(members) - described

@@ -9,13 +9,10 @@ a description a person may be editing, so those are written against the stored t
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
-from google.api_core import exceptions
 from google.cloud import firestore
 
-from common.gcp import db
 from common.jobs.models import Step
 from common.library import assets as asset_ops
 from common.library import cast, embeddings
@@ -44,11 +41,11 @@ def faces_step(run: Run) -> None:
         if fields:
             updates[asset.id] = fields
     described = {i: f for i, f in updates.items() if "description" in f}
-    registry.update_assets({i: f for i, f in updates.items() if i not in described})
+    registry.update_assets({i: f for i, f in updates.items() if i not in described}, run.fence)
     marking = []
     for asset_id, fields in described.items():
         primary = run.assets.get(fields["duplicate_of"])  # group fields come whole (grouping.py)
-        marking.append(run.io.submit(_mark, asset_id, fields, primary.name if primary else None))
+        marking.append(run.io.submit(_mark, run, asset_id, fields, primary.name if primary else None))
     for fields, written in zip(described.values(), finish_all(marking), strict=True):
         fields["description"] = written
     run.assets.apply(updates)
@@ -57,7 +54,9 @@ def faces_step(run: Run) -> None:
     # they are written beside reverse prompting, and waited for before the run ends.
     faces = {i: f for i, f in stored.items() if run.assets.get(i) is not None}
     run.publishing.append(
-        run.io.submit(library.publish, run.job.manifest_id, run.job.owner_id, list(run.assets), faces)
+        run.io.submit(
+            library.publish, run.job.manifest_id, run.job.owner_id, list(run.assets), faces, run.fence
+        )
     )
 
 
@@ -73,21 +72,20 @@ def known_faces(run: Run, current: list[Asset]) -> dict[str, StoredFace]:
     }
 
 
-def _mark(asset_id: str, fields: dict[str, Any], primary_name: str | None) -> str:
+def _mark(run: Run, asset_id: str, fields: dict[str, Any], primary_name: str | None) -> str:
     """Write a face's group fields, its duplicate mark set on the description as stored now (a
-    person's edit since the run read it stays); returns the description written."""
+    person's edit since the run read it stays), behind the run's fence; returns the description
+    written."""
     ref = asset_ops.asset_ref(asset_id)
     written = fields["description"]
 
-    @firestore.transactional
     def write(transaction: firestore.Transaction) -> None:
         nonlocal written
         snapshot = ref.get(transaction=transaction)
         if not snapshot.exists:
-            return
+            return  # deleted meanwhile: nothing to mark
         written = grouping.marked((snapshot.to_dict() or {}).get("description", ""), primary_name)
         transaction.update(ref, {**fields, "description": written, "updated_at": utcnow()})
 
-    with contextlib.suppress(exceptions.NotFound):  # deleted meanwhile: nothing to mark
-        write(db.client().transaction())
+    run.fence.commit(write)
     return written

@@ -14,7 +14,9 @@ image and models (`inferred_by`, written last among its writes), is neither infe
 again; the later steps take what they need of it from the assets the run read.
 
 Before each image, and again before each image's writes, the pass asks whether this delivery still
-holds the run (lease.still_holds: one read): a delete or a newer run stops it within one image.
+holds the run (lease.still_holds: one read): a delete or a newer run stops it within one image. An
+image's documents are written in one commit behind the run's fence (lease.Fence): none lands after
+the run ended, even one whose check came just before.
 
 Two things are not cut out: a detection that is the whole picture labels the upload itself
 (`detection_class`, and a `type_mismatch` warning when it contradicts the asset's type), and a
@@ -69,7 +71,7 @@ def images_step(run: Run, sources: list[Asset], describing: Describing) -> None:
         run.progress.check()  # a delete or a newer run stops the pass here, within one image
         if isinstance(picture, imaging.UnreadableImage):
             run.failed.add(source.id)
-            registry.record_failure(source.id, Step.DETECTION, str(picture))
+            registry.record_failure(source.id, Step.DETECTION, str(picture), run.fence)
             run.progress.advance(failed=True)
             run.progress.add_total(Step.FACES, -1)
             continue
@@ -187,23 +189,26 @@ def _save(  # noqa: PLR0917 - one image's pieces, handed to an I/O thread
     judged: views.Judged,
 ) -> Saved:
     detections, face_crops = cut()
-    run.progress.check()  # nothing of this image is written once the run is no longer this delivery's
-    if judged.findings and views.changed(source, judged.findings):
-        views.record(source.id, judged.findings)
-    detected = registry.sync_children(source, "detection", detections, run.assets)
-    cropped = registry.sync_children(source, "face", face_crops, run.assets)
-    unidentified = [c.id for c in face_crops if c.id not in vectors]
-    rows = [(face_id, source.id, v.score, v.embedding) for face_id, v in vectors.items()]
-    registry.store_embeddings(source.manifest_id, source.owner_id, rows, drop=unidentified)
-    # Last, with the image's own fields: the mark that its results are all stored.
-    registry.update_assets({source.id: {**fields, "inferred_by": inferred_by(run, source)}})
+    run.progress.check()  # a stopped run does not even store this image's crops
+    findings = judged.findings if judged.findings and views.changed(source, judged.findings) else None
+    faces = [(face_id, v.score, v.embedding) for face_id, v in vectors.items()]
+    # One commit behind the run's fence, the mark that its results are all stored with it.
+    stored = registry.store_image(
+        run.fence,
+        source,
+        detections + face_crops,
+        run.assets,
+        faces,
+        {**fields, "inferred_by": inferred_by(run, source)},
+        more=(lambda doc: views.recorded(doc, findings)) if findings else None,
+    )
     run.progress.advance()
     run.progress.advance(step=Step.FACES)
     return Saved(
         source.id,
         fields,
-        detected.assets + cropped.assets,
-        detected.removed + cropped.removed,
+        stored.assets,
+        stored.removed,
         {c.id: c.thumbnail_jpeg for c in detections + face_crops},
         [c.id for c in face_crops],
     )

@@ -8,13 +8,16 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from common.jobs.lease import Fence
 from common.library import face_index, face_search
 from common.library.embeddings import StoredFace
 from common.library.models import Asset, AssetType
 from gpu_service.store import registry
 
 
-def publish(manifest_id: str, owner_id: str, assets: list[Asset], faces: dict[str, StoredFace]) -> None:
+def publish(
+    manifest_id: str, owner_id: str, assets: list[Asset], faces: dict[str, StoredFace], fence: Fence
+) -> None:
     """Index the manifest's faces (`faces`: the embeddings of its live identifiable faces), then
     suggest identities for its uploaded characters that are not linked to anyone yet (the
     manifest's own faces are never suggested). `assets`: the manifest's, as the run knows them."""
@@ -33,4 +36,4 @@ def publish(manifest_id: str, owner_id: str, assets: list[Asset], faces: dict[st
         for a in candidates
         if found[a.id] != a.identity_suggestions
     }
-    registry.update_assets(updates)
+    registry.update_assets(updates, fence)

@@ -35,7 +35,7 @@ def run_manifest(job: ManifestJob) -> None:
         with run.progress.held():
             if job.sources is not None:  # a promoted frame: its image is cut first, and only it is processed
                 promoted = db.client().get_all([asset_ops.asset_ref(i) for i in job.sources])
-                frames.cut_promoted(asset_ops.read_asset(s) for s in promoted if s.exists)
+                frames.cut_promoted((asset_ops.read_asset(s) for s in promoted if s.exists), run.fence)
             run.assets = Assets(asset_ops.list_for_manifest(job.manifest_id))  # the one read of them
             # An incremental run (a fork's new images) leaves what was inherited as it is.
             sources = [

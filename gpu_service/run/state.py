@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
+from common.jobs.lease import Fence
 from common.jobs.models import ManifestJob
 from common.library.embeddings import StoredFace
 from common.library.models import Asset, display_key
@@ -85,6 +86,11 @@ class Run:
     @property
     def started(self) -> datetime:
         return self.job.created_at
+
+    @property
+    def fence(self) -> Fence:
+        """Where this delivery's writes may land (common/jobs/lease.Fence)."""
+        return self.progress.fence
 
     @property
     def holder(self) -> str:

@@ -15,10 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from google.api_core import exceptions
-from google.cloud import firestore
 
-from common.gcp import db, storage
-from common.library import assets as asset_ops
+from common.gcp import storage
 from common.library.identity_rules import thresholds
 from common.library.models import Asset, AssetType, AssetView, QualityCheck
 from common.library.quality import check
@@ -128,32 +126,23 @@ def changed(asset: Asset, findings: Sequence[Finding]) -> bool:
     return any(have.get(f.view_id) != (f.identity, f.note, f.similarity, f.generation) for f in findings)
 
 
-def record(asset_id: str, findings: Sequence[Finding]) -> None:
-    """Write the findings on the views they are about, if those views are still there unchanged
-    (a view replaced or removed since the run began keeps what it has)."""
+def recorded(stored: dict[str, Any], findings: Sequence[Finding]) -> dict[str, Any]:
+    """The findings on the views they are about, if those views are still there unchanged (a view
+    replaced or removed since the run began keeps what it has): the `views` field to write on the
+    asset as `stored` now."""
     by_view = {f.view_id: f for f in findings}
-    ref = asset_ops.asset_ref(asset_id)
-
-    @firestore.transactional
-    def write(transaction: firestore.Transaction) -> None:
-        snapshot = ref.get(transaction=transaction)
-        if not snapshot.exists:
-            return
-        views = [AssetView.model_validate(v) for v in (snapshot.to_dict() or {}).get("views") or []]
-        updated: list[dict[str, Any]] = []
-        for view in views:
-            finding = by_view.get(view.id)
-            judged = view
-            if finding is not None and finding.generation == view.image_generation:
-                judged = view.model_copy(
-                    update={
-                        "identity": finding.identity,
-                        "identity_note": finding.note,
-                        "similarity": finding.similarity,
-                        "processed_generation": finding.generation,
-                    }
-                )
-            updated.append(judged.model_dump(exclude_none=True))
-        transaction.update(ref, {"views": updated})
-
-    write(db.client().transaction())
+    updated: list[dict[str, Any]] = []
+    for view in [AssetView.model_validate(v) for v in stored.get("views") or []]:
+        finding = by_view.get(view.id)
+        judged = view
+        if finding is not None and finding.generation == view.image_generation:
+            judged = view.model_copy(
+                update={
+                    "identity": finding.identity,
+                    "identity_note": finding.note,
+                    "similarity": finding.similarity,
+                    "processed_generation": finding.generation,
+                }
+            )
+        updated.append(judged.model_dump(exclude_none=True))
+    return {"views": updated}

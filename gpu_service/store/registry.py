@@ -2,24 +2,28 @@
 
 Every write is safe to repeat. Extracted assets have ids derived from (source asset, source image
 generation, kind, rank), so a task delivered twice, concurrently or after a crash, names the same
-documents; they are created with create-if-absent writes that count each one exactly once.
+documents; each commit reads which exist, so each is created and counted exactly once. A run's
+writes go behind its delivery's fence (common/jobs/lease.Fence): none lands after the run ended.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from google.api_core import exceptions
+from google.cloud import firestore
 from google.cloud.firestore import Increment
+from google.cloud.firestore_v1.transforms import Maximum
 
 from common.gcp import db, storage
 from common.ids import derived_id
+from common.jobs import lease
+from common.jobs.lease import Fence
 from common.library import assets as asset_ops
-from common.library import embeddings, quality
+from common.library import embeddings, quality, tags
 from common.library import manifests as manifest_ops
 from common.library.models import Asset, AssetType, IdentityStatus, ProcessingError, QualityCheck
 from common.library.progress_models import ProcessingCost
@@ -62,40 +66,104 @@ def image_path(manifest_id: str, asset_id: str) -> str:
 
 
 @dataclass(frozen=True)
-class Synced:
-    """A source's extracted assets of one kind after `sync_children`: as they are now (in `wanted`'s
-    order), and the ids removed."""
+class Stored:
+    """A source's extracted assets after `store_image`: as they are now (in `wanted`'s order), and
+    the ids removed. `gone`: the source was deleted meanwhile, and nothing was written."""
 
     assets: list[Asset]
     removed: list[str]
+    gone: bool = False
 
 
-def sync_children(source: Asset, kind: Kind, wanted: list[Child], existing: Iterable[Asset]) -> Synced:
-    """Make the source's extracted assets of this kind exactly `wanted`."""
-    is_face = kind == "face"
-    have = {a.id: a for a in existing if a.source_asset_id == source.id and a.is_face_crop == is_face}
+FaceRow = tuple[str, float, list[float]]  # (face asset id, detector score, unit embedding)
+
+
+def store_image(  # noqa: PLR0917 - one image's results, written in one commit
+    fence: Fence | None,
+    source: Asset,
+    wanted: list[Child],
+    existing: Iterable[Asset],
+    faces: list[FaceRow],
+    fields: dict[str, Any],
+    more: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> Stored:
+    """Make the source's extracted assets exactly `wanted` and store its faces' embeddings (the
+    others' are dropped: a face that cannot be identified must not be grouped), with the source's
+    own `fields` (and `more(its stored document)`), all in one commit behind `fence`.
+
+    The crops' images are stored first (an image whose commit never lands is swept, as any
+    unreferenced upload is). New crops take the next free tags of their type, claimed in the same
+    commit; a crop that an earlier delivery created already is kept as stored."""
+    have = {a.id: a for a in existing if a.source_asset_id == source.id and a.source == "extracted"}
+    wanted_ids = {c.id for c in wanted}
     new = [c for c in wanted if c.id not in have]
+    stale = [a for a_id, a in have.items() if a_id not in wanted_ids]
     for child in new:
         path = image_path(source.manifest_id, child.id)
         storage.upload(path, child.image_jpeg, "image/jpeg")
         storage.upload(path.replace(".jpg", "_thumb.jpg"), child.thumbnail_jpeg, "image/jpeg")
+    manifest = manifest_ops.manifest_ref(source.manifest_id)
     now = utcnow()
-    inserted = asset_ops.insert_many(source.manifest_id, [_child_asset(source, c, now) for c in new])
-    seen_again = {
-        c.id: _identity(c) for c in wanted if c.id in have and _identity(have[c.id]) != _identity(c)
-    }
-    update_assets(
-        {i: {"identity_status": status, "identity_note": note} for i, (status, note) in seen_again.items()}
-    )
-    current = {a.id: a for a in inserted}
-    for child_id, (status, note) in seen_again.items():
-        current[child_id] = have[child_id].model_copy(
-            update={"identity_status": status, "identity_note": note}
-        )
-    stale = [a for a_id, a in have.items() if a_id not in {c.id for c in wanted}]
-    if stale:
-        delete_assets(source.manifest_id, stale)
-    return Synced([current.get(c.id) or have[c.id] for c in wanted], [a.id for a in stale])
+    child_assets = {c.id: _child_asset(source, c, now) for c in new}
+    identified = {face_id for face_id, _, _ in faces}
+    for _ in range(tags.MAX_ATTEMPTS):
+        first = {t: tags.next_free(manifest, t) for t in {c.asset_type for c in new}}
+
+        def write(transaction: firestore.Transaction, first: dict[AssetType, int] = first) -> Stored:
+            refs = [asset_ops.asset_ref(i) for i in [source.id, *child_assets, *(a.id for a in stale)]]
+            found = {s.id: s for s in transaction.get_all(refs) if s.exists}
+            if source.id not in found:
+                return Stored([], [], gone=True)
+            made = {i: asset_ops.read_asset(found[i]) for i in child_assets if i in found}  # earlier
+            numbers = dict(first)
+            for asset in child_assets.values():
+                if asset.id in made:
+                    continue
+                tag = tags.claim_in(transaction, manifest, asset.asset_type, numbers[asset.asset_type])
+                numbers[asset.asset_type] += 1
+                made[asset.id] = asset.model_copy(update={"manifest_tag": tag})
+                transaction.create(asset_ops.asset_ref(asset.id), asset_ops.to_doc(made[asset.id]))
+            created = sum(1 for i in child_assets if i not in found)
+            removed = [a for a in stale if a.id in found]
+            for asset in removed:
+                transaction.delete(asset_ops.asset_ref(asset.id))
+                transaction.delete(db.faces().document(asset.id))
+            seen_again = {
+                c.id: _identity(c) for c in wanted if c.id in have and _identity(have[c.id]) != _identity(c)
+            }
+            for child_id, (status, note) in seen_again.items():
+                made[child_id] = have[child_id].model_copy(
+                    update={"identity_status": status, "identity_note": note}
+                )
+                change = {"identity_status": status, "identity_note": note, "updated_at": now}
+                transaction.update(asset_ops.asset_ref(child_id), change)
+            for face_id, score, vector in faces:
+                doc = embeddings.face_doc(
+                    source.manifest_id, source.owner_id, source.id, score, vector, at=now
+                )
+                transaction.set(db.faces().document(face_id), doc)
+            for child in wanted:
+                if child.is_face_crop and child.id not in identified:
+                    transaction.delete(db.faces().document(child.id))
+            if created or removed:
+                counts: dict[str, Any] = {
+                    f"tag_high.{t.value}": Maximum(n - 1) for t, n in numbers.items() if n > first[t]
+                }
+                counts["asset_count"] = Increment(created - len(removed))
+                transaction.update(manifest, {**counts, **manifest_ops.content_changed(now)})
+            extra = more(found[source.id].to_dict() or {}) if more is not None else {}
+            transaction.update(asset_ops.asset_ref(source.id), {**fields, **extra, "updated_at": now})
+            return Stored([made.get(c.id) or have[c.id] for c in wanted], [a.id for a in removed])
+
+        try:
+            stored = lease.commit(fence, write)
+        except exceptions.AlreadyExists:
+            continue  # a tag was claimed meanwhile (an upload to the manifest): the next ones
+        for asset in stale:
+            if asset.id in stored.removed:
+                asset_ops.release_objects(asset.image_path, asset.thumbnail_path)
+        return stored
+    raise RuntimeError(f"the tags of {source.id}'s crops kept being taken")
 
 
 def _child_asset(source: Asset, child: Child, now: datetime) -> Asset:
@@ -130,44 +198,9 @@ def _child_asset(source: Asset, child: Child, now: datetime) -> Asset:
     )
 
 
-def delete_assets(manifest_id: str, stale: list[Asset]) -> None:
-    """Remove extracted assets that the current image no longer yields (and their embeddings)."""
-    for asset in stale:
-        batch = db.client().batch()
-        batch.delete(asset_ops.asset_ref(asset.id), option=db.client().write_option(exists=True))
-        batch.delete(db.faces().document(asset.id))
-        batch.update(
-            manifest_ops.manifest_ref(manifest_id), {"asset_count": Increment(-1), "updated_at": utcnow()}
-        )
-        try:
-            batch.commit(retry=db.CONTENDED)
-        except exceptions.NotFound:
-            continue  # another delivery removed it first
-        asset_ops.release_objects(asset.image_path, asset.thumbnail_path)
-
-
-# ---------------------------------------------------------------- faces
 def _identity(item: Asset | Child) -> tuple[IdentityStatus | None, str | None]:
     """A face's verdict; seen again under other thresholds, it follows (a crop's image never changes)."""
     return item.identity_status, item.identity_note
-
-
-def store_embeddings(
-    manifest_id: str, owner_id: str, rows: list[tuple[str, str, float, list[float]]], drop: list[str]
-) -> None:
-    """rows: (face asset id, source asset id, detector score, unit embedding); `drop`: faces that
-    cannot be identified, whose embeddings (from an earlier run) must not be grouped."""
-    now = utcnow()
-    writes = [
-        (
-            db.faces().document(asset_id),
-            embeddings.face_doc(manifest_id, owner_id, source_id, score, vector, at=now),
-        )
-        for asset_id, source_id, score, vector in rows
-    ]
-    db.set_all(writes)
-    for asset_id in drop:
-        db.faces().document(asset_id).delete()
 
 
 def checks_fields(asset: Asset, codes: frozenset[str], checks: list[QualityCheck]) -> dict[str, Any]:
@@ -185,66 +218,37 @@ def label_fields(asset: Asset, detection_class: str | None, confidence: float | 
     return {"detection_class": detection_class, "detection_confidence": confidence}
 
 
-def update_assets(updates: dict[str, dict[str, Any]]) -> None:
+def update_assets(updates: dict[str, dict[str, Any]], fence: Fence | None = None) -> None:
     """Engine fields per asset id (face groups, characters, checks, suggestions), each asset's in
-    one write, batched; assets deleted meanwhile are skipped."""
-    items = [(i, {**fields, "updated_at": utcnow()}) for i, fields in updates.items() if fields]
+    one write, in commits behind `fence`; assets deleted meanwhile are skipped."""
+    items = [(i, fields) for i, fields in updates.items() if fields]
     for start in range(0, len(items), db.BATCH_LIMIT):
-        chunk = items[start : start + db.BATCH_LIMIT]
-        batch = db.client().batch()
-        for asset_id, fields in chunk:
-            batch.update(asset_ops.asset_ref(asset_id), fields)
-        try:
-            batch.commit(retry=db.CONTENDED)
-        except exceptions.NotFound:  # one of them is gone: the others one by one
-            for asset_id, fields in chunk:
-                with contextlib.suppress(exceptions.NotFound):
-                    asset_ops.asset_ref(asset_id).update(fields, retry=db.CONTENDED)
+        chunk = dict(items[start : start + db.BATCH_LIMIT])
+
+        def write(transaction: firestore.Transaction, chunk: dict[str, dict[str, Any]] = chunk) -> None:
+            now = utcnow()
+            for snapshot in transaction.get_all([asset_ops.asset_ref(i) for i in chunk]):
+                if snapshot.exists:
+                    transaction.update(snapshot.reference, {**chunk[snapshot.id], "updated_at": now})
+
+        lease.commit(fence, write)
 
 
 # ---------------------------------------------------------------- descriptions and failures
-def write_description(asset_id: str, fields: dict[str, Any], run_started: datetime) -> bool:
-    """Store the engine's text, except over a person's edit made after this run began.
-
-    Read, decide, then write with the read's update time as precondition: if anything changed the
-    asset in between (an edit, say), decide again. Returns False when the asset is gone.
-    """
-    ref = asset_ops.asset_ref(asset_id)
-    for _ in range(10):
-        snapshot = ref.get()
-        if not snapshot.exists:
-            return False
-        update = {**_unedited(asset_ops.read_asset(snapshot), fields, run_started), "updated_at": utcnow()}
-        try:
-            ref.update(
-                update,
-                option=db.client().write_option(last_update_time=snapshot.update_time),
-                retry=db.CONTENDED,
-            )
-        except exceptions.FailedPrecondition:
-            continue
-        return True
-    raise RuntimeError(f"asset {asset_id} kept changing while its description was written")
-
-
-def write_descriptions(items: dict[str, dict[str, Any]], run_started: datetime) -> None:
-    """`write_description` for several assets in one read and one commit, each write conditioned
-    on its document as read; if any changed in between, each is written on its own."""
+def write_descriptions(items: dict[str, dict[str, Any]], run_started: datetime, fence: Fence | None) -> None:
+    """Store the engine's text on several assets in one commit behind `fence`, except over a
+    person's edit made after the run began (read in the same transaction: an edit lands wholly
+    before it, and wins, or after it). Assets deleted meanwhile are skipped."""
     if not items:
         return
-    refs = [asset_ops.asset_ref(asset_id) for asset_id in items]
-    batch = db.client().batch()
-    for snapshot in db.client().get_all(refs):
-        if not snapshot.exists:
-            continue  # deleted meanwhile: nothing to describe
-        update = _unedited(asset_ops.read_asset(snapshot), items[snapshot.id], run_started)
-        option = db.client().write_option(last_update_time=snapshot.update_time)
-        batch.update(snapshot.reference, {**update, "updated_at": utcnow()}, option=option)
-    try:
-        batch.commit(retry=db.CONTENDED)
-    except (exceptions.FailedPrecondition, exceptions.NotFound):
-        for asset_id, fields in items.items():
-            write_description(asset_id, fields, run_started)
+
+    def write(transaction: firestore.Transaction) -> None:
+        for snapshot in transaction.get_all([asset_ops.asset_ref(i) for i in items]):
+            if snapshot.exists:
+                update = _unedited(asset_ops.read_asset(snapshot), items[snapshot.id], run_started)
+                transaction.update(snapshot.reference, {**update, "updated_at": utcnow()})
+
+    lease.commit(fence, write)
 
 
 def _unedited(asset: Asset, fields: dict[str, Any], run_started: datetime) -> dict[str, Any]:
@@ -265,10 +269,9 @@ def description_fields(asset: Asset, result: Description) -> dict[str, Any]:
     }
 
 
-def record_failure(asset_id: str, step: str, message: str) -> None:
+def record_failure(asset_id: str, step: str, message: str, fence: Fence | None) -> None:
     error = ProcessingError(step=step, message=message[:2000], at=utcnow())
-    with contextlib.suppress(exceptions.NotFound):
-        asset_ops.asset_ref(asset_id).update({"processing_error": error.model_dump(), "updated_at": utcnow()})
+    update_assets({asset_id: {"processing_error": error.model_dump()}}, fence)
 
 
 # ---------------------------------------------------------------- the manifest

@@ -4,7 +4,6 @@ Cloud CDN in front of the images with the key the api signs with, and the Gemini
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,23 +48,14 @@ def serves(index: tuple[str, list[tuple[str, str]]], need: firestore_queries.Nee
 def test_every_query_the_code_issued_has_an_index(tf: dict, alice, photos: Path) -> None:
     """Runs after the rest of the suite: the recorder has seen every query the API process issued.
     The GPU service's queries are issued here, in process, by a real run and a reprocess."""
-    from common.ids import new_id
     from common.jobs import lifecycle
     from common.jobs.models import ManifestJob, ReprocessJob
-    from common.records import utcnow
     from gpu_service import reprocess
     from gpu_service.run import pipeline
-    from tests.support.engine import hold_lease, manifest_of_photos
+    from tests.support.engine import manifest_of_photos, recorded_run
 
     manifest = manifest_of_photos(alice, [("Obama", photos / "obama.jpg")])
-    now = utcnow()
-    job = ManifestJob(
-        id=new_id(),
-        owner_id=alice.uid,
-        manifest_id=manifest["id"],
-        created_at=now,
-    )
-    hold_lease(manifest["id"], job.id, expires_in=timedelta(hours=1))
+    job = recorded_run(alice, manifest["id"])
     pipeline.run_manifest(job)
     asset = alice.get(f"/api/manifests/{manifest['id']}").json()["assets"][0]
     reprocess.run_reprocess(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,20 +14,15 @@ import pytest
 
 from common.gcp import db
 from tests.support.api import Api, wait_for
-from tests.support.engine import hold_lease, manifest_of_photos, process
+from tests.support.engine import manifest_of_photos, process, recorded_run
 
 
 @pytest.fixture
 def in_process_run(stack, alice: Api) -> Any:  # the engine in this process, to watch what it does
-    from common.ids import new_id
-    from common.jobs.models import ManifestJob
-    from common.records import utcnow
     from gpu_service.run import pipeline
 
     def run(manifest_id: str) -> None:
-        job = ManifestJob(id=new_id(), owner_id=alice.uid, manifest_id=manifest_id, created_at=utcnow())
-        hold_lease(manifest_id, job.id, expires_in=timedelta(hours=1))
-        pipeline.run_manifest(job)
+        pipeline.run_manifest(recorded_run(alice, manifest_id))
 
     return run
 
@@ -110,13 +104,18 @@ def test_tags_that_existed_before_a_run_never_move(alice: Api, photos: Path) -> 
 
 
 def test_a_duplicate_mark_keeps_a_description_written_during_the_run(alice: Api) -> None:
+    from gpu_service.jobs.progress import RunProgress
     from gpu_service.run import faces_step
+    from gpu_service.run.state import Run
 
     manifest = alice.manifest()
     asset = alice.asset(manifest["id"])
     assert alice.put(f"/api/assets/{asset['id']}", json={"description": "my own words"}).status_code == 200
     fields = {"face_group_id": "g", "duplicate_of": "p", "description": "(Duplicate of Ann) stale text"}
-    written = faces_step._mark(asset["id"], fields, "Ann")
+    job = recorded_run(alice, manifest["id"])
+    progress = RunProgress(manifest["id"], job.id)
+    progress.acquire()  # the fence of this delivery, as a run's
+    written = faces_step._mark(Run(job, progress), asset["id"], fields, "Ann")
     after = db.collection(db.ASSETS).document(asset["id"]).get().to_dict()
     assert written == after["description"] == "(Duplicate of Ann) my own words"
     assert after["duplicate_of"] == "p"

@@ -14,6 +14,9 @@ from google.cloud.firestore import FieldFilter
 from common.gcp import db
 from common.gcp.config import settings
 from common.gcp.tasks import LOCAL_SECRET_HEADER
+from common.ids import new_id
+from common.jobs import lifecycle
+from common.jobs.models import ManifestJob
 from common.library.progress_models import ProcessingLease
 from common.records import utcnow
 from tests.support.api import Api
@@ -109,6 +112,14 @@ def worker_env(gemini: GeminiStandIn) -> dict[str, str]:
         "TASK_MAX_ATTEMPTS": "1000",  # the emulator retries at once, without backoff
         "PROCESSING_LEASE_S": "8",  # a killed worker's run is taken over in seconds, not minutes
     }
+
+
+def recorded_run(api: Api, manifest_id: str) -> ManifestJob:
+    """A run's job and lease, as POST /process leaves them, but no task: the test delivers it."""
+    job = ManifestJob(id=new_id(), owner_id=api.uid or "", manifest_id=manifest_id, created_at=utcnow())
+    lifecycle.job_ref(job.id).create(lifecycle.job_doc(job))
+    hold_lease(manifest_id, job.id, expires_in=timedelta(minutes=10))
+    return job
 
 
 def hold_lease(manifest_id: str, job_id: str, *, expires_in: timedelta) -> None:

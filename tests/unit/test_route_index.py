@@ -25,7 +25,8 @@ def test_a_route_missing_from_its_module_is_an_error_that_says_what_to_run() -> 
 
 
 # A fresh interpreter: the import holds no domain (pydantic comes with the settings); a request to a
-# manifests route loads that module and its domain, and no other domain's models.
+# manifests route loads that module and its domain (the library and its runs' jobs), and no other
+# domain's models.
 FRESH = r"""
 import json, sys
 import functions.main
@@ -55,4 +56,10 @@ def test_the_import_loads_no_domain_and_a_request_only_its_own() -> None:
     assert seen["after_import"] == ["pydantic"]
     assert seen["missing"] == [404, "not_found"]
     assert seen["answer"] == [401, "unauthenticated"]  # routed, then refused: no token
-    assert seen["after_request"] == ["pydantic", "functions.api.manifests", "common.library.models"]
+    # The manifests' domain: the library, and the jobs whose runs a delete of a manifest ends.
+    assert seen["after_request"] == [
+        "pydantic",
+        "functions.api.manifests",
+        "common.library.models",
+        "common.jobs.models",
+    ]
