@@ -39,6 +39,9 @@ class WorkerSettings(BaseSettings):
     # SCRFD-2.5G scores real faces 0.74-0.9 on the test photos; Immich's 0.7 default drops some.
     face_min_score: Share = 0.6
     min_crop_px: Count = 32
+    # A run with more uploads to infer than this fans out into shards of this many (common/jobs/shards.py),
+    # each far inside Cloud Tasks' 30-minute deadline.
+    shard_size: Count = 100
     describe_concurrency: Count = 5  # Gemini requests in flight per run (the queue bounds runs: infra)
     describe_mode: Literal["batched", "per_asset"] = (
         "batched"  # an image and its crops in one request, or one each

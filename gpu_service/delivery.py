@@ -23,14 +23,16 @@ from common.continuity.jobs import ContinuityJob
 from common.errors import NotFound
 from common.jobs import lease, lifecycle
 from common.jobs.lease import Busy, RunOver, Superseded
-from common.jobs.models import JobKind, JobRecord, JobStatus, ManifestJob, ReprocessJob
+from common.jobs.models import JobKind, JobRecord, JobStatus, ManifestJob, ReprocessJob, ShardJob
 from common.library.models import ManifestStatus
 from gpu_service import repair
 from gpu_service.continuity import check as continuity
 from gpu_service.errors import Permanent
 from gpu_service.regenerate import run_regeneration
 from gpu_service.reprocess import run_reprocess
+from gpu_service.run import shard
 from gpu_service.run.pipeline import run_manifest
+from gpu_service.run.shard import run_shard
 
 log = logging.getLogger(__name__)
 J = TypeVar("J", bound=JobRecord)
@@ -39,13 +41,28 @@ J = TypeVar("J", bound=JobRecord)
 @dataclass(frozen=True)
 class Kind(Generic[J]):
     model: type[J]
-    run: Callable[[J], dict[str, Any]]  # the fields its document records when it is done
+    # The fields its document records when it is done; None: not done yet (a run handed to shards).
+    run: Callable[[J], dict[str, Any] | None]
     abandon: Callable[[J, str], None]  # it failed for good: settle or record what it holds
+    settled: Callable[[J], None] | None = None  # a delivery of it once it has finished
 
 
-def _manifest(job: ManifestJob) -> dict[str, Any]:
-    run_manifest(job)
+def _manifest(job: ManifestJob) -> dict[str, Any] | None:
+    return {} if run_manifest(job) else None
+
+
+def _shard(job: ShardJob) -> dict[str, Any]:
+    run_shard(job)
     return {}
+
+
+def _shard_failed(job: ShardJob, message: str) -> None:
+    """A shard that cannot finish ends its run: the fan-in would never come."""
+    with contextlib.suppress(Superseded):
+        lease.end_run(job.manifest_id, job.run_id, ManifestStatus.ERROR, f"shard {job.index + 1}: {message}")
+    run = lifecycle.read_job(job.run_id, ManifestJob)
+    if run is not None and not lifecycle.finished(run):
+        lifecycle.mark_failed(run, f"shard {job.index + 1}: {message}")
 
 
 def _reprocess(job: ReprocessJob) -> dict[str, Any]:
@@ -86,6 +103,7 @@ KINDS: dict[JobKind, Kind[Any]] = {
     JobKind.REGENERATE_CHUNK: Kind(RegenerationJob, _regeneration, _nothing_held),
     JobKind.CHECK_CONTINUITY: Kind(ContinuityJob, _continuity, continuity.fail),
     JobKind.REPAIR: Kind(RepairJob, _repair, _repair_failed),
+    JobKind.PROCESS_SHARD: Kind(ShardJob, _shard, _shard_failed, settled=shard.settled),
 }
 
 
@@ -104,6 +122,8 @@ def handle(job_id: str, *, last_attempt: bool) -> str:
         return "unknown job"
     kind, job = found
     if lifecycle.finished(job):
+        if kind.settled is not None:
+            kind.settled(job)
         return f"already {job.status.value.lower()}"
     lifecycle.mark_running(job)
     try:
@@ -124,6 +144,8 @@ def handle(job_id: str, *, last_attempt: bool) -> str:
         log.exception("job failed on its last attempt", extra={"job_id": job.id})
         _fail(kind, job, f"processing failed: {exc.__class__.__name__}: {exc}"[:1000])
         return "failed"
+    if result is None:
+        return "handed to its shards"
     lifecycle.mark_done(job, result)
     return "done"
 

@@ -22,7 +22,7 @@ PROCESSING forever, and should it come back it finds itself superseded.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -44,6 +44,7 @@ T = TypeVar("T")
 
 EXPIRED = "processing stopped responding (its lease expired); start it again"
 ENDED = (JobStatus.DONE.value, JobStatus.ERROR.value)
+SHARDS = "shards"  # the lease's holder while a big run's shards work (common/jobs/shards.py)
 # The GPU service's lease writes may wait longer for a contended manifest than a request does.
 WORKER_BUDGET_S = 30.0
 
@@ -55,6 +56,15 @@ class Superseded(Exception):
 class Busy(Exception):
     """Another delivery of this job holds it: this one does nothing and is delivered again later
     (the GPU service answers 503, and Cloud Tasks retries with backoff)."""
+
+
+class Sharded(Exception):
+    """The run's shards hold it (common/jobs/shards.py): a delivery of the run's own job before the
+    last of them is done does nothing (but queue those not done)."""
+
+    def __init__(self, shards: int) -> None:
+        super().__init__(f"the run's {shards} shards hold it")
+        self.shards = shards
 
 
 class RunOver(Exception):
@@ -76,20 +86,24 @@ def lease_held(manifest: Manifest, now: datetime) -> bool:
     )
 
 
-def acquire(manifest_id: str, job_id: str, delivery_id: str) -> None:
-    """Take the run's lease for this delivery of its job. Superseded when another job owns the
-    manifest (or it was deleted); RunOver when this job's run has ended (a delivery of a finished
-    job does nothing, between READY and the job's DONE too); Busy while another delivery of the job
-    holds a live lease. A lapsed lease (its delivery died) is taken over."""
+def acquire(manifest_id: str, job_id: str, delivery_id: str) -> Manifest:
+    """Take the run's lease for this delivery of its job; returns the manifest as it was taken.
+    Superseded when another job owns the manifest (or it was deleted); RunOver when this job's run
+    has ended (a delivery of a finished job does nothing, between READY and the job's DONE too);
+    Busy while another delivery of the job holds a live lease; Sharded while its shards hold it
+    (once the last is done, the delivery that takes it is the fan-in). A lapsed lease (its delivery
+    died) is taken over."""
     ref = manifest_ops.manifest_ref(manifest_id)
 
-    def take(transaction: firestore.Transaction) -> None:
-        manifest, lease = _owned(ref.get(transaction=transaction), job_id)
+    def take(transaction: firestore.Transaction) -> Manifest:
+        manifest, lease = owned(ref.get(transaction=transaction), job_id)
         now = utcnow()
         if lease.finished_at is not None and manifest.error != EXPIRED:
             raise RunOver(manifest.status, manifest.error)
+        if lease.delivery_id == SHARDS and lease.shards_done < lease.shards and lease.finished_at is None:
+            raise Sharded(lease.shards)
         alive = lease.finished_at is None and lease.lease_expires_at > now
-        if alive and lease.delivery_id not in (None, delivery_id):
+        if alive and lease.delivery_id not in (None, delivery_id, SHARDS):
             raise Busy(
                 f"another delivery of this run holds its lease until {lease.lease_expires_at:%H:%M:%S}"
             )
@@ -106,8 +120,9 @@ def acquire(manifest_id: str, job_id: str, delivery_id: str) -> None:
         )
         # The gate of this delivery's writes: a delivery it took over from writes nothing more.
         transaction.update(_job(job_id), {"delivery_id": delivery_id})
+        return manifest
 
-    db.run_transaction(take, budget_s=WORKER_BUDGET_S)
+    return db.run_transaction(take, budget_s=WORKER_BUDGET_S)
 
 
 def renew(
@@ -124,7 +139,7 @@ def renew(
     ref = manifest_ops.manifest_ref(manifest_id)
 
     def write(transaction: firestore.Transaction) -> None:
-        _held(ref.get(transaction=transaction), job_id, delivery_id)
+        held(ref.get(transaction=transaction), job_id, delivery_id)
         now = utcnow()
         update = {
             **changes,
@@ -141,12 +156,12 @@ def renew(
 def still_holds(manifest_id: str, job_id: str, delivery_id: str) -> None:
     """Superseded unless this delivery still holds the run (one read: checked before each image
     and each image's writes, so a delete or a newer run stops it within one image)."""
-    _held(manifest_ops.manifest_ref(manifest_id).get(), job_id, delivery_id)
+    held(manifest_ops.manifest_ref(manifest_id).get(), job_id, delivery_id)
 
 
-def _held(snapshot: DocumentSnapshot, job_id: str, delivery_id: str) -> None:
+def held(snapshot: DocumentSnapshot, job_id: str, delivery_id: str) -> None:
     """Superseded unless `job_id`'s run owns the manifest, runs, and this delivery holds it."""
-    manifest, lease = _owned(snapshot, job_id)
+    manifest, lease = owned(snapshot, job_id)
     if lease.delivery_id != delivery_id:
         raise Superseded("another delivery of this run took it over")
     if manifest.status != ManifestStatus.PROCESSING:
@@ -158,7 +173,7 @@ def end_run(manifest_id: str, job_id: str, status: ManifestStatus, error: str | 
     ref = manifest_ops.manifest_ref(manifest_id)
 
     def end(transaction: firestore.Transaction) -> None:
-        manifest, lease = _owned(ref.get(transaction=transaction), job_id)
+        manifest, lease = owned(ref.get(transaction=transaction), job_id)
         if lease.finished_at is not None and manifest.status != ManifestStatus.PROCESSING:
             return
         now = utcnow()
@@ -168,7 +183,7 @@ def end_run(manifest_id: str, job_id: str, status: ManifestStatus, error: str | 
     db.run_transaction(end, budget_s=WORKER_BUDGET_S)
 
 
-def _owned(snapshot: DocumentSnapshot, job_id: str) -> tuple[Manifest, ProcessingLease]:
+def owned(snapshot: DocumentSnapshot, job_id: str) -> tuple[Manifest, ProcessingLease]:
     """The manifest and its lease, if `job_id`'s run owns it (else Superseded)."""
     if not snapshot.exists:
         raise Superseded("the manifest is gone")
@@ -211,8 +226,17 @@ class Fence:
     parent_id: str | None = None
 
     def gate(self, transaction: firestore.Transaction) -> None:
-        refs = [_job(self.job_id)] + ([_job(self.parent_id)] if self.parent_id else [])
-        docs = {s.id: s.to_dict() for s in transaction.get_all(refs) if s.exists}
+        self._open(transaction.get_all(self._refs()))
+
+    def check(self) -> None:
+        """Superseded unless the fence is open now (one read: a check before work, not a write)."""
+        self._open(db.client().get_all(self._refs()))
+
+    def _refs(self) -> list[DocumentReference]:
+        return [_job(self.job_id)] + ([_job(self.parent_id)] if self.parent_id else [])
+
+    def _open(self, snapshots: Iterable[DocumentSnapshot]) -> None:
+        docs = {s.id: s.to_dict() for s in snapshots if s.exists}
         own = docs.get(self.job_id)
         if own is None or own.get("status") in ENDED:
             raise Superseded(str((own or {}).get("error") or "the job has ended"))

@@ -20,12 +20,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from google.cloud import firestore
+
 from common.gcp import db
 from common.gcp.config import settings
 from common.ids import new_id
-from common.jobs import lease
+from common.jobs import lease, shards
+from common.jobs.models import ShardJob, Step
 from common.library.models import ManifestStatus
-from common.library.progress_models import ProcessingCost, StepProgress
+from common.library.progress_models import ProcessingCost, ProcessingLease, StepProgress
 from common.records import utcnow
 from gpu_service.config import worker_settings
 from gpu_service.jobs.heartbeat import beating
@@ -61,6 +64,7 @@ class RunProgress:
         self.job_id = job_id
         self.delivery_id = new_id()  # this delivery of the job: one holds the run at a time
         self.fence = lease.Fence(job_id, self.delivery_id)
+        self.taken: ProcessingLease | None = None  # the lease as this delivery took it
         self.step_name: str | None = None
         self.steps: dict[str, StepProgress] = {}
         self.pending = ProcessingCost()  # spent, not yet added to the manifest
@@ -70,8 +74,15 @@ class RunProgress:
 
     def acquire(self) -> None:
         """Take the lease for this delivery (lease.acquire: Busy while another delivery holds it,
-        RunOver when the run has ended, Superseded when another job owns the manifest)."""
-        lease.acquire(self.manifest_id, self.job_id, self.delivery_id)
+        RunOver when the run has ended, Superseded when another job owns the manifest, Sharded while
+        its shards hold it). The fan-in of a sharded run goes on from the descriptions its shards
+        counted (the image pass counts its steps whole again)."""
+        taken = lease.acquire(self.manifest_id, self.job_id, self.delivery_id)
+        self.taken = taken.processing
+        if taken.processing is not None and taken.processing.shards:
+            described = taken.progress.get(Step.REVERSE_PROMPTING)
+            if described is not None:
+                self.steps[Step.REVERSE_PROMPTING] = described.model_copy()
         self.throttle.mark()
 
     @contextlib.contextmanager
@@ -106,6 +117,11 @@ class RunProgress:
             counts = self.steps.setdefault(step, StepProgress())
             if total is not None:
                 counts.total = total
+
+    def resumed(self, count: int) -> None:
+        """Uploads whose results an earlier delivery stored: done, for detection and faces."""
+        self.advance(count=count, step=Step.DETECTION)
+        self.advance(count=count, step=Step.FACES)
 
     def add_total(self, step: str, count: int) -> None:
         with self.lock:
@@ -190,3 +206,77 @@ class RunProgress:
         already, so not through add_cost)."""
         with self.lock:
             self.pending = self.pending.plus(spent)
+
+
+class ShardProgress(RunProgress):
+    """A shard's progress (common/jobs/shards.py): what it did since its last write, added to the
+    run's counts and costs with server-side increments (the run's shards write side by side), its
+    writes renewing the run's lease (held by SHARDS) while its heartbeat renews its own.
+
+    The run's totals are set when it fans out; a shard adds only what changes them (an upload that
+    cannot be read, the descriptions it queues). What a delivery counted but had not written when it
+    died is not counted again by the next one (an image it stored is resumed, not counted): the
+    counts may stay short by that much until the fan-in, which writes them whole."""
+
+    def __init__(self, shard: ShardJob) -> None:
+        super().__init__(shard.manifest_id, shard.run_id)
+        self.shard = shard
+        self.fence = lease.Fence(shard.id, self.delivery_id, parent_id=shard.run_id)
+
+    def acquire(self) -> None:
+        shards.acquire(self.shard, self.delivery_id)
+        self.throttle.mark()
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        def renew() -> None:
+            with contextlib.suppress(db.Contended, lease.Superseded):  # the next beat tries again
+                shards.renew(self.shard, self.delivery_id)
+                lease.renew(self.manifest_id, self.job_id, lease.SHARDS, {}, attempts=1)
+
+        with beating(settings().processing_lease_s / 4, renew, "shard-heartbeat"):
+            yield
+
+    def check(self) -> None:
+        self.fence.check()
+
+    def open(self, step: str, total: int | None = None) -> None:
+        """The run's totals were set when it fanned out."""
+        with self.lock:
+            self.steps.setdefault(step, StepProgress())
+
+    def resumed(self, count: int) -> None:
+        """Counted by the delivery that stored them (see the class's docstring)."""
+
+    def flush(self, *, force: bool = False, critical: bool | None = None) -> None:
+        if not force and not self.throttle.ready():
+            return
+        with self.lock:
+            deltas, self.steps = self.steps, {name: StepProgress() for name in self.steps}
+            spent, self.pending = self.pending, ProcessingCost()
+        changes: dict[str, Any] = {
+            f"progress.{name}.{field}": firestore.Increment(value)
+            for name, counts in deltas.items()
+            for field, value in counts.model_dump().items()
+            if value
+        }
+        try:
+            lease.renew(
+                self.manifest_id,
+                self.job_id,
+                lease.SHARDS,
+                changes,
+                spent=spent,
+                attempts=db.TRANSACTION_ATTEMPTS if force else 1,
+            )
+        except BaseException as exc:
+            with self.lock:  # what it carried goes with the next write
+                for name, counts in deltas.items():
+                    mine = self.steps.setdefault(name, StepProgress())
+                    for field, value in counts.model_dump().items():
+                        setattr(mine, field, getattr(mine, field) + value)
+                self.pending = self.pending.plus(spent)
+            if isinstance(exc, db.Contended) and not force:
+                return
+            raise
+        self.throttle.mark()

@@ -92,6 +92,10 @@ class Describing:
             self.work.append(self.pool.submit(self._rest_group, assets[key], members))
         finish_all(self.work)
 
+    def wait(self) -> None:
+        """Every description queued so far, done (a shard's: it describes what it visited only)."""
+        finish_all(self.work)
+
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
 

@@ -102,8 +102,7 @@ def _resume(run: Run, stored: list[Asset]) -> None:
         run.new_faces.extend(faces)
         run.resumed.add(source.id)
         run.vectors.update({i: vectors[i] for i in faces if i in vectors})
-    run.progress.advance(count=len(stored))
-    run.progress.advance(count=len(stored), step=Step.FACES)
+    run.progress.resumed(len(stored))
 
 
 def _one_image(run: Run, source: Asset, picture: imaging.Picture, describing: Describing) -> Future[Saved]:

@@ -6,8 +6,10 @@ Cloud Task), so the deliveries are the test's own."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
+from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,10 +20,19 @@ from google.cloud.firestore import FieldFilter
 
 from common.gcp import db
 from common.jobs import lifecycle
+from common.jobs.shards import shard_id
 from common.records import utcnow
 from devstack.emulators import Stack
 from tests.support.api import Api
-from tests.support.engine import assert_consistent, deliver, manifest_of_photos, recorded_run, start
+from tests.support.engine import (
+    assert_consistent,
+    deliver,
+    manifest_of_photos,
+    recorded_run,
+    start,
+    wait_until_done,
+    worker_env,
+)
 from tests.support.gemini_standin import GeminiStandIn
 
 
@@ -186,3 +197,74 @@ def test_a_delivery_resumes_after_the_images_an_earlier_one_stored(
     # A new run of the manifest (another job) looks at every image again.
     pipeline.run_manifest(recorded_run(alice, manifest["id"]))
     assert len(scanned) == 2
+
+
+def described_names(gemini: GeminiStandIn) -> Counter[str]:
+    """How many times each asset (by name) was asked to be described, from the stand-in's requests."""
+    asked: Counter[str] = Counter()
+    for method, body in gemini.requests:
+        for part in body["contents"][0]["parts"] if method == "generateContent" else []:
+            item = re.match(r"Item \w+(?: \(grid \d+, cell \d+\))?: .*?named '([^']*)'", part.get("text", ""))
+            asked.update([item.group(1)] if item else [])
+    return asked
+
+
+def test_a_sharded_run_with_a_killed_shard_stores_each_image_once(
+    alice: Api, worker: Stack, photos: Path, gemini: GeminiStandIn
+) -> None:
+    """Ten uploads in shards of three (four shards and the fan-in, delivered by the emulator); the
+    worker is killed while the second shard works, and the queue's retry goes on from there."""
+    sharded = {**worker_env(gemini), "SHARD_SIZE": "3", "DESCRIBE_CLAIM_S": "3"}
+    pictures = sorted(photos.glob("*.jpg"))
+    worker.kill_worker()
+    worker.start_worker(sharded)
+    try:
+        manifest = manifest_of_photos(alice, [(f"p{n}", pictures[n % len(pictures)]) for n in range(10)])
+        job_id = start(alice, manifest["id"])
+        second = db.jobs().document(shard_id(job_id, 1))
+        uploads = [a["id"] for a in alice.get(f"/api/manifests/{manifest['id']}").json()["assets"]]
+        deadline = time.monotonic() + 180
+        while not marked(set((second.get().to_dict() or {}).get("sources") or [])):
+            assert time.monotonic() < deadline, "the second shard never stored an image"
+            time.sleep(0.05)
+        worker.kill_worker()
+        stored = marked(set(uploads))
+        faces_then = {s.id: s.update_time for s in faces_of(manifest["id"])}
+        worker.start_worker(sharded)  # the emulator delivers the shard again
+        assert wait_until_done(alice, manifest["id"], timeout=300)["status"] == "READY"
+    finally:
+        worker.kill_worker()
+        worker.start_worker(worker_env(gemini))
+    done = alice.get(f"/api/manifests/{manifest['id']}").json()
+    assert_consistent(done)
+    lease = manifest_doc(manifest["id"])["processing"]
+    assert lease["shards"] == lease["shards_done"] == 4, lease
+    shards = [lifecycle.read_doc(shard_id(job_id, n)) or {} for n in range(4)]
+    assert [len(s["sources"]) for s in shards] == [3, 3, 3, 1]
+    assert all(s["status"] == "DONE" for s in shards), shards
+    assert lifecycle.read_doc(job_id)["status"] == "DONE"
+    # Each image stored before the kill was not inferred again: its faces' documents are as they were.
+    assert len(stored) >= 4, stored
+    again = {
+        s.id for s in faces_of(manifest["id"]) if s.id in faces_then and s.update_time != faces_then[s.id]
+    }
+    assert again == set(), again
+    progress = alice.get(f"/api/manifests/{manifest['id']}/progress").json()["progress"]
+    assert progress["detection"]["done"] == progress["detection"]["total"] == 10, progress
+    # Every asset described, once (an asset whose description was in flight when the worker died
+    # is asked again: at most the describer's requests then in flight).
+    asked = described_names(gemini)
+    assert {a["name"] for a in done["assets"]} <= set(asked)
+    twice = {name for name, count in asked.items() if count > 1}
+    print(f"stored before the kill: {len(stored)}; described twice: {sorted(twice)}")
+    assert len(twice) <= 5, twice
+
+
+def marked(ids: set[str]) -> set[str]:
+    """Those uploads whose results a run stored (their `inferred_by` mark)."""
+    refs = [db.collection(db.ASSETS).document(i) for i in ids]
+    return {s.id for s in db.client().get_all(refs) if (s.to_dict() or {}).get("inferred_by")} if refs else set()
+
+
+def faces_of(manifest_id: str) -> list[Any]:
+    return list(db.faces().where(filter=FieldFilter("manifest_id", "==", manifest_id)).stream())
