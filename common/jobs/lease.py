@@ -245,12 +245,14 @@ class Fence:
         if self.parent_id is not None and (docs.get(self.parent_id) or {}).get("status", ENDED[0]) in ENDED:
             raise Superseded("its run has ended")
 
-    def commit(self, write: Callable[[firestore.Transaction], T]) -> T:
+    def commit(
+        self, write: Callable[[firestore.Transaction], T], *, attempts: int = db.TRANSACTION_ATTEMPTS
+    ) -> T:
         def fenced(transaction: firestore.Transaction) -> T:
             self.gate(transaction)
             return write(transaction)
 
-        return db.run_transaction(fenced, budget_s=WORKER_BUDGET_S)
+        return db.run_transaction(fenced, attempts=attempts, budget_s=WORKER_BUDGET_S)
 
 
 def commit(fence: Fence | None, write: Callable[[firestore.Transaction], T]) -> T:

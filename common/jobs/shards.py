@@ -26,11 +26,12 @@ from common.gcp import db, tasks
 from common.gcp.config import settings
 from common.ids import derived_id
 from common.jobs import lease
-from common.jobs.lease import SHARDS, WORKER_BUDGET_S, Busy, Superseded
+from common.jobs.lease import SHARDS, WORKER_BUDGET_S, Busy, Fence, Superseded
 from common.jobs.models import JobKind, JobStatus, ManifestJob, ShardJob
 from common.jobs.task_wire import TaskPayload
 from common.library import manifests as manifest_ops
 from common.library.models import ManifestStatus
+from common.library.progress_models import ProcessingCost
 from common.records import utcnow
 
 if TYPE_CHECKING:
@@ -131,18 +132,32 @@ def acquire(shard: ShardJob, delivery_id: str) -> None:
     db.run_transaction(take, budget_s=WORKER_BUDGET_S)
 
 
-def renew(shard: ShardJob, delivery_id: str) -> None:
-    """Keep this delivery's lease on the shard alive (Superseded once another took it over)."""
-    ref = _ref(shard.id)
+def renew(
+    shard: ShardJob,
+    fence: Fence,
+    changes: dict[str, Any] | None = None,
+    *,
+    spent: ProcessingCost | None = None,
+    attempts: int = db.TRANSACTION_ATTEMPTS,
+) -> None:
+    """Keep the shard's lease and its run's alive, adding `changes` (the shard's progress, as
+    increments) and `spent` to the run's manifest, behind the shard's fence: the commit reads the
+    shard's and the run's job documents, never the manifest, which the run's shards write side by
+    side (read there too, their commits would lock each other out)."""
+    now = utcnow()
+    lapse = now + timedelta(seconds=settings().processing_lease_s)
+    run = {
+        **(changes or {}),
+        **(manifest_ops.cost_increments(spent) if spent is not None else {}),
+        "processing.lease_expires_at": lapse,
+        "updated_at": now,
+    }
 
     def write(transaction: firestore.Transaction) -> None:
-        doc = ref.get(transaction=transaction).to_dict() or {}
-        if doc.get("delivery_id") != delivery_id or doc.get("status") in lease.ENDED:
-            raise Superseded("another delivery of this shard took it over")
-        lapse = utcnow() + timedelta(seconds=settings().processing_lease_s)
-        transaction.update(ref, {"lease_expires_at": lapse})
+        transaction.update(_ref(shard.id), {"lease_expires_at": lapse})
+        transaction.update(manifest_ops.manifest_ref(shard.manifest_id), run)
 
-    db.run_transaction(write, attempts=1, budget_s=WORKER_BUDGET_S)
+    fence.commit(write, attempts=attempts)
 
 
 def finish(shard: ShardJob, delivery_id: str) -> bool:

@@ -161,7 +161,8 @@ class RunProgress:
         if not force and not self.throttle.ready():
             return
         with self.lock:
-            changes: dict[str, Any] = {"current_step": self.step_name}
+            # Before its first step the run says what start_run wrote ("queued"), not nothing.
+            changes: dict[str, Any] = {"current_step": self.step_name} if self.step_name else {}
             for name, counts in self.steps.items():
                 changes[f"progress.{name}"] = counts.model_dump()
         self._write(changes, critical=force if critical is None else critical)
@@ -210,8 +211,8 @@ class RunProgress:
 
 class ShardProgress(RunProgress):
     """A shard's progress (common/jobs/shards.py): what it did since its last write, added to the
-    run's counts and costs with server-side increments (the run's shards write side by side), its
-    writes renewing the run's lease (held by SHARDS) while its heartbeat renews its own.
+    run's counts and costs with server-side increments (the run's shards write side by side); each
+    write, and its heartbeat, renews both its lease and the run's (held by SHARDS).
 
     The run's totals are set when it fans out; a shard adds only what changes them (an upload that
     cannot be read, the descriptions it queues). What a delivery counted but had not written when it
@@ -231,8 +232,7 @@ class ShardProgress(RunProgress):
     def held(self) -> Iterator[None]:
         def renew() -> None:
             with contextlib.suppress(db.Contended, lease.Superseded):  # the next beat tries again
-                shards.renew(self.shard, self.delivery_id)
-                lease.renew(self.manifest_id, self.job_id, lease.SHARDS, {}, attempts=1)
+                shards.renew(self.shard, self.fence, attempts=1)
 
         with beating(settings().processing_lease_s / 4, renew, "shard-heartbeat"):
             yield
@@ -261,13 +261,8 @@ class ShardProgress(RunProgress):
             if value
         }
         try:
-            lease.renew(
-                self.manifest_id,
-                self.job_id,
-                lease.SHARDS,
-                changes,
-                spent=spent,
-                attempts=db.TRANSACTION_ATTEMPTS if force else 1,
+            shards.renew(
+                self.shard, self.fence, changes, spent=spent, attempts=db.TRANSACTION_ATTEMPTS if force else 1
             )
         except BaseException as exc:
             with self.lock:  # what it carried goes with the next write

@@ -58,7 +58,7 @@ class Saved:
 
 
 def images_step(run: Run, sources: list[Asset], describing: Describing) -> None:
-    run.progress.start(Step.DETECTION, len(sources))
+    run.progress.open(Step.DETECTION, len(sources))
     run.progress.open(Step.FACES, len(sources))
     stored: list[Asset] = []
     todo: list[Asset] = []
@@ -66,6 +66,7 @@ def images_step(run: Run, sources: list[Asset], describing: Describing) -> None:
         (stored if source.inferred_by == inferred_by(run, source) else todo).append(source)
     if stored:  # neither inferred nor written again
         _resume(run, stored)
+    run.progress.start(Step.DETECTION)  # its first write counts what is stored: never backwards
     saving = []
     for source, picture in run.pictures.stream(todo, run.io):
         run.progress.check()  # a delete or a newer run stops the pass here, within one image
