@@ -5,8 +5,10 @@ locals {
   # The queue's retry budget; the GPU service records an error on the last attempt (TASK_MAX_ATTEMPTS).
   task_max_attempts = 5
 
-  # Runs at once: the processing queue dispatches at most this many tasks. Each run may keep its
-  # share of the Gemini budget in flight, so all of them together stay within gemini_max_in_flight.
+  # Tasks at once (runs, and the shards of big runs): the processing queue dispatches at most this
+  # many, one per request slot of the GPU instances, so a big run's shards spread over every
+  # instance the service may start. Each may keep its share of the Gemini budget in flight, so all
+  # of them together stay within gemini_max_in_flight.
   max_runs             = var.gpu_max_instances * var.gpu_concurrency
   describe_concurrency = max(1, floor(var.gemini_max_in_flight / local.max_runs))
 
@@ -81,6 +83,7 @@ locals {
     FACE_MIN_SCORE               = "0.6"
     MIN_CROP_PX                  = "32"
     DESCRIBE_CONCURRENCY         = tostring(local.describe_concurrency)
+    SHARD_SIZE                   = tostring(var.shard_size)
     DESCRIBE_MODE                = "batched"
     DESCRIBE_BATCH_ITEMS         = "16"
     DESCRIBE_PX                  = "768"

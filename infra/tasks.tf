@@ -6,7 +6,8 @@ resource "google_cloud_tasks_queue" "processing" {
   location = var.region
 
   rate_limits {
-    max_dispatches_per_second = 2
+    # A fan-out queues all of a run's shards at once: they start within a second or two.
+    max_dispatches_per_second = 10
     max_concurrent_dispatches = local.max_runs
   }
 

@@ -41,6 +41,17 @@ variable "gpu_concurrency" {
   default     = 2
 }
 
+variable "shard_size" {
+  description = "Uploads per shard: a run with more to infer fans out into shards of this many, queued side by side on the processing queue (common/jobs/shards.py). An L4 infers and describes an image in about 1-2 s, so 100 take a few minutes, far inside the 30-minute dispatch deadline."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.shard_size >= 10 && var.shard_size <= 500
+    error_message = "shard_size must be 10-500: 500 images at 2 s each still end inside half the 30-minute deadline."
+  }
+}
+
 variable "gemini_max_in_flight" {
   description = "Gemini requests in flight across every GPU instance at most: each run at once gets an equal share (DESCRIBE_CONCURRENCY); 429s beyond it are retried with backoff."
   type        = number

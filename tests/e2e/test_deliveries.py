@@ -263,7 +263,8 @@ def test_a_sharded_run_with_a_killed_shard_stores_each_image_once(
 def marked(ids: set[str]) -> set[str]:
     """Those uploads whose results a run stored (their `inferred_by` mark)."""
     refs = [db.collection(db.ASSETS).document(i) for i in ids]
-    return {s.id for s in db.client().get_all(refs) if (s.to_dict() or {}).get("inferred_by")} if refs else set()
+    found = db.client().get_all(refs) if refs else []
+    return {s.id for s in found if (s.to_dict() or {}).get("inferred_by")}
 
 
 def faces_of(manifest_id: str) -> list[Any]:

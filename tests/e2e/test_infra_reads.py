@@ -50,6 +50,7 @@ def test_every_query_the_code_issued_has_an_index(tf: dict, alice, photos: Path)
     The GPU service's queries are issued here, in process, by a real run and a reprocess."""
     from common.jobs import lifecycle
     from common.jobs.models import ManifestJob, ReprocessJob
+    from common.library import assets as asset_ops
     from gpu_service import reprocess
     from gpu_service.run import pipeline
     from tests.support.engine import manifest_of_photos, recorded_run
@@ -58,6 +59,7 @@ def test_every_query_the_code_issued_has_an_index(tf: dict, alice, photos: Path)
     job = recorded_run(alice, manifest["id"])
     pipeline.run_manifest(job)
     asset = alice.get(f"/api/manifests/{manifest['id']}").json()["assets"][0]
+    asset_ops.of_sources(manifest["id"], [asset["id"]])  # a shard's read (run/shard.py)
     reprocess.run_reprocess(
         ReprocessJob(
             **job.model_dump(include={"id", "owner_id", "manifest_id", "created_at"}), asset_id=asset["id"]

@@ -1748,7 +1748,7 @@ export interface components {
          * JobKind
          * @enum {string}
          */
-        JobKind: "process_manifest" | "reprocess_asset" | "regenerate_beat" | "regenerate_chunk" | "check_continuity" | "repair";
+        JobKind: "process_manifest" | "reprocess_asset" | "regenerate_beat" | "regenerate_chunk" | "check_continuity" | "repair" | "process_shard";
         /** JobOut */
         JobOut: {
             /** Task Id */
