@@ -95,6 +95,7 @@ bench: $(MODELS) web
 	$(BIN)/python bench/continuity.py
 	$(BIN)/python bench/references.py
 	$(BIN)/python bench/repair.py
+	$(BIN)/python bench/shards.py
 	$(BIN)/python bench/studio.py
 	$(BIN)/python -m bench.reverse_prompt_tokens
 
