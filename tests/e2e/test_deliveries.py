@@ -269,3 +269,39 @@ def marked(ids: set[str]) -> set[str]:
 
 def faces_of(manifest_id: str) -> list[Any]:
     return list(db.faces().where(filter=FieldFilter("manifest_id", "==", manifest_id)).stream())
+
+
+def test_a_delete_stops_every_shard_and_nothing_is_written_after_it(
+    alice: Api, worker: Stack, photos: Path, gemini: GeminiStandIn
+) -> None:
+    """Ten uploads in shards of three: the manifest is deleted while the second shard works. Its
+    fence (its job's and its run's documents) closes in the delete's commit: nothing lands after."""
+    pictures = sorted(photos.glob("*.jpg"))
+    worker.kill_worker()
+    worker.start_worker({**worker_env(gemini), "SHARD_SIZE": "3"})
+    try:
+        manifest = manifest_of_photos(alice, [(f"p{n}", pictures[n % len(pictures)]) for n in range(10)])
+        job_id = start(alice, manifest["id"])
+        second = db.jobs().document(shard_id(job_id, 1))
+        deadline = time.monotonic() + 180
+        while not marked(set((second.get().to_dict() or {}).get("sources") or [])):
+            assert time.monotonic() < deadline, "the second shard never stored an image"
+            time.sleep(0.05)
+        assert alice.delete(f"/api/manifests/{manifest['id']}").status_code == 200
+        answered = utcnow()
+        shards = [db.jobs().document(shard_id(job_id, n)) for n in range(4)]
+        deadline = time.monotonic() + 120
+        while any((s.get().to_dict() or {}).get("status") not in ("DONE", "ERROR") for s in shards):
+            assert time.monotonic() < deadline, "a shard never stopped"
+            time.sleep(0.1)
+    finally:
+        worker.kill_worker()
+        worker.start_worker(worker_env(gemini))
+    assert written_after(manifest["id"], answered) == []
+    run = lifecycle.read_doc(job_id) or {}
+    assert run["status"] == "ERROR" and "deleted" in run["error"], run
+    stopped = [lifecycle.read_doc(shard_id(job_id, n)) or {} for n in range(4)]
+    assert [s["status"] for s in stopped[2:]] == ["ERROR", "ERROR"], stopped  # never begun
+    assert stopped[1]["status"] == "ERROR", stopped[1]  # stopped within one image
+    doc = manifest_doc(manifest["id"])
+    assert doc["status"] == "ERROR" and doc["processing"]["shards_done"] == 1, doc["processing"]
