@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from common.checkpoints.models import ArtifactType
 from common.gcp.config import settings
+from common.projects.storyboard import VEO_SECONDS
 
-VEO_SECONDS = (4, 6, 8)  # the clip lengths Veo generates
 IMAGE_OUTPUT_TOKENS = 1290  # Gemini image models: "each output image is 1290 tokens" (up to 1024 px)
 IMAGE_INPUT_TOKENS = 8_000  # four images in (258 tokens a 768 px tile) and the prompt, with room
 

@@ -171,6 +171,41 @@ def _subjects(
     return list(subjects.values()), list(dict.fromkeys(unresolved)), mentions
 
 
+@dataclass(frozen=True)
+class CastEntry:
+    """One subject a storyboard may ask for: a character (by its handle), or an uploaded object,
+    place or style."""
+
+    handle: str
+    name: str
+    role: Role
+    description: str
+
+
+def cast_entries(assets: Sequence[SnapshotAsset]) -> list[CastEntry]:
+    """What a snapshot offers a storyboard, in display order: its characters, then its uploaded
+    objects, environments and styles (crops are a character's or an upload's already)."""
+    ordered = _in_display_order(assets)
+    by_id = {a.id: a for a in ordered}
+    out = [
+        CastEntry(m.handle, m.name, "character", _short(by_id[m.named_asset_id]))
+        for m in cast_rules.cast_of(ordered)
+    ]
+    out += [
+        CastEntry(a.manifest_tag, a.name, ROLES[a.asset_type], _short(a))
+        for a in ordered
+        if a.asset_type != AssetType.CHARACTER and a.source != "extracted" and a.manifest_tag
+    ]
+    return out
+
+
+def spelled_out(assets: Sequence[SnapshotAsset], text: str) -> tuple[str, list[str]]:
+    """The text with each tag or @Name it uses spelled out once (`CHAR_04 (Biden: …)`), and what
+    names nobody (or several): a prompt as a storyboarder should read it."""
+    _, unresolved, mentions = _subjects(assets, [], text)
+    return _expanded(text, mentions), unresolved
+
+
 def _handles(character_ids: list[str], members: dict[str, cast_rules.CastMember]) -> str:
     return ", ".join(sorted(members[c].handle for c in character_ids))
 

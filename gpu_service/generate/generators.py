@@ -23,8 +23,8 @@ from typing import Protocol
 
 from PIL import Image
 
-from common.checkpoints.prices import VEO_SECONDS
 from common.gcp.config import settings
+from common.projects.storyboard import VEO_SECONDS
 from gpu_service.config import worker_settings
 from gpu_service.describe import gemini, pricing
 from gpu_service.generate.generated import Generated, GenerationFailed, ReferenceImage

@@ -13,7 +13,8 @@ tokens; a larger one is cut into tiles of crop unit floor(min(w, h) / 1.5), ceil
 ceil(h / unit) tiles of 258 tokens each; text by the documented approximation of 4 characters a
 token; a generated image is 1290 output tokens. Every call's counts are kept in `usage`.
 
-It speaks three methods: `generateContent` (structured text, or an IMAGE response: the input image
+It speaks three methods: `generateContent` (structured text: a description, a batch of them or a
+storyboard, as the response schema asks; or an IMAGE response: the input image
 inverted; given reference images too, the offline generator's picture of them standing in the
 frame, so a repair can succeed through the real client), and Vertex AI's `predictLongRunning` +
 `fetchPredictOperation` (Veo: an MP4 made from the input frame, or of the asset references standing
@@ -139,7 +140,9 @@ class GeminiStandIn:
             schema = config.get("responseSchema") or config.get("responseJsonSchema")
             if schema is None:
                 return _error(400, "INVALID_ARGUMENT", "the client did not ask for structured output")
-            if "items" in json.dumps(schema.get("properties", {})):
+            if "scenes" in schema.get("properties", {}):
+                text = json.dumps(_storyboard_answer(body))
+            elif "items" in json.dumps(schema.get("properties", {})):
                 text = _batch_answer(body, fault)
             elif fault == "malformed":
                 text = '{"reverse_prompt": "half an answer"'
@@ -198,6 +201,31 @@ def _answer(body: dict[str, Any]) -> dict[str, Any]:
     prompt = next(p["text"] for p in parts if "text" in p)
     name = re.search(r"named '([^']*)'", prompt)
     return _described(name.group(1) if name else "subject", image)
+
+
+def _storyboard_answer(body: dict[str, Any]) -> dict[str, Any]:
+    """As many scenes as asked, of the lengths asked, each with the next cast member by handle; the
+    first also names CHAR_99, a handle nobody has (a model's slip the product must drop)."""
+    prompt = "\n".join(p["text"] for p in body["contents"][0]["parts"] if "text" in p)
+    count = int(re.search(r"Write exactly (\d+) scenes", prompt).group(1))  # type: ignore[union-attr]
+    lengths = [int(n) for n in re.search(r"in order: ([\d, ]+)", prompt).group(1).split(",")]  # type: ignore[union-attr]
+    cast = re.findall(r"^- ([A-Z]+_\d{2,}): (.+?) \(", prompt, flags=re.MULTILINE) or [("", "")]
+    scenes = []
+    for n in range(count):
+        handle, name = cast[n % len(cast)]
+        scenes.append(
+            {
+                "storyboard_text": f"Scene {n + 1}: {name} looks ahead.",
+                "asset_tags": [handle, *(["CHAR_99"] if n == 0 else [])],
+                "selected_reference_tags": [handle],
+                "composition_shot_type": "medium",
+                "composition_camera_movement": "static",
+                "rewritten_keyframe_prompt": f"A medium shot of {handle}.",
+                "rewritten_video_prompt": f"{handle} turns slowly.",
+                "duration_s": lengths[n % len(lengths)],
+            }
+        )
+    return {"title": "The Stand-in Film", "scenes": scenes}
 
 
 def _batch_answer(body: dict[str, Any], fault: str | None) -> str:
