@@ -58,7 +58,7 @@ class GeminiStoryboarder:
         for _ in range(ATTEMPTS):
             try:
                 response = gemini.client().models.generate_content(
-                    model=cfg.gemini_model, contents=[asked], config=config
+                    model=cfg.gemini_model, contents=asked, config=config
                 )
             except errors.APIError as exc:
                 raise GenerationFailed(f"Gemini answered {exc.code}: {exc.message}") from exc
