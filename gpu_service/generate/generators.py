@@ -19,7 +19,7 @@ import logging
 import time
 from collections.abc import Sequence
 from functools import cache
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PIL import Image
 
@@ -32,6 +32,9 @@ from gpu_service.generate.offline import OfflineGenerator
 from gpu_service.vision import clips
 from gpu_service.vision.imaging import png
 
+if TYPE_CHECKING:
+    from google.genai import types
+
 log = logging.getLogger(__name__)
 
 
@@ -40,6 +43,12 @@ class Generator(Protocol):
 
     def chunk(
         self, previous: bytes, prompt: str, model: str | None, references: Sequence[ReferenceImage] = ()
+    ) -> Generated: ...
+
+    def first_beat(self, prompt: str, references: Sequence[ReferenceImage] = ()) -> Generated: ...
+
+    def clip(
+        self, first_frame: bytes, prompt: str, seconds: int, references: Sequence[ReferenceImage] = ()
     ) -> Generated: ...
 
 
@@ -59,16 +68,33 @@ def generator() -> Generator:
 
 class GoogleGenerator:
     def beat(self, previous: bytes, prompt: str, references: Sequence[ReferenceImage] = ()) -> Generated:
+        from google.genai import types
+
+        return self._image(
+            [
+                types.Part.from_bytes(data=previous, mime_type=_image_mime(previous)),
+                *(types.Part.from_bytes(data=r.data, mime_type=r.mime_type) for r in references),
+                f"Redraw this storyboard frame (image 1): {prompt}. Keep the characters, framing and style "
+                f"consistent.{introduced(references, first=2)}",
+            ]
+        )
+
+    def first_beat(self, prompt: str, references: Sequence[ReferenceImage] = ()) -> Generated:
+        """A scene's first frame: no image before it, the pack's images in pack order."""
+        from google.genai import types
+
+        return self._image(
+            [
+                *(types.Part.from_bytes(data=r.data, mime_type=r.mime_type) for r in references),
+                f"Draw the first frame of this film scene, 16:9: {prompt}.{introduced(references, first=1)}",
+            ]
+        )
+
+    def _image(self, contents: list[types.PartUnionDict]) -> Generated:
         from google.genai import errors, types
 
         cfg = worker_settings()
         config = types.GenerateContentConfig(response_modalities=["IMAGE"])
-        contents: list[types.PartUnionDict] = [
-            types.Part.from_bytes(data=previous, mime_type=_image_mime(previous)),
-            *(types.Part.from_bytes(data=r.data, mime_type=r.mime_type) for r in references),
-            f"Redraw this storyboard frame (image 1): {prompt}. Keep the characters, framing and style "
-            f"consistent.{introduced(references, first=2)}",
-        ]
         try:
             response = gemini.client().models.generate_content(
                 model=cfg.image_model, contents=contents, config=config
@@ -91,13 +117,31 @@ class GoogleGenerator:
     def chunk(
         self, previous: bytes, prompt: str, model: str | None, references: Sequence[ReferenceImage] = ()
     ) -> Generated:
+        before = clips.read(previous)
+        seconds = min(VEO_SECONDS, key=lambda s: abs(s - before.seconds))
+        return self._video(prompt, seconds, references, png(before.frames[0]), model)
+
+    def clip(
+        self, first_frame: bytes, prompt: str, seconds: int, references: Sequence[ReferenceImage] = ()
+    ) -> Generated:
+        """A scene's clip: the pack as asset references, or (an empty pack) the beat as first frame."""
+        return self._video(prompt, seconds, references, first_frame, None)
+
+    def _video(
+        self,
+        prompt: str,
+        seconds: int,
+        references: Sequence[ReferenceImage],
+        first_frame: bytes,
+        model: str | None,
+    ) -> Generated:
+        """Veo: given references, them as asset images and no starting frame (Veo takes one or the
+        other); else conditioned on `first_frame`."""
         from google.genai import errors, types
 
         cfg = worker_settings()
-        before = clips.read(previous)
-        seconds = min(VEO_SECONDS, key=lambda s: abs(s - before.seconds))
         client = gemini.client(vertex=True)
-        if references:  # the pack instead of the starting frame: Veo takes one or the other
+        if references:
             source = types.GenerateVideosSource(prompt=f"{prompt}{introduced(references, first=1)}")
             config = types.GenerateVideosConfig(
                 number_of_videos=1,
@@ -113,7 +157,7 @@ class GoogleGenerator:
             chosen = model or cfg.video_reference_model
         else:
             source = types.GenerateVideosSource(
-                prompt=prompt, image=types.Image(image_bytes=png(before.frames[0]), mime_type="image/png")
+                prompt=prompt, image=types.Image(image_bytes=first_frame, mime_type=_image_mime(first_frame))
             )
             config = types.GenerateVideosConfig(number_of_videos=1, duration_seconds=seconds)
             chosen = model or cfg.video_model

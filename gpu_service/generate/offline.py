@@ -21,6 +21,8 @@ from gpu_service.vision import clips
 from gpu_service.vision.imaging import png
 
 MAX_ENLARGE = 2.0  # a model draws a person at the frame's scale; past this it would be inventing them
+FRAME = (1280, 720)  # a first frame's size (16:9, as Veo makes clips)
+FPS = 24
 
 
 class OfflineGenerator:
@@ -43,6 +45,40 @@ class OfflineGenerator:
             _with(placed, _restyle(start, prompt, progress=i / max(1, count - 1))) for i in range(count)
         )
         return Generated(clips.write(frames, before.fps, start.size), "video/mp4", "mp4", "offline")
+
+    def first_beat(self, prompt: str, references: Sequence[ReferenceImage] = ()) -> Generated:
+        """A scene's first frame: its subjects standing on a set drawn from its environment
+        reference (the pack's first), or on a plain plate of the prompt's colour."""
+        setting = next((r for r in references if r.role == "environment"), None)
+        subjects = [r for r in references if r.role != "environment"]
+        if setting is not None:
+            plate = ImageOps.fit(
+                ImageOps.exif_transpose(Image.open(io.BytesIO(setting.data))).convert("RGB"), FRAME
+            )
+        else:
+            seed = hashlib.sha256(prompt.encode()).digest()
+            plate = Image.new("RGB", FRAME, (64 + seed[4] // 2, 64 + seed[5] // 2, 64 + seed[6] // 2))
+        frame = _with(_placed(subjects), _restyle(plate, prompt, progress=0.0))
+        return Generated(png(frame), "image/png", "png", "offline")
+
+    def clip(
+        self, first_frame: bytes, prompt: str, seconds: int, references: Sequence[ReferenceImage] = ()
+    ) -> Generated:
+        """A scene's clip from its first frame: a slow push-in at 24 fps for `seconds` (the pack is
+        in the frame already: its beat was drawn from it)."""
+        start = ImageOps.exif_transpose(Image.open(io.BytesIO(first_frame))).convert("RGB")
+        count = max(1, seconds * FPS)
+        w, h = start.size
+
+        def frame(i: int) -> Image.Image:
+            zoom = 1.0 + 0.12 * i / max(1, count - 1)
+            cw, ch = round(w / zoom), round(h / zoom)
+            left, top = (w - cw) // 2, (h - ch) // 2
+            return start.crop((left, top, left + cw, top + ch)).resize(start.size, Image.Resampling.BILINEAR)
+
+        return Generated(
+            clips.write((frame(i) for i in range(count)), FPS, start.size), "video/mp4", "mp4", "offline"
+        )
 
 
 def _placed(references: Sequence[ReferenceImage]) -> list[Image.Image]:

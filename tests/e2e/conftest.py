@@ -133,3 +133,19 @@ def _clean_gemini_script(request: pytest.FixtureRequest) -> None:
 @pytest.fixture(scope="session")
 def street_photos() -> Path:
     return ultralytics_photos()
+
+
+@pytest.fixture
+def paid(gemini: GeminiStandIn, monkeypatch: pytest.MonkeyPatch) -> Iterator[GeminiStandIn]:
+    """Gemini configured in this process: the stand-in, through the real client."""
+    from gpu_service.config import worker_settings
+    from gpu_service.describe import gemini as client
+
+    monkeypatch.setenv("GEMINI_API_KEY", "local-test-key")
+    monkeypatch.setenv("GEMINI_BASE_URL", gemini.url)
+    worker_settings.cache_clear()
+    client.client.cache_clear()
+    yield gemini
+    monkeypatch.undo()
+    worker_settings.cache_clear()
+    client.client.cache_clear()

@@ -6,7 +6,6 @@ prompt and the cast, the same every time."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,22 +28,6 @@ def snapshot(alice: Api, worker, photos: Path) -> list[SnapshotAsset]:
     project = alice.post("/api/generate", json={"prompt": "p", "manifest_id": manifest["id"]}).json()
     _, stored = snapshots.read(snapshot_id(project["project_id"]))
     return [SnapshotAsset.model_validate(a) for a in stored]
-
-
-@pytest.fixture
-def paid(gemini: GeminiStandIn, monkeypatch: pytest.MonkeyPatch) -> Iterator[GeminiStandIn]:
-    """Gemini configured in this process: the stand-in, through the real client."""
-    from gpu_service.config import worker_settings
-    from gpu_service.describe import gemini as client
-
-    monkeypatch.setenv("GEMINI_API_KEY", "local-test-key")
-    monkeypatch.setenv("GEMINI_BASE_URL", gemini.url)
-    worker_settings.cache_clear()
-    client.client.cache_clear()
-    yield gemini
-    monkeypatch.undo()
-    worker_settings.cache_clear()
-    client.client.cache_clear()
 
 
 def test_the_real_client_sends_the_schema_and_the_cast_and_keeps_only_its_handles(

@@ -281,10 +281,14 @@ def _image_answer(body: dict[str, Any]) -> dict[str, Any]:
     inlines = [
         p.get("inlineData") or p.get("inline_data") for p in parts if "inlineData" in p or "inline_data" in p
     ]
-    frame = _decode_image(inlines[0]["data"])
-    references = [decode_bytes(i["data"]) for i in inlines[1:]]
     prompt = " ".join(p.get("text", "") for p in parts)
-    image = standing(frame, _named(prompt, references, 2)) if references else ImageOps.invert(frame)
+    if "Draw the first frame" in prompt:  # no image before it: the references on a grey set
+        sent = [decode_bytes(i["data"]) for i in inlines]
+        image = standing(Image.new("RGB", VEO_FRAME, (90, 90, 90)), _named(prompt, sent, 1))
+    else:
+        frame = _decode_image(inlines[0]["data"])
+        references = [decode_bytes(i["data"]) for i in inlines[1:]]
+        image = standing(frame, _named(prompt, references, 2)) if references else ImageOps.invert(frame)
     out = io.BytesIO()
     image.save(out, "PNG")
     data = {"mimeType": "image/png", "data": base64.b64encode(out.getvalue()).decode()}
