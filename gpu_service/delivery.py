@@ -25,7 +25,8 @@ from common.jobs import lease, lifecycle
 from common.jobs.lease import Busy, RunOver, Superseded
 from common.jobs.models import JobKind, JobRecord, JobStatus, ManifestJob, ReprocessJob, ShardJob
 from common.library.models import ManifestStatus
-from gpu_service import repair
+from common.projects.storyboard import StoryboardJob
+from gpu_service import repair, storyboarding
 from gpu_service.continuity import check as continuity
 from gpu_service.errors import Permanent
 from gpu_service.regenerate import run_regeneration
@@ -49,6 +50,10 @@ class Kind(Generic[J]):
 
 def _manifest(job: ManifestJob) -> dict[str, Any] | None:
     return {} if run_manifest(job) else None
+
+
+def _storyboard(job: StoryboardJob) -> dict[str, Any]:
+    return storyboarding.run_storyboard(job)
 
 
 def _shard(job: ShardJob) -> dict[str, Any]:
@@ -104,6 +109,7 @@ KINDS: dict[JobKind, Kind[Any]] = {
     JobKind.CHECK_CONTINUITY: Kind(ContinuityJob, _continuity, continuity.fail),
     JobKind.REPAIR: Kind(RepairJob, _repair, _repair_failed),
     JobKind.PROCESS_SHARD: Kind(ShardJob, _shard, _shard_failed, settled=shard.settled),
+    JobKind.STORYBOARD: Kind(StoryboardJob, _storyboard, storyboarding.fail),
 }
 
 

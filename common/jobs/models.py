@@ -1,9 +1,10 @@
 """Jobs: what every job document records, the kinds there are, and the manifest's own jobs.
 
-A job is one of seven kinds, told apart by `kind`; each lives in its domain and carries exactly the
+A job is one of eight kinds, told apart by `kind`; each lives in its domain and carries exactly the
 ids its work needs: a manifest run, a shard of a big one and one asset's reprocess here, the
 regeneration and the repair of a checkpoint artifact in common/checkpoints/jobs.py, the continuity
-check of an artifact version in common/continuity/jobs.py. The worker dispatches each kind from one
+check of an artifact version in common/continuity/jobs.py, a project's storyboard in
+common/projects/storyboard.py. The worker dispatches each kind from one
 table (gpu_service/delivery.py).
 """
 
@@ -28,6 +29,7 @@ class JobKind(StrEnum):
     CHECK_CONTINUITY = "check_continuity"
     REPAIR = "repair"
     PROCESS_SHARD = "process_shard"
+    STORYBOARD = "storyboard"
 
 
 class JobStatus(StrEnum):

@@ -46,6 +46,11 @@ class ProjectStatus(StrEnum):
 TERMINAL_STATUSES = frozenset({ProjectStatus.COMPLETE, ProjectStatus.FAILED, ProjectStatus.STOPPED})
 
 
+# Who makes the film: the product (docs/pipeline.md: its storyboard phase so far), or the caller's
+# own pipeline through /api/pipeline/... (the default while the built-in phases are being built).
+PipelineKind = Literal["built_in", "external"]
+
+
 class GenerateRequest(Input):
     prompt: Prompt
     style: ShortText | None = None
@@ -53,6 +58,9 @@ class GenerateRequest(Input):
     # Any string: one that names no manifest of the caller's is a 404, whatever its shape (seed 000).
     manifest_id: Annotated[str, StringConstraints(max_length=1000)] | None = None
     auto_continue: bool = False
+    pipeline: PipelineKind = "external"
+    # The film's length: scenes of Veo's lengths (4, 6, 8 s), 1 to 20 of them (160 s at most).
+    target_duration_s: Annotated[int, Field(ge=1, le=160)] | None = None
 
 
 class SceneManifest(Input):
@@ -96,6 +104,7 @@ class ProjectPublic(Record):
     branch: str = "main"
     stage: ProjectStage = ProjectStage.STORYBOARDING
     status: ProjectStatus = ProjectStatus.PENDING
+    pipeline: PipelineKind = "external"
     error: str | None = None
     auto_continue: bool = False
     # Repairs (common/checkpoints/repair.py): what they may spend in all, what they have spent (with

@@ -16,6 +16,7 @@ from common import owned
 from common.errors import Conflict, NotFound, ValidationFailed
 from common.gcp import db
 from common.ids import new_id
+from common.jobs import lifecycle
 from common.jobs.models import JobKind
 from common.library import manifests as manifest_ops
 from common.library.models import ManifestStatus
@@ -25,9 +26,11 @@ from common.projects.models import (
     PipelineProjectUpdate,
     PipelineSceneUpdate,
     Project,
+    ProjectStatus,
     ProjectUpdate,
     Scene,
 )
+from common.projects.storyboard import StoryboardJob
 from common.records import utcnow
 
 if TYPE_CHECKING:
@@ -72,6 +75,8 @@ def generate(owner_id: str, request: GenerateRequest) -> Project:
         style=request.style,
         title=request.title,
         auto_continue=request.auto_continue,
+        pipeline=request.pipeline,
+        status=ProjectStatus.RUNNING if request.pipeline == "built_in" else ProjectStatus.PENDING,
         created_at=now,
         updated_at=now,
     )
@@ -85,7 +90,27 @@ def generate(owner_id: str, request: GenerateRequest) -> Project:
         )
     batch.create(project_ref(project.id), project.model_dump(exclude={"id"}))
     batch.commit(retry=db.CONTENDED)
+    if project.pipeline == "built_in":
+        _start_pipeline(project, request.target_duration_s)
     return project
+
+
+def _start_pipeline(project: Project, target_duration_s: int | None) -> None:
+    """Queue the built-in pipeline's first phase (docs/pipeline.md); should the queue refuse, the
+    project says so (failed) and the request is a 503."""
+    job = StoryboardJob(
+        id=StoryboardJob.id_for(project.id, project.branch),
+        owner_id=project.owner_id,
+        project_id=project.id,
+        target_duration_s=target_duration_s,
+        created_at=project.created_at,
+    )
+    try:
+        lifecycle.submit(job)
+    except lifecycle.QueueUnavailable:
+        failed = {"status": ProjectStatus.FAILED.value, "error": lifecycle.NOT_QUEUED, "updated_at": utcnow()}
+        project_ref(project.id).update(failed)
+        raise
 
 
 def update(owner_id: str, project_id: str, request: ProjectUpdate) -> Project:

@@ -50,7 +50,7 @@ def pack_for(
         return None
     manifest = scene.scene_manifest
     return references.pack(
-        list(_snapshot_assets(snapshot_id)),
+        list(snapshot_assets(snapshot_id)),
         scene_tags=manifest.asset_tags if manifest else [],
         text=scene.storyboard_text or "",
         shot_type=manifest.composition_shot_type if manifest else None,
@@ -63,7 +63,7 @@ def pack_for(
 
 
 @lru_cache(maxsize=4)  # a 1,000-asset snapshot with its embeddings is a few MB parsed
-def _snapshot_assets(snapshot_id: str) -> tuple[SnapshotAsset, ...]:
+def snapshot_assets(snapshot_id: str) -> tuple[SnapshotAsset, ...]:
     """A snapshot never changes after it is written: each instance reads and parses it once."""
     _, stored = snapshots.read(snapshot_id)
     return tuple(SnapshotAsset.model_validate(a) for a in stored)

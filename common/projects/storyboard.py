@@ -15,9 +15,12 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from pydantic import Field
 
+from common.ids import derived_id
+from common.jobs.models import JobKind, JobRecord
 from common.projects.models import SceneManifest
 from common.projects.references import CastEntry
 from common.records import Model
@@ -28,6 +31,19 @@ VEO_SECONDS = (4, 6, 8)  # the clip lengths Veo generates (a scene is one clip)
 MAX_SCENES = 20
 DEFAULT_DURATION_S = 24
 TITLE_WORDS = 6
+
+
+class StoryboardJob(JobRecord):
+    """The built-in pipeline's first phase for a project: its scenes and its spec checkpoint."""
+
+    kind: Literal[JobKind.STORYBOARD] = JobKind.STORYBOARD
+    project_id: str
+    target_duration_s: int | None = None
+
+    @staticmethod
+    def id_for(project_id: str, branch: str) -> str:
+        """One storyboard per project and branch: a repeated request names the same job."""
+        return derived_id("storyboard", project_id, branch)
 
 
 class StoryboardScene(Model):

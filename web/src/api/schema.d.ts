@@ -1696,6 +1696,17 @@ export interface components {
              * @default false
              */
             auto_continue?: boolean;
+            /**
+             * Pipeline
+             * @default external
+             * @enum {string}
+             */
+            pipeline?: "built_in" | "external";
+            /**
+             * Target Duration S
+             * @default null
+             */
+            target_duration_s?: number | null;
         };
         /**
          * GeneratedFrom
@@ -1748,7 +1759,7 @@ export interface components {
          * JobKind
          * @enum {string}
          */
-        JobKind: "process_manifest" | "reprocess_asset" | "regenerate_beat" | "regenerate_chunk" | "check_continuity" | "repair" | "process_shard";
+        JobKind: "process_manifest" | "reprocess_asset" | "regenerate_beat" | "regenerate_chunk" | "check_continuity" | "repair" | "process_shard" | "storyboard";
         /** JobOut */
         JobOut: {
             /** Task Id */
@@ -2340,6 +2351,12 @@ export interface components {
             /** @default pending */
             status?: components["schemas"]["ProjectStatus"];
             /**
+             * Pipeline
+             * @default external
+             * @enum {string}
+             */
+            pipeline?: "built_in" | "external";
+            /**
              * Error
              * @default null
              */
@@ -2432,6 +2449,12 @@ export interface components {
             stage?: components["schemas"]["ProjectStage"];
             /** @default pending */
             status?: components["schemas"]["ProjectStatus"];
+            /**
+             * Pipeline
+             * @default external
+             * @enum {string}
+             */
+            pipeline?: "built_in" | "external";
             /**
              * Error
              * @default null
