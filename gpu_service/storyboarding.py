@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from pydantic import ValidationError
+
 from common.checkpoints import checkpoints, continuation, edits
 from common.checkpoints.models import (
     SPEC_KEY,
@@ -40,6 +42,7 @@ from common.projects.models import (
 from common.projects.references import cast_entries, spelled_out
 from common.projects.storyboard import StoryboardJob, plan, scene_manifest
 from common.records import utcnow
+from gpu_service.generate.generated import GenerationFailed
 from gpu_service.generate.storyboard import storyboarder
 
 log = logging.getLogger(__name__)
@@ -70,6 +73,25 @@ def _storyboard(job: StoryboardJob, project: Project, checkpoint: Checkpoint) ->
     scenes = plan(job.target_duration_s)
     written = storyboarder().write(prompt, project.style, cast, scenes)
     board = written.board
+    try:  # checked before anything is written: no retry makes this storyboard a valid spec
+        spec = VideoSpec(
+            title=project.title or board.title,
+            logline=project.prompt,
+            style=project.style,
+            duration_s=sum(s.duration_s for s in board.scenes),
+            beats=[
+                SpecBeat(
+                    description=s.storyboard_text,
+                    duration_s=s.duration_s,
+                    shot_type=s.composition_shot_type,
+                    camera_movement=s.composition_camera_movement,
+                    asset_tags=s.asset_tags,
+                )
+                for s in board.scenes
+            ],
+        )
+    except ValidationError as exc:
+        raise GenerationFailed(f"the storyboard is not a valid spec: {exc.errors()[0]['msg']}") from exc
     for index, scene in enumerate(board.scenes):
         update = PipelineSceneUpdate(
             storyboard_text=scene.storyboard_text, scene_manifest=scene_manifest(scene)
@@ -77,22 +99,6 @@ def _storyboard(job: StoryboardJob, project: Project, checkpoint: Checkpoint) ->
         scene_references.record_scene(project.id, index, update)
     if project.title is None:
         projects.project_ref(project.id).update({"title": board.title, "updated_at": utcnow()})
-    spec = VideoSpec(
-        title=project.title or board.title,
-        logline=project.prompt,
-        style=project.style,
-        duration_s=sum(s.duration_s for s in board.scenes),
-        beats=[
-            SpecBeat(
-                description=s.storyboard_text,
-                duration_s=s.duration_s,
-                shot_type=s.composition_shot_type,
-                camera_movement=s.composition_camera_movement,
-                asset_tags=s.asset_tags,
-            )
-            for s in board.scenes
-        ],
-    )
     edits.record(
         checkpoint, ArtifactRecord(artifact_type=ArtifactType.SPEC, artifact_key=SPEC_KEY, content=spec)
     )

@@ -24,6 +24,7 @@ from common.records import (
     RecordId,
     ShortText,
     TagList,
+    WholeNumber,
 )
 
 
@@ -60,7 +61,7 @@ class GenerateRequest(Input):
     auto_continue: bool = False
     pipeline: PipelineKind = "external"
     # The film's length: scenes of Veo's lengths (4, 6, 8 s), 1 to 20 of them (160 s at most).
-    target_duration_s: Annotated[int, Field(ge=1, le=160)] | None = None
+    target_duration_s: Annotated[int, Field(ge=1, le=160), WholeNumber] | None = None
 
 
 class SceneManifest(Input):
