@@ -45,6 +45,7 @@ T = TypeVar("T")
 EXPIRED = "processing stopped responding (its lease expired); start it again"
 ENDED = (JobStatus.DONE.value, JobStatus.ERROR.value)
 SHARDS = "shards"  # the lease's holder while a big run's shards work (common/jobs/shards.py)
+SHARDS_GRACE = timedelta(minutes=15)
 # The GPU service's lease writes may wait longer for a contended manifest than a request does.
 WORKER_BUDGET_S = 30.0
 
@@ -270,9 +271,13 @@ def _job(job_id: str) -> DocumentReference:
 def stuck(manifest: Manifest, now: datetime) -> bool:
     """A run whose lease lapsed more than one lease ago: its delivery died, and the queue's retry
     had a whole lease to take it over (a retry that does shows PROCESSING throughout, never a
-    passing ERROR)."""
+    passing ERROR). A run held by its shards has SHARDS_GRACE: its lease is renewed by the shards
+    that work, and between two of them a shard may wait in the queue for a free instance or for its
+    retry's backoff (up to 300 s)."""
     lease = manifest.processing
     grace = timedelta(seconds=settings().processing_lease_s)
+    if lease is not None and lease.delivery_id == SHARDS:
+        grace = SHARDS_GRACE
     return (
         manifest.status == ManifestStatus.PROCESSING
         and lease is not None
