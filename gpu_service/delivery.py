@@ -22,7 +22,7 @@ from common.checkpoints.jobs import RegenerationJob, RepairJob
 from common.continuity.jobs import ContinuityJob
 from common.errors import NotFound
 from common.jobs import lease, lifecycle
-from common.jobs.lease import Busy, RunOver, Superseded
+from common.jobs.lease import Busy, RunOver, Superseded, TakenOver
 from common.jobs.models import JobKind, JobRecord, JobStatus, ManifestJob, ReprocessJob, ShardJob
 from common.library.models import ManifestStatus
 from common.projects.storyboard import StoryboardJob
@@ -129,7 +129,8 @@ def handle(job_id: str, *, last_attempt: bool) -> str:
     kind, job = found
     if lifecycle.finished(job):
         if kind.settled is not None:
-            kind.settled(job)
+            with contextlib.suppress(Superseded):  # its run ended meanwhile: nothing to settle
+                kind.settled(job)
         return f"already {job.status.value.lower()}"
     lifecycle.mark_running(job)
     try:
@@ -166,6 +167,8 @@ def _over(job: JobRecord, ended: RunOver) -> str:
 
 
 def _superseded(job: JobRecord, exc: Superseded) -> str:
+    if isinstance(exc, TakenOver):
+        return "taken over by another delivery"  # which goes on with the job: it is not failed
     current = read(job.id)
     if current is not None and current[1].status == JobStatus.DONE:
         return "already done"  # a concurrent delivery of this job finished it first

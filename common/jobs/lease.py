@@ -22,8 +22,9 @@ PROCESSING forever, and should it come back it finds itself superseded.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -46,12 +47,18 @@ EXPIRED = "processing stopped responding (its lease expired); start it again"
 ENDED = (JobStatus.DONE.value, JobStatus.ERROR.value)
 SHARDS = "shards"  # the lease's holder while a big run's shards work (common/jobs/shards.py)
 SHARDS_GRACE = timedelta(minutes=15)
+FENCED_AT_ONCE = 2
 # The GPU service's lease writes may wait longer for a contended manifest than a request does.
 WORKER_BUDGET_S = 30.0
 
 
 class Superseded(Exception):
     """Another job owns the manifest now (or it was deleted, or its lease was ended): stop."""
+
+
+class TakenOver(Superseded):
+    """Another delivery of this same job took it over (this one's lease lapsed): this delivery
+    stops, and the job goes on with the other (it is not failed)."""
 
 
 class Busy(Exception):
@@ -78,13 +85,13 @@ class RunOver(Exception):
 
 
 def lease_held(manifest: Manifest, now: datetime) -> bool:
+    """A run holds the manifest: its lease is alive (a sharded run's, within SHARDS_GRACE: its
+    shards may wait in the queue between them)."""
     lease = manifest.processing
-    return (
-        manifest.status == ManifestStatus.PROCESSING
-        and lease is not None
-        and lease.finished_at is None
-        and lease.lease_expires_at > now
-    )
+    if manifest.status != ManifestStatus.PROCESSING or lease is None or lease.finished_at is not None:
+        return False
+    grace = SHARDS_GRACE if lease.delivery_id == SHARDS else timedelta(0)
+    return lease.lease_expires_at + grace > now
 
 
 def acquire(manifest_id: str, job_id: str, delivery_id: str) -> Manifest:
@@ -164,7 +171,7 @@ def held(snapshot: DocumentSnapshot, job_id: str, delivery_id: str) -> None:
     """Superseded unless `job_id`'s run owns the manifest, runs, and this delivery holds it."""
     manifest, lease = owned(snapshot, job_id)
     if lease.delivery_id != delivery_id:
-        raise Superseded("another delivery of this run took it over")
+        raise TakenOver("another delivery of this run took it over")
     if manifest.status != ManifestStatus.PROCESSING:
         raise Superseded("the run was ended (its lease expired, or it was stopped)")
 
@@ -204,12 +211,16 @@ def stop(
     the transaction that ends it (its delivery's fenced writes land before it or not at all).
     Returns what the manifest's document writes for it (nothing when no run holds it)."""
     lease = manifest.processing
-    if lease is None or lease.finished_at is not None:
+    if lease is None:
         return {}
     job = _job(lease.job_id)
-    if job.get(transaction=transaction).exists:
+    found = job.get(transaction=transaction)
+    # Whatever the lease says: a run that expired may still have deliveries (shards) at work.
+    if found.exists and found.get("status") not in ENDED:
         stopped = {"status": JobStatus.ERROR.value, "error": f"superseded: {reason}", "finished_at": now}
         transaction.update(job, stopped)
+    if lease.finished_at is not None:
+        return {}
     fields: dict[str, Any] = {"processing.finished_at": now}
     if manifest.status == ManifestStatus.PROCESSING:
         fields.update({"status": ManifestStatus.ERROR.value, "error": reason})
@@ -225,6 +236,13 @@ class Fence:
     job_id: str
     delivery_id: str
     parent_id: str | None = None
+    # A delivery's fenced commits go through a few at a time: each holds a read lock on the job's
+    # document until it commits, and readers that never pause would keep out the commit that ends
+    # the run (a delete): on the emulator, eight I/O threads' commits held it off until the pass
+    # was over.
+    turns: threading.BoundedSemaphore = field(
+        default_factory=lambda: threading.BoundedSemaphore(FENCED_AT_ONCE), compare=False, repr=False
+    )
 
     def gate(self, transaction: firestore.Transaction) -> None:
         self._open(transaction.get_all(self._refs()))
@@ -242,7 +260,7 @@ class Fence:
         if own is None or own.get("status") in ENDED:
             raise Superseded(str((own or {}).get("error") or "the job has ended"))
         if own.get("delivery_id") != self.delivery_id:
-            raise Superseded("another delivery of this run took it over")
+            raise TakenOver("another delivery of this run took it over")
         if self.parent_id is not None and (docs.get(self.parent_id) or {}).get("status", ENDED[0]) in ENDED:
             raise Superseded("its run has ended")
 
@@ -253,7 +271,8 @@ class Fence:
             self.gate(transaction)
             return write(transaction)
 
-        return db.run_transaction(fenced, attempts=attempts, budget_s=WORKER_BUDGET_S)
+        with self.turns:
+            return db.run_transaction(fenced, attempts=attempts, budget_s=WORKER_BUDGET_S)
 
 
 def commit(fence: Fence | None, write: Callable[[firestore.Transaction], T]) -> T:

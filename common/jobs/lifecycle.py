@@ -83,14 +83,18 @@ def mark(job_id: str, changes: dict[str, Any]) -> None:
 
 
 def mark_running(job: JobRecord) -> None:
-    mark(
-        job.id,
-        {
-            "status": JobStatus.RUNNING.value,
-            "started_at": job.started_at or utcnow(),
-            "attempts": firestore.Increment(1),
-        },
-    )
+    """A delivery takes the job; one that has ended stays ended (a delete, a finished shard: a
+    late duplicate delivery must not bring it back to RUNNING and reopen its fence)."""
+    ref = job_ref(job.id)
+
+    def write(transaction: firestore.Transaction) -> None:
+        found = ref.get(transaction=transaction)
+        if not found.exists or found.get("status") in (JobStatus.DONE.value, JobStatus.ERROR.value):
+            return
+        started = {"status": JobStatus.RUNNING.value, "started_at": job.started_at or utcnow()}
+        transaction.update(ref, {**started, "attempts": firestore.Increment(1)})
+
+    db.run_transaction(write, budget_s=lease.WORKER_BUDGET_S)
 
 
 def mark_done(job: JobRecord, result: dict[str, Any] | None = None) -> None:

@@ -26,7 +26,7 @@ from common.gcp import db, tasks
 from common.gcp.config import settings
 from common.ids import derived_id
 from common.jobs import lease
-from common.jobs.lease import SHARDS, WORKER_BUDGET_S, Busy, Fence, Superseded
+from common.jobs.lease import SHARDS, WORKER_BUDGET_S, Busy, Fence, Superseded, TakenOver
 from common.jobs.models import JobKind, JobStatus, ManifestJob, ShardJob
 from common.jobs.task_wire import TaskPayload
 from common.library import manifests as manifest_ops
@@ -170,7 +170,7 @@ def finish(shard: ShardJob, delivery_id: str) -> bool:
         if own.get("status") == JobStatus.DONE.value:
             return taken.shards_done >= taken.shards
         if own.get("delivery_id") != delivery_id:
-            raise Superseded("another delivery of this shard took it over")
+            raise TakenOver("another delivery of this shard took it over")
         now = utcnow()
         transaction.update(ref, {"status": JobStatus.DONE.value, "error": None, "finished_at": now})
         transaction.update(manifest, {"processing.shards_done": Increment(1), "updated_at": now})

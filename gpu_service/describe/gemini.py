@@ -20,6 +20,12 @@ if TYPE_CHECKING:
 RETRY_STATUS_CODES = [408, 429, 500, 502, 503, 504]
 
 
+def worth_another_delivery(code: int | None) -> bool:
+    """A client error the library's own retries could not outlast (quota, a timeout): the queue
+    delivers the job again later instead of failing it for good (5xx are not client errors)."""
+    return code in (408, 429)
+
+
 def http_options() -> types.HttpOptions:
     from google.genai import types
 

@@ -43,13 +43,16 @@ def join(clips: Sequence[bytes]) -> Cut:
     return Cut(video, _poster(clips[0]), round(_length(video), 3), reencoded=not same)
 
 
-def _shape(clip: bytes) -> tuple[str, tuple[int, int], Fraction]:
-    """(codec, frame size, frame rate) of a clip's video."""
+def _shape(clip: bytes) -> tuple[str, tuple[int, int], Fraction, str | None, bytes | None]:
+    """(codec, frame size, frame rate, pixel format, codec setup) of a clip's video: packets copy
+    from one clip to the next only where all of them agree (the setup: H.264's SPS and PPS)."""
     try:
         with av.open(io.BytesIO(clip), "r") as container:
             stream = container.streams.video[0]
             rate = stream.average_rate or stream.guessed_rate or Fraction(24)
-            return stream.codec_context.name, (stream.width, stream.height), Fraction(rate)
+            context = stream.codec_context
+            size = (stream.width, stream.height)
+            return context.name, size, Fraction(rate), context.pix_fmt, context.extradata
     except (av.FFmpegError, IndexError) as exc:
         raise CutFailed(f"a clip is not a readable video: {exc}") from exc
 
@@ -85,14 +88,22 @@ def _encoded(clips: Sequence[bytes], size: tuple[int, int], rate: Fraction) -> b
         stream = output.add_stream("libx264", rate=rate)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.options = {"crf": "20", "preset": "veryfast"}
-        number = 0
+        offset, last = 0.0, -1  # seconds of the clips before; the last frame number written
         for clip in clips:
             with av.open(io.BytesIO(clip), "r") as container:
+                length = 0.0
                 for frame in container.decode(video=0):
+                    # Each frame at its own time on the cut's clock: a clip of another rate keeps its
+                    # length (frames between two of the cut's are dropped, a gap holds the last one).
+                    at = offset + (frame.time or 0.0)
+                    number = round(at * rate)
+                    length = max(length, (frame.time or 0.0) + 1 / float(rate))
+                    if number <= last:
+                        continue
                     scaled = frame.reformat(width=width, height=height, format="yuv420p")
-                    scaled.pts, number = number, number + 1  # one frame after another, at `rate`
-                    scaled.time_base = 1 / rate
+                    scaled.pts, scaled.time_base, last = number, 1 / rate, number
                     output.mux(stream.encode(scaled))
+                offset += length
         output.mux(stream.encode(None))
     return out.getvalue()
 
@@ -107,10 +118,13 @@ def _length(video: bytes) -> float:
 
 
 def _poster(clip: bytes) -> bytes:
+    """The first clip's middle frame (counted from its packets; only frames up to it are decoded)."""
     with av.open(io.BytesIO(clip), "r") as container:
-        frames = [f.to_image() for f in container.decode(video=0)]
-    if not frames:
-        raise CutFailed("the first clip has no frames")
-    poster = io.BytesIO()
-    frames[len(frames) // 2].convert("RGB").save(poster, "JPEG", quality=POSTER_QUALITY)
+        count = sum(1 for p in container.demux(video=0) if p.size)
+    with av.open(io.BytesIO(clip), "r") as container:
+        middle = next((f for n, f in enumerate(container.decode(video=0)) if n >= count // 2), None)
+        if middle is None:
+            raise CutFailed("the first clip has no frames")
+        poster = io.BytesIO()
+        middle.to_image().convert("RGB").save(poster, "JPEG", quality=POSTER_QUALITY)
     return poster.getvalue()

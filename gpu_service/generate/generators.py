@@ -100,6 +100,8 @@ class GoogleGenerator:
                 model=cfg.image_model, contents=contents, config=config
             )
         except errors.ClientError as exc:
+            if gemini.worth_another_delivery(exc.code):
+                raise
             raise GenerationFailed(f"the image model answered {exc.code}: {exc.message}") from exc
         image = next(
             (p.inline_data for p in response.parts or [] if p.inline_data and p.inline_data.data), None
@@ -170,6 +172,8 @@ class GoogleGenerator:
                 time.sleep(cfg.video_poll_s)
                 operation = client.operations.get(operation)
         except errors.ClientError as exc:
+            if gemini.worth_another_delivery(exc.code):
+                raise
             raise GenerationFailed(f"the video model answered {exc.code}: {exc.message}") from exc
         if operation.error:
             raise GenerationFailed(

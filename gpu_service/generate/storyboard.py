@@ -60,7 +60,9 @@ class GeminiStoryboarder:
                 response = gemini.client().models.generate_content(
                     model=cfg.gemini_model, contents=asked, config=config
                 )
-            except errors.APIError as exc:
+            except errors.ClientError as exc:
+                if gemini.worth_another_delivery(exc.code):
+                    raise
                 raise GenerationFailed(f"Gemini answered {exc.code}: {exc.message}") from exc
             cost += _priced(response)
             try:

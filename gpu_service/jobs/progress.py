@@ -260,9 +260,14 @@ class ShardProgress(RunProgress):
             for field, value in counts.model_dump().items()
             if value
         }
+        critical = force if critical is None else critical  # as RunProgress: a count may wait
         try:
             shards.renew(
-                self.shard, self.fence, changes, spent=spent, attempts=db.TRANSACTION_ATTEMPTS if force else 1
+                self.shard,
+                self.fence,
+                changes,
+                spent=spent,
+                attempts=db.TRANSACTION_ATTEMPTS if critical else 1,
             )
         except BaseException as exc:
             with self.lock:  # what it carried goes with the next write
@@ -271,7 +276,7 @@ class ShardProgress(RunProgress):
                     for field, value in counts.model_dump().items():
                         setattr(mine, field, getattr(mine, field) + value)
                 self.pending = self.pending.plus(spent)
-            if isinstance(exc, db.Contended) and not force:
+            if isinstance(exc, db.Contended) and not critical:
                 return
             raise
         self.throttle.mark()

@@ -54,7 +54,7 @@ class Describing:
         self.pool = ThreadPoolExecutor(max_workers=concurrency)
         self.room = threading.BoundedSemaphore(2 * concurrency)  # images waiting, pictures held
         self.work: list[Future[None]] = []
-        run.progress.open(Step.REVERSE_PROMPTING, 0)
+        run.progress.open(Step.REVERSE_PROMPTING)  # a fan-in goes on from its shards' counts
 
     def queue(self, source: Asset, picture: imaging.Picture, crops: Callable[[], list[Asset]]) -> None:
         """Describe `source` and its crops (`crops()`: as stored, waited for on the describing

@@ -31,6 +31,8 @@ from common.records import utcnow
 from gpu_service.store.pictures import fingerprint
 
 if TYPE_CHECKING:
+    from google.cloud.firestore import DocumentReference
+
     from gpu_service.describe.subject import Description
 
 Kind = Literal["detection", "face"]
@@ -98,16 +100,18 @@ def store_image(  # noqa: PLR0917 - one image's results, written in one commit
     wanted_ids = {c.id for c in wanted}
     new = [c for c in wanted if c.id not in have]
     stale = [a for a_id, a in have.items() if a_id not in wanted_ids]
-    for child in new:
-        path = image_path(source.manifest_id, child.id)
-        storage.upload(path, child.image_jpeg, "image/jpeg")
-        storage.upload(path.replace(".jpg", "_thumb.jpg"), child.thumbnail_jpeg, "image/jpeg")
+    _upload(source, new)
     manifest = manifest_ops.manifest_ref(source.manifest_id)
     now = utcnow()
     child_assets = {c.id: _child_asset(source, c, now) for c in new}
     identified = {face_id for face_id, _, _ in faces}
+    tried: dict[AssetType, int] = {}  # the first number each type tried last time
     for _ in range(tags.MAX_ATTEMPTS):
-        first = {t: tags.next_free(manifest, t) for t in {c.asset_type for c in new}}
+        # Past the number that was taken, whatever `tag_high` (a hint) says.
+        first = {
+            t: max(tags.next_free(manifest, t), tried.get(t, 0) + 1) for t in {c.asset_type for c in new}
+        }
+        tried = first
 
         def write(transaction: firestore.Transaction, first: dict[AssetType, int] = first) -> Stored:
             refs = [asset_ops.asset_ref(i) for i in [source.id, *child_assets, *(a.id for a in stale)]]
@@ -164,6 +168,22 @@ def store_image(  # noqa: PLR0917 - one image's results, written in one commit
                 asset_ops.release_objects(asset.image_path, asset.thumbnail_path)
         return stored
     raise RuntimeError(f"the tags of {source.id}'s crops kept being taken")
+
+
+def _upload(source: Asset, new: list[Child]) -> None:
+    for child in new:
+        path = image_path(source.manifest_id, child.id)
+        storage.upload(path, child.image_jpeg, "image/jpeg")
+        storage.upload(path.replace(".jpg", "_thumb.jpg"), child.thumbnail_jpeg, "image/jpeg")
+
+
+def _first_numbers(
+    manifest: DocumentReference, new: list[Child], tried: dict[AssetType, int]
+) -> dict[AssetType, int]:
+    """Where each type's new tags start: the next free one, and past the one tried last time (it
+    was taken, whatever `tag_high`, a hint, says)."""
+    types = {c.asset_type for c in new}
+    return {t: max(tags.next_free(manifest, t), tried.get(t, 0) + 1) for t in types}
 
 
 def _child_asset(source: Asset, child: Child, now: datetime) -> Asset:

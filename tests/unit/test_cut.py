@@ -61,3 +61,10 @@ def test_no_clips_or_a_clip_that_is_not_video_is_refused() -> None:
         cut.join([])
     with pytest.raises(cut.CutFailed):
         cut.join([b"not a video at all"])
+
+
+def test_a_clip_of_another_frame_rate_keeps_its_length() -> None:
+    frames = [Image.new("RGB", (320, 240), (0, 200, 0)) for _ in range(60)]
+    thirty = clips.write(frames, 30, (320, 240))  # 2 s at 30 fps
+    made = cut.join([clip((200, 0, 0), 1), thirty])
+    assert made.reencoded and made.duration_s == pytest.approx(3.0, abs=0.1)  # not 1 + 60/24 = 3.5
