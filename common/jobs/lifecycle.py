@@ -89,7 +89,7 @@ def mark_running(job: JobRecord) -> None:
 
     def write(transaction: firestore.Transaction) -> None:
         found = ref.get(transaction=transaction)
-        if not found.exists or found.get("status") in (JobStatus.DONE.value, JobStatus.ERROR.value):
+        if not found.exists or found.get("status") in lease.ENDED:
             return
         started = {"status": JobStatus.RUNNING.value, "started_at": job.started_at or utcnow()}
         transaction.update(ref, {**started, "attempts": firestore.Increment(1)})

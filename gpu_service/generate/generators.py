@@ -27,7 +27,7 @@ from common.gcp.config import settings
 from common.projects.storyboard import VEO_SECONDS
 from gpu_service.config import worker_settings
 from gpu_service.describe import gemini, pricing
-from gpu_service.generate.generated import Generated, GenerationFailed, ReferenceImage
+from gpu_service.generate.generated import Generated, GenerationFailed, ReferenceImage, model_call
 from gpu_service.generate.offline import OfflineGenerator
 from gpu_service.vision import clips
 from gpu_service.vision.imaging import png
@@ -91,18 +91,14 @@ class GoogleGenerator:
         )
 
     def _image(self, contents: list[types.PartUnionDict]) -> Generated:
-        from google.genai import errors, types
+        from google.genai import types
 
         cfg = worker_settings()
         config = types.GenerateContentConfig(response_modalities=["IMAGE"])
-        try:
+        with model_call("the image model"):
             response = gemini.client().models.generate_content(
                 model=cfg.image_model, contents=contents, config=config
             )
-        except errors.ClientError as exc:
-            if gemini.worth_another_delivery(exc.code):
-                raise
-            raise GenerationFailed(f"the image model answered {exc.code}: {exc.message}") from exc
         image = next(
             (p.inline_data for p in response.parts or [] if p.inline_data and p.inline_data.data), None
         )
@@ -139,7 +135,7 @@ class GoogleGenerator:
     ) -> Generated:
         """Veo: given references, them as asset images and no starting frame (Veo takes one or the
         other); else conditioned on `first_frame`."""
-        from google.genai import errors, types
+        from google.genai import types
 
         cfg = worker_settings()
         client = gemini.client(vertex=True)
@@ -163,7 +159,7 @@ class GoogleGenerator:
             )
             config = types.GenerateVideosConfig(number_of_videos=1, duration_seconds=seconds)
             chosen = model or cfg.video_model
-        try:
+        with model_call("the video model"):
             operation = client.models.generate_videos(model=chosen, source=source, config=config)
             deadline = time.monotonic() + cfg.video_timeout_s
             while not operation.done:
@@ -171,10 +167,6 @@ class GoogleGenerator:
                     raise TimeoutError(f"Veo did not finish within {cfg.video_timeout_s:g} s")
                 time.sleep(cfg.video_poll_s)
                 operation = client.operations.get(operation)
-        except errors.ClientError as exc:
-            if gemini.worth_another_delivery(exc.code):
-                raise
-            raise GenerationFailed(f"the video model answered {exc.code}: {exc.message}") from exc
         if operation.error:
             raise GenerationFailed(
                 f"the video model failed: {operation.error.get('message', operation.error)}"

@@ -22,7 +22,7 @@ from common.projects.references import CastEntry
 from common.projects.storyboard import Plan, Storyboard, StoryboardScene, instructions, kept, short_title
 from gpu_service.config import worker_settings
 from gpu_service.describe import gemini, pricing
-from gpu_service.generate.generated import GenerationFailed
+from gpu_service.generate.generated import GenerationFailed, model_call
 
 if TYPE_CHECKING:
     from google.genai import types
@@ -48,7 +48,7 @@ def storyboarder() -> Storyboarder:
 
 class GeminiStoryboarder:
     def write(self, prompt: str, style: str | None, cast: Sequence[CastEntry], scenes: Plan) -> Written:
-        from google.genai import errors, types
+        from google.genai import types
 
         cfg = worker_settings()
         config = types.GenerateContentConfig(
@@ -56,14 +56,10 @@ class GeminiStoryboarder:
         )
         asked, cost, problem = instructions(prompt, style, cast, scenes), 0.0, ""
         for _ in range(ATTEMPTS):
-            try:
+            with model_call("Gemini"):
                 response = gemini.client().models.generate_content(
                     model=cfg.gemini_model, contents=asked, config=config
                 )
-            except errors.ClientError as exc:
-                if gemini.worth_another_delivery(exc.code):
-                    raise
-                raise GenerationFailed(f"Gemini answered {exc.code}: {exc.message}") from exc
             cost += _priced(response)
             try:
                 board = Storyboard.model_validate_json(response.text or "")
