@@ -98,11 +98,24 @@ def mark_running(job: JobRecord) -> None:
 
 
 def mark_done(job: JobRecord, result: dict[str, Any] | None = None) -> None:
-    mark(job.id, {"status": JobStatus.DONE.value, "error": None, "finished_at": utcnow(), **(result or {})})
+    _end(job.id, {"status": JobStatus.DONE.value, "error": None, "finished_at": utcnow(), **(result or {})})
 
 
 def mark_failed(job: JobRecord, message: str) -> None:
-    mark(job.id, {"status": JobStatus.ERROR.value, "error": message, "finished_at": utcnow()})
+    _end(job.id, {"status": JobStatus.ERROR.value, "error": message, "finished_at": utcnow()})
+
+
+def _end(job_id: str, changes: dict[str, Any]) -> None:
+    """A job ends once: the first end written stands (a stop that ended it while a delivery was at
+    work keeps its reason); a job deleted meanwhile is left alone."""
+    ref = job_ref(job_id)
+
+    def write(transaction: firestore.Transaction) -> None:
+        found = ref.get(transaction=transaction)
+        if found.exists and found.get("status") not in lease.ENDED:
+            transaction.update(ref, changes)
+
+    db.run_transaction(write, budget_s=lease.WORKER_BUDGET_S)
 
 
 def finished(job: JobRecord) -> bool:

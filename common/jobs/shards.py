@@ -1,21 +1,28 @@
-"""A big manifest run's shards: its images split into tasks that run side by side, each under a
-lease of its own, and the fan-in once the last one is done.
+"""A run fanned out into shards: tasks that run side by side, each under a lease of its own, and
+the fan-in once the last one is done. Two kinds of run use it: a big manifest run (its images in
+shards of SHARD_SIZE) and a film's phase (a keyframe or a clip per scene, common/checkpoints/film.py).
 
-A run with more images to infer than the shard size hands itself to its shards (`fan_out`, one
-commit): their job documents (ids derived from the run and the shard's number, so a repeated
-fan-out makes the same ones), and the manifest's lease, held by SHARDS from then on. The shards keep
-that lease alive and add what they did to the run's progress and costs (server-side increments:
-they write side by side). Each shard is delivered like any job: one delivery at a time holds it
+Where a run counts its shards is its `Tally`: a document, the prefix of its fields (`shards`,
+`shards_done`) and what says the run still runs. A manifest run counts on its manifest's lease
+(`processing.`), a phase on its own job's document. The fan-out creates the shards' job documents
+(ids derived from the run and the shard's number, so a repeated fan-out makes the same ones) in one
+commit with the count. Each shard is delivered like any job: one delivery at a time holds it
 (`acquire`: Busy while another delivery's lease is alive, ShardDone once it finished, Superseded
-once the run ended), and its writes go behind a fence that reads its document and the run's, so a
-delete stops every shard within one image. The shard that finishes last (`finish`: one commit,
-counted once) queues the fan-in: a delivery of the run's own job, which takes the lease back and
-does the rest (faces, the descriptions left, tags, the sheet) as any redelivery resumes: every image
-its shards stored carries its mark and is neither inferred nor described again.
+once the run ended), and its writes go behind a fence that reads its document and the run's job, so
+a delete or a stop ends every shard within one step. The shard that finishes last (`finish`: one
+commit, counted once) queues the fan-in: a delivery of the run's own job, which goes on from what
+its shards left.
+
+For a manifest run: the run hands itself to its shards (`fan_out`), which keep its lease alive and
+add what they did to its progress and costs (server-side increments: they write side by side); the
+fan-in takes the lease back and does the rest (faces, the descriptions left, tags, the sheet) as any
+redelivery resumes: every image its shards stored carries its mark and is not inferred again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +34,7 @@ from common.gcp.config import settings
 from common.ids import derived_id
 from common.jobs import lease
 from common.jobs.lease import SHARDS, WORKER_BUDGET_S, Busy, Fence, Superseded, TakenOver
-from common.jobs.models import JobKind, JobStatus, ManifestJob, ShardJob
+from common.jobs.models import JobKind, JobRecord, JobStatus, ManifestJob, ShardJob
 from common.jobs.task_wire import TaskPayload
 from common.library import manifests as manifest_ops
 from common.library.models import ManifestStatus
@@ -42,6 +49,27 @@ class ShardDone(Exception):
     """This shard has finished: a delivery of it does nothing (but queue the fan-in, once all have)."""
 
 
+@dataclass(frozen=True)
+class Tally:
+    """Where a fanned-out run counts its shards: `ref`'s fields `<prefix>shards` and
+    `<prefix>shards_done`; `running` raises Superseded unless the run still runs (given `ref` as
+    the transaction read it)."""
+
+    ref: DocumentReference
+    prefix: str
+    running: Callable[[DocumentSnapshot], None]
+
+    def counts(self, snapshot: DocumentSnapshot) -> tuple[int, int]:
+        """(shards, shards_done) as `snapshot` has them."""
+        doc = snapshot.to_dict() or {}
+        for part in self.prefix.split(".")[:-1]:
+            doc = doc.get(part) or {}
+        return int(doc.get("shards") or 0), int(doc.get("shards_done") or 0)
+
+    def field(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+
 def shard_id(run_id: str, index: int) -> str:
     return derived_id(run_id, "shard", index)
 
@@ -49,6 +77,98 @@ def shard_id(run_id: str, index: int) -> str:
 def split(sources: list[str], size: int) -> list[list[str]]:
     """The uploads to infer, in shards of at most `size` (in the order given: display order)."""
     return [sources[i : i + size] for i in range(0, len(sources), size)]
+
+
+def create(transaction: firestore.Transaction, shards: Sequence[JobRecord]) -> None:
+    """The shards' job documents, those not made yet (a repeated fan-out makes none twice)."""
+    made = {s.id for s in transaction.get_all([_ref(s.id) for s in shards]) if s.exists}
+    for shard in shards:
+        if shard.id not in made:
+            transaction.create(_ref(shard.id), shard.model_dump(exclude={"id"}))
+
+
+def take(shard_id: str, tally: Tally, delivery_id: str, lease_s: float) -> None:
+    """Take the shard for this delivery for `lease_s`: ShardDone when it has finished, Superseded
+    when its run ended (a delete, a stop), Busy while another delivery's lease on it is alive."""
+    ref = _ref(shard_id)
+
+    def claim(transaction: firestore.Transaction) -> None:
+        own, run = _both(transaction, ref, tally.ref)
+        doc = own.to_dict() or {}
+        if doc.get("status") in lease.ENDED:
+            raise ShardDone
+        tally.running(run)
+        now = utcnow()
+        holder, until = doc.get("delivery_id"), doc.get("lease_expires_at")
+        if holder not in (None, delivery_id) and until is not None and until > now:
+            raise Busy(f"another delivery of this shard holds it until {until:%H:%M:%S}")
+        lapse = now + timedelta(seconds=lease_s)
+        transaction.update(ref, {"delivery_id": delivery_id, "lease_expires_at": lapse})
+
+    db.run_transaction(claim, budget_s=WORKER_BUDGET_S)
+
+
+def done(
+    shard_id: str,
+    tally: Tally,
+    delivery_id: str | None,
+    fields: dict[str, Any] | None = None,
+    *,
+    failed: str | None = None,
+) -> bool:
+    """The shard is done (counted once on its run, with `fields` written on the run's document in
+    the same commit); True when every shard of the run is. `delivery_id`: the delivery that must
+    still hold it; `failed`: why it could not be made (it ends ERROR, whichever delivery held it)."""
+    ref = _ref(shard_id)
+
+    def end(transaction: firestore.Transaction) -> bool:
+        own, run = _both(transaction, ref, tally.ref)
+        tally.running(run)
+        total, finished = tally.counts(run)
+        if own.get("status") in lease.ENDED:
+            return finished >= total
+        if failed is None and own.get("delivery_id") != delivery_id:
+            raise TakenOver("another delivery of this shard took it over")
+        now = utcnow()
+        status = JobStatus.DONE if failed is None else JobStatus.ERROR
+        transaction.update(ref, {"status": status.value, "error": failed, "finished_at": now})
+        transaction.update(
+            tally.ref, {**(fields or {}), tally.field("shards_done"): Increment(1), "updated_at": now}
+        )
+        return finished + 1 >= total
+
+    return db.run_transaction(end, budget_s=WORKER_BUDGET_S)
+
+
+def all_finished(tally: Tally) -> bool:
+    total, finished = tally.counts(tally.ref.get())
+    return total > 0 and finished >= total
+
+
+def queue(ids: Sequence[str], payload: Callable[[DocumentSnapshot], TaskPayload]) -> int:
+    """Queue every one of these shards that has not finished (a repeated call queues nothing twice:
+    each task is named after its shard); returns how many are pending."""
+    found = db.client().get_all([_ref(i) for i in ids])
+    pending = [s for s in found if s.exists and s.get("status") not in lease.ENDED]
+    for snapshot in pending:
+        tasks.enqueue(snapshot.id, payload(snapshot).fields())
+    return len(pending)
+
+
+def queue_fan_in(run_id: str, kind: JobKind, manifest_id: str | None = None) -> None:
+    """Queue the delivery of the run's own job that takes over from its finished shards."""
+    payload = TaskPayload(job_id=run_id, kind=kind, manifest_id=manifest_id)
+    tasks.enqueue(f"{run_id}-fan-in", payload.fields())
+
+
+# ---------------------------------------------------------------- a manifest run's shards
+def manifest_tally(manifest_id: str, run_id: str) -> Tally:
+    def running(snapshot: DocumentSnapshot) -> None:
+        manifest, taken = lease.owned(snapshot, run_id)
+        if manifest.status != ManifestStatus.PROCESSING or taken.delivery_id != SHARDS:
+            raise Superseded("the run has ended")
+
+    return Tally(manifest_ops.manifest_ref(manifest_id), "processing.", running)
 
 
 def fan_out(
@@ -73,10 +193,7 @@ def fan_out(
 
     def write(transaction: firestore.Transaction) -> None:
         lease.held(manifest.get(transaction=transaction), job.id, delivery_id)
-        made = {s.id for s in transaction.get_all([_ref(s.id) for s in shards]) if s.exists}
-        for shard in shards:
-            if shard.id not in made:
-                transaction.create(_ref(shard.id), shard.model_dump(exclude={"id"}))
+        create(transaction, shards)
         transaction.update(
             manifest,
             {
@@ -95,41 +212,17 @@ def fan_out(
 
 
 def enqueue_pending(job: ManifestJob, count: int) -> int:
-    """Queue every shard of the run that has not finished (a repeated call queues nothing twice:
-    each task is named after its shard); returns how many are pending."""
-    refs = [_ref(shard_id(job.id, index)) for index in range(count)]
-    pending = [s for s in db.client().get_all(refs) if s.exists and s.get("status") != JobStatus.DONE.value]
-    for snapshot in pending:
-        payload = TaskPayload(job_id=snapshot.id, kind=snapshot.get("kind"), manifest_id=job.manifest_id)
-        tasks.enqueue(snapshot.id, payload.fields())
-    return len(pending)
+    ids = [shard_id(job.id, index) for index in range(count)]
+    return queue(ids, lambda s: TaskPayload(job_id=s.id, kind=s.get("kind"), manifest_id=job.manifest_id))
 
 
 def enqueue_fan_in(shard: ShardJob) -> None:
-    """Queue the delivery of the run's job that takes over from its finished shards."""
-    payload = TaskPayload(job_id=shard.run_id, kind=JobKind.PROCESS_MANIFEST, manifest_id=shard.manifest_id)
-    tasks.enqueue(f"{shard.run_id}-fan-in", payload.fields())
+    queue_fan_in(shard.run_id, JobKind.PROCESS_MANIFEST, shard.manifest_id)
 
 
 def acquire(shard: ShardJob, delivery_id: str) -> None:
-    """Take the shard for this delivery: ShardDone when it has finished, Superseded when its run
-    ended (a delete, say), Busy while another delivery's lease on it is alive."""
-    ref, manifest = _ref(shard.id), manifest_ops.manifest_ref(shard.manifest_id)
-
-    def take(transaction: firestore.Transaction) -> None:
-        own, run = _both(transaction, ref, manifest)
-        doc = own.to_dict() or {}
-        if doc.get("status") == JobStatus.DONE.value:
-            raise ShardDone
-        _running(run, shard)
-        now = utcnow()
-        holder, until = doc.get("delivery_id"), doc.get("lease_expires_at")
-        if holder not in (None, delivery_id) and until is not None and until > now:
-            raise Busy(f"another delivery of this shard holds it until {until:%H:%M:%S}")
-        lapse = now + timedelta(seconds=settings().processing_lease_s)
-        transaction.update(ref, {"delivery_id": delivery_id, "lease_expires_at": lapse})
-
-    db.run_transaction(take, budget_s=WORKER_BUDGET_S)
+    tally = manifest_tally(shard.manifest_id, shard.run_id)
+    take(shard.id, tally, delivery_id, settings().processing_lease_s)
 
 
 def renew(
@@ -161,44 +254,31 @@ def renew(
 
 
 def finish(shard: ShardJob, delivery_id: str) -> bool:
-    """The shard is done (counted once on the run); True when every shard of the run is."""
-    ref, manifest = _ref(shard.id), manifest_ops.manifest_ref(shard.manifest_id)
-
-    def end(transaction: firestore.Transaction) -> bool:
-        own, run = _both(transaction, ref, manifest)
-        taken = lease.owned(run, shard.run_id)[1]
-        if own.get("status") == JobStatus.DONE.value:
-            return taken.shards_done >= taken.shards
-        if own.get("delivery_id") != delivery_id:
-            raise TakenOver("another delivery of this shard took it over")
-        now = utcnow()
-        transaction.update(ref, {"status": JobStatus.DONE.value, "error": None, "finished_at": now})
-        transaction.update(manifest, {"processing.shards_done": Increment(1), "updated_at": now})
-        return taken.shards_done + 1 >= taken.shards
-
-    return db.run_transaction(end, budget_s=WORKER_BUDGET_S)
+    return done(shard.id, _lenient(shard), delivery_id)
 
 
 def all_done(shard: ShardJob) -> bool:
-    taken = lease.owned(manifest_ops.manifest_ref(shard.manifest_id).get(), shard.run_id)[1]
-    return taken.shards > 0 and taken.shards_done >= taken.shards
+    return all_finished(_lenient(shard))
 
 
-def _running(run: DocumentSnapshot, shard: ShardJob) -> None:
-    """Superseded unless the shard's run owns the manifest and its shards hold it."""
-    manifest, taken = lease.owned(run, shard.run_id)
-    if manifest.status != ManifestStatus.PROCESSING or taken.delivery_id != SHARDS:
-        raise Superseded("the run has ended")
+def _lenient(shard: ShardJob) -> Tally:
+    """A manifest run's tally for counting: its run must own the manifest, whatever it holds now
+    (the last shard's count lands while the fan-in may have taken the lease back)."""
+
+    def owns(snapshot: DocumentSnapshot) -> None:
+        lease.owned(snapshot, shard.run_id)
+
+    return Tally(manifest_ops.manifest_ref(shard.manifest_id), "processing.", owns)
 
 
 def _both(
-    transaction: firestore.Transaction, shard: DocumentReference, manifest: DocumentReference
+    transaction: firestore.Transaction, shard: DocumentReference, run: DocumentReference
 ) -> tuple[DocumentSnapshot, DocumentSnapshot]:
-    found = {s.reference.path: s for s in transaction.get_all([shard, manifest])}
+    found = {s.reference.path: s for s in transaction.get_all([shard, run])}
     own = found[shard.path]
     if not own.exists:
         raise Superseded("the shard is gone")
-    return own, found[manifest.path]
+    return own, found[run.path]
 
 
 def _ref(job_id: str) -> DocumentReference:
