@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import mimetypes
+import time
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import requests
 
+RETRIES = 5
 # Python's own table of file name extensions (the system's files left out: the same everywhere).
 KNOWN_TYPES = mimetypes.MimeTypes()
 
@@ -34,10 +36,16 @@ class Client:
         self.timeout = timeout
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        try:
-            response = self.session.request(method, f"{self.base_url}{path}", timeout=self.timeout, **kwargs)
-        except requests.ConnectionError as exc:
-            raise ApiFailure(f"cannot reach {self.base_url}; is the service running (make run)?") from exc
+        for _ in range(RETRIES):  # a 503 with Retry-After (contention, a service starting) is asked again
+            try:
+                response = self.session.request(
+                    method, f"{self.base_url}{path}", timeout=self.timeout, **kwargs
+                )
+            except requests.ConnectionError as exc:
+                raise ApiFailure(f"cannot reach {self.base_url}; is the service running (make run)?") from exc
+            if response.status_code != 503 or "Retry-After" not in response.headers:
+                break
+            time.sleep(min(float(response.headers["Retry-After"]), 10.0))
         if response.status_code >= 400:
             try:
                 error = response.json()["error"]

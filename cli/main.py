@@ -6,6 +6,7 @@
     vidpipe contact-sheet MANIFEST_ID -o sheet.png
     vidpipe search PHOTO.jpg            # where this face appears in your whole library
     vidpipe continuity PROJECT_ID       # who each generated beat and clip shows, worst first
+    vidpipe generate "PROMPT" --manifest MANIFEST_ID --auto --wait --out film.mp4
 
 The API is at $VIDPIPE_URL (default http://127.0.0.1:8080, the local stack) and the caller's
 Firebase ID token is $VIDPIPE_TOKEN; --url and --token override both.
@@ -19,7 +20,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from cli import library, projects
+from cli import film, library, projects
 from cli.client import ApiFailure, Client
 from cli.library import cast, contact_sheet, create_manifest, process, search, show
 from cli.projects import continuity, promote, references
@@ -34,6 +35,7 @@ def parser() -> argparse.ArgumentParser:
     commands = root.add_subparsers(dest="command", required=True)
     library.add_parsers(commands)
     projects.add_parsers(commands)
+    film.add_parsers(commands)
 
     repair = commands.add_parser(
         "repair", help="regenerate a beat or clip with its references until its continuity check holds"
@@ -60,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
         "references": lambda: references(client, args.project_id, args.scene_index, args.target),
         "repair": lambda: repair(client, args),
         "contact-sheet": lambda: contact_sheet(client, args.manifest_id, args.output),
+        "generate": lambda: film.generate(client, args),
+        "continue": lambda: film.proceed(client, args.checkpoint_id),
+        "stop": lambda: film.stop(client, args.project_id),
     }
     try:
         return commands[args.command]()

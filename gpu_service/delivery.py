@@ -25,10 +25,12 @@ from common.jobs import lease, lifecycle
 from common.jobs.lease import Busy, RunOver, Superseded, TakenOver
 from common.jobs.models import JobKind, JobRecord, JobStatus, ManifestJob, ReprocessJob, ShardJob
 from common.library.models import ManifestStatus
+from common.projects.film import PhaseJob, SceneJob, StitchJob
 from common.projects.storyboard import StoryboardJob
 from gpu_service import repair, storyboarding
 from gpu_service.continuity import check as continuity
 from gpu_service.errors import Permanent
+from gpu_service.film import phase, scene, stitch
 from gpu_service.regenerate import run_regeneration
 from gpu_service.reprocess import run_reprocess
 from gpu_service.run import shard
@@ -110,6 +112,9 @@ KINDS: dict[JobKind, Kind[Any]] = {
     JobKind.REPAIR: Kind(RepairJob, _repair, _repair_failed),
     JobKind.PROCESS_SHARD: Kind(ShardJob, _shard, _shard_failed, settled=shard.settled),
     JobKind.STORYBOARD: Kind(StoryboardJob, _storyboard, storyboarding.fail),
+    JobKind.PHASE: Kind(PhaseJob, phase.run_phase, phase.fail),
+    JobKind.SCENE: Kind(SceneJob, scene.run_scene, scene.failed, settled=scene.settled),
+    JobKind.STITCH: Kind(StitchJob, stitch.run_stitch, stitch.fail),
 }
 
 

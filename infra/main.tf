@@ -51,6 +51,9 @@ locals {
     IMAGE_PRICE_INPUT_PER_MTOK  = "0.30"
     IMAGE_PRICE_OUTPUT_PER_MTOK = "30.0"
     VIDEO_PRICE_PER_S           = var.video_price_per_s
+    # A film's budget unless its request names one, and a storyboard's price (docs/pipeline.md).
+    PIPELINE_BUDGET  = tostring(var.pipeline_budget)
+    STORYBOARD_PRICE = "0.02"
     # Quality check thresholds: empty means the code's own, with its sources (docs/processing.md).
     QUALITY_MIN_SIDE       = ""
     QUALITY_MIN_SHARPNESS  = ""

@@ -1,12 +1,13 @@
-# Manifest jobs for the GPU service. Dispatch is capped to what the GPU instances can take; failed
-# deliveries back off exponentially; the queue, not the enqueuer, decides where tasks go and with
-# which identity (http_target), so a task can only ever reach the GPU service.
+# Jobs for the GPU service: manifest runs and their shards, and films (a storyboard, one task per
+# scene of a phase, the cut: docs/pipeline.md). Dispatch is capped to what the GPU instances can
+# take; failed deliveries back off exponentially; the queue, not the enqueuer, decides where tasks
+# go and with which identity (http_target), so a task can only ever reach the GPU service.
 resource "google_cloud_tasks_queue" "processing" {
   name     = "${local.name}-processing"
   location = var.region
 
   rate_limits {
-    # A fan-out queues all of a run's shards at once: they start within a second or two.
+    # A fan-out queues all of a run's shards (or a phase's scenes) at once: they start within a second or two.
     max_dispatches_per_second = 10
     max_concurrent_dispatches = local.max_runs
   }

@@ -52,6 +52,17 @@ variable "shard_size" {
   }
 }
 
+variable "pipeline_budget" {
+  description = "Dollars a film's built-in run may spend unless its request says (docs/pipeline.md): its quote is checked before anything is written. The default 24 s film quotes $9.74 at the default prices."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.pipeline_budget >= 0 && var.pipeline_budget <= 10000
+    error_message = "pipeline_budget must be 0-10000 dollars."
+  }
+}
+
 variable "gemini_max_in_flight" {
   description = "Gemini requests in flight across every GPU instance at most: each run at once gets an equal share (DESCRIBE_CONCURRENCY); 429s beyond it are retried with backoff."
   type        = number

@@ -1,4 +1,5 @@
-"""Continuing from a checkpoint: approve it and hand the next phase to the video pipeline.
+"""Continuing from a checkpoint: approve it and hand the next phase on (a built-in project's next
+phase job: common/checkpoints/film.py; else the caller's video pipeline).
 
 A checkpoint nobody edited continues on its own branch. One whose artifacts were edited (its
 revision is above 0) continues on a new branch named from its own (main → main-1, main-1 →
@@ -6,9 +7,10 @@ main-1-1; a second one from main → main-2), claimed through the same lineage-w
 forks, so names never collide. Continuing is idempotent per revision: asking again without a new
 edit returns the branch already opened, even when the two requests race.
 
-The hand-off is a Cloud Task to the pipeline, queued once per continuation (and named after the
-checkpoint and revision, so a repeat after a crash is deduplicated); without a configured pipeline
-(the local stack) the continuation is only recorded on the checkpoint.
+The hand-off is queued once per continuation: a built-in project's phase job (its id derived from
+project, branch and phase), or a Cloud Task to the caller's pipeline (named after the checkpoint
+and revision), so a repeat after a crash is deduplicated; without a configured pipeline (the local
+stack) an external project's continuation is only recorded on the checkpoint.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from google.cloud.firestore_v1.field_path import FieldPath
 
 from common.checkpoints import checkpoints as ops
-from common.checkpoints import repair
+from common.checkpoints import film, repair
 from common.checkpoints.models import NEXT_STEP, Checkpoint, CheckpointStatus, Continuation
 from common.gcp import db, tasks
 from common.gcp.config import settings
@@ -106,6 +108,18 @@ def _approve(checkpoint: Checkpoint, revision: str) -> Continuation:
 
 
 def _hand_off(checkpoint: Checkpoint, revision: str, continuation: Continuation) -> bool:
+    if not film.hand_off(checkpoint, continuation) and not _to_pipeline(checkpoint, revision, continuation):
+        return False
+    # Remembered, so asking again does not queue it again (a crash before this line re-queues:
+    # the job's id, or the task's name, keeps it once).
+    path = FieldPath("continuations", revision, "handed_off").to_api_repr()
+    ops.checkpoint_ref(checkpoint.id).update({path: True})
+    return True
+
+
+def _to_pipeline(checkpoint: Checkpoint, revision: str, continuation: Continuation) -> bool:
+    """The caller's pipeline gets the next phase (PIPELINE_URL); without one (the local stack) the
+    continuation is only recorded."""
     cfg = settings()
     if cfg.pipeline_url is None:
         log.info("no pipeline configured: continuation recorded only", extra={"checkpoint_id": checkpoint.id})
@@ -120,8 +134,4 @@ def _hand_off(checkpoint: Checkpoint, revision: str, continuation: Continuation)
     }
     name = derived_id("handoff", checkpoint.id, revision)
     tasks.enqueue(name, payload, url=cfg.pipeline_url, queue=cfg.pipeline_queue)
-    # Remembered, so asking again does not queue it again (a crash before this line re-queues:
-    # Cloud Tasks drops the repeat by its name).
-    path = FieldPath("continuations", revision, "handed_off").to_api_repr()
-    ops.checkpoint_ref(checkpoint.id).update({path: True})
     return True

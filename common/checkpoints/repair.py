@@ -53,13 +53,17 @@ log = logging.getLogger(__name__)
 SETTLE_BUDGET_S = 30.0
 
 
-def start(checkpoint: Checkpoint, request: RepairRequest, *, auto: bool = False) -> RepairJob:
+def start(
+    checkpoint: Checkpoint, request: RepairRequest, *, auto: bool = False, in_run: bool = False
+) -> RepairJob:
     """Check the request, hold its quote on the project's budget and queue the job (or answer the
-    repair already running on the artifact)."""
+    repair already running on the artifact). `in_run`: a film's scene repairs what it made before
+    its checkpoint is ready, and runs the job itself (nothing is queued)."""
     artifact_type = ARTIFACT_OF_PHASE.get(checkpoint.phase)
     if artifact_type is None:
         raise Conflict("repairs make beat images (phase 2) and chunk clips (phase 3); this is phase 1 (spec)")
-    ops.require_editable(checkpoint, PHASE_OF[artifact_type], "repairing")
+    if not in_run:
+        ops.require_editable(checkpoint, PHASE_OF[artifact_type], "repairing")
     try:
         artifact = ops.get_artifact(checkpoint.id, artifact_type, request.artifact_key)
     except NotFound as exc:
@@ -89,7 +93,9 @@ def start(checkpoint: Checkpoint, request: RepairRequest, *, auto: bool = False)
     )
     running = _reserve(job, _lock(checkpoint.id, artifact))
     if running is not None:  # another request started one meanwhile
-        return _queued(running)
+        return running if in_run else _queued(running)
+    if in_run:
+        return job
     try:
         lifecycle.enqueue(job)
     except lifecycle.QueueUnavailable:
@@ -115,6 +121,36 @@ def start_auto(checkpoint: Checkpoint, artifact: Artifact) -> RepairJob | None:
         return None
     try:
         return start(checkpoint, RepairRequest(artifact_key=artifact.artifact_key), auto=True)
+    except ApiError as exc:
+        log.warning(
+            "automatic repair not started",
+            extra={
+                "checkpoint_id": checkpoint.id,
+                "artifact_key": artifact.artifact_key,
+                "reason": exc.message,
+            },
+        )
+        return None
+
+
+def start_in_run(checkpoint: Checkpoint, artifact: Artifact) -> RepairJob | None:
+    """A film's scene whose first version's report came back missing, unknown or drift repairs it
+    before its phase ends, in a project with `auto_repair` (the caller runs the job). A repair the
+    budget cannot cover is logged, not started; one a delivery that died left running is resumed."""
+    running = _running(checkpoint.id, artifact)
+    if running is not None:
+        return running
+    report = artifact.continuity
+    if artifact.generator != "pipeline":
+        return None
+    if (
+        report is None
+        or report.status not in AUTO_REPAIRABLE
+        or not projects.get(checkpoint.project_id).auto_repair
+    ):
+        return None
+    try:
+        return start(checkpoint, RepairRequest(artifact_key=artifact.artifact_key), auto=True, in_run=True)
     except ApiError as exc:
         log.warning(
             "automatic repair not started",

@@ -119,6 +119,11 @@ class Settings(BaseSettings):
     image_price_input_per_mtok: NonNegative = 0.30
     image_price_output_per_mtok: NonNegative = 30.0
     video_price_per_s: NonNegative = 0.40
+    # The built-in run (docs/pipeline.md): what a film may spend unless its request says, and what
+    # one storyboard costs at most (gemini-2.5-flash: ~6k tokens in at $0.30 a million, ~4k out at
+    # $2.50: under $0.012).
+    pipeline_budget: NonNegative = 10.0
+    storyboard_price: NonNegative = 0.02
 
     @property
     def deployed(self) -> bool:

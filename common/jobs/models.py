@@ -1,11 +1,11 @@
 """Jobs: what every job document records, the kinds there are, and the manifest's own jobs.
 
-A job is one of eight kinds, told apart by `kind`; each lives in its domain and carries exactly the
+A job is one of eleven kinds, told apart by `kind`; each lives in its domain and carries exactly the
 ids its work needs: a manifest run, a shard of a big one and one asset's reprocess here, the
 regeneration and the repair of a checkpoint artifact in common/checkpoints/jobs.py, the continuity
 check of an artifact version in common/continuity/jobs.py, a project's storyboard in
-common/projects/storyboard.py. The worker dispatches each kind from one
-table (gpu_service/delivery.py).
+common/projects/storyboard.py, its film's phases, scenes and cut in common/projects/film.py. The
+worker dispatches each kind from one table (gpu_service/delivery.py).
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ class JobKind(StrEnum):
     REPAIR = "repair"
     PROCESS_SHARD = "process_shard"
     STORYBOARD = "storyboard"
+    PHASE = "phase"
+    SCENE = "scene"
+    STITCH = "stitch"
 
 
 class JobStatus(StrEnum):

@@ -96,6 +96,8 @@ def fork(owner_id: str, parent_id: str, request: ForkRequest) -> Fork:
         except lifecycle.QueueUnavailable:
             # The fork stands; its manifest says ERROR and the next POST /process retries the run.
             log.warning("fork's engine run not queued", extra={"project_id": project.id, "job_id": job.id})
+    elif project.pipeline == "built_in":
+        projects.start_film(project)  # else once its snapshot is written (projects.attach_snapshot)
     return Fork(project, result)
 
 
@@ -148,7 +150,13 @@ def _new_project(parent: Project, request: ForkRequest, result: Invalidation) ->
         parent_project_id=parent.id,
         lineage_id=parent.lineage_id or parent.id,
         stage=result.resume_stage,
-        status=ProjectStatus.PENDING,
+        # A built-in parent's fork makes its film by its own run; a caller's pipeline resumes one.
+        pipeline=parent.pipeline,
+        status=ProjectStatus.RUNNING if parent.pipeline == "built_in" else ProjectStatus.PENDING,
+        inherited_scenes=result.scene_copy_boundary,
+        budget=parent.budget,
+        auto_repair=parent.auto_repair,
+        repair_budget=parent.repair_budget,
         auto_continue=parent.auto_continue,
         cover_path=parent.cover_path if inherited else None,
         cover_scene=parent.cover_scene if inherited else None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from google.api_core import exceptions
 from google.cloud.firestore import FieldFilter, Increment, Query
 
 from common import owned
@@ -22,6 +23,7 @@ from common.library import manifests as manifest_ops
 from common.library.models import ManifestStatus
 from common.projects import snapshots
 from common.projects.models import (
+    TERMINAL_STATUSES,
     GenerateRequest,
     PipelineProjectUpdate,
     PipelineSceneUpdate,
@@ -91,13 +93,14 @@ def generate(owner_id: str, request: GenerateRequest) -> Project:
     batch.create(project_ref(project.id), project.model_dump(exclude={"id"}))
     batch.commit(retry=db.CONTENDED)
     if project.pipeline == "built_in":
-        _start_pipeline(project, request.target_duration_s)
+        start_film(project, request.target_duration_s)
     return project
 
 
-def _start_pipeline(project: Project, target_duration_s: int | None) -> None:
-    """Queue the built-in pipeline's first phase (docs/pipeline.md); should the queue refuse, the
-    project says so (failed) and the request is a 503."""
+def start_film(project: Project, target_duration_s: int | None = None) -> None:
+    """Queue the built-in pipeline's first phase (docs/pipeline.md; a fork's storyboards the scenes
+    it does not inherit); should the queue refuse, the project says so (failed) and the request is a
+    503. A repeated call queues nothing twice (the job's id is derived from project and branch)."""
     job = StoryboardJob(
         id=StoryboardJob.id_for(project.id, project.branch),
         owner_id=project.owner_id,
@@ -106,7 +109,9 @@ def _start_pipeline(project: Project, target_duration_s: int | None) -> None:
         created_at=project.created_at,
     )
     try:
-        lifecycle.submit(job)
+        lifecycle.submit(job, repeatable=True)
+    except exceptions.AlreadyExists:
+        return  # started already
     except lifecycle.QueueUnavailable:
         failed = {"status": ProjectStatus.FAILED.value, "error": lifecycle.NOT_QUEUED, "updated_at": utcnow()}
         project_ref(project.id).update(failed)
@@ -189,13 +194,6 @@ def scenes_of(project_id: str) -> list[Scene]:
     return [Scene.model_validate(s.to_dict() or {}) for s in stream]
 
 
-def soft_delete(owner_id: str, project_id: str) -> None:
-    """Hide the project; its manifest no longer counts it as a user (and may then be deleted)."""
-    owned.soft_delete(
-        project_ref(project_id), read_project, "project", owner_id, changes=lambda now: {"updated_at": now}
-    )
-
-
 def snapshot_of(owner_id: str, project_id: str) -> tuple[Project, dict[str, Any], list[dict[str, Any]]]:
     project = get_owned(owner_id, project_id)
     if project.snapshot_id is None and project.manifest_id is not None:
@@ -226,6 +224,8 @@ def attach_snapshot(project_id: str, manifest_id: str) -> None:
     batch.update(project_ref(project_id), changes)
     batch.update(manifest_ops.manifest_ref(manifest_id), {"snapshot_pending_for": None})
     batch.commit()
+    if project.pipeline == "built_in" and project.status not in TERMINAL_STATUSES:
+        start_film(project)  # a built-in fork's run starts once it has its cast
 
 
 def _snapshot_pending(manifest_id: str) -> Conflict:

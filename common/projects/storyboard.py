@@ -38,7 +38,7 @@ class StoryboardJob(JobRecord):
 
     kind: Literal[JobKind.STORYBOARD] = JobKind.STORYBOARD
     project_id: str
-    target_duration_s: int | None = None
+    target_duration_s: int | None = None  # a new film's; a fork's scenes keep its parent's lengths
 
     @staticmethod
     def id_for(project_id: str, branch: str) -> str:

@@ -3,7 +3,8 @@ progress reports (/api/pipeline/..., for the pipeline's service identity only)."
 
 from __future__ import annotations
 
-from common.projects import forks, scene_references
+from common.checkpoints import film as film_runs
+from common.projects import film, forks, scene_references
 from common.projects import projects as ops
 from common.projects.models import (
     ForkOut,
@@ -29,15 +30,16 @@ FORK_BODY_BYTES = 64 * 1024 * 1024  # base64 images inline: a few 20 MB images a
 @route(
     "POST",
     "/api/generate",
-    summary="Start a project; with manifest_id, on an immutable snapshot of that manifest",
+    summary="Start a project (with manifest_id, on an immutable snapshot of that manifest); a built-in "
+    "run's quote is checked against its budget first (422 with the figures)",
     tag=TAG,
     status=201,
     response=ProjectOut,
     body=GenerateRequest,
-    errors=(404, 409),
+    errors=(404, 409, 503),  # 503: the first phase could not be queued
 )
 def generate(call: Call) -> ProjectOut:
-    return project_out(ops.generate(call.uid, call.body))
+    return project_out(film_runs.generate(call.uid, call.body))
 
 
 @route(
@@ -77,14 +79,26 @@ def update_project(call: Call) -> ProjectOut:
 @route(
     "DELETE",
     "/api/projects/{project_id}",
-    summary="Soft-delete a project (releases its manifest)",
+    summary="Soft-delete a project (releases its manifest; stops its run)",
     tag=TAG,
     response=DeletedOut,
     errors=(404, 503),
 )
 def delete_project(call: Call) -> DeletedOut:
-    ops.soft_delete(call.uid, call.params["project_id"])
+    film.delete(call.uid, call.params["project_id"])
     return DeletedOut()
+
+
+@route(
+    "POST",
+    "/api/projects/{project_id}/stop",
+    summary="Stop a project's built-in run: its queued work ends within one step (409 once finished)",
+    tag=TAG,
+    response=ProjectOut,
+    errors=(404, 409, 503),
+)
+def stop_project(call: Call) -> ProjectOut:
+    return project_out(film.stop(call.uid, call.params["project_id"]))
 
 
 @route(

@@ -56,5 +56,6 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("POST", "/api/projects/{project_id}/fork/preview", "projects"),
     ("GET", "/api/projects/{project_id}/scenes/{scene_index}/references", "references"),
     ("GET", "/api/projects/{project_id}/snapshot", "projects"),
+    ("POST", "/api/projects/{project_id}/stop", "projects"),
     ("GET", "/api/studio/config", "studio"),
 )

@@ -12,7 +12,7 @@ from tests.support.checkpoints import checkpoint
 def target(alice: Api, pipeline: Api) -> dict[str, str]:
     m = alice.manifest()
     a = alice.asset(m["id"])
-    p = alice.post("/api/generate", json={"prompt": "a heist at dawn"}).json()
+    p = alice.post("/api/generate", json={"pipeline": "external", "prompt": "a heist at dawn"}).json()
     storyboard = checkpoint(pipeline, p["project_id"], 2)
     return {
         "manifest_id": m["id"],

@@ -68,7 +68,9 @@ def test_one_character_per_person_with_every_image_of_them(base_url: str, alice:
     ]
 
     # a project's snapshot keeps the cast as it was, and its manifest its contact sheet
-    made = alice.post("/api/generate", json={"prompt": "a debate", "manifest_id": manifest["id"]})
+    made = alice.post(
+        "/api/generate", json={"pipeline": "external", "prompt": "a debate", "manifest_id": manifest["id"]}
+    )
     assert made.status_code == 201, made.text
     snapshot = alice.get(f"/api/projects/{made.json()['project_id']}/snapshot").json()
     assert snapshot["cast"] == cast

@@ -77,7 +77,9 @@ def test_a_fork_whose_run_cannot_be_queued_recovers(
 def test_the_snapshot_keeps_its_contact_sheet(alice: Api, photos: Path) -> None:
     manifest = manifest_of_photos(alice, [("Obama", photos / "obama.jpg")])
     process(alice, manifest["id"])
-    project = alice.post("/api/generate", json={"prompt": "p", "manifest_id": manifest["id"]}).json()
+    project = alice.post(
+        "/api/generate", json={"pipeline": "external", "prompt": "p", "manifest_id": manifest["id"]}
+    ).json()
     snapshot = alice.get(f"/api/projects/{project['project_id']}/snapshot").json()
     sheet = requests.get(snapshot["contact_sheet_url"], timeout=10)
     assert sheet.status_code == 200 and sheet.content[:8] == b"\x89PNG\r\n\x1a\n"
@@ -92,7 +94,9 @@ def test_the_snapshot_keeps_its_contact_sheet(alice: Api, photos: Path) -> None:
 def test_a_fork_resuming_at_keyframing_keeps_its_story(alice: Api, pipeline: Api) -> None:
     manifest = alice.manifest(name="Cast", category="MIXED")
     hero = alice.asset(manifest["id"], name="Hero")  # CHAR_01
-    parent = alice.post("/api/generate", json={"prompt": "p", "manifest_id": manifest["id"]}).json()
+    parent = alice.post(
+        "/api/generate", json={"pipeline": "external", "prompt": "p", "manifest_id": manifest["id"]}
+    ).json()
     url = f"/api/pipeline/projects/{parent['project_id']}"
     for index in range(3):
         scene = {
@@ -152,7 +156,9 @@ def test_crops_follow_their_source(alice: Api, pipeline: Api, photos: Path) -> N
     biden_crop = next(a for a in assets if a["source_asset_id"] == biden["id"] and a["is_face_crop"])
     assert obama_crops and all(by_id[c["id"]]["source"] == "extracted" for c in obama_crops)
 
-    project = alice.post("/api/generate", json={"prompt": "p", "manifest_id": manifest["id"]}).json()
+    project = alice.post(
+        "/api/generate", json={"pipeline": "external", "prompt": "p", "manifest_id": manifest["id"]}
+    ).json()
     url = f"/api/pipeline/projects/{project['project_id']}"
     uses = [["ENV_99"], [obama_crops[0]["manifest_tag"]], [biden_crop["manifest_tag"]]]  # crops' tags only
     for index, tags in enumerate(uses):

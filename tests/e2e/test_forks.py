@@ -171,7 +171,7 @@ def test_fork_refuses_bad_requests_and_creates_nothing(
         r = alice.post(path, json=body)
         assert r.status_code == status and words in r.json()["error"]["message"], r.text
     assert mallory.post(url, json={}).status_code == 404
-    running = alice.post("/api/generate", json={"prompt": "x"}).json()
+    running = alice.post("/api/generate", json={"pipeline": "external", "prompt": "x"}).json()
     assert alice.post(f"/api/projects/{running['project_id']}/fork", json={}).status_code == 409
     assert alice.get("/api/projects").json()[1:] == projects_before
     assert alice.get("/api/manifests").json() == manifests_before

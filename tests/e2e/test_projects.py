@@ -29,7 +29,10 @@ def faces_doc(manifest_id: str, owner_id: str, asset_id: str, seed: int) -> dict
 
 
 def test_generate_without_a_manifest_has_no_snapshot(alice: Api) -> None:
-    r = alice.post("/api/generate", json={"prompt": "a heist at dawn", "style": "noir", "title": "Heist"})
+    r = alice.post(
+        "/api/generate",
+        json={"pipeline": "external", "prompt": "a heist at dawn", "style": "noir", "title": "Heist"},
+    )
     assert r.status_code == 201
     project = r.json()
     assert (project["status"], project["stage"], project["branch"]) == ("pending", "storyboarding", "main")
@@ -47,7 +50,9 @@ def test_a_snapshot_holds_the_manifest_as_it_was(alice: Api, photos: Path) -> No
     db.collection(db.FACES).document(hero["id"]).set(faces_doc(manifest["id"], alice.uid, hero["id"], 1))
     version = alice.get(f"/api/manifests/{manifest['id']}").json()["version"]
 
-    r = alice.post("/api/generate", json={"prompt": "a chase", "manifest_id": manifest["id"]})
+    r = alice.post(
+        "/api/generate", json={"pipeline": "external", "prompt": "a chase", "manifest_id": manifest["id"]}
+    )
     assert r.status_code == 201
     project = r.json()
     assert project["manifest_id"] == manifest["id"] and project["manifest_version"] == version
@@ -82,7 +87,7 @@ def test_a_snapshot_holds_the_manifest_as_it_was(alice: Api, photos: Path) -> No
 def test_fifty_concurrent_generates_count_fifty_uses(alice: Api) -> None:
     manifest = alice.manifest()
     alice.asset(manifest["id"])
-    body = {"prompt": "one of many", "manifest_id": manifest["id"]}
+    body = {"pipeline": "external", "prompt": "one of many", "manifest_id": manifest["id"]}
     with ThreadPoolExecutor(max_workers=25) as pool:
         codes = list(pool.map(lambda _: alice.post("/api/generate", json=body).status_code, range(50)))
     assert codes == [201] * 50
@@ -116,7 +121,9 @@ def test_a_snapshot_larger_than_a_document_is_split_and_whole(alice: Api) -> Non
     total = sum(len(json.dumps(d, default=str)) for _, d in writes)
     assert total > 1024 * 1024  # one document could not hold it
 
-    project = alice.post("/api/generate", json={"prompt": "a crowd", "manifest_id": manifest["id"]}).json()
+    project = alice.post(
+        "/api/generate", json={"pipeline": "external", "prompt": "a crowd", "manifest_id": manifest["id"]}
+    ).json()
     stored = snapshots.snapshot_ref(project["snapshot_id"]).get().to_dict()
     assert stored["asset_count"] == ASSETS and stored["chunk_count"] > 1
     snapshot = alice.get(f"/api/projects/{project['project_id']}/snapshot").json()
@@ -126,24 +133,48 @@ def test_a_snapshot_larger_than_a_document_is_split_and_whole(alice: Api) -> Non
 
 def test_generate_refuses_manifests_it_may_not_use(alice: Api, mallory: Api) -> None:
     mine = alice.manifest()
-    assert mallory.post("/api/generate", json={"prompt": "x", "manifest_id": mine["id"]}).status_code == 404
-    assert alice.post("/api/generate", json={"prompt": "x", "manifest_id": "0" * 32}).status_code == 404
+    assert (
+        mallory.post(
+            "/api/generate", json={"pipeline": "external", "prompt": "x", "manifest_id": mine["id"]}
+        ).status_code
+        == 404
+    )
+    assert (
+        alice.post(
+            "/api/generate", json={"pipeline": "external", "prompt": "x", "manifest_id": "0" * 32}
+        ).status_code
+        == 404
+    )
     # a manifest_id naming no manifest of the caller's is 404 whatever its shape (seed 000)
     for shape in ("../etc", "not-an-id", "0" * 31, "F" * 32, "a" * 999):
-        assert alice.post("/api/generate", json={"prompt": "x", "manifest_id": shape}).status_code == 404
-    assert alice.post("/api/generate", json={"prompt": ""}).status_code == 422
+        assert (
+            alice.post(
+                "/api/generate", json={"pipeline": "external", "prompt": "x", "manifest_id": shape}
+            ).status_code
+            == 404
+        )
+    assert alice.post("/api/generate", json={"pipeline": "external", "prompt": ""}).status_code == 422
     db.collection(db.MANIFESTS).document(mine["id"]).update({"status": "PROCESSING"})
-    busy = alice.post("/api/generate", json={"prompt": "x", "manifest_id": mine["id"]})
+    busy = alice.post(
+        "/api/generate", json={"pipeline": "external", "prompt": "x", "manifest_id": mine["id"]}
+    )
     assert busy.status_code == 409
     assert alice.get(f"/api/manifests/{mine['id']}").json()["times_used"] == 0
     gone = alice.manifest()
     assert alice.delete(f"/api/manifests/{gone['id']}").status_code == 200
-    assert alice.post("/api/generate", json={"prompt": "x", "manifest_id": gone["id"]}).status_code == 404
+    assert (
+        alice.post(
+            "/api/generate", json={"pipeline": "external", "prompt": "x", "manifest_id": gone["id"]}
+        ).status_code
+        == 404
+    )
 
 
 def test_deleting_the_project_releases_its_manifest(alice: Api, mallory: Api) -> None:
     manifest = alice.manifest()
-    project = alice.post("/api/generate", json={"prompt": "x", "manifest_id": manifest["id"]}).json()
+    project = alice.post(
+        "/api/generate", json={"pipeline": "external", "prompt": "x", "manifest_id": manifest["id"]}
+    ).json()
     assert alice.delete(f"/api/manifests/{manifest['id']}").status_code == 409
     assert mallory.delete(f"/api/projects/{project['project_id']}").status_code == 404
     assert alice.delete(f"/api/projects/{project['project_id']}").status_code == 200
@@ -153,7 +184,7 @@ def test_deleting_the_project_releases_its_manifest(alice: Api, mallory: Api) ->
 
 
 def test_the_pipeline_records_stages_and_scenes(alice: Api, pipeline: Api) -> None:
-    project = alice.post("/api/generate", json={"prompt": "a chase"}).json()
+    project = alice.post("/api/generate", json={"pipeline": "external", "prompt": "a chase"}).json()
     url = f"/api/pipeline/projects/{project['project_id']}"
     assert alice.put(url, json={"status": "running"}).status_code == 403  # a user is not the pipeline
     r = pipeline.put(url, json={"status": "running", "stage": "keyframing"})

@@ -36,7 +36,9 @@ def test_a_scene_gets_its_cast_as_references(
     done = process(alice, manifest["id"])
     handles = {m["name"]: m["handle"] for m in done["cast"]}
     assert handles == {"Obama": "CHAR_01", "Biden": "CHAR_03"}
-    project = alice.post("/api/generate", json={"prompt": "a walk", "manifest_id": manifest["id"]}).json()
+    project = alice.post(
+        "/api/generate", json={"pipeline": "external", "prompt": "a walk", "manifest_id": manifest["id"]}
+    ).json()
     pid = project["project_id"]
     scene(pipeline, pid, 0, "@biden meets CHAR_01 in the park. CHAR_01 waves.", ["CHAR_01"], "medium shot")
     scene(pipeline, pid, 1, "", [], None)
@@ -87,7 +89,7 @@ def test_a_scene_gets_its_cast_as_references(
 
 
 def test_a_project_without_a_snapshot_has_no_pack(alice: Api, pipeline: Api) -> None:
-    project = alice.post("/api/generate", json={"prompt": "no manifest"}).json()
+    project = alice.post("/api/generate", json={"pipeline": "external", "prompt": "no manifest"}).json()
     scene(pipeline, project["project_id"], 0, "CHAR_01 runs", ["CHAR_01"], None)
     response = alice.get(f"/api/projects/{project['project_id']}/scenes/0/references")
     assert response.status_code == 409 and "snapshot" in response.json()["error"]["message"]
@@ -103,9 +105,9 @@ def test_regenerations_send_the_scene_pack(
 ) -> None:
     manifest = manifest_of_photos(alice, [("Obama", photos / "obama.jpg"), ("Biden", photos / "biden.jpg")])
     process(alice, manifest["id"])
-    pid = alice.post("/api/generate", json={"prompt": "a talk", "manifest_id": manifest["id"]}).json()[
-        "project_id"
-    ]
+    pid = alice.post(
+        "/api/generate", json={"pipeline": "external", "prompt": "a talk", "manifest_id": manifest["id"]}
+    ).json()["project_id"]
     scene(pipeline, pid, 0, "CHAR_01 listens to @biden", ["CHAR_01"], "close-up")
     beats, chunks = checkpoint(pipeline, pid, 2), checkpoint(pipeline, pid, 3)
 

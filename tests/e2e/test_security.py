@@ -43,7 +43,9 @@ def victim_ids(alice: Api, pipeline: Api) -> dict[str, str]:
         id=new_id(), owner_id=alice.uid or "", manifest_id=m["id"], asset_id=a["id"], created_at=utcnow()
     )
     lifecycle.job_ref(job.id).create(job.model_dump(exclude={"id"}))
-    p = alice.post("/api/generate", json={"prompt": "a heist at dawn", "manifest_id": m["id"]}).json()
+    p = alice.post(
+        "/api/generate", json={"pipeline": "external", "prompt": "a heist at dawn", "manifest_id": m["id"]}
+    ).json()
     storyboard = checkpoint(pipeline, p["project_id"], 2)
     return {
         "manifest_id": m["id"],
@@ -79,7 +81,7 @@ def body_for(method: str, path: str) -> dict:
     if method == "POST" and path == "/api/manifests":
         return {"json": {"name": "x", "category": "MIXED"}}
     if path == "/api/generate":
-        return {"json": {"prompt": "x"}}
+        return {"json": {"pipeline": "external", "prompt": "x"}}
     if path.startswith("/api/pipeline/"):
         pipeline_update = path.endswith("}") and "scenes" not in path
         return {"json": {"status": "running"} if pipeline_update else {"storyboard_text": "x"}}

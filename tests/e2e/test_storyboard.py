@@ -25,7 +25,9 @@ def snapshot(alice: Api, worker, photos: Path) -> list[SnapshotAsset]:
 
     manifest = manifest_of_photos(alice, [("Obama", photos / "obama.jpg"), ("Biden", photos / "biden.jpg")])
     process(alice, manifest["id"])
-    project = alice.post("/api/generate", json={"prompt": "p", "manifest_id": manifest["id"]}).json()
+    project = alice.post(
+        "/api/generate", json={"pipeline": "external", "prompt": "p", "manifest_id": manifest["id"]}
+    ).json()
     _, stored = snapshots.read(snapshot_id(project["project_id"]))
     return [SnapshotAsset.model_validate(a) for a in stored]
 

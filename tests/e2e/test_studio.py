@@ -320,7 +320,9 @@ def test_a_creator_drops_photos_processes_them_and_edits_the_registry(
     # A project now uses the manifest: deleting it is refused, and the card says why.
     owner = Api(base_url, spec, page.get_by_test_id("uid").inner_text())
     manifest_id = manifest_url.rsplit("/", 1)[-1]
-    made = owner.post("/api/generate", json={"prompt": "a debate", "manifest_id": manifest_id})
+    made = owner.post(
+        "/api/generate", json={"pipeline": "external", "prompt": "a debate", "manifest_id": manifest_id}
+    )
     assert made.status_code == 201, made.text
     page.on("dialog", lambda dialog: dialog.accept())
     page.get_by_role("navigation", name="Studio").get_by_role("link", name="Library").click()
@@ -374,7 +376,14 @@ def test_a_project_from_a_manifest_shows_its_scenes_characters_snapshot_and_cont
     )
     form.get_by_role("button", name="Generate").click()
     page.get_by_role("heading", name="two men debate at dawn", level=1).wait_for()
-    project_id = page.url.rsplit("/", 1)[-1]
+    made = page.url.rsplit("/", 1)[-1]
+    assert owner.get(f"/api/projects/{made}").json()["pipeline"] == "built_in"  # the form makes the film
+    assert owner.as_a_client("POST", f"/api/projects/{made}/stop").status_code == 200
+    # The rest is played by an external pipeline, scene by scene, on a project of the same prompt.
+    body = {"pipeline": "external", "prompt": "two men debate at dawn", "manifest_id": manifest["id"]}
+    project_id = owner.post("/api/generate", json=body).json()["project_id"]
+    page.goto(f"{base_url}/projects/{project_id}")
+    page.get_by_role("heading", name="two men debate at dawn", level=1).wait_for()
 
     # The video pipeline records two scenes and their beat images: scene 1 asks for both men, but
     # its beat shows Obama alone.

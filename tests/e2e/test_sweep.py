@@ -61,13 +61,17 @@ def test_the_sweep_removes_what_nothing_references_and_keeps_the_rest(alice: Api
     # kept: images a live project's snapshot shows, though their asset was hard-deleted (pinned)
     shown = alice.manifest(name="Shown")
     pinned = with_image(alice, shown["id"], "Pinned")
-    in_use = alice.post("/api/generate", json={"prompt": "p", "manifest_id": shown["id"]}).json()
+    in_use = alice.post(
+        "/api/generate", json={"pipeline": "external", "prompt": "p", "manifest_id": shown["id"]}
+    ).json()
     assert alice.delete(f"/api/assets/{pinned['id']}").status_code == 200
     # removed: a project soft-deleted past retention, its snapshot, its checkpoint and media; then
     # its pin is stale, and the images of its manifest's hard-deleted asset go
     gone_manifest = alice.manifest(name="Gone")
     released = with_image(alice, gone_manifest["id"], "Released")
-    gone = alice.post("/api/generate", json={"prompt": "p", "manifest_id": gone_manifest["id"]}).json()
+    gone = alice.post(
+        "/api/generate", json={"pipeline": "external", "prompt": "p", "manifest_id": gone_manifest["id"]}
+    ).json()
     gone_checkpoint = checkpoint(pipeline, gone["project_id"], 2)
     gone_media = [a["media_url"] for a in detail(alice, gone_checkpoint)["artifacts"]]
     assert alice.delete(f"/api/assets/{released['id']}").status_code == 200

@@ -67,6 +67,18 @@ class Api:
     def get(self, path: str, **kw: Any) -> requests.Response:
         return self.request("GET", path, **kw)
 
+    def as_a_client(self, method: str, path: str, **kw: Any) -> requests.Response:
+        """The request, again after `Retry-After` while it answers 503 contention, as a client does
+        (on the emulator, whose locks are not Firestore's wound-wait, a write can lose to a
+        worker's transactions on the same documents for a few seconds)."""
+        for _ in range(10):
+            answer = self.request(method, path, **kw)
+            if answer.status_code != 503:
+                return answer
+            assert answer.json()["error"]["code"] == "contention", answer.text
+            time.sleep(float(answer.headers.get("Retry-After", "1")))
+        return answer
+
     def post(self, path: str, **kw: Any) -> requests.Response:
         return self.request("POST", path, **kw)
 

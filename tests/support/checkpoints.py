@@ -46,7 +46,9 @@ def b64(data: bytes) -> str:
 
 
 def project(user: Api, **fields: Any) -> dict[str, Any]:
-    response = user.post("/api/generate", json={"prompt": "a lighthouse keeper's morning", **fields})
+    response = user.post(
+        "/api/generate", json={"pipeline": "external", "prompt": "a lighthouse keeper's morning", **fields}
+    )
     assert response.status_code == 201, response.text
     return response.json()
 

@@ -8,7 +8,7 @@ SCENES = [["ENV_01"], ["CHAR_01", "ENV_01"], ["CHAR_02"], ["CHAR_01"]]
 
 
 def finished_project(alice: Api, pipeline: Api, manifest_id: str | None) -> dict:
-    body = {"prompt": "a chase at night", "style": "noir"} | (
+    body = {"pipeline": "external", "prompt": "a chase at night", "style": "noir"} | (
         {"manifest_id": manifest_id} if manifest_id else {}
     )
     project = alice.post("/api/generate", json=body).json()

@@ -72,9 +72,12 @@ def prompt_tokens(body: dict[str, Any]) -> int:
 
 
 class GeminiStandIn:
-    def __init__(self, latency_s: float = 0.05) -> None:
+    def __init__(self, latency_s: float = 0.05, simulated: dict[str, float] | None = None) -> None:
+        """`simulated`: seconds a production call takes, per kind ("storyboard", "image", "video":
+        a Veo operation is done that long after it starts), for benches (bench/pipeline.py)."""
         self.port = free_port()
         self.latency_s = latency_s
+        self.simulated = simulated or {}
         self.faults: deque[str] = deque()
         self.calls = 0
         self.in_flight = 0
@@ -135,12 +138,14 @@ class GeminiStandIn:
             if method != "generateContent":
                 return self._veo(model, method, body, fault)
             if body.get("generationConfig", {}).get("responseModalities") == ["IMAGE"]:
+                time.sleep(self.simulated.get("image", 0.0))
                 return self._counted(body, _image_answer(body), IMAGE_TOKENS)
             config = body["generationConfig"]
             schema = config.get("responseSchema") or config.get("responseJsonSchema")
             if schema is None:
                 return _error(400, "INVALID_ARGUMENT", "the client did not ask for structured output")
             if "scenes" in schema.get("properties", {}):
+                time.sleep(self.simulated.get("storyboard", 0.0))
                 text = json.dumps(_storyboard_answer(body))
             elif "items" in json.dumps(schema.get("properties", {})):
                 text = _batch_answer(body, fault)
@@ -171,7 +176,14 @@ class GeminiStandIn:
             name = f"publishers/google/models/{model}/operations/{uuid.uuid4().hex}"
             seconds = body.get("parameters", {}).get("durationSeconds", 4)
             with self.lock:
-                self.operations[name] = {"polls": 0, "instance": instance, "fault": fault, "seconds": seconds}
+                ready = time.monotonic() + self.simulated.get("video", 0.0)
+                self.operations[name] = {
+                    "polls": 0,
+                    "instance": instance,
+                    "fault": fault,
+                    "seconds": seconds,
+                    "ready": ready,
+                }
             return _json({"name": name})
         with self.lock:
             operation = self.operations.get(body.get("operationName", ""))
@@ -179,7 +191,7 @@ class GeminiStandIn:
                 return _error(404, "NOT_FOUND", "no such operation")
             operation["polls"] += 1
         name = body["operationName"]
-        if operation["polls"] < 2:
+        if operation["polls"] < 2 or time.monotonic() < operation["ready"]:
             return _json({"name": name, "done": False})
         if operation["fault"] == "refused":
             return _json({"name": name, "done": True, "error": {"code": 3, "message": "prompt refused"}})

@@ -9,6 +9,7 @@ from common.gcp import cdn
 from common.gcp.config import settings
 from common.library import cast
 from common.library.models import ManifestOut
+from common.projects import film
 from common.projects.forks import Fork
 from common.projects.models import (
     ForkOut,
@@ -30,12 +31,15 @@ def project_out(project: Project) -> ProjectOut:
     return ProjectOut(
         project_id=project.id,
         cover_url=media.url(project.cover_path),
+        final_video_url=media.url(project.final_video_path),
+        poster_url=media.url(project.poster_path),
         **project.model_dump(include=_PROJECT_FIELDS),
     )
 
 
 def project_detail(project: Project, scenes: list[Scene]) -> ProjectDetail:
-    return ProjectDetail(**project_out(project).model_dump(), scenes=scenes)
+    phases = film.phases(project) if project.pipeline == "built_in" else []
+    return ProjectDetail(**project_out(project).model_dump(), scenes=scenes, phases=phases)
 
 
 def snapshot_out(project: Project, snapshot: dict[str, Any], assets: list[dict[str, Any]]) -> SnapshotOut:

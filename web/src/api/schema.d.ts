@@ -321,7 +321,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start a project; with manifest_id, on an immutable snapshot of that manifest */
+        /** Start a project (with manifest_id, on an immutable snapshot of that manifest); a built-in run's quote is checked against its budget first (422 with the figures) */
         post: operations["generate"];
         delete?: never;
         options?: never;
@@ -582,7 +582,7 @@ export interface paths {
         get: operations["get_project"];
         put?: never;
         post?: never;
-        /** Soft-delete a project (releases its manifest) */
+        /** Soft-delete a project (releases its manifest; stops its run) */
         delete: operations["delete_project"];
         options?: never;
         head?: never;
@@ -686,6 +686,23 @@ export interface paths {
         get: operations["get_snapshot"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop a project's built-in run: its queued work ends within one step (409 once finished) */
+        post: operations["stop_project"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1698,7 +1715,7 @@ export interface components {
             auto_continue?: boolean;
             /**
              * Pipeline
-             * @default external
+             * @default built_in
              * @enum {string}
              */
             pipeline?: "built_in" | "external";
@@ -1707,6 +1724,11 @@ export interface components {
              * @default null
              */
             target_duration_s?: number | null;
+            /**
+             * Budget
+             * @default null
+             */
+            budget?: number | null;
         };
         /**
          * GeneratedFrom
@@ -1759,7 +1781,7 @@ export interface components {
          * JobKind
          * @enum {string}
          */
-        JobKind: "process_manifest" | "reprocess_asset" | "regenerate_beat" | "regenerate_chunk" | "check_continuity" | "repair" | "process_shard" | "storyboard";
+        JobKind: "process_manifest" | "reprocess_asset" | "regenerate_beat" | "regenerate_chunk" | "check_continuity" | "repair" | "process_shard" | "storyboard" | "phase" | "scene" | "stitch";
         /** JobOut */
         JobOut: {
             /** Task Id */
@@ -2169,6 +2191,35 @@ export interface components {
          * @enum {integer}
          */
         Phase: 1 | 2 | 3;
+        /**
+         * PhaseOut
+         * @description One phase of a built-in run: 1 storyboard, 2 keyframes, 3 clips, 4 cut.
+         */
+        PhaseOut: {
+            /** Phase */
+            phase: number;
+            /**
+             * Name
+             * @enum {string}
+             */
+            name: "storyboard" | "keyframes" | "clips" | "cut";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "queued" | "running" | "done" | "failed" | "stopped";
+            /** Done */
+            done: number;
+            /** Total */
+            total: number;
+            /** Cost */
+            cost: number;
+            /**
+             * Error
+             * @default null
+             */
+            error?: string | null;
+        };
         /** PipelineProjectUpdate */
         PipelineProjectUpdate: {
             stage?: components["schemas"]["ProjectStage"];
@@ -2185,6 +2236,8 @@ export interface components {
             /** Clip Url */
             clip_url?: string;
             scene_manifest?: components["schemas"]["SceneManifest"];
+            /** Duration S */
+            duration_s?: number;
         };
         /** ProcessAccepted */
         ProcessAccepted: {
@@ -2382,6 +2435,21 @@ export interface components {
              */
             auto_repair?: boolean;
             /**
+             * Budget
+             * @default null
+             */
+            budget?: number | null;
+            /**
+             * Spent
+             * @default 0
+             */
+            spent?: number;
+            /**
+             * Duration S
+             * @default null
+             */
+            duration_s?: number | null;
+            /**
              * Created At
              * Format: date-time
              */
@@ -2398,8 +2466,20 @@ export interface components {
              * @default null
              */
             cover_url?: string | null;
+            /**
+             * Final Video Url
+             * @default null
+             */
+            final_video_url?: string | null;
+            /**
+             * Poster Url
+             * @default null
+             */
+            poster_url?: string | null;
             /** Scenes */
             scenes: components["schemas"]["Scene"][];
+            /** Phases */
+            phases?: components["schemas"]["PhaseOut"][];
         };
         /** ProjectOut */
         ProjectOut: {
@@ -2481,6 +2561,21 @@ export interface components {
              */
             auto_repair?: boolean;
             /**
+             * Budget
+             * @default null
+             */
+            budget?: number | null;
+            /**
+             * Spent
+             * @default 0
+             */
+            spent?: number;
+            /**
+             * Duration S
+             * @default null
+             */
+            duration_s?: number | null;
+            /**
              * Created At
              * Format: date-time
              */
@@ -2497,6 +2592,16 @@ export interface components {
              * @default null
              */
             cover_url?: string | null;
+            /**
+             * Final Video Url
+             * @default null
+             */
+            final_video_url?: string | null;
+            /**
+             * Poster Url
+             * @default null
+             */
+            poster_url?: string | null;
         };
         /**
          * ProjectStage
@@ -2763,6 +2868,11 @@ export interface components {
             clip_url?: string | null;
             /** @default null */
             scene_manifest?: components["schemas"]["SceneManifest"] | null;
+            /**
+             * Duration S
+             * @default null
+             */
+            duration_s?: number | null;
             /**
              * Source
              * @default generated
@@ -4928,6 +5038,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description A backing service is unavailable, or the request lost to concurrent ones; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again (sent when the request lost to concurrent ones) */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     get_job: {
@@ -6638,6 +6759,66 @@ export interface operations {
             /** @description Conflicts with the record's current state */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    stop_project: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectOut"];
+                };
+            };
+            /** @description Missing or invalid ID token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such record for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with the record's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A backing service is unavailable, or the request lost to concurrent ones; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again (sent when the request lost to concurrent ones) */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {

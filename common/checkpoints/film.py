@@ -1,0 +1,91 @@
+"""Starting a film and moving it from phase to phase (docs/pipeline.md): the quote a request is
+checked with before anything is written, and the hand-off that queues a built-in project's next
+phase when a checkpoint continues (the job the caller's pipeline would otherwise be handed).
+"""
+
+from __future__ import annotations
+
+from common.checkpoints import prices
+from common.checkpoints.models import ArtifactType, Checkpoint, Continuation, Phase
+from common.errors import ValidationFailed
+from common.gcp.config import settings
+from common.jobs import lifecycle
+from common.projects import projects
+from common.projects.film import CLIPS, KEYFRAMES, PhaseJob, StitchJob
+from common.projects.models import GenerateRequest, Project
+from common.projects.storyboard import plan
+from common.records import Model, utcnow
+
+
+class Quote(Model):
+    """What a film of the request's length may cost at most, in dollars."""
+
+    scenes: int
+    storyboard: float
+    keyframes: float
+    clips: float
+    total: float
+
+
+def quote(target_duration_s: int | None) -> Quote:
+    lengths = plan(target_duration_s).durations
+    storyboard = settings().storyboard_price
+    keyframes = len(lengths) * prices.per_call(ArtifactType.BEAT_IMAGE)
+    clips = sum(prices.per_call(ArtifactType.CHUNK_CLIP, s) for s in lengths)
+    return Quote(
+        scenes=len(lengths),
+        storyboard=round(storyboard, 6),
+        keyframes=round(keyframes, 6),
+        clips=round(clips, 6),
+        total=round(storyboard + keyframes + clips, 6),
+    )
+
+
+def generate(owner_id: str, request: GenerateRequest) -> Project:
+    """Start a project; a built-in run's quote is checked against its budget first (422 with the
+    figures, nothing written)."""
+    if request.pipeline == "built_in":
+        budget = settings().pipeline_budget if request.budget is None else request.budget
+        priced = quote(request.target_duration_s)
+        if priced.total > budget + 1e-9:
+            raise ValidationFailed(
+                f"a film of {priced.scenes} scenes may cost ${priced.total:.2f}, more than its budget "
+                f"(${budget:.2f}); ask for a larger budget or a shorter film",
+                {"quote": priced.model_dump(), "budget": budget},
+            )
+        request = request.model_copy(update={"budget": budget})
+    return projects.generate(owner_id, request)
+
+
+def hand_off(checkpoint: Checkpoint, continuation: Continuation) -> bool:
+    """Queue a built-in project's next phase on the continuation's branch (the keyframes after the
+    spec, the clips after the keyframes, the cut after the clips); False for a project the caller's
+    pipeline makes. A repeat queues nothing twice (the job's id is derived from project, branch and
+    phase)."""
+    project = projects.get(checkpoint.project_id)
+    if project.pipeline != "built_in":
+        return False
+    branch, now = continuation.branch, utcnow()
+    job: PhaseJob | StitchJob
+    if checkpoint.phase == Phase.CHUNKS:
+        job = StitchJob(
+            id=StitchJob.id_for(project.id, branch),
+            owner_id=project.owner_id,
+            project_id=project.id,
+            branch=branch,
+            checkpoint_id=checkpoint.id,
+            created_at=now,
+        )
+    else:
+        phase = KEYFRAMES if checkpoint.phase == Phase.SPEC else CLIPS
+        job = PhaseJob(
+            id=PhaseJob.id_for(project.id, branch, phase),
+            owner_id=project.owner_id,
+            project_id=project.id,
+            branch=branch,
+            phase=phase,
+            from_checkpoint_id=checkpoint.id,
+            created_at=now,
+        )
+    lifecycle.submit(job, repeatable=True)
+    return True
