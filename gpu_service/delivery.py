@@ -25,6 +25,7 @@ from common.jobs import lease, lifecycle
 from common.jobs.lease import Busy, RunOver, Superseded, TakenOver
 from common.jobs.models import JobKind, JobRecord, JobStatus, ManifestJob, ReprocessJob, ShardJob
 from common.library.models import ManifestStatus
+from common.projects import film
 from common.projects.film import PhaseJob, SceneJob, StitchJob
 from common.projects.storyboard import StoryboardJob
 from gpu_service import repair, storyboarding
@@ -97,6 +98,8 @@ def _nothing_held(_job: JobRecord, _message: str) -> None:
 def _manifest_failed(job: ManifestJob, message: str) -> None:
     with contextlib.suppress(Superseded):
         lease.end_run(job.manifest_id, job.id, ManifestStatus.ERROR, message)
+    if job.project_id is not None:  # a built-in fork waits for this run: it cannot start
+        film.fork_cast_failed(job.project_id, message)
 
 
 def _repair_failed(job: RepairJob, _message: str) -> None:

@@ -28,6 +28,7 @@ from common.gcp.config import settings
 from common.ids import derived_id
 from common.projects import branches
 from common.projects import projects as project_ops
+from common.projects.models import TERMINAL_STATUSES
 from common.records import utcnow
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ def continue_checkpoint(checkpoint: Checkpoint) -> Continuation:
     """Approve the checkpoint (once per revision) and hand the next phase off; returns the
     continuation, with `handed_off` as it is now."""
     ops.require_ready(checkpoint)
+    film.require_open(checkpoint)
     revision = str(checkpoint.revision)
     done = checkpoint.continuations.get(revision)
     if done is None:
@@ -58,7 +60,8 @@ def on_ready(checkpoint_id: str) -> Checkpoint:
     if project.auto_repair and not project.auto_continue:
         for artifact in ops.artifacts_of(checkpoint.id):
             repair.start_auto(checkpoint, artifact)
-    if project.auto_continue and not checkpoint.continuations:
+    ended = project.pipeline == "built_in" and project.status in TERMINAL_STATUSES
+    if project.auto_continue and not checkpoint.continuations and not ended:
         continue_checkpoint(checkpoint)
         checkpoint = ops.get(checkpoint.id)
     return checkpoint

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from common.checkpoints import prices
 from common.checkpoints.models import ArtifactType, Checkpoint, Continuation, Phase
-from common.errors import ValidationFailed
+from common.errors import Conflict, ValidationFailed
 from common.gcp.config import settings
 from common.jobs import lifecycle
 from common.projects import projects
 from common.projects.film import CLIPS, KEYFRAMES, PhaseJob, StitchJob
-from common.projects.models import GenerateRequest, Project
+from common.projects.models import TERMINAL_STATUSES, GenerateRequest, Project
 from common.projects.storyboard import plan
 from common.records import Model, utcnow
 
@@ -55,6 +55,15 @@ def generate(owner_id: str, request: GenerateRequest) -> Project:
             )
         request = request.model_copy(update={"budget": budget})
     return projects.generate(owner_id, request)
+
+
+def require_open(checkpoint: Checkpoint) -> None:
+    """A built-in project's run goes on only while it runs: once complete, failed or stopped, a
+    continue is a 409 that says why (a fork makes the next film)."""
+    project = projects.get(checkpoint.project_id)
+    if project.pipeline == "built_in" and project.status in TERMINAL_STATUSES:
+        said = f": {project.error}" if project.error else ""
+        raise Conflict(f"the project is {project.status.value}{said}; its run does not go on")
 
 
 def hand_off(checkpoint: Checkpoint, continuation: Continuation) -> bool:

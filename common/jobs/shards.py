@@ -21,7 +21,8 @@ redelivery resumes: every image its shards stored carries its mark and is not in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -106,6 +107,44 @@ def take(shard_id: str, tally: Tally, delivery_id: str, lease_s: float) -> None:
         transaction.update(ref, {"delivery_id": delivery_id, "lease_expires_at": lapse})
 
     db.run_transaction(claim, budget_s=WORKER_BUDGET_S)
+
+
+def extend(shard_id: str, delivery_id: str, lease_s: float) -> None:
+    """Keep this delivery's lease on the shard alive for `lease_s` more (a heartbeat: a beat that
+    fails, or finds the shard taken over, changes nothing; the next one tries again)."""
+    ref = _ref(shard_id)
+
+    def renew(transaction: firestore.Transaction) -> None:
+        found = ref.get(transaction=transaction)
+        if (
+            found.exists
+            and found.get("delivery_id") == delivery_id
+            and found.get("status") not in lease.ENDED
+        ):
+            transaction.update(ref, {"lease_expires_at": utcnow() + timedelta(seconds=lease_s)})
+
+    with contextlib.suppress(Exception):
+        db.run_transaction(renew, attempts=1, budget_s=WORKER_BUDGET_S)
+
+
+@contextlib.contextmanager
+def released_on_failure(shard_id: str, delivery_id: str) -> Iterator[None]:
+    """A delivery that fails with an error gives its shard's lease up, so the queue's next delivery
+    takes it at once instead of waiting out a lease sized for the longest work (a process that dies
+    cannot: its lease lapses)."""
+    try:
+        yield
+    except BaseException:
+        ref = _ref(shard_id)
+
+        def release(transaction: firestore.Transaction) -> None:
+            found = ref.get(transaction=transaction)
+            if found.exists and found.get("delivery_id") == delivery_id:
+                transaction.update(ref, {"lease_expires_at": utcnow()})
+
+        with contextlib.suppress(Exception):  # best effort: the lease lapses anyway
+            db.run_transaction(release, budget_s=WORKER_BUDGET_S)
+        raise
 
 
 def done(

@@ -9,7 +9,7 @@ that inherits its parent's cover scene starts with the parent's cover, the same 
 copy media), until it records its own.
 
 The rules are pure functions (`replaces`, `inherits`; table tests in tests/unit/test_covers.py);
-`stage` adds a cover change to a commit.
+`stage` adds a cover change to a batch, `stage_in` to a transaction (which reads the project itself).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from common.gcp import db
 from common.projects import projects
 
 if TYPE_CHECKING:
+    from google.cloud import firestore
     from google.cloud.firestore import WriteBatch
 
 COVER_PATH = "cover_path"
@@ -62,3 +63,13 @@ def stage(batch: WriteBatch, project_id: str, scene: int, path: str) -> None:
     batch.update(
         ref, fields(path, scene), option=db.client().write_option(last_update_time=found.update_time)
     )
+
+
+def stage_in(transaction: firestore.Transaction, project_id: str, scene: int, path: str) -> None:
+    """`stage` inside a transaction: the project's cover scene is read by the transaction (call it
+    before the transaction's writes), so two images recorded at once retry instead of failing."""
+    ref = projects.project_ref(project_id)
+    found = ref.get(transaction=transaction)
+    current = (found.to_dict() or {}).get(COVER_SCENE) if found.exists else None
+    if found.exists and replaces(current if isinstance(current, int) else None, scene):
+        transaction.update(ref, fields(path, scene))

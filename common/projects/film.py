@@ -5,8 +5,9 @@ A run is four jobs one after another, each named after the project, its branch a
 repeat names the same job): the storyboard (common/projects/storyboard.py), the keyframes and the
 clips (`PhaseJob`: fanned out one `SceneJob` per scene through common/jobs/shards.py, counted on the
 phase's own document) and the cut (`StitchJob`). What the run may spend is the project's `budget`:
-each scene holds its quote on `spent` before it pays (`hold`, refused past the budget: the run
-stops) and settles it with what it paid (`settle`). A stop (the owner's, a delete's, the budget's)
+each scene holds its quote on `spent` before it pays (`hold`, recorded on the scene's job so a
+redelivery holds nothing more; refused past the budget: the run stops) and settles it with what it
+paid (`settle`). A stop (the owner's, a delete's, the budget's)
 ends the project's unfinished phase jobs in the commit that marks the project: a scene's fence
 reads its phase's job, so none writes after it.
 """
@@ -99,6 +100,7 @@ class SceneJob(JobRecord):
     inherit_from: str | None = None
     delivery_id: str | None = None
     lease_expires_at: datetime | None = None
+    held: float = 0.0  # its quote, held on the project's budget until it is paid
 
 
 class StitchJob(JobRecord):
@@ -154,14 +156,27 @@ def ended(project_id: str, message: str) -> None:
         advance(project_id, PipelineProjectUpdate(status=ProjectStatus.FAILED, error=message))
 
 
+def fork_cast_failed(project_id: str, message: str) -> None:
+    """A built-in fork's run starts once its new images are processed; when that run fails for
+    good, the fork says so instead of running forever."""
+    found = project_ref(project_id).get()
+    if found.exists and read_project(found).pipeline == "built_in":
+        ended(project_id, f"the fork's new images could not be processed: {message}")
+
+
 # ---------------------------------------------------------------- money
-def hold(project_id: str, dollars: float, what: str) -> None:
-    """Hold `dollars` of the project's budget for `what` before it is paid; a run that would pass
-    its budget stops instead (the project says why) and this step is Superseded."""
-    ref = project_ref(project_id)
+def hold(project_id: str, holder: str, dollars: float, what: str) -> None:
+    """Hold `dollars` of the project's budget for `what` before it is paid, recorded on the job
+    `holder` in the same commit (a redelivery after a crash finds it held and holds nothing more);
+    a run that would pass its budget stops instead (the project says why) and this step is
+    Superseded."""
+    ref, job = project_ref(project_id), db.jobs().document(holder)
 
     def take(transaction: firestore.Transaction) -> str | None:
-        project = read_project(ref.get(transaction=transaction))
+        found = {s.reference.path: s for s in transaction.get_all([ref, job])}
+        if float((found[job.path].to_dict() or {}).get("held") or 0.0) > 0:
+            return None  # held by an earlier delivery, not settled yet
+        project = read_project(found[ref.path])
         if project.status in TERMINAL_STATUSES or project.deleted_at is not None:
             return f"the project is {project.status.value}"
         if project.budget is not None and project.spent + dollars > project.budget + 1e-9:
@@ -172,6 +187,7 @@ def hold(project_id: str, dollars: float, what: str) -> None:
             transaction.update(ref, stop_in(transaction, project, reason, utcnow()))
             return reason
         transaction.update(ref, {"spent": Increment(round(dollars, 6)), "updated_at": utcnow()})
+        transaction.update(job, {"held": round(dollars, 6)})
         return None
 
     refused = db.run_transaction(take, serial_on=ref)
@@ -179,10 +195,17 @@ def hold(project_id: str, dollars: float, what: str) -> None:
         raise Superseded(refused)
 
 
-def settle(project_id: str, held: float, paid: float) -> None:
-    """Replace what was held with what was paid."""
-    if abs(paid - held) > 1e-9:
-        project_ref(project_id).update({"spent": Increment(round(paid - held, 6))})
+def settle(project_id: str, holder: str, paid: float) -> None:
+    """Replace what `holder` held with what was paid, once."""
+    ref, job = project_ref(project_id), db.jobs().document(holder)
+
+    def put(transaction: firestore.Transaction) -> None:
+        held = float((job.get(transaction=transaction).to_dict() or {}).get("held") or 0.0)
+        transaction.update(job, {"held": 0.0})
+        if abs(paid - held) > 1e-9:
+            transaction.update(ref, {"spent": Increment(round(paid - held, 6))})
+
+    db.run_transaction(put, serial_on=ref)
 
 
 # ---------------------------------------------------------------- stopping

@@ -27,7 +27,7 @@ from common.jobs.lease import SHARDS, WORKER_BUDGET_S, Superseded
 from common.jobs.models import JobKind
 from common.jobs.task_wire import TaskPayload
 from common.projects import film, projects
-from common.projects.film import KEYFRAMES, PHASE_NAMES, PhaseJob, SceneJob, tally
+from common.projects.film import CLIPS, KEYFRAMES, PHASE_NAMES, PhaseJob, SceneJob, tally
 from common.projects.models import (
     TERMINAL_STATUSES,
     PipelineProjectUpdate,
@@ -77,18 +77,31 @@ def _scenes(job: PhaseJob) -> int:
 
 
 def _inherited(project: Project, phase: int) -> tuple[int, str | None]:
-    """How many scenes a fork inherits, and its parent's checkpoint of this phase to copy them from
-    (the latest ready one: the one its film was made from); (0, None) for a new film."""
-    if project.parent_project_id is None or project.inherited_scenes == 0:
+    """How many scenes a fork inherits, and its parent's checkpoint of this phase to copy them
+    from: the one its film was cut from (its cut's clips, and the keyframes those clips were made
+    from); for a parent its own pipeline made, its latest ready one. (0, None) for a new film."""
+    parent_id = project.parent_project_id
+    if parent_id is None or project.inherited_scenes == 0:
         return 0, None
-    query = (
-        db.checkpoints()
-        .where(filter=FieldFilter("project_id", "==", project.parent_project_id))
-        .where(filter=FieldFilter("phase", "==", phase))
-    )
-    ready = [checkpoints.read_checkpoint(s) for s in query.stream()]
-    latest = max((c for c in ready if c.ready), key=lambda c: c.created_at, default=None)
-    return (project.inherited_scenes, latest.id) if latest is not None else (0, None)
+    cut = _latest(db.jobs(), parent_id, ("kind", JobKind.STITCH.value), ("status", "DONE"))
+    if cut is not None:
+        clips_at = str(cut["checkpoint_id"])
+        if phase == CLIPS:
+            return project.inherited_scenes, clips_at
+        made_by = _latest(db.jobs(), parent_id, ("kind", JobKind.PHASE.value), ("phase", CLIPS))
+        if made_by is not None and made_by.get("from_checkpoint_id"):
+            return project.inherited_scenes, str(made_by["from_checkpoint_id"])
+    latest = _latest(db.checkpoints(), parent_id, ("phase", phase), ("ready", True))
+    return (project.inherited_scenes, str(latest["id"])) if latest is not None else (0, None)
+
+
+def _latest(collection: Any, project_id: str, *equal: tuple[str, Any]) -> dict[str, Any] | None:
+    """The newest document of the project's in `collection` with these fields, and its id."""
+    query = collection.where(filter=FieldFilter("project_id", "==", project_id))
+    for name, value in equal:
+        query = query.where(filter=FieldFilter(name, "==", value))
+    found = [{**(s.to_dict() or {}), "id": s.id} for s in query.stream()]
+    return max(found, key=lambda d: d["created_at"], default=None)
 
 
 def _fan_out(job: PhaseJob, checkpoint_id: str, count: int, inherited: tuple[int, str | None]) -> None:
@@ -131,17 +144,16 @@ def _queue(job: PhaseJob, count: int) -> None:
 
 def _fan_in(job: PhaseJob, checkpoint_id: str) -> dict[str, Any]:
     if job.failed:
-        checkpoints.mark_ready(checkpoint_id)  # what was made can be seen, regenerated, repaired
+        checkpoints.mark_ready(checkpoint_id)  # what was made can be seen
         first = min(job.failed, key=lambda f: f.index)
         reason = f"scene {first.index + 1} could not be made: {first.error}"
         if len(job.failed) > 1:
             reason += f" (and {len(job.failed) - 1} more)"
-        projects.record_progress(
-            job.project_id, PipelineProjectUpdate(status=ProjectStatus.FAILED, error=reason)
-        )
+        film.ended(job.project_id, reason)
         return {"checkpoint_id": checkpoint_id, "failed": len(job.failed)}
     project = projects.get(job.project_id)
-    if not project.auto_continue:  # it waits for approval at the checkpoint
+    waiting = not project.auto_continue and not checkpoints.get(checkpoint_id).continuations
+    if waiting:  # for approval at the checkpoint (a retried fan-in after a continue does not say so)
         film.advance(job.project_id, PipelineProjectUpdate(status=ProjectStatus.PENDING))
     continuation.on_ready(checkpoint_id)
     return {"checkpoint_id": checkpoint_id}

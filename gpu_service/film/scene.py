@@ -8,8 +8,8 @@ recorded as version 1 of its artifact on the phase's checkpoint, with its report
   keyframe (its latest version: an edit or a repair counts) as the first frame when the pack is
   empty (generator.clip: Veo takes one or the other).
 
-Delivered at least once, paid once: one delivery at a time holds the scene (its lease outlasts the
-longest generation), its quote is held on the project's budget before it pays (a run that would pass
+Delivered at least once, paid once: one delivery at a time holds the scene (its lease renewed while
+it works), its quote is held on the project's budget before it pays (a run that would pass
 it stops), and a delivery that finds the artifact recorded generates nothing. Its writes go behind
 its fence (the scene's job and its phase's), so a stop or a delete leaves nothing written after it.
 With `auto_repair`, a first version whose report fails is repaired in the same task, before the
@@ -19,6 +19,8 @@ queues the phase's fan-in.
 
 from __future__ import annotations
 
+import functools
+import logging
 import mimetypes
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, Literal
@@ -30,9 +32,10 @@ from common.checkpoints import repair as repairs
 from common.checkpoints.models import Artifact, ArtifactType, ArtifactVersion, VersionReference
 from common.checkpoints.report import ContinuityReport
 from common.gcp import storage
+from common.gcp.config import settings
 from common.ids import new_id
 from common.jobs import lifecycle, shards
-from common.jobs.lease import Fence
+from common.jobs.lease import Busy, Fence, Superseded
 from common.projects import covers, film, projects, scene_references
 from common.projects.film import KEYFRAMES, SceneJob
 from common.projects.models import Project, Scene
@@ -41,35 +44,42 @@ from common.projects.references import Reference
 from common.projects.storyboard import VEO_SECONDS
 from common.records import utcnow
 from gpu_service import repair
-from gpu_service.config import worker_settings
 from gpu_service.continuity import check
 from gpu_service.film.phase import queue_fan_in
 from gpu_service.generate.generated import Generated, GenerationFailed, ReferenceImage
 from gpu_service.generate.generators import generator
-from gpu_service.regenerate import CLAIM_MARGIN_S, Made
+from gpu_service.jobs.heartbeat import beating
+from gpu_service.regenerate import Made
 
 if TYPE_CHECKING:
     from google.cloud import firestore
 
+log = logging.getLogger(__name__)
 GENERATOR: Literal["pipeline"] = (
     "pipeline"  # a run's first version of an artifact, as the pipeline endpoints record it
 )
 
 
 def run_scene(job: SceneJob) -> dict[str, Any]:
-    delivery = new_id()
+    delivery, lease_s = new_id(), settings().processing_lease_s
     counted = film.tally(job.run_id)
     try:
-        shards.take(job.id, counted, delivery, worker_settings().video_timeout_s + CLAIM_MARGIN_S)
+        shards.take(job.id, counted, delivery, lease_s)
     except shards.ShardDone:
         settled(job)
         return {}
     kind = ArtifactType.BEAT_IMAGE if job.phase == KEYFRAMES else ArtifactType.CHUNK_CLIP
     fence = Fence(job.id, delivery, job.run_id)
-    made: ArtifactVersion | None = _recorded(job.checkpoint_id, kind, str(job.index))
-    if made is None:
-        made = _inherit(job, kind, fence, job.inherit_from) if job.inherit_from else _make(job, kind, fence)
-    _repaired(job, kind)
+    # The lease is kept alive while the delivery works (a Veo clip takes minutes): one that dies
+    # leaves it to lapse within a lease, and the queue's next retry takes the scene over.
+    renew = functools.partial(shards.extend, job.id, delivery, lease_s)
+    with shards.released_on_failure(job.id, delivery), beating(lease_s / 4, renew, "scene-lease"):
+        made: ArtifactVersion | None = _recorded(job.checkpoint_id, kind, str(job.index))
+        if made is None:
+            made = (
+                _inherit(job, kind, fence, job.inherit_from) if job.inherit_from else _make(job, kind, fence)
+            )
+        _repaired(job, kind, fence)
     if shards.done(job.id, counted, delivery, {"cost": Increment(made.cost)}):
         queue_fan_in(job)
     return {"version": made.version, "cost": made.cost}
@@ -89,22 +99,27 @@ def failed(job: SceneJob, message: str) -> None:
         queue_fan_in(job)
 
 
-def _repaired(job: SceneJob, kind: ArtifactType) -> None:
+def _repaired(job: SceneJob, kind: ArtifactType, fence: Fence) -> None:
     """With `auto_repair`, a first version whose report fails is repaired before the phase ends,
-    within the project's repair budget (a redelivery finds the repair done, or resumes it)."""
+    within the project's repair budget (a redelivery finds the repair done, or resumes it). A
+    repair that cannot be made leaves the version as it is: the scene is made, the report says so."""
     artifact = _recorded(job.checkpoint_id, kind, str(job.index))
     if artifact is None:
         return
+    fence.check()  # a stopped run starts no repair
     started = repairs.start_in_run(checkpoints.get(job.checkpoint_id), artifact)
     if started is None or lifecycle.finished(started):
         return
     lifecycle.mark_running(started)
     try:
         result = repair.run_repair(started)
+    except (Busy, Superseded):
+        raise  # another delivery runs it; or the run was stopped
     except Exception as exc:
+        log.warning("the scene's repair failed", extra={"job_id": started.id, "error": str(exc)})
         repair.abandon(started)
         lifecycle.mark_failed(started, f"repair failed: {exc.__class__.__name__}: {exc}"[:1000])
-        raise
+        return
     lifecycle.mark_done(started, {"result": result.model_dump(mode="python")})
 
 
@@ -139,7 +154,7 @@ def _make(job: SceneJob, kind: ArtifactType, fence: Fence) -> ArtifactVersion:
     quote = prices.per_call(kind, seconds)
     what = f"scene {job.index + 1}'s {'keyframe' if kind == ArtifactType.BEAT_IMAGE else 'clip'}"
     fence.check()
-    film.hold(project.id, quote, what)
+    film.hold(project.id, job.id, quote, what)
     paid = 0.0
     try:
         prompt, pack = _prompt_and_pack(project, scene, kind)
@@ -150,7 +165,7 @@ def _make(job: SceneJob, kind: ArtifactType, fence: Fence) -> ArtifactVersion:
         out = _generate(job, kind, prompt, images, seconds)
         paid = out.cost
     finally:
-        film.settle(project.id, quote, paid)
+        film.settle(project.id, job.id, paid)
     return _record(job, kind, fence, Made(out, prompt, pack), _judged(job, kind, project, scene, out))
 
 
@@ -237,12 +252,12 @@ def _commit(job: SceneJob, kind: ArtifactType, fence: Fence, version: ArtifactVe
         found = ref.get(transaction=transaction)
         if found.exists:
             return checkpoints.read_artifact(found)
+        if kind == ArtifactType.BEAT_IMAGE:  # reads the project: before the writes
+            covers.stage_in(transaction, job.project_id, job.index, path)
         transaction.create(ref, artifact.model_dump(mode="python"))
         transaction.create(
             checkpoints.version_ref(job.checkpoint_id, kind, key, 1), version.model_dump(mode="python")
         )
-        if kind == ArtifactType.BEAT_IMAGE:
-            covers.stage(transaction, job.project_id, job.index, path)
         return version
 
     return fence.commit(write)
