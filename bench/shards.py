@@ -6,11 +6,10 @@ mid-shard, then how much faster a big run goes on 2 and 4 workers than on 1.
 The emulators, the product's own calls: a run is started as POST /process starts it
 (lifecycle.start_run), and every task the product queues (the run, its shards, the fan-in) goes
 through the Cloud Tasks emulator to this bench's intake, a local HTTP endpoint standing in for the
-GPU service's URL. Cloud Tasks is played from there: a dispatcher hands each task to the next free
-worker, a worker being a thread of this process that calls the GPU service's own
-`delivery.handle`, and a task whose delivery failed or answered busy goes back to the queue after
-a pause (Cloud Tasks' backoff). The emulator itself delivers one task at a time per queue, so it
-could not show shards side by side.
+GPU service's URL, and Cloud Tasks is played from there (bench/tasks.py: a dispatcher hands each
+task to the next free worker, a thread calling the GPU service's own `delivery.handle`; a task
+whose delivery failed or answered busy goes back to the queue after a pause). The emulator itself
+delivers one task at a time per queue, so it could not show shards side by side.
 
 1. Deliveries killed. N generated images (bench/engine_run.py's) in shards of S, the real models,
    Gemini the local stand-in through the real google-genai client (so descriptions are claimed as
@@ -38,8 +37,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(1 + len([p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]), str(ROOT))
 
-import json  # noqa: E402
-import queue  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
@@ -47,11 +44,9 @@ from collections import Counter  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
-from werkzeug.serving import make_server  # noqa: E402
-from werkzeug.wrappers import Request, Response  # noqa: E402
-
 from bench.sizes import size  # noqa: E402
-from devstack.emulators import Stack, free_port  # noqa: E402
+from bench.tasks import Killed, Tasks  # noqa: E402
+from devstack.emulators import Stack  # noqa: E402
 
 IMAGES, SHARD = size((24, 6), (4, 2))  # part 1: images, shard size
 SIM_IMAGES, SIM_SHARD, SIM_S = size((64, 8, 0.5), (8, 2, 0.2))  # part 2
@@ -59,65 +54,10 @@ LEASE_S = 3
 ATTEMPTS = 5  # the queue's (infra/main.tf): the last one records the error and ends the run
 
 
-class Killed(BaseException):
-    """A delivery that dies (BaseException: no `except Exception` of the product catches it)."""
+def processing_ended(manifest_id: str) -> bool:
+    from common.library import manifests
 
-
-class Tasks:
-    """Cloud Tasks, as far as these runs need it: the queue's tasks, handed to free workers."""
-
-    def __init__(self) -> None:
-        self.pending: queue.Queue[str] = queue.Queue()
-        self.port = free_port()
-        self.server = make_server("127.0.0.1", self.port, self.intake, threaded=True)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/tasks"
-
-    @Request.application
-    def intake(self, request: Request) -> Response:
-        self.pending.put(json.loads(request.get_data())["job_id"])
-        return Response("{}", 200, mimetype="application/json")
-
-    def work(self, workers: int, manifest_id: str) -> Counter[str]:
-        """Deliver tasks on `workers` threads until the manifest's run has ended."""
-        from common.jobs.lease import Busy
-        from common.library import manifests
-        from gpu_service import delivery
-
-        answers: Counter[str] = Counter()
-        failures: Counter[str] = Counter()
-        done = threading.Event()
-
-        def worker() -> None:
-            while not done.is_set():
-                try:
-                    job_id = self.pending.get(timeout=0.1)
-                except queue.Empty:
-                    continue
-                failures[job_id] += 1
-                try:
-                    answers[delivery.handle(job_id, last_attempt=failures[job_id] >= ATTEMPTS)] += 1
-                except Busy:  # delivered again after Cloud Tasks' backoff
-                    failures[job_id] -= 1  # as a 503's retry, it does not use up an attempt here
-                    answers["busy"] += 1
-                    threading.Timer(0.5, self.pending.put, (job_id,)).start()
-                except (Killed, Exception) as exc:
-                    answers["killed" if isinstance(exc, Killed) else f"failed: {exc!r}"[:120]] += 1
-                    threading.Timer(0.5, self.pending.put, (job_id,)).start()
-
-        threads = [threading.Thread(target=worker, daemon=True) for _ in range(workers)]
-        for thread in threads:
-            thread.start()
-        ref = manifests.manifest_ref(manifest_id)
-        while (ref.get().to_dict() or {}).get("status") == "PROCESSING":
-            time.sleep(0.1)
-        done.set()
-        for thread in threads:
-            thread.join()
-        return answers
+    return (manifests.manifest_ref(manifest_id).get().to_dict() or {}).get("status") != "PROCESSING"
 
 
 def seeded(count: int) -> str:
@@ -193,7 +133,7 @@ def killed_runs() -> tuple[int, int, int, int, Counter[str]]:
 
     manifest_id = seeded(IMAGES)
     start(manifest_id)
-    answers = TASKS.work(1, manifest_id)
+    answers = TASKS.work(1, lambda: processing_ended(manifest_id), attempts=ATTEMPTS)
     made = assets.list_for_manifest(manifest_id)
     uploads = [a for a in made if a.source != "extracted"]
     assert all(a.reverse_prompt for a in made), "an asset was left undescribed"
@@ -210,7 +150,7 @@ def simulated(workers: int) -> float:
     manifest_id = seeded(SIM_IMAGES)
     started = time.perf_counter()
     start(manifest_id)
-    TASKS.work(workers, manifest_id)
+    TASKS.work(workers, lambda: processing_ended(manifest_id), attempts=ATTEMPTS)
     wall = time.perf_counter() - started
     status = manifests.read_manifest(manifests.manifest_ref(manifest_id).get()).status
     assert status.value == "READY", status

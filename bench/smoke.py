@@ -27,6 +27,7 @@ HELPERS = {
     "io_counts",
     "repair_cases",
     "repair_io",
+    "tasks",
 }
 LIMIT_S = 600  # one bench (a hang); the whole takes under 5 minutes on a quiet 2-core machine
 TAIL = 6  # lines of each bench's output shown

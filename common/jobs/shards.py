@@ -93,16 +93,25 @@ def take(shard_id: str, tally: Tally, delivery_id: str, lease_s: float) -> None:
     when its run ended (a delete, a stop), Busy while another delivery's lease on it is alive."""
     ref = _ref(shard_id)
 
+    def free(doc: dict[str, Any]) -> None:
+        """ShardDone once it has finished; Busy while another delivery's lease on it is alive."""
+        if doc.get("status") in lease.ENDED:
+            raise ShardDone
+        holder, until = doc.get("delivery_id"), doc.get("lease_expires_at")
+        if holder not in (None, delivery_id) and until is not None and until > utcnow():
+            raise Busy(f"another delivery of this shard holds it until {until:%H:%M:%S}")
+
+    # A duplicate delivery is answered from one plain read: its transactions would hold read locks
+    # on the run's document that the working delivery's commits need (on the emulator, whose locks
+    # are not Firestore's wound-wait, a few duplicates retrying kept a scene's count out for good).
+    free(ref.get().to_dict() or {})
+
     def claim(transaction: firestore.Transaction) -> None:
         own, run = _both(transaction, ref, tally.ref)
         doc = own.to_dict() or {}
-        if doc.get("status") in lease.ENDED:
-            raise ShardDone
+        free(doc)
         tally.running(run)
         now = utcnow()
-        holder, until = doc.get("delivery_id"), doc.get("lease_expires_at")
-        if holder not in (None, delivery_id) and until is not None and until > now:
-            raise Busy(f"another delivery of this shard holds it until {until:%H:%M:%S}")
         lapse = now + timedelta(seconds=lease_s)
         transaction.update(ref, {"delivery_id": delivery_id, "lease_expires_at": lapse})
 

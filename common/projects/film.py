@@ -101,6 +101,7 @@ class SceneJob(JobRecord):
     delivery_id: str | None = None
     lease_expires_at: datetime | None = None
     held: float = 0.0  # its quote, held on the project's budget until it is paid
+    output: dict[str, Any] | None = None  # what it paid for, kept until its version is written
 
 
 class StitchJob(JobRecord):

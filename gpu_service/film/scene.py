@@ -10,7 +10,8 @@ recorded as version 1 of its artifact on the phase's checkpoint, with its report
 
 Delivered at least once, paid once: one delivery at a time holds the scene (its lease renewed while
 it works), its quote is held on the project's budget before it pays (a run that would pass
-it stops), and a delivery that finds the artifact recorded generates nothing. Its writes go behind
+it stops), what it paid for is kept on its job before it is judged (a later delivery records that
+one), and a delivery that finds the artifact recorded generates nothing. Its writes go behind
 its fence (the scene's job and its phase's), so a stop or a delete leaves nothing written after it.
 With `auto_repair`, a first version whose report fails is repaired in the same task, before the
 phase ends (gpu_service/repair.py, within the project's repair budget). The scene that finishes last
@@ -49,7 +50,6 @@ from gpu_service.film.phase import queue_fan_in
 from gpu_service.generate.generated import Generated, GenerationFailed, ReferenceImage
 from gpu_service.generate.generators import generator
 from gpu_service.jobs.heartbeat import beating
-from gpu_service.regenerate import Made
 
 if TYPE_CHECKING:
     from google.cloud import firestore
@@ -150,12 +150,26 @@ def _recorded(checkpoint_id: str, kind: ArtifactType, key: str) -> Artifact | No
 def _make(job: SceneJob, kind: ArtifactType, fence: Fence) -> ArtifactVersion:
     project = projects.get(job.project_id)
     scene = projects.scene_at(project.id, job.index) or Scene(index=job.index, updated_at=utcnow())
+    doc = lifecycle.read_doc(job.id) or {}
+    if doc.get("output"):  # paid for by an earlier delivery: judged and recorded now
+        version = ArtifactVersion.model_validate(doc["output"])
+        if doc.get("held"):
+            film.settle(project.id, job.id, version.cost)  # that delivery died before it settled
+    else:
+        version = _paid(job, kind, fence, project, scene)
+    data = media.load(version.media_path or "")
+    report = _judged(job, kind, project, scene, data)
+    return _commit(job, kind, fence, version.model_copy(update={"continuity": report}))
+
+
+def _paid(job: SceneJob, kind: ArtifactType, fence: Fence, project: Project, scene: Scene) -> ArtifactVersion:
+    """Generate the scene's output (its quote held on the budget first) and keep it: stored, and
+    named on the scene's job before anything else can fail, so a delivery after this one judges and
+    records it instead of paying for it again."""
     seconds = scene.duration_s or max(VEO_SECONDS)
-    quote = prices.per_call(kind, seconds)
     what = f"scene {job.index + 1}'s {'keyframe' if kind == ArtifactType.BEAT_IMAGE else 'clip'}"
     fence.check()
-    film.hold(project.id, job.id, quote, what)
-    paid = 0.0
+    film.hold(project.id, job.id, prices.per_call(kind, seconds), what)
     try:
         prompt, pack = _prompt_and_pack(project, scene, kind)
         images = [
@@ -163,10 +177,29 @@ def _make(job: SceneJob, kind: ArtifactType, fence: Fence) -> ArtifactVersion:
             for r in pack
         ]
         out = _generate(job, kind, prompt, images, seconds)
-        paid = out.cost
-    finally:
-        film.settle(project.id, job.id, paid)
-    return _record(job, kind, fence, Made(out, prompt, pack), _judged(job, kind, project, scene, out))
+    except BaseException:
+        film.settle(project.id, job.id, 0.0)
+        raise
+    stored = media.Media(out.data, out.mime_type, out.extension)
+    path = media.object_path(job.checkpoint_id, kind, str(job.index), f"scene-{new_id()[:12]}", out.extension)
+    media.store(path, stored)
+    version = ArtifactVersion(
+        artifact_type=kind,
+        artifact_key=str(job.index),
+        version=1,
+        generator=GENERATOR,
+        prompt=prompt,
+        media_path=path,
+        mime_type=stored.mime_type,
+        digest=stored.digest,
+        references=[VersionReference.model_validate(asdict(r)) for r in pack],
+        cost=round(out.cost, 6),
+        job_id=job.id,
+        created_at=utcnow(),
+    )
+    lifecycle.job_ref(job.id).update({"output": version.model_dump(mode="python")})
+    film.settle(project.id, job.id, out.cost)  # should this fail, the next delivery settles it
+    return version
 
 
 def _prompt_and_pack(project: Project, scene: Scene, kind: ArtifactType) -> tuple[str, list[Reference]]:
@@ -196,47 +229,13 @@ def _generate(
 
 
 def _judged(
-    job: SceneJob, kind: ArtifactType, project: Project, scene: Scene, out: Generated
+    job: SceneJob, kind: ArtifactType, project: Project, scene: Scene, data: bytes
 ) -> ContinuityReport | None:
     """The continuity report on the output (None for a project without a manifest: no cast)."""
     if project.manifest_id is None:
         return None
     expected = check.expectation(project, scene)
-    return check.assess(kind, out.data, expected, check.Pending(job.id, utcnow()))
-
-
-def _record(
-    job: SceneJob, kind: ArtifactType, fence: Fence, made: Made, report: ContinuityReport | None
-) -> ArtifactVersion:
-    """Version 1 of the scene's artifact, its report and (a keyframe) the project's cover, in one
-    commit behind the scene's fence; the stored object is removed again if it is not written."""
-    out, key = made.output, str(job.index)
-    stored = media.Media(out.data, out.mime_type, out.extension)
-    path = media.object_path(job.checkpoint_id, kind, key, f"scene-{new_id()[:12]}", out.extension)
-    media.store(path, stored)
-    version = ArtifactVersion(
-        artifact_type=kind,
-        artifact_key=key,
-        version=1,
-        generator=GENERATOR,
-        prompt=made.prompt,
-        media_path=path,
-        mime_type=stored.mime_type,
-        digest=stored.digest,
-        references=[VersionReference.model_validate(asdict(r)) for r in made.chosen],
-        cost=round(out.cost, 6),
-        continuity=report,
-        job_id=job.id,
-        created_at=utcnow(),
-    )
-    try:
-        written = _commit(job, kind, fence, version)
-    except BaseException:
-        media.discard(path)
-        raise
-    if written.media_path != path:
-        media.discard(path)  # another delivery's output is the version
-    return written
+    return check.assess(kind, data, expected, check.Pending(job.id, utcnow()))
 
 
 def _commit(job: SceneJob, kind: ArtifactType, fence: Fence, version: ArtifactVersion) -> ArtifactVersion:

@@ -241,6 +241,12 @@ def test_the_reference_bytes_reach_the_models_in_pack_order(
     ]
     assert sent == stored and len(sent) >= 1
     assert base64.b64encode(sent[0])  # real bytes, not a URL
+    # Veo: the scene's pack for a video, as asset references, in pack order, bytes as stored.
+    clip_pack = alice.get(f"/api/projects/{created['project_id']}/scenes/0/references?target=video").json()
+    stored = [requests.get(r["image_url"], timeout=30).content for r in clip_pack["references"]]
+    veo = [b for m, b in gemini.requests if m == "predictLongRunning"][-1]["instances"][0]
+    assert [decode_bytes(r["image"]["bytesBase64Encoded"]) for r in veo["referenceImages"]] == stored
+    assert {r["referenceType"] for r in veo["referenceImages"]} == {"ASSET"}
 
 
 def test_a_scene_the_model_refuses_fails_and_the_phase_stops_at_its_checkpoint(
