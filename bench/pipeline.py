@@ -66,15 +66,19 @@ PROMPTS = [
     "@Biden and @Obama walk through a park in autumn.",
 ]
 FILMS, CAST_SCENES = size((4, 3), (1, 2))  # part 4
-STALLED_S = 60  # no delivery did anything for this long, and the run not ended: say where it stands
+# No delivery did anything for this long, and the run has not ended: say where it stands (longer
+# than a simulated Veo call, which one delivery waits out).
+STALLED_S = 60 + 2 * LATENCY["video"]
 SECONDS_PER_SCENE = 8  # a film of N scenes asks for 8N s: scenes of Veo's longest clip
 
 
 def stalled(project_id: str) -> list[dict[str, Any]]:
     """The run's jobs as they are, to say where a run that stopped moving stands."""
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
     from common.gcp import db
 
-    found = db.jobs().where("project_id", "==", project_id).stream()
+    found = db.jobs().where(filter=FieldFilter("project_id", "==", project_id)).stream()
     keep = ("kind", "status", "error", "shards", "shards_done", "delivery_id", "index", "phase")
     return [{"id": s.id[:8], **{k: v for k, v in (s.to_dict() or {}).items() if k in keep}} for s in found]
 
@@ -144,8 +148,9 @@ def configure(gemini_url: str | None) -> None:
         os.environ.pop("GEMINI_API_KEY", None)
     else:
         os.environ.update({"GEMINI_API_KEY": "local-bench-key", "GEMINI_BASE_URL": gemini_url})
-    for cached in (worker_settings, gemini.client, generators.generator):
+    for cached in (worker_settings, generators.generator):
         cached.cache_clear()
+    gemini.reset()
 
 
 def ended(project_id: str) -> bool:

@@ -8,6 +8,7 @@ express mode.
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -40,9 +41,26 @@ def http_options() -> types.HttpOptions:
     return types.HttpOptions(base_url=cfg.gemini_base_url, retry_options=retry, timeout=120_000)
 
 
-@cache
+_making = threading.Lock()
+
+
 def client(*, vertex: bool = False) -> genai.Client:
-    """The client for Gemini, or with `vertex` for what only Vertex AI serves (Veo)."""
+    """The client for Gemini, or with `vertex` for what only Vertex AI serves (Veo): one per
+    process. Made under a lock: two threads' first calls would each make one, and the one not kept
+    is closed when it is collected, under the request still using it (scenes generated side by side
+    failed with "Bad file descriptor")."""
+    with _making:
+        return _client(vertex)
+
+
+def reset() -> None:
+    """Forget the clients (settings changed: tests, benches)."""
+    with _making:
+        _client.cache_clear()
+
+
+@cache
+def _client(vertex: bool) -> genai.Client:
     from google import genai
 
     cfg = worker_settings()

@@ -144,8 +144,8 @@ def paid(gemini: GeminiStandIn, monkeypatch: pytest.MonkeyPatch) -> Iterator[Gem
     monkeypatch.setenv("GEMINI_API_KEY", "local-test-key")
     monkeypatch.setenv("GEMINI_BASE_URL", gemini.url)
     worker_settings.cache_clear()
-    client.client.cache_clear()
+    client.reset()
     yield gemini
     monkeypatch.undo()
     worker_settings.cache_clear()
-    client.client.cache_clear()
+    client.reset()
