@@ -265,14 +265,22 @@ class Fence:
             raise Superseded("its run has ended")
 
     def commit(
-        self, write: Callable[[firestore.Transaction], T], *, attempts: int = db.TRANSACTION_ATTEMPTS
+        self,
+        write: Callable[[firestore.Transaction], T],
+        *,
+        attempts: int = db.TRANSACTION_ATTEMPTS,
+        serial_on: DocumentReference | None = None,
     ) -> T:
+        """`serial_on`: a document the commit writes that its siblings write too (db.run_transaction)."""
+
         def fenced(transaction: firestore.Transaction) -> T:
             self.gate(transaction)
             return write(transaction)
 
         with self.turns:
-            return db.run_transaction(fenced, attempts=attempts, budget_s=WORKER_BUDGET_S)
+            return db.run_transaction(
+                fenced, attempts=attempts, budget_s=WORKER_BUDGET_S, serial_on=serial_on
+            )
 
 
 def commit(fence: Fence | None, write: Callable[[firestore.Transaction], T]) -> T:

@@ -185,7 +185,8 @@ def done(
         )
         return finished + 1 >= total
 
-    return db.run_transaction(end, budget_s=WORKER_BUDGET_S)
+    # Every shard of a run counts on one document: the deliveries in this process take turns on it.
+    return db.run_transaction(end, budget_s=WORKER_BUDGET_S, serial_on=tally.ref)
 
 
 def all_finished(tally: Tally) -> bool:

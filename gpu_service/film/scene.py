@@ -259,7 +259,9 @@ def _commit(job: SceneJob, kind: ArtifactType, fence: Fence, version: ArtifactVe
         )
         return version
 
-    return fence.commit(write)
+    # The phase's scenes commit beside each other and each reads the phase's job (its fence): the
+    # deliveries in one process take turns on it rather than lock each other out.
+    return fence.commit(write, serial_on=film.tally(job.run_id).ref)
 
 
 def _mime(path: str) -> str:

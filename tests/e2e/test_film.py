@@ -267,8 +267,12 @@ def test_a_scene_the_model_refuses_fails_and_the_phase_stops_at_its_checkpoint(
     project = until(alice, project_id, {"failed", "complete", "stopped"})
     assert project["status"] == "failed" and project["stage"] == "video_generation"
     assert project["error"] == "scene 1 could not be made: the video model failed: prompt refused"
-    clips = project["phases"][2]
-    assert (clips["status"], clips["done"], clips["total"]) == ("failed", 1, 1)
+
+    def clips() -> dict[str, Any]:  # the phase's job ends just after the project says so
+        return alice.get(f"/api/projects/{project_id}").json()["phases"][2]
+
+    wait_for(lambda: clips()["status"] != "running", timeout=30)
+    assert (clips()["status"], clips()["done"], clips()["total"]) == ("failed", 1, 1)
     at = checkpoints(alice, project_id)[-1]
     assert (at["phase"], at["ready"], at["status"]) == (3, True, "pending")  # stopped there, no film
     assert artifacts(alice, at["checkpoint_id"]) == [] and project["final_video_url"] is None
