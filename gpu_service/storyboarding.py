@@ -10,9 +10,10 @@ A fork storyboards only the scenes it does not inherit, at its parent's lengths 
 cast (a removed character is not in it, so no scene asks for him); a scene the fork's request
 edited keeps its words. Its spec lists the inherited scenes first, as they were.
 
-Safe to deliver twice: the storyboard is kept on the job's document the first time one is made
-(first writer wins), and every delivery writes the scenes and the spec from the kept one, so they
-always match; a delivery after the checkpoint is ready does nothing.
+Safe to deliver twice: one delivery at a time asks for the storyboard (a claim: another is answered
+Busy), which is kept on the job's document the first time one is made (first writer wins), and
+every delivery writes the scenes and the spec from the kept one, so they always match; a delivery
+after the checkpoint is ready does nothing.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ from common.checkpoints.models import (
 )
 from common.errors import NotFound
 from common.gcp import db
+from common.ids import new_id
 from common.jobs import lifecycle
+from common.jobs.lease import Busy
 from common.projects import film, projects, scene_references
 from common.projects.models import (
     TERMINAL_STATUSES,
@@ -61,8 +64,10 @@ from common.projects.storyboard import (
 from common.records import utcnow
 from gpu_service.generate.generated import GenerationFailed
 from gpu_service.generate.storyboard import storyboarder
+from gpu_service.jobs import claims
 
 log = logging.getLogger(__name__)
+CLAIM_S = 300  # a storyboard call and its one retry, with room
 
 
 def run_storyboard(job: StoryboardJob) -> dict[str, Any]:
@@ -141,7 +146,14 @@ def _board(job: StoryboardJob, project: Project, rest: Plan) -> Storyboard:
         log.info("the prompt names nobody in the cast", extra={"project_id": project.id, "names": unresolved})
     if not rest.scenes:  # a fork that inherits every scene: nothing to write
         return Storyboard(title=project.title or short_title(project.prompt), scenes=[])
-    written = storyboarder().write(prompt, project.style, cast, rest)
+    # Asked for by one delivery at a time (paid once): another is answered Busy and comes back.
+    claim = claims.key("storyboard", job.id)
+    if not claims.take(claim, new_id(), CLAIM_S):
+        raise Busy("another delivery of this storyboard is writing it")
+    try:
+        written = storyboarder().write(prompt, project.style, cast, rest)
+    finally:
+        claims.release([claim])
     _spec(project, written.board)  # a board no retry makes a valid spec fails here, nothing kept
     log.info(
         "storyboard written",

@@ -94,7 +94,8 @@ def mark_running(job: JobRecord) -> None:
         started = {"status": JobStatus.RUNNING.value, "started_at": job.started_at or utcnow()}
         transaction.update(ref, {**started, "attempts": firestore.Increment(1)})
 
-    db.run_transaction(write, budget_s=lease.WORKER_BUDGET_S)
+    # Duplicate deliveries in one process take turns on the job's document.
+    db.run_transaction(write, budget_s=lease.WORKER_BUDGET_S, serial_on=ref)
 
 
 def mark_done(job: JobRecord, result: dict[str, Any] | None = None) -> None:
@@ -115,7 +116,7 @@ def _end(job_id: str, changes: dict[str, Any]) -> None:
         if found.exists and found.get("status") not in lease.ENDED:
             transaction.update(ref, changes)
 
-    db.run_transaction(write, budget_s=lease.WORKER_BUDGET_S)
+    db.run_transaction(write, budget_s=lease.WORKER_BUDGET_S, serial_on=ref)
 
 
 def finished(job: JobRecord) -> bool:

@@ -134,7 +134,7 @@ def _fan_out(job: PhaseJob, checkpoint_id: str, count: int, inherited: tuple[int
             counted.ref, {"shards": count, "shards_done": 0, "delivery_id": SHARDS, "updated_at": now}
         )
 
-    db.run_transaction(write, budget_s=WORKER_BUDGET_S)
+    db.run_transaction(write, budget_s=WORKER_BUDGET_S, serial_on=counted.ref)
 
 
 def _queue(job: PhaseJob, count: int) -> None:
