@@ -28,7 +28,7 @@ from common.gcp.config import settings
 from common.ids import derived_id
 from common.projects import branches
 from common.projects import projects as project_ops
-from common.projects.models import TERMINAL_STATUSES
+from common.projects.film import run_ended
 from common.records import utcnow
 
 if TYPE_CHECKING:
@@ -60,8 +60,7 @@ def on_ready(checkpoint_id: str) -> Checkpoint:
     if project.auto_repair and not project.auto_continue:
         for artifact in ops.artifacts_of(checkpoint.id):
             repair.start_auto(checkpoint, artifact)
-    ended = project.pipeline == "built_in" and project.status in TERMINAL_STATUSES
-    if project.auto_continue and not checkpoint.continuations and not ended:
+    if project.auto_continue and not checkpoint.continuations and not run_ended(project):
         continue_checkpoint(checkpoint)
         checkpoint = ops.get(checkpoint.id)
     return checkpoint

@@ -11,8 +11,8 @@ from common.errors import Conflict, ValidationFailed
 from common.gcp.config import settings
 from common.jobs import lifecycle
 from common.projects import projects
-from common.projects.film import CLIPS, KEYFRAMES, PhaseJob, StitchJob
-from common.projects.models import TERMINAL_STATUSES, GenerateRequest, Project
+from common.projects.film import CLIPS, KEYFRAMES, PhaseJob, StitchJob, run_ended
+from common.projects.models import GenerateRequest, Project
 from common.projects.storyboard import plan
 from common.records import Model, utcnow
 
@@ -61,7 +61,7 @@ def require_open(checkpoint: Checkpoint) -> None:
     """A built-in project's run goes on only while it runs: once complete, failed or stopped, a
     continue is a 409 that says why (a fork makes the next film)."""
     project = projects.get(checkpoint.project_id)
-    if project.pipeline == "built_in" and project.status in TERMINAL_STATUSES:
+    if run_ended(project):
         said = f": {project.error}" if project.error else ""
         raise Conflict(f"the project is {project.status.value}{said}; its run does not go on")
 

@@ -30,6 +30,7 @@ from common.checkpoints.models import (
     ARTIFACT_OF_PHASE,
     PHASE_OF,
     Artifact,
+    ArtifactVersion,
     Checkpoint,
     CheckpointStatus,
     RepairRequest,
@@ -109,18 +110,31 @@ def start_auto(checkpoint: Checkpoint, artifact: Artifact) -> RepairJob | None:
     unknown or drift, while its checkpoint waits for approval (called when its check is written, and
     for the reports already in when the checkpoint becomes ready). A repair the budget cannot cover,
     or that cannot start, is logged, not started: the owner can still ask for one."""
+    if not checkpoint.ready or checkpoint.status != CheckpointStatus.PENDING:
+        return None
+    return _auto(checkpoint, artifact, in_run=False)
+
+
+def start_in_run(checkpoint: Checkpoint, artifact: ArtifactVersion) -> RepairJob | None:
+    """The same for a film's scene before its phase ends (the caller runs the job); a repair a
+    delivery that died left running is resumed."""
+    return _running(checkpoint.id, artifact) or _auto(checkpoint, artifact, in_run=True)
+
+
+def _auto(checkpoint: Checkpoint, artifact: ArtifactVersion, *, in_run: bool) -> RepairJob | None:
+    """Start the automatic repair of the pipeline's version whose report fails, if the project
+    repairs by itself; logged, not started, when the budget cannot cover it or it cannot start."""
     report = artifact.continuity
     if (
-        not checkpoint.ready
-        or checkpoint.status != CheckpointStatus.PENDING
-        or artifact.generator != "pipeline"
+        artifact.generator != "pipeline"
         or report is None
         or report.status not in AUTO_REPAIRABLE
         or not projects.get(checkpoint.project_id).auto_repair
     ):
         return None
     try:
-        return start(checkpoint, RepairRequest(artifact_key=artifact.artifact_key), auto=True)
+        request = RepairRequest(artifact_key=artifact.artifact_key)
+        return start(checkpoint, request, auto=True, in_run=in_run)
     except ApiError as exc:
         log.warning(
             "automatic repair not started",
@@ -133,42 +147,12 @@ def start_auto(checkpoint: Checkpoint, artifact: Artifact) -> RepairJob | None:
         return None
 
 
-def start_in_run(checkpoint: Checkpoint, artifact: Artifact) -> RepairJob | None:
-    """A film's scene whose first version's report came back missing, unknown or drift repairs it
-    before its phase ends, in a project with `auto_repair` (the caller runs the job). A repair the
-    budget cannot cover is logged, not started; one a delivery that died left running is resumed."""
-    running = _running(checkpoint.id, artifact)
-    if running is not None:
-        return running
-    report = artifact.continuity
-    if artifact.generator != "pipeline":
-        return None
-    if (
-        report is None
-        or report.status not in AUTO_REPAIRABLE
-        or not projects.get(checkpoint.project_id).auto_repair
-    ):
-        return None
-    try:
-        return start(checkpoint, RepairRequest(artifact_key=artifact.artifact_key), auto=True, in_run=True)
-    except ApiError as exc:
-        log.warning(
-            "automatic repair not started",
-            extra={
-                "checkpoint_id": checkpoint.id,
-                "artifact_key": artifact.artifact_key,
-                "reason": exc.message,
-            },
-        )
-        return None
-
-
-def _lock(checkpoint_id: str, artifact: Artifact) -> DocumentReference:
+def _lock(checkpoint_id: str, artifact: ArtifactVersion) -> DocumentReference:
     name = ops.artifact_id(artifact.artifact_type, artifact.artifact_key)
     return ops.checkpoint_ref(checkpoint_id).collection(db.REPAIRS).document(name)
 
 
-def _running(checkpoint_id: str, artifact: Artifact) -> RepairJob | None:
+def _running(checkpoint_id: str, artifact: ArtifactVersion) -> RepairJob | None:
     """The repair the lock names, while it has not finished."""
     held = _lock(checkpoint_id, artifact).get()
     job = lifecycle.read_job((held.to_dict() or {}).get("job_id", ""), RepairJob) if held.exists else None

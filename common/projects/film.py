@@ -117,6 +117,11 @@ class StitchJob(JobRecord):
         return derived_id("stitch", project_id, branch)
 
 
+def run_ended(project: Project) -> bool:
+    """A built-in project whose run has ended (complete, failed, stopped): it does not go on."""
+    return project.pipeline == "built_in" and project.status in TERMINAL_STATUSES
+
+
 def tally(phase_job_id: str) -> Tally:
     """A phase counts its scenes on its own document; it runs until it ends (done, failed, stopped)."""
 

@@ -79,7 +79,7 @@ def run_scene(job: SceneJob) -> dict[str, Any]:
             made = (
                 _inherit(job, kind, fence, job.inherit_from) if job.inherit_from else _make(job, kind, fence)
             )
-        _repaired(job, kind, fence)
+        _repaired(job, made, fence)
     if shards.done(job.id, counted, delivery, {"cost": Increment(made.cost)}):
         queue_fan_in(job)
     return {"version": made.version, "cost": made.cost}
@@ -99,15 +99,12 @@ def failed(job: SceneJob, message: str) -> None:
         queue_fan_in(job)
 
 
-def _repaired(job: SceneJob, kind: ArtifactType, fence: Fence) -> None:
+def _repaired(job: SceneJob, made: ArtifactVersion, fence: Fence) -> None:
     """With `auto_repair`, a first version whose report fails is repaired before the phase ends,
     within the project's repair budget (a redelivery finds the repair done, or resumes it). A
     repair that cannot be made leaves the version as it is: the scene is made, the report says so."""
-    artifact = _recorded(job.checkpoint_id, kind, str(job.index))
-    if artifact is None:
-        return
     fence.check()  # a stopped run starts no repair
-    started = repairs.start_in_run(checkpoints.get(job.checkpoint_id), artifact)
+    started = repairs.start_in_run(checkpoints.get(job.checkpoint_id), made)
     if started is None or lifecycle.finished(started):
         return
     lifecycle.mark_running(started)
