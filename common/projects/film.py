@@ -239,8 +239,12 @@ def stop_in(
     """In `transaction` (after its reads of the project): the project's unfinished run jobs end
     (`stopped: reason`); returns what the project's document writes for it (the caller writes it,
     with its own changes: a document is written once a commit)."""
-    for job in transaction.get(_run_jobs(project.id)):
-        if job.get("status") not in ENDED:
+    # The jobs are found outside the transaction and read in it: a query in a transaction locks
+    # what it ranges over (on the emulator, every stop and delete took turns across projects). A
+    # job made after this read finds the project stopped at its first step and does nothing.
+    refs = [s.reference for s in _run_jobs(project.id).stream()]
+    for job in transaction.get_all(refs) if refs else []:
+        if job.exists and job.get("status") not in ENDED:
             transaction.update(
                 job.reference,
                 {"status": JobStatus.ERROR.value, "error": f"{STOPPED}: {reason}", "finished_at": now},

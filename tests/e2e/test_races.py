@@ -27,6 +27,7 @@ from google.cloud.firestore import FieldFilter
 from common.checkpoints import prices
 from common.checkpoints.models import ArtifactType
 from common.gcp import db
+from common.projects import projects
 from devstack.emulators import Stack
 from tests.e2e.test_continuity import jpeg, record, reports
 from tests.support.api import Api
@@ -366,3 +367,24 @@ def test_contention_that_persists_is_503_with_retry_after_and_changes_nothing(al
     assert took < 15  # bounded: the budget, plus one attempt's wait for the lock
     assert alice.get(path).json()["repair_budget"] == 1.0
     assert alice.patch(path, json={"repair_budget": 2.5}).status_code == 200  # once it is let go
+
+
+def test_ten_stops_and_a_delete_of_one_film_racing_end_it_once(alice: Api, worker: Any) -> None:
+    """Ten stops of a running film at once, then ten films generated at once with a stop and a
+    delete of each racing: never a 500, every film ends stopped with one reason."""
+    body = {"prompt": "Ten lanterns on a lake.", "auto_continue": True, "target_duration_s": 8}
+    made = alice.post("/api/generate", json=body).json()
+    stops = fire([lambda: alice.post(f"/api/projects/{made['project_id']}/stop")] * 10)
+    answered(stops, 200)
+    assert alice.get(f"/api/projects/{made['project_id']}").json()["status"] == "stopped"
+    created = fire([lambda: alice.post("/api/generate", json=body)] * 10)
+    answered(created, 201)
+    ids = [r.json()["project_id"] for r in created if r.status_code == 201]
+    calls = [lambda i=i: alice.post(f"/api/projects/{i}/stop") for i in ids]
+    calls += [lambda i=i: alice.delete(f"/api/projects/{i}") for i in ids]
+    answered(fire(calls), 200, 404)  # a stop after its project's delete: 404
+    for project_id in ids:  # what a 503 left undone, done again as a client does
+        alice.as_a_client("POST", f"/api/projects/{project_id}/stop")
+        stored = projects.read_project(projects.project_ref(project_id).get())
+        assert stored.status == "stopped"
+        assert stored.error in ("stopped by its owner", "the project was deleted")
