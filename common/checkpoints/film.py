@@ -5,6 +5,10 @@ phase when a checkpoint continues (the job the caller's pipeline would otherwise
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from pydantic import ConfigDict, Field
+
 from common.checkpoints import prices
 from common.checkpoints.models import ArtifactType, Checkpoint, Continuation, Phase
 from common.errors import Conflict, ValidationFailed
@@ -12,7 +16,7 @@ from common.gcp.config import settings
 from common.jobs import lifecycle
 from common.projects import projects
 from common.projects.film import CLIPS, KEYFRAMES, PhaseJob, StitchJob, run_ended
-from common.projects.models import GenerateRequest, Project
+from common.projects.models import MAX_FILM_S, GenerateRequest, Project
 from common.projects.storyboard import plan
 from common.records import Model, utcnow
 
@@ -21,10 +25,29 @@ class Quote(Model):
     """What a film of the request's length may cost at most, in dollars."""
 
     scenes: int
+    duration_s: int  # the film's length: its scenes' lengths added up
     storyboard: float
     keyframes: float
     clips: float
     total: float
+
+
+class QuoteQuery(Model):
+    """A film's asked length, as /api/generate takes it (default: the storyboard's default length)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    target_duration_s: Annotated[int, Field(ge=1, le=MAX_FILM_S)] | None = None
+
+
+class QuoteOut(Quote):
+    default_budget: float  # what a film may spend when its request names no budget
+
+
+def quote_out(query: QuoteQuery) -> QuoteOut:
+    """The quote a creator sees before starting a film, with the budget it is checked against."""
+    priced = quote(query.target_duration_s)
+    return QuoteOut(**priced.model_dump(), default_budget=settings().pipeline_budget)
 
 
 def quote(target_duration_s: int | None) -> Quote:
@@ -34,6 +57,7 @@ def quote(target_duration_s: int | None) -> Quote:
     clips = sum(prices.per_call(ArtifactType.CHUNK_CLIP, s) for s in lengths)
     return Quote(
         scenes=len(lengths),
+        duration_s=sum(lengths),
         storyboard=round(storyboard, 6),
         keyframes=round(keyframes, 6),
         clips=round(clips, 6),

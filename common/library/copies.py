@@ -32,6 +32,7 @@ def duplicate(owner_id: str, manifest_id: str, name: str | None) -> Manifest:
             "id": new_id(),
             "name": name or f"{source.name} (copy)",
             "parent_manifest_id": source.id,
+            "fork_project_id": None,  # a copy is a library of its own
             "status": ManifestStatus.DRAFT if source.status == ManifestStatus.PROCESSING else source.status,
             "times_used": 0,
             "last_used_at": None,

@@ -93,8 +93,12 @@ def soft_delete(owner_id: str, manifest_id: str, end_run: EndRun) -> None:
 
     def delete(transaction: firestore.Transaction) -> None:
         manifest = owned.read(transaction, ref, read_manifest, "manifest", owner_id)
-        if referenced_by_live_project(manifest_id, transaction):
-            raise Conflict("a project still uses this manifest; delete the project first")
+        user = live_project_using(manifest_id, transaction)
+        if user is not None:
+            raise Conflict(
+                f"{_called(user.to_dict() or {})} uses this manifest: delete that project first",
+                {"project_id": user.id},
+            )
         now = utcnow()
         ended = end_run(transaction, manifest, STOPPED, now)
         transaction.update(ref, {"deleted_at": now, **content_changed(now), **ended})
@@ -102,15 +106,23 @@ def soft_delete(owner_id: str, manifest_id: str, end_run: EndRun) -> None:
     db.run_transaction(delete)
 
 
-def referenced_by_live_project(manifest_id: str, transaction: Any = None) -> bool:
-    """The one place that knows how projects point at manifests (`projects.manifest_id`)."""
+def _called(project: dict[str, Any]) -> str:
+    """A project as a refusal names it: by its title, else its prompt's start."""
+    prompt = " ".join(str(project.get("prompt") or "").split())
+    name = project.get("title") or (prompt if len(prompt) <= 40 else f"{prompt[:40]}\u2026")
+    return f"the project \u201c{name}\u201d" if name else "a project"
+
+
+def live_project_using(manifest_id: str, transaction: Any = None) -> Any | None:
+    """A live project that uses the manifest (its document), or None: the one place that knows how
+    projects point at manifests (`projects.manifest_id`)."""
     query = (
         db.projects()
         .where(filter=FieldFilter("manifest_id", "==", manifest_id))
         .where(filter=FieldFilter("deleted_at", "==", None))
         .limit(1)
     )
-    return any(True for _ in query.stream(transaction=transaction))
+    return next(iter(query.stream(transaction=transaction)), None)
 
 
 def list_owned(owner_id: str, query: ManifestListQuery) -> tuple[list[Manifest], str | None]:

@@ -62,6 +62,9 @@ class ManifestPublic(Record):
     created_at: datetime
     updated_at: datetime
     parent_manifest_id: str | None = None
+    # A fork's own manifest: the fork project it was made for (it lives with that project; the
+    # studio's library does not list it as a library of its own).
+    fork_project_id: str | None = None
     current_step: str | None = None
     progress: dict[str, StepProgress] = Field(default_factory=dict)
     error: str | None = None

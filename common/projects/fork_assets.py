@@ -61,6 +61,24 @@ class AssetEdits:
         changed = set(self.changes.modified_assets) | self.removed | self._crops_of(set(self.new_images))
         return sorted(by_id[i]["manifest_tag"] for i in changed)
 
+    def why_changed(self) -> dict[str, str]:
+        """Each tag of `changed_tags` with why, in a creator's words, by the name of the asset it
+        is (a crop by its source's: "Biden is removed", not "Biden face 1 is removed")."""
+        by_id = {a["id"]: a for a in self.inherited}
+
+        def name(asset_id: str) -> str:
+            asset = by_id[asset_id]
+            return str(by_id.get(asset.get("source_asset_id") or "", asset)["name"])
+
+        removed, reimaged = self.removed, set(self.new_images) | self._crops_of(set(self.new_images))
+        why = {}
+        for asset_id in set(self.changes.modified_assets) | removed | reimaged:
+            said = "is edited"
+            if asset_id in removed or asset_id in reimaged:
+                said = "is removed" if asset_id in removed else "has a new image"
+            why[by_id[asset_id]["manifest_tag"]] = f"{name(asset_id)} {said}"
+        return why
+
     def _crops_of(self, sources: set[str]) -> set[str]:
         return {a["id"] for a in self.inherited if a.get("source_asset_id") in sources}
 
@@ -136,6 +154,7 @@ def fork_manifest(parent: Project, project: Project, edits: AssetEdits) -> Forke
             "id": new_id(),
             "owner_id": project.owner_id,
             "parent_manifest_id": parent.manifest_id,
+            "fork_project_id": project.id,
             "status": ManifestStatus.READY,
             "times_used": 0,
             "last_used_at": None,

@@ -36,6 +36,7 @@ from common.projects.models import (
     Project,
     ProjectStage,
     ProjectStatus,
+    RedoneScene,
     Scene,
 )
 from common.records import utcnow
@@ -73,7 +74,37 @@ def preview(owner_id: str, parent_id: str, request: ForkRequest) -> ForkPreview:
         resume_stage=plan.result.resume_stage,
         scene_copy_boundary=plan.result.scene_copy_boundary,
         scene_count=len(plan.scenes),
+        redone=_redone(plan, request),
     )
+
+
+def _redone(plan: _Plan, request: ForkRequest) -> list[RedoneScene]:
+    """Each scene from the boundary on with why it is made again: what the request changes in it,
+    or, changing nothing itself, that it follows one that changes (a story is told in order)."""
+    story = [
+        words
+        for words, changed in (
+            ("the prompt changes", request.prompt is not None and request.prompt != plan.parent.prompt),
+            ("the style changes", request.style is not None and request.style != plan.parent.style),
+            ("every keyframe is made again", request.clear_keyframes),
+        )
+        if changed
+    ]
+    why = plan.edits.why_changed() if plan.edits is not None else {}
+    out = []
+    for scene in plan.scenes[plan.result.scene_copy_boundary :]:
+        tags = [t for t in (scene.scene_manifest.asset_tags if scene.scene_manifest else []) if t in why]
+        because = [
+            *story,
+            *(["its text is edited"] if str(scene.index) in request.scene_edits else []),
+            *(["it is deleted"] if scene.index in request.deleted_scenes else []),
+            *[why[t] for t in tags],
+        ]
+        if not because and why and not (scene.scene_manifest and scene.scene_manifest.asset_tags):
+            because = ["it lists nobody, so it may show what changes"]
+        because = because or ["it follows a scene that changes"]
+        out.append(RedoneScene(index=scene.index, because=because, tags=tags))
+    return out
 
 
 def fork(owner_id: str, parent_id: str, request: ForkRequest) -> Fork:

@@ -54,6 +54,9 @@ PipelineKind = Literal["built_in", "external"]
 Dollars = Annotated[float, Field(ge=0, le=10_000)]
 
 
+MAX_FILM_S = 160  # 20 scenes of Veo's longest length
+
+
 class GenerateRequest(Input):
     prompt: Prompt
     style: ShortText | None = None
@@ -63,7 +66,7 @@ class GenerateRequest(Input):
     auto_continue: bool = False
     pipeline: PipelineKind = "built_in"
     # The film's length: scenes of Veo's lengths (4, 6, 8 s), 1 to 20 of them (160 s at most).
-    target_duration_s: Annotated[int, Field(ge=1, le=160), WholeNumber] | None = None
+    target_duration_s: Annotated[int, Field(ge=1, le=MAX_FILM_S), WholeNumber] | None = None
     # What the built-in run may spend in dollars (default: the PIPELINE_BUDGET setting); its quote
     # is checked before anything is written.
     budget: Dollars | None = None
@@ -267,12 +270,21 @@ class ForkRequest(Input):
     asset_changes: AssetChanges | None = None
 
 
+class RedoneScene(Model):
+    """A scene a fork makes again, and why, in a creator's words."""
+
+    index: int
+    because: list[str]  # "Biden is removed", "its text is edited", "the prompt changes"…
+    tags: list[str] = Field(default_factory=list)  # the changed assets' tags the scene uses
+
+
 class ForkPreview(Model):
     """What a fork with this request would get, computed as the fork computes it; nothing created."""
 
     resume_stage: ProjectStage
     scene_copy_boundary: int  # scenes below it are inherited as they are
     scene_count: int  # the parent's scenes
+    redone: list[RedoneScene] = Field(default_factory=list)  # from the boundary on, each with why
 
 
 class ForkOut(Model):

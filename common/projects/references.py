@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,8 +42,11 @@ ROLES: dict[AssetType, Role] = {
     AssetType.STYLE: "style",
 }
 WIDE_SHOTS = ("wide", "full", "long", "establishing")
-# A tag (CHAR_04) or a name after @ (@Biden), as a prompt writes them.
-MENTION = re.compile(r"(?<![\w@])([A-Z]+_\d{2,})\b|(?<!\w)@([^\W\d_][\w-]*)")
+# A tag (CHAR_04) or a name after @ (@Biden), as a prompt writes them; a cast member's name with
+# spaces is matched whole ("@Joe Biden"), longest first, before a one-word name.
+TAG = r"(?<![\w@])([A-Z]+_\d{2,})\b"
+WORD = r"[^\W\d_][\w-]*"
+MENTION = re.compile(rf"{TAG}|(?<!\w)@({WORD})")
 DESCRIPTION_CHARS = 100
 
 
@@ -121,7 +124,7 @@ def pack(
 
 def _subjects(
     assets: Sequence[SnapshotAsset], scene_tags: Sequence[str], text: str
-) -> tuple[list[_Subject], list[str], dict[str, _Subject]]:
+) -> tuple[list[_Subject], list[str], _Mentions]:
     """The expected subjects in order, what names nobody, and each mention's subject."""
     members = {m.character_id: m for m in cast_rules.cast_of(_in_display_order(assets))}
     by_tag = {a.manifest_tag: a for a in assets if a.manifest_tag}
@@ -133,6 +136,7 @@ def _subjects(
     subjects: dict[str, _Subject] = {}
     unresolved: list[str] = []
     mentions: dict[str, _Subject] = {}
+    pattern = mention_pattern(m.name for m in members.values())
 
     def character(character_id: str) -> _Subject:
         member = members[character_id]
@@ -162,13 +166,33 @@ def _subjects(
 
     for tag in scene_tags:
         resolve(tag)
-    for match in MENTION.finditer(text):
-        token = match.group(1) or f"@{match.group(2)}"
+    for match in pattern.finditer(text):
+        token = _token(match)
         if token not in mentions and token not in unresolved:
             found = resolve(token)
             if found is not None:
                 mentions[token] = found
-    return list(subjects.values()), list(dict.fromkeys(unresolved)), mentions
+    return list(subjects.values()), list(dict.fromkeys(unresolved)), _Mentions(pattern, mentions)
+
+
+def mention_pattern(names: Iterable[str]) -> re.Pattern[str]:
+    """Tags and @mentions, where a name of several words ("@Joe Biden", any case, any spaces
+    between its words) is one mention: as the studio writes it and as a creator types it."""
+    spaced = sorted({n for n in names if " " in n.strip()}, key=len, reverse=True)
+    if not spaced:
+        return MENTION
+    whole = "|".join(r"\s+".join(re.escape(w) for w in n.split()) for n in spaced)
+    return re.compile(rf"{TAG}|(?<!\w)@((?i:{whole})(?![\w-])|{WORD})")
+
+
+def _token(match: re.Match[str]) -> str:
+    return match.group(1) or "@" + " ".join(match.group(2).split())
+
+
+@dataclass(frozen=True)
+class _Mentions:
+    pattern: re.Pattern[str]
+    found: dict[str, _Subject]
 
 
 @dataclass(frozen=True)
@@ -335,13 +359,12 @@ def _fill(
     return taken, left
 
 
-def _expanded(text: str, mentions: dict[str, _Subject]) -> str:
+def _expanded(text: str, mentions: _Mentions) -> str:
     """The text with each subject spelled out once, where it is first named."""
     done: set[str] = set()
 
     def spell(match: re.Match[str]) -> str:
-        token = match.group(1) or f"@{match.group(2)}"
-        subject = mentions.get(token)
+        subject = mentions.found.get(_token(match))
         if subject is None or subject.key in done:
             return subject.handle if subject is not None else match.group(0)
         done.add(subject.key)
@@ -350,7 +373,7 @@ def _expanded(text: str, mentions: dict[str, _Subject]) -> str:
         words = f"{subject.name}: {subject.description}" if subject.description else subject.name
         return f"{subject.handle} ({words})"
 
-    return MENTION.sub(spell, text)
+    return mentions.pattern.sub(spell, text)
 
 
 def _short(asset: SnapshotAsset) -> str:

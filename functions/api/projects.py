@@ -43,6 +43,19 @@ def generate(call: Call) -> ProjectOut:
 
 
 @route(
+    "GET",
+    "/api/generate/quote",
+    summary="What a built-in film of this length may cost at most, and the budget a request without "
+    "one is checked against (nothing written)",
+    tag=TAG,
+    response=film_runs.QuoteOut,
+    query=film_runs.QuoteQuery,
+)
+def quote(call: Call) -> film_runs.QuoteOut:
+    return film_runs.quote_out(call.query)
+
+
+@route(
     "GET", "/api/projects", summary="The caller's projects, newest first", tag=TAG, response=list[ProjectOut]
 )
 def list_projects(call: Call) -> list[ProjectOut]:

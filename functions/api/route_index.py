@@ -29,6 +29,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/api/docs/swagger-ui.css", "docs"),
     ("POST", "/api/faces/search", "faces"),
     ("POST", "/api/generate", "projects"),
+    ("GET", "/api/generate/quote", "projects"),
     ("GET", "/api/jobs/{task_id}", "processing"),
     ("GET", "/api/manifests", "manifests"),
     ("POST", "/api/manifests", "manifests"),

@@ -206,6 +206,11 @@ def test_a_film_over_its_budget_is_refused_before_anything_is_written(alice: Api
     assert quote["total"] == round(quote["storyboard"] + quote["keyframes"] + quote["clips"], 6)
     assert "$5.00" in error["message"]
     assert alice.get("/api/projects").json() == before
+    # The same quote is there to read before asking (the studio shows it), with the default budget.
+    asked = alice.get("/api/generate/quote", params={"target_duration_s": 160})
+    assert asked.status_code == 200, asked.text
+    assert asked.json() == {**quote, "default_budget": 10.0} and quote["duration_s"] == 160
+    assert alice.get("/api/generate/quote", params={"target_duration_s": 161}).status_code == 422
     assert (
         alice.post("/api/generate", json={"prompt": "x", "pipeline": "built_in", "budget": -1}).status_code
         == 422

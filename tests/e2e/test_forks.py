@@ -268,19 +268,31 @@ def test_a_preview_tells_what_the_fork_would_get_and_creates_nothing(
     edit = {
         "asset_changes": {"modified_assets": {cast["villain"]["id"]: {"changes": {"name": "Tall villain"}}}}
     }
+    follows = (3, ["it follows a scene that changes"], [])
     cases = [
-        (edit, ("keyframing", 2)),  # the villain is in scene 2 on
-        ({"scene_edits": {"3": {"storyboard_text": "new end"}}}, ("storyboarding", 3)),
-        ({"prompt": "a chase at dawn"}, ("storyboarding", 0)),
-        ({}, ("complete", 4)),
+        # the villain is in scene 2; scene 3 follows it
+        (edit, ("keyframing", 2), [(2, ["Villain is edited"], ["CHAR_02"]), follows]),
+        (
+            {"scene_edits": {"3": {"storyboard_text": "new end"}}},
+            ("storyboarding", 3),
+            [(3, ["its text is edited"], [])],
+        ),
+        (
+            {"prompt": "a chase at dawn"},
+            ("storyboarding", 0),
+            [(i, ["the prompt changes"], []) for i in range(4)],
+        ),
+        ({}, ("complete", 4), []),
     ]
     projects_before = alice.get("/api/projects").json()
     manifests_before = alice.get("/api/manifests").json()
-    for body, expected in cases:
+    for body, expected, redone in cases:
         answer = alice.post(f"{url}/preview", json=body)
         assert answer.status_code == 200, answer.text
         seen = answer.json()
         assert (seen["resume_stage"], seen["scene_copy_boundary"], seen["scene_count"]) == (*expected, 4)
+        # Each scene made again says why, in a creator's words (the asset by its name in the parent).
+        assert [(r["index"], r["because"], r["tags"]) for r in seen["redone"]] == redone
     assert alice.get("/api/projects").json() == projects_before  # nothing was created
     assert alice.get("/api/manifests").json() == manifests_before
     # The same refusals as the fork itself.
@@ -290,3 +302,9 @@ def test_a_preview_tells_what_the_fork_would_get_and_creates_nothing(
     # And the fork then gets what the preview said.
     made = alice.post(url, json=edit).json()
     assert (made["resume_stage"], made["scene_copy_boundary"]) == ("keyframing", 2)
+    # Its manifest lives with it: it names the fork project it was made for.
+    forked = alice.get(f"/api/manifests/{made['manifest_id']}").json()
+    assert (forked["fork_project_id"], forked["parent_manifest_id"]) == (
+        made["project_id"],
+        cast["manifest"]["id"],
+    )

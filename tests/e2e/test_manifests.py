@@ -153,10 +153,16 @@ def test_delete_is_soft_and_refused_while_a_live_project_uses_it(alice: Api) -> 
     m = alice.manifest()
     projects = firestore.Client().collection("projects")
     project = projects.document()
-    project.set({"owner_id": alice.uid, "manifest_id": m["id"], "deleted_at": None})
+    project.set({"owner_id": alice.uid, "manifest_id": m["id"], "deleted_at": None, "prompt": "a duel"})
     r = alice.delete(f"/api/manifests/{m['id']}")
     assert r.status_code == 409
     assert r.json()["error"]["code"] == "conflict"
+    # It says plainly what holds the manifest, and which project that is.
+    assert (
+        r.json()["error"]["message"]
+        == "the project \u201ca duel\u201d uses this manifest: delete that project first"
+    )
+    assert r.json()["error"]["details"] == {"project_id": project.id}
     assert alice.get(f"/api/manifests/{m['id']}").status_code == 200
     project.update({"deleted_at": firestore.SERVER_TIMESTAMP})
     assert alice.delete(f"/api/manifests/{m['id']}").status_code == 200

@@ -149,6 +149,28 @@ def test_text_names_subjects_by_tag_or_at_name(text: str, expected: list[str], u
     assert result.unresolved == unresolved
 
 
+@pytest.mark.parametrize(
+    ("text", "expected", "prompt"),
+    [
+        (
+            "@Joe Biden waves",
+            ["CHAR_04"],
+            "CHAR_04 (Joe Biden: An older man with white hair, in a navy suit) waves",
+        ),
+        ("@joe  BIDEN waves", ["CHAR_04"], None),  # any case, any spaces between the words
+        ("@JoeBiden waves", ["CHAR_04"], None),  # as older prompts wrote it
+        ("@Joe Bidenson waves", [], None),  # a longer word is not the name
+    ],
+)
+def test_a_name_of_several_words_is_one_mention(text: str, expected: list[str], prompt: str | None) -> None:
+    a = two_people()
+    a["b"] = a["b"].model_copy(update={"name": "Joe Biden"})
+    result = run(a, text=text, limit=2)
+    assert list(dict.fromkeys(r.handle for r in result.references)) == expected
+    if prompt is not None:
+        assert result.prompt == prompt
+
+
 def test_a_name_two_characters_share_is_listed_not_guessed() -> None:
     a = two_people()
     a["b"] = a["b"].model_copy(update={"name": "Obama"})

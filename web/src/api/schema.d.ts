@@ -329,6 +329,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/generate/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a built-in film of this length may cost at most, and the budget a request without one is checked against (nothing written) */
+        get: operations["quote"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/jobs/{task_id}": {
         parameters: {
             query?: never;
@@ -1662,6 +1679,8 @@ export interface components {
             scene_copy_boundary: number;
             /** Scene Count */
             scene_count: number;
+            /** Redone */
+            redone?: components["schemas"]["RedoneScene"][];
         };
         /** ForkRequest */
         ForkRequest: {
@@ -1948,6 +1967,11 @@ export interface components {
              */
             parent_manifest_id?: string | null;
             /**
+             * Fork Project Id
+             * @default null
+             */
+            fork_project_id?: string | null;
+            /**
              * Current Step
              * @default null
              */
@@ -2056,6 +2080,11 @@ export interface components {
              * @default null
              */
             parent_manifest_id?: string | null;
+            /**
+             * Fork Project Id
+             * @default null
+             */
+            fork_project_id?: string | null;
             /**
              * Current Step
              * @default null
@@ -2669,6 +2698,34 @@ export interface components {
             /** Threshold */
             threshold: number;
         };
+        /** QuoteOut */
+        QuoteOut: {
+            /** Scenes */
+            scenes: number;
+            /** Duration S */
+            duration_s: number;
+            /** Storyboard */
+            storyboard: number;
+            /** Keyframes */
+            keyframes: number;
+            /** Clips */
+            clips: number;
+            /** Total */
+            total: number;
+            /** Default Budget */
+            default_budget: number;
+        };
+        /**
+         * QuoteQuery
+         * @description A film's asked length, as /api/generate takes it (default: the storyboard's default length).
+         */
+        QuoteQuery: {
+            /**
+             * Target Duration S
+             * @default null
+             */
+            target_duration_s?: number | null;
+        };
         /** RecheckAccepted */
         RecheckAccepted: {
             /** Checkpoint Id */
@@ -2686,6 +2743,18 @@ export interface components {
              * @default null
              */
             artifact_key?: string | null;
+        };
+        /**
+         * RedoneScene
+         * @description A scene a fork makes again, and why, in a creator's words.
+         */
+        RedoneScene: {
+            /** Index */
+            index: number;
+            /** Because */
+            because: string[];
+            /** Tags */
+            tags?: string[];
         };
         /** ReferencePack */
         ReferencePack: {
@@ -5043,6 +5112,46 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again (sent when the request lost to concurrent ones) */
                     "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    quote: {
+        parameters: {
+            query?: {
+                target_duration_s?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuoteOut"];
+                };
+            };
+            /** @description Missing or invalid ID token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Failed validation */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
