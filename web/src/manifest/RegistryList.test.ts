@@ -44,7 +44,10 @@ describe("sections", () => {
     ["dark suit", ["Cast: CHAR_01"]], // what one of its images says
     ["brass", ["Objects: lamp"]], // a tag a creator gave
     ["nothing like this", []],
-    ["char_0", []], // a tag-shaped word is a whole tag: CHAR_0 is not CHAR_01
+    ["char_0", ["Cast: CHAR_01 CHAR_02"]], // the start of a tag, as one is typed
+    ["char_1", []], // CHAR_1… is no handle here
+    ["bide", ["Cast: CHAR_02"]], // a part of a name
+    ["man", ["Cast: CHAR_01"]], // a word inside a description
   ])("keeps what a search for %j names", (text, expected) => {
     expect(outline(sections(assets, cast, { text, type: "" }))).toEqual(expected);
   });

@@ -41,11 +41,14 @@ export interface Filter {
 
 const extracted = (a: Asset) => a.source === "extracted";
 
-const TAG = /^[a-z]+_\d+$/; // a word shaped like a tag (char_10) means that tag, not char_100
+// A whole tag (char_10: two digits or more) means that tag, not char_100; a shorter one (char_0,
+// char_) is the start of tags, as a creator types one.
+const WHOLE_TAG = /^[a-z]+_\d{2,}$/;
 
-/** Whether a word is said in a text, or, shaped like a tag, is one of `tags`. */
+/** Whether a word is said anywhere in a text (a part of a name or handle too), or, a whole tag,
+ * is one of `tags`. */
 function says(text: string, tags: string[], word: string): boolean {
-  return TAG.test(word) ? tags.some((t) => t.toLowerCase() === word) : text.includes(word);
+  return WHOLE_TAG.test(word) ? tags.some((t) => t.toLowerCase() === word) : text.includes(word);
 }
 
 /** Whether an asset answers a search (every word somewhere in what describes it). */
