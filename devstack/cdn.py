@@ -6,7 +6,8 @@ Run by devstack/emulators.py as `python -m devstack.cdn PORT`, configured by the
 service reads (IMAGES_BASE_URL, CDN_KEY_NAME, CDN_SIGNING_KEY, UPLOADS_BUCKET, DERIVED_BUCKET,
 STORAGE_EMULATOR_HOST). Checked, in order: the signed query is present and well formed, the key is
 known, the signature matches, it has not expired, and the request URL starts with the signed prefix.
-A failure answers 403, like Cloud CDN.
+A failure answers 403, like Cloud CDN. A Range request is answered 206 with those bytes, as Cloud CDN
+answers it (a video player seeks that way).
 """
 
 from __future__ import annotations
@@ -94,7 +95,8 @@ def build() -> WSGIApplication:
             content_type=stored.headers.get("Content-Type", "application/octet-stream"),
         )
         answer.headers["Cache-Control"] = f"private, max-age={max(0, expires - int(time.time()))}"
-        return answer
+        # Byte ranges, as Cloud CDN serves them: a player seeks a video by asking for a range.
+        return answer.make_conditional(request, accept_ranges=True, complete_length=len(stored.content))
 
     return serve
 

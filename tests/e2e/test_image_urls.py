@@ -70,6 +70,10 @@ def test_an_image_url_opens_the_image_and_is_stable_between_reads(alice: Api) ->
     # One signature covers the record's folder: the image and its thumbnail share it.
     assert again["reference_image_url"].split("?")[1] == again["thumbnail_url"].split("?")[1]
     assert requests.head(asset["thumbnail_url"], timeout=10).status_code == 200
+    # A range, as a video player seeks: 206 with those bytes.
+    part = requests.get(asset["reference_image_url"], headers={"Range": "bytes=2-9"}, timeout=10)
+    assert part.status_code == 206 and part.content == response.content[2:10]
+    assert part.headers["Content-Range"] == f"bytes 2-9/{len(response.content)}"
 
 
 def test_one_owners_url_never_opens_another_owners_image(alice: Api, mallory: Api) -> None:

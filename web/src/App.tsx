@@ -1,6 +1,6 @@
 import type { User } from "firebase/auth";
 import { useEffect, useState } from "react";
-import { BrowserRouter, Link, Route, Routes } from "react-router";
+import { BrowserRouter, Route, Routes } from "react-router";
 import { errorMessage } from "./api/errors";
 import { type Session, leave, signInWithGoogle, startSession } from "./auth/session";
 import { CheckpointPage } from "./checkpoints";
@@ -10,7 +10,7 @@ import { ManifestPage } from "./manifest";
 import { ProjectPage } from "./projects";
 import { ProjectsPage } from "./projects";
 import { NotFound } from "./ui/PageStates";
-import { ThemeSwitch } from "./ui/theme";
+import { TopBar } from "./ui/TopBar";
 
 type State = { phase: "starting" } | { phase: "failed"; message: string } | { phase: "ready"; user: User | null };
 
@@ -46,21 +46,7 @@ export function App() {
     );
   return (
     <BrowserRouter>
-      <header className="top">
-        <strong>vidpipe studio</strong>
-        <nav aria-label="Studio">
-          <Link to="/">Library</Link>
-          <Link to="/projects">Projects</Link>
-          <Link to="/faces">Face search</Link>
-        </nav>
-        <ThemeSwitch />
-        <span className="who">
-          Signed in as <span data-testid="uid">{state.user.email ?? state.user.uid}</span>
-        </span>
-        <button type="button" onClick={() => void leave(session)}>
-          Sign out
-        </button>
-      </header>
+      <TopBar who={state.user.email ?? state.user.uid} signOut={() => void leave(session)} />
       <Routes>
         <Route path="/manifests/:manifestId" element={<ManifestPage />} />
         <Route path="/faces" element={<FaceSearchPage />} />

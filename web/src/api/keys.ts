@@ -14,6 +14,7 @@ export const keys = {
   manifest: (manifestId: string) => ["manifest", manifestId] as const,
   progress: (manifestId: string) => ["manifest", manifestId, "progress"] as const,
   projects: ["projects"] as const,
+  quote: (targetDurationS: number) => ["quote", targetDurationS] as const,
   project: (projectId: string) => ["project", projectId] as const,
   snapshot: (projectId: string, snapshotId: string) => ["project", projectId, "snapshot", snapshotId] as const,
   continuity: (projectId: string, asOf: string) => ["project", projectId, "continuity", asOf] as const,

@@ -3,10 +3,10 @@ import { Link, useParams } from "react-router";
 import { problemOf } from "../api/answers";
 import type { Schemas } from "../api/client";
 import { useRules } from "../api/config";
-import { useProjectPeople } from "../projects";
+import { useContinueMutation, useProjectPeople } from "../projects";
 import { ArtifactPanel } from "./ArtifactPanel";
 import { PromoteForm } from "./PromoteForm";
-import { checkpointQuery, useContinueMutation, useRecheckMutation } from "./queries";
+import { checkpointQuery, useRecheckMutation } from "./queries";
 import { SpecEditor } from "./SpecEditor";
 import { ErrorNote } from "../ui/ErrorNote";
 import { checkpointState } from "../ui/words";
@@ -24,7 +24,7 @@ export function CheckpointPage() {
   const continued = proceed.data;
   const outcome = continued && `Continued on ${continued.new_branch ? "a new branch" : "branch"} ${continued.branch}: ${continued.next_step}`;
 
-  if (error && !checkpoint) return <Unavailable message={problemOf(error) ?? ""} />;
+  if (error && !checkpoint) return <Unavailable error={error} back={{ to: "/projects", label: "Back to the projects" }} />;
   if (!checkpoint) return <Loading />;
   const spec = checkpoint.artifacts.find((a) => a.artifact_type === "spec");
   const media = checkpoint.artifacts.filter((a) => a.artifact_type !== "spec");
@@ -59,6 +59,7 @@ export function CheckpointPage() {
       {spec?.content && (
         <SpecEditor key={checkpoint.checkpoint_id} checkpointId={checkpoint.checkpoint_id} spec={spec.content as Schemas["VideoSpec"]} version={spec.version} />
       )}
+      {media.length > 0 && <h2>{checkpoint.phase === 2 ? "Beats" : "Clips"}</h2>}
       <div className="artifacts">
         {media.map((a) => (
           <ArtifactPanel key={`${a.artifact_type}/${a.artifact_key}`} checkpointId={checkpoint.checkpoint_id} artifact={a} people={people} />

@@ -89,12 +89,6 @@ function useCheckpointChanged(checkpointId: string, projectId?: string) {
     ]);
 }
 
-/** Continue the pipeline from a checkpoint (an edited one opens a new branch). */
-export function useContinueMutation(checkpointId: string, projectId: string | undefined) {
-  const changed = useCheckpointChanged(checkpointId, projectId);
-  return useMutation({ mutationFn: () => must(api.POST("/api/checkpoints/{checkpoint_id}/continue", checkpointPath(checkpointId))), onSettled: changed });
-}
-
 /** Check the checkpoint's continuity again: its reports go pending, and the checkpoint is polled. */
 export function useRecheckMutation(checkpointId: string, projectId: string | undefined) {
   const changed = useCheckpointChanged(checkpointId, projectId);

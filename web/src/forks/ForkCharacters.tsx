@@ -1,4 +1,5 @@
 import type { Schemas } from "../api/client";
+import { faceOf } from "../manifest";
 import { CHARACTER_MODES, characterMode, withAsset, withCharacterMode } from "./draft";
 import { ForkAssetEditor } from "./ForkAssetEditor";
 import type { DraftProps } from "./parts";
@@ -16,13 +17,14 @@ export function ForkCharacters({ snapshot, draft, update, accept }: DraftProps &
         {(snapshot.cast ?? []).map((member) => {
           const named = byId.get(member.named_asset_id); // the asset whose tag is the character's handle
           if (!named) return null;
-          const face = byId.get(member.best_reference_asset_id);
+          const face = faceOf(member, byId);
+          const images = member.asset_ids?.length ?? 0;
           const d = draft.assets[named.id];
           const mode = characterMode(draft, member.character_id, named.id);
           return (
             <li key={member.character_id} aria-label={`${member.handle} ${member.name}`}>
-              {face?.thumbnail_url && <img src={face.thumbnail_url} alt={member.name} />}
-              <strong>{member.handle}</strong> {member.name} <small>{member.asset_ids?.length ?? 0} images</small>
+              {face && <img src={face} alt="" />}
+              <strong>{member.handle}</strong> {member.name} <small>{images === 1 ? "1 image" : `${images} images`}</small>
               <span role="radiogroup" aria-label={`What happens to ${member.name}`}>
                 {CHARACTER_MODES.map((m) => (
                   <label key={m} className="check">

@@ -4,11 +4,13 @@ import { useNavigate } from "react-router";
 import { problemOf } from "../api/answers";
 import type { Schemas } from "../api/client";
 import { acceptedImages, useRules } from "../api/config";
+import { peopleByHandle } from "../manifest";
 import { initialDraft } from "./draft";
 import { ForkBasics } from "./ForkBasics";
 import { ForkCharacters } from "./ForkCharacters";
 import { ForkOtherAssets } from "./ForkOtherAssets";
-import { type ForkDraft, forkRequest, previewSentence } from "./forkRequest";
+import { type ForkDraft, forkRequest } from "./forkRequest";
+import { ForkRedone } from "./ForkRedone";
 import { ForkScenes } from "./ForkScenes";
 import { ForkUploads } from "./ForkUploads";
 import { forkPreviewQuery } from "./preview";
@@ -31,6 +33,7 @@ export function ForkPanel({ project, snapshot }: { project: Project; snapshot: S
   );
   const body = useMemo(() => forkRequest(parent, draft), [parent, draft]);
   const { data: preview, error: previewError } = useQuery(forkPreviewQuery(project.project_id, body));
+  const people = useMemo(() => peopleByHandle(snapshot), [snapshot]);
   const fork = useForkMutation(project.project_id);
   const problem = problemOf(fork.error) ?? problemOf(previewError);
 
@@ -46,9 +49,7 @@ export function ForkPanel({ project, snapshot }: { project: Project; snapshot: S
           <ForkUploads draft={draft} update={setDraft} accept={accept} />
         </>
       )}
-      <p aria-live="polite" data-testid="fork-preview" className="preview">
-        {preview && previewSentence(preview)}
-      </p>
+      <ForkRedone preview={preview} people={people} />
       <ErrorNote message={problem} />
       <button type="button" onClick={() => fork.mutate(body, { onSuccess: (made) => navigate(`/projects/${made.project_id}`) })} disabled={fork.isPending}>
         Fork

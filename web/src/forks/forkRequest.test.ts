@@ -73,8 +73,9 @@ describe("base64Of", () => {
 describe("previewSentence", () => {
   it.each([
     [{ resume_stage: "complete", scene_copy_boundary: 4, scene_count: 4 }, "Nothing to redo: every scene is inherited."],
-    [{ resume_stage: "keyframing", scene_copy_boundary: 2, scene_count: 4 }, "The fork resumes at keyframing, keeping scenes 1–2 of 4 as they are."],
-    [{ resume_stage: "storyboarding", scene_copy_boundary: 0, scene_count: 4 }, "The fork resumes at storyboarding, keeping no scene as it is."],
+    [{ resume_stage: "keyframing", scene_copy_boundary: 2, scene_count: 4 }, "The fork keeps scenes 1–2 of 4 as they are and makes the rest again from the first frames."],
+    [{ resume_stage: "keyframing", scene_copy_boundary: 1, scene_count: 2 }, "The fork keeps scene 1 of 2 as it is and makes the rest again from the first frames."],
+    [{ resume_stage: "storyboarding", scene_copy_boundary: 0, scene_count: 4 }, "The fork keeps no scene and makes the rest again from the storyboard."],
   ] as const)("%j", (preview, sentence) => {
     expect(previewSentence(preview)).toBe(sentence);
   });

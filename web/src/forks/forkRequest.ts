@@ -93,9 +93,11 @@ export function base64Of(file: Blob): Promise<string> {
 /** What the preview says, in a sentence. */
 export function previewSentence(preview: Schemas["ForkPreview"]): string {
   if (preview.resume_stage === "complete") return "Nothing to redo: every scene is inherited.";
+  const boundary = preview.scene_copy_boundary;
   const kept =
-    preview.scene_copy_boundary === 0
-      ? "keeping no scene as it is"
-      : `keeping scenes 1–${preview.scene_copy_boundary} of ${preview.scene_count} as they are`; // counted from one
-  return `The fork resumes at ${preview.resume_stage}, ${kept}.`;
+    boundary === 0 ? "keeps no scene" : boundary === 1 ? `keeps scene 1 of ${preview.scene_count} as it is` : `keeps scenes 1–${boundary} of ${preview.scene_count} as they are`; // counted from one
+  return `The fork ${kept} and makes the rest again from ${FROM[preview.resume_stage] ?? preview.resume_stage}.`;
 }
+
+// Where a fork starts making its film again, as a creator says it.
+const FROM: Record<string, string> = { storyboarding: "the storyboard", keyframing: "the first frames", video_generation: "the clips", stitching: "the cut" };

@@ -29,7 +29,9 @@ export function LibraryPage() {
     }),
     [category, status, sort],
   );
-  const { items, loading, error, done, more } = useManifestPages(query);
+  const { items: read, loading, error, done, more } = useManifestPages(query);
+  // A fork's own manifest lives with its project (the project page shows it), not among the libraries.
+  const items = useMemo(() => read.filter((m) => !m.fork_project_id), [read]);
   const sentinel = useRef<HTMLDivElement>(null);
   // "New manifest" starts open on an empty library (or one that could not be read), folded over one
   // with manifests: decided once, at the first page (a filter that finds nothing later does not open it).
@@ -71,6 +73,7 @@ export function LibraryPage() {
         </label>
       </section>
       <ErrorNote message={error} />
+      <h2 className="sr-only">Manifests</h2>
       <section aria-label="Manifests" className="grid" aria-busy={loading}>
         {items.map((m) => (
           <ManifestCard key={m.id} manifest={m} />

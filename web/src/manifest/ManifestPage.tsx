@@ -1,7 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
-import { problemOf } from "../api/answers";
 import type { Schemas } from "../api/client";
 import { ProcessingPanel } from "./ProcessingPanel";
 import { manifestQuery } from "./queries";
@@ -16,7 +15,7 @@ export function ManifestPage() {
   const { manifestId = "" } = useParams();
   const { data: manifest, error } = useQuery(manifestQuery(manifestId));
 
-  if (error && !manifest) return <Unavailable message={problemOf(error) ?? ""} back={{ to: "/", label: "Back to the library" }} />;
+  if (error && !manifest) return <Unavailable error={error} back={{ to: "/", label: "Back to the library" }} />;
   if (!manifest) return <Loading />;
   // A new manifest id (a link from face search) is a new page: its uploader's type follows its category.
   return <ManifestView key={manifest.id} manifest={manifest} />;

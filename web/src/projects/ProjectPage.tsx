@@ -1,21 +1,24 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { Link, useParams } from "react-router";
-import { problemOf } from "../api/answers";
 import { useRules } from "../api/config";
 import { ForkPanel } from "../forks";
 import { ProcessingPanel, peopleByHandle } from "../manifest";
 import { BranchTree } from "./BranchTree";
 import { ContinuitySummary } from "./ContinuitySummary";
+import { FilmPlayer } from "./FilmPlayer";
+import { FilmRun } from "./FilmRun";
 import { RepairSettings } from "./RepairSettings";
 import { SceneList } from "./SceneList";
 import { SnapshotSection } from "./SnapshotSection";
 import { continuityQuery, projectQuery, useSnapshot } from "./queries";
+import { projectTitle } from "./title";
 import { Loading, Unavailable } from "../ui/PageStates";
 import { PROJECT_STAGE, PROJECT_STATUS } from "../ui/words";
 
-/** A project: its scenes (storyboard, keyframe, clip, the characters each asks for, continuity),
- * and the manifest as it was when the project started (its snapshot). */
+/** A project: the film (its run's phases while it is made, then the cut in a player), its scenes
+ * (storyboard, keyframe, clip, the characters each asks for, continuity), and the manifest as it
+ * was when the project started (its snapshot). */
 export function ProjectPage() {
   const { projectId = "" } = useParams();
   const finished = useRules().terminal_project_statuses;
@@ -28,20 +31,24 @@ export function ProjectPage() {
   });
   const people = useMemo(() => peopleByHandle(snapshot), [snapshot]);
 
-  if (error && !project) return <Unavailable message={problemOf(error) ?? ""} back={{ to: "/projects", label: "Back to the projects" }} />;
+  if (error && !project) return <Unavailable error={error} back={{ to: "/projects", label: "Back to the projects" }} />;
   if (!project) return <Loading />;
+  const title = projectTitle(project);
   return (
     <main>
       <p>
         <Link to="/projects">← Projects</Link>
       </p>
-      <h1>{project.title || project.prompt}</h1>
+      <h1>{title}</h1>
+      <p className="prompt">{project.prompt}</p>
       <p className="meta">
         {PROJECT_STATUS[project.status ?? "pending"] ?? project.status} · {PROJECT_STAGE[project.stage ?? ""] ?? project.stage} · branch{" "}
         {project.branch}
         {project.style && <> · style: {project.style}</>}
         {project.error && <span className="error"> · {project.error}</span>}
       </p>
+      {project.pipeline === "built_in" && <FilmRun project={project} finished={finished} />}
+      <FilmPlayer project={project} title={title} />
       <ContinuitySummary counts={continuity?.counts} />
       <SceneList project={project} snapshot={snapshot} continuity={continuity} people={people} />
       {isFork && project.manifest_id && (

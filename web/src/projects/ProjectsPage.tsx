@@ -3,6 +3,7 @@ import { Link } from "react-router";
 import { problemOf } from "../api/answers";
 import { GenerateForm } from "./GenerateForm";
 import { projectsQuery } from "./queries";
+import { projectTitle } from "./title";
 import { ErrorNote } from "../ui/ErrorNote";
 import { Opener } from "../ui/Opener";
 import { PROJECT_STAGE, PROJECT_STATUS } from "../ui/words";
@@ -16,15 +17,15 @@ export function ProjectsPage() {
       <h1>Projects</h1>
       {/* Mounted once the list is read (or could not be): open for a first project, folded over others. */}
       {(projects || error) && (
-        <Opener label="New project" open={!projects?.length}>
+        <Opener label="New film" open={!projects?.length}>
           <GenerateForm />
         </Opener>
       )}
       <ErrorNote message={problemOf(error)} />
-      {projects?.length === 0 && <p className="empty-note">No projects yet: write a prompt above, pick a manifest so its characters stay the same in every shot, and Generate.</p>}
+      {projects?.length === 0 && <p className="empty-note">No films yet: pick a manifest so its characters stay the same in every shot, write a prompt (@ names them), and make the film.</p>}
       <ul className="project-cards" aria-label="Projects">
         {(projects ?? []).map((p) => {
-          const title = p.title || p.prompt;
+          const title = projectTitle(p);
           return (
             <li key={p.project_id}>
               {p.cover_url ? (

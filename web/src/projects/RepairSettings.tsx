@@ -16,6 +16,7 @@ export function RepairSettings({ project }: { project: Schemas["ProjectDetail"] 
         Spent ${spent.toFixed(4)} of ${(project.repair_budget ?? 1).toFixed(2)} (running repairs hold what they may still cost).
       </p>
       <form
+        className="inline-form"
         aria-label="Repair budget"
         onSubmit={(e) => {
           e.preventDefault();
@@ -25,18 +26,18 @@ export function RepairSettings({ project }: { project: Schemas["ProjectDetail"] 
         <label>
           Budget (USD){" "}
           <input type="number" min={0} max={10000} step={0.01} value={budget} onChange={(e) => setBudget(e.target.value)} />
-        </label>{" "}
+        </label>
         <button type="submit" disabled={save.isPending}>
           Save budget
         </button>
       </form>
-      <label>
+      <label className="check">
         <input
           type="checkbox"
           checked={Boolean(project.auto_repair)}
           disabled={save.isPending}
           onChange={(e) => save.mutate({ auto_repair: e.target.checked })}
-        />{" "}
+        />
         Repair pipeline frames that miss someone, show a stranger or drift, by themselves
       </label>
       <ErrorNote message={problemOf(save.error)} />

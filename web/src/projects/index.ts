@@ -1,4 +1,4 @@
 // The projects feature's entry: its pages, and a project's cast for the pages under it.
 export { ProjectPage } from "./ProjectPage";
 export { ProjectsPage } from "./ProjectsPage";
-export { useProjectPeople } from "./queries";
+export { useContinueMutation, useProjectPeople } from "./queries";

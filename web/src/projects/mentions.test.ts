@@ -24,9 +24,10 @@ describe("mentionOf", () => {
   it("writes @Name when that names only them (as the server keys names), else the handle", () => {
     expect(mentionOf(cast[1], cast)).toBe("@Biden");
     expect(mentionOf(cast[0], cast)).toBe("CHAR_01"); // two Obamas (the server compares names casefolded)
-    expect(mentionOf(cast[2], cast)).toBe("@Jean-LucPicard"); // the server also keys a name without its spaces
+    expect(mentionOf(cast[2], cast)).toBe("@Jean-Luc Picard"); // a name of several words, as it is spelled
+    expect(mentionOf(member("CHAR_09", " Joe  Biden "), [member("CHAR_09", " Joe  Biden ")])).toBe("@Joe Biden");
     const twins = [member("CHAR_05", "Mary Ann"), member("CHAR_06", "MaryAnn")];
-    expect(twins.map((m) => mentionOf(m, twins))).toEqual(["CHAR_05", "CHAR_06"]); // both are "maryann" there
+    expect(twins.map((m) => mentionOf(m, twins))).toEqual(["@Mary Ann", "CHAR_06"]); // "maryann" is both's there
     expect(mentionOf(member("CHAR_07", "Zoë"), [member("CHAR_07", "Zoë")])).toBe("@Zoë");
     expect(mentionOf(member("CHAR_08", "2Pac"), [member("CHAR_08", "2Pac")])).toBe("CHAR_08"); // a name must start with a letter
   });

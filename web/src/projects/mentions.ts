@@ -1,6 +1,7 @@
 // Naming a character in a prompt: "@Ob" offers the manifest's cast members whose name or handle
 // starts so, and picking one writes how the server's reference pack reads a name (common/projects/
-// references.py: a tag like CHAR_01, or @Name where the name is one word no one else in the cast has).
+// references.py: a tag like CHAR_01, or @Name as the cast spells it, "@Joe Biden" too, where no one
+// else in the cast has that name).
 import type { Schemas } from "../api/client";
 
 type Member = Schemas["CastMember"];
@@ -9,6 +10,7 @@ type Member = Schemas["CastMember"];
 const WORD = "\\p{L}\\p{N}\\p{M}_";
 const TYPING = new RegExp(`(?:^|[^${WORD}@])@([${WORD}-]*)$`, "u");
 const ONE_WORD = new RegExp(`^[\\p{L}\\p{M}][${WORD}-]*$`, "u");
+const LETTER_FIRST = /^[\p{L}\p{M}]/u;
 
 /** The "@…" being typed just before the caret: where it starts and what follows the @. */
 export function mentionAt(text: string, caret: number): { start: number; query: string } | null {
@@ -19,15 +21,20 @@ export function mentionAt(text: string, caret: number): { start: number; query: 
 
 /** The keys the server finds a name under: the name, and the name without its spaces, casefolded
  * (lower-cased here: the same for every name but a few like "Straße"). */
-const keysOf = (name: string) => new Set([name.toLowerCase(), name.toLowerCase().replaceAll(" ", "")]);
+const keysOf = (name: string) => {
+  const spoken = name.trim().split(/\s+/).join(" ").toLowerCase();
+  return new Set([spoken, spoken.replaceAll(" ", "")]);
+};
 
-/** How a prompt names this member so the server finds them: @Name (its spaces left out) when that
- * names only them, else their handle (which always does). */
+/** How a prompt names this member so the server finds them: @Name as the cast spells it (a name of
+ * several words too: the server reads "@Joe Biden" whole) when that names only them, else their
+ * handle (which always does). */
 export function mentionOf(member: Member, cast: Member[]): string {
-  const word = member.name.replaceAll(" ", "");
-  const key = word.toLowerCase();
-  const named = cast.filter((m) => keysOf(m.name).has(key));
-  return ONE_WORD.test(word) && named.length === 1 ? `@${word}` : member.handle;
+  const words = member.name.trim().split(/\s+/);
+  const spoken = words.join(" ");
+  const named = cast.filter((m) => keysOf(m.name).has(spoken.toLowerCase()));
+  const readable = words.length > 1 ? LETTER_FIRST.test(spoken) : ONE_WORD.test(spoken);
+  return readable && named.length === 1 ? `@${spoken}` : member.handle;
 }
 
 /** The cast members a query may mean, names starting so first, then handles; at most `limit`. */

@@ -97,6 +97,39 @@ export function useGenerateMutation() {
   });
 }
 
+/** What a film of this length may cost at most, and the budget a request without one gets: read
+ * as the creator chooses the length, before anything starts. */
+export function quoteQuery(targetDurationS: number) {
+  return queryOptions({
+    queryKey: keys.quote(targetDurationS),
+    queryFn: ({ signal }) => must(api.GET("/api/generate/quote", { params: { query: { target_duration_s: targetDurationS } }, signal })),
+    staleTime: 5 * 60_000, // prices change with a deployment, not while a form is open
+  });
+}
+
+/** Stop the project's run: the project and its checkpoints are read again. */
+export function useStopMutation(projectId: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => must(api.POST("/api/projects/{project_id}/stop", path(projectId))),
+    onSettled: () => client.invalidateQueries({ queryKey: keys.project(projectId) }),
+  });
+}
+
+/** Continue the film from a checkpoint (approve it; an edited one opens a new branch): the
+ * checkpoint, and its project with its checkpoints, are read again. */
+export function useContinueMutation(checkpointId: string, projectId: string | undefined) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => must(api.POST("/api/checkpoints/{checkpoint_id}/continue", { params: { path: { checkpoint_id: checkpointId } } })),
+    onSettled: () =>
+      Promise.all([
+        client.invalidateQueries({ queryKey: keys.checkpoint(checkpointId) }),
+        projectId && client.invalidateQueries({ queryKey: keys.project(projectId) }),
+      ]),
+  });
+}
+
 /** A project's settings (its repair budget, auto-repair): the project is read again. */
 export function useProjectUpdateMutation(projectId: string) {
   const client = useQueryClient();

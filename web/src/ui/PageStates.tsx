@@ -1,4 +1,5 @@
 import { Link } from "react-router";
+import { ApiError, problemOf } from "../api/answers";
 import { ErrorNote } from "./ErrorNote";
 
 /** A page whose record is still being read: the shape of a page, not a bare word. */
@@ -28,11 +29,14 @@ export function NotFound() {
   );
 }
 
-/** A page whose record cannot be shown (not found, not yours, the service unreachable): why, and a way back. */
-export function Unavailable({ message, back }: { message: string; back?: { to: string; label: string } }) {
+/** A page whose record cannot be shown: one that is not there (or not the caller's: the server
+ * says the same 404 for both) is the studio's own not-found page; otherwise why, and a way back. */
+export function Unavailable({ error, back }: { error: unknown; back?: { to: string; label: string } }) {
+  if (error instanceof ApiError && error.status === 404) return <NotFound />;
   return (
     <main>
-      <ErrorNote message={message} />
+      <h1>This page could not be shown</h1>
+      <ErrorNote message={problemOf(error)} />
       {back && <Link to={back.to}>{back.label}</Link>}
     </main>
   );

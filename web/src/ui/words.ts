@@ -44,3 +44,9 @@ export const TYPE_WORDS: Record<string, string> = {
   ENVIRONMENT: "Environments",
   STYLE: "Styles",
 };
+
+/** An amount in dollars as a creator reads it: "$9.74". */
+export const dollars = (amount: number): string => `$${amount.toFixed(2)}`;
+
+/** A moment of a film: 75 -> "1:15". */
+export const clock = (seconds: number): string => `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, "0")}`;
