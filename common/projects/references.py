@@ -131,7 +131,8 @@ def _subjects(
     by_id = {a.id: a for a in assets}
     names: dict[str, list[str]] = {}
     for member in members.values():
-        for key in {member.name.casefold(), member.name.casefold().replace(" ", "")}:
+        spoken = " ".join(member.name.split()).casefold()  # as a mention spells it: one space apart
+        for key in {spoken, spoken.replace(" ", "")}:
             names.setdefault(key, []).append(member.character_id)
     subjects: dict[str, _Subject] = {}
     unresolved: list[str] = []
