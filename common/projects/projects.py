@@ -78,6 +78,7 @@ def generate(owner_id: str, request: GenerateRequest) -> Project:
         title=request.title,
         auto_continue=request.auto_continue,
         pipeline=request.pipeline,
+        budget=request.budget,  # a built-in run's: each scene is checked against it as it is paid
         status=ProjectStatus.RUNNING if request.pipeline == "built_in" else ProjectStatus.PENDING,
         created_at=now,
         updated_at=now,

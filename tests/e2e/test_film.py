@@ -127,6 +127,7 @@ def test_without_auto_continue_the_film_waits_at_each_checkpoint(alice: Api, wor
         },
     ).json()
     project_id = created["project_id"]
+    assert created["budget"] == 10.0  # the default budget, kept: each scene is checked against it
     for phase in (1, 2, 3):
         project = until(alice, project_id, {"pending", "failed", "stopped"}, timeout=120)
         assert project["status"] == "pending", project

@@ -280,6 +280,11 @@ def test_a_creator_drops_photos_processes_them_and_edits_the_registry(
         assert obama.get_by_role("img", name=f"{name}: {photo}", exact=True).count() == 1
     _shot(page, "registry", tmp_path)
     page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(250)
+    # A phone's first screen shows the cast: both characters' names, the tools folded above them.
+    names = page.locator("article.character-card h3")
+    assert names.count() == 2
+    assert all(names.nth(n).bounding_box()["y"] + 24 < 844 for n in range(2)), "the cast starts too low"
     _shot(page, "registry-390", tmp_path)
     page.set_viewport_size({"width": 1280, "height": 900})
 
@@ -371,9 +376,9 @@ def test_a_project_from_a_manifest_shows_its_scenes_characters_snapshot_and_cont
     handles = {m["name"]: m["handle"] for m in ready["cast"]}
 
     page, problems = _signed_in(browser, base_url, uid, path="/projects")
-    form = page.get_by_role("form", name="New project")
-    form.get_by_label("Manifest").locator(f"option[value='{manifest['id']}']").wait_for(state="attached")
-    assert form.get_by_label("Manifest").input_value() == manifest["id"]  # the READY one, preselected
+    form = page.get_by_role("form", name="New film")
+    form.get_by_label("Cast from").locator(f"option[value='{manifest['id']}']").wait_for(state="attached")
+    assert form.get_by_label("Cast from").input_value() == manifest["id"]  # the READY one, preselected
     # "@" offers the manifest's cast by face and name; Enter writes the one chosen as the server reads it.
     prompt = form.get_by_label("Prompt")
     prompt.press_sequentially("@Bi")
@@ -384,10 +389,10 @@ def test_a_project_from_a_manifest_shows_its_scenes_characters_snapshot_and_cont
     prompt.press("Enter")
     assert prompt.input_value() == "@Biden "
     prompt.fill("two men debate at dawn")
-    form.get_by_label("Manifest").select_option(
+    form.get_by_label("Cast from").select_option(
         label=f"Cast · v{ready['version']} · {ready['asset_count']} assets"
     )
-    form.get_by_role("button", name="Generate").click()
+    form.get_by_role("button", name="Make the film").click()
     page.get_by_role("heading", name="two men debate at dawn", level=1).wait_for()
     made = page.url.rsplit("/", 1)[-1]
     assert owner.get(f"/api/projects/{made}").json()["pipeline"] == "built_in"  # the form makes the film
@@ -562,7 +567,9 @@ def test_a_project_from_a_manifest_shows_its_scenes_characters_snapshot_and_cont
     obama.get_by_role("radio", name="edit").check()
     obama.get_by_label("Reverse prompt").fill("a tall man at a podium")
     fork.get_by_label("New uploads", exact=True).set_input_files(str(photos / "obama3.jpg"))
-    preview.get_by_text("The fork resumes at keyframing").wait_for()  # scene 1 asked for Biden
+    preview.get_by_text("The fork keeps no scene and makes the rest again from the first frames").wait_for()
+    # scene 1 asked for Biden: it says so, by his name
+    assert "Biden is removed" in preview.get_by_role("list", name="Scenes made again").inner_text()
     _shot(page, "fork", tmp_path)
     fork.get_by_role("button", name="Fork", exact=True).click()
     page.get_by_text("A fork of").wait_for()

@@ -14,7 +14,7 @@ import { SnapshotSection } from "./SnapshotSection";
 import { continuityQuery, projectQuery, useSnapshot } from "./queries";
 import { projectTitle } from "./title";
 import { Loading, Unavailable } from "../ui/PageStates";
-import { PROJECT_STAGE, PROJECT_STATUS } from "../ui/words";
+import { PROJECT_STAGE, projectStatus } from "../ui/words";
 
 /** A project: the film (its run's phases while it is made, then the cut in a player), its scenes
  * (storyboard, keyframe, clip, the characters each asks for, continuity), and the manifest as it
@@ -42,7 +42,7 @@ export function ProjectPage() {
       <h1>{title}</h1>
       <p className="prompt">{project.prompt}</p>
       <p className="meta">
-        {PROJECT_STATUS[project.status ?? "pending"] ?? project.status} · {PROJECT_STAGE[project.stage ?? ""] ?? project.stage} · branch{" "}
+        {projectStatus(project)} · {PROJECT_STAGE[project.stage ?? ""] ?? project.stage} · branch{" "}
         {project.branch}
         {project.style && <> · style: {project.style}</>}
         {project.error && <span className="error"> · {project.error}</span>}

@@ -6,7 +6,7 @@ import { projectsQuery } from "./queries";
 import { projectTitle } from "./title";
 import { ErrorNote } from "../ui/ErrorNote";
 import { Opener } from "../ui/Opener";
-import { PROJECT_STAGE, PROJECT_STATUS } from "../ui/words";
+import { PROJECT_STAGE, projectStatus } from "../ui/words";
 
 /** The caller's projects, each by its first frame; a new project is one line away ("New project"),
  * open at once when there is none yet. */
@@ -35,7 +35,7 @@ export function ProjectsPage() {
               )}
               <Link to={`/projects/${p.project_id}`}>{title}</Link>
               <span className="meta">
-                {PROJECT_STATUS[p.status ?? "pending"] ?? p.status} · {PROJECT_STAGE[p.stage ?? ""] ?? p.stage} · {p.branch}
+                {projectStatus(p)} · {PROJECT_STAGE[p.stage ?? ""] ?? p.stage} · {p.branch}
                 {p.parent_project_id && " · fork"}
               </span>
             </li>

@@ -9,6 +9,13 @@ export const PROJECT_STATUS: Record<string, string> = {
   failed: "Failed",
   stopped: "Stopped",
 };
+/** A project's status in a line: a film the product makes waits for its creator's approval
+ * where a project of the caller's pipeline is a draft. */
+export function projectStatus(project: { status?: string | null; pipeline?: string | null }): string {
+  const status = project.status ?? "pending";
+  if (status === "pending" && project.pipeline === "built_in") return "Waiting for your approval";
+  return PROJECT_STATUS[status] ?? status;
+}
 export const PROJECT_STAGE: Record<string, string> = {
   storyboarding: "storyboard",
   keyframing: "keyframes",
@@ -45,8 +52,8 @@ export const TYPE_WORDS: Record<string, string> = {
   STYLE: "Styles",
 };
 
-/** An amount in dollars as a creator reads it: "$9.74". */
-export const dollars = (amount: number): string => `$${amount.toFixed(2)}`;
+/** An amount in dollars as a creator reads it: "$9.74"; a few tenths of a cent, "under $0.01". */
+export const dollars = (amount: number): string => (amount > 0 && amount < 0.005 ? "under $0.01" : `$${amount.toFixed(2)}`);
 
 /** A moment of a film: 75 -> "1:15". */
 export const clock = (seconds: number): string => `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, "0")}`;
