@@ -209,6 +209,7 @@ class ArtifactOut(ArtifactVersionOut):
     updated_at: datetime
     versions: list[ArtifactVersionOut] = Field(default_factory=list)
     latest_repair: LatestRepair | None = None  # the artifact's latest repair, running or done
+    repair_price: float = 0.0  # what one repair attempt may cost at most, in dollars (0: not repairable)
 
 
 class CheckpointPublic(Record):
@@ -233,6 +234,9 @@ class CheckpointOut(CheckpointPublic):
 
 class CheckpointDetail(CheckpointOut):
     artifacts: list[ArtifactOut]
+    # What the project's repairs may still spend (their budget less what they spent and hold): a
+    # repair's quote is checked against it.
+    repair_budget_left: float = 0.0
 
 
 class ContinueOut(Model):

@@ -215,10 +215,9 @@ def _reserve(job: RepairJob, lock: DocumentReference) -> RepairJob | None:
 def _over_budget(job: RepairJob, budget: float, spent: float, left: float) -> ValidationFailed:
     per_call = job.reserved / job.max_attempts
     return ValidationFailed(
-        f"this repair may cost ${job.reserved:.4f} ({job.max_attempts} attempts at ${per_call:.4f} a "
-        f"{job.artifact_type.value.replace('_', ' ')}), more than the ${max(left, 0):.4f} left of the "
-        f"project's repair budget (${budget:.2f}); raise repair_budget (PATCH /api/projects/{{id}}) "
-        "or ask for fewer attempts",
+        f"this repair may cost up to ${job.reserved:.2f} ({job.max_attempts} attempts at up to "
+        f"${per_call:.2f} each), more than the ${max(left, 0):.2f} left of this project's repair budget "
+        f"of ${budget:.2f}: raise the repair budget (the project's repair_budget), or ask for fewer attempts",
         {
             "quote": job.reserved,
             "max_attempts": job.max_attempts,

@@ -93,6 +93,17 @@ class Scene(Record):
     source: Literal["generated", "inherited", "edited", "storyboard"] = "generated"
     updated_at: datetime
 
+    def prompt_for(self, target: Literal["image", "video"]) -> str | None:
+        """What a generation of the scene asks for: its rewritten keyframe prompt (an image) or
+        video prompt, else its storyboard text. Every generation, a repair's too, starts from it."""
+        manifest = self.scene_manifest
+        if manifest is None:
+            return self.storyboard_text
+        image = target == "image"
+        return (manifest.rewritten_keyframe_prompt if image else manifest.rewritten_video_prompt) or (
+            self.storyboard_text
+        )
+
     @computed_field  # type: ignore[prop-decorator]  # mypy allows no decorator above @property
     @property
     def packable(self) -> bool:

@@ -200,15 +200,10 @@ def _paid(job: SceneJob, kind: ArtifactType, fence: Fence, project: Project, sce
 
 
 def _prompt_and_pack(project: Project, scene: Scene, kind: ArtifactType) -> tuple[str, list[Reference]]:
-    manifest = scene.scene_manifest
-    if kind == ArtifactType.BEAT_IMAGE:
-        asked = (manifest.rewritten_keyframe_prompt if manifest else None) or scene.storyboard_text
-    else:
-        asked = (manifest.rewritten_video_prompt if manifest else None) or scene.storyboard_text
-    asked = asked or project.prompt
+    target: PackTarget = "image" if kind == ArtifactType.BEAT_IMAGE else "video"
+    asked = scene.prompt_for(target) or project.prompt
     if project.snapshot_id is None:
         return asked, []
-    target: PackTarget = "image" if kind == ArtifactType.BEAT_IMAGE else "video"
     pack = scene_references.pack_for(project.snapshot_id, scene, target, prompt=asked)
     return (pack.prompt, pack.references) if pack is not None else (asked, [])
 

@@ -141,6 +141,20 @@ def test_a_beat_missing_a_character_is_repaired_to_ok(
     again = owner.post(f"/api/checkpoints/{checkpoint_id}/repair", json={"artifact_key": "0"})
     assert again.status_code == 409 and "already holds" in again.json()["error"]["message"]
 
+    # A new image that misses Biden again, repaired again: the prompt is built from the scene again,
+    # not from the last repair's (which would ask for him twice).
+    url = f"/api/checkpoints/{checkpoint_id}/upload-image"
+    replaced = owner.post(
+        url, files={"file": ("b.jpg", jpeg(photos / "obama2.jpg"))}, data={"beat_index": "0"}
+    )
+    assert replaced.status_code == 200, replaced.text
+    wait_for(lambda: beat(owner, checkpoint_id)["continuity"]["status"] == "missing", timeout=60)
+    printed = vidpipe(base_url, owner.uid or "", "repair", checkpoint_id, "0", "--wait")
+    assert printed.returncode == 0, printed.stderr
+    second = beat(owner, checkpoint_id)
+    assert second["version"] == 4 and second["prompt"].count("must appear") == 1, second["prompt"]
+    assert second["repair"]["job_id"] != repaired["repair"]["job_id"]
+
 
 def test_a_stranger_in_the_frame_is_replaced_and_a_redelivery_adds_nothing(
     cast: dict[str, Any], pipeline: Api, gemini: GeminiStandIn, worker: Stack

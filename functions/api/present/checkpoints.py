@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from common.checkpoints import checkpoints as checkpoint_ops
-from common.checkpoints import media, repair_view
+from common.checkpoints import media, prices, repair_view
 from common.checkpoints.jobs import RegenerationJob, RepairJob
 from common.checkpoints.models import (
+    CHECKED,
     PHASE_NAMES,
     Artifact,
     ArtifactOut,
@@ -23,6 +24,7 @@ from common.checkpoints.models import (
     RepairAccepted,
 )
 from common.checkpoints.repair_models import LatestRepair, RepairMarkOut
+from common.projects import projects
 
 _VERSION_FIELDS = set(ArtifactVersionPublic.model_fields)
 _CHECKPOINT_FIELDS = set(CheckpointPublic.model_fields)
@@ -63,6 +65,7 @@ def artifact_out(
         updated_at=artifact.updated_at,
         versions=[version_out(v) for v in versions or []],
         latest_repair=latest_repair,
+        repair_price=prices.per_call(artifact.artifact_type) if artifact.artifact_type in CHECKED else 0.0,
     )
 
 
@@ -78,7 +81,11 @@ def checkpoint_detail(checkpoint: Checkpoint) -> CheckpointDetail:
         name = checkpoint_ops.artifact_id(artifact.artifact_type, artifact.artifact_key)
         versions = [v for v in history.get(name, []) if v.version <= artifact.version]
         artifacts.append(artifact_out(artifact, versions, repairs.get(name)))
-    return CheckpointDetail(**checkpoint_out(checkpoint).model_dump(), artifacts=artifacts)
+    project = projects.get(checkpoint.project_id)
+    left = max(0.0, round(project.repair_budget - project.repair_spent, 6))
+    return CheckpointDetail(
+        **checkpoint_out(checkpoint).model_dump(), artifacts=artifacts, repair_budget_left=left
+    )
 
 
 def continue_out(checkpoint: Checkpoint, done: Continuation) -> ContinueOut:

@@ -838,6 +838,11 @@ export interface components {
             versions?: components["schemas"]["ArtifactVersionOut"][];
             /** @default null */
             latest_repair?: components["schemas"]["LatestRepair"] | null;
+            /**
+             * Repair Price
+             * @default 0
+             */
+            repair_price?: number;
         };
         /**
          * ArtifactRecord
@@ -1385,6 +1390,11 @@ export interface components {
             edited: boolean;
             /** Artifacts */
             artifacts: components["schemas"]["ArtifactOut"][];
+            /**
+             * Repair Budget Left
+             * @default 0
+             */
+            repair_budget_left?: number;
         };
         /** CheckpointListQuery */
         CheckpointListQuery: {

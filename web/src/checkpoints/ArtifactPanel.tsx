@@ -5,6 +5,7 @@ import { acceptedImages, useRules } from "../api/config";
 import { ContinuityBadge, FrameFaces, PresenceStrip } from "../continuity";
 import type { Person } from "../manifest";
 import { RepairControl } from "../repair";
+import { versionLabels } from "./labels";
 import { MadeWith } from "./MadeWith";
 import { useRegenerateMutation, useRegeneration, useReplaceImageMutation } from "./queries";
 import { ErrorNote } from "../ui/ErrorNote";
@@ -14,8 +15,10 @@ type Artifact = Schemas["ArtifactOut"];
 
 /** A beat image or chunk clip with every version (the latest first shown), its continuity per
  * version, and what can be done to it: a new image (beats), a regeneration, making it a reference. */
-export function ArtifactPanel({ checkpointId, artifact, people }: { checkpointId: string; artifact: Artifact; people?: Map<string, Person> }) {
+export function ArtifactPanel(props: { checkpointId: string; artifact: Artifact; people?: Map<string, Person>; repairLeft: number }) {
+  const { checkpointId, artifact, people, repairLeft } = props;
   const versions = artifact.versions?.length ? artifact.versions : [artifact];
+  const labels = versionLabels(versions);
   const [shown, setShown] = useState<number | null>(null); // null: the latest
   const player = useRef<HTMLVideoElement>(null);
   const accept = acceptedImages(useRules());
@@ -43,7 +46,7 @@ export function ArtifactPanel({ checkpointId, artifact, people }: { checkpointId
       <div className="versions" role="group" aria-label="Versions">
         {versions.map((v) => (
           <button key={v.version} type="button" aria-pressed={v.version === version.version} onClick={() => setShown(v.version)}>
-            v{v.version} · {v.repair ? `repair ${v.repair.attempt}` : v.generator}
+            {labels.get(v.version)}
           </button>
         ))}
       </div>
@@ -74,7 +77,7 @@ export function ArtifactPanel({ checkpointId, artifact, people }: { checkpointId
         {following && <span aria-live="polite">Job {job ? job.status.toLowerCase() : "queued"}…</span>}
       </div>
       <ErrorNote message={problem} />
-      <RepairControl checkpointId={checkpointId} artifact={artifact} />
+      <RepairControl checkpointId={checkpointId} artifact={artifact} left={repairLeft} />
     </article>
   );
 }

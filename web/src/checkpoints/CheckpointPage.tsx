@@ -62,7 +62,7 @@ export function CheckpointPage() {
       {media.length > 0 && <h2>{checkpoint.phase === 2 ? "Beats" : "Clips"}</h2>}
       <div className="artifacts">
         {media.map((a) => (
-          <ArtifactPanel key={`${a.artifact_type}/${a.artifact_key}`} checkpointId={checkpoint.checkpoint_id} artifact={a} people={people} />
+          <ArtifactPanel key={`${a.artifact_type}/${a.artifact_key}`} checkpointId={checkpoint.checkpoint_id} artifact={a} people={people} repairLeft={checkpoint.repair_budget_left ?? 0} />
         ))}
       </div>
       {media.length > 0 && (

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Schemas } from "../api/client";
 import { SERVED_CONFIG } from "../api/config.fixture";
 import { keys } from "../api/keys";
-import { render } from "../ui/render.fixture";
+import { choose, render } from "../ui/render.fixture";
 import { RepairControl } from "./RepairControl";
 
 let done: (() => void) | undefined;
@@ -14,13 +14,13 @@ type Repair = NonNullable<Artifact["latest_repair"]>;
 
 const attempt = (n: number, said: string) => ({ attempt: n, version: n + 1, status: "missing", at: "2026-12-07T00:00:00Z", said }) as Schemas["RepairAttemptOut"];
 
-function shown(continuity: string, latest: Repair | null) {
+function shown(continuity: string, latest: Repair | null, left = 1) {
   const client = new QueryClient();
   client.setQueryData(keys.config, SERVED_CONFIG);
-  const artifact = { artifact_key: "1", artifact_type: "beat_image", continuity: { status: continuity }, latest_repair: latest } as unknown as Artifact;
+  const artifact = { artifact_key: "1", artifact_type: "beat_image", continuity: { status: continuity }, latest_repair: latest, repair_price: 0.04 } as unknown as Artifact;
   const page = render(
     <QueryClientProvider client={client}>
-      <RepairControl checkpointId="c1" artifact={artifact} />
+      <RepairControl checkpointId="c1" artifact={artifact} left={left} />
     </QueryClientProvider>,
   );
   done = page.unmount;
@@ -31,6 +31,15 @@ describe("RepairControl", () => {
   it("offers a repair where the server says one helps, and nothing where it does not", () => {
     expect(shown("missing", null).querySelector("button")?.textContent).toBe("Repair");
     expect(shown("ok", null).textContent).toBe("");
+  });
+
+  it("says what a repair may cost before it is pressed, against what the budget has left", () => {
+    const page = shown("missing", null);
+    const quote = () => document.getElementById(page.querySelector("button")?.getAttribute("aria-describedby") ?? "");
+    expect(quote()?.textContent).toBe("Up to 3 attempts, at most $0.12 of the $1.00 left");
+    choose(page.querySelector("select") as HTMLSelectElement, "1");
+    expect(quote()?.textContent).toBe("Up to 1 attempt, at most $0.04 of the $1.00 left");
+    expect(shown("missing", null, 0.05).querySelector(".error")?.textContent).toBe("Up to 3 attempts, at most $0.12 of the $0.05 left");
   });
 
   it("follows a running repair from the checkpoint (after a reload too): its attempts in the server's words", () => {

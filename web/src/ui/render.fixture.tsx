@@ -34,3 +34,11 @@ export function type(field: HTMLTextAreaElement | HTMLInputElement, text: string
 export async function click(button: HTMLElement): Promise<void> {
   await act(async () => button.click());
 }
+
+/** A choice in a select, as a person makes it (React listens for the change event). */
+export function choose(select: HTMLSelectElement, value: string): void {
+  act(() => {
+    select.value = value;
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+}
