@@ -249,9 +249,13 @@ def test_a_creator_drops_photos_processes_them_and_edits_the_registry(
     uploads.get_by_text("added").nth(2).wait_for(timeout=60_000)
     refusal = uploads.get_by_role("alert")
     refusal.wait_for(timeout=60_000)
-    assert "this file is not a photo (JPEG, PNG or WebP)" in refusal.inner_text()  # the trigger's reason
+    assert "this file is not a photo (JPEG, PNG or WebP)" in refusal.inner_text()
     assert uploads.get_by_text("added").count() == 3
     page.get_by_text("3 images").wait_for()  # the refused file left no asset behind
+    # It was judged before any asset was made for it: it used no tag.
+    owner = Api(base_url, spec, page.get_by_test_id("uid").inner_text())
+    made = owner.get(f"/api/manifests/{manifest_url.rsplit('/', 1)[-1]}").json()["assets"]
+    assert sorted(a["manifest_tag"] for a in made) == ["CHAR_01", "CHAR_02", "CHAR_03"]
 
     page.get_by_role("button", name="Process", exact=True).click()
     _shot(page, "creator", tmp_path)
@@ -313,6 +317,17 @@ def test_a_creator_drops_photos_processes_them_and_edits_the_registry(
     kept = editor.get_by_label("Reverse prompt")
     kept.wait_for()
     assert kept.input_value() == "a tall man in a dark suit, studio light"
+    # Renamed while the description says the old name: the editor offers to say the new one there.
+    described = editor.get_by_label("Visual description")
+    seen = described.input_value()
+    kept.fill(f"a portrait reference for {name}, studio light")
+    editor.get_by_label("Name").fill("Barack Obama")
+    editor.get_by_role("button", name="Say \u201cBarack Obama\u201d there too").click()
+    assert kept.input_value() == "a portrait reference for Barack Obama, studio light"
+    editor.get_by_label("Name").fill(name)  # the rest of the test knows him by his first name
+    kept.fill("a tall man in a dark suit, studio light")
+    described.fill(seen)  # renamed there too when it said his name
+    assert editor.get_by_text("Unsaved changes").count() == 0
 
     # Another angle of him: on his card as an angle, then gone again.
     editor.get_by_label("Angle").select_option("left")
@@ -334,7 +349,6 @@ def test_a_creator_drops_photos_processes_them_and_edits_the_registry(
     assert problems == []
 
     # A project now uses the manifest: deleting it is refused, and the card says why.
-    owner = Api(base_url, spec, page.get_by_test_id("uid").inner_text())
     manifest_id = manifest_url.rsplit("/", 1)[-1]
     made = owner.post(
         "/api/generate", json={"pipeline": "external", "prompt": "a debate", "manifest_id": manifest_id}

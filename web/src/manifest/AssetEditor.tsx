@@ -3,6 +3,7 @@ import { problemOf } from "../api/answers";
 import type { Schemas } from "../api/client";
 import { useDraft } from "./drafts";
 import { useAssetUpdateMutation, useDeleteAssetMutation, useReprocessAssetMutation } from "./queries";
+import { renamed, says } from "./rename";
 import { ASSET_TYPES } from "./upload";
 import { Views } from "./Views";
 import { ErrorNote } from "../ui/ErrorNote";
@@ -42,6 +43,10 @@ export function AssetEditor({ asset, sourceName }: { asset: Asset; sourceName?: 
       onSuccess: () => setDraft((now) => Object.fromEntries(Object.entries(now).filter(([field, v]) => sent[field as keyof AssetUpdate] !== v))),
     });
   }
+  // Renamed while a description still says the old name: offer to say the new one there too.
+  const newName = shown("name").trim();
+  const stale = (["reverse_prompt", "visual_description"] as const).filter((f) => newName && newName !== asset.name && says(shown(f), asset.name));
+  const sayNewName = () => stale.forEach((f) => type(f)(renamed(shown(f), asset.name, newName)));
   const removeAsked = () => window.confirm(`Delete ${asset.manifest_tag} ${asset.name}?`) && remove.mutate();
   const checks = asset.quality_checks ?? [];
 
@@ -72,6 +77,14 @@ export function AssetEditor({ asset, sourceName }: { asset: Asset; sourceName?: 
           Visual description
           <textarea value={shown("visual_description")} rows={2} onChange={(e) => type("visual_description")(e.target.value)} />
         </label>
+        {stale.length > 0 && (
+          <p className="wide note">
+            The description still says “{asset.name}”.{" "}
+            <button type="button" onClick={sayNewName}>
+              Say “{newName}” there too
+            </button>
+          </p>
+        )}
         <p className="wide">
           <button type="submit" disabled={!dirty || edit.isPending}>
             Save

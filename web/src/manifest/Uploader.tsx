@@ -23,7 +23,7 @@ export function Uploader({ manifestId, category }: { manifestId: string; categor
     const added = files.map((file, i) => ({ file, key: `${Date.now()}-${i}-${file.name}` }));
     setItems((before) => [...added.map(({ file, key }) => ({ key, name: file.name, state: { phase: "uploading", fraction: 0 } as UploadState })), ...before]);
     const report = (key: string, state: UploadState) => setItems((all) => all.map((it) => (it.key === key ? { ...it, state } : it)));
-    batch.mutate({ files: added, assetType, report });
+    batch.mutate({ files: added, assetType, types: rules.image_types, report });
   }
 
   return (

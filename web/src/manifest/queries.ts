@@ -4,6 +4,7 @@
 import { type QueryClient, queryOptions, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { must } from "../api/answers";
 import { api, type Schemas } from "../api/client";
+import type { Rules } from "../api/config";
 import { keys } from "../api/keys";
 import { multipart } from "../api/multipart";
 import { type AssetType, type UploadState, inParallel, uploadAsAsset } from "./upload";
@@ -131,6 +132,7 @@ export const UPLOADS_AT_ONCE = 3;
 export interface UploadBatch {
   files: { key: string; file: File }[];
   assetType: AssetType;
+  types: Rules["image_types"]; // the images the service takes: a file of another kind is refused before any write
   report: (key: string, state: UploadState) => void; // each file's state as it goes
 }
 
@@ -139,8 +141,8 @@ export interface UploadBatch {
 export function useUploadMutation(manifestId: string) {
   const changed = useManifestChanged();
   return useMutation({
-    mutationFn: ({ files, assetType, report }: UploadBatch) =>
-      inParallel(files, UPLOADS_AT_ONCE, ({ key, file }) => uploadAsAsset(manifestId, file, assetType, (state) => report(key, state))),
+    mutationFn: ({ files, assetType, types, report }: UploadBatch) =>
+      inParallel(files, UPLOADS_AT_ONCE, ({ key, file }) => uploadAsAsset(manifestId, file, assetType, (state) => report(key, state), types)),
     onSettled: () => changed(manifestId),
   });
 }

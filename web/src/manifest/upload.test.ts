@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SERVED_RULES } from "../api/config.fixture";
-import { assetNameFromFile, defaultType, inParallel } from "./upload";
+import { assetNameFromFile, defaultType, inParallel, refusedHere } from "./upload";
 
 describe("assetNameFromFile", () => {
   it.each([
@@ -44,5 +44,14 @@ describe("inParallel", () => {
     expect(started).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(most).toBe(3);
     await inParallel([], 3, async () => expect.unreachable());
+  });
+});
+
+describe("refusedHere", () => {
+  const types = SERVED_RULES.image_types;
+  it("refuses a file of a kind the service does not take before anything is written", async () => {
+    expect(await refusedHere(new File(["notes"], "notes.txt", { type: "text/plain" }), types)).toBe("this file is not a photo (JPEG, PNG or WebP)");
+    // Its bytes are the browser's to decode where it can (jsdom cannot: the server judges them).
+    expect(await refusedHere(new File(["x"], "a.jpg", { type: "image/jpeg" }), types)).toBeNull();
   });
 });

@@ -1,9 +1,12 @@
-// One dropped file becomes one asset: created, its bytes PUT straight to Cloud Storage with a signed
-// URL, then checked by the upload trigger. A refused file leaves nothing behind: its asset is deleted
-// and the server's reason is what the creator reads.
+// One dropped file becomes one asset: judged first in the browser (a type the service takes, and
+// bytes the browser can decode as an image), so a file that is plainly no photo is refused before
+// any asset is made for it and uses no tag; then created, its bytes PUT straight to Cloud Storage
+// with a signed URL, and checked by the upload trigger. A file the trigger refuses leaves nothing
+// behind: its asset is deleted and the server's reason is what the creator reads.
 import { api, type Schemas } from "../api/client";
 import type { Rules } from "../api/config";
 import { errorMessage } from "../api/errors";
+import { inWords } from "../ui/words";
 
 export type AssetType = Schemas["AssetType"];
 export const ASSET_TYPES: AssetType[] = ["CHARACTER", "OBJECT", "ENVIRONMENT", "STYLE"];
@@ -52,12 +55,31 @@ async function attached(assetId: string, timeoutMs: number): Promise<void> {
   throw new Refused("The upload was not confirmed in time; reload to see whether it arrived.");
 }
 
+/** Why the service would refuse this file as a photo, judged in the browser (`types`: the images
+ * the service takes, its rules); null when it may go. A browser without createImageBitmap leaves
+ * the bytes to the server. */
+export async function refusedHere(file: File, types: Rules["image_types"]): Promise<string | null> {
+  const names = inWords(types.map((t) => t.name));
+  const notAPhoto = `this file is not a photo (${names})`;
+  if (!types.some((t) => t.content_type === file.type)) return notAPhoto;
+  if (typeof createImageBitmap !== "function") return null;
+  try {
+    (await createImageBitmap(file)).close();
+    return null;
+  } catch {
+    return notAPhoto;
+  }
+}
+
 export async function uploadAsAsset(
   manifestId: string,
   file: File,
   assetType: AssetType,
   report: (state: UploadState) => void,
+  types: Rules["image_types"],
 ): Promise<void> {
+  const refused = await refusedHere(file, types);
+  if (refused) return report({ phase: "refused", reason: refused });
   report({ phase: "uploading", fraction: 0 });
   const created = await api.POST("/api/manifests/{manifest_id}/assets", {
     params: { path: { manifest_id: manifestId } },
