@@ -63,11 +63,15 @@ def matches(
     out = []
     for hits in found:
         kept = []
+        here = {h.asset_id for h in hits if h.asset_id in assets}
         for hit in hits:
             asset = assets.get(hit.asset_id)
             manifest = manifests.get(asset.manifest_id) if asset else None
-            if asset is not None and manifest is not None:
-                kept.append(_match(asset, manifest, hit.similarity))
+            # A fork's copy of a face is the same person as the face it was copied from: found
+            # with it, it is not said twice (the source stands for both).
+            if asset is None or manifest is None or asset.inherited_from_asset in here:
+                continue
+            kept.append(_match(asset, manifest, hit.similarity))
         out.append(kept[:limit])
     return out
 

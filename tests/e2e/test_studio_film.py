@@ -165,4 +165,12 @@ def test_a_creator_on_a_phone_makes_a_film_watches_it_and_forks_it_without_one_c
     page.get_by_role("navigation", name="Studio").get_by_role("link", name="Library").click()
     page.get_by_role("article", name="Cast", exact=True).wait_for()
     assert page.get_by_role("article").count() == 1
+    # Face search names him once: the fork's copy of his face is the same person as its source.
+    page.get_by_role("button", name="Menu").click()
+    page.get_by_role("navigation", name="Studio").get_by_role("link", name="Face search").click()
+    page.get_by_label("Choose a photo").set_input_files(str(photos / "obama3.jpg"))
+    found = page.get_by_role("region", name="Who it is").locator("ul.found-people > li")
+    found.first.wait_for(timeout=60_000)
+    assert found.count() == 1, found.all_inner_texts()
+    assert found.first.get_attribute("aria-label") == "Barack Obama in Cast"
     assert problems == []
