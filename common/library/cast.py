@@ -12,17 +12,23 @@ one character, as `character_id`:
 - an uploaded CHARACTER: the one character whose face it shows (faces of several: none, and the
   `several_faces` warning says why); its views are part of it.
 The cast lists each character once, in display order, with the one tag prompts use for it.
+
+A person seen only in one group photo (`CROWD` faces or more), with no image of their own, is one of
+the people in that photo, not a cast member, until the creator makes them one (`in_cast` on any of
+their assets): a conference photo does not flood the cast, `@`, a fork's choices or a snapshot with
+dozens of strangers. Two people in one photo are still two characters.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from common.library.cast_models import CastCounts, CastMember
 from common.library.models import AssetPublic, AssetType
 
 HEAD_SHARE = 0.5  # a face belongs to a person box when its centre is in the box's upper half
+CROWD = 3  # faces in one photo from which its people are the photo's, not the cast's, until picked
 
 
 def characters(assets: Sequence[AssetPublic]) -> dict[str, str | None]:
@@ -63,8 +69,11 @@ def cast_of(assets: Sequence[AssetPublic]) -> list[CastMember]:
         if asset.character_id:
             members[asset.character_id].append(asset)
     order = {a.id: index for index, a in enumerate(assets)}
+    faces_in = Counter(a.source_asset_id for a in assets if a.is_face_crop and a.source_asset_id)
     cast: list[tuple[int, CastMember]] = []
     for character_id, own in members.items():
+        if in_a_crowd(own, faces_in):
+            continue
         uploads = [a for a in own if a.source != "extracted"]
         faces = [a for a in own if a.is_face_crop]
         primary = next((f for f in faces if f.id == character_id), faces[0] if faces else own[0])
@@ -93,3 +102,12 @@ def cast_of(assets: Sequence[AssetPublic]) -> list[CastMember]:
             )
         )
     return [member for _, member in sorted(cast, key=lambda placed: placed[0])]
+
+
+def in_a_crowd(own: Sequence[AssetPublic], faces_in: Counter[str | None]) -> bool:
+    """Whether a character is only one of the people in a group photo: every face of theirs cut from
+    one photo of `CROWD` faces or more, no upload of their own, not made a cast member."""
+    if any(a.in_cast or a.source != "extracted" for a in own):
+        return False
+    sources = {a.source_asset_id for a in own if a.is_face_crop}
+    return len(sources) == 1 and faces_in[next(iter(sources))] >= CROWD

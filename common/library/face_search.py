@@ -34,6 +34,8 @@ CAST_FIELDS = (
     "source",
     "is_face_crop",
     "character_id",
+    "source_asset_id",
+    "in_cast",
     "sort_order",
     "quality_score",
     "thumbnail_path",

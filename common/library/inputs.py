@@ -80,6 +80,8 @@ class AssetUpdate(Patch):
     visual_description: LongText | None = None
     # "Same person as": another of the caller's assets (an accepted identity suggestion); null unlinks.
     identity_of: RecordId | None = None
+    # Make the person this asset shows a cast member (one of the people in a group photo), or not.
+    in_cast: bool | None = None
 
 
 class UploadUrlRequest(Input):

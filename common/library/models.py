@@ -201,6 +201,8 @@ class AssetPublic(Record):
     is_inherited: bool = False
     inherited_from_asset: str | None = None
     inherited_from_project: str | None = None
+    # Made a cast member by the creator: a person of a group photo joins the cast (cast.py).
+    in_cast: bool = False
     processing_cost: float = 0.0
     processing_error: ProcessingError | None = None
     created_at: datetime

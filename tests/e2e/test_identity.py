@@ -84,6 +84,13 @@ def test_a_group_photo_of_different_people_has_no_duplicates(alice: Api) -> None
             assert face["face_group_id"] is None and face["identity_note"]
     # an embedding is kept only for faces that can be identified: the others can never be grouped
     assert stored_faces(done["id"]) == {f["id"] for f in identified}
+    # 29 strangers of one photo are its people, not the cast, until the creator makes one a member
+    assert done["cast"] == []
+    chosen = identified[3]
+    made = alice.put(f"/api/assets/{chosen['id']}", json={"in_cast": True})
+    assert made.status_code == 200 and made.json()["in_cast"] is True, made.text
+    (member,) = alice.get(f"/api/manifests/{manifest['id']}").json()["cast"]
+    assert (member["character_id"], member["handle"]) == (chosen["character_id"], chosen["manifest_tag"])
 
 
 def test_too_small_a_face_is_cut_out_but_not_identified(alice: Api, photos: Path, tmp_path: Path) -> None:

@@ -110,6 +110,25 @@ def test_a_person_seen_only_in_a_group_photo_is_named_by_their_face() -> None:
     ]
 
 
+def test_the_people_of_a_group_photo_join_the_cast_only_when_made_so() -> None:
+    """A conference photo of four: one of them is also in a portrait of his own; one the creator
+    made a cast member; the other two are the photo's people, not the cast's."""
+    crowd = [
+        asset("portrait", 0),
+        asset("conference", 1),
+        face("p", 2, "portrait", [10, 10, 50, 60], "p"),
+        *(face(f"c{n}", 3 + n, "conference", [100 * n, 10, 100 * n + 40, 60], f"c{n}") for n in range(4)),
+    ]
+    assigned = characters(crowd)
+    assigned.update({"c0": "p", "portrait": "p"})  # c0 is the portrait's man
+    library = [a.model_copy(update={"character_id": assigned[a.id]}) for a in crowd]
+    assert [m.character_id for m in cast_of(library)] == ["p"]
+    picked = [a.model_copy(update={"in_cast": a.id == "c2"}) for a in library]
+    assert [m.character_id for m in cast_of(picked)] == ["p", "c2"]
+    # Two people in a photo are still two characters (test above); three make it a group photo.
+    assert [m.character_id for m in cast_of(library[1:2] + library[3:6])] == []
+
+
 def test_no_faces_no_cast() -> None:
     assert cast_of([asset("a", 0), asset("b", 1)]) == []
     assert characters([]) == {}
