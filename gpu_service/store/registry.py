@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from google.api_core import exceptions
@@ -103,7 +103,9 @@ def store_image(  # noqa: PLR0917 - one image's results, written in one commit
     _upload(source, new)
     manifest = manifest_ops.manifest_ref(source.manifest_id)
     now = utcnow()
-    child_assets = {c.id: _child_asset(source, c, now) for c in new}
+    # A microsecond apart, in the order they were cut: the display order (sort_order, then creation)
+    # lists a photo's crops as they are numbered ("face 1", "face 2"…), not by their ids.
+    child_assets = {c.id: _child_asset(source, c, now + timedelta(microseconds=n)) for n, c in enumerate(new)}
     identified = {face_id for face_id, _, _ in faces}
     tried: dict[AssetType, int] = {}  # the first number each type tried last time
     for _ in range(tags.MAX_ATTEMPTS):

@@ -1131,6 +1131,11 @@ export interface components {
              */
             inherited_from_project?: string | null;
             /**
+             * In Cast
+             * @default false
+             */
+            in_cast?: boolean;
+            /**
              * Processing Cost
              * @default 0
              */
@@ -1185,6 +1190,8 @@ export interface components {
              * @default null
              */
             identity_of?: string | null;
+            /** In Cast */
+            in_cast?: boolean;
         };
         /** AssetViewOut */
         AssetViewOut: {
@@ -3175,6 +3182,11 @@ export interface components {
              * @default null
              */
             inherited_from_project?: string | null;
+            /**
+             * In Cast
+             * @default false
+             */
+            in_cast?: boolean;
             /**
              * Processing Cost
              * @default 0

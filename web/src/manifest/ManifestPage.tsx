@@ -49,6 +49,7 @@ function ManifestView({ manifest }: { manifest: Schemas["ManifestDetail"] }) {
     );
   const cast = manifest.cast ?? [];
   const filtering = Boolean(filter.text || filter.type);
+  const crowd = shown.some((section) => section.kind === "tiles" && section.tiles.some((t) => t.crowd));
 
   return (
     <main className="manifest-page">
@@ -100,7 +101,11 @@ function ManifestView({ manifest }: { manifest: Schemas["ManifestDetail"] }) {
           </search>
           {filtering && shown.length === 0 && <p className="empty-note">Nothing here matches: try another word, or show everything.</p>}
           {!filtering && cast.length === 0 && manifest.status !== "PROCESSING" && (
-            <p className="empty-note">No characters yet: Process finds the faces in the photos and makes a character of each person.</p>
+            <p className="empty-note">
+              {crowd
+                ? "No characters yet: the people of a group photo join the cast when you add them (Add to the cast, under their faces below)."
+                : "No characters yet: Process finds the faces in the photos and makes a character of each person."}
+            </p>
           )}
           <RegistryList sections={shown} />
         </>

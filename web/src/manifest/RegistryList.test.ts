@@ -30,6 +30,16 @@ describe("sections", () => {
   it("leads with the cast, then the rest by type, each asset in one place only", () => {
     expect(outline(sections(assets, cast))).toEqual(["Cast: CHAR_01 CHAR_02", "Other people: crowd crowd-face", "Objects: lamp", "Environments: room"]);
   });
+  it("shows the people of a group photo by their faces under it, once each, ready to join the cast", () => {
+    const faces = ["s1", "s2", "s3"].map((id, n) =>
+      asset(id, { source: "extracted", is_face_crop: true, source_asset_id: "solvay", character_id: id, crop_bbox: [n * 100, 0, n * 100 + 40, 50] }),
+    );
+    const figure = asset("s1-figure", { source: "extracted", source_asset_id: "solvay", character_id: "s1" }); // s1 again
+    const found = sections([asset("solvay"), ...faces, figure], []);
+    expect(outline(found)).toEqual(["People: solvay s1 s2 s3"]);
+    const tiles = (found[0] as Extract<ReturnType<typeof sections>[number], { kind: "tiles" }>).tiles;
+    expect(tiles.map((t) => Boolean(t.crowd))).toEqual([false, true, true, true]);
+  });
   it("gives each character its face, the upload that names it, its photos and what was cut from each", () => {
     const [first] = (sections(assets, cast)[0] as Extract<ReturnType<typeof sections>[number], { kind: "cast" }>).characters;
     expect(first.face).toBe("/obama-face.jpg");

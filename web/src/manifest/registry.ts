@@ -21,6 +21,7 @@ export interface Character {
 export interface Tile {
   asset: Asset;
   source?: Asset;
+  crowd?: boolean; // a face of one of the people of a group photo: not in the cast until made so
 }
 
 export type Section =
@@ -82,10 +83,14 @@ export function sections(assets: Asset[], cast: Member[], filter: Filter = { tex
   }
   if (wanted("CHARACTER") && characters.length) out.push({ kind: "cast", title: "Cast", characters });
 
+  // The people of a group photo (a character the server keeps out of the cast): each is shown by
+  // their face, under the photo; the figure cut around them is the same person, not shown again.
+  const crowd = new Set(assets.filter((a) => a.is_face_crop && a.character_id && !inCast.has(a.id)).map((a) => a.character_id));
+  const figureOfCrowd = (a: Asset) => extracted(a) && !a.is_face_crop && crowd.has(a.character_id);
   for (const type of ASSET_TYPES) {
     if (!wanted(type)) continue;
-    const rest = assets.filter((a) => a.asset_type === type && !inCast.has(a.id) && (!words.length || assetMatches(a, words)));
-    const tiles = withCropsUnderSources(rest, byId);
+    const rest = assets.filter((a) => a.asset_type === type && !inCast.has(a.id) && !figureOfCrowd(a) && (!words.length || assetMatches(a, words)));
+    const tiles = withCropsUnderSources(rest, byId).map((t) => (t.asset.is_face_crop && crowd.has(t.asset.character_id) ? { ...t, crowd: true } : t));
     // People are "other" people only beside a cast (before a run, every uploaded person is here).
     const title = type === "CHARACTER" && cast.length === 0 ? "People" : TITLES[type];
     if (tiles.length) out.push({ kind: "tiles", type, title, tiles });
