@@ -104,10 +104,11 @@ def cast_of(assets: Sequence[AssetPublic]) -> list[CastMember]:
     return [member for _, member in sorted(cast, key=lambda placed: placed[0])]
 
 
-def in_a_crowd(own: Sequence[AssetPublic], faces_in: Counter[str | None]) -> bool:
+def in_a_crowd(own: Sequence[AssetPublic], faces_in: Counter[str]) -> bool:
     """Whether a character is only one of the people in a group photo: every face of theirs cut from
     one photo of `CROWD` faces or more, no upload of their own, not made a cast member."""
     if any(a.in_cast or a.source != "extracted" for a in own):
         return False
     sources = {a.source_asset_id for a in own if a.is_face_crop}
-    return len(sources) == 1 and faces_in[next(iter(sources))] >= CROWD
+    (source,) = sources if len(sources) == 1 else (None,)
+    return source is not None and faces_in[source] >= CROWD
