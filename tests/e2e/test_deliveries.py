@@ -152,6 +152,7 @@ def test_a_delete_stops_the_run_within_one_image(
         deleted = deleted_as_a_client_does(alice, manifest["id"])
         answered = utcnow()
         assert deleted.status_code == 200, deleted.text
+        at_delete = detected(manifest["id"])  # the images counted in the commits before the delete's
         calls_then = gemini.calls
         deadline = time.monotonic() + 120
         while alice.get(f"/api/jobs/{job_id}").json()["status"] not in ("DONE", "ERROR"):
@@ -165,7 +166,11 @@ def test_a_delete_stops_the_run_within_one_image(
     assert stopped["status"] == "ERROR" and "deleted" in stopped["error"], stopped  # never PROCESSING
     assert stopped["processing"]["finished_at"] is not None
     detection = stopped["progress"]["detection"]
-    assert detection["done"] < detection["total"] == PHOTOS, detection  # it did not go on with the rest
+    # It did not go on with the rest: no image counted after the delete. (Where the delete, retried
+    # after contention on the emulator, lands only once every image is in, this holds trivially; the
+    # number printed says where it landed.)
+    print(f"images detected when the delete landed: {at_delete} of {PHOTOS}")
+    assert detection["done"] == at_delete and detection["total"] == PHOTOS, detection
     # Every write of the run goes behind its fence (a commit that reads the job's document), and
     # the delete ends the job in its own commit: nothing lands after it (before, 34 assets did).
     late = written_after(manifest["id"], answered)

@@ -134,6 +134,9 @@ def test_a_creator_on_a_phone_makes_a_film_watches_it_and_forks_it_without_one_c
     page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("region", name="The film", exact=True).scroll_into_view_if_needed()
     _shot(page, "film", tmp_path)
+    page.emulate_media(color_scheme="dark")  # and in the dark, as the system may ask
+    _shot(page, "film-dark", tmp_path)
+    page.emulate_media(color_scheme="light")
 
     # Forked without Joe Biden: the preview says which scene is made again and why, by face and name.
     fork = page.get_by_role("region", name="Fork")

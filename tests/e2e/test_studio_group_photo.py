@@ -40,6 +40,13 @@ def test_the_people_of_a_group_photo_join_the_cast_only_when_the_creator_adds_th
     linked = [f for f in figures if f["character_id"]]
     assert page.locator("article.asset").count() == 1 + len(faces) + len(figures) - len(linked)
     _shot(page, "group-photo", tmp_path)
+    # A face's Details open across the row, so its form is not squeezed into the narrow card.
+    tile = page.locator("article.asset").nth(1)
+    narrow = tile.bounding_box()["width"]
+    tile.get_by_text("Details", exact=True).click()
+    tile.get_by_label("Name").wait_for()
+    assert tile.bounding_box()["width"] > 3 * narrow
+    tile.get_by_text("Details", exact=True).click()
     offered.first.click()
     page.locator("article.character-card").first.wait_for()
     assert page.locator("article.character-card").count() == 1

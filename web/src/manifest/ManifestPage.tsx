@@ -70,6 +70,11 @@ function ManifestView({ manifest }: { manifest: Schemas["ManifestDetail"] }) {
           </>
         )}
       </p>
+      {manifest.fork_project_id && (
+        <p className="meta">
+          A fork&apos;s own manifest: it lives with <Link to={`/projects/${manifest.fork_project_id}`}>its project</Link>, not among your libraries.
+        </p>
+      )}
       <ProcessingPanel manifestId={manifest.id} />
       <details className="opener add-photos" open={adding} onToggle={(e) => setAdding(e.currentTarget.open)}>
         <summary>Add photos</summary>

@@ -54,8 +54,9 @@ export function ProjectPage() {
       {isFork && project.manifest_id && (
         <>
           <p className="meta">
-            A fork of <Link to={`/projects/${project.parent_project_id}`}>its parent project</Link>: its own manifest runs the
-            changed assets; the snapshot appears when the run is done.
+            A fork of <Link to={`/projects/${project.parent_project_id}`}>its parent project</Link>, with{" "}
+            <Link to={`/manifests/${project.manifest_id}`}>its own manifest</Link> (its parent&apos;s cast with the fork&apos;s changes,
+            kept with this project): its run takes the new images; the snapshot appears when it is done.
           </p>
           <ProcessingPanel manifestId={project.manifest_id} />
         </>
