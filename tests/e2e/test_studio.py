@@ -71,10 +71,28 @@ def _accessible(page: Any, name: str) -> None:
     )
     broken = [
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
-        for v in [*found["violations"], *ordered["violations"]]
+        for v in [*found["violations"], *ordered["violations"], *_contrast_in_each_theme(page)]
     ]
     assert broken == [], f"{name}: {broken}"
     assert page.locator("h1").count() == 1, f"{name}: {page.locator('h1').all_inner_texts()}"
+
+
+def _contrast_in_each_theme(page: Any) -> list[dict[str, Any]]:
+    """axe's colour contrast rule with the screen in the light theme, then the dark (the theme
+    switch's data-theme), as a creator may see it either way; the page's own theme is put back."""
+    before = page.evaluate("document.documentElement.dataset.theme ?? null")
+    found = []
+    for theme in ("light", "dark"):
+        page.evaluate("(theme) => { document.documentElement.dataset.theme = theme; }", theme)
+        found += page.evaluate(
+            "() => axe.run(document, {runOnly: {type: 'rule', values: ['color-contrast']}})"
+        )["violations"]
+    page.evaluate(
+        "(theme) => theme === null ? delete document.documentElement.dataset.theme"
+        " : (document.documentElement.dataset.theme = theme)",
+        before,
+    )
+    return found
 
 
 # Controls smaller than 24 x 24 px (WCAG 2.5.8's minimum): buttons, fields, disclosures, options.

@@ -50,7 +50,7 @@ def _watch(page: Any, seconds: float) -> Any:
     scenes = page.get_by_role("list", name="Scenes of the film").get_by_role("button")
     assert scenes.count() == 2
     scenes.nth(1).click()
-    assert video.evaluate("v => v.currentTime") == pytest.approx(8.0, abs=0.05)
+    assert 7.95 <= video.evaluate("v => v.currentTime") < 8.75  # from scene 2's start (it plays on)
     expect(scenes.nth(1)).to_have_attribute("aria-current", "true")  # as the film reaches it
     link = page.get_by_role("link", name="Download the film")
     assert requests.get(link.get_attribute("href"), timeout=30).content[4:8] == b"ftyp"  # an MP4
@@ -149,7 +149,7 @@ def test_a_creator_on_a_phone_makes_a_film_watches_it_and_forks_it_without_one_c
     assert "keeps scene 1 of 2 as it is" in fork.get_by_test_id("fork-preview").inner_text()
     page.set_viewport_size(PHONE)
     fork.get_by_test_id("fork-preview").scroll_into_view_if_needed()
-    _shot(page, "fork", tmp_path)
+    _shot(page, "film-fork-390", tmp_path)
     fork.get_by_role("button", name="Fork", exact=True).click()
     page.get_by_text("A fork of").wait_for()
     fork_id = page.url.rsplit("/", 1)[-1]
