@@ -159,11 +159,15 @@ class RegenerateChunk(Input):
     prompt_override: LongText | None = None
 
 
+MAX_REPAIR_ATTEMPTS = 4
+DEFAULT_REPAIR_ATTEMPTS = 3
+
+
 class RepairRequest(Input):
     """Regenerate an artifact with its scene's references until its continuity check holds."""
 
     artifact_key: ArtifactKey
-    max_attempts: Annotated[int, Field(ge=1, le=4), WholeNumber] = 3
+    max_attempts: Annotated[int, Field(ge=1, le=MAX_REPAIR_ATTEMPTS), WholeNumber] = DEFAULT_REPAIR_ATTEMPTS
 
 
 class Continuation(Model):

@@ -212,12 +212,18 @@ def _reserve(job: RepairJob, lock: DocumentReference) -> RepairJob | None:
     return db.run_transaction(hold, serial_on=project_ref)
 
 
+def _money(dollars: float) -> str:
+    """An amount as a creator reads it: "$0.12"; a few tenths of a cent, "under $0.01"."""
+    return "under $0.01" if 0 < dollars < 0.005 else f"${dollars:.2f}"
+
+
 def _over_budget(job: RepairJob, budget: float, spent: float, left: float) -> ValidationFailed:
     per_call = job.reserved / job.max_attempts
     return ValidationFailed(
-        f"this repair may cost up to ${job.reserved:.2f} ({job.max_attempts} attempts at up to "
-        f"${per_call:.2f} each), more than the ${max(left, 0):.2f} left of this project's repair budget "
-        f"of ${budget:.2f}: raise the repair budget (the project's repair_budget), or ask for fewer attempts",
+        f"this repair may cost up to {_money(job.reserved)} ({job.max_attempts} attempts at up to "
+        f"{_money(per_call)} each), more than the {_money(max(left, 0))} left of this project's repair "
+        f"budget of {_money(budget)}: raise the repair budget (the project's repair_budget), or ask "
+        "for fewer attempts",
         {
             "quote": job.reserved,
             "max_attempts": job.max_attempts,

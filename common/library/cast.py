@@ -62,14 +62,17 @@ def _head_of(face: AssetPublic, person: AssetPublic) -> bool:
     return px1 <= cx <= px2 and py1 <= cy <= py1 + HEAD_SHARE * (py2 - py1)
 
 
-def cast_of(assets: Sequence[AssetPublic]) -> list[CastMember]:
-    """The manifest's characters, in display order (`assets` in it), from their `character_id`."""
+def cast_of(assets: Sequence[AssetPublic], faces_in: Counter[str] | None = None) -> list[CastMember]:
+    """The manifest's characters, in display order (`assets` in it), from their `character_id`.
+    `faces_in`: the faces cut from each photo, where `assets` are not all of the manifest's (a
+    group photo's people are told by it); by default counted in `assets`."""
     members: dict[str, list[AssetPublic]] = defaultdict(list)
     for asset in assets:
         if asset.character_id:
             members[asset.character_id].append(asset)
     order = {a.id: index for index, a in enumerate(assets)}
-    faces_in = Counter(a.source_asset_id for a in assets if a.is_face_crop and a.source_asset_id)
+    if faces_in is None:
+        faces_in = faces_per_photo(assets)
     cast: list[tuple[int, CastMember]] = []
     for character_id, own in members.items():
         if in_a_crowd(own, faces_in):
@@ -102,6 +105,11 @@ def cast_of(assets: Sequence[AssetPublic]) -> list[CastMember]:
             )
         )
     return [member for _, member in sorted(cast, key=lambda placed: placed[0])]
+
+
+def faces_per_photo(assets: Sequence[AssetPublic]) -> Counter[str]:
+    """How many faces were cut from each photo among `assets`."""
+    return Counter(a.source_asset_id for a in assets if a.is_face_crop and a.source_asset_id)
 
 
 def in_a_crowd(own: Sequence[AssetPublic], faces_in: Counter[str]) -> bool:

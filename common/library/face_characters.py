@@ -9,6 +9,7 @@ without a character, by the face itself (its tag and name).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
 from common.library import cast
@@ -45,17 +46,18 @@ def group(
     return [matches[:per_character] for matches in list(people.values())[:limit]]
 
 
-def members_of(assets: Sequence[AssetPublic]) -> dict[tuple[str, str], CastMember]:
+def members_of(assets: Sequence[AssetPublic], faces_in: Counter[str]) -> dict[tuple[str, str], CastMember]:
     """The cast members these assets make, by (manifest id, character id), under the rules of the
-    manifest's own cast (cast.cast_of): give each character all its assets and the entry is the one
-    its manifest lists (a character's handle, name and primary face depend on its assets alone)."""
+    manifest's own cast (cast.cast_of): give each character all its assets, and the faces cut from
+    each of their photos (`faces_in`: a group photo's people are none), and the entry is the one its
+    manifest lists (a character's handle, name and primary face depend on its assets alone)."""
     by_manifest: dict[str, list[AssetPublic]] = {}
     for asset in sorted(assets, key=display_key):
         by_manifest.setdefault(asset.manifest_id, []).append(asset)
     return {
         (manifest_id, member.character_id): member
         for manifest_id, own in by_manifest.items()
-        for member in cast.cast_of(own)
+        for member in cast.cast_of(own, faces_in)
     }
 
 

@@ -8,6 +8,7 @@ and the characters they show (face_characters.py), each named as its manifest's 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from google.cloud.firestore import FieldFilter
@@ -63,14 +64,21 @@ def matches(
     ]
     assets, manifests = _live(owner_id, [h.asset_id for hits in found for h in hits])
     out = []
+
+    def live(asset_id: str) -> bool:
+        asset = assets.get(asset_id)
+        return asset is not None and asset.manifest_id in manifests
+
     for hits in found:
         kept = []
-        here = {h.asset_id for h in hits if h.asset_id in assets}
+        # The faces that stand for themselves here: live hits, and the faces asked about.
+        here = {h.asset_id for h in hits if live(h.asset_id)} | exclude_assets
         for hit in hits:
             asset = assets.get(hit.asset_id)
             manifest = manifests.get(asset.manifest_id) if asset else None
             # A fork's copy of a face is the same person as the face it was copied from: found
-            # with it, it is not said twice (the source stands for both).
+            # with it (or asked about), it is not said twice (the source stands for both; a copy
+            # of a copy stands behind the copy it was made from).
             if asset is None or manifest is None or asset.inherited_from_asset in here:
                 continue
             kept.append(_match(asset, manifest, hit.similarity))
@@ -143,7 +151,7 @@ def _with_characters(owner_id: str, found: list[FaceMatch], limit: int) -> FaceS
     groups = face_characters.group(found, limit)
     wanted = {g[0].character_id for g in groups if g[0].character_id}
     assets = _of_characters(owner_id, wanted)
-    members = face_characters.members_of(assets)
+    members = face_characters.members_of(assets, _faces_per_photo(owner_id, assets))
     thumbnails = {a.id: a.thumbnail_path for a in assets if a.is_face_crop}
     characters: list[FoundCharacter] = []
     for matched in groups:
@@ -151,6 +159,23 @@ def _with_characters(owner_id: str, found: list[FaceMatch], limit: int) -> FaceS
         member = members.get((best.manifest_id, best.character_id)) if best.character_id else None
         characters.append(face_characters.describe(matched, member, thumbnails))
     return FaceSearchResult(matches=found[:limit], characters=characters)
+
+
+def _faces_per_photo(owner_id: str, assets: Sequence[Asset]) -> Counter[str]:
+    """How many faces were cut from each photo these assets' faces come from (all of them, not only
+    the matched people's: a group photo's people are not cast members), one query per 30 photos."""
+    photos = sorted({a.source_asset_id for a in assets if a.is_face_crop and a.source_asset_id})
+    counted: Counter[str] = Counter()
+    for start in range(0, len(photos), IN_LIMIT):
+        query = (
+            db.assets()
+            .where(filter=FieldFilter("owner_id", "==", owner_id))
+            .where(filter=FieldFilter("source_asset_id", "in", photos[start : start + IN_LIMIT]))
+            .where(filter=FieldFilter("is_face_crop", "==", True))
+            .select(["source_asset_id"])
+        )
+        counted.update(str(row["source_asset_id"]) for row in db.rows(query))
+    return counted
 
 
 def _of_characters(owner_id: str, character_ids: set[str]) -> list[Asset]:

@@ -62,13 +62,17 @@ class AssetEdits:
         return sorted(by_id[i]["manifest_tag"] for i in changed)
 
     def why_changed(self) -> dict[str, str]:
-        """Each tag of `changed_tags` with why, in a creator's words, by the name of the asset it
-        is (a crop by its source's: "Biden is removed", not "Biden face 1 is removed")."""
+        """Each tag of `changed_tags` with why, in a creator's words, by the name of the person or
+        asset it is (a crop by its upload's: "Biden is removed", not "Biden · face 1 is removed")."""
         by_id = {a["id"]: a for a in self.inherited}
 
         def name(asset_id: str) -> str:
+            # A crop by the upload it was cut from when that upload is the same person ("Biden"),
+            # else by itself (a group photo's face: "Solvay 1927 · face 4", not the photo's name).
             asset = by_id[asset_id]
-            return str(by_id.get(asset.get("source_asset_id") or "", asset)["name"])
+            source = by_id.get(asset.get("source_asset_id") or "")
+            same = source is not None and source.get("character_id") == asset.get("character_id")
+            return str((source if same and source else asset)["name"])
 
         removed, reimaged = self.removed, set(self.new_images) | self._crops_of(set(self.new_images))
         why = {}

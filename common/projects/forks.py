@@ -78,27 +78,40 @@ def preview(owner_id: str, parent_id: str, request: ForkRequest) -> ForkPreview:
     )
 
 
+def _prompt_changed(parent: Project, request: ForkRequest) -> bool:
+    return request.prompt is not None and request.prompt != parent.prompt
+
+
+def _style_changed(parent: Project, request: ForkRequest) -> bool:
+    return request.style is not None and request.style != parent.style
+
+
+def _edited(request: ForkRequest) -> list[int]:
+    return [int(i) for i in request.scene_edits]  # keys are digits ("01" is scene 1)
+
+
 def _redone(plan: _Plan, request: ForkRequest) -> list[RedoneScene]:
     """Each scene from the boundary on with why it is made again: what the request changes in it,
     or, changing nothing itself, that it follows one that changes (a story is told in order)."""
     story = [
         words
         for words, changed in (
-            ("the prompt changes", request.prompt is not None and request.prompt != plan.parent.prompt),
-            ("the style changes", request.style is not None and request.style != plan.parent.style),
+            ("the prompt changes", _prompt_changed(plan.parent, request)),
+            ("the style changes", _style_changed(plan.parent, request)),
             ("every keyframe is made again", request.clear_keyframes),
         )
         if changed
     ]
+    edited = set(_edited(request))
     why = plan.edits.why_changed() if plan.edits is not None else {}
     out = []
     for scene in plan.scenes[plan.result.scene_copy_boundary :]:
         tags = [t for t in (scene.scene_manifest.asset_tags if scene.scene_manifest else []) if t in why]
         because = [
             *story,
-            *(["its text is edited"] if str(scene.index) in request.scene_edits else []),
+            *(["its text is edited"] if scene.index in edited else []),
             *(["it is deleted"] if scene.index in request.deleted_scenes else []),
-            *[why[t] for t in tags],
+            *dict.fromkeys(why[t] for t in tags),  # a person's tags say one thing once
         ]
         if not because and why and not (scene.scene_manifest and scene.scene_manifest.asset_tags):
             because = ["it lists nobody, so it may show what changes"]
@@ -157,9 +170,9 @@ def _invalidation(
         scene_asset_tags={
             s.index: (s.scene_manifest.asset_tags if s.scene_manifest else None) for s in scenes
         },
-        prompt_changed=request.prompt is not None and request.prompt != parent.prompt,
-        style_changed=request.style is not None and request.style != parent.style,
-        edited_scenes=[int(i) for i in request.scene_edits],
+        prompt_changed=_prompt_changed(parent, request),
+        style_changed=_style_changed(parent, request),
+        edited_scenes=_edited(request),
         deleted_scenes=request.deleted_scenes,
         clear_keyframes=request.clear_keyframes,
         changed_asset_tags=edits.changed_tags() if edits is not None else [],

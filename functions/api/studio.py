@@ -11,6 +11,7 @@ web/ or cli/: a client built before a rule changed still follows the server it t
 
 from __future__ import annotations
 
+from common.checkpoints.models import DEFAULT_REPAIR_ATTEMPTS, MAX_REPAIR_ATTEMPTS
 from common.checkpoints.report import REPAIRABLE, ContinuityStatus
 from common.gcp.config import settings
 from common.jobs.models import STEPS, Step
@@ -41,6 +42,8 @@ class StudioRules(Model):
     image_types: list[ImageTypeOut]  # the images the service takes (judged by content)
     terminal_project_statuses: list[ProjectStatus]  # a project in one of these has finished (and forks)
     repairable_statuses: list[ContinuityStatus]  # a version whose report is one of these can be repaired
+    repair_attempts: list[int]  # what a repair may be asked for (max_attempts), in order
+    default_repair_attempts: int
 
 
 class StudioConfig(Model):
@@ -61,6 +64,8 @@ def studio_rules() -> StudioRules:
         ],
         terminal_project_statuses=[s for s in ProjectStatus if s in TERMINAL_STATUSES],
         repairable_statuses=list(REPAIRABLE),
+        repair_attempts=list(range(1, MAX_REPAIR_ATTEMPTS + 1)),
+        default_repair_attempts=DEFAULT_REPAIR_ATTEMPTS,
     )
 
 

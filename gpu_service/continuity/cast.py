@@ -30,6 +30,11 @@ class Cast:
         self.characters = {
             m.character_id: Character(m.character_id, m.handle, m.name) for m in cast.cast_of(shown)
         }
+        # The people of a group photo are no cast members (cast.py), but a report still names them
+        # when they are seen: by their face's tag and name, never by a bare id.
+        for a in shown:
+            if a.is_face_crop and a.character_id and a.character_id not in self.characters:
+                self.characters[a.character_id] = Character(a.character_id, a.manifest_tag, a.name)
         # Every tag of a character's assets names that character (the cast's rule for prompts).
         self.tags = {a.manifest_tag: a.character_id for a in shown if a.character_id and a.manifest_tag}
         # A person tag that names no character: its references show no face that can be told apart.

@@ -3,11 +3,13 @@ named as each manifest's cast names them."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from common.library.cast import faces_per_photo
 from common.library.cast_models import CastMember
 from common.library.face_characters import describe, group, members_of
 from common.library.face_models import FaceMatch
@@ -137,8 +139,17 @@ def test_members_follow_each_manifests_cast_rules() -> None:
         asset("f1", 3, "m1", "f1", source="extracted", is_face_crop=True, source_asset_id="first"),
     ]
     other = asset("elsewhere", 7, "m2", "f1")
-    members = members_of([later_upload, *faces, first_upload, other])
+    shown = [later_upload, *faces, first_upload, other]
+    members = members_of(shown, faces_per_photo(shown))
     assert set(members) == {("m1", "f1"), ("m2", "f1")}
     ann = members[("m1", "f1")]
     assert (ann.handle, ann.name, ann.primary_face_asset_id) == ("CHAR_01", "first", "f1")
     assert members[("m2", "f1")].handle == "CHAR_07"
+
+
+def test_a_group_photos_person_is_no_member_even_read_alone() -> None:
+    """Face search reads only the matched people's assets: the faces counted in their photo say
+    whether they are one of a group photo's people (its cast leaves them out, so does the search)."""
+    face = asset("g1", 1, "m1", "g1", source="extracted", is_face_crop=True, source_asset_id="solvay")
+    assert members_of([face], faces_per_photo([face])) != {}  # alone, it looks like a portrait
+    assert members_of([face], Counter({"solvay": 29})) == {}

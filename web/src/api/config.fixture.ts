@@ -23,6 +23,8 @@ export const SERVED_CONFIG: Schemas["StudioConfig"] = {
     ],
     terminal_project_statuses: ["complete", "failed", "stopped"],
     repairable_statuses: ["missing", "unsure", "unknown", "drift"],
+    repair_attempts: [1, 2, 3, 4],
+    default_repair_attempts: 3,
   },
 };
 

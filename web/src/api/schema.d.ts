@@ -3354,6 +3354,10 @@ export interface components {
             terminal_project_statuses: components["schemas"]["ProjectStatus"][];
             /** Repairable Statuses */
             repairable_statuses: components["schemas"]["ContinuityStatus"][];
+            /** Repair Attempts */
+            repair_attempts: number[];
+            /** Default Repair Attempts */
+            default_repair_attempts: number;
         };
         /** UploadError */
         UploadError: {

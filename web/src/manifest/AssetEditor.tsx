@@ -45,7 +45,10 @@ export function AssetEditor({ asset, sourceName }: { asset: Asset; sourceName?: 
   }
   // Renamed while a description still says the old name: offer to say the new one there too.
   const newName = shown("name").trim();
-  const stale = (["reverse_prompt", "visual_description"] as const).filter((f) => newName && newName !== asset.name && says(shown(f), asset.name));
+  // (Not where it says the new name already: "Obama" renamed "Barack Obama" is said once the offer is taken.)
+  const stale = (["reverse_prompt", "visual_description"] as const).filter(
+    (f) => newName && newName !== asset.name && says(shown(f), asset.name) && !says(shown(f), newName),
+  );
   const sayNewName = () => stale.forEach((f) => type(f)(renamed(shown(f), asset.name, newName)));
   const removeAsked = () => window.confirm(`Delete ${asset.manifest_tag} ${asset.name}?`) && remove.mutate();
   const checks = asset.quality_checks ?? [];

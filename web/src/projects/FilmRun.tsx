@@ -28,7 +28,8 @@ export function FilmRun({ project, finished }: { project: Project; finished: rea
         ))}
       </ol>
       <p className="meta">
-        Spent {dollars(project.spent ?? 0)} of {dollars(project.budget ?? 0)}
+        Spent {dollars(project.spent ?? 0)}
+        {project.budget != null && <> of {dollars(project.budget)}</>}
       </p>
       {project.status === "pending" && <Waiting project={project} />}
       {running && <StopButton projectId={project.project_id} />}

@@ -8,9 +8,6 @@ import { repairRunning, useRepairMutation } from "./queries";
 
 type Artifact = Schemas["ArtifactOut"];
 
-const ATTEMPTS = [1, 2, 3, 4]; // the server's range (max_attempts 1–4)
-const DEFAULT_ATTEMPTS = 3;
-
 /** The Repair button of an artifact whose latest version is not ok: a repair job regenerates it with
  * its scene's references until continuity holds. The artifact's latest repair (the server's, read with
  * the checkpoint, which is polled while it runs) lists each attempt as it is checked and says the
@@ -18,9 +15,9 @@ const DEFAULT_ATTEMPTS = 3;
  * is pressed it says what it may cost: attempts (chosen) times one attempt's most, against what the
  * project's repair budget has left (`left`). */
 export function RepairControl({ checkpointId, artifact, left }: { checkpointId: string; artifact: Artifact; left: number }) {
-  const [attempts, setAttempts] = useState(DEFAULT_ATTEMPTS);
+  const { repairable_statuses, repair_attempts, default_repair_attempts } = useRules();
+  const [attempts, setAttempts] = useState(default_repair_attempts);
   const quoteId = useId();
-  const { repairable_statuses } = useRules();
   const start = useRepairMutation(checkpointId);
   const status = artifact.continuity?.status;
   const repairable = Boolean(status && repairable_statuses.includes(status));
@@ -37,7 +34,7 @@ export function RepairControl({ checkpointId, artifact, left }: { checkpointId: 
           <label>
             Attempts
             <select value={attempts} onChange={(e) => setAttempts(Number(e.target.value))}>
-              {ATTEMPTS.map((n) => (
+              {repair_attempts.map((n) => (
                 <option key={n}>{n}</option>
               ))}
             </select>
