@@ -27,6 +27,7 @@ from common.checkpoints.models import (
     ArtifactVersion,
     Checkpoint,
     VersionReference,
+    pack_target,
 )
 from common.checkpoints.repair_models import RepairMark
 from common.checkpoints.report import ContinuityReport
@@ -143,8 +144,7 @@ def workbench(checkpoint_id: str, key: str, base: ArtifactVersion) -> Workbench:
 
 def make(order: Order, bench: Workbench) -> Made:
     """The generator's output for the order, with the scene's pack (nothing written)."""
-    target: PackTarget = "image" if order.artifact_type == ArtifactType.BEAT_IMAGE else "video"
-    prompt, chosen = _with_references(bench, order, target)
+    prompt, chosen = _with_references(bench, order, pack_target(order.artifact_type))
     images = [
         ReferenceImage(bench.image(r.image_path), _mime(r.image_path), r.handle, r.role) for r in chosen
     ]

@@ -19,14 +19,13 @@ budget (common/checkpoints/repair.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
 from google.cloud import firestore
 
 from common.checkpoints import checkpoints
 from common.checkpoints import repair as repairs
 from common.checkpoints.jobs import RepairJob
-from common.checkpoints.models import ArtifactType, ArtifactVersion, VersionReference
+from common.checkpoints.models import ArtifactVersion, VersionReference, pack_target
 from common.checkpoints.repair_models import RepairAttempt, RepairAttemptOut, RepairMark, RepairResult
 from common.checkpoints.repair_view import attempt_out, best_of
 from common.checkpoints.report import HOLDS, ContinuityReport, ContinuityStatus
@@ -174,8 +173,8 @@ def _firsts(references: Sequence[VersionReference | Reference]) -> dict[str, str
 def _asked(job: RepairJob, base: ArtifactVersion, bench: Workbench) -> str:
     """What each attempt starts from: the scene's own prompt, built again every time (never the
     last repair's steered one), else the version's."""
-    target: Literal["image", "video"] = "image" if job.artifact_type == ArtifactType.BEAT_IMAGE else "video"
-    return (bench.scene.prompt_for(target) if bench.scene else None) or base.prompt or DEFAULT_PROMPT
+    asked = bench.scene.prompt_for(pack_target(job.artifact_type)) if bench.scene else None
+    return asked or base.prompt or DEFAULT_PROMPT
 
 
 def _steered(prompt: str, words: str) -> str:

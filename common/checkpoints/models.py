@@ -12,6 +12,7 @@ from common.checkpoints.repair_models import LatestRepair, RepairMark, RepairMar
 from common.checkpoints.report import ContinuityReport
 from common.jobs.models import JobStatus
 from common.library.models import AssetType
+from common.projects.reference_models import PackTarget
 from common.records import (
     Index,
     Input,
@@ -49,6 +50,12 @@ class ArtifactType(StrEnum):
 
 # What a continuity check looks at: who a beat image or a chunk clip shows (a spec shows nobody).
 CHECKED = (ArtifactType.BEAT_IMAGE, ArtifactType.CHUNK_CLIP)
+
+
+def pack_target(artifact_type: ArtifactType) -> PackTarget:
+    """The model a generation of this artifact is for: a beat image the image model, a clip Veo."""
+    return "image" if artifact_type == ArtifactType.BEAT_IMAGE else "video"
+
 
 PHASE_OF = {
     ArtifactType.SPEC: Phase.SPEC,

@@ -10,6 +10,7 @@ from pydantic import Field, StringConstraints, computed_field
 
 from common.library.cast_models import CastMember
 from common.library.models import MAX_VIEWS, Asset, AssetOut, AssetType, ManifestOut, ViewAngle
+from common.projects.reference_models import PackTarget
 from common.records import (
     Description,
     Index,
@@ -93,7 +94,7 @@ class Scene(Record):
     source: Literal["generated", "inherited", "edited", "storyboard"] = "generated"
     updated_at: datetime
 
-    def prompt_for(self, target: Literal["image", "video"]) -> str | None:
+    def prompt_for(self, target: PackTarget) -> str | None:
         """What a generation of the scene asks for: its rewritten keyframe prompt (an image) or
         video prompt, else its storyboard text. Every generation, a repair's too, starts from it."""
         manifest = self.scene_manifest

@@ -30,7 +30,7 @@ from google.cloud.firestore import Increment
 
 from common.checkpoints import checkpoints, media, prices
 from common.checkpoints import repair as repairs
-from common.checkpoints.models import Artifact, ArtifactType, ArtifactVersion, VersionReference
+from common.checkpoints.models import Artifact, ArtifactType, ArtifactVersion, VersionReference, pack_target
 from common.checkpoints.report import ContinuityReport
 from common.gcp import storage
 from common.gcp.config import settings
@@ -40,7 +40,6 @@ from common.jobs.lease import Busy, Fence, Superseded
 from common.projects import covers, film, projects, scene_references
 from common.projects.film import KEYFRAMES, SceneJob
 from common.projects.models import Project, Scene
-from common.projects.reference_models import PackTarget
 from common.projects.references import Reference
 from common.projects.storyboard import VEO_SECONDS
 from common.records import utcnow
@@ -200,7 +199,7 @@ def _paid(job: SceneJob, kind: ArtifactType, fence: Fence, project: Project, sce
 
 
 def _prompt_and_pack(project: Project, scene: Scene, kind: ArtifactType) -> tuple[str, list[Reference]]:
-    target: PackTarget = "image" if kind == ArtifactType.BEAT_IMAGE else "video"
+    target = pack_target(kind)
     asked = scene.prompt_for(target) or project.prompt
     if project.snapshot_id is None:
         return asked, []
