@@ -117,6 +117,5 @@ def in_a_crowd(own: Sequence[AssetPublic], faces_in: Counter[str]) -> bool:
     one photo of `CROWD` faces or more, no upload of their own, not made a cast member."""
     if any(a.in_cast or a.source != "extracted" for a in own):
         return False
-    sources = {a.source_asset_id for a in own if a.is_face_crop}
-    (source,) = sources if len(sources) == 1 else (None,)
-    return source is not None and faces_in[source] >= CROWD
+    sources = {a.source_asset_id or "" for a in own if a.is_face_crop}
+    return len(sources) == 1 and faces_in[sources.pop()] >= CROWD

@@ -57,30 +57,33 @@ class AssetEdits:
     def changed_tags(self) -> list[str]:
         """Tags whose picture changes: edited and removed assets, and the crops of removed or
         re-imaged ones (a new image yields new crops)."""
-        by_id = {a["id"]: a for a in self.inherited}
-        changed = set(self.changes.modified_assets) | self.removed | self._crops_of(set(self.new_images))
-        return sorted(by_id[i]["manifest_tag"] for i in changed)
+        return sorted(self.why_changed())
 
     def why_changed(self) -> dict[str, str]:
-        """Each tag of `changed_tags` with why, in a creator's words, by the name of the person or
-        asset it is (a crop by its upload's: "Biden is removed", not "Biden · face 1 is removed")."""
+        """Each tag whose picture changes with why, in a creator's words, by the name of the person
+        or asset it is (a crop by its upload's: "Biden is removed", not "Biden · face 1 is removed").
+        A new image is an edit of its asset (`new_images` are `modified_assets`'), its crops too."""
         by_id = {a["id"]: a for a in self.inherited}
 
-        def name(asset_id: str) -> str:
+        def name(asset: dict[str, Any]) -> str:
             # A crop by the upload it was cut from when that upload is the same person ("Biden"),
             # else by itself (a group photo's face: "Solvay 1927 · face 4", not the photo's name).
-            asset = by_id[asset_id]
             source = by_id.get(asset.get("source_asset_id") or "")
-            same = source is not None and source.get("character_id") == asset.get("character_id")
-            return str((source if same and source else asset)["name"])
+            if source is not None and source.get("character_id") == asset.get("character_id"):
+                return str(source["name"])
+            return str(asset["name"])
 
-        removed, reimaged = self.removed, set(self.new_images) | self._crops_of(set(self.new_images))
+        removed, reimaged = self.removed, self._crops_of(set(self.new_images))
         why = {}
         for asset_id in set(self.changes.modified_assets) | removed | reimaged:
-            said = "is edited"
-            if asset_id in removed or asset_id in reimaged:
-                said = "is removed" if asset_id in removed else "has a new image"
-            why[by_id[asset_id]["manifest_tag"]] = f"{name(asset_id)} {said}"
+            if asset_id in removed:
+                said = "is removed"
+            elif asset_id in reimaged or asset_id in self.new_images:
+                said = "has a new image"
+            else:
+                said = "is edited"
+            asset = by_id[asset_id]
+            why[asset["manifest_tag"]] = f"{name(asset)} {said}"
         return why
 
     def _crops_of(self, sources: set[str]) -> set[str]:
