@@ -70,11 +70,16 @@ def get(checkpoint_id: str) -> Checkpoint:
 
 
 def get_owned(owner_id: str, checkpoint_id: str) -> Checkpoint:
+    return owned_with_project(owner_id, checkpoint_id)[0]
+
+
+def owned_with_project(owner_id: str, checkpoint_id: str) -> tuple[Checkpoint, Project]:
+    """The caller's checkpoint and its project, read once (a deleted project's checkpoints are gone
+    too: 404)."""
     checkpoint = get(checkpoint_id)
     if checkpoint.owner_id != owner_id:
         raise NotFound("checkpoint not found")
-    project_ops.get_owned(owner_id, checkpoint.project_id)  # a deleted project's checkpoints are gone too
-    return checkpoint
+    return checkpoint, project_ops.get_owned(owner_id, checkpoint.project_id)
 
 
 def require_phase(checkpoint: Checkpoint, phase: Phase, action: str) -> None:

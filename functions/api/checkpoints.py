@@ -64,7 +64,7 @@ def list_checkpoints(call: Call) -> list[CheckpointOut]:
     errors=(404,),
 )
 def get_checkpoint(call: Call) -> CheckpointDetail:
-    return checkpoint_detail(ops.get_owned(call.uid, call.params["checkpoint_id"]))
+    return checkpoint_detail(*ops.owned_with_project(call.uid, call.params["checkpoint_id"]))
 
 
 @route(

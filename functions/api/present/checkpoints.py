@@ -24,7 +24,7 @@ from common.checkpoints.models import (
     RepairAccepted,
 )
 from common.checkpoints.repair_models import LatestRepair, RepairMarkOut
-from common.projects import projects
+from common.projects.models import Project
 
 _VERSION_FIELDS = set(ArtifactVersionPublic.model_fields)
 _CHECKPOINT_FIELDS = set(CheckpointPublic.model_fields)
@@ -69,7 +69,7 @@ def artifact_out(
     )
 
 
-def checkpoint_detail(checkpoint: Checkpoint) -> CheckpointDetail:
+def checkpoint_detail(checkpoint: Checkpoint, project: Project) -> CheckpointDetail:
     # The artifacts first: a version is written in the commit that moves its artifact, so every
     # version an artifact names is in the history read after it (a version written between the two
     # reads is left for the next read, so an artifact's history never runs past it).
@@ -81,7 +81,6 @@ def checkpoint_detail(checkpoint: Checkpoint) -> CheckpointDetail:
         name = checkpoint_ops.artifact_id(artifact.artifact_type, artifact.artifact_key)
         versions = [v for v in history.get(name, []) if v.version <= artifact.version]
         artifacts.append(artifact_out(artifact, versions, repairs.get(name)))
-    project = projects.get(checkpoint.project_id)
     left = max(0.0, round(project.repair_budget - project.repair_spent, 6))
     return CheckpointDetail(
         **checkpoint_out(checkpoint).model_dump(), artifacts=artifacts, repair_budget_left=left
