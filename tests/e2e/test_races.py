@@ -388,3 +388,19 @@ def test_ten_stops_and_a_delete_of_one_film_racing_end_it_once(alice: Api, worke
         stored = projects.read_project(projects.project_ref(project_id).get())
         assert stored.status == "stopped"
         assert stored.error in ("stopped by its owner", "the project was deleted")
+
+
+def test_ten_adds_to_the_cast_and_ten_quotes_at_once(cast: dict[str, Any]) -> None:
+    """The studio's "Add to the cast" pressed ten times at once (each a PUT of in_cast), and the
+    film form's quote read ten times at once: never a 500, the person added once, the quotes alike."""
+    owner = cast["owner"]
+    manifest = owner.get(f"/api/manifests/{cast['manifest_id']}").json()
+    face = next(a for a in manifest["assets"] if a["is_face_crop"] and a["character_id"])
+    url = f"/api/assets/{face['id']}"
+    answered(fire([lambda: owner.put(url, json={"in_cast": True})] * AT_ONCE), 200)
+    assert owner.get(url).json()["in_cast"] is True
+    after = owner.get(f"/api/manifests/{cast['manifest_id']}").json()["cast"]
+    assert [m["character_id"] for m in after] == [m["character_id"] for m in manifest["cast"]]
+    quotes = fire([lambda: owner.get("/api/generate/quote", params={"target_duration_s": 24})] * AT_ONCE)
+    answered(quotes, 200)
+    assert len({r.text for r in quotes}) == 1
